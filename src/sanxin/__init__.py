@@ -1,0 +1,1 @@
+"""Sanxin: the 三信 model of rural governance."""

@@ -1,0 +1,200 @@
+"""The one place that answers: which regions, households and people may this user
+see, and which may they change. Every view, form, API call and command asks here.
+
+A user's reach is the union of their role assignments. Each assignment grants a set
+of permissions (PERMISSIONS below) over one region subtree, or, for villagers, over
+their own household. Objects outside every granting subtree do not exist for the
+user (views answer 404); pages whose permission the user lacks answer 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cached_property
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from sanxin.accounts.choices import Role
+
+
+class Perm(StrEnum):
+    VIEW_REGISTRY = "registry.view"  # see households, people (masked) and regions
+    CHANGE_REGISTRY = "registry.change"  # edit households and people, import rosters
+    REVEAL_ID = "id.reveal"  # see a full identity number (each reveal is audited)
+    VIEW_AUDIT = "audit.view"  # browse the audit log
+    VIEW_FINANCE = "finance.view"  # credit-union indicator details
+
+
+_ALL_STAFF = {
+    Role.DISTRICT_ADMIN, Role.DEPARTMENT_VIEWER, Role.CREDIT_OFFICER, Role.TOWN_ADMIN,
+    Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER, Role.SUBTEAM_MEMBER,
+    Role.SHOP_CLERK,
+}
+
+PERMISSIONS: dict[Perm, set[str]] = {
+    Perm.VIEW_REGISTRY: _ALL_STAFF | {Role.VILLAGER},
+    Perm.CHANGE_REGISTRY: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY},
+    Perm.REVEAL_ID: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.CREDIT_OFFICER, Role.COMMITTEE_HEAD},
+    Perm.VIEW_AUDIT: {Role.DISTRICT_ADMIN},
+    Perm.VIEW_FINANCE: {Role.CREDIT_OFFICER},
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    region_id: int | None
+    region_path: str | None
+    region_level: str | None
+    region_name: str | None
+    household_id: int | None
+    household_label: str | None = None
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+    @property
+    def where(self) -> str:
+        return self.region_name or self.household_label or ""
+
+
+class Scope:
+    """What one user may reach. Build it with `scope_for(user)`."""
+
+    def __init__(self, user, grants: list[Grant]):
+        self.user = user
+        self.grants = grants
+
+    # --- roles and permissions -------------------------------------------------
+    @cached_property
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+    def grants_for(self, perm: Perm) -> list[Grant]:
+        allowed = PERMISSIONS[perm]
+        return [g for g in self.grants if g.role in allowed]
+
+    def has(self, perm: Perm) -> bool:
+        return bool(self.grants_for(perm))
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    # --- querysets ---------------------------------------------------------------
+    def _filter(self, perm: Perm, *, path_field: str, household_field: str | None) -> Q | None:
+        condition: Q | None = None
+        for g in self.grants_for(perm):
+            if g.household_id is not None:
+                if household_field is None:
+                    continue
+                part = Q(**{household_field: g.household_id})
+            else:
+                part = Q(**{f"{path_field}__startswith": g.region_path})
+            condition = part if condition is None else condition | part
+        return condition
+
+    def regions(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
+        from sanxin.regions.models import Region
+
+        condition = self._filter(perm, path_field="path", household_field=None)
+        villager_households = [g.household_id for g in self.grants_for(perm) if g.household_id]
+        if villager_households:
+            from sanxin.households.models import Household
+
+            paths = Household.objects.filter(pk__in=villager_households).values_list("villager_group__path", flat=True)
+            extra = Q(pk__in=Household.objects.filter(pk__in=villager_households).values("village_id")) | Q(
+                path__in=list(paths)
+            )
+            condition = extra if condition is None else condition | extra
+        return Region.objects.filter(condition) if condition is not None else Region.objects.none()
+
+    def households(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
+        from sanxin.households.models import Household
+
+        condition = self._filter(perm, path_field="villager_group__path", household_field="pk")
+        return Household.objects.filter(condition) if condition is not None else Household.objects.none()
+
+    def people(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
+        from sanxin.households.models import Person
+
+        condition = self._filter(perm, path_field="household__villager_group__path", household_field="household_id")
+        return Person.objects.filter(condition) if condition is not None else Person.objects.none()
+
+    def audit_events(self) -> QuerySet:
+        from sanxin.oversight.models import AuditEvent
+
+        condition = self._filter(Perm.VIEW_AUDIT, path_field="region_path", household_field=None)
+        return AuditEvent.objects.filter(condition) if condition is not None else AuditEvent.objects.none()
+
+    # --- single objects ----------------------------------------------------------
+    def get_household(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
+        """The household if it is in scope for `perm`, else 404 (it does not exist for them)."""
+        household = self.households(perm).select_related("village", "villager_group").filter(pk=_int_or_404(pk)).first()
+        if household is None:
+            raise Http404
+        return household
+
+    def get_person(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
+        person = self.people(perm).select_related("household__villager_group").filter(pk=_int_or_404(pk)).first()
+        if person is None:
+            raise Http404
+        return person
+
+    def covers_region(self, region, perm: Perm) -> bool:
+        """Whether `region` lies inside a subtree where the user holds `perm`."""
+        return any(g.region_path and region.path.startswith(g.region_path) for g in self.grants_for(perm))
+
+    def covers_household(self, household, perm: Perm) -> bool:
+        for g in self.grants_for(perm):
+            if g.household_id is not None and g.household_id == household.pk:
+                return True
+            if g.region_path and household.villager_group.path.startswith(g.region_path):
+                return True
+        return False
+
+    def villages(self, perm: Perm) -> QuerySet:
+        from sanxin.regions.models import Level
+
+        return self.regions(perm).filter(level=Level.VILLAGE)
+
+    # --- for the home page -------------------------------------------------------
+    @property
+    def is_empty(self) -> bool:
+        return not self.grants
+
+
+def _int_or_404(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, loaded with one query and cached on the user object."""
+    cached = getattr(user, "_sanxin_scope", None)
+    if cached is not None:
+        return cached
+    grants: list[Grant] = []
+    if user is not None and user.is_authenticated and user.is_active:
+        from sanxin.accounts.models import RoleAssignment
+
+        for a in RoleAssignment.objects.filter(user=user).select_related("region", "household__village").order_by("id"):
+            grants.append(
+                Grant(
+                    role=a.role,
+                    region_id=a.region_id,
+                    region_path=a.region.path if a.region else None,
+                    region_level=a.region.level if a.region else None,
+                    region_name=a.region.name if a.region else None,
+                    household_id=a.household_id,
+                    household_label=f"{a.household.village.name} {a.household.number}号户" if a.household else None,
+                )
+            )
+    scope = Scope(user, grants)
+    if user is not None:
+        user._sanxin_scope = scope
+    return scope

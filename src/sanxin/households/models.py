@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus, Sex
+from sanxin.lib import crypto
+
+
+class Household(models.Model):
+    """A household (户), the unit that is rated."""
+
+    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("村"))
+    villager_group = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="group_households", verbose_name=_("村民小组"))
+    number = models.CharField(_("户号"), max_length=30)
+    address = models.CharField(_("住址"), max_length=120, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE)
+    # Denormalised for listing without a join per row; kept in step by the services.
+    head_name = models.CharField(_("户主"), max_length=30, blank=True)
+    member_count = models.PositiveSmallIntegerField(_("人口"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("农户")
+        verbose_name_plural = _("农户")
+        ordering = ["village_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="household_unique_number_in_village"),
+        ]
+        indexes = [models.Index(fields=["villager_group", "number"], name="household_group_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.head_name}".strip()
+
+
+class Person(models.Model):
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在户"))
+    name = models.CharField(_("姓名"), max_length=30)
+    id_number_encrypted = models.TextField(_("身份证号（密文）"), editable=False)
+    id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
+    birth_date = models.DateField(_("出生日期"))
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    relation = models.CharField(_("与户主关系"), max_length=20)
+    is_head = models.BooleanField(_("户主"), default=False)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=14, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES)
+    cadre_post = models.CharField(_("职务"), max_length=24, choices=CadrePost.choices, blank=True)
+    active = models.BooleanField(_("在户"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        ordering = ["household_id", "-is_head", "birth_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=models.Q(is_head=True, active=True), name="person_one_head_per_household"),
+        ]
+        indexes = [models.Index(fields=["name"], name="person_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def reveal_id_number(self) -> str:
+        """The full number. Call only through households.services.person_reveal_id,
+        which checks the scope and writes the audit row."""
+        return crypto.decrypt(self.id_number_encrypted)
+
+    @property
+    def is_party_member(self) -> bool:
+        return self.political_status in (PoliticalStatus.PARTY_MEMBER, PoliticalStatus.PROBATIONARY)
+
+
+class Move(models.Model):
+    """A person moving from one household to another; their records stay theirs."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="moves")
+    from_household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    to_household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    moved_on = models.DateField(_("迁移日期"))
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("迁移记录")
+        verbose_name_plural = _("迁移记录")
+
+
+class PendingImport(models.Model):
+    """An uploaded roster between preview and confirm. The file is kept encrypted
+    (it holds identity numbers) and is deleted once confirmed or abandoned."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    village = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=200)
+    content_encrypted = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)

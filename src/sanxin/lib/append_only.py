@@ -1,0 +1,59 @@
+"""Database-level append-only tables: triggers that refuse UPDATE and DELETE, on
+SQLite and on PostgreSQL, so raw SQL and the ORM are refused alike."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+
+def _statements(vendor: str, table: str) -> tuple[list[str], list[str]]:
+    if vendor == "sqlite":
+        create = [
+            f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END""",
+            f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+                BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END""",
+        ]
+        drop = [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+        return create, drop
+    if vendor == "postgresql":
+        create = [
+            """CREATE OR REPLACE FUNCTION sanxin_refuse_change() RETURNS trigger AS $$
+               BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END;
+               $$ LANGUAGE plpgsql""",
+            f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+                FOR EACH ROW EXECUTE FUNCTION sanxin_refuse_change()""",
+            f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+                FOR EACH STATEMENT EXECUTE FUNCTION sanxin_refuse_change()""",
+        ]
+        drop = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}", f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"]
+        return create, drop
+    raise NotImplementedError(f"append-only triggers are not written for {vendor}")
+
+
+class AppendOnly(migrations.operations.base.Operation):
+    """Migration operation: make `table` append-only."""
+
+    reversible = True
+
+    def __init__(self, table: str):
+        self.table = table
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        create, _ = _statements(schema_editor.connection.vendor, self.table)
+        for sql in create:
+            schema_editor.execute(sql)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        _, drop = _statements(schema_editor.connection.vendor, self.table)
+        for sql in drop:
+            schema_editor.execute(sql)
+
+    def describe(self):
+        return f"Make {self.table} append-only"
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.table], {})

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sanxin.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("sanxin.accounts.urls")),
+    path("households/", include("sanxin.households.urls")),
+    path("oversight/", include("sanxin.oversight.urls")),
+    path("admin/", admin.site.urls),
+]

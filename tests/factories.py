@@ -1,0 +1,51 @@
+"""Small builders for tests: regions, households, people and users with roles."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sanxin.accounts.models import RoleAssignment, User
+from sanxin.households import services as hh
+from sanxin.lib import idcard
+from sanxin.regions.models import Level
+from sanxin.regions.services import region_create
+
+PASSWORD = "Sanxin-test-2026"
+
+
+def valid_id(seq: int, *, birth: date = date(1980, 5, 17), region: str = "130803") -> str:
+    """A valid 18-character identity number; `seq` (0-999) sets the sequence code."""
+    first17 = f"{region}{birth:%Y%m%d}{seq % 1000:03d}"
+    return first17 + idcard.check_char(first17)
+
+
+def make_user(username: str, role: str | None = None, *, region=None, household=None, phone: str | None = None) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, phone=phone, display_name=username)
+    if role:
+        RoleAssignment.objects.create(user=user, role=role, region=region, household=household)
+    return user
+
+
+def make_household(village, group, number: str, *, head: str = "张三", head_seq: int = 1, members: int = 0, actor=None):
+    household = hh.household_create(actor=actor, village=village, villager_group=group, number=number, address=f"{village.name}{number}号")
+    hh.person_create(actor=actor, household=household, data=hh.PersonData(name=head, id_number=idcard.parse(valid_id(head_seq)), relation="户主"))
+    for i in range(members):
+        hh.person_create(
+            actor=actor,
+            household=household,
+            data=hh.PersonData(name=f"{head}家{i + 1}", id_number=idcard.parse(valid_id(head_seq + i + 1, birth=date(2005, 1, 9))), relation="子"),
+        )
+    hh.refresh_household_summary([household.pk])
+    household.refresh_from_db()
+    return household
+
+
+def make_tree(name: str = "双滦区", code: str = "130803000000"):
+    district = region_create(level=Level.DISTRICT, name=name, code=code)
+    return district
+
+
+def child(parent, name: str, *, kind: str = ""):
+    from sanxin.regions.models import CHILD_LEVEL
+
+    return region_create(level=CHILD_LEVEL[parent.level], name=name, parent=parent, kind=kind)
