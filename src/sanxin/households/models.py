@@ -90,6 +90,9 @@ class Move(models.Model):
         verbose_name = _("迁移记录")
         verbose_name_plural = _("迁移记录")
 
+    def __str__(self) -> str:
+        return f"{self.person} {self.moved_on}"
+
 
 class PendingImport(models.Model):
     """An uploaded roster between preview and confirm. The file is kept encrypted
@@ -101,3 +104,6 @@ class PendingImport(models.Model):
     filename = models.CharField(max_length=200)
     content_encrypted = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,0 +1,63 @@
+import pytest
+from axes.models import AccessAttempt
+
+from tests.factories import PASSWORD
+
+
+def _post_login(client, username, password):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_login_with_username(world, client):
+    response = _post_login(client, "committee_head", PASSWORD)
+    assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_login_with_phone_number(world, client):
+    response = _post_login(client, "13800000001", PASSWORD)
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == world.users["villager"].pk
+
+
+def test_wrong_password_gives_a_chinese_error(world, client):
+    response = _post_login(client, "committee_head", "wrong-password")
+    assert response.status_code == 200
+    assert "用户名（或手机号）或密码不正确" in response.content.decode()
+
+
+def test_lockout_after_repeated_failures(world, client, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _post_login(client, "committee_head", "wrong-password")
+    response = _post_login(client, "committee_head", PASSWORD)
+    assert response.status_code == 429
+    assert "登录失败次数过多" in response.content.decode()
+    assert AccessAttempt.objects.filter(username="committee_head").exists()
+    assert "_auth_user_id" not in client.session
+
+
+def test_passwords_are_hashed_with_argon2(world):
+    assert world.users["committee_head"].password.startswith("argon2")
+
+
+def test_logout_needs_post(world, login):
+    client = login(world.users["committee_head"])
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("username", ["district_admin", "town_admin", "committee_head"])
+def test_only_superusers_reach_the_django_admin(world, login, username):
+    user = world.users[username]
+    user.is_staff = True
+    user.save()
+    response = login(user).get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_superuser_reaches_the_django_admin(db, client):
+    from sanxin.accounts.models import User
+
+    admin = User.objects.create_superuser("root", password=PASSWORD)
+    client.force_login(admin, backend="sanxin.accounts.backends.UsernameOrPhoneBackend")
+    assert client.get("/admin/").status_code == 200

@@ -1,0 +1,47 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sanxin.households.models import Person
+from sanxin.oversight.models import AuditEvent
+from tests.factories import PASSWORD
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def _log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("用户名或手机号").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name=re.compile("您好"))).to_be_visible()
+
+
+def test_committee_head_finds_a_household_and_reveals_an_id(world, live_server, page):
+    _log_in(page, live_server, "committee_head")
+    expect(page.get_by_text("评信团团长")).to_be_visible()
+    page.get_by_role("link", name=re.compile("查看辖区内的")).click()
+    page.get_by_label("搜索").fill("王大山")
+    page.get_by_role("button", name="查询").click()
+    expect(page.get_by_text("共 1 户")).to_be_visible()
+    page.get_by_role("link", name="王大山").click()
+    expect(page.get_by_role("heading", name=re.compile("户主 王大山"))).to_be_visible()
+
+    head = Person.objects.get(household=world.household, is_head=True)
+    row = page.get_by_role("row").filter(has_text="王大山")
+    expect(row.get_by_text(head.id_number_masked)).to_be_visible()
+    page.on("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="显示完整号码").click()
+    expect(row.get_by_text(head.reveal_id_number())).to_be_visible()
+    assert AuditEvent.objects.filter(action="person.reveal_id", actor=world.users["committee_head"]).count() == 1
+
+
+def test_villager_logs_in_by_phone_and_sees_only_their_household(world, live_server, page):
+    _log_in(page, live_server, "13800000001")
+    page.get_by_role("link", name="查看本户信息").click()
+    expect(page.get_by_text("共 1 户")).to_be_visible()
+    expect(page.get_by_role("link", name="王大山")).to_be_visible()
+    expect(page.get_by_text("李二河")).to_have_count(0)
+    page.get_by_role("link", name="王大山").click()
+    expect(page.get_by_role("button", name="显示完整号码")).to_have_count(0)
