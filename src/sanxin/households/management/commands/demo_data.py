@@ -1,0 +1,65 @@
+"""`sanxin demo-data`: build the demo data set (see sanxin.demo)."""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from sanxin import demo
+
+
+class Command(BaseCommand):
+    help = "生成演示数据：双滦区的镇村、大贵口村 300 户虚构农户和各角色的演示账号。可重复运行，已有的数据不会重复生成。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="先清空数据库中的全部数据（包括审计日志和所有账号），再重新生成。仅用于演示环境。",
+        )
+        parser.add_argument(
+            "--households",
+            type=int,
+            default=demo.PILOT_HOUSEHOLDS,
+            help=f"大贵口村的户数（默认 {demo.PILOT_HOUSEHOLDS}）",
+        )
+
+    def handle(self, *args, reset: bool, households: int, **options):
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():
+                if reset:
+                    self.stderr.write(
+                        self.style.WARNING(
+                            "警告：--reset 会清空数据库中的全部数据（农户、人员、账号、审计日志……），然后重新生成演示数据。"
+                        )
+                    )
+                    demo.reset_database()
+                result = demo.build_demo(households=households)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        elapsed = time.perf_counter() - started
+
+        if result.changed:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"演示数据已生成（用时 {elapsed:.1f} 秒）：新建行政区划 {result.regions} 个、"
+                    f"农户 {result.households} 户、人员 {result.people} 人、账号 {result.users} 个、"
+                    f"角色分配 {result.assignments} 条。"
+                )
+            )
+        else:
+            self.stdout.write("演示数据已存在，没有改动。")
+        if result.skipped_people:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"有 {result.skipped_people} 人的身份证号已在库中，没有重复添加。"
+                )
+            )
+        self.stdout.write("")
+        self.stdout.write("演示账号（人员均为虚构，区划代码仅为示意）：")
+        self.stdout.write(demo.format_logins())
+        self.stdout.write("")
+        self.stdout.write(f"所有演示账号的密码都是：{demo.PASSWORD}    村民也可以用手机号登录。")

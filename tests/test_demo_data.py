@@ -1,0 +1,266 @@
+"""The demo data set (`sanxin demo-data`): built small here for speed (24 households);
+the default 300 is checked on the plan, which needs no database."""
+
+from __future__ import annotations
+
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.test import RequestFactory
+
+from sanxin import demo
+from sanxin.accounts.choices import Role
+from sanxin.accounts.models import RoleAssignment, User
+from sanxin.accounts.scope import PERMISSIONS, Perm
+from sanxin.households.choices import CadrePost, PoliticalStatus
+from sanxin.households.models import Household, Person
+from sanxin.lib import idcard
+from sanxin.oversight.models import AuditEvent
+from sanxin.regions.models import Level, Region
+
+SMALL = 24
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    # Argon2 costs ~0.1 s per password and the demo creates 21 logins.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def built(db):
+    return demo.build_demo(households=SMALL)
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "regions": Region.objects.count(),
+        "households": Household.objects.count(),
+        "people": Person.objects.count(),
+        "users": User.objects.count(),
+        "assignments": RoleAssignment.objects.count(),
+        "audit": AuditEvent.objects.count(),
+    }
+
+
+def _login(username: str):
+    return authenticate(
+        request=RequestFactory().post("/"), username=username, password=demo.PASSWORD
+    )
+
+
+def test_region_tree(built):
+    district = Region.objects.get(level=Level.DISTRICT, name="双滦区")
+    assert district.code == "130803000000"
+    towns = {t.name: t for t in Region.objects.filter(parent=district)}
+    assert {n: t.kind for n, t in towns.items()} == {
+        "双塔山镇": "镇", "滦河镇": "镇", "大庙镇": "镇", "偏桥子镇": "镇", "西地镇": "镇",
+        "陈栅子乡": "乡", "元宝山街道": "街道", "钢城街道": "街道", "秀水街道": "街道",
+    }  # fmt: skip
+    for name, town in towns.items():
+        assert (
+            town.level == Level.TOWN
+            and town.code.startswith("130803")
+            and town.code.endswith("000")
+        )
+        villages = list(Region.objects.filter(parent=town))
+        expected = 11 if name == "偏桥子镇" else None
+        assert len(villages) == expected if expected else 3 <= len(villages) <= 6
+        for v in villages:
+            assert v.level == Level.VILLAGE and len(v.code) == 12 and v.code[:9] == town.code[:9]
+            assert v.kind == ("社区" if town.kind == "街道" else "村")
+            assert v.is_within(town) and v.is_within(district)
+    codes = list(Region.objects.exclude(code="").values_list("code", flat=True))
+    assert len(codes) == len(set(codes)) == Region.objects.exclude(level=Level.GROUP).count()
+
+    village = Region.objects.get(name="大贵口村", parent__name="双塔山镇")
+    assert village.kind == "村"
+    assert list(village.children.values_list("name", flat=True)) == [
+        "第一村民小组", "第二村民小组", "第三村民小组", "第四村民小组", "第五村民小组", "第六村民小组",
+    ]  # fmt: skip
+    neighbour = Region.objects.get(name="下营子村", parent__name="双塔山镇")
+    assert neighbour.children.count() == 2
+    assert set(Region.objects.filter(level=Level.GROUP).values_list("parent__name", flat=True)) == {
+        "大贵口村",
+        "下营子村",
+    }
+
+
+def test_households_and_people(built):
+    village = Region.objects.get(name="大贵口村")
+    households = list(Household.objects.filter(village=village).order_by("number"))
+    assert [h.number for h in households] == [f"{i:04d}" for i in range(1, SMALL + 1)]
+    assert Household.objects.filter(village__name="下营子村").count() == demo.NEIGHBOUR_HOUSEHOLDS
+    assert len({h.villager_group_id for h in households}) == 6
+    for h in households:
+        members = list(h.members.all())
+        heads = [p for p in members if p.is_head and p.active]
+        assert len(heads) == 1 and heads[0].relation == "户主"
+        assert 1 <= len(members) <= 6 and h.member_count == len(members)
+        assert h.head_name == heads[0].name
+        assert (
+            h.phone == heads[0].phone and len(h.phone) == 11 and h.phone[:2] in ("13", "15", "18")
+        )
+        group_numeral = h.villager_group.name[1]
+        assert h.address.startswith(f"大贵口村{group_numeral}组") and h.address.endswith("号")
+
+    for person in Person.objects.all():
+        value = person.reveal_id_number()
+        parsed = idcard.parse(value)
+        assert value.startswith("130803")
+        assert parsed.birth_date == person.birth_date and parsed.sex == person.sex
+        assert value not in person.id_number_encrypted
+        assert person.id_number_masked == idcard.mask(value)
+        assert person.relation in {
+            "户主",
+            "配偶",
+            "子",
+            "女",
+            "父亲",
+            "母亲",
+            "儿媳",
+            "孙子",
+            "孙女",
+        }
+
+
+def test_ages_fit_relations(built):
+    for h in Household.objects.prefetch_related("members"):
+        head = next(p for p in h.members.all() if p.is_head)
+        for p in h.members.all():
+            if p.relation in ("子", "女"):
+                assert p.birth_date > head.birth_date
+            elif p.relation in ("父亲", "母亲"):
+                assert p.birth_date < head.birth_date
+            elif p.relation == "配偶":
+                assert p.sex != head.sex
+
+
+def test_cadres_and_party_members(built):
+    village = Region.objects.get(name="大贵口村")
+    people = Person.objects.filter(household__village=village)
+    posts = Counter(people.exclude(cadre_post="").values_list("cadre_post", flat=True))
+    assert posts == {
+        CadrePost.PARTY_SECRETARY: 1,
+        CadrePost.COMMITTEE_DIRECTOR: 1,
+        CadrePost.TWO_COMMITTEES_MEMBER: 3,
+        CadrePost.GROUP_LEADER: 6,
+    }
+    leaders = people.filter(cadre_post=CadrePost.GROUP_LEADER)
+    assert len({p.household.villager_group_id for p in leaders}) == 6
+    for p in people.exclude(cadre_post__in=["", CadrePost.GROUP_LEADER]):
+        assert p.political_status == PoliticalStatus.PARTY_MEMBER
+    assert people.filter(political_status=PoliticalStatus.PROBATIONARY).exists()
+
+
+def test_every_demo_login_authenticates_with_its_roles(built):
+    village = Region.objects.get(name="大贵口村")
+    people = Person.objects.filter(household__village=village)
+    secretary = people.get(cadre_post=CadrePost.PARTY_SECRETARY)
+    committee = set(
+        people.filter(cadre_post=CadrePost.TWO_COMMITTEES_MEMBER).values_list("name", flat=True)
+    )
+    for login in demo.demo_logins():
+        user = _login(login.username)
+        assert user is not None and user.username == login.username, login.username
+        assignments = list(
+            RoleAssignment.objects.filter(user=user).select_related("region", "household")
+        )
+        if not login.role:
+            assert user.is_superuser and user.is_staff and assignments == []
+            continue
+        assert [a.role for a in assignments] == [login.role]
+        a = assignments[0]
+        if login.role == Role.VILLAGER:
+            assert a.household.village == village
+            assert user.phone == a.household.phone and user.display_name == a.household.head_name
+        else:
+            names = [a.region.name]
+            node = a.region
+            while node.parent_id:
+                node = node.parent
+                names.insert(0, node.name)
+            assert tuple(names) == login.region
+    assert User.objects.get(username="tuanzhang").display_name == secretary.name
+    assert {User.objects.get(username=f"chengyuan{i}").display_name for i in (1, 2, 3)} == committee
+    for i in range(1, 7):
+        user = User.objects.get(username=f"fentuan{i}")
+        group = RoleAssignment.objects.get(user=user).region
+        assert (
+            people.get(cadre_post=CadrePost.GROUP_LEADER, household__villager_group=group).name
+            == user.display_name
+        )
+    neighbour_secretary = Person.objects.get(
+        household__village__name="下营子村", cadre_post=CadrePost.PARTY_SECRETARY
+    )
+    assert User.objects.get(username="linjuntuanzhang").display_name == neighbour_secretary.name
+
+
+def test_phone_login_for_villager(built):
+    cunmin1 = User.objects.get(username="cunmin1")
+    assert cunmin1.phone and len(cunmin1.phone) == 11
+    assert _login(cunmin1.phone) == cunmin1
+
+
+def test_running_twice_changes_nothing(built):
+    before = _counts()
+    again = demo.build_demo(households=SMALL)
+    assert not again.changed
+    assert _counts() == before
+
+
+def test_command_prints_the_logins(db):
+    out = StringIO()
+    call_command("demo_data", households=SMALL, stdout=out)
+    text = out.getvalue()
+    assert "演示数据已生成" in text and demo.PASSWORD in text
+    for login in demo.demo_logins():
+        assert login.username in text and login.can in text
+    out = StringIO()
+    call_command("demo_data", households=SMALL, stdout=out)
+    assert "演示数据已存在，没有改动" in out.getvalue()
+
+
+def test_reset_starts_over_and_keeps_the_audit_log_append_only(built):
+    fresh = _counts()
+    User.objects.create_user(username="someone-else", password="x")
+    call_command("demo_data", households=SMALL, reset=True, stdout=StringIO(), stderr=StringIO())
+    assert _counts() == fresh
+    assert not User.objects.filter(username="someone-else").exists()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM oversight_auditevent")
+    assert demo.append_only_tables() == ["oversight_auditevent"]
+
+
+def test_full_plan_is_shaped_like_daguikou():
+    plan = demo.plan_demo()
+    households = plan.pilot.households
+    assert len(households) == 300
+    people = [p for h in households for p in h.members]
+    assert 2.8 <= len(people) / len(households) <= 3.3
+    adults = [p for p in people if p.age >= 18]
+    party = [p for p in adults if p.political_status != PoliticalStatus.MASSES]
+    assert 0.06 <= len(party) / len(adults) <= 0.10
+    assert len({p.id_number for p in people}) == len(people)
+    assert len({h.phone for h in households}) == len(households)
+    # Deterministic: the same people on every run.
+    assert [p.id_number for p in people] == [
+        p.id_number for h in demo.plan_demo().pilot.households for p in h.members
+    ]
+
+
+def test_capability_lines_follow_the_permissions():
+    for login in demo.demo_logins():
+        if not login.role:
+            continue
+        assert ("完整身份证号" in login.can) == (login.role in PERMISSIONS[Perm.REVEAL_ID]), (
+            login.username
+        )
+        assert ("管理" in login.can) == (login.role in PERMISSIONS[Perm.CHANGE_REGISTRY]), (
+            login.username
+        )
+        assert ("审计" in login.can) == (login.role in PERMISSIONS[Perm.VIEW_AUDIT]), login.username
