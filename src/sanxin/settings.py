@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "sanxin.accounts",
     "sanxin.households",
     "sanxin.oversight",
+    "sanxin.rules",
+    "sanxin.ledger",
 ]
 
 MIDDLEWARE = [

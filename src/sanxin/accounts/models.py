@@ -12,6 +12,9 @@ class User(AbstractUser):
 
     phone = models.CharField(_("手机号"), max_length=11, null=True, blank=True, unique=True)
     display_name = models.CharField(_("姓名"), max_length=30, blank=True)
+    # The villager this login belongs to, when it is one: used for recusal (nobody
+    # decides on their own household's points or grade).
+    person = models.OneToOneField("households.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="user", verbose_name=_("本人"))
 
     class Meta:
         verbose_name = _("用户")

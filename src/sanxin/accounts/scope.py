@@ -24,7 +24,12 @@ class Perm(StrEnum):
     CHANGE_REGISTRY = "registry.change"  # edit households and people, import rosters
     REVEAL_ID = "id.reveal"  # see a full identity number (each reveal is audited)
     VIEW_AUDIT = "audit.view"  # browse the audit log
-    VIEW_FINANCE = "finance.view"  # credit-union indicator details
+    VIEW_FINANCE = "finance.view"  # credit-union indicator details (and the household itself)
+    RECORD_POINTS = "points.record"  # record ledger entries
+    REVIEW_POINTS = "points.review"  # approve or reject entries (maker-checker)
+    RECORD_CREDIT = "credit.record"  # enter 双基 credit assessments
+    MANAGE_SCHEME = "scheme.manage"  # publish district scheme versions
+    MANAGE_VILLAGE_ITEMS = "scheme.village_items"  # a village's own items
 
 
 _ALL_STAFF = {
@@ -38,7 +43,12 @@ PERMISSIONS: dict[Perm, set[str]] = {
     Perm.CHANGE_REGISTRY: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY},
     Perm.REVEAL_ID: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.CREDIT_OFFICER, Role.COMMITTEE_HEAD},
     Perm.VIEW_AUDIT: {Role.DISTRICT_ADMIN},
-    Perm.VIEW_FINANCE: {Role.CREDIT_OFFICER},
+    Perm.VIEW_FINANCE: {Role.CREDIT_OFFICER, Role.VILLAGER},
+    Perm.RECORD_POINTS: {Role.SUBTEAM_MEMBER, Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
+    Perm.REVIEW_POINTS: {Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
+    Perm.RECORD_CREDIT: {Role.CREDIT_OFFICER},
+    Perm.MANAGE_SCHEME: {Role.DISTRICT_ADMIN},
+    Perm.MANAGE_VILLAGE_ITEMS: {Role.COMMITTEE_HEAD},
 }
 
 
@@ -122,6 +132,24 @@ class Scope:
 
         condition = self._filter(perm, path_field="household__villager_group__path", household_field="household_id")
         return Person.objects.filter(condition) if condition is not None else Person.objects.none()
+
+    def entries(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
+        from sanxin.ledger.models import Entry
+
+        condition = self._filter(perm, path_field="household__villager_group__path", household_field="household_id")
+        return Entry.objects.filter(condition) if condition is not None else Entry.objects.none()
+
+    def credit_assessments(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
+        from sanxin.ledger.models import CreditAssessment
+
+        condition = self._filter(perm, path_field="household__villager_group__path", household_field="household_id")
+        return CreditAssessment.objects.filter(condition) if condition is not None else CreditAssessment.objects.none()
+
+    def is_recused(self, household) -> bool:
+        """Whether the user must stay out of decisions on this household: it is
+        their own household (where their close relatives are registered too)."""
+        person = getattr(self.user, "person", None) if self.user is not None else None
+        return person is not None and person.household_id == household.pk
 
     def audit_events(self) -> QuerySet:
         from sanxin.oversight.models import AuditEvent

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LedgerConfig(AppConfig):
+    name = "sanxin.ledger"
+    verbose_name = "积分台账"

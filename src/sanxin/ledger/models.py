@@ -1,0 +1,114 @@
+"""The points ledger (积分台账). Entries, their review decisions and their photos
+are append-only: the database refuses UPDATE and DELETE on all three tables. A
+mistake is corrected by a reversal entry that cites the original and a reason."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sanxin.ledger.choices import Source, Tier
+
+
+class Entry(models.Model):
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="entries", verbose_name=_("农户"))
+    person = models.ForeignKey("households.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name=_("人员"))
+    scheme_version = models.ForeignKey("rules.SchemeVersion", on_delete=models.PROTECT, related_name="entries", verbose_name=_("方案版本"))
+    item_code = models.CharField(_("积分项代码"), max_length=40)
+    item_name = models.CharField(_("积分项"), max_length=120)
+    component = models.CharField(_("积分类别"), max_length=20)
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    occurred_on = models.DateField(_("发生日期"))
+    points = models.DecimalField(_("分值"), max_digits=9, decimal_places=2)
+    tier = models.CharField(_("身份"), max_length=14, choices=Tier.choices)
+    evidence_text = models.TextField(_("事实与依据"), blank=True)
+    source = models.CharField(_("来源"), max_length=12, choices=Source.choices, default=Source.MANUAL)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+    reversal_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", verbose_name=_("冲正的原记录"))
+    reason = models.CharField(_("冲正原因"), max_length=300, blank=True)
+    batch_key = models.CharField(max_length=40, blank=True, db_index=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("积分记录")
+        verbose_name_plural = _("积分记录")
+        ordering = ["-occurred_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="entry_quantity_positive"),
+            models.CheckConstraint(condition=models.Q(reversal_of__isnull=True) | ~models.Q(reason=""), name="entry_reversal_has_reason"),
+        ]
+        indexes = [models.Index(fields=["household", "occurred_on"], name="entry_household_date")]
+
+    def __str__(self) -> str:
+        return f"{self.item_name} {self.points:+}"
+
+
+class Review(models.Model):
+    """The committee's decision on an entry: one per entry, never changed."""
+
+    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="review", verbose_name=_("积分记录"))
+    approved = models.BooleanField(_("通过"))
+    reason = models.CharField(_("理由"), max_length=300, blank=True)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("审核人"))
+    reviewed_at = models.DateTimeField(_("审核时间"))
+
+    class Meta:
+        verbose_name = _("审核")
+        verbose_name_plural = _("审核")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(approved=True) | ~models.Q(reason=""), name="review_rejection_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{'通过' if self.approved else '驳回'} {self.entry_id}"
+
+
+def evidence_path(instance: EntryPhoto, filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"evidence/{instance.entry.recorded_at:%Y/%m}/{instance.entry_id}-{instance.sha256[:16]}.{suffix}"
+
+
+class EntryPhoto(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="photos")
+    image = models.FileField(_("照片"), upload_to=evidence_path)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("证据照片")
+        verbose_name_plural = _("证据照片")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class CreditAssessment(models.Model):
+    """A credit-union officer's 双基 assessment of a household for a period. The
+    indicator answers are financial data: only the credit union and the household
+    see them; others see the area scores and the total. A correction is a new
+    assessment that supersedes the previous one."""
+
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="credit_assessments", verbose_name=_("农户"))
+    scheme_version = models.ForeignKey("rules.SchemeVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("方案版本"))
+    period = models.CharField(_("评定期"), max_length=20)
+    assessed_on = models.DateField(_("入户评定日期"))
+    answers = models.JSONField(_("指标明细"))
+    area_scores = models.JSONField(_("各方面得分"))
+    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by", verbose_name=_("更正的原评定"))
+    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("评定人"))
+    created_at = models.DateTimeField(_("录入时间"))
+
+    class Meta:
+        verbose_name = _("“双基”信用评定")
+        verbose_name_plural = _("“双基”信用评定")
+        ordering = ["-assessed_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "period"], condition=models.Q(supersedes__isnull=True), name="credit_one_original_per_period"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.period} {self.total}"

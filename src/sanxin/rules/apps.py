@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RulesConfig(AppConfig):
+    name = "sanxin.rules"
+    verbose_name = "评分方案"
