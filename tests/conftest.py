@@ -89,3 +89,28 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def scheme(world):
+    """The shipped default scheme, published for the home district."""
+    from sanxin.rules.services import scheme_install_default
+
+    return scheme_install_default(district=world.district)
+
+
+@pytest.fixture
+def credit_for(world):
+    """Give a household a 双基 assessment (answers by option code, defaults: good)."""
+    from datetime import date
+
+    from sanxin.ledger.credit import assessment_record
+
+    def _credit(household, answers=None, *, on=date(2025, 3, 1)):
+        defaults = {
+            "household_size": "3plus", "workers": "2", "village_appraisal": "good", "total_assets": "ge_1",
+            "net_assets": "ge_1", "net_income": "ge_1", "deposits": "ge_5k", "repayment": "normal",
+        }
+        return assessment_record(actor=world.users["credit_officer"], household=household, period=str(on.year), assessed_on=on, answers={**defaults, **(answers or {})})
+
+    return _credit

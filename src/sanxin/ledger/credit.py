@@ -1,0 +1,73 @@
+"""双基 credit-union assessments: writes and the visibility rule for their details."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sanxin.accounts.scope import Perm, scope_for
+from sanxin.households.models import Household
+from sanxin.ledger.models import CreditAssessment
+from sanxin.oversight.services import audit
+from sanxin.rules import engine
+from sanxin.rules.selectors import scheme_for_village
+
+
+def answers_errors(scheme, answers: dict[str, str]) -> dict[str, str]:
+    """{indicator code: Chinese reason} for missing or unknown answers."""
+    errors = {}
+    for area in scheme.credit_areas:
+        for ind in area.indicators:
+            value = answers.get(ind.code)
+            if value in (None, ""):
+                errors[ind.code] = f"请选择“{ind.name}”"
+            elif value not in {o.code for o in ind.options}:
+                errors[ind.code] = f"“{ind.name}”没有选项“{value}”"
+    return errors
+
+
+@transaction.atomic
+def assessment_record(
+    *, actor, household: Household, period: str, assessed_on: date, answers: dict[str, str], note: str = "",
+    supersedes: CreditAssessment | None = None,
+) -> CreditAssessment:
+    """Record a household's assessment for a period; a correction supersedes the
+    previous one (which stays, append-only)."""
+    if not scope_for(actor).covers_household(household, Perm.RECORD_CREDIT):
+        raise PermissionDenied("无权为该户录入信用评定")
+    if assessed_on > timezone.localdate():
+        raise ValidationError({"assessed_on": "评定日期不能在今天之后"})
+    version = scheme_for_village(household.village, assessed_on)
+    if version is None:
+        raise ValidationError({"assessed_on": "该日期本村还没有生效的评分方案"})
+    errors = answers_errors(version.scheme, answers)
+    if errors:
+        raise ValidationError(errors)
+    current = household.credit_assessments.filter(period=period, superseded_by__isnull=True).first()
+    if current is not None and supersedes is None:
+        raise ValidationError({"period": f"该户 {period} 已有评定；如需更正，请选择“更正”并说明原因"})
+    if supersedes is not None:
+        if supersedes.household_id != household.pk or supersedes != current:
+            raise ValidationError({"period": "只能更正该户本期现行的评定"})
+        if not note.strip():
+            raise ValidationError({"note": "更正评定必须说明原因"})
+    scores = engine.credit_area_scores(version.scheme, answers)
+    total = sum(scores.values(), Decimal(0))
+    assessment = CreditAssessment.objects.create(
+        household=household, scheme_version=version, period=period, assessed_on=assessed_on,
+        answers=dict(answers), area_scores={k: str(v) for k, v in scores.items()}, total=total, note=note.strip(),
+        supersedes=supersedes, assessed_by=actor, created_at=timezone.now(),
+    )
+    # The audit row keeps the scores, not the financial details.
+    audit(actor=actor, action="credit.assess", obj=assessment, region_path=household.villager_group.path,
+          after={"period": period, "total": str(total), "supersedes": supersedes.pk if supersedes else None})
+    return assessment
+
+
+def can_see_credit_details(user, household: Household) -> bool:
+    """Indicator details are financial data: the credit union and the household only."""
+    return scope_for(user).covers_household(household, Perm.VIEW_FINANCE)

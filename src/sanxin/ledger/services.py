@@ -1,0 +1,289 @@
+"""Writes to the points ledger: recording (one, or a batch), review (maker-checker
+with recusal) and reversal. Entries are never edited or deleted."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from sanxin.accounts.scope import Perm, scope_for
+from sanxin.households.models import Household, Person
+from sanxin.ledger.choices import Source
+from sanxin.ledger.models import Entry, EntryPhoto, Review
+from sanxin.ledger.tiers import household_tier_of, person_tier
+from sanxin.oversight.services import audit
+from sanxin.rules import engine
+from sanxin.rules.models import SchemeVersion
+from sanxin.rules.scheme import TIER_LABELS, Item
+from sanxin.rules.selectors import scheme_for_village
+from sanxin.rules.services import scheme_version_mark_in_use
+
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+PHOTO_TYPES = {"jpg", "jpeg", "png", "webp", "heic"}
+
+
+@dataclass
+class EntryRequest:
+    """What a recorder asks to record; validated by `entry_plan`."""
+
+    household: Household
+    item_code: str
+    occurred_on: date
+    quantity: int = 1
+    person: Person | None = None
+    evidence_text: str = ""
+    photos: Sequence[UploadedFile] = ()
+    source: str = Source.MANUAL
+
+
+@dataclass
+class EntryPlan:
+    request: EntryRequest
+    version: SchemeVersion
+    item: Item
+    tier: str
+    points: Decimal
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _error(errors: dict[str, list[str]], field_name: str, message: str) -> None:
+    errors.setdefault(field_name, []).append(message)
+
+
+def _validity_window_start(item: Item, occurred_on: date) -> date:
+    if item.validity_days is None:
+        return date(occurred_on.year, 1, 1)
+    return occurred_on - timedelta(days=item.validity_days - 1)
+
+
+def _live_entries(household: Household, item_code: str, person: Person | None):
+    """Entries of the item for the household (or person) that still stand: not
+    rejected and not reversed."""
+    qs = Entry.objects.filter(household=household, item_code=item_code, reversal_of__isnull=True).exclude(review__approved=False).exclude(reversed_by__isnull=False)
+    if person is not None:
+        qs = qs.filter(person=person)
+    return qs
+
+
+def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan | dict[str, list[str]]:
+    """Validate a request against the scheme in force on its date; compute the
+    points to freeze. Returns the plan, or {field: [errors]} in Chinese."""
+    errors: dict[str, list[str]] = {}
+    today = today or timezone.localdate()
+    household = request.household
+    if request.occurred_on > today:
+        _error(errors, "occurred_on", f"发生日期 {request.occurred_on:%Y-%m-%d} 在今天之后")
+    version = scheme_for_village(household.village, request.occurred_on)
+    if version is None:
+        _error(errors, "item_code", f"{request.occurred_on:%Y-%m-%d} 时本村还没有生效的评分方案")
+        return errors
+    scheme = version.scheme
+    item = scheme.find_item(request.item_code)
+    if item is None:
+        _error(errors, "item_code", f"积分项“{request.item_code}”不在本户适用的方案（{version.name} {version.version}）中")
+        return errors
+    if isinstance(request.quantity, bool) or not isinstance(request.quantity, int) or request.quantity < 1:
+        _error(errors, "quantity", "数量应为正整数")
+        return errors
+    person = request.person
+    if item.applies_to == "person":
+        if person is None:
+            _error(errors, "person", f"“{item.name}”按人记分，请选择人员")
+        elif person.household_id != household.pk or not person.active:
+            _error(errors, "person", f"{person.name} 不是本户在册成员")
+    elif person is not None:
+        person = None  # household-level item: the person is not part of the entry
+    members = list(household.members.filter(active=True))
+    tier = person_tier(person) if (item.applies_to == "person" and person is not None) else household_tier_of(members)
+    if item.component == "vanguard" and person is not None and not person.is_party_member:
+        _error(errors, "person", f"“{item.name}”是先锋积分项，只适用于党员，{person.name} 不是党员")
+    elif tier not in item.tiers:
+        _error(errors, "item_code", f"“{item.name}”不适用于{TIER_LABELS[tier]}")
+    if item.evidence_required and not request.evidence_text.strip() and not request.photos:
+        _error(errors, "evidence_text", f"“{item.name}”必须填写事实依据或上传照片")
+    for photo in request.photos:
+        suffix = photo.name.rsplit(".", 1)[-1].lower() if "." in photo.name else ""
+        if suffix not in PHOTO_TYPES:
+            _error(errors, "photos", f"照片“{photo.name}”格式不支持（请用 jpg、png、webp 或 heic）")
+        elif photo.size > MAX_PHOTO_BYTES:
+            _error(errors, "photos", f"照片“{photo.name}”超过 8 MB")
+    if errors:
+        return errors
+    live = _live_entries(household, item.code, person if item.applies_to == "person" else None)
+    prior = live.filter(occurred_on__gte=_validity_window_start(item, request.occurred_on), occurred_on__lte=request.occurred_on).count()
+    points = engine.points_for_entry(scheme, item.code, tier, request.quantity, prior)
+    if item.annual_cap is not None and points > 0:
+        year_total = live.filter(occurred_on__year=request.occurred_on.year, points__gt=0).aggregate(s=Sum("points"))["s"] or Decimal(0)
+        if year_total + points > item.annual_cap:
+            left = max(item.annual_cap - year_total, Decimal(0))
+            _error(errors, "quantity", f"“{item.name}”每年最多 {item.annual_cap} 分，今年已记 {year_total} 分，最多还能记 {left} 分")
+            return errors
+    return EntryPlan(request=request, version=version, item=item, tier=tier, points=points)
+
+
+def _save(plan: EntryPlan, *, actor, now, batch_key: str = "", idempotency_key: str | None = None) -> Entry:
+    r = plan.request
+    entry = Entry.objects.create(
+        household=r.household, person=r.person if plan.item.applies_to == "person" else None, scheme_version=plan.version,
+        item_code=plan.item.code, item_name=plan.item.name, component=plan.item.component, quantity=r.quantity,
+        occurred_on=r.occurred_on, points=plan.points, tier=plan.tier, evidence_text=r.evidence_text.strip(),
+        source=r.source, recorded_by=actor, recorded_at=now, batch_key=batch_key, idempotency_key=idempotency_key,
+    )
+    for photo in r.photos:
+        photo.seek(0)
+        digest = hashlib.sha256(photo.read()).hexdigest()
+        photo.seek(0)
+        EntryPhoto.objects.create(entry=entry, image=photo, sha256=digest)
+    scheme_version_mark_in_use(plan.version)
+    audit(
+        actor=actor, action="entry.record", obj=entry, region_path=r.household.villager_group.path, at=now,
+        after={"household": r.household.number, "item": plan.item.code, "points": str(plan.points), "occurred_on": str(r.occurred_on), "source": r.source},
+    )
+    return entry
+
+
+def _check_can_record(actor, household: Household) -> None:
+    if not scope_for(actor).covers_household(household, Perm.RECORD_POINTS):
+        raise PermissionDenied("无权为该户记录积分")
+
+
+def _request_fingerprint(request: EntryRequest) -> str:
+    data = [request.household.pk, request.item_code, str(request.occurred_on), request.quantity, request.person.pk if request.person else None, request.evidence_text.strip()]
+    return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
+
+
+def entry_record(*, actor, request: EntryRequest, idempotency_key: str | None = None, today: date | None = None) -> Entry:
+    """Record one entry. With an idempotency key, a repeated submission returns the
+    entry already recorded; the same key with different content is refused."""
+    _check_can_record(actor, request.household)
+    if idempotency_key:
+        key = f"{actor.pk}:{idempotency_key}:{_request_fingerprint(request)}"
+        existing = Entry.objects.filter(idempotency_key=key).first()
+        if existing:
+            return existing
+        if Entry.objects.filter(idempotency_key__startswith=f"{actor.pk}:{idempotency_key}:").exists():
+            raise ValidationError("该提交编号已用于另一条不同的记录")
+        idempotency_key = key
+    with transaction.atomic():
+        plan = entry_plan(request, today=today)
+        if isinstance(plan, dict):
+            raise ValidationError(plan)
+        return _save(plan, actor=actor, now=timezone.now(), idempotency_key=idempotency_key)
+
+
+@dataclass
+class BatchResult:
+    entries: list[Entry]
+    errors: dict[int, dict[str, list[str]]]  # household id -> field errors
+
+
+def entries_record_batch(
+    *, actor, households: Sequence[Household], item_code: str, occurred_on: date, quantity: int = 1,
+    evidence_text: str = "", photos: Sequence[UploadedFile] = (), source: str = Source.BATCH, today: date | None = None,
+) -> BatchResult:
+    """One household-level item for many households at once: all or nothing."""
+    if not households:
+        raise ValidationError({"households": ["请至少选择一户"]})
+    for h in households:
+        _check_can_record(actor, h)
+    with transaction.atomic():
+        plans, errors = [], {}
+        for h in households:
+            plan = entry_plan(EntryRequest(household=h, item_code=item_code, occurred_on=occurred_on, quantity=quantity, evidence_text=evidence_text, photos=photos, source=source), today=today)
+            if isinstance(plan, dict):
+                errors[h.pk] = plan
+            elif plan.item.applies_to == "person":
+                errors[h.pk] = {"item_code": [f"“{plan.item.name}”按人记分，不能批量按户记录"]}
+            else:
+                plans.append(plan)
+        if errors:
+            return BatchResult(entries=[], errors=errors)
+        now, batch_key = timezone.now(), uuid.uuid4().hex
+        return BatchResult(entries=[_save(p, actor=actor, now=now, batch_key=batch_key) for p in plans], errors={})
+
+
+def _check_can_decide(actor, entry: Entry) -> None:
+    scope = scope_for(actor)
+    if not scope.covers_household(entry.household, Perm.REVIEW_POINTS):
+        raise PermissionDenied("无权审核该户的积分")
+    if entry.recorded_by_id == actor.pk:
+        raise ValidationError("不能审核自己记录的积分（须由另一名评信团成员审核）")
+    if scope.is_recused(entry.household):
+        raise ValidationError("不能审核本人家庭的积分，请回避")
+
+
+@transaction.atomic
+def entry_review(*, actor, entry: Entry, approve: bool, reason: str = "") -> Review:
+    _check_can_decide(actor, entry)
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError("驳回必须填写理由")
+    if Review.objects.filter(entry=entry).exists():
+        raise ValidationError("该记录已经审核过")
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(entry=entry, approved=approve, reason=reason, reviewer=actor, reviewed_at=now)
+    except IntegrityError:
+        raise ValidationError("该记录已经审核过") from None
+    audit(actor=actor, action="entry.approve" if approve else "entry.reject", obj=entry, region_path=entry.household.villager_group.path, at=now, after={"reason": reason})
+    return review
+
+
+def entries_review_bulk(*, actor, entries: Iterable[Entry], approve: bool, reason: str = "") -> list[Review]:
+    """Decide many entries with one reason: all or nothing."""
+    entries = list(entries)
+    if not entries:
+        raise ValidationError("请至少选择一条记录")
+    with transaction.atomic():
+        problems = []
+        reviews = []
+        for e in entries:
+            try:
+                reviews.append(entry_review(actor=actor, entry=e, approve=approve, reason=reason))
+            except (ValidationError, PermissionDenied) as exc:
+                messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+                problems.append(f"{e.household.number}号户 {e.item_name}：{'；'.join(messages)}")
+        if problems:
+            transaction.set_rollback(True)
+            raise ValidationError(problems)
+        return reviews
+
+
+@transaction.atomic
+def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
+    """A correction: a new entry that cancels `entry` exactly, citing it and a reason.
+    It takes effect once another committee member approves it."""
+    scope = scope_for(actor)
+    if not scope.covers_household(entry.household, Perm.REVIEW_POINTS):
+        raise PermissionDenied("无权冲正该户的积分")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("冲正必须填写原因")
+    if entry.reversal_of_id is not None:
+        raise ValidationError("冲正记录不能再冲正；如需恢复，请重新记录原积分项")
+    review = Review.objects.filter(entry=entry).first()
+    if review is None or not review.approved:
+        raise ValidationError("只有已通过审核的记录才需要冲正；待审核的记录请直接驳回")
+    if Entry.objects.filter(reversal_of=entry).exists():
+        raise ValidationError("该记录已经冲正过")
+    now = timezone.now()
+    reversal = Entry.objects.create(
+        household=entry.household, person=entry.person, scheme_version=entry.scheme_version, item_code=entry.item_code,
+        item_name=entry.item_name, component=entry.component, quantity=entry.quantity, occurred_on=entry.occurred_on,
+        points=-entry.points, tier=entry.tier, evidence_text=reason, source=Source.REVERSAL, recorded_by=actor,
+        recorded_at=now, reversal_of=entry, reason=reason,
+    )
+    audit(actor=actor, action="entry.reverse", obj=reversal, region_path=entry.household.villager_group.path, at=now, after={"reverses": entry.pk, "reason": reason, "points": str(reversal.points)})
+    return reversal
