@@ -7,6 +7,10 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("sanxin.accounts.urls")),
     path("households/", include("sanxin.households.urls")),
+    path("points/", include("sanxin.ledger.urls")),
+    path("credit/", include("sanxin.ledger.credit_urls")),
+    path("rules/", include("sanxin.rules.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),
 ]
+

@@ -1,0 +1,58 @@
+"""The access table: for every URL of the project, who may use it.
+
+Each area keeps its cases in its own module here (core, points, credit, rules, ...);
+`tests/test_access_matrix.py` tries every case with every user of the test world
+and fails when a URL of the project has no case.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sanxin.households.models import Person
+
+ALL_USERS = [
+    "district_admin", "department_viewer", "credit_officer", "town_admin", "committee_head",
+    "committee_deputy", "committee_member", "subteam_member", "shop_clerk", "villager",
+    "other_district_admin", "other_town_admin", "other_credit_officer", "neighbour_committee_head",
+    "other_group_subteam", "other_villager", "no_role",
+]
+WITH_ROLES = set(ALL_USERS) - {"no_role"}
+# Everyone whose region (or household) holds the world's main household.
+INSIDERS_OF_HOUSEHOLD = {
+    "district_admin", "department_viewer", "credit_officer", "town_admin", "committee_head",
+    "committee_deputy", "committee_member", "subteam_member", "shop_clerk", "villager",
+}
+COMMITTEE = {"committee_head", "committee_deputy", "committee_member"}
+
+
+@dataclass
+class Case:
+    url_name: str
+    url: Callable  # world -> path
+    allowed: set[str]
+    method: str = "get"
+    data: Callable | None = None  # world -> POST data
+    public: bool = False  # reachable without logging in
+    setup: Callable | None = None  # world -> None: create what the URL needs (runs before `url`)
+    # Allowed users may answer with these codes too (e.g. 400 for a well-formed
+    # but invalid POST that changes nothing).
+    ok_statuses: tuple[int, ...] = (200, 302)
+
+
+def member_of_household(world) -> Person:
+    return Person.objects.filter(household=world.household).order_by("id").first()
+
+
+def _collect() -> list[Case]:
+    cases: list[Case] = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        cases.extend(getattr(module, "CASES", []))
+    return cases
+
+
+CASES = _collect()
