@@ -731,9 +731,14 @@ def reset_database(using: str = DEFAULT_DB_ALIAS) -> None:
     tables = append_only_tables(using)
     with transaction.atomic(using=using):
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Deferred foreign-key checks pending in this transaction block TRUNCATE.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in tables:
                 for sql in _statements(connection.vendor, table)[1]:
                     cursor.execute(sql)
+            # Scheme versions in use are frozen (no DELETE); unfreeze them to erase them.
+            cursor.execute("UPDATE rules_schemeversion SET in_use_since = NULL")
         call_command("flush", interactive=False, database=using, verbosity=0)
         with connection.cursor() as cursor:
             for table in tables:

@@ -45,12 +45,12 @@ class AppendOnly(migrations.operations.base.Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         create, _ = _statements(schema_editor.connection.vendor, self.table)
         for sql in create:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         _, drop = _statements(schema_editor.connection.vendor, self.table)
         for sql in drop:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, params=None)
 
     def describe(self):
         return f"Make {self.table} append-only"
