@@ -33,6 +33,13 @@ class World:
     users: dict[str, object] = field(default_factory=dict)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests that are not about hashing use MD5.
+    (tests/accounts/test_login.py checks the real Argon2 configuration.)"""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db) -> World:
     district = make_tree()

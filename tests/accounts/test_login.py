@@ -35,8 +35,13 @@ def test_lockout_after_repeated_failures(world, client, settings):
     assert "_auth_user_id" not in client.session
 
 
-def test_passwords_are_hashed_with_argon2(world):
-    assert world.users["committee_head"].password.startswith("argon2")
+def test_passwords_are_hashed_with_argon2(db, settings):
+    from sanxin import settings as configured
+    from sanxin.accounts.models import User
+
+    settings.PASSWORD_HASHERS = configured.PASSWORD_HASHERS
+    user = User.objects.create_user("hash_check", password="Sanxin-test-2026")
+    assert user.password.startswith("argon2$")
 
 
 def test_logout_needs_post(world, login):

@@ -100,7 +100,7 @@ def refresh_household_summary(household_ids: list[int]) -> None:
 @dataclass
 class PersonData:
     name: str
-    id_number: idcard.IdNumber
+    id_number: idcard.IdNumber | None  # None when editing an existing person (the number never changes)
     relation: str
     phone: str = ""
     political_status: str = "masses"
@@ -164,6 +164,7 @@ def person_move(*, actor, person: Person, to_household: Household, moved_on: dat
         raise ValidationError("迁入户与原户相同")
     if person.is_head and Person.objects.filter(household=person.household, active=True).exclude(pk=person.pk).exists():
         raise ValidationError("户主迁出前，请先为原户指定新的户主")
+    _check_single_head(to_household, becoming_head=relation in HEAD_RELATIONS)
     before = person_snapshot(person)
     from_household = person.household
     move = Move.objects.create(person=person, from_household=from_household, to_household=to_household, moved_on=moved_on, reason=reason, actor=actor)
@@ -189,3 +190,72 @@ def person_reveal_id(*, actor, person: Person, ip_address: str | None = None) ->
     with transaction.atomic():
         audit(actor=actor, action="person.reveal_id", obj=person, region_path=region_path, ip_address=ip_address)
         return person.reveal_id_number()
+
+
+# --- hand edits from the UI: scope-checked, head rule explained ----------------------
+
+
+def _require_change(actor, household: Household) -> None:
+    if not scope_for(actor).covers_household(household, Perm.CHANGE_REGISTRY):
+        raise PermissionDenied("无权修改该户信息")
+
+
+def _check_single_head(household: Household, *, becoming_head: bool, except_person: Person | None = None) -> None:
+    if not becoming_head:
+        return
+    heads = Person.objects.filter(household=household, is_head=True, active=True)
+    if except_person is not None:
+        heads = heads.exclude(pk=except_person.pk)
+    current = heads.first()
+    if current is not None:
+        raise ValidationError({"relation": f"本户已有户主 {current.name}；请先把原户主的“与户主关系”改为其他（如配偶、父亲）"})
+
+
+@transaction.atomic
+def household_register(*, actor, village: Region, villager_group: Region, number: str, head: PersonData, address: str = "", phone: str = "") -> Household:
+    """A new household with its head, entered by hand."""
+    scope = scope_for(actor)
+    if not scope.covers_region(villager_group, Perm.CHANGE_REGISTRY):
+        raise PermissionDenied("无权在该村民小组登记农户")
+    if Household.objects.filter(village=village, number=number).exists():
+        raise ValidationError({"number": f"户号 {number} 在本村已存在"})
+    existing = person_lookup(head.id_number.value)
+    if existing is not None:
+        raise ValidationError({"head_id_number": f"身份证号 {head.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户"})
+    household = household_create(actor=actor, village=village, villager_group=villager_group, number=number, address=address, phone=phone)
+    person_create(actor=actor, household=household, data=PersonData(**{**head.__dict__, "relation": "户主"}))
+    refresh_household_summary([household.pk])
+    household.refresh_from_db()
+    return household
+
+
+@transaction.atomic
+def household_change(*, actor, household: Household, **changes) -> bool:
+    _require_change(actor, household)
+    return household_update(actor=actor, household=household, **changes)
+
+
+@transaction.atomic
+def person_add(*, actor, household: Household, data: PersonData) -> Person:
+    _require_change(actor, household)
+    existing = person_lookup(data.id_number.value)
+    if existing is not None:
+        raise ValidationError({"id_number": f"身份证号 {data.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户；人员迁入请在原户办理迁移"})
+    _check_single_head(household, becoming_head=data.relation in HEAD_RELATIONS)
+    person = person_create(actor=actor, household=household, data=data)
+    refresh_household_summary([household.pk])
+    return person
+
+
+@transaction.atomic
+def person_change(*, actor, person: Person, name: str, relation: str, phone: str, political_status: str, cadre_post: str) -> bool:
+    _require_change(actor, person.household)
+    becoming_head = relation in HEAD_RELATIONS
+    _check_single_head(person.household, becoming_head=becoming_head, except_person=person)
+    if person.is_head and not becoming_head and Person.objects.filter(household=person.household, active=True).exclude(pk=person.pk).exists():
+        raise ValidationError({"relation": "本户不能没有户主：请先把另一名成员设为户主"})
+    data = PersonData(name=name, id_number=None, relation=relation, phone=phone, political_status=political_status, cadre_post=cadre_post)
+    changed = person_update(actor=actor, person=person, data=data)
+    if changed:
+        refresh_household_summary([person.household_id])
+    return changed
