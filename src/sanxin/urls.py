@@ -7,6 +7,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("sanxin.accounts.urls")),
     path("households/", include("sanxin.households.urls")),
+    path("points/import/", include("sanxin.ledger.import_urls")),
     path("points/", include("sanxin.ledger.urls")),
     path("credit/", include("sanxin.ledger.credit_urls")),
     path("rules/", include("sanxin.rules.urls")),

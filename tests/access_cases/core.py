@@ -1,4 +1,10 @@
-from tests.access_cases import ALL_USERS, INSIDERS_OF_HOUSEHOLD, WITH_ROLES, Case, member_of_household
+from tests.access_cases import (
+    ALL_USERS,
+    INSIDERS_OF_HOUSEHOLD,
+    WITH_ROLES,
+    Case,
+    member_of_household,
+)
 
 CASES = [
     Case("home", lambda w: "/", set(ALL_USERS)),

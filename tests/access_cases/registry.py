@@ -13,7 +13,10 @@ def _household_data(w):
 
 
 CASES = [
-    Case("households:new", lambda w: f"/households/new/?village={w.village_a1.pk}", CHANGERS),
+    Case(
+        "households:new", lambda w: "/households/new/", CHANGERS, method="post",
+        data=lambda w: {"village": w.village_a1.pk, "number": "777", "villager_group": w.group_a1_1.pk, "head_name": "新户", "head_id_number": valid_id(99, birth=date(1990, 1, 1)), "status": "active"},
+    ),
     Case("households:edit", lambda w: f"/households/{w.household.pk}/edit/", CHANGERS, method="post", data=_household_data),
     Case(
         "households:person_new", lambda w: f"/households/{w.household.pk}/people/new/", CHANGERS, method="post",

@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import services
-from sanxin.households.forms import HouseholdForm, MoveForm, NewHouseholdForm, NewPersonForm, PersonForm
+from sanxin.households.forms import (
+    HouseholdForm,
+    MoveForm,
+    NewHouseholdForm,
+    NewPersonForm,
+    PersonForm,
+)
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -42,8 +49,13 @@ def household_edit(request, pk: int):
 def household_new(request):
     villages = request.scope.villages(Perm.CHANGE_REGISTRY).select_related("parent").order_by("path")
     village_id = request.POST.get("village") or request.GET.get("village") or ""
-    village = villages.filter(pk=int(village_id)).first() if village_id.isdigit() else None
-    if village is None and villages.count() == 1:
+    village = None
+    if village_id:
+        # A village named explicitly must be in the user's scope: outsiders get 404.
+        village = villages.filter(pk=int(village_id) if village_id.isdigit() else 0).first()
+        if village is None:
+            raise Http404
+    elif villages.count() == 1:
         village = villages.first()
     form = NewHouseholdForm(request.POST or None, village=village) if village else None
     if request.method == "POST" and form is not None and form.is_valid():

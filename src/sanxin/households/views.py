@@ -1,10 +1,12 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import selectors, services
+from sanxin.ledger.selectors import household_grade
 from sanxin.regions.models import Level
 
 PAGE_SIZE = 30
@@ -40,6 +42,8 @@ def household_detail(request, pk: int):
             "household": household,
             "members": members,
             "can_reveal": scope.covers_household(household, Perm.REVEAL_ID),
+            "can_change": scope.covers_household(household, Perm.CHANGE_REGISTRY),
+            "grade": household_grade(household, timezone.localdate()),
         },
     )
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -211,6 +211,31 @@ def entries_record_batch(
             return BatchResult(entries=[], errors=errors)
         now, batch_key = timezone.now(), uuid.uuid4().hex
         return BatchResult(entries=[_save(p, actor=actor, now=now, batch_key=batch_key) for p in plans], errors={})
+
+
+def entry_year_total(*, household: Household, item_code: str, person: Person | None, year: int) -> Decimal:
+    """The positive points of an item already standing for the household (or, for a
+    person-level item, the person) in a calendar year: what `entry_plan` weighs
+    against the item's annual cap."""
+    live = _live_entries(household, item_code, person)
+    return live.filter(occurred_on__year=year, points__gt=0).aggregate(s=Sum("points"))["s"] or Decimal(0)
+
+
+def entries_record_planned(*, actor, plans: Sequence[EntryPlan], source: str = Source.IMPORT) -> list[Entry]:
+    """Save entries already planned by `entry_plan` and checked as a whole by the
+    caller (an import whose rows count each other's caps and repeats), all or
+    nothing, through the same saving path as `entry_record`: one audit row per entry,
+    one batch key. The entries wait for review like any other."""
+    if not plans:
+        raise ValidationError("没有要保存的积分记录")
+    for p in plans:
+        _check_can_record(actor, p.request.household)
+    with transaction.atomic():
+        now, batch_key = timezone.now(), uuid.uuid4().hex
+        return [
+            _save(replace(p, request=replace(p.request, source=source)), actor=actor, now=now, batch_key=batch_key)
+            for p in plans
+        ]
 
 
 def _check_can_decide(actor, entry: Entry) -> None:

@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from sanxin.ledger import views
 
 app_name = "points"
-urlpatterns: list = []
+urlpatterns = [
+    path("record/", views.record, name="record"),
+    path("batch/", views.batch, name="batch"),
+    path("review/", views.review, name="review"),
+    path("entries/<int:pk>/", views.entry_detail, name="entry"),
+    path("entries/<int:pk>/decide/", views.entry_decide, name="entry_decide"),
+    path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
+    path("photos/<int:pk>/", views.photo, name="photo"),
+    path("households/<int:pk>/", views.household_points, name="household"),
+]

@@ -23,3 +23,36 @@ def scheme_for_village(village: Region, on: date) -> SchemeVersion | None:
 
 def district_versions(district_id: int):
     return SchemeVersion.objects.filter(district_id=district_id, village__isnull=True).order_by("-effective_from", "-id")
+
+
+def district_version_in_force(district_id: int, on: date) -> SchemeVersion | None:
+    """The district's own version in force on `on` (villages' versions aside)."""
+    return district_versions(district_id).filter(effective_from__lte=on).first()
+
+
+def district_version_next(district_id: int, on: date) -> SchemeVersion | None:
+    """The district's earliest version that takes effect after `on`, if any."""
+    return (
+        SchemeVersion.objects.filter(district_id=district_id, village__isnull=True, effective_from__gt=on)
+        .order_by("effective_from", "id")
+        .first()
+    )
+
+
+def district_versions_with_villages(district_id: int):
+    """The district's versions for a listing (documents not loaded), each with the
+    village versions based on it."""
+    from django.db.models import Prefetch
+
+    villages = SchemeVersion.objects.defer("document").select_related("village__parent").order_by("village__path", "-effective_from", "-id")
+    return district_versions(district_id).defer("document").prefetch_related(Prefetch("village_versions", queryset=villages))
+
+
+def village_versions(village: Region):
+    """The village's adopted versions, newest first (documents not loaded)."""
+    return (
+        SchemeVersion.objects.filter(village=village)
+        .select_related("based_on")
+        .defer("document", "based_on__document")
+        .order_by("-effective_from", "-id")
+    )

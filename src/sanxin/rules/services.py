@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -13,7 +14,15 @@ from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules.defaults import load_default_scheme
 from sanxin.rules.models import SchemeVersion
-from sanxin.rules.scheme import SchemeError, adopt_for_village, item_from_dict, scheme_from_dict
+from sanxin.rules.scheme import (
+    Scheme,
+    SchemeError,
+    adopt_for_village,
+    item_from_dict,
+    scheme_from_dict,
+    scheme_from_json,
+    validate_scheme,
+)
 
 
 def _as_validation_error(exc: SchemeError) -> ValidationError:
@@ -77,3 +86,47 @@ def scheme_version_mark_in_use(version: SchemeVersion) -> None:
         now = timezone.now()
         SchemeVersion.objects.filter(pk=version.pk, in_use_since__isnull=True).update(in_use_since=now)
         version.in_use_since = now
+
+
+def _errors_of(exc: SchemeError) -> ValidationError:
+    """One message per field path (SchemeError.errors), so a page can list them all."""
+    return ValidationError(list(exc.errors) or [str(exc)])
+
+
+def scheme_version_import(*, actor, district: Region, content: str | bytes, effective_from: date | None = None) -> SchemeVersion:
+    """Publish an exported scheme file as a new district version. Nothing is saved when
+    the file has a problem; the ValidationError lists every problem by field path. The
+    effective date given here (else the file's) is written into the document too."""
+    try:
+        scheme = scheme_from_json(content)
+    except SchemeError as exc:
+        raise _errors_of(exc) from None
+    if effective_from is not None:
+        scheme = replace(scheme, effective_from=effective_from)
+    return scheme_version_publish(actor=actor, district=district, document=scheme.to_dict(), effective_from=effective_from)
+
+
+@transaction.atomic
+def scheme_version_derive(*, actor, base: SchemeVersion, scheme: Scheme, effective_from: date) -> SchemeVersion:
+    """Publish `scheme` (the base version's scheme with changes) as a new district
+    version. The base is never modified (it may be frozen)."""
+    if base.village_id is not None:
+        raise ValidationError("只能基于区级方案版本")
+    if effective_from <= base.effective_from:
+        raise ValidationError(f"新版本的生效日期应晚于所依据版本的生效日期（{base.effective_from:%Y-%m-%d}）")
+    scheme = replace(scheme, effective_from=effective_from)
+    errors = validate_scheme(scheme)
+    if errors:
+        raise ValidationError(errors)
+    version = scheme_version_publish(actor=actor, district=base.district, document=scheme.to_dict(), effective_from=effective_from)
+    old = {i.code: i for i in base.scheme.items}
+    changed = [i.code for i in scheme.items if i.code in old and old[i.code] != i]
+    added = [i.code for i in scheme.items if i.code not in old]
+    removed = [code for code in old if scheme.find_item(code) is None]
+    audit(
+        actor=actor, action="scheme.derive", obj=version, region_path=base.district.path,
+        before={"base": base.pk, "version": base.version},
+        after={"version": scheme.version, "changed_items": changed, "added_items": added, "removed_items": removed,
+               "tiers_changed": base.scheme.tiers != scheme.tiers},
+    )
+    return version

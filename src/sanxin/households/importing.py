@@ -1,0 +1,1217 @@
+"""The roster import (花名册导入): a village's spreadsheet of people, one row each,
+read, checked as a whole, then applied through the household services.
+
+Three steps, no HTTP here:
+
+* `read_rows(content, filename)` turns an .xlsx or .csv file into rows keyed by
+  header, each with its real spreadsheet row number;
+* `plan_import(sheet, village)` checks every row and the file as a whole, reports
+  every problem at once and works out what would change, writing nothing;
+* `apply_import(plan, actor=...)` writes it, all or nothing, through the services
+  (which write the audit rows).
+
+`import_roster(...)` does the three in one call. Full identity numbers never appear
+in a message, a warning, a log line or an audit row: only `idcard.mask(...)`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import PurePath
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sanxin.households import services
+from sanxin.households.choices import (
+    CADRE_ALIASES,
+    HEAD_RELATIONS,
+    POLITICAL_ALIASES,
+    CadrePost,
+    HouseholdStatus,
+    PoliticalStatus,
+)
+from sanxin.households.models import Household, PendingImport, Person
+from sanxin.lib import crypto, idcard
+from sanxin.oversight.services import audit
+from sanxin.regions.models import Level, Region
+
+logger = logging.getLogger(__name__)
+
+# The column headers, in template order. They are the file format, not UI text.
+NUMBER = "户号"
+GROUP = "村民小组"
+NAME = "姓名"
+RELATION = "与户主关系"
+ID_NUMBER = "身份证号"
+PHONE = "联系电话"
+POLITICAL = "政治面貌"
+CADRE = "职务"
+ADDRESS = "住址"
+HEADERS: tuple[str, ...] = (
+    NUMBER,
+    GROUP,
+    NAME,
+    RELATION,
+    ID_NUMBER,
+    PHONE,
+    POLITICAL,
+    CADRE,
+    ADDRESS,
+)
+REQUIRED_HEADERS: tuple[str, ...] = (NUMBER, GROUP, NAME, RELATION, ID_NUMBER)
+# A row is the header row when it holds at least these.
+KEY_HEADERS: tuple[str, ...] = (NUMBER, NAME, ID_NUMBER)
+HEADER_SCAN_ROWS = 10
+# Bounds on what is read, so a hostile or runaway file cannot exhaust memory.
+MAX_ROWS = 20_000
+MAX_COLUMNS = 60
+
+MAX_NAME = 30  # Person.name
+MAX_RELATION = 20  # Person.relation
+MAX_NUMBER = 30  # Household.number
+MAX_ADDRESS = 120  # Household.address
+
+PENDING_MAX_AGE = timedelta(hours=2)
+AUDIT_ACTION = "roster.import"
+
+_ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_GROUP_SHORTHAND = re.compile(
+    r"第?([0-9]{1,3}|[零〇一二两三四五六七八九十]{1,3})(?:村民小组|村民组|小组|组)?"
+)
+
+
+# --- results ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error or warning: spreadsheet row (None for the file as a whole), the
+    column's Chinese header ("" when no column applies) and a plain reason."""
+
+    row: int | None
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    ok: bool
+    households_created: int = 0
+    households_updated: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    unchanged: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "households_created": self.households_created,
+            "households_updated": self.households_updated,
+            "people_created": self.people_created,
+            "people_updated": self.people_updated,
+            "unchanged": self.unchanged,
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(
+            self.households_created
+            + self.households_updated
+            + self.people_created
+            + self.people_updated
+        )
+
+    def counts(self) -> dict[str, int]:
+        return {
+            k: v
+            for k, v in self.as_dict().items()
+            if isinstance(v, int) and not isinstance(v, bool)
+        }
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    number: int  # the row number Excel shows, 1-based
+    values: dict[str, Any]  # header -> raw cell value, for the known headers present
+
+
+@dataclass
+class ParsedSheet:
+    filename: str
+    header_row: int | None = None
+    columns: tuple[str, ...] = ()  # the known headers present in the file
+    rows: list[SheetRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+class _UnreadableFile(Exception):
+    """The file could not be read at all; the message is for the user."""
+
+
+def read_rows(content: bytes, filename: str) -> ParsedSheet:
+    """Read an .xlsx or .csv roster. Problems with the file itself come back as
+    errors on the sheet (row None), never as exceptions."""
+    sheet = ParsedSheet(filename=safe_filename(filename))
+    try:
+        grid = _read_grid(content, filename)
+    except _UnreadableFile as exc:
+        sheet.errors.append(Problem(None, "", str(exc)))
+        return sheet
+    _take_rows(sheet, grid)
+    return sheet
+
+
+def _read_grid(content: bytes, filename: str) -> list[Sequence[Any]]:
+    if not content:
+        raise _UnreadableFile(_("文件是空的。"))
+    suffix = PurePath(filename or "").suffix.lower()
+    if suffix == ".xlsx":
+        return _xlsx_grid(content)
+    if suffix == ".csv":
+        return _csv_grid(content)
+    if suffix in (".xls", ".et", ".wps"):
+        raise _UnreadableFile(
+            _("不支持 %(suffix)s 格式，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传。")
+            % {"suffix": suffix}
+        )
+    raise _UnreadableFile(_("只能导入 .xlsx 或 .csv 文件。"))
+
+
+def _xlsx_grid(content: bytes) -> list[Sequence[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
+        logger.info("roster import: unreadable xlsx (%s)", type(exc).__name__)
+        raise _UnreadableFile(
+            _(
+                "无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式；请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
+            )
+        ) from None
+    try:
+        first: list[Sequence[Any]] | None = None
+        for worksheet in workbook.worksheets:
+            worksheet.reset_dimensions()  # do not trust the stored dimensions
+            grid = _bounded(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
+            if _find_header(grid)[0] is not None:
+                return grid  # the first sheet that has a header row
+            if first is None:
+                first = grid
+        return first or []
+    except _UnreadableFile:
+        raise
+    except Exception as exc:
+        logger.info("roster import: unreadable xlsx sheet (%s)", type(exc).__name__)
+        raise _UnreadableFile(
+            _("无法读取该 Excel 文件的内容，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。")
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _csv_grid(content: bytes) -> list[Sequence[Any]]:
+    text: str | None = None
+    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads every GBK file
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise _UnreadableFile(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV。"))
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    try:
+        return _bounded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        raise _UnreadableFile(_("CSV 文件格式有误，无法读取。")) from None
+
+
+def _bounded(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+    """The rows as a list, refusing a file with data beyond MAX_ROWS (empty rows
+    past the end, which spreadsheets often carry, are fine)."""
+    grid: list[Sequence[Any]] = []
+    for index, row in enumerate(rows):
+        if index < MAX_ROWS:
+            grid.append(tuple(row[:MAX_COLUMNS]))
+        elif any(_text(v) for v in row):
+            raise _UnreadableFile(
+                _("文件超过 %(n)d 行，请分成几个文件分批导入。") % {"n": MAX_ROWS}
+            )
+    return grid
+
+
+def _clean_header(value: Any) -> str:
+    """Headers compare loosely: "身份证号 *", "身份证号（必填）" and one broken over
+    two lines all name the same column."""
+    text = re.sub(r"\s+", "", _text(value))
+    text = re.sub(r"[（(][^（()）]*[)）]$", "", text)
+    return text.strip("*＊")
+
+
+def _find_header(grid: list[Sequence[Any]]) -> tuple[int | None, int | None]:
+    """(index of the header row, index of the best near miss) among the first rows."""
+    best, best_hits = None, 1
+    for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        cells = {_clean_header(v) for v in row}
+        if all(h in cells for h in KEY_HEADERS):
+            return i, None
+        hits = len(cells.intersection(HEADERS))
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return None, best
+
+
+def _take_rows(sheet: ParsedSheet, grid: list[Sequence[Any]]) -> None:
+    header_index, near_miss = _find_header(grid)
+    if header_index is None:
+        if near_miss is None:
+            sheet.errors.append(
+                Problem(
+                    None,
+                    "",
+                    _(
+                        "没有找到表头：前 %(n)d 行中没有同时包含“户号”“姓名”“身份证号”的一行。请使用导入模板。"
+                    )
+                    % {"n": HEADER_SCAN_ROWS},
+                )
+            )
+            return
+        header_index = near_miss
+    sheet.header_row = header_index + 1
+    positions: dict[str, int] = {}
+    for col, value in enumerate(grid[header_index]):
+        name = _clean_header(value)
+        if not name:
+            continue
+        letter = _column_letter(col)
+        if name in HEADERS:
+            if name in positions:
+                sheet.errors.append(
+                    Problem(
+                        sheet.header_row,
+                        name,
+                        _("表头“%(name)s”出现了两次（第 %(a)s 列和第 %(b)s 列），请删除其中一列。")
+                        % {"name": name, "a": _column_letter(positions[name]), "b": letter},
+                    )
+                )
+            else:
+                positions[name] = col
+        else:
+            sheet.warnings.append(
+                Problem(
+                    sheet.header_row,
+                    _echo(name),
+                    _("无法识别的列“%(name)s”（第 %(col)s 列），已忽略。")
+                    % {"name": _echo(name), "col": letter},
+                )
+            )
+    missing = [h for h in REQUIRED_HEADERS if h not in positions]
+    if missing:
+        sheet.errors.append(
+            Problem(
+                sheet.header_row,
+                "、".join(missing),
+                _("缺少必填的列：%(names)s。") % {"names": "、".join(missing)},
+            )
+        )
+    if sheet.errors:
+        return
+    sheet.columns = tuple(h for h in HEADERS if h in positions)
+    for index in range(header_index + 1, len(grid)):
+        raw = grid[index]
+        values = {h: (raw[c] if c < len(raw) else None) for h, c in positions.items()}
+        if all(_text(v) == "" for v in values.values()):
+            continue  # fully empty rows are skipped
+        sheet.rows.append(SheetRow(number=index + 1, values=values))
+    if not sheet.rows:
+        sheet.warnings.append(
+            Problem(sheet.header_row, "", _("表头下面没有数据行，没有可导入的内容。"))
+        )
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
+
+
+# --- small value helpers ---------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    """A cell as trimmed text with runs of whitespace collapsed; integral numbers
+    without the ".0" Excel gives them."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, datetime):
+        value = (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(sep=" ")
+        )
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return " ".join(str(value).split())
+
+
+def _echo(value: Any, limit: int = 40) -> str:
+    """A user's value fit to repeat in a message: identity numbers masked, short."""
+    text = _ID_LIKE.sub(lambda m: idcard.mask(m.group(0).upper()), _text(value))
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def safe_filename(filename: str) -> str:
+    """The base name, with anything that looks like an identity number masked."""
+    name = PurePath((filename or "").replace("\\", "/")).name
+    name = _ID_LIKE.sub(lambda m: idcard.mask(m.group(0).upper()), name)
+    return name[:200]
+
+
+def _clean_name(value: Any) -> str:
+    name = _text(value)
+    if _CJK.search(name):
+        name = name.replace(" ", "")  # "王　山" padded to line up in Excel
+    return re.sub(r"[•・．]", "·", name)  # the middle dot of minority names
+
+
+def normalise_phone(value: Any) -> str | None:
+    """A mainland mobile (11 digits) or a landline (0314-1234567, 1234567) in a
+    standard form, or None when it is neither. An Excel number is fine."""
+    text = idcard.normalise(_text(value))
+    text = re.sub(r"[\-－—–()（）]", "-", text)
+    digits = text.replace("-", "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not digits.isdigit():
+        return None
+    if _MOBILE.fullmatch(digits):
+        return digits
+    if digits.startswith("0"):
+        # Area codes: 010 and 02x have three digits, every other one four.
+        area_len = 3 if digits.startswith(("010", "02")) else 4
+        area, number = digits[:area_len], digits[area_len:]
+        if 7 <= len(number) <= 8:
+            return f"{area}-{number}"
+        return None
+    if 7 <= len(digits) <= 8 and not digits.startswith("1"):
+        return digits
+    return None
+
+
+def _chinese_number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _sep, ones = text.partition("十")
+        if len(tens) > 1 or len(ones) > 1:
+            return None
+        t = _CN_DIGITS.get(tens) if tens else 1
+        o = _CN_DIGITS.get(ones) if ones else 0
+        return None if t is None or o is None else t * 10 + o
+    return _CN_DIGITS.get(text) if len(text) == 1 else None
+
+
+def group_ordinal(name: str) -> int | None:
+    """3 for "第三村民小组", "三组", "3组", "第3组", "3"; None for a named group."""
+    match = _GROUP_SHORTHAND.fullmatch(re.sub(r"\s+", "", name))
+    return _chinese_number(match.group(1)) if match else None
+
+
+class GroupResolver:
+    """Villager groups of one village by name or by shorthand ("一组" for
+    "第一村民小组"). Shorthand resolves only when exactly one group has that number."""
+
+    def __init__(self, village: Region):
+        self.groups = list(
+            Region.objects.filter(parent=village, level=Level.GROUP).order_by("sort_order", "path")
+        )
+        self.by_name = {re.sub(r"\s+", "", g.name): g for g in self.groups}
+        self.by_ordinal: dict[int, list[Region]] = defaultdict(list)
+        for g in self.groups:
+            n = group_ordinal(g.name)
+            if n is not None:
+                self.by_ordinal[n].append(g)
+
+    def resolve(self, text: str) -> Region | None:
+        key = re.sub(r"\s+", "", text)
+        if key in self.by_name:
+            return self.by_name[key]
+        n = group_ordinal(key)
+        candidates = self.by_ordinal.get(n, []) if n is not None else []
+        return candidates[0] if len(candidates) == 1 else None
+
+    def names(self) -> str:
+        return "、".join(g.name for g in self.groups)
+
+
+def _labels(choices: Iterable[Any]) -> str:
+    return "、".join(str(c.label) for c in choices)
+
+
+# --- planning --------------------------------------------------------------------
+
+
+@dataclass
+class RowData:
+    """One person row, parsed. Optional fields are None when not given: an existing
+    person keeps what they have (a column absent from the file changes nothing)."""
+
+    row: int
+    number: str
+    group_text: str
+    group: Region | None
+    address: str
+    name: str
+    relation: str
+    id_number: idcard.IdNumber | None
+    id_hash: str | None  # the blind index, as Person.id_number_hash
+    phone: str | None
+    political_status: str | None
+    cadre_post: str | None
+
+    @property
+    def is_head(self) -> bool:
+        return self.relation in HEAD_RELATIONS
+
+
+@dataclass
+class PersonPlan:
+    row: int
+    data: services.PersonData
+    existing: Person | None
+    changed: bool  # for an existing person: whether the update changes anything
+
+
+@dataclass
+class HouseholdPlan:
+    number: str
+    first_row: int
+    group: Region
+    address: str | None  # None: not given, keep
+    phone: str | None  # the head's phone; None: not given, keep
+    existing: Household | None
+    people: list[PersonPlan] = field(default_factory=list)
+
+    def changes(self) -> dict[str, Any]:
+        changes: dict[str, Any] = {"villager_group": self.group}
+        if self.address is not None:
+            changes["address"] = self.address
+        if self.phone is not None:
+            changes["phone"] = self.phone
+        return changes
+
+    @property
+    def changed(self) -> bool:
+        if self.existing is None:
+            return True
+        return any(getattr(self.existing, k) != v for k, v in self.changes().items())
+
+
+@dataclass
+class ImportPlan:
+    village: Region
+    filename: str
+    households: list[HouseholdPlan] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def result(self) -> ImportResult:
+        """What applying would do (nothing at all when there are errors)."""
+        if self.errors:
+            return ImportResult(ok=False, errors=list(self.errors), warnings=list(self.warnings))
+        people = [p for h in self.households for p in h.people]
+        return ImportResult(
+            ok=True,
+            households_created=sum(1 for h in self.households if h.existing is None),
+            households_updated=sum(
+                1 for h in self.households if h.existing is not None and h.changed
+            ),
+            people_created=sum(1 for p in people if p.existing is None),
+            people_updated=sum(1 for p in people if p.existing is not None and p.changed),
+            unchanged=sum(1 for p in people if p.existing is not None and not p.changed),
+            warnings=list(self.warnings),
+        )
+
+
+def plan_import(sheet: ParsedSheet, village: Region) -> ImportPlan:
+    """Check the whole file against the village and the registry; report every
+    problem with its row; write nothing. A handful of queries whatever the size."""
+    plan = ImportPlan(
+        village=village,
+        filename=sheet.filename,
+        errors=list(sheet.errors),
+        warnings=list(sheet.warnings),
+    )
+    if sheet.errors:
+        return plan
+    errors = plan.errors
+    groups = GroupResolver(village)
+    rows = [_parse_row(r, set(sheet.columns), groups, errors) for r in sheet.rows]
+
+    # The same identity number twice in the file.
+    first_seen: dict[str, RowData] = {}
+    for r in rows:
+        if r.id_number is None:
+            continue
+        earlier = first_seen.setdefault(r.id_number.value, r)
+        if earlier is not r:
+            errors.append(
+                Problem(
+                    r.row,
+                    ID_NUMBER,
+                    _("身份证号 %(id)s 与第 %(row)d 行重复，同一人只能出现一次。")
+                    % {"id": r.id_number.masked, "row": earlier.row},
+                )
+            )
+
+    by_household: dict[str, list[RowData]] = defaultdict(list)
+    for r in rows:
+        if r.number:
+            by_household[r.number].append(r)
+    household_values = {
+        number: _check_household(number, members, errors)
+        for number, members in by_household.items()
+    }
+
+    # The registry: households of this village named in the file, and people by ID, in bulk.
+    existing_households = {
+        h.number: h
+        for h in Household.objects.filter(
+            village=village, number__in=list(by_household)
+        ).select_related("village", "villager_group")
+    }
+    hashes = {r.id_hash for r in first_seen.values()}
+    people = {
+        p.id_number_hash: p
+        for p in Person.objects.filter(id_number_hash__in=hashes).select_related("household")
+    }
+    for r in first_seen.values():
+        person = people.get(r.id_hash)
+        if person is None or not r.number:
+            continue
+        if person.household.village_id != village.pk:
+            errors.append(
+                Problem(
+                    r.row,
+                    ID_NUMBER,
+                    _(
+                        "身份证号 %(id)s 已登记在其他村的农户中，不能重复登记；如需迁入本村，请先办理迁移。"
+                    )
+                    % {"id": r.id_number.masked},
+                )
+            )
+        elif person.household.number != r.number:
+            errors.append(
+                Problem(
+                    r.row,
+                    ID_NUMBER,
+                    _(
+                        "身份证号 %(id)s 已登记在本村 %(other)s 号户（%(name)s），不能再登记到 %(number)s 号户；如需换户，请使用迁移功能。"
+                    )
+                    % {
+                        "id": r.id_number.masked,
+                        "other": person.household.number,
+                        "name": person.name,
+                        "number": r.number,
+                    },
+                )
+            )
+    _check_head_changes(by_household, existing_households, errors)
+
+    for number, household in existing_households.items():
+        if household.status != HouseholdStatus.ACTIVE:
+            plan.warnings.append(
+                Problem(
+                    by_household[number][0].row,
+                    NUMBER,
+                    _("%(number)s 号户的状态是“%(status)s”，导入不会改变其状态。")
+                    % {"number": number, "status": household.get_status_display()},
+                )
+            )
+
+    errors.sort(
+        key=lambda p: (p.row or 0, HEADERS.index(p.field) if p.field in HEADERS else len(HEADERS))
+    )
+    if errors:
+        return plan
+
+    for number, members in by_household.items():
+        group, address = household_values[number]
+        head = next(r for r in members if r.is_head)
+        existing = existing_households.get(number)
+        household_plan = HouseholdPlan(
+            number=number,
+            first_row=members[0].row,
+            group=group,
+            address=address,
+            phone=head.phone or None,
+            existing=existing,
+        )
+        for r in members:
+            person = people.get(r.id_hash)
+            data = _person_data(r, person)
+            household_plan.people.append(
+                PersonPlan(
+                    row=r.row,
+                    data=data,
+                    existing=person,
+                    changed=person is None or _person_differs(person, data),
+                )
+            )
+        plan.households.append(household_plan)
+    return plan
+
+
+def _parse_row(
+    row: SheetRow, present: set[str], groups: GroupResolver, errors: list[Problem]
+) -> RowData:
+    v = row.values
+    n = row.number
+
+    number = _text(v.get(NUMBER))
+    if not number:
+        errors.append(
+            Problem(
+                n,
+                NUMBER,
+                _(
+                    "户号为空。同一户的每个人都要填写户号（如使用了合并单元格，请取消合并后逐行填写）。"
+                ),
+            )
+        )
+    elif len(number) > MAX_NUMBER:
+        errors.append(
+            Problem(n, NUMBER, _("户号太长（最多 %(max)d 个字符）。") % {"max": MAX_NUMBER})
+        )
+
+    group_text = _text(v.get(GROUP))
+    group = groups.resolve(group_text) if group_text else None
+    if group_text and group is None:
+        if groups.groups:
+            message = _("村民小组“%(value)s”不存在。本村的村民小组有：%(names)s。") % {
+                "value": _echo(group_text),
+                "names": groups.names(),
+            }
+        else:
+            message = _("本村还没有设置村民小组，请先在行政区划中添加村民小组。")
+        errors.append(Problem(n, GROUP, message))
+
+    name = _clean_name(v.get(NAME))
+    if not name:
+        errors.append(Problem(n, NAME, _("姓名为空。")))
+    elif len(name) > MAX_NAME:
+        errors.append(Problem(n, NAME, _("姓名太长（最多 %(max)d 个字）。") % {"max": MAX_NAME}))
+
+    relation = re.sub(r"\s+", "", _text(v.get(RELATION)))
+    if not relation:
+        errors.append(Problem(n, RELATION, _("与户主关系为空（户主本人填“户主”）。")))
+    elif len(relation) > MAX_RELATION:
+        errors.append(
+            Problem(n, RELATION, _("与户主关系太长（最多 %(max)d 个字）。") % {"max": MAX_RELATION})
+        )
+
+    id_number = None
+    try:
+        # The raw cell, so parse() sees an Excel number for what it is.
+        id_number = idcard.parse(v.get(ID_NUMBER))
+    except idcard.IdNumberError as exc:
+        errors.append(Problem(n, ID_NUMBER, _echo(str(exc), limit=200)))
+
+    phone: str | None = None
+    if PHONE in present and _text(v.get(PHONE)):
+        raw_phone = v.get(PHONE)
+        phone = normalise_phone(raw_phone)
+        if phone is None:
+            message = _(
+                "联系电话“%(value)s”格式不对：应为 11 位手机号，或 0314-1234567 这样的固定电话。"
+            ) % {"value": _echo(raw_phone)}
+            if isinstance(raw_phone, int | float):
+                message += _(
+                    "（该单元格是数字格式，固定电话开头的 0 可能已被 Excel 去掉，请把该列设为“文本”。）"
+                )
+            errors.append(Problem(n, PHONE, message))
+
+    political = None
+    if POLITICAL in present:
+        key = re.sub(r"\s+", "", _text(v.get(POLITICAL)))
+        political = POLITICAL_ALIASES.get(key)
+        if political is None:
+            errors.append(
+                Problem(
+                    n,
+                    POLITICAL,
+                    _("政治面貌“%(value)s”无法识别，可填写：%(allowed)s（留空视为群众）。")
+                    % {"value": _echo(key), "allowed": _labels(PoliticalStatus)},
+                )
+            )
+
+    cadre = None
+    if CADRE in present:
+        key = re.sub(r"\s+", "", _text(v.get(CADRE)))
+        cadre = CADRE_ALIASES.get(key)
+        if cadre is None:
+            errors.append(
+                Problem(
+                    n,
+                    CADRE,
+                    _("职务“%(value)s”无法识别，可填写：%(allowed)s（不是村干部请留空或填“无”）。")
+                    % {"value": _echo(key), "allowed": _labels(CadrePost)},
+                )
+            )
+
+    address = _text(v.get(ADDRESS)) if ADDRESS in present else ""
+    if len(address) > MAX_ADDRESS:
+        errors.append(
+            Problem(n, ADDRESS, _("住址太长（最多 %(max)d 个字）。") % {"max": MAX_ADDRESS})
+        )
+
+    return RowData(
+        row=n,
+        number=number,
+        group_text=group_text,
+        group=group,
+        address=address,
+        name=name,
+        relation=relation,
+        id_number=id_number,
+        id_hash=crypto.blind_index(id_number.value) if id_number else None,
+        phone=phone,
+        political_status=None if political is None else str(political),
+        cadre_post=None if cadre is None else str(cadre),
+    )
+
+
+def _check_household(
+    number: str, members: list[RowData], errors: list[Problem]
+) -> tuple[Region | None, str | None]:
+    """One household's rows agree on group and address and name exactly one head.
+    Returns (group, address), address None when no row gives one."""
+    first = members[0]
+    group_rows = [r for r in members if r.group is not None]
+    for r in group_rows[1:]:
+        if r.group.pk != group_rows[0].group.pk:
+            errors.append(
+                Problem(
+                    r.row,
+                    GROUP,
+                    _(
+                        "同一户（户号 %(number)s）的村民小组不一致：第 %(row)d 行是“%(a)s”，这一行是“%(b)s”。"
+                    )
+                    % {
+                        "number": number,
+                        "row": group_rows[0].row,
+                        "a": group_rows[0].group.name,
+                        "b": r.group.name,
+                    },
+                )
+            )
+    if all(not r.group_text for r in members):
+        errors.append(
+            Problem(first.row, GROUP, _("村民小组为空（户号 %(number)s）。") % {"number": number})
+        )
+
+    address_rows = [r for r in members if r.address]
+    for r in address_rows[1:]:
+        if r.address != address_rows[0].address:
+            errors.append(
+                Problem(
+                    r.row,
+                    ADDRESS,
+                    _(
+                        "同一户（户号 %(number)s）的住址不一致：第 %(row)d 行是“%(a)s”，这一行是“%(b)s”。"
+                    )
+                    % {
+                        "number": number,
+                        "row": address_rows[0].row,
+                        "a": _echo(address_rows[0].address),
+                        "b": _echo(r.address),
+                    },
+                )
+            )
+
+    heads = [r for r in members if r.is_head]
+    if not heads and all(r.relation for r in members):
+        errors.append(
+            Problem(
+                first.row,
+                RELATION,
+                _("户号 %(number)s 没有户主：应有一人的“与户主关系”填“户主”。")
+                % {"number": number},
+            )
+        )
+    if len(heads) > 1:
+        rows = "、".join(str(r.row) for r in heads)
+        for r in heads:
+            errors.append(
+                Problem(
+                    r.row,
+                    RELATION,
+                    _("户号 %(number)s 有 %(n)d 个户主（第 %(rows)s 行），每户只能有一个户主。")
+                    % {"number": number, "n": len(heads), "rows": rows},
+                )
+            )
+    group = group_rows[0].group if group_rows else None
+    return group, (address_rows[0].address if address_rows else None)
+
+
+def _check_head_changes(
+    by_household: dict[str, list[RowData]], existing: dict[str, Household], errors: list[Problem]
+) -> None:
+    """A new head for an existing household is fine when the present head is in the
+    file too (they are demoted first); a present head left out would leave two."""
+    if not existing:
+        return
+    heads = {
+        p.household_id: p
+        for p in Person.objects.filter(
+            household__in=list(existing.values()), is_head=True, active=True
+        )
+    }
+    for number, household in existing.items():
+        present = heads.get(household.pk)
+        members = by_household[number]
+        new_heads = [r for r in members if r.is_head and r.id_number]
+        if present is None or len(new_heads) != 1:
+            continue
+        if present.id_number_hash not in {r.id_hash for r in members if r.id_number}:
+            errors.append(
+                Problem(
+                    new_heads[0].row,
+                    RELATION,
+                    _(
+                        "%(number)s 号户现在的户主是 %(name)s（%(id)s），但文件中没有此人；如要更换户主，请把 %(name)s 也列入文件并修改其“与户主关系”。"
+                    )
+                    % {"number": number, "name": present.name, "id": present.id_number_masked},
+                )
+            )
+
+
+def _person_data(r: RowData, person: Person | None) -> services.PersonData:
+    assert r.id_number is not None
+    return services.PersonData(
+        name=r.name,
+        id_number=r.id_number,
+        relation=r.relation,
+        phone=r.phone if r.phone is not None else (person.phone if person else ""),
+        political_status=r.political_status
+        if r.political_status is not None
+        else (person.political_status if person else PoliticalStatus.MASSES.value),
+        cadre_post=r.cadre_post
+        if r.cadre_post is not None
+        else (person.cadre_post if person else ""),
+    )
+
+
+def _person_differs(person: Person, data: services.PersonData) -> bool:
+    """The same comparison services.person_update makes."""
+    wanted = {
+        "name": data.name,
+        "relation": data.relation,
+        "is_head": data.relation in HEAD_RELATIONS,
+        "phone": data.phone,
+        "political_status": data.political_status,
+        "cadre_post": data.cadre_post,
+        "active": True,
+    }
+    return any(getattr(person, k) != v for k, v in wanted.items())
+
+
+# --- applying --------------------------------------------------------------------
+
+
+def apply_import(plan: ImportPlan, *, actor) -> ImportResult:
+    """Write the plan through the services, all or nothing, with one summary audit row."""
+    if plan.errors:
+        return plan.result()
+    result = ImportResult(ok=True, warnings=list(plan.warnings))
+    try:
+        with transaction.atomic():
+            touched: list[int] = []
+            for hp in plan.households:
+                if hp.existing is None:
+                    household = services.household_create(
+                        actor=actor,
+                        village=plan.village,
+                        villager_group=hp.group,
+                        number=hp.number,
+                        address=hp.address or "",
+                        phone=hp.phone or "",
+                    )
+                    result.households_created += 1
+                else:
+                    household = hp.existing
+                    if services.household_update(actor=actor, household=household, **hp.changes()):
+                        result.households_updated += 1
+                touched.append(household.pk)
+                # The head last, so a present head is demoted before the new one is made.
+                for pp in sorted(hp.people, key=lambda p: p.data.relation in HEAD_RELATIONS):
+                    if pp.existing is None:
+                        services.person_create(actor=actor, household=household, data=pp.data)
+                        result.people_created += 1
+                    else:
+                        pp.existing.household = household
+                        if services.person_update(actor=actor, person=pp.existing, data=pp.data):
+                            result.people_updated += 1
+                        else:
+                            result.unchanged += 1
+            services.refresh_household_summary(touched)
+            audit(
+                actor=actor,
+                action=AUDIT_ACTION,
+                obj=plan.village,
+                region_path=plan.village.path,
+                after={"file": plan.filename, **result.counts()},
+            )
+    except (ValidationError, IntegrityError) as exc:
+        # Checked beforehand, so this means the registry changed under us.
+        logger.warning(
+            "roster import into village %s rolled back: %s", plan.village.pk, type(exc).__name__
+        )
+        return ImportResult(
+            ok=False,
+            errors=[
+                Problem(None, "", _("保存时出错，已全部撤销，没有保存任何数据；请重新上传后再试。"))
+            ],
+            warnings=list(plan.warnings),
+        )
+    logger.info("roster import into village %s: %s", plan.village.pk, result.counts())
+    return result
+
+
+def import_roster(
+    content: bytes, filename: str, village: Region, *, actor, dry_run: bool
+) -> ImportResult:
+    """Read, check and (unless dry_run or there are problems) apply a roster file."""
+    sheet = read_rows(content, filename)
+    with transaction.atomic():
+        plan = plan_import(sheet, village)
+        if dry_run or plan.errors:
+            return plan.result()
+        return apply_import(plan, actor=actor)
+
+
+# --- between preview and confirm (the web flow) -----------------------------------
+
+
+def pending_import_create(*, user, village: Region, filename: str, content: bytes) -> PendingImport:
+    """Keep an uploaded file, encrypted, until its uploader confirms it. One per
+    user: an earlier unconfirmed upload is dropped, as are stale ones."""
+    PendingImport.objects.filter(user=user).delete()
+    PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_MAX_AGE).delete()
+    return PendingImport.objects.create(
+        token=secrets.token_urlsafe(32),
+        user=user,
+        village=village,
+        filename=safe_filename(filename),
+        content_encrypted=crypto.encrypt_bytes(content),
+    )
+
+
+def pending_import_confirm(*, pending: PendingImport, actor) -> ImportResult:
+    """Check the stored file again and apply it; the stored file is deleted either way.
+    The row is locked first, so a double submit applies the file once."""
+    with transaction.atomic():
+        locked = PendingImport.objects.select_for_update().filter(pk=pending.pk).first()
+        if locked is None:
+            return ImportResult(ok=False, errors=[Problem(None, "", _("该文件已经确认导入过了。"))])
+        content = crypto.decrypt_bytes(bytes(locked.content_encrypted))
+        result = import_roster(
+            content, locked.filename, pending.village, actor=actor, dry_run=False
+        )
+        locked.delete()
+    return result
+
+
+def pending_is_fresh(pending: PendingImport) -> bool:
+    return pending.created_at >= timezone.now() - PENDING_MAX_AGE
+
+
+# --- the template to download --------------------------------------------------------
+
+TEMPLATE_SHEET = "花名册"
+HELP_SHEET = "填写说明"
+TEXT_COLUMNS = (NUMBER, ID_NUMBER, PHONE)
+
+
+def build_template() -> bytes:
+    """The .xlsx clerks fill in: the header row only on the first sheet (so an
+    untouched template imports nothing), the rules and an example on the second."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    widths = {
+        NUMBER: 10,
+        GROUP: 16,
+        NAME: 12,
+        RELATION: 12,
+        ID_NUMBER: 24,
+        PHONE: 17,
+        POLITICAL: 15,
+        CADRE: 17,
+        ADDRESS: 32,
+    }
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = TEMPLATE_SHEET
+    sheet.append(list(HEADERS))
+    header_fill = PatternFill("solid", fgColor="FCE4D6")
+    for col, header in enumerate(HEADERS, start=1):
+        cell = sheet.cell(row=1, column=col)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center")
+        letter = get_column_letter(col)
+        sheet.column_dimensions[letter].width = widths[header]
+        if header in TEXT_COLUMNS:
+            # Text, so Excel keeps all 18 characters of an ID and the 0 of "001".
+            sheet.column_dimensions[letter].number_format = "@"
+            for row in range(2, 1001):
+                sheet.cell(row=row, column=col).number_format = "@"
+    sheet.freeze_panes = "A2"
+    for header, choices in ((POLITICAL, PoliticalStatus), (CADRE, CadrePost)):
+        letter = get_column_letter(HEADERS.index(header) + 1)
+        options = ",".join(str(c.label).replace('"', '""') for c in choices)
+        validation = DataValidation(
+            type="list", formula1=f'"{options}"', allow_blank=True, showErrorMessage=False
+        )
+        validation.add(f"{letter}2:{letter}1000")
+        sheet.add_data_validation(validation)
+
+    example_id = "11010519491231002X"  # the example number of GB 11643-1999 itself
+    rules = [
+        (NUMBER, _("必填"), _("本村内唯一的户号；同一户的每个人填写相同的户号。"), "001"),
+        (
+            GROUP,
+            _("必填"),
+            _(
+                "本村已有的村民小组名称，如“第一村民小组”；也可简写为“一组”“1组”。同一户只填一个小组。"
+            ),
+            "第一村民小组",
+        ),
+        (NAME, _("必填"), _("最多 30 个字。"), _("张示例")),
+        (
+            RELATION,
+            _("必填"),
+            _(
+                "户主本人填“户主”（或“本人”），其他人填与户主的关系，如“配偶”“长子”“女儿”。每户有且只有一个户主。"
+            ),
+            _("户主"),
+        ),
+        (
+            ID_NUMBER,
+            _("必填"),
+            _(
+                "18 位居民身份证号，最后一位可以是 X。本列已设为“文本”格式，请不要改成数字，否则 Excel 会丢掉后几位。"
+            ),
+            example_id,
+        ),
+        (
+            PHONE,
+            _("选填"),
+            _(
+                "11 位手机号，或 0314-1234567 这样的固定电话。户主的电话同时作为本户的联系电话。留空则不修改已登记的电话。"
+            ),
+            "13800000000",
+        ),
+        (
+            POLITICAL,
+            _("选填"),
+            _("可填：%(allowed)s。留空视为群众。") % {"allowed": _labels(PoliticalStatus)},
+            str(PoliticalStatus.MASSES.label),
+        ),
+        (
+            CADRE,
+            _("选填"),
+            _("可填：%(allowed)s。不是村干部请留空或填“无”。") % {"allowed": _labels(CadrePost)},
+            "",
+        ),
+        (
+            ADDRESS,
+            _("选填"),
+            _("本户住址，最多 120 个字；同一户只填一个住址，可以只在户主那一行填写。"),
+            _("示例村幸福街 1 号"),
+        ),
+    ]
+    notes = [
+        _("每人一行。第一张工作表“花名册”的第一行是表头，请从第二行开始填写。"),
+        _("表头上方可以保留标题行；列的顺序可以调整；无法识别的列会被忽略。"),
+        _("已登记的人员按身份证号匹配并更新；文件中没有列出的人员保持不变。"),
+        _("一个身份证号只能出现一次，也不能已登记在其他户；换户请使用迁移功能。"),
+        _("导入前会先检查整个文件，列出所有问题；有任何问题时不会保存任何数据。"),
+        _("也可以上传 CSV 文件（UTF-8 或 GBK 编码），表头与本模板相同。"),
+        _("下表“示例”一列是虚构的示例，仅供参考，不会被导入。"),
+    ]
+    help_sheet = workbook.create_sheet(HELP_SHEET)
+    help_sheet.append([_("花名册填写说明")])
+    help_sheet["A1"].font = Font(bold=True, size=14)
+    for note in notes:
+        help_sheet.append([f"• {note}"])  # one line each, overflowing into the empty cells
+    help_sheet.append([])
+    help_sheet.append([_("列名"), _("是否必填"), _("填写要求"), _("示例（虚构）")])
+    for cell in help_sheet[help_sheet.max_row]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+    for rule in rules:
+        help_sheet.append(list(rule))
+        for cell in help_sheet[help_sheet.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        help_sheet.cell(row=help_sheet.max_row, column=4).number_format = "@"
+    for letter, width in (("A", 14), ("B", 10), ("C", 70), ("D", 24)):
+        help_sheet.column_dimensions[letter].width = width
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

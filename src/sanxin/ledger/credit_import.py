@@ -1,0 +1,736 @@
+"""The 双基 credit assessment import (信用评定表导入): a village's sheet of
+assessments, one household and period a row, read, checked as a whole, then
+recorded through `assessment_record`, all or nothing.
+
+Columns: 户号, 评定期, 评定日期, one column per indicator of the scheme in force
+(headed by the indicator's name, filled with an option label as the form shows it,
+or the option code), and an optional 备注. The file is read with the roster
+import's sheet reader (.xlsx or .csv, bounded in size).
+
+No HTTP here: `read_sheet` → `plan_credit_import` (writes nothing) →
+`apply_credit_import`; `import_credit` does the three. The indicator answers are
+financial data: they never appear in a log line or an audit row.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sanxin.accounts.scope import Perm, scope_for
+from sanxin.households import importing as roster
+from sanxin.households.importing import Problem, safe_filename
+from sanxin.households.models import Household, PendingImport
+from sanxin.ledger.credit import assessment_record, period_error
+from sanxin.ledger.credit_forms import points_text
+from sanxin.ledger.models import CreditAssessment
+from sanxin.lib import crypto
+from sanxin.oversight.services import audit
+from sanxin.regions.models import Region
+from sanxin.rules.models import SchemeVersion
+from sanxin.rules.scheme import CreditIndicator, Scheme
+from sanxin.rules.selectors import scheme_for_village
+
+logger = logging.getLogger(__name__)
+
+# The fixed column headers. They are the file format, not UI text.
+NUMBER = "户号"
+PERIOD = "评定期"
+DATE = "评定日期"
+NOTE = "备注"
+FIXED_HEADERS: tuple[str, ...] = (NUMBER, PERIOD, DATE)
+HEADER_SCAN_ROWS = 10
+MAX_NOTE = 300  # CreditAssessment.note
+
+AUDIT_ACTION = "credit.import"
+# Credit uploads share PendingImport with the roster import; the prefix keeps them apart.
+TOKEN_PREFIX = "credit-"
+
+
+# --- results ---------------------------------------------------------------------
+
+
+@dataclass
+class CreditImportResult:
+    ok: bool
+    created: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "created": self.created,
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+@dataclass
+class CreditRow:
+    number: int  # the row number Excel shows, 1-based
+    cells: Sequence[Any]
+
+
+@dataclass
+class CreditSheet:
+    filename: str
+    header_row: int | None = None
+    columns: dict[str, int] = field(default_factory=dict)  # normalised header -> column index
+    labels: dict[str, str] = field(default_factory=dict)  # normalised header -> header as written
+    rows: list[CreditRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def cell(self, row: CreditRow, column: int | None) -> Any:
+        if column is None or column >= len(row.cells):
+            return None
+        return row.cells[column]
+
+
+def _norm(value: Any) -> str:
+    """Headers and option labels compare loosely: no whitespace, one kind of
+    bracket, no "*" or "（必填）" marks."""
+    text = re.sub(r"\s+", "", roster._text(value)).replace("(", "（").replace(")", "）")
+    text = re.sub(r"（(必填|选填)）$", "", text)
+    return text.strip("*＊")
+
+
+def _without_bracket(text: str) -> str:
+    return re.sub(r"（[^（）]*）$", "", text)
+
+
+def read_sheet(content: bytes, filename: str) -> CreditSheet:
+    """Read an .xlsx or .csv assessment sheet. Problems with the file itself come
+    back as errors on the sheet (row None), never as exceptions."""
+    sheet = CreditSheet(filename=safe_filename(filename))
+    try:
+        # The roster import's bounded reader: .xlsx (read-only) or .csv (UTF-8/GBK).
+        grid = roster._read_grid(content, filename)
+    except roster._UnreadableFile as exc:
+        sheet.errors.append(Problem(None, "", str(exc)))
+        return sheet
+    header_index = next(
+        (
+            i
+            for i, row in enumerate(grid[:HEADER_SCAN_ROWS])
+            if {NUMBER, PERIOD}.issubset({_norm(v) for v in row})
+        ),
+        None,
+    )
+    if header_index is None:
+        sheet.errors.append(
+            Problem(
+                None,
+                "",
+                _("没有找到表头：前 %(n)d 行中没有同时包含“户号”“评定期”的一行。请使用导入模板。")
+                % {"n": HEADER_SCAN_ROWS},
+            )
+        )
+        return sheet
+    sheet.header_row = header_index + 1
+    for col, value in enumerate(grid[header_index]):
+        name = _norm(value)
+        if not name:
+            continue
+        if name in sheet.columns:
+            sheet.errors.append(
+                Problem(
+                    sheet.header_row,
+                    name,
+                    _("表头“%(name)s”出现了两次，请删除其中一列。") % {"name": name},
+                )
+            )
+            continue
+        sheet.columns[name] = col
+        sheet.labels[name] = roster._text(value)
+    for index in range(header_index + 1, len(grid)):
+        cells = grid[index]
+        if all(roster._text(v) == "" for v in cells):
+            continue  # fully empty rows are skipped
+        sheet.rows.append(CreditRow(number=index + 1, cells=cells))
+    return sheet
+
+
+def _indicator_keys(ind: CreditIndicator, scheme: Scheme) -> list[str]:
+    """The headers that name an indicator: its name, its code, and its name without
+    a trailing bracketed remark when no other indicator shares that short name."""
+    name = _norm(ind.name)
+    keys = [name, ind.code]
+    short = _without_bracket(name)
+    others = [
+        _without_bracket(_norm(i.name))
+        for a in scheme.credit_areas
+        for i in a.indicators
+        if i.code != ind.code
+    ]
+    if short != name and short not in others:
+        keys.append(short)
+    return keys
+
+
+def _indicator_column(sheet: CreditSheet, ind: CreditIndicator, scheme: Scheme) -> int | None:
+    return next(
+        (sheet.columns[k] for k in _indicator_keys(ind, scheme) if k in sheet.columns), None
+    )
+
+
+# --- values ------------------------------------------------------------------------
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(value: Any) -> date | None:
+    """A cell as a date: an Excel date, an Excel serial number, or text such as
+    2025-03-01, 2025/3/1, 2025.3.1, 2025年3月1日 or 20250301."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 20000 < value < 80000:  # an Excel serial day number (1954-2119)
+            return date(1899, 12, 30) + timedelta(days=int(value))
+        value = roster._text(value)
+    text = roster._text(value)
+    match = _DATE_TEXT.match(text)
+    if match is None and re.fullmatch(r"\d{8}", text):
+        match = re.match(r"(\d{4})(\d{2})(\d{2})", text)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def _option_key(value: Any) -> str:
+    """An answer compared loosely; a trailing "（8分）" as the form shows it is dropped."""
+    return re.sub(r"（\d+(\.\d+)?分）$", "", _norm(value))
+
+
+def option_code(ind: CreditIndicator, value: Any) -> str | None:
+    """The option code an answer names, by label (as in the form) or by code."""
+    key = _option_key(value)
+    for option in ind.options:
+        if key == _option_key(option.label):
+            return option.code
+    for option in ind.options:
+        if key.lower() == option.code.lower():
+            return option.code
+    return None
+
+
+def _period_text(value: Any) -> str:
+    text = roster._text(value)
+    return text[:-1] if text.endswith("年") else text
+
+
+# --- planning ----------------------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    row: int
+    household: Household
+    period: str
+    assessed_on: date
+    answers: dict[str, str]
+    note: str
+
+
+@dataclass
+class CreditPlan:
+    village: Region
+    filename: str
+    rows: list[RowPlan] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def result(self) -> CreditImportResult:
+        ok = not self.errors
+        return CreditImportResult(
+            ok=ok,
+            created=len(self.rows) if ok else 0,
+            errors=list(self.errors),
+            warnings=list(self.warnings),
+        )
+
+
+class _HouseholdIndex:
+    """The village's households by 户号; "1" finds "001" when only one household
+    would match (Excel drops the leading zeros of a number)."""
+
+    def __init__(self, village: Region):
+        self.by_number = {
+            h.number: h
+            for h in Household.objects.filter(village=village).select_related(
+                "village", "villager_group"
+            )
+        }
+        self.by_value: dict[int, list[Household]] = {}
+        for number, h in self.by_number.items():
+            if number.isdigit():
+                self.by_value.setdefault(int(number), []).append(h)
+
+    def find(self, number: str) -> Household | None:
+        if number in self.by_number:
+            return self.by_number[number]
+        if number.isdigit():
+            candidates = self.by_value.get(int(number), [])
+            if len(candidates) == 1:
+                return candidates[0]
+        return None
+
+
+def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditPlan:
+    """Check every row and the file as a whole; report every problem at once and
+    work out the assessments to record. Writes nothing."""
+    plan = CreditPlan(
+        village=village,
+        filename=sheet.filename,
+        errors=list(sheet.errors),
+        warnings=list(sheet.warnings),
+    )
+    if plan.errors:
+        return plan
+    # Households outside the actor's reach are refused row by row (the web form and
+    # the command offer only villages the actor covers).
+    scope = scope_for(actor)
+    today = timezone.localdate()
+    versions: dict[date, SchemeVersion | None] = {}
+
+    def version_on(on: date) -> SchemeVersion | None:
+        if on not in versions:
+            versions[on] = scheme_for_village(village, on)
+        return versions[on]
+
+    current = version_on(today)
+    if current is None:
+        plan.errors.append(
+            Problem(
+                None,
+                "",
+                _("%(village)s还没有生效的评分方案，无法导入信用评定。")
+                % {"village": village.name},
+            )
+        )
+        return plan
+    header_scheme = current.scheme
+
+    # Columns: every required one present; anything unknown is ignored with a warning.
+    missing = [h for h in FIXED_HEADERS if h not in sheet.columns]
+    missing += [
+        ind.name
+        for area in header_scheme.credit_areas
+        for ind in area.indicators
+        if _indicator_column(sheet, ind, header_scheme) is None
+    ]
+    if missing:
+        plan.errors.append(
+            Problem(
+                sheet.header_row,
+                "、".join(missing),
+                _("缺少必填的列：%(names)s。") % {"names": "、".join(missing)},
+            )
+        )
+        return plan
+    known = {*FIXED_HEADERS, NOTE}
+    for area in header_scheme.credit_areas:
+        for ind in area.indicators:
+            known.update(_indicator_keys(ind, header_scheme))
+    for name in sheet.columns:
+        if name not in known:
+            plan.warnings.append(
+                Problem(
+                    sheet.header_row,
+                    sheet.labels[name],
+                    _("无法识别的列“%(name)s”，已忽略。") % {"name": sheet.labels[name]},
+                )
+            )
+    if not sheet.rows:
+        plan.warnings.append(
+            Problem(sheet.header_row, "", _("表头下面没有数据行，没有可导入的内容。"))
+        )
+        return plan
+
+    households = _HouseholdIndex(village)
+    in_scope = set(
+        scope.households(Perm.RECORD_CREDIT).filter(village=village).values_list("pk", flat=True)
+    )
+    periods = {_period_text(sheet.cell(r, sheet.columns[PERIOD])) for r in sheet.rows}
+    existing = set(
+        CreditAssessment.objects.filter(
+            household__village=village, period__in=periods, superseded_by__isnull=True
+        ).values_list("household_id", "period")
+    )
+    seen: dict[tuple[int, str], int] = {}
+    note_column = sheet.columns.get(NOTE)
+
+    for r in sheet.rows:
+        errors: list[Problem] = []
+        n = r.number
+
+        number = roster._text(sheet.cell(r, sheet.columns[NUMBER]))
+        household = None
+        if not number:
+            errors.append(Problem(n, NUMBER, _("户号为空。")))
+        else:
+            household = households.find(number)
+            if household is None:
+                errors.append(
+                    Problem(
+                        n,
+                        NUMBER,
+                        _("%(village)s没有户号为“%(number)s”的农户。")
+                        % {"village": village.name, "number": roster._echo(number)},
+                    )
+                )
+            elif household.pk not in in_scope:
+                errors.append(
+                    Problem(
+                        n,
+                        NUMBER,
+                        _("%(number)s 号户不在您的管辖范围内，不能为其录入评定。")
+                        % {"number": household.number},
+                    )
+                )
+                household = None
+
+        period = _period_text(sheet.cell(r, sheet.columns[PERIOD]))
+        if not period:
+            errors.append(Problem(n, PERIOD, _("评定期为空，请填写四位年份，如 2025。")))
+            period = ""
+        elif (reason := period_error(period, today)) is not None:
+            errors.append(Problem(n, PERIOD, f"{reason}（填写的是“{roster._echo(period)}”）。"))
+            period = ""
+
+        raw_date = sheet.cell(r, sheet.columns[DATE])
+        assessed_on = parse_date(raw_date)
+        scheme = header_scheme
+        version = None
+        if roster._text(raw_date) == "":
+            errors.append(Problem(n, DATE, _("评定日期为空。")))
+        elif assessed_on is None:
+            errors.append(
+                Problem(
+                    n,
+                    DATE,
+                    _("无法识别的日期“%(value)s”，请填写如 2025-03-01。")
+                    % {"value": roster._echo(raw_date)},
+                )
+            )
+        elif assessed_on > today:
+            errors.append(
+                Problem(
+                    n, DATE, _("评定日期 %(date)s 在今天之后。") % {"date": assessed_on.isoformat()}
+                )
+            )
+        else:
+            version = version_on(assessed_on)
+            if version is None:
+                errors.append(
+                    Problem(
+                        n,
+                        DATE,
+                        _("%(date)s 本村还没有生效的评分方案。")
+                        % {"date": assessed_on.isoformat()},
+                    )
+                )
+            else:
+                scheme = version.scheme
+
+        answers: dict[str, str] = {}
+        for area in scheme.credit_areas:
+            for ind in area.indicators:
+                column = _indicator_column(sheet, ind, scheme)
+                if column is None:
+                    errors.append(
+                        Problem(
+                            n,
+                            ind.name,
+                            _("%(date)s 生效的评分方案有指标“%(name)s”，但文件中没有这一列。")
+                            % {"date": assessed_on, "name": ind.name},
+                        )
+                    )
+                    continue
+                raw = sheet.cell(r, column)
+                if roster._text(raw) == "":
+                    errors.append(
+                        Problem(n, ind.name, _("“%(name)s”没有填写。") % {"name": ind.name})
+                    )
+                    continue
+                code = option_code(ind, raw)
+                if code is None:
+                    errors.append(
+                        Problem(
+                            n,
+                            ind.name,
+                            _("“%(name)s”没有选项“%(value)s”；可填：%(allowed)s。")
+                            % {
+                                "name": ind.name,
+                                "value": roster._echo(raw),
+                                "allowed": "、".join(o.label for o in ind.options),
+                            },
+                        )
+                    )
+                    continue
+                answers[ind.code] = code
+
+        note = roster._text(sheet.cell(r, note_column))
+        if len(note) > MAX_NOTE:
+            errors.append(
+                Problem(n, NOTE, _("备注太长（最多 %(max)d 个字）。") % {"max": MAX_NOTE})
+            )
+
+        if household is not None and period:
+            key = (household.pk, period)
+            if key in seen:
+                errors.append(
+                    Problem(
+                        n,
+                        NUMBER,
+                        _("与第 %(row)d 行重复：%(number)s 号户 %(period)s 年在文件中出现了两次。")
+                        % {"row": seen[key], "number": household.number, "period": period},
+                    )
+                )
+            else:
+                seen[key] = n
+                if key in existing:
+                    errors.append(Problem(n, PERIOD, _("该户本期已有评定，请在网页上更正。")))
+
+        if errors:
+            plan.errors.extend(errors)
+        elif household is not None and assessed_on is not None:
+            plan.rows.append(
+                RowPlan(
+                    row=n,
+                    household=household,
+                    period=period,
+                    assessed_on=assessed_on,
+                    answers=answers,
+                    note=note,
+                )
+            )
+    return plan
+
+
+# --- applying ----------------------------------------------------------------------
+
+
+class _RowFailed(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def apply_credit_import(plan: CreditPlan, *, actor) -> CreditImportResult:
+    """Record the planned assessments through the service, all or nothing, with one
+    summary audit row (each assessment writes its own too)."""
+    if plan.errors:
+        return plan.result()
+    try:
+        with transaction.atomic():
+            for rp in plan.rows:
+                try:
+                    assessment_record(
+                        actor=actor,
+                        household=rp.household,
+                        period=rp.period,
+                        assessed_on=rp.assessed_on,
+                        answers=rp.answers,
+                        note=rp.note,
+                    )
+                except ValidationError as exc:
+                    messages = [
+                        m
+                        for ms in getattr(exc, "message_dict", {"": exc.messages}).values()
+                        for m in ms
+                    ]
+                    raise _RowFailed(Problem(rp.row, "", "；".join(messages))) from None
+                except (IntegrityError, PermissionDenied):
+                    raise _RowFailed(
+                        Problem(rp.row, "", _("该户的评定刚被他人修改，请重新上传。"))
+                    ) from None
+            audit(
+                actor=actor,
+                action=AUDIT_ACTION,
+                obj=plan.village,
+                region_path=plan.village.path,
+                after={"file": plan.filename, "created": len(plan.rows)},
+            )
+    except _RowFailed as exc:
+        logger.warning(
+            "credit import into village %s rolled back at row %s", plan.village.pk, exc.problem.row
+        )
+        return CreditImportResult(
+            ok=False,
+            errors=[
+                exc.problem,
+                Problem(None, "", _("保存时出错，已全部撤销，没有保存任何数据。")),
+            ],
+            warnings=list(plan.warnings),
+        )
+    logger.info("credit import into village %s: %d assessments", plan.village.pk, len(plan.rows))
+    return CreditImportResult(ok=True, created=len(plan.rows), warnings=list(plan.warnings))
+
+
+def import_credit(
+    content: bytes, filename: str, village: Region, *, actor, dry_run: bool
+) -> CreditImportResult:
+    """Read, check and (unless dry_run or there are problems) record an assessment sheet."""
+    sheet = read_sheet(content, filename)
+    with transaction.atomic():
+        plan = plan_credit_import(sheet, village, actor=actor)
+        if dry_run or plan.errors:
+            return plan.result()
+        return apply_credit_import(plan, actor=actor)
+
+
+# --- between preview and confirm (the web flow) -------------------------------------
+
+
+def pending_credit_create(*, user, village: Region, filename: str, content: bytes) -> PendingImport:
+    """Keep an uploaded sheet, encrypted (financial data), until its uploader confirms
+    it. One credit upload per user; stale ones are dropped."""
+    credit = PendingImport.objects.filter(token__startswith=TOKEN_PREFIX)
+    credit.filter(user=user).delete()
+    credit.filter(created_at__lt=timezone.now() - roster.PENDING_MAX_AGE).delete()
+    return PendingImport.objects.create(
+        token=TOKEN_PREFIX + secrets.token_urlsafe(32),
+        user=user,
+        village=village,
+        filename=safe_filename(filename),
+        content_encrypted=crypto.encrypt_bytes(content),
+    )
+
+
+def pending_credit_confirm(*, pending: PendingImport, actor) -> CreditImportResult:
+    """Check the stored file again and record it; the stored file is deleted either way."""
+    content = crypto.decrypt_bytes(bytes(pending.content_encrypted))
+    with transaction.atomic():
+        result = import_credit(
+            content, pending.filename, pending.village, actor=actor, dry_run=False
+        )
+        pending.delete()
+    return result
+
+
+def pending_is_fresh(pending: PendingImport) -> bool:
+    return pending.created_at >= timezone.now() - roster.PENDING_MAX_AGE
+
+
+# --- the template to download ---------------------------------------------------------
+
+TEMPLATE_SHEET = "信用评定"
+OPTIONS_SHEET = "指标选项"
+HELP_SHEET = "填写说明"
+
+
+def template_headers(scheme: Scheme) -> list[str]:
+    return [
+        *FIXED_HEADERS,
+        *(ind.name for area in scheme.credit_areas for ind in area.indicators),
+        NOTE,
+    ]
+
+
+def build_template(scheme: Scheme) -> bytes:
+    """The .xlsx officers fill in: the header row only on the first sheet (an
+    untouched template imports nothing), each indicator's allowed option labels on
+    the second (and as a drop-down list in its column), the rules on the third."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    header_fill = PatternFill("solid", fgColor="FCE4D6")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = TEMPLATE_SHEET
+    headers = template_headers(scheme)
+    sheet.append(headers)
+    for col, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=1, column=col)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        letter = get_column_letter(col)
+        sheet.column_dimensions[letter].width = (
+            12 if header in FIXED_HEADERS else (30 if header == NOTE else 22)
+        )
+        if header in (NUMBER, PERIOD):
+            # Text, so Excel keeps the 0 of "001".
+            for row in range(2, 1001):
+                sheet.cell(row=row, column=col).number_format = "@"
+        elif header == DATE:
+            for row in range(2, 1001):
+                sheet.cell(row=row, column=col).number_format = "yyyy-mm-dd"
+    sheet.row_dimensions[1].height = 48
+    sheet.freeze_panes = "B2"
+
+    options = workbook.create_sheet(OPTIONS_SHEET)
+    options.append([_("方面"), _("指标"), _("选项（填写内容）"), _("分值"), _("选项代码")])
+    for cell in options[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+    column = len(FIXED_HEADERS) + 1
+    for area in scheme.credit_areas:
+        for ind in area.indicators:
+            first = options.max_row + 1
+            for option in ind.options:
+                options.append(
+                    [area.name, ind.name, option.label, points_text(option.points), option.code]
+                )
+            letter = get_column_letter(column)
+            validation = DataValidation(
+                type="list",
+                formula1=f"'{OPTIONS_SHEET}'!$C${first}:$C${options.max_row}",
+                allow_blank=True,
+                showErrorMessage=False,
+            )
+            validation.add(f"{letter}2:{letter}1000")
+            sheet.add_data_validation(validation)
+            column += 1
+    for letter, width in (("A", 22), ("B", 40), ("C", 36), ("D", 8), ("E", 12)):
+        options.column_dimensions[letter].width = width
+
+    notes = [
+        _("每户每个评定期一行。第一张工作表“信用评定”的第一行是表头，请从第二行开始填写。"),
+        _(
+            "户号：本村已登记的户号。评定期：四位年份，如 2025。评定日期：入户评定的日期，如 2025-03-01，不能晚于今天。"
+        ),
+        _(
+            "每个指标一列，填写工作表“指标选项”中该指标的一个选项（可从下拉列表选择），也可以填写选项代码。"
+        ),
+        _("备注：选填，最多 300 个字。"),
+        _("该户本期已有评定的，不能通过导入重复录入，请在网页上更正。"),
+        _("导入前会先检查整个文件，列出所有问题；有任何问题时不会保存任何数据。"),
+        _("评定明细属于金融信息，仅信用社和农户本户可以查看；请妥善保管本文件。"),
+    ]
+    help_sheet = workbook.create_sheet(HELP_SHEET)
+    help_sheet.append([_("“双基”信用评定表填写说明")])
+    help_sheet["A1"].font = Font(bold=True, size=14)
+    help_sheet.append(
+        [_("评分方案：%(name)s %(version)s") % {"name": scheme.name, "version": scheme.version}]
+    )
+    for note in notes:
+        help_sheet.append([f"• {note}"])
+    help_sheet.column_dimensions["A"].width = 100
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,947 @@
+"""Point entries from paper sheets (积分记录表导入): a village's spreadsheet of
+entries, one a row, read, checked as a whole, then recorded, all or nothing.
+
+Columns (any order, title rows above the header allowed, as in the roster import):
+户号, 姓名 (the person, for person-level items; optional otherwise), 积分项 (item code
+or exact item name), 数量 (default 1), 发生日期, 事实依据.
+
+Three steps, no HTTP here:
+
+* `read_sheet(content, filename)` reads an .xlsx or .csv file with the roster
+  import's bounded sheet reader into rows keyed by header, each with its real
+  spreadsheet row number;
+* `plan_entries(sheet, village, actor=...)` checks every row through
+  `ledger.services.entry_plan` (the same checks as recording one entry by hand) and
+  the file as a whole: an item's annual cap and its repeat multiplier count the
+  earlier rows of the same file for the same household (or person) and item, exactly
+  as if the rows were recorded one after another. It reports every problem at once
+  and writes nothing;
+* `apply_entries(plan, actor=...)` records the planned entries in one transaction
+  through `entries_record_planned` (the saving path of `entry_record`, source
+  "import"), plus one summary audit row.
+
+`import_entries(...)` does the three in one call. Imported entries wait for review
+like any other: the uploader cannot approve them (maker-checker).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import secrets
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sanxin.accounts.scope import Perm, Scope, scope_for
+from sanxin.households import importing as roster
+from sanxin.households.choices import HouseholdStatus
+from sanxin.households.importing import Problem, SheetRow, safe_filename
+from sanxin.households.models import Household, PendingImport, Person
+from sanxin.ledger import services
+from sanxin.ledger.choices import Source
+from sanxin.ledger.models import Entry
+from sanxin.ledger.services import EntryPlan, EntryRequest, entry_plan
+from sanxin.lib import crypto
+from sanxin.oversight.services import audit
+from sanxin.regions.models import Level, Region
+from sanxin.rules import engine
+from sanxin.rules.models import SchemeVersion
+from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS, Item, Scheme
+from sanxin.rules.selectors import scheme_for_village
+
+logger = logging.getLogger(__name__)
+
+# The column headers, in template order. They are the file format, not UI text.
+NUMBER = "户号"
+NAME = "姓名"
+ITEM = "积分项"
+QUANTITY = "数量"
+DATE = "发生日期"
+EVIDENCE = "事实依据"
+HEADERS: tuple[str, ...] = (NUMBER, NAME, ITEM, QUANTITY, DATE, EVIDENCE)
+REQUIRED_HEADERS: tuple[str, ...] = (NUMBER, ITEM, DATE)
+# Other names clerks give the same columns.
+ALIASES = {
+    "积分项目": ITEM,
+    "积分项编码": ITEM,
+    "积分项代码": ITEM,
+    "积分项名称": ITEM,
+    "日期": DATE,
+    "事实与依据": EVIDENCE,
+    "事实和依据": EVIDENCE,
+    "依据": EVIDENCE,
+    "人员": NAME,
+    "次数": QUANTITY,
+}
+HEADER_SCAN_ROWS = 10
+MAX_EVIDENCE = 1000
+MAX_QUANTITY = 1000
+
+# entry_plan's field names -> the columns of the sheet.
+FIELD_COLUMNS = {
+    "household": NUMBER,
+    "person": NAME,
+    "item_code": ITEM,
+    "quantity": QUANTITY,
+    "occurred_on": DATE,
+    "evidence_text": EVIDENCE,
+    "photos": EVIDENCE,
+}
+
+AUDIT_ACTION = "entries.import"
+# Entry uploads share PendingImport with the roster import; the prefix keeps them apart.
+TOKEN_PREFIX = "points-"
+
+
+# --- results ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedRow:
+    """One row that checks out: what will be (or was) recorded."""
+
+    row: int
+    household_number: str
+    head_name: str
+    person_name: str
+    item_code: str
+    item_name: str
+    component: str
+    quantity: int
+    occurred_on: date
+    points: Decimal
+
+    @property
+    def component_label(self) -> str:
+        return COMPONENT_LABELS.get(self.component, self.component)
+
+
+@dataclass
+class EntryImportResult:
+    ok: bool
+    created: int = 0  # entries recorded; with dry_run, entries that would be recorded
+    dry_run: bool = False
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    rows: list[PlannedRow] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+    @property
+    def households(self) -> int:
+        return len({r.household_number for r in self.rows})
+
+    @property
+    def points_added(self) -> Decimal:
+        return sum((r.points for r in self.rows if r.points > 0), Decimal(0))
+
+    @property
+    def points_deducted(self) -> Decimal:
+        return sum((r.points for r in self.rows if r.points < 0), Decimal(0))
+
+
+# --- reading ---------------------------------------------------------------------
+
+
+@dataclass
+class EntrySheet:
+    filename: str
+    header_row: int | None = None
+    columns: tuple[str, ...] = ()
+    rows: list[SheetRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _header(value: Any) -> str:
+    name = roster._clean_header(value)
+    return ALIASES.get(name, name)
+
+
+def read_sheet(content: bytes, filename: str) -> EntrySheet:
+    """Read an .xlsx or .csv sheet of entries. Problems with the file itself come
+    back as errors on the sheet (row None), never as exceptions."""
+    sheet = EntrySheet(filename=safe_filename(filename))
+    try:
+        # The roster import's bounded reader: .xlsx (read-only) or .csv (UTF-8/GBK).
+        grid = roster._read_grid(content, filename)
+    except roster._UnreadableFile as exc:
+        sheet.errors.append(Problem(None, "", str(exc)))
+        return sheet
+    header_index = next(
+        (
+            i
+            for i, row in enumerate(grid[:HEADER_SCAN_ROWS])
+            if set(REQUIRED_HEADERS) <= {_header(v) for v in row}
+        ),
+        None,
+    )
+    if header_index is None:
+        sheet.errors.append(
+            Problem(
+                None,
+                "",
+                _(
+                    "没有找到表头：前 %(n)d 行中没有同时包含“户号”“积分项”“发生日期”的一行。请使用导入模板。"
+                )
+                % {"n": HEADER_SCAN_ROWS},
+            )
+        )
+        return sheet
+    sheet.header_row = header_index + 1
+    positions: dict[str, int] = {}
+    for col, value in enumerate(grid[header_index]):
+        name = _header(value)
+        if not name:
+            continue
+        letter = roster._column_letter(col)
+        if name in HEADERS:
+            if name in positions:
+                sheet.errors.append(
+                    Problem(
+                        sheet.header_row,
+                        name,
+                        _("表头“%(name)s”出现了两次（第 %(a)s 列和第 %(b)s 列），请删除其中一列。")
+                        % {"name": name, "a": roster._column_letter(positions[name]), "b": letter},
+                    )
+                )
+            else:
+                positions[name] = col
+        else:
+            sheet.warnings.append(
+                Problem(
+                    sheet.header_row,
+                    roster._echo(name),
+                    _("无法识别的列“%(name)s”（第 %(col)s 列），已忽略。")
+                    % {"name": roster._echo(name), "col": letter},
+                )
+            )
+    if sheet.errors:
+        return sheet
+    sheet.columns = tuple(h for h in HEADERS if h in positions)
+    for index in range(header_index + 1, len(grid)):
+        raw = grid[index]
+        values = {h: (raw[c] if c < len(raw) else None) for h, c in positions.items()}
+        if all(roster._text(v) == "" for v in values.values()):
+            continue  # fully empty rows are skipped
+        sheet.rows.append(SheetRow(number=index + 1, values=values))
+    if not sheet.rows:
+        sheet.warnings.append(
+            Problem(sheet.header_row, "", _("表头下面没有数据行，没有可导入的内容。"))
+        )
+    return sheet
+
+
+# --- value helpers -----------------------------------------------------------------
+
+_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(value: Any) -> date | None:
+    """A cell as a date: an Excel date, an Excel serial day number, or text such as
+    2025-06-01, 2025/6/1, 2025.6.1, 2025年6月1日 or 20250601."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
+        return date(1899, 12, 30) + timedelta(
+            days=int(value)
+        )  # an Excel serial day number (1954–2119)
+    text = unicodedata.normalize("NFKC", roster._text(value))
+    match = _DATE_TEXT.match(text)
+    if match is None and re.fullmatch(r"\d{8}", text):
+        match = re.match(r"(\d{4})(\d{2})(\d{2})", text)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def parse_quantity(value: Any) -> int | None:
+    """A positive whole number, or None. Empty cells are handled by the caller."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            return None
+        number = int(value)
+    else:
+        text = unicodedata.normalize("NFKC", roster._text(value))
+        text = re.sub(r"(次|人次|项|个|小时)$", "", text)
+        if not re.fullmatch(r"\d+", text):
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_QUANTITY else None
+
+
+def _key(text: str) -> str:
+    """Item names compare without whitespace and with one kind of bracket and quote."""
+    text = unicodedata.normalize("NFKC", re.sub(r"\s+", "", text))
+    return text.replace("“", '"').replace("”", '"')
+
+
+def find_item(scheme: Scheme, text: str) -> Item | None:
+    """An item of the scheme by its code or its exact name."""
+    wanted = text.strip()
+    item = scheme.find_item(wanted) or scheme.find_item(wanted.lower())
+    if item is not None:
+        return item
+    key = _key(wanted)
+    matches = [i for i in scheme.items if _key(i.name) == key]
+    return matches[0] if len(matches) == 1 else None
+
+
+class _HouseholdIndex:
+    """The village's households by 户号; "1" finds "001" when only one household
+    would match (Excel drops the leading zeros of a number). Members by name."""
+
+    def __init__(self, village: Region):
+        households = Household.objects.filter(village=village).select_related(
+            "village", "villager_group"
+        )
+        self.by_number = {h.number: h for h in households}
+        self.by_value: dict[int, list[Household]] = defaultdict(list)
+        for number, h in self.by_number.items():
+            if number.isdigit():
+                self.by_value[int(number)].append(h)
+        self.members: dict[int, dict[str, list[Person]]] = defaultdict(lambda: defaultdict(list))
+        for p in Person.objects.filter(household__village=village, active=True).order_by("id"):
+            self.members[p.household_id][p.name].append(p)
+
+    def find(self, number: str) -> Household | None:
+        if number in self.by_number:
+            return self.by_number[number]
+        if number.isdigit():
+            candidates = self.by_value.get(int(number), [])
+            if len(candidates) == 1:
+                return candidates[0]
+        return None
+
+    def people_named(self, household: Household, name: str) -> list[Person]:
+        return self.members[household.pk].get(name, [])
+
+
+def import_villages(scope: Scope) -> QuerySet[Region]:
+    """The villages whose entries the user may import: villages where they may record
+    points, and the villages of the villager groups where they may (a sub-team
+    member's reach is one group; the import still refuses the other groups' rows)."""
+    regions = scope.regions(Perm.RECORD_POINTS)
+    return Region.objects.filter(level=Level.VILLAGE).filter(
+        Q(pk__in=regions.filter(level=Level.VILLAGE).values("pk"))
+        | Q(pk__in=regions.filter(level=Level.GROUP).values("parent_id"))
+    )
+
+
+# --- planning --------------------------------------------------------------------
+
+
+@dataclass
+class _Accepted:
+    row: int
+    plan: EntryPlan
+
+    @property
+    def occurred_on(self) -> date:
+        return self.plan.request.occurred_on
+
+
+@dataclass
+class EntryImportPlan:
+    village: Region
+    filename: str
+    accepted: list[_Accepted] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def rows(self) -> list[PlannedRow]:
+        out = []
+        for a in self.accepted:
+            r, p = a.plan.request, a.plan
+            out.append(
+                PlannedRow(
+                    row=a.row, household_number=r.household.number, head_name=r.household.head_name,
+                    person_name=r.person.name if (r.person is not None and p.item.applies_to == "person") else "",
+                    item_code=p.item.code, item_name=p.item.name, component=p.item.component,
+                    quantity=r.quantity, occurred_on=r.occurred_on, points=p.points,
+                )
+            )  # fmt: skip
+        return out
+
+    def result(self, *, dry_run: bool = False) -> EntryImportResult:
+        """What applying would do (nothing at all when there are errors)."""
+        if self.errors:
+            return EntryImportResult(
+                ok=False, dry_run=dry_run, errors=list(self.errors), warnings=list(self.warnings)
+            )
+        rows = self.rows()
+        return EntryImportResult(
+            ok=True, dry_run=dry_run, created=len(rows), warnings=list(self.warnings), rows=rows
+        )
+
+
+def _row_key(plan: EntryPlan) -> tuple[int, str, int | None]:
+    r = plan.request
+    person = r.person.pk if (plan.item.applies_to == "person" and r.person is not None) else None
+    return (r.household.pk, plan.item.code, person)
+
+
+def plan_entries(
+    sheet: EntrySheet, village: Region, *, actor, today: date | None = None
+) -> EntryImportPlan:
+    """Check every row and the file as a whole; report every problem at once and work
+    out the entries to record, with the points to freeze. Writes nothing."""
+    plan = EntryImportPlan(
+        village=village,
+        filename=sheet.filename,
+        errors=list(sheet.errors),
+        warnings=list(sheet.warnings),
+    )
+    if plan.errors:
+        return plan
+    today = today or timezone.localdate()
+    scope = scope_for(actor)
+    index = _HouseholdIndex(village)
+    versions: dict[date, SchemeVersion | None] = {}
+    present = set(sheet.columns)
+
+    def version_on(on: date) -> SchemeVersion | None:
+        if on not in versions:
+            versions[on] = scheme_for_village(village, on)
+        return versions[on]
+
+    # Earlier accepted rows of this file, by (household, item, person).
+    earlier: dict[tuple[int, str, int | None], list[_Accepted]] = defaultdict(list)
+    year_totals: dict[tuple[int, str, int | None, int], Decimal] = {}
+    existing = _existing_entries(sheet, village)
+
+    for sheet_row in sheet.rows:
+        n, v = sheet_row.number, sheet_row.values
+        errors: list[Problem] = []
+
+        number = roster._text(v.get(NUMBER))
+        household = None
+        if not number:
+            errors.append(Problem(n, NUMBER, _("户号为空。")))
+        else:
+            household = index.find(number)
+            if household is None:
+                errors.append(
+                    Problem(
+                        n,
+                        NUMBER,
+                        _("%(village)s没有户号为“%(number)s”的农户。")
+                        % {"village": village.name, "number": roster._echo(number)},
+                    )
+                )
+            elif not scope.covers_household(household, Perm.RECORD_POINTS):
+                errors.append(
+                    Problem(
+                        n,
+                        NUMBER,
+                        _("%(number)s 号户（%(group)s）不在您可以记录积分的范围内。")
+                        % {"number": household.number, "group": household.villager_group.name},
+                    )
+                )
+                household = None
+
+        raw_date = v.get(DATE)
+        occurred_on = parse_date(raw_date)
+        if roster._text(raw_date) == "":
+            errors.append(Problem(n, DATE, _("发生日期为空。")))
+            occurred_on = None
+        elif occurred_on is None:
+            errors.append(
+                Problem(
+                    n,
+                    DATE,
+                    _(
+                        "发生日期“%(value)s”无法识别，请填写如 2025-06-01、2025/6/1 或 2025年6月1日的日期。"
+                    )
+                    % {"value": roster._echo(raw_date)},
+                )
+            )
+        elif occurred_on > today:
+            errors.append(
+                Problem(
+                    n,
+                    DATE,
+                    _("发生日期 %(date)s 在今天（%(today)s）之后。")
+                    % {"date": occurred_on.isoformat(), "today": today.isoformat()},
+                )
+            )
+            occurred_on = None
+
+        quantity = 1
+        if QUANTITY in present and roster._text(v.get(QUANTITY)) != "":
+            parsed = parse_quantity(v.get(QUANTITY))
+            if parsed is None:
+                errors.append(
+                    Problem(
+                        n,
+                        QUANTITY,
+                        _("数量“%(value)s”应为正整数（如 1、2、3），不超过 %(max)d。")
+                        % {"value": roster._echo(v.get(QUANTITY)), "max": MAX_QUANTITY},
+                    )
+                )
+            else:
+                quantity = parsed
+
+        evidence = roster._text(v.get(EVIDENCE)) if EVIDENCE in present else ""
+        if len(evidence) > MAX_EVIDENCE:
+            errors.append(
+                Problem(
+                    n, EVIDENCE, _("事实依据太长（最多 %(max)d 个字）。") % {"max": MAX_EVIDENCE}
+                )
+            )
+
+        item_text = roster._text(v.get(ITEM))
+        item = version = None
+        if not item_text:
+            errors.append(Problem(n, ITEM, _("积分项为空。")))
+        elif occurred_on is not None:
+            version = version_on(occurred_on)
+            if version is None:
+                errors.append(
+                    Problem(
+                        n,
+                        ITEM,
+                        _("%(date)s 时本村还没有生效的评分方案。")
+                        % {"date": occurred_on.isoformat()},
+                    )
+                )
+            else:
+                item = find_item(version.scheme, item_text)
+                if item is None:
+                    errors.append(
+                        Problem(
+                            n,
+                            ITEM,
+                            _(
+                                "积分项“%(value)s”不在本户 %(date)s 适用的评分方案（%(scheme)s %(version)s）中；请填写积分项编码或完整名称（见模板中的“积分项目录”）。"
+                            )
+                            % {
+                                "value": roster._echo(item_text),
+                                "date": occurred_on.isoformat(),
+                                "scheme": version.name,
+                                "version": version.version,
+                            },
+                        )
+                    )
+
+        name = roster._clean_name(v.get(NAME)) if NAME in present else ""
+        person = None
+        if household is not None and name:
+            people = index.people_named(household, name)
+            if not people:
+                errors.append(
+                    Problem(
+                        n,
+                        NAME,
+                        _("%(name)s 不是 %(number)s 号户的在册成员。")
+                        % {"name": roster._echo(name), "number": household.number},
+                    )
+                )
+            elif len(people) > 1:
+                errors.append(
+                    Problem(
+                        n,
+                        NAME,
+                        _("%(number)s 号户有 %(k)d 人叫 %(name)s，无法区分，请改为逐条记录。")
+                        % {"number": household.number, "k": len(people), "name": name},
+                    )
+                )
+            else:
+                person = people[0]
+        if item is not None and household is not None:
+            if item.applies_to == "person" and not name:
+                errors.append(
+                    Problem(
+                        n,
+                        NAME,
+                        _("“%(item)s”按人记分，请在“姓名”列填写本户成员的姓名。")
+                        % {"item": item.name},
+                    )
+                )
+            if item.evidence_required and not evidence:
+                errors.append(
+                    Problem(n, EVIDENCE, _("“%(item)s”必须填写事实依据。") % {"item": item.name})
+                )
+
+        if errors or household is None or item is None or occurred_on is None:
+            plan.errors.extend(errors)
+            continue
+
+        request = EntryRequest(
+            household=household, item_code=item.code, occurred_on=occurred_on, quantity=quantity,
+            person=person if item.applies_to == "person" else None, evidence_text=evidence, source=Source.IMPORT,
+        )  # fmt: skip
+        planned = entry_plan(request, today=today)
+        if isinstance(planned, dict):
+            for field_name, messages in planned.items():
+                column = FIELD_COLUMNS.get(field_name, "")
+                plan.errors.extend(Problem(n, column, message) for message in messages)
+            continue
+
+        # The earlier rows of this file, as if they had been recorded one after another.
+        key = _row_key(planned)
+        before = earlier[key]
+        in_window = [
+            a
+            for a in before
+            if a.occurred_on <= occurred_on
+            and engine.valid_until(item, a.occurred_on) >= occurred_on
+        ]
+        if in_window:
+            points = engine.points_for_entry(
+                planned.version.scheme, item.code, planned.tier, quantity, len(in_window)
+            )
+            planned = replace(planned, points=points)
+        if item.annual_cap is not None and planned.points > 0:
+            same_year = [
+                a for a in before if a.occurred_on.year == occurred_on.year and a.plan.points > 0
+            ]
+            if same_year:
+                year_key = (*key, occurred_on.year)
+                if year_key not in year_totals:
+                    year_totals[year_key] = services.entry_year_total(
+                        household=household,
+                        item_code=item.code,
+                        person=request.person,
+                        year=occurred_on.year,
+                    )
+                recorded = year_totals[year_key]
+                in_file = sum((a.plan.points for a in same_year), Decimal(0))
+                if recorded + in_file + planned.points > item.annual_cap:
+                    left = max(item.annual_cap - recorded - in_file, Decimal(0))
+                    who = (
+                        person.name
+                        if request.person is not None
+                        else _("%(number)s 号户") % {"number": household.number}
+                    )
+                    plan.errors.append(
+                        Problem(
+                            n,
+                            QUANTITY,
+                            _(
+                                "“%(item)s”每年最多 %(cap)s 分：%(who)s %(year)d 年已记 %(recorded)s 分，本文件第 %(rows)s 行又记 %(in_file)s 分，这一行的 %(points)s 分超过上限（最多还能记 %(left)s 分）。"
+                            )
+                            % {
+                                "item": item.name,
+                                "cap": _num(item.annual_cap),
+                                "who": who,
+                                "year": occurred_on.year,
+                                "recorded": _num(recorded),
+                                "rows": "、".join(str(a.row) for a in same_year),
+                                "in_file": _num(in_file),
+                                "points": _num(planned.points),
+                                "left": _num(left),
+                            },  # fmt: skip
+                        )
+                    )
+                    continue
+
+        # Warnings: the same entry twice in the file, or already in the ledger.
+        twin = next(
+            (
+                a
+                for a in before
+                if a.occurred_on == occurred_on and a.plan.request.quantity == quantity
+            ),
+            None,
+        )
+        if twin is not None:
+            plan.warnings.append(
+                Problem(
+                    n,
+                    "",
+                    _("与第 %(row)d 行的农户、人员、积分项、数量和日期都相同，请确认不是重复录入。")
+                    % {"row": twin.row},
+                )
+            )
+        elif (household.pk, item.code, key[2], occurred_on) in existing:
+            plan.warnings.append(
+                Problem(
+                    n,
+                    "",
+                    _("%(number)s 号户在 %(date)s 已有一条“%(item)s”记录，请确认不是重复导入。")
+                    % {
+                        "number": household.number,
+                        "date": occurred_on.isoformat(),
+                        "item": item.name,
+                    },
+                )
+            )
+        if household.status != HouseholdStatus.ACTIVE:
+            plan.warnings.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("%(number)s 号户的状态是“%(status)s”。")
+                    % {"number": household.number, "status": household.get_status_display()},
+                )
+            )
+        accepted = _Accepted(row=n, plan=planned)
+        before.append(accepted)
+        plan.accepted.append(accepted)
+
+    plan.errors.sort(
+        key=lambda p: (p.row or 0, HEADERS.index(p.field) if p.field in HEADERS else len(HEADERS))
+    )
+    return plan
+
+
+def _num(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+def _existing_entries(sheet: EntrySheet, village: Region) -> set[tuple[int, str, int | None, date]]:
+    """(household, item, person, date) of the standing entries on the dates the file names."""
+    dates = {d for r in sheet.rows if (d := parse_date(r.values.get(DATE))) is not None}
+    if not dates:
+        return set()
+    rows = (
+        Entry.objects.filter(
+            household__village=village, occurred_on__in=dates, reversal_of__isnull=True
+        )
+        .exclude(review__approved=False)
+        .exclude(reversed_by__isnull=False)
+        .values_list("household_id", "item_code", "person_id", "occurred_on")
+    )
+    return set(rows)
+
+
+# --- applying --------------------------------------------------------------------
+
+
+def apply_entries(plan: EntryImportPlan, *, actor) -> EntryImportResult:
+    """Record the planned entries, all or nothing, with one summary audit row (each
+    entry writes its own too, as when recorded by hand)."""
+    if plan.errors or not plan.accepted:
+        return plan.result()
+    try:
+        with transaction.atomic():
+            entries = services.entries_record_planned(
+                actor=actor, plans=[a.plan for a in plan.accepted], source=Source.IMPORT
+            )
+            audit(
+                actor=actor, action=AUDIT_ACTION, obj=plan.village, region_path=plan.village.path,
+                after={"file": plan.filename, "created": len(entries), "batch": entries[0].batch_key},
+            )  # fmt: skip
+    except (ValidationError, PermissionDenied, IntegrityError) as exc:
+        # Checked beforehand, so this means the ledger or the registry changed under us.
+        logger.warning(
+            "entry import into village %s rolled back: %s", plan.village.pk, type(exc).__name__
+        )
+        return EntryImportResult(
+            ok=False,
+            errors=[
+                Problem(None, "", _("保存时出错，已全部撤销，没有保存任何数据；请重新上传后再试。"))
+            ],
+            warnings=list(plan.warnings),
+        )
+    logger.info("entry import into village %s: %d entries", plan.village.pk, len(entries))
+    result = plan.result()
+    result.created = len(entries)
+    return result
+
+
+def import_entries(
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor,
+    dry_run: bool,
+    today: date | None = None,
+) -> EntryImportResult:
+    """Read, check and (unless dry_run or there are problems) record a sheet of entries."""
+    sheet = read_sheet(content, filename)
+    with transaction.atomic():
+        plan = plan_entries(sheet, village, actor=actor, today=today)
+        if dry_run or plan.errors:
+            return plan.result(dry_run=dry_run)
+        return apply_entries(plan, actor=actor)
+
+
+# --- between preview and confirm (the web flow) -------------------------------------
+
+
+def pending_entries_create(
+    *, user, village: Region, filename: str, content: bytes
+) -> PendingImport:
+    """Keep an uploaded sheet, encrypted, until its uploader confirms it. One entry
+    upload per user; stale ones are dropped."""
+    pending = PendingImport.objects.filter(token__startswith=TOKEN_PREFIX)
+    pending.filter(user=user).delete()
+    pending.filter(created_at__lt=timezone.now() - roster.PENDING_MAX_AGE).delete()
+    return PendingImport.objects.create(
+        token=TOKEN_PREFIX + secrets.token_urlsafe(32),
+        user=user,
+        village=village,
+        filename=safe_filename(filename),
+        content_encrypted=crypto.encrypt_bytes(content),
+    )
+
+
+def pending_entries_confirm(*, pending: PendingImport, actor) -> EntryImportResult:
+    """Check the stored file again and record it; the stored file is deleted either way."""
+    content = crypto.decrypt_bytes(bytes(pending.content_encrypted))
+    with transaction.atomic():
+        result = import_entries(
+            content, pending.filename, pending.village, actor=actor, dry_run=False
+        )
+        pending.delete()
+    return result
+
+
+def pending_is_fresh(pending: PendingImport) -> bool:
+    return pending.created_at >= timezone.now() - roster.PENDING_MAX_AGE
+
+
+# --- the template to download ---------------------------------------------------------
+
+TEMPLATE_SHEET = "积分记录"
+ITEMS_SHEET = "积分项目录"
+HELP_SHEET = "填写说明"
+
+
+def _applies_label(item: Item) -> str:
+    return _("按人") if item.applies_to == "person" else _("按户")
+
+
+def build_template(version: SchemeVersion | None) -> bytes:
+    """The .xlsx clerks fill in: the header row only on the first sheet (an untouched
+    template imports nothing), the items of the scheme in force on the second, the
+    rules on the third."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    header_fill = PatternFill("solid", fgColor="FCE4D6")
+    widths = {NUMBER: 10, NAME: 12, ITEM: 34, QUANTITY: 8, DATE: 14, EVIDENCE: 50}
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = TEMPLATE_SHEET
+    sheet.append(list(HEADERS))
+    for col, header in enumerate(HEADERS, start=1):
+        cell = sheet.cell(row=1, column=col)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center")
+        letter = get_column_letter(col)
+        sheet.column_dimensions[letter].width = widths[header]
+        if header == NUMBER:
+            for row in range(2, 1001):  # text, so Excel keeps the 0 of "001"
+                sheet.cell(row=row, column=col).number_format = "@"
+        elif header == DATE:
+            for row in range(2, 1001):
+                sheet.cell(row=row, column=col).number_format = "yyyy-mm-dd"
+    sheet.freeze_panes = "A2"
+
+    items_sheet = workbook.create_sheet(ITEMS_SHEET)
+    items_sheet.append(
+        [
+            _("编码"),
+            _("名称"),
+            _("分类"),
+            _("积分类别"),
+            _("每次分值"),
+            _("按户/按人"),
+            _("年度上限"),
+            _("必须填写事实依据"),
+            _("适用身份"),
+            _("一票否决"),
+        ]
+    )
+    for cell in items_sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+    scheme = version.scheme if version is not None else None
+    if scheme is not None:
+        for item in scheme.items:
+            items_sheet.append(
+                [
+                    item.code, item.name, scheme.category(item.category).name, COMPONENT_LABELS.get(item.component, item.component),
+                    _num(item.points), _applies_label(item), _num(item.annual_cap) if item.annual_cap is not None else "",
+                    _("是") if item.evidence_required else "", "、".join(str(TIER_LABELS[t]) for t in item.tiers),
+                    _("是") if item.veto else "",
+                ]
+            )  # fmt: skip
+        names = get_column_letter(HEADERS.index(ITEM) + 1)
+        validation = DataValidation(
+            type="list",
+            formula1=f"'{ITEMS_SHEET}'!$B$2:$B${items_sheet.max_row}",
+            allow_blank=True,
+            showErrorMessage=False,
+        )
+        validation.add(f"{names}2:{names}1000")
+        sheet.add_data_validation(validation)
+    for letter, w in zip("ABCDEFGHIJ", (26, 44, 12, 18, 10, 10, 10, 16, 22, 10), strict=True):
+        items_sheet.column_dimensions[letter].width = w
+    items_sheet.freeze_panes = "C2"
+
+    notes = [
+        _(
+            "每条积分一行。第一张工作表“积分记录”的第一行是表头，请从第二行开始填写；表头上方可以保留标题行，列的顺序可以调整。"
+        ),
+        _("户号：本村已登记的户号。"),
+        _("姓名：按人记分的积分项必须填写本户在册成员的姓名；按户记分的积分项可以不填。"),
+        _("积分项：填写工作表“积分项目录”中的编码或完整名称（可从下拉列表选择）。"),
+        _("数量：正整数，不填视为 1；分值 = 每次分值 × 数量，扣分项按身份和重复情况加倍。"),
+        _("发生日期：如 2025-06-01、2025/6/1 或 2025年6月1日，不能晚于今天。"),
+        _("事实依据：目录中注明“必须填写事实依据”的积分项必须填写。"),
+        _(
+            "年度上限：同一户（按人记分的为同一人）同一积分项一年内累计不能超过上限，文件中前面的行也计算在内。"
+        ),
+        _("导入前会先检查整个文件，列出所有问题；有任何问题时不会保存任何数据。"),
+        _(
+            "导入的积分与逐条记录的一样，须由评信团其他成员审核通过后才计入等级；导入人不能审核自己导入的记录。"
+        ),
+    ]
+    help_sheet = workbook.create_sheet(HELP_SHEET)
+    help_sheet.append([_("积分记录表填写说明")])
+    help_sheet["A1"].font = Font(bold=True, size=14)
+    if version is not None:
+        help_sheet.append(
+            [
+                _("评分方案：%(name)s %(version)s")
+                % {"name": version.name, "version": version.version}
+            ]
+        )
+    else:
+        help_sheet.append([_("本村还没有生效的评分方案，积分项目录为空。")])
+    for note in notes:
+        help_sheet.append([f"• {note}"])
+    help_sheet.column_dimensions["A"].width = 110
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

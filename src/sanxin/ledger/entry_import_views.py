@@ -1,0 +1,173 @@
+"""The import of point entries from paper sheets, in the browser: upload → preview
+(counts, every entry and every problem) → confirm. The file waits between preview
+and confirm encrypted in PendingImport, as the roster import's does."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sanxin.accounts.decorators import requires
+from sanxin.accounts.scope import Perm
+from sanxin.households.import_views import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, VillageChoiceField
+from sanxin.households.models import PendingImport
+from sanxin.ledger import entry_import
+from sanxin.ledger.entry_import import EntryImportResult
+from sanxin.regions.models import Region
+from sanxin.rules.selectors import scheme_for_village
+
+PREVIEW_ROWS = 500  # entries listed on the preview page; the counts cover them all
+
+
+class EntryUploadForm(forms.Form):
+    village = VillageChoiceField(
+        queryset=Region.objects.none(), label=gettext_lazy("积分记录属于哪个村")
+    )
+    file = forms.FileField(label=gettext_lazy("积分记录表（.xlsx 或 .csv）"))
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["village"]
+        field.queryset = villages
+        if len(villages) == 1:
+            field.empty_label = None
+            field.initial = villages[0].pk
+        else:
+            field.empty_label = gettext_lazy("请选择村")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("文件超过 5 MB。请删除多余的工作表、图片或空行后重新上传。")
+            )
+        if PurePath(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
+            raise forms.ValidationError(
+                _("只能上传 .xlsx 或 .csv 文件；.xls 文件请先在 Excel 或 WPS 中另存为 .xlsx。")
+            )
+        return upload
+
+
+def _villages(request: HttpRequest):
+    return entry_import.import_villages(request.scope).select_related("parent").order_by("path")
+
+
+def _preview(
+    request: HttpRequest,
+    *,
+    village: Region,
+    filename: str,
+    result: EntryImportResult,
+    token: str | None,
+) -> HttpResponse:
+    response = render(
+        request,
+        "ledger_import/preview.html",
+        {
+            "village": village,
+            "filename": filename,
+            "result": result,
+            "token": token,
+            "shown_rows": result.rows[:PREVIEW_ROWS],
+            "more_rows": max(len(result.rows) - PREVIEW_ROWS, 0),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@requires(Perm.RECORD_POINTS)
+def upload(request: HttpRequest) -> HttpResponse:
+    """GET: the upload form. POST: check the file and show the preview."""
+    villages = _villages(request)
+    if request.method == "POST":
+        chosen = request.POST.get("village", "")
+        # A village outside the user's reach does not exist for them.
+        if chosen and not (chosen.isdigit() and villages.filter(pk=int(chosen)).exists()):
+            raise Http404
+        form = EntryUploadForm(request.POST, request.FILES, villages=villages)
+        if form.is_valid():
+            village: Region = form.cleaned_data["village"]
+            file = form.cleaned_data["file"]
+            content = file.read()
+            sheet = entry_import.read_sheet(content, file.name)
+            result = entry_import.plan_entries(sheet, village, actor=request.user).result()
+            token = None
+            if result.ok and result.created:
+                token = entry_import.pending_entries_create(
+                    user=request.user, village=village, filename=file.name, content=content
+                ).token
+            return _preview(
+                request, village=village, filename=sheet.filename, result=result, token=token
+            )
+    else:
+        form = EntryUploadForm(villages=villages)
+    return render(
+        request,
+        "ledger_import/upload.html",
+        {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+    )
+
+
+@require_POST
+@requires(Perm.RECORD_POINTS)
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Record a previewed file: checked again from the stored copy, all or nothing."""
+    if not token.startswith(entry_import.TOKEN_PREFIX):
+        raise Http404
+    pending = (
+        PendingImport.objects.filter(token=token, user=request.user)
+        .select_related("village")
+        .first()
+    )
+    if pending is None or not _villages(request).filter(pk=pending.village_id).exists():
+        raise Http404
+    if not entry_import.pending_is_fresh(pending):
+        pending.delete()
+        messages.error(request, _("预览已过期，请重新上传积分记录表。"))
+        return redirect("points_import:upload")
+    village, filename = pending.village, pending.filename
+    result = entry_import.pending_entries_confirm(pending=pending, actor=request.user)
+    if not result.ok:
+        messages.error(request, _("导入没有完成，没有保存任何数据。请按下表修改后重新上传。"))
+        return _preview(request, village=village, filename=filename, result=result, token=None)
+    messages.success(
+        request,
+        _(
+            "积分记录已导入%(village)s：%(n)d 条，涉及 %(h)d 户，均为待审核状态，须由评信团其他成员审核。"
+        )
+        % {"village": village.name, "n": result.created, "h": result.households},
+    )
+    return redirect("points_import:upload")
+
+
+@require_GET
+@requires(Perm.RECORD_POINTS)
+def template(request: HttpRequest) -> HttpResponse:
+    """The import template, with the items of the scheme in force today in the chosen
+    (or the first) village."""
+    villages = _villages(request)
+    chosen = request.GET.get("village", "")
+    if chosen:
+        village = villages.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if village is None:
+            raise Http404
+    else:
+        village = villages.first()
+    version = scheme_for_village(village, timezone.localdate()) if village is not None else None
+    response = HttpResponse(
+        entry_import.build_template(version),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = content_disposition_header(True, _("积分记录导入模板.xlsx"))
+    return response

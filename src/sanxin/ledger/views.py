@@ -1,0 +1,540 @@
+"""The 积分 screens: recording (one entry, or one item for many households), the
+committee's review queue, one entry's full trace, evidence photos (served through
+the scope, never from a public URL) and a household's points page with its
+provisional grade and the reasons for it.
+
+Views stay thin: objects come through `request.scope`, input through a form, and
+every write through `ledger.services`, which checks scope, recusal and
+maker-checker and names what is wrong in Chinese."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import PurePath
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sanxin.accounts.decorators import requires
+from sanxin.accounts.models import User
+from sanxin.accounts.scope import Perm
+from sanxin.households.selectors import household_members, household_search
+from sanxin.ledger import services
+from sanxin.ledger.choices import Source, Status
+from sanxin.ledger.forms import (
+    BatchForm,
+    BulkReviewForm,
+    DecideForm,
+    EntryForm,
+    ReverseForm,
+    ReviewFilterForm,
+    item_choices,
+    parse_date,
+)
+from sanxin.ledger.models import Entry, EntryPhoto
+from sanxin.ledger.selectors import household_grade, latest_credit
+from sanxin.ledger.tiers import household_tier_of, person_tier
+from sanxin.regions.models import Level, Region
+from sanxin.rules.engine import STATUS_LABELS
+from sanxin.rules.models import SchemeVersion
+from sanxin.rules.scheme import COMPONENT_LABELS, GRADE_LABELS, RATED_GRADES, TIER_LABELS
+from sanxin.rules.selectors import scheme_for_village
+
+PICK_PAGE_SIZE = 30
+QUEUE_PAGE_SIZE = 50
+PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic"}
+
+
+def _apply_service_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _form_date(data, today):
+    """The date the form is about (it decides the scheme in force), never after today."""
+    on = parse_date(data.get("occurred_on")) if data is not None else None
+    return today if on is None or on > today else on
+
+
+def _querystring(params, **changes) -> str:
+    query = params.copy()
+    for key, value in changes.items():
+        query.pop(key, None)
+        if value not in (None, ""):
+            query[key] = value
+    return query.urlencode()
+
+
+# ---------------------------------------------------------------------- record
+
+
+@requires(Perm.RECORD_POINTS)
+def record(request):
+    """Record one entry: pick the household, then the item, person, date, evidence."""
+    scope = request.scope
+    posted = request.method == "POST"
+    raw = request.POST.get("household") if posted else request.GET.get("household")
+    if not raw:
+        return _pick_household(request)
+    household = scope.get_household(raw, Perm.RECORD_POINTS)
+    today = timezone.localdate()
+    members_qs = household_members(household)
+    members = list(members_qs)
+    data = request.POST if posted else None
+    version = scheme_for_village(household.village, _form_date(data, today))
+    items = (
+        item_choices(version.scheme, household_tier=household_tier_of(members), member_tiers={person_tier(m) for m in members})
+        if version
+        else []
+    )
+    form = EntryForm(
+        data, request.FILES if posted else None, today=today, items=items, members=members_qs,
+        initial={"idempotency_key": uuid.uuid4().hex},
+    )
+    if posted and form.is_valid():
+        cd = form.cleaned_data
+        entry_request = services.EntryRequest(
+            household=household, item_code=cd["item_code"], occurred_on=cd["occurred_on"], quantity=cd["quantity"],
+            person=cd["person"], evidence_text=cd["evidence_text"], photos=cd["photos"],
+        )
+        try:
+            entry = _record_once(request.user, entry_request, cd["idempotency_key"], today)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("已记录，待评信团审核"))
+            return redirect(f"{reverse('points:record')}?{urlencode({'household': household.pk, 'last': entry.pk})}")
+    last = None
+    last_id = request.GET.get("last", "")
+    if not posted and last_id.isdigit():
+        last = (
+            scope.entries(Perm.RECORD_POINTS).filter(pk=int(last_id), household=household)
+            .select_related("person").annotate(photo_count=Count("photos")).first()
+        )
+    return render(
+        request,
+        "ledger/record.html",
+        {
+            "household": household, "members": members, "form": form, "version": version, "last": last,
+            "today": today, "tier_label": TIER_LABELS[household_tier_of(members)],
+        },
+    )
+
+
+def _record_once(actor, entry_request, key: str, today):
+    try:
+        return services.entry_record(actor=actor, request=entry_request, idempotency_key=key, today=today)
+    except IntegrityError:
+        # A double tap raced the first submission past the key check; the first won,
+        # and asking again returns the entry it saved.
+        return services.entry_record(actor=actor, request=entry_request, idempotency_key=key, today=today)
+
+
+def _pick_household(request):
+    query = request.GET.get("q", "").strip()
+    households = request.scope.households(Perm.RECORD_POINTS).select_related("villager_group")
+    households = household_search(households, query).order_by("village_id", "number", "id")
+    page = Paginator(households, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "ledger/record_pick.html", {"page": page, "q": query})
+
+
+# ----------------------------------------------------------------------- batch
+
+
+@requires(Perm.RECORD_POINTS)
+def batch(request):
+    """One household-level item (a clean-up, a meeting…) for many households at once."""
+    scope = request.scope
+    posted = request.method == "POST"
+    today = timezone.localdate()
+    in_scope = scope.households(Perm.RECORD_POINTS)
+    if posted:
+        # Households outside the user's scope do not exist for them.
+        raw_ids = request.POST.getlist("households")
+        if any(not x.isdigit() for x in raw_ids):
+            raise Http404
+        ids = {int(x) for x in raw_ids}
+        if ids and in_scope.filter(pk__in=ids).count() != len(ids):
+            raise Http404
+    villages = list(Region.objects.filter(pk__in=in_scope.values("village_id")).select_related("parent").order_by("path"))
+    village_id = request.GET.get("village", "")
+    village = next((v for v in villages if str(v.pk) == village_id), villages[0] if villages else None)
+    context = {"villages": villages, "village": village, "today": today}
+    if village is None:
+        return render(request, "ledger/batch.html", context)
+    in_village = in_scope.filter(village=village)
+    groups = list(Region.objects.filter(pk__in=in_village.values("villager_group_id")).order_by("path"))
+    group_id = request.GET.get("group", "")
+    listed = in_village.select_related("village", "villager_group").order_by("number", "id")
+    if group_id.isdigit():
+        listed = listed.filter(villager_group_id=int(group_id))
+    data = request.POST if posted else None
+    version = scheme_for_village(village, _form_date(data, today))
+    items = item_choices(version.scheme, household_level_only=True) if version else []
+    form = BatchForm(data, request.FILES if posted else None, today=today, items=items, households=listed)
+    household_errors = []
+    if posted and form.is_valid():
+        cd = form.cleaned_data
+        chosen = list(cd["households"])
+        try:
+            result = services.entries_record_batch(
+                actor=request.user, households=chosen, item_code=cd["item_code"], occurred_on=cd["occurred_on"],
+                quantity=cd["quantity"], evidence_text=cd["evidence_text"], photos=cd["photos"], source=Source.BATCH,
+                today=today,
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            if not result.errors:
+                messages.success(
+                    request, _("已为 %(n)d 户记录积分，待评信团审核") % {"n": len(result.entries)}
+                )
+                return redirect(f"{reverse('points:batch')}?{_querystring(request.GET)}")
+            by_pk = {h.pk: h for h in chosen}
+            household_errors = [
+                (by_pk[pk], [m for messages_ in errs.values() for m in messages_]) for pk, errs in result.errors.items()
+            ]
+            form.add_error(None, _("有 %(n)d 户不能记录，全部未保存，请修改后重新提交") % {"n": len(household_errors)})
+    context.update(
+        {
+            "groups": groups, "group_id": group_id, "form": form, "version": version,
+            "household_errors": household_errors, "querystring": _querystring(request.GET),
+        }
+    )
+    return render(request, "ledger/batch.html", context)
+
+
+# ---------------------------------------------------------------------- review
+
+
+def _block_reason(scope, user, entry) -> str:
+    """Why this user may not decide this entry ("" when they may)."""
+    if entry.recorded_by_id == user.pk:
+        return _("本人记录，须由其他成员审核")
+    if scope.is_recused(entry.household):
+        return _("本人家庭，须回避")
+    return ""
+
+
+@requires(Perm.REVIEW_POINTS)
+def review(request):
+    """The pending entries in the user's reach, filtered; approve or reject in bulk."""
+    scope = request.scope
+    in_reach = scope.entries(Perm.REVIEW_POINTS)
+    bulk_errors: list[str] = []
+    action_form = None
+    if request.method == "POST":
+        raw_ids = request.POST.getlist("entry")
+        if any(not x.isdigit() for x in raw_ids):
+            raise Http404
+        ids = {int(x) for x in raw_ids}
+        if ids and in_reach.filter(pk__in=ids).count() != len(ids):
+            raise Http404
+        action_form = BulkReviewForm(request.POST, entries=in_reach.select_related("household__villager_group"))
+        if action_form.is_valid():
+            cd = action_form.cleaned_data
+            approve = cd["action"] == "approve"
+            try:
+                reviews = services.entries_review_bulk(
+                    actor=request.user, entries=cd["entry"], approve=approve, reason=cd["reason"]
+                )
+            except ValidationError as exc:
+                bulk_errors = exc.messages
+            else:
+                text = _("已通过 %(n)d 条记录") if approve else _("已驳回 %(n)d 条记录")
+                messages.success(request, text % {"n": len(reviews)})
+                return redirect(f"{reverse('points:review')}?{_querystring(request.GET)}")
+
+    pending = in_reach.filter(review__isnull=True)
+    groups = scope.regions(Perm.REVIEW_POINTS).filter(level=Level.GROUP).select_related("parent").order_by("path")
+    versions = {v.pk: v.scheme for v in SchemeVersion.objects.filter(pk__in=pending.values("scheme_version_id"))}
+    categories: dict[str, str] = {}
+    item_category: dict[tuple[int, str], str] = {}
+    for pk, scheme in versions.items():
+        for c in scheme.categories:
+            categories.setdefault(c.code, c.name)
+        for item in scheme.items:
+            item_category[(pk, item.code)] = item.category
+    recorders = User.objects.filter(pk__in=pending.values("recorded_by_id")).order_by("display_name", "username")
+    filters = ReviewFilterForm(request.GET, groups=groups, categories=sorted(categories.items()), recorders=recorders)
+    filters.is_valid()
+    f = filters.cleaned_data
+    if f.get("group"):
+        pending = pending.filter(household__villager_group_id=f["group"])
+    if f.get("component"):
+        pending = pending.filter(component=f["component"])
+    if f.get("category"):
+        codes = {code for (pk, code), cat in item_category.items() if cat == f["category"]}
+        pending = pending.filter(item_code__in=codes)
+    if f.get("recorder"):
+        pending = pending.filter(recorded_by_id=f["recorder"])
+    if f.get("date_from"):
+        pending = pending.filter(occurred_on__gte=f["date_from"])
+    if f.get("date_to"):
+        pending = pending.filter(occurred_on__lte=f["date_to"])
+    if f.get("reversals"):
+        pending = pending.filter(reversal_of__isnull=False)
+    pending = (
+        pending.select_related("household", "person", "recorded_by", "reversal_of")
+        .annotate(photo_count=Count("photos"))
+        .order_by("recorded_at", "id")
+    )
+    page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for e in page.object_list:
+        cat = item_category.get((e.scheme_version_id, e.item_code))
+        rows.append({"entry": e, "block": _block_reason(scope, request.user, e), "category": categories.get(cat, "")})
+    chosen = {str(x) for x in request.POST.getlist("entry")} if request.method == "POST" else set()
+    return render(
+        request,
+        "ledger/review.html",
+        {
+            "page": page, "rows": rows, "filters": filters, "bulk_errors": bulk_errors, "action_form": action_form,
+            "chosen": chosen, "querystring": _querystring(request.GET), "page_query": _querystring(request.GET, page=None),
+            "reason": request.POST.get("reason", "") if request.method == "POST" else "",
+        },
+    )
+
+
+# ----------------------------------------------------------------------- entry
+
+
+def _entry_in_scope(scope, pk, perm: Perm) -> Entry:
+    entry = (
+        scope.entries(perm)
+        .select_related(
+            "household__village", "household__villager_group", "person", "scheme_version", "recorded_by",
+            "review__reviewer", "reversal_of", "reversed_by__review",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        raise Http404
+    return entry
+
+
+def _review_of(entry: Entry):
+    return getattr(entry, "review", None)
+
+
+def _status(review_) -> Status:
+    if review_ is None:
+        return Status.PENDING
+    return Status.APPROVED if review_.approved else Status.REJECTED
+
+
+@requires(Perm.VIEW_REGISTRY)
+def entry_detail(request, pk: int):
+    """Everything one entry traces to: rule item, date, evidence, recorder, reviewer."""
+    scope = request.scope
+    entry = _entry_in_scope(scope, pk, Perm.VIEW_REGISTRY)
+    review_ = _review_of(entry)
+    reversed_by = getattr(entry, "reversed_by", None)
+    scheme = entry.scheme_version.scheme
+    item = scheme.find_item(entry.item_code)
+    category = ""
+    if item is not None:
+        category = next((c.name for c in scheme.categories if c.code == item.category), item.category)
+    reviewer = scope.covers_household(entry.household, Perm.REVIEW_POINTS)
+    block = _block_reason(scope, request.user, entry) if reviewer and review_ is None else ""
+    can_reverse = (
+        reviewer and review_ is not None and review_.approved and entry.reversal_of_id is None and reversed_by is None
+    )
+    status = _status(review_)
+    return render(
+        request,
+        "ledger/entry.html",
+        {
+            "entry": entry, "review": review_, "reversed_by": reversed_by, "item": item, "category": category,
+            "component_label": COMPONENT_LABELS.get(entry.component, entry.component),
+            "tier_label": TIER_LABELS.get(entry.tier, entry.tier), "status": status,
+            "reversal_status": _status(_review_of(reversed_by)).label if reversed_by else "",
+            "reversal_approved": bool(reversed_by) and _status(_review_of(reversed_by)) == Status.APPROVED,
+            "photos": list(entry.photos.order_by("id")),
+            "can_decide": reviewer and review_ is None and not block, "blocked_because": block, "can_reverse": can_reverse,
+            "decide_form": DecideForm(), "reverse_form": ReverseForm(),
+        },
+    )
+
+
+@require_POST
+@requires(Perm.REVIEW_POINTS)
+def entry_decide(request, pk: int):
+    entry = _entry_in_scope(request.scope, pk, Perm.REVIEW_POINTS)
+    form = DecideForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("points:entry", pk=entry.pk)
+    approve = form.cleaned_data["action"] == "approve"
+    try:
+        services.entry_review(actor=request.user, entry=entry, approve=approve, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+    else:
+        messages.success(request, _("已通过该记录") if approve else _("已驳回该记录"))
+    return redirect("points:entry", pk=entry.pk)
+
+
+@require_POST
+@requires(Perm.REVIEW_POINTS)
+def entry_reverse(request, pk: int):
+    entry = _entry_in_scope(request.scope, pk, Perm.REVIEW_POINTS)
+    form = ReverseForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for e in errors:
+                messages.error(request, e)
+        return redirect("points:entry", pk=entry.pk)
+    try:
+        reversal = services.entry_reverse(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, m)
+        return redirect("points:entry", pk=entry.pk)
+    messages.success(request, _("已冲正，冲正记录须由另一名评信团成员审核后生效"))
+    return redirect("points:entry", pk=reversal.pk)
+
+
+# ---------------------------------------------------------------------- photos
+
+
+@requires(Perm.VIEW_REGISTRY)
+def photo(request, pk: int):
+    """An evidence photo, only for users who can see its entry's household."""
+    found = EntryPhoto.objects.select_related("entry__household__villager_group").filter(pk=pk).first()
+    if found is None or not request.scope.covers_household(found.entry.household, Perm.VIEW_REGISTRY):
+        raise Http404
+    suffix = PurePath(found.image.name).suffix.lower().lstrip(".")
+    content_type = PHOTO_TYPES.get(suffix, "application/octet-stream")
+    try:
+        with found.image.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    # Photos are at most 8 MB (services.MAX_PHOTO_BYTES), so a plain response is fine;
+    # a streaming FileResponse would also do, but the access matrix reads `.content`.
+    response = HttpResponse(content, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Disposition"] = f'inline; filename="photo-{found.pk}.{suffix or "jpg"}"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# ------------------------------------------------------------------- household
+
+
+def _running_totals(result, base_start: Decimal):
+    """Counted points by date, and the running total of each component."""
+    by_day: dict = defaultdict(lambda: {"base": Decimal(0), "credit": Decimal(0), "vanguard": Decimal(0)})
+    for c in result.contributions:
+        if c.status in ("counted", "capped") and c.counted_points and c.component:
+            by_day[c.occurred_on][c.component] += c.counted_points
+    rows = []
+    running = {"base": base_start, "credit": Decimal(0), "vanguard": Decimal(0)}
+    for day in sorted(by_day):
+        change = by_day[day]
+        for key in running:
+            running[key] += change[key]
+        rows.append({"date": day, "change": dict(change), "total": dict(running)})
+    return rows
+
+
+def _entry_rows(entries, result):
+    contributions = {c.entry_id: c for c in result.contributions} if result else {}
+    rows = []
+    for e in entries:
+        review_ = _review_of(e)
+        c = contributions.get(e.pk)
+        counted = None
+        if review_ is None:
+            status, note = str(Status.PENDING.label), _("等待评信团审核，审核通过后才计分")
+        elif not review_.approved:
+            status, note = str(Status.REJECTED.label), _("驳回理由：%(r)s") % {"r": review_.reason}
+        elif c is not None:
+            status, note, counted = STATUS_LABELS.get(c.status, c.status), c.note, c.counted_points
+        elif result is not None and e.occurred_on > result.as_of:
+            status, note = STATUS_LABELS["not_yet"], _("发生在评定日期之后，暂不计分")
+        else:
+            status, note = str(Status.APPROVED.label), ""
+        rows.append({"entry": e, "status": status, "note": note, "counted": counted})
+    return rows
+
+
+@requires(Perm.VIEW_REGISTRY)
+def household_points(request, pk: int):
+    """The household's provisional grade, why it holds it, and every entry behind it."""
+    scope = request.scope
+    household = scope.get_household(pk)
+    today = timezone.localdate()
+    as_of = parse_date(request.GET.get("as_of")) or today
+    grade = household_grade(household, as_of)
+    result = grade.result
+    entries = list(household.entries.select_related("person", "review").order_by("-occurred_on", "-id"))
+    names = {p.pk: p.name for p in household.members.all()}
+    context = {
+        "household": household, "as_of": as_of, "today": today, "version": grade.version, "result": result,
+        "rows": _entry_rows(entries, result),
+        "can_record": scope.covers_household(household, Perm.RECORD_POINTS),
+    }
+    if result is not None:
+        scheme = grade.version.scheme
+        tier = scheme.tier(result.tier)
+        base_rule, van_rule = scheme.component("base"), scheme.component("vanguard")
+        scores = {c.code: c.score for c in result.components}
+        formulas = [
+            {
+                "terms": [
+                    {"label": COMPONENT_LABELS[code], "weight": weight * 100, "score": scores.get(code)}
+                    for code, weight in formula.items() if weight
+                ],
+                "total": total,
+                "lowest": total == result.total,
+            }
+            for formula, total in zip(tier.formulas, result.formula_totals, strict=False)
+        ]
+        credit = latest_credit(household)
+        credit_areas = []
+        if credit is not None:
+            area_names = {a.code: a.name for a in scheme.credit_areas}
+            credit_areas = [(area_names.get(code, code), Decimal(str(v))) for code, v in credit.area_scores.items()]
+        context.update(
+            {
+                "tier_label": TIER_LABELS[result.tier],
+                "grade_label": GRADE_LABELS[result.grade],
+                "computed_label": GRADE_LABELS[result.computed_grade],
+                "next_label": GRADE_LABELS.get(result.next_grade or "", ""),
+                "thresholds": [(g, result.thresholds[g]) for g in reversed(RATED_GRADES)],
+                "components": result.components,
+                "base_rule": base_rule, "van_rule": van_rule, "credit_rule": scheme.component("credit"),
+                "formulas": formulas,
+                "credit": credit, "credit_areas": credit_areas,
+                "vanguard_members": [(names.get(v.person_id, v.person_id), v) for v in result.vanguard_members],
+                "vetoes": [
+                    {"veto": v, "cap_label": GRADE_LABELS[v.cap_grade]} for v in result.vetoes
+                ],
+                "running": _running_totals(result, base_rule.start),
+                "has_vanguard": bool(result.vanguard_members),
+                "has_credit_items": any(c.component == "credit" and c.counted_points for c in result.contributions),
+            }
+        )
+    return render(request, "ledger/household.html", context)
