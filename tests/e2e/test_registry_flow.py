@@ -29,7 +29,7 @@ def test_committee_head_finds_a_household_and_reveals_an_id(world, live_server, 
     expect(page.get_by_role("heading", name=re.compile("户主 王大山"))).to_be_visible()
 
     head = Person.objects.get(household=world.household, is_head=True)
-    row = page.get_by_role("row").filter(has_text="王大山")
+    row = page.get_by_role("row").filter(has=page.get_by_text("王大山", exact=True))
     expect(row.get_by_text(head.id_number_masked)).to_be_visible()
     page.on("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="显示完整号码").click()
@@ -45,3 +45,4 @@ def test_villager_logs_in_by_phone_and_sees_only_their_household(world, live_ser
     expect(page.get_by_text("李二河")).to_have_count(0)
     page.get_by_role("link", name="王大山").click()
     expect(page.get_by_role("button", name="显示完整号码")).to_have_count(0)
+

@@ -57,3 +57,18 @@ class AppendOnly(migrations.operations.base.Operation):
 
     def deconstruct(self):
         return (self.__class__.__qualname__, [self.table], {})
+
+
+def append_only_tables(using: str = "default") -> list[str]:
+    """The tables made append-only by applied migrations."""
+    from django.db import connections
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connections[using], ignore_no_migrations=True)
+    tables: list[str] = []
+    for key in sorted(loader.applied_migrations):
+        migration = loader.graph.nodes.get(key)
+        for op in getattr(migration, "operations", []):
+            if isinstance(op, AppendOnly) and op.table not in tables:
+                tables.append(op.table)
+    return tables
