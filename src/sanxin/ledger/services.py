@@ -70,7 +70,7 @@ def _validity_window_start(item: Item, occurred_on: date) -> date:
 def _live_entries(household: Household, item_code: str, person: Person | None):
     """Entries of the item for the household (or person) that still stand: not
     rejected and not reversed."""
-    qs = Entry.objects.filter(household=household, item_code=item_code, reversal_of__isnull=True).exclude(review__approved=False).exclude(reversed_by__isnull=False)
+    qs = Entry.objects.filter(household=household, item_code=item_code, reversal_of__isnull=True).exclude(review__approved=False).exclude(reversed_by__review__approved=True)
     if person is not None:
         qs = qs.filter(person=person)
     return qs
