@@ -1,5 +1,6 @@
 """The demo data set (`sanxin demo-data`): built small here for speed (24 households);
-the default 300 is checked on the plan, which needs no database."""
+the default 300 is checked on the plan, which needs no database, and built once for
+the shape of its grades."""
 
 from __future__ import annotations
 
@@ -18,9 +19,14 @@ from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import PERMISSIONS, Perm
 from sanxin.households.choices import CadrePost, PoliticalStatus
 from sanxin.households.models import Household, Person
+from sanxin.ledger import services
+from sanxin.ledger.models import CreditAssessment, Entry, Review
+from sanxin.ledger.selectors import household_grade
+from sanxin.ledger.services import EntryRequest
 from sanxin.lib import idcard
 from sanxin.oversight.models import AuditEvent
 from sanxin.regions.models import Level, Region
+from sanxin.rules.models import SchemeVersion
 
 SMALL = 24
 
@@ -44,6 +50,14 @@ def _counts() -> dict[str, int]:
         "users": User.objects.count(),
         "assignments": RoleAssignment.objects.count(),
         "audit": AuditEvent.objects.count(),
+        "schemes": SchemeVersion.objects.count(),
+        "assessments": CreditAssessment.objects.count(),
+        "entries": Entry.objects.count(),
+        "reviews": Review.objects.count(),
+        "linked": User.objects.filter(person__isnull=False).count(),
+        "points": sorted(
+            Entry.objects.values_list("household__number", "item_code", "occurred_on", "points")
+        ),
     }
 
 
@@ -233,7 +247,10 @@ def test_reset_starts_over_and_keeps_the_audit_log_append_only(built):
     assert not User.objects.filter(username="someone-else").exists()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM oversight_auditevent")
-    assert "oversight_auditevent" in demo.append_only_tables() and "ledger_entry" in demo.append_only_tables()
+    assert (
+        "oversight_auditevent" in demo.append_only_tables()
+        and "ledger_entry" in demo.append_only_tables()
+    )
 
 
 def test_full_plan_is_shaped_like_daguikou():
@@ -264,3 +281,205 @@ def test_capability_lines_follow_the_permissions():
             login.username
         )
         assert ("审计" in login.can) == (login.role in PERMISSIONS[Perm.VIEW_AUDIT]), login.username
+        assert ("审核积分" in login.can) == (login.role in PERMISSIONS[Perm.REVIEW_POINTS]), (
+            login.username
+        )
+        assert ("信用评定" in login.can) == (login.role in PERMISSIONS[Perm.RECORD_CREDIT]), (
+            login.username
+        )
+        assert ("评分方案" in login.can) == (login.role in PERMISSIONS[Perm.MANAGE_SCHEME]), (
+            login.username
+        )
+        assert ("自设积分项" in login.can) == (
+            login.role in PERMISSIONS[Perm.MANAGE_VILLAGE_ITEMS]
+        ), login.username
+        if "记录积分" in login.can:
+            assert login.role in PERMISSIONS[Perm.RECORD_POINTS], login.username
+
+
+# --- the year of points -------------------------------------------------------------
+
+COMMITTEE_ROLES = {Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER}
+
+
+def test_staff_who_are_villagers_are_linked_to_their_person(built):
+    village = Region.objects.get(name="大贵口村")
+    people = Person.objects.filter(household__village=village)
+    assert User.objects.get(username="tuanzhang").person == people.get(
+        cadre_post=CadrePost.PARTY_SECRETARY
+    )
+    committee = set(people.filter(cadre_post=CadrePost.TWO_COMMITTEES_MEMBER))
+    assert {User.objects.get(username=f"chengyuan{i}").person for i in (1, 2, 3)} == committee
+    for i in range(1, 7):
+        user = User.objects.select_related("person__household__villager_group").get(
+            username=f"fentuan{i}"
+        )
+        assert user.person.cadre_post == CadrePost.GROUP_LEADER
+        assert user.person.household.villager_group == RoleAssignment.objects.get(user=user).region
+    for i in (1, 2, 3):
+        user = User.objects.get(username=f"cunmin{i}")
+        assert (
+            user.person.is_head
+            and user.person.household == RoleAssignment.objects.get(user=user).household
+        )
+    assert User.objects.get(username="futuanzhang").person is None  # the credit co-op's director
+
+
+def test_every_household_has_a_credit_assessment(built):
+    village = Region.objects.get(name="大贵口村")
+    assessments = CreditAssessment.objects.filter(household__village=village)
+    assert assessments.count() == SMALL == Household.objects.filter(village=village).count()
+    assert set(assessments.values_list("period", "assessed_by__username")) == {
+        (demo.CREDIT_PERIOD, "xinyongshe")
+    }
+    dates = sorted(assessments.values_list("assessed_on", flat=True))
+    assert demo._d(2025, 2, 1) <= dates[0] and dates[-1] <= demo._d(2025, 4, 30)
+    totals = [a.total for a in assessments]
+    assert max(totals) - min(totals) >= 20, "a realistic spread of scores"
+    assert AuditEvent.objects.filter(action="credit.assess").count() == SMALL
+
+
+def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
+    village = Region.objects.get(name="大贵口村")
+    entries = list(
+        Entry.objects.filter(household__village=village).select_related(
+            "household__villager_group", "recorded_by", "review__reviewer__person", "reversal_of"
+        )
+    )
+    assert len(entries) >= 8 * SMALL
+    assert all(demo.LEDGER_FROM <= e.occurred_on <= demo.DEMO_AS_OF for e in entries)
+    assert all(e.recorded_at.date() >= e.occurred_on for e in entries)
+    assert {e.scheme_version.code for e in entries} == {"sanxin-default"}
+    codes = Counter(e.item_code for e in entries)
+    for code in (
+        "public.volunteer",
+        "public.labour",
+        "env.tidy",
+        "affairs.meeting_on_time",
+        "party.meeting",
+    ):
+        assert codes[code], code
+    assert (
+        sum(
+            n
+            for code, n in codes.items()
+            if code.startswith(("env.dumping", "env.burning", "neighbour."))
+        )
+        > 0
+    )
+    roles = {a.user.username: a for a in RoleAssignment.objects.select_related("user", "region")}
+    scheme = entries[0].scheme_version.scheme
+    for e in entries:
+        recorder = roles[e.recorded_by.username]
+        if e.reversal_of_id:
+            assert (
+                recorder.role in COMMITTEE_ROLES and e.reason and e.points == -e.reversal_of.points
+            )
+        elif e.component == "vanguard":
+            assert recorder.role in COMMITTEE_ROLES, e
+        else:
+            assert (
+                recorder.role == Role.SUBTEAM_MEMBER
+                and recorder.region == e.household.villager_group
+            ), e
+        assert (e.person_id is not None) == (scheme.item(e.item_code).applies_to == "person"), e
+        review = getattr(e, "review", None)
+        if review is None:
+            continue
+        assert roles[review.reviewer.username].role in COMMITTEE_ROLES
+        assert review.reviewer_id != e.recorded_by_id, "maker-checker"
+        assert (
+            review.reviewer.person is None or review.reviewer.person.household_id != e.household_id
+        ), "recusal"
+        assert review.reviewed_at >= e.recorded_at
+        assert review.approved or review.reason
+    pending = [e for e in entries if getattr(e, "review", None) is None]
+    assert 3 <= len(pending) <= 20 and all(e.occurred_on >= demo._d(2025, 11, 1) for e in pending)
+    assert any(not e.review.approved for e in entries if getattr(e, "review", None) is not None), (
+        "some rejected"
+    )
+    reversals = [e for e in entries if e.reversal_of_id]
+    assert len(reversals) >= 2 and all(e.review.approved for e in reversals)
+    assert AuditEvent.objects.filter(action="demo.ledger").count() == 1
+    assert SchemeVersion.objects.get(village__isnull=True).in_use_since is not None
+
+
+def test_grades_are_spread_with_vetoes(built):
+    village = Region.objects.get(name="大贵口村")
+    grades = demo.grade_distribution(village)
+    assert sum(grades.values()) == SMALL and set(grades) <= {"A", "2A", "3A", "4A", "5A"}
+    assert grades["3A"] + grades["4A"] + grades["5A"] >= SMALL // 3 and grades["5A"] >= 1
+    vetoed = Entry.objects.filter(
+        household__village=village,
+        item_code__in=["filial.abuse", "integrity.fraud"],
+        review__approved=True,
+    )
+    assert 2 <= vetoed.count() <= 4
+    for entry in vetoed:
+        result = household_grade(entry.household, demo.DEMO_AS_OF).result
+        assert result.grade == "A" and result.vetoes, entry.household
+
+
+def test_frozen_points_are_those_the_services_compute(db, monkeypatch):
+    """Replay the demo's plan through the ledger services, in recording order: every
+    entry, review and reversal is accepted, with the same frozen points, and the
+    households end on the grades the demo aimed at."""
+    captured = {}
+    monkeypatch.setattr(
+        demo,
+        "_write_entries",
+        lambda ledger, version, village, users, result: captured.update(ledger=ledger, users=users),
+    )
+    demo.build_demo(households=SMALL)
+    ledger, users = captured["ledger"], captured["users"]
+    events = []
+    for d in ledger.drafts:
+        if d.dropped:
+            continue
+        events.append((d.recorded_at, 0, d))
+        if d.decision != "pending":
+            events.append((d.reviewed_at, 1, d))
+    saved = {}
+    for _at, kind, d in sorted(events, key=lambda e: (e[0], e[1])):
+        if kind == 1:
+            services.entry_review(
+                actor=users[d.reviewer],
+                entry=saved[id(d)],
+                approve=d.decision == "approve",
+                reason=d.reject_reason,
+            )
+        elif d.reversal_of is None:
+            request = EntryRequest(
+                household=d.household, item_code=d.item.code, occurred_on=d.occurred_on, quantity=d.quantity,
+                person=d.person, evidence_text=d.evidence,
+            )  # fmt: skip
+            saved[id(d)] = services.entry_record(actor=users[d.recorder], request=request)
+        else:
+            saved[id(d)] = services.entry_reverse(
+                actor=users[d.recorder], entry=saved[id(d.reversal_of)], reason=d.reversal_reason
+            )
+        if kind == 0:
+            entry = saved[id(d)]
+            assert (entry.points, entry.tier) == (d.points, d.tier), (
+                d.item.code,
+                d.household.number,
+                d.occurred_on,
+            )
+    assert len(saved) > 8 * SMALL
+    for lg in ledger.ledgers:
+        assert (
+            household_grade(lg.household, demo.DEMO_AS_OF).result.grade
+            == ledger.final_grades[lg.household.pk]
+        )
+
+
+def test_the_full_village_is_graded_like_the_pilot(db):
+    """300 households: 5A 29, 4A 26, 3A 75 as in the pilot's year; the rest 2A and A."""
+    result = demo.build_demo()
+    grades = demo.grade_distribution(Region.objects.get(name="大贵口村"))
+    assert grades == result.grades
+    for grade, pilot in (("5A", 29), ("4A", 26), ("3A", 75)):
+        assert abs(grades[grade] - pilot) <= 3, grades
+    assert grades["2A"] + grades["A"] >= 150 and grades["unrated"] <= 5
+    assert 2 <= result.vetoes <= 4 and 15 <= result.pending <= 25 and result.reversals >= 3
+    assert Entry.objects.filter(review__isnull=True).count() == result.pending

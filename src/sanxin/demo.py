@@ -7,28 +7,49 @@ households of invented people in six villager groups), a small neighbouring vill
 already exists is left alone. The region codes are illustrative, not the official
 statistical codes.
 
+On top of the people, a year of points under the default scheme (see "a year of
+points" below): the scheme installed for 双滦区, the staff logins linked to their
+own Person (recusal), a 双基 credit-union assessment for every household of
+大贵口村, and a year of entries (December to 20 November, see `_year_shift`) with their reviews, some
+rejected, a few reversed, a few vetoes and about twenty waiting for review. The
+provisional grades as of `DEMO_AS_OF` are shaped like the pilot's year (75
+households 3A, 26 4A, 29 5A of 300; the rest mostly 2A and A).
+
 `DEMO_LOGINS` is the one list of demo logins and what each can do; the README's
 table is kept in step with it (`demo_logins()`).
 """
 
 from __future__ import annotations
 
+import itertools
 import random
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.utils import timezone
 
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.households import services as hh
 from sanxin.households.choices import CadrePost, PoliticalStatus
 from sanxin.households.models import Household, Person
+from sanxin.ledger.credit import assessment_record
+from sanxin.ledger.models import CreditAssessment, Entry, Review
+from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import crypto, idcard
+from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.regions.services import region_get_or_create
+from sanxin.rules import engine
+from sanxin.rules.models import SchemeVersion
+from sanxin.rules.scheme import GRADE_LABELS, Item, grade_rank
+from sanxin.rules.selectors import scheme_for_village
+from sanxin.rules.services import scheme_install_default, scheme_version_mark_in_use
 
 SEED = 20210824
 PASSWORD = "sanxin2026"
@@ -129,15 +150,15 @@ _T = (DISTRICT_NAME, PILOT_TOWN)
 _V = (DISTRICT_NAME, PILOT_TOWN, PILOT_VILLAGE)
 
 DEMO_LOGINS: list[DemoLogin] = [
-    DemoLogin("quadmin", Role.DISTRICT_ADMIN, _D, "查看和管理全区农户、导入花名册、查看完整身份证号、浏览审计日志", "区三信办管理员"),
+    DemoLogin("quadmin", Role.DISTRICT_ADMIN, _D, "查看和管理全区农户、导入花名册、查看完整身份证号、浏览审计日志、管理评分方案", "区三信办管理员"),
     DemoLogin("zuzhibu", Role.DEPARTMENT_VIEWER, _D, "只读查看全区", "区委组织部"),
-    DemoLogin("xinyongshe", Role.CREDIT_OFFICER, _T, "查看双塔山镇农户、查看完整身份证号", "双塔山信用社"),
+    DemoLogin("xinyongshe", Role.CREDIT_OFFICER, _T, "查看双塔山镇农户、查看完整身份证号、录入“双基”信用评定", "双塔山信用社"),
     DemoLogin("zhenadmin", Role.TOWN_ADMIN, _T, "管理双塔山镇农户、导入花名册、查看完整身份证号", "双塔山镇管理员"),
-    DemoLogin("tuanzhang", Role.COMMITTEE_HEAD, _V, "管理大贵口村农户、导入花名册、查看完整身份证号"),
-    DemoLogin("futuanzhang", Role.COMMITTEE_DEPUTY, _V, "管理大贵口村农户、导入花名册", "周立华"),
-    *(DemoLogin(f"chengyuan{i}", Role.COMMITTEE_MEMBER, _V, "查看大贵口村农户") for i in (1, 2, 3)),
+    DemoLogin("tuanzhang", Role.COMMITTEE_HEAD, _V, "管理大贵口村农户、导入花名册、查看完整身份证号、审核积分、本村自设积分项"),
+    DemoLogin("futuanzhang", Role.COMMITTEE_DEPUTY, _V, "管理大贵口村农户、导入花名册、审核积分", "周立华"),
+    *(DemoLogin(f"chengyuan{i}", Role.COMMITTEE_MEMBER, _V, "查看大贵口村农户、审核积分") for i in (1, 2, 3)),
     *(
-        DemoLogin(f"fentuan{i + 1}", Role.SUBTEAM_MEMBER, (*_V, group_name(i)), "查看本村民小组农户")
+        DemoLogin(f"fentuan{i + 1}", Role.SUBTEAM_MEMBER, (*_V, group_name(i)), "查看本村民小组农户、为本组农户记录积分")
         for i in range(6)
     ),
     DemoLogin("chaoshi", Role.SHOP_CLERK, _V, "查看大贵口村农户", "刘晓燕"),
@@ -146,7 +167,7 @@ DEMO_LOGINS: list[DemoLogin] = [
         "linjuntuanzhang",
         Role.COMMITTEE_HEAD,
         (DISTRICT_NAME, PILOT_TOWN, NEIGHBOUR_VILLAGE),
-        "管理下营子村农户、导入花名册、查看完整身份证号（看不到大贵口村）",
+        "管理下营子村农户、导入花名册、查看完整身份证号、审核积分、本村自设积分项（看不到大贵口村）",
     ),
     DemoLogin("admin", "", (), "Django 系统管理后台", "系统管理员"),
 ]  # fmt: skip
@@ -547,11 +568,27 @@ class BuildResult:
     users: int = 0
     assignments: int = 0
     skipped_people: int = 0
+    schemes: int = 0
+    linked: int = 0  # logins linked to their own Person
+    assessments: int = 0
+    entries: int = 0
+    reviews: int = 0
+    pending: int = 0
+    rejected: int = 0
+    reversals: int = 0
+    vetoes: int = 0
+    # Provisional grades of 大贵口村 as of DEMO_AS_OF, when the entries were built now.
+    grades: Counter[str] = field(default_factory=Counter)
     plan: DemoPlan | None = field(default=None, repr=False)
 
     @property
     def changed(self) -> bool:
-        return any((self.regions, self.households, self.people, self.users, self.assignments))
+        return any(
+            (
+                self.regions, self.households, self.people, self.users, self.assignments,
+                self.schemes, self.linked, self.assessments, self.entries, self.reviews,
+            )
+        )  # fmt: skip
 
 
 def build_demo(*, households: int = PILOT_HOUSEHOLDS) -> BuildResult:
@@ -572,6 +609,7 @@ def build_demo(*, households: int = PILOT_HOUSEHOLDS) -> BuildResult:
                 groups.append(group)
             _build_households(village, groups, village_plan, result)
         _build_logins(plan, regions, result)
+        _build_ledger(plan, regions, result)
     return result
 
 
@@ -698,6 +736,1113 @@ def _build_logins(
                 user=user, role=login.role, region=region, household=household
             )
             result.assignments += created
+
+
+# --- a year of points ---------------------------------------------------------------
+#
+# Planned in memory, then written. The plan follows the rules the services apply
+# (who may record and review, recusal, the scheme in force, caps, repeats and tier
+# multipliers); the points of every entry are frozen with `engine.points_for_entry`
+# and the same prior-occurrence count `ledger.services.entry_plan` would use at the
+# moment the entry was recorded. Writing goes set-based for speed: Entry and Review
+# rows with bulk_create and one summary audit row for the whole demo ledger, instead
+# of `entry_record`/`entry_review` (and their audit row) per entry. The 双基
+# assessments go through `assessment_record`, one per household.
+#
+# The grades: each household of 大贵口村 is given a target grade (in proportion to
+# the pilot's year), its conduct over the year is drawn to fit (more volunteering and
+# tidier courtyards for the higher grades, deductions for the lower ones), and the
+# credit union's answers are then chosen, among plausible ones, so that the engine
+# gives the target grade as of DEMO_AS_OF.
+
+
+def _year_shift(today: date) -> int:
+    """Whole years to move the demo's calendar by, so that its year of points ends
+    on the most recent 20 November: built today, the demo shows a current year
+    (bonuses count until the end of the calendar year they happen in)."""
+    return today.year - 2025 if today >= date(today.year, 11, 20) else today.year - 2026
+
+
+YEAR_SHIFT = _year_shift(date.today())
+
+
+def _d(year: int, month: int, day: int) -> date:
+    """A date of the demo's calendar (written as in its first year, 2024-12 to 2025-11)."""
+    return date(year + YEAR_SHIFT, month, day)
+
+
+DEMO_AS_OF = _d(2025, 11, 20)  # the demo's reference date: "today" for its grades
+LEDGER_FROM = _d(2024, 12, 1)
+CREDIT_PERIOD = str(2025 + YEAR_SHIFT)
+CREDIT_FROM = _d(2025, 2, 10)  # the credit union's visits: 10 February to 28 April
+CREDIT_DAYS = 78
+# The pilot's year at 300 households: 3A 75, 4A 26, 5A 29; the rest (2A, A) inferred.
+PILOT_SHAPE: tuple[tuple[str, int], ...] = (
+    ("5A", 29),
+    ("4A", 26),
+    ("3A", 75),
+    ("2A", 110),
+    ("A", 57),
+)
+PILOT_VETOES = 3  # households under a veto (一票否决), graded A at most
+PENDING_ENTRIES = 20  # left for the review queue (at 300 households)
+PILOT_REVERSALS = 5
+REJECT_RATE = 0.025
+VETO = "veto"
+
+COMMITTEE_LOGINS = ("tuanzhang", "futuanzhang", "chengyuan1", "chengyuan2", "chengyuan3")
+PARTY_RECORDERS = ("chengyuan1", "chengyuan2", "chengyuan3", "tuanzhang")
+CREDIT_LOGIN = "xinyongshe"
+
+_DAY_START = time(8, 30)
+
+# Village activities of the year (dates and names invented).
+_CLEANUPS = (
+    (_d(2024, 12, 14), "冬季村庄清洁行动"), (_d(2025, 3, 15), "春季村庄清洁行动"), (_d(2025, 5, 24), "清理村内沟渠"),
+    (_d(2025, 8, 9), "清理滦河河道"), (_d(2025, 10, 18), "秋季人居环境整治"),
+)  # fmt: skip
+_VOLUNTEERING = (
+    (_d(2024, 12, 21), "走访慰问孤寡老人"), (_d(2025, 1, 18), "春节前为困难户打扫房屋"), (_d(2025, 4, 4), "清明节森林防火值守"),
+    (_d(2025, 6, 14), "滦河河道清理"), (_d(2025, 7, 26), "汛期巡堤值守"), (_d(2025, 9, 20), "帮助留守老人秋收"),
+    (_d(2025, 11, 8), "冬季防火巡查"),
+)  # fmt: skip
+_INSPECTIONS = (
+    _d(2024, 12, 27),
+    _d(2025, 3, 28),
+    _d(2025, 6, 27),
+    _d(2025, 9, 26),
+)  # 六齐, quarterly
+_MODEL_HOUSEHOLD = (
+    (_d(2025, 3, 31), "第一季度"),
+    (_d(2025, 6, 30), "第二季度"),
+    (_d(2025, 9, 30), "第三季度"),
+)
+_MEETINGS = (
+    (_d(2024, 12, 10), f"{2024 + YEAR_SHIFT}年12月", 1), (_d(2025, 3, 10), f"{2025 + YEAR_SHIFT}年第一季度", 3),
+    (_d(2025, 6, 10), f"{2025 + YEAR_SHIFT}年第二季度", 3), (_d(2025, 9, 10), f"{2025 + YEAR_SHIFT}年第三季度", 3),
+    (_d(2025, 11, 10), f"{2025 + YEAR_SHIFT}年10月、11月", 2),
+)  # fmt: skip
+_TRAININGS = (
+    (_d(2025, 5, 16), "移风易俗"),
+    (_d(2025, 8, 22), "防汛安全"),
+    (_d(2025, 11, 14), "防范电信诈骗"),
+)
+_PARTY_MEETINGS = (
+    _d(2024, 12, 24),
+    _d(2025, 2, 25),
+    _d(2025, 5, 27),
+    _d(2025, 8, 26),
+    _d(2025, 11, 19),
+)
+_THEME_DAYS = (
+    (_d(2025, 3, 5), "学雷锋志愿服务"), (_d(2025, 7, 1), "“七一”重温入党誓词"), (_d(2025, 9, 30), "烈士纪念日祭扫"),
+    (_d(2025, 11, 18), "清扫村道积雪"),
+)  # fmt: skip
+_PARTY_STUDIES = (_d(2025, 1, 14), _d(2025, 4, 15), _d(2025, 6, 17), _d(2025, 10, 14))
+
+# Base points (counted as of DEMO_AS_OF) each target grade's conduct aims at; the
+# credit union's answers take care of the rest.
+_BASE_AIM = {
+    "5A": (16, 26),
+    "4A": (8, 16),
+    "3A": (1, 10),
+    "2A": (-6, 4),
+    "A": (-20, -10),
+    VETO: (-4, 4),
+}
+# How common each positive item is in a year's ledger (relative weights).
+_POSITIVE_WEIGHTS = {
+    "public.labour": 5, "env.tidy": 6, "affairs.meeting_on_time": 6, "public.volunteer": 3, "affairs.training": 2,
+    "env.model_household": 1.5, "public.donation": 1.5, "neighbour.help": 2, "affairs.suggestion": 0.8,
+    "public.army_support": 0.8, "public.blood": 0.3, "public.repair": 0.8, "honour.village": 1,
+}  # fmt: skip
+# Deductions: (item, weight, what happened).
+_DEDUCTIONS = (
+    ("env.burning", 4, "在地头焚烧玉米秸秆，经网格员劝阻后熄灭"),
+    ("env.dumping", 4, "将生活垃圾和建筑垃圾倒在村口沟边"),
+    ("neighbour.refuse_mediation", 2, "与邻居因宅基地边界发生纠纷，拒不接受村调解委员会调解"),
+    ("law.fighting", 0.7, "酒后与邻居发生口角并动手，经派出所调解"),
+    ("affairs.meeting_late", 3, "村民学习会迟到半小时以上"),
+    ("env.untidy", 3, "院内柴草杂物乱堆，“六齐”检查不达标"),
+    ("env.sewage", 1.5, "生活污水直排街道"),
+    ("law.dog", 0.3, "犬只未拴养，追咬过路村民"),
+)
+_VETO_ITEMS = (
+    ("filial.abuse", "长期不赡养年迈的母亲，经村调解委员会多次调解仍拒不履行赡养义务"),
+    ("integrity.fraud", "隐瞒家庭收入和车辆骗取低保补贴，经镇民政办核查属实"),
+)
+_REJECT_REASONS = (
+    "事实依据不清，未附签到表，请补充后重新记录",
+    "发生日期与活动记录不符，请核实后重新记录",
+    "经核实该户当天未参加此项活动，不予通过",
+    "数量填写有误，请按实际次数重新记录",
+)
+_REVERSAL_REASONS = (
+    "经村民反映并核实，该户当天外出务工，未参加，属误记",
+    "同一次活动重复记录，冲销重复的一条",
+    "签到表与实际出工人员不符，经评信团核实予以冲正",
+)
+# Credit-union answers: weights by target grade for each option, best option first.
+_APPRAISAL_WEIGHTS = {"5A": (6, 3, 0.2, 0), "4A": (3, 6, 1, 0), "3A": (1, 6, 2, 0.05), "2A": (0.3, 4, 4, 0.3), "A": (0, 1.5, 5, 1.5), VETO: (0, 0.3, 3, 4)}  # fmt: skip
+_WEALTH_WEIGHTS = {"5A": (3, 5, 2, 0.5), "4A": (2, 5, 3, 0.7), "3A": (1, 4, 4, 1), "2A": (0.5, 3, 5, 2), "A": (0.3, 2, 5, 3), VETO: (0.5, 2, 4, 3)}  # fmt: skip
+_REPAYMENT_WEIGHTS = {"5A": (10, 0.3, 0), "4A": (10, 0.8, 0.05), "3A": (10, 1.5, 0.2), "2A": (8, 2, 0.5), "A": (5, 3, 1.5), VETO: (4, 3, 3)}  # fmt: skip
+_FREE_INDICATORS = (
+    "village_appraisal",
+    "total_assets",
+    "net_assets",
+    "net_income",
+    "deposits",
+    "repayment",
+)
+
+
+@dataclass(eq=False)
+class _Draft:
+    """One entry of the demo ledger, planned."""
+
+    household: Household
+    item: Item
+    occurred_on: date
+    quantity: int = 1
+    person: Person | None = None
+    evidence: str = ""
+    recorder: str = ""
+    recorded_at: datetime | None = None
+    source: str = "manual"
+    batch_key: str = ""
+    tier: str = ""
+    points: Decimal = Decimal(0)
+    decision: str = "approve"  # approve | reject | pending
+    reviewer: str = ""
+    reviewed_at: datetime | None = None
+    reject_reason: str = ""
+    reversal_of: _Draft | None = None
+    reversed_by: _Draft | None = None
+    reversal_reason: str = ""
+    dropped: bool = False  # the service would refuse it (over the cap): left out
+
+    @property
+    def key(self) -> tuple[int, str, int | None]:
+        person = (
+            self.person.pk
+            if (self.person is not None and self.item.applies_to == "person")
+            else None
+        )
+        return (self.household.pk, self.item.code, person)
+
+
+@dataclass
+class _HouseholdLedger:
+    household: Household
+    members: list[Person]
+    target: str
+    veto_item: str = ""  # the item of a VETO target
+    drafts: list[_Draft] = field(default_factory=list)
+
+    @property
+    def adults(self) -> list[Person]:
+        return [p for p in self.members if 18 <= _age(p) <= 75] or self.members
+
+
+def _age(person: Person) -> int:
+    return REFERENCE_YEAR - person.birth_date.year
+
+
+def _at(day: date, minutes: int) -> datetime:
+    """A moment on `day`, `minutes` after 08:30, in the project's time zone."""
+    start = datetime.combine(day, _DAY_START, tzinfo=timezone.get_default_timezone())
+    return start + timedelta(minutes=minutes)
+
+
+def _ledger_end() -> datetime:
+    """17:30 on DEMO_AS_OF: nothing in the demo ledger happens later."""
+    return _at(DEMO_AS_OF, 9 * 60)
+
+
+def _targets(count: int) -> list[str]:
+    """The target grades for `count` households, shaped like the pilot's year."""
+    vetoes = max(2, round(PILOT_VETOES * count / PILOT_HOUSEHOLDS))
+    sizes = _spread(count - vetoes, tuple(n for _, n in PILOT_SHAPE))
+    return [VETO] * vetoes + [
+        g for (g, _), n in zip(PILOT_SHAPE, sizes, strict=True) for _ in range(n)
+    ]
+
+
+def _build_ledger(
+    plan: DemoPlan, regions: dict[tuple[str, ...], Region], result: BuildResult
+) -> None:
+    """The scheme, the staff's own Person, the credit assessments and the year of
+    entries of 大贵口村: whatever of it does not exist yet."""
+    district = regions[(DISTRICT_NAME,)]
+    village = regions[village_path(PILOT_VILLAGE)]
+    existed = SchemeVersion.objects.filter(district=district, village__isnull=True).exists()
+    scheme_install_default(district=district)
+    result.schemes += not existed
+    _link_people(plan, result)
+
+    version = scheme_for_village(village, DEMO_AS_OF)
+    if version is None or scheme_for_village(village, LEDGER_FROM) != version:
+        return  # another scheme in force over the year: the demo ledger is not built
+    assessed = set(
+        CreditAssessment.objects.filter(
+            household__village=village, period=CREDIT_PERIOD
+        ).values_list("household_id", flat=True)
+    )
+    has_entries = Entry.objects.filter(household__village=village).exists()
+    households = list(
+        Household.objects.filter(village=village)
+        .select_related("village", "villager_group")
+        .order_by("number")
+    )
+    if not households or (has_entries and len(assessed) == len(households)):
+        return
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).select_related(
+            "person"
+        )
+    }
+    if any(name not in users for name in (*COMMITTEE_LOGINS, CREDIT_LOGIN)):
+        return
+    ledger = _LedgerPlanner(
+        plan, version, village, households, users, random.Random(SEED + 1)
+    ).plan()
+    _write_credit(ledger, users[CREDIT_LOGIN], assessed, result)
+    if not has_entries:
+        _write_entries(ledger, version, village, users, result)
+        result.grades = Counter(ledger.final_grades.values())
+
+
+def _link_people(plan: DemoPlan, result: BuildResult) -> None:
+    """Staff who are villagers themselves get their own Person (User.person): they
+    must stay out of decisions on their own household."""
+    cadres = plan.pilot.cadres
+    links: dict[str, PlannedPerson] = {
+        "tuanzhang": cadres.secretary,
+        "linjuntuanzhang": plan.neighbour.cadres.secretary,
+    }
+    links.update({f"chengyuan{i}": p for i, p in enumerate(cadres.committee, start=1)})
+    links.update({f"fentuan{i}": p for i, p in enumerate(cadres.group_leaders, start=1)})
+    links.update({f"cunmin{i}": h.head for i, h in enumerate(plan.villager_households(), start=1)})
+    users = {
+        u.username: u for u in User.objects.filter(username__in=list(links), person__isnull=True)
+    }
+    if not users:
+        return
+    hashes = {name: crypto.blind_index(links[name].id_number) for name in users}
+    people = {
+        p.id_number_hash: p for p in Person.objects.filter(id_number_hash__in=list(hashes.values()))
+    }
+    taken = set(User.objects.filter(person__isnull=False).values_list("person_id", flat=True))
+    for name, user in users.items():
+        person = people.get(hashes[name])
+        if person is None or person.pk in taken:
+            continue
+        user.person = person
+        user.save(update_fields=["person"])
+        taken.add(person.pk)
+        result.linked += 1
+
+
+class _LedgerPlanner:
+    """Plans the year of 大贵口村: targets, entries, reviews, reversals, frozen points,
+    and the credit answers that land each household on its target grade."""
+
+    def __init__(
+        self,
+        plan: DemoPlan,
+        version: SchemeVersion,
+        village: Region,
+        households: list[Household],
+        users: dict[str, User],
+        rng: random.Random,
+    ):
+        self.demo_plan = plan
+        self.version = version
+        self.scheme = version.scheme
+        self.village = village
+        self.households = households
+        self.users = users
+        self.rng = rng
+        members: dict[int, list[Person]] = {h.pk: [] for h in households}
+        for p in Person.objects.filter(household__village=village, active=True).order_by(
+            "household__number", "id"
+        ):
+            members[p.household_id].append(p)
+        self.ledgers = [_HouseholdLedger(h, members[h.pk], "") for h in households]
+        self.group_index = {
+            g.pk: i
+            for i, g in enumerate(
+                Region.objects.filter(parent=village, level=Level.GROUP).order_by(
+                    "sort_order", "path"
+                )
+            )
+        }
+        self.home = {
+            name: u.person.household_id for name, u in users.items() if u.person is not None
+        }
+        self.answers: dict[int, dict[str, str]] = {}
+        self.assessed_on: dict[int, date] = {}
+        self.final_grades: dict[int, str] = {}
+        self.drafts: list[_Draft] = []
+
+    # The whole plan ------------------------------------------------------------
+    def plan(self) -> _LedgerPlanner:
+        self._assign_targets()
+        for ledger in self.ledgers:
+            self._positives(ledger)
+            self._party(ledger)
+            self._deductions(ledger)
+            self._veto(ledger)
+        self.drafts = [d for ledger in self.ledgers for d in ledger.drafts]
+        self._record_times()
+        self._decide()
+        self._reverse()
+        for ledger in self.ledgers:
+            self._freeze(ledger)
+        self._credit()
+        return self
+
+    # Targets -------------------------------------------------------------------
+    def _assign_targets(self) -> None:
+        rng = self.rng
+        pool = _targets(len(self.ledgers))
+        rng.shuffle(pool)
+        by_number = {lg.household.number: lg for lg in self.ledgers}
+        cadres = self.demo_plan.pilot.cadres
+        special: list[tuple[str, tuple[str, ...]]] = []
+        # The cadres' households set an example; the three demo villagers differ.
+        for person in (cadres.secretary, cadres.director, *cadres.committee):
+            special.append((self._number_of(person), ("5A", "4A", "3A")))
+        for person in cadres.group_leaders:
+            special.append((self._number_of(person), ("4A", "3A", "5A", "2A")))
+        for h, wanted in zip(
+            self.demo_plan.villager_households(),
+            (("4A", "3A"), ("3A", "2A"), ("2A", "A")),
+            strict=True,
+        ):
+            special.append((h.number, wanted))
+        done: set[str] = set()
+        for number, wanted in special:
+            if number in done or number not in by_number:
+                continue
+            for grade in wanted:
+                if grade in pool:
+                    pool.remove(grade)
+                    by_number[number].target = grade
+                    done.add(number)
+                    break
+        # Vetoes go to ordinary households that fit the item; the rest at random.
+        vetoes = pool.count(VETO)
+        pool = [g for g in pool if g != VETO]
+        others = [lg for lg in self.ledgers if lg.household.number not in done]
+        fitting = [
+            lg
+            for lg in others
+            if any(p.relation in ("父亲", "母亲") for p in lg.members) and len(lg.adults) >= 2
+        ]
+        chosen: list[_HouseholdLedger] = []
+        for i in range(vetoes):
+            code = _VETO_ITEMS[i % len(_VETO_ITEMS)][0]
+            candidates = [
+                lg for lg in (fitting if code == "filial.abuse" else others) if lg not in chosen
+            ] or [lg for lg in others if lg not in chosen]
+            veto = rng.choice(candidates)
+            veto.target, veto.veto_item = VETO, code
+            chosen.append(veto)
+        rest = [lg for lg in others if lg not in chosen]
+        for lg, grade in zip(rest, pool, strict=True):
+            lg.target = grade
+
+    def _number_of(self, planned: PlannedPerson) -> str:
+        for h in self.demo_plan.pilot.households:
+            if any(p is planned for p in h.members):
+                return h.number
+        return ""
+
+    # Entries ---------------------------------------------------------------------
+    def _draft(
+        self,
+        ledger: _HouseholdLedger,
+        code: str,
+        on: date,
+        *,
+        quantity: int = 1,
+        person: Person | None = None,
+        evidence: str = "",
+    ) -> _Draft:
+        item = self.scheme.item(code)
+        members = ledger.members
+        tier = (
+            person_tier(person)
+            if (item.applies_to == "person" and person is not None)
+            else household_tier_of(members)
+        )
+        return _Draft(household=ledger.household, item=item, occurred_on=on, quantity=quantity,
+                      person=person if item.applies_to == "person" else None, evidence=evidence, tier=tier)  # fmt: skip
+
+    def _estimate(self, drafts: list[_Draft], draft: _Draft) -> Decimal | None:
+        """The points `draft` would get after the drafts before it (repeats), or None
+        when it would pass the item's annual cap."""
+        item = draft.item
+        prior = sum(
+            1 for d in drafts
+            if d.key == draft.key and d.occurred_on <= draft.occurred_on and engine.valid_until(item, d.occurred_on) >= draft.occurred_on
+        )  # fmt: skip
+        points = engine.points_for_entry(self.scheme, item.code, draft.tier, draft.quantity, prior)
+        if item.annual_cap is not None and points > 0:
+            used = sum(
+                (
+                    d.points
+                    for d in drafts
+                    if d.key == draft.key
+                    and d.occurred_on.year == draft.occurred_on.year
+                    and d.points > 0
+                ),
+                Decimal(0),
+            )
+            if used + points > item.annual_cap:
+                return None
+        return points
+
+    def _counted_base(self, ledger: _HouseholdLedger) -> Decimal:
+        return sum(
+            (
+                d.points
+                for d in ledger.drafts
+                if d.item.component == "base"
+                and engine.valid_until(d.item, d.occurred_on) >= DEMO_AS_OF
+            ),
+            Decimal(0),
+        )
+
+    def _add(self, ledger: _HouseholdLedger, draft: _Draft) -> bool:
+        points = self._estimate(ledger.drafts, draft)
+        if points is None:
+            return False
+        draft.points = points
+        ledger.drafts.append(draft)
+        return True
+
+    def _positive_options(self, ledger: _HouseholdLedger) -> list[_Draft]:
+        rng, adults = self.rng, ledger.adults
+        doers = sorted(adults, key=lambda p: (not p.is_head, abs(_age(p) - 45)))[:2]
+        young = [p for p in adults if _age(p) <= 55] or adults
+        options: list[_Draft] = []
+        for on, label in _CLEANUPS:
+            for p in doers:
+                options.append(
+                    self._draft(
+                        ledger, "public.labour", on, person=p, evidence=f"参加“{label}”义务出工"
+                    )
+                )
+        for on, label in _VOLUNTEERING:
+            hours = rng.choice((4, 4, 8))
+            options.append(
+                self._draft(
+                    ledger,
+                    "public.volunteer",
+                    on,
+                    quantity=hours // 4,
+                    person=rng.choice(doers),
+                    evidence=f"参加“{label}”志愿服务{hours}小时，有志愿服务队签到表",
+                )
+            )
+        for on in _INSPECTIONS:
+            n = rng.choice((1, 2, 2, 3))
+            options.append(
+                self._draft(
+                    ledger,
+                    "env.tidy",
+                    on,
+                    quantity=n,
+                    evidence=f"{on.month}月“六齐”检查，{n}项达标",
+                )
+            )
+        if ledger.target in ("5A", "4A"):
+            for on, label in _MODEL_HOUSEHOLD:
+                options.append(
+                    self._draft(
+                        ledger,
+                        "env.model_household",
+                        on,
+                        quantity=len(ledger.members),
+                        evidence=f"评为{label}“美在我家”示范户（村务公开栏公示）",
+                    )
+                )
+        for on, label, most in _MEETINGS:
+            n = rng.randint(1, most)
+            options.append(
+                self._draft(
+                    ledger,
+                    "affairs.meeting_on_time",
+                    on,
+                    quantity=n,
+                    person=doers[0],
+                    evidence=f"{label}村民学习会按时参加{n}次（签到表）",
+                )
+            )
+        for on, topic in _TRAININGS:
+            options.append(
+                self._draft(
+                    ledger,
+                    "affairs.training",
+                    on,
+                    person=rng.choice(doers),
+                    evidence=f"参加新时代文明实践站“{topic}”培训",
+                )
+            )
+        options.append(
+            self._draft(
+                ledger,
+                "public.army_support",
+                _d(2025, 8, 1),
+                person=doers[0],
+                evidence="参加“八一”走访慰问军烈属活动",
+            )
+        )
+        amount = rng.choice((1, 2, 2, 3, 5))
+        options.append(
+            self._draft(
+                ledger,
+                "public.donation",
+                _d(2025, 8, 5),
+                quantity=amount,
+                evidence=f"为防汛救灾捐款{amount * 100}元（有收据）",
+            )
+        )
+        options.append(
+            self._draft(
+                ledger,
+                "affairs.suggestion",
+                _d(2025, 4, 12),
+                person=doers[0],
+                evidence="在人居环境整治征求意见会上提出的修建垃圾收集点建议被采纳",
+            )
+        )
+        options.append(
+            self._draft(
+                ledger,
+                "neighbour.help",
+                self._day(_d(2025, 3, 1), _d(2025, 10, 31)),
+                person=rng.choice(doers),
+                evidence="帮助邻居抢收玉米",
+            )
+        )
+        options.append(
+            self._draft(
+                ledger,
+                "public.repair",
+                self._day(_d(2025, 2, 1), _d(2025, 11, 15)),
+                person=rng.choice(doers),
+                evidence="自费修好村道旁损坏的路灯",
+            )
+        )
+        options.append(
+            self._draft(
+                ledger,
+                "public.blood",
+                _d(2025, 6, 14),
+                person=rng.choice(young),
+                evidence="参加无偿献血，有献血证",
+            )
+        )
+        if ledger.target == "5A":
+            options.append(
+                self._draft(
+                    ledger,
+                    "honour.village",
+                    _d(2025, 9, 28),
+                    person=doers[0],
+                    evidence="获评村“最美家庭”",
+                )
+            )
+        return options
+
+    def _day(self, first: date, last: date) -> date:
+        return first + timedelta(days=self.rng.randrange((last - first).days + 1))
+
+    def _positives(self, ledger: _HouseholdLedger) -> None:
+        rng = self.rng
+        low, high = _BASE_AIM[ledger.target]
+        aim = (
+            rng.uniform(low, high)
+            if ledger.target in ("5A", "4A", "3A")
+            else rng.uniform(0, 6 if ledger.target != "A" else 3)
+        )
+        options = self._positive_options(ledger)
+        # Weighted order (Efraimidis–Spirakis): common items first, rare ones now and then.
+        keyed = sorted(
+            options,
+            key=lambda d: rng.random() ** (1 / _POSITIVE_WEIGHTS[d.item.code]),
+            reverse=True,
+        )
+        for draft in keyed:
+            if draft.occurred_on.year < REFERENCE_YEAR:
+                continue  # last December: history, drawn below
+            total = self._counted_base(ledger)
+            if total >= aim:
+                break
+            points = draft.item.points * draft.quantity
+            if ledger.target not in ("5A",) and total + points > aim + 3:
+                continue
+            self._add(ledger, draft)
+        # Last December: a little history that no longer counts by DEMO_AS_OF.
+        share = {"5A": 0.6, "4A": 0.45, "3A": 0.35, "2A": 0.2, "A": 0.1, VETO: 0.15}[ledger.target]
+        for draft in options:
+            if draft.occurred_on.year < REFERENCE_YEAR and rng.random() < share:
+                self._add(ledger, draft)
+        ledger.drafts.sort(key=lambda d: d.occurred_on)
+
+    def _party(self, ledger: _HouseholdLedger) -> None:
+        rng = self.rng
+        attend = {"5A": 0.97, "4A": 0.93, "3A": 0.88, "2A": 0.78, "A": 0.65, VETO: 0.7}[
+            ledger.target
+        ]
+        for p in ledger.members:
+            if not p.is_party_member:
+                continue
+            for on in _PARTY_MEETINGS:
+                if rng.random() < attend:
+                    self._add(
+                        ledger,
+                        self._draft(
+                            ledger,
+                            "party.meeting",
+                            on,
+                            person=p,
+                            evidence="参加党支部“三会一课”（签到表）",
+                        ),
+                    )
+                elif on.year == REFERENCE_YEAR and rng.random() < 0.6:
+                    self._add(
+                        ledger,
+                        self._draft(
+                            ledger,
+                            "party.miss_meeting",
+                            on,
+                            person=p,
+                            evidence="无故缺席党支部“三会一课”",
+                        ),
+                    )
+            for on, label in _THEME_DAYS:
+                if rng.random() < attend - 0.08:
+                    self._add(
+                        ledger,
+                        self._draft(
+                            ledger,
+                            "party.theme_day",
+                            on,
+                            person=p,
+                            evidence=f"参加主题党日：{label}",
+                        ),
+                    )
+            for on in _PARTY_STUDIES:
+                if rng.random() < attend - 0.15:
+                    self._add(
+                        ledger,
+                        self._draft(
+                            ledger, "party.study", on, person=p, evidence="参加党员冬春训集中学习"
+                        ),
+                    )
+            if ledger.target == "5A" and rng.random() < 0.35:
+                on = self._day(_d(2025, 3, 1), _d(2025, 10, 31))
+                self._add(
+                    ledger,
+                    self._draft(
+                        ledger,
+                        "party.post_duty",
+                        on,
+                        person=p,
+                        evidence="党员联系四邻，帮助邻户解决饮水管线冻裂问题",
+                    ),
+                )
+        ledger.drafts.sort(key=lambda d: d.occurred_on)
+
+    def _deductions(self, ledger: _HouseholdLedger) -> None:
+        rng = self.rng
+        target = ledger.target
+        if target in ("5A", "4A", "3A"):
+            chance = {"5A": 0.0, "4A": 0.05, "3A": 0.15}[target]
+            if rng.random() >= chance:
+                return
+            aim = self._counted_base(ledger) - 1
+        elif target == VETO:
+            if rng.random() >= 0.4:
+                return
+            aim = self._counted_base(ledger) - 5
+        else:
+            aim = Decimal(str(round(rng.uniform(*_BASE_AIM[target]), 2)))
+        codes = [c for c, _, _ in _DEDUCTIONS]
+        weights = [w for _, w, _ in _DEDUCTIONS]
+        texts = {c: t for c, _, t in _DEDUCTIONS}
+        for _ in range(8):
+            if self._counted_base(ledger) <= aim:
+                break
+            code = rng.choices(codes, weights)[0]
+            if code == "env.burning":
+                first, last = rng.choice(
+                    (
+                        (_d(2024, 12, 1), _d(2024, 12, 20)),
+                        (_d(2025, 4, 1), _d(2025, 4, 25)),
+                        (_d(2025, 10, 8), _d(2025, 10, 31)),
+                    )
+                )
+            else:
+                first, last = LEDGER_FROM, _d(2025, 11, 20)
+            on = self._day(first, last)
+            person = None
+            if self.scheme.item(code).applies_to == "person":
+                men = [p for p in ledger.adults if p.sex == "M" and 20 <= _age(p) <= 65]
+                person = rng.choice(men if code == "law.fighting" and men else ledger.adults)
+            self._add(ledger, self._draft(ledger, code, on, person=person, evidence=texts[code]))
+        ledger.drafts.sort(key=lambda d: d.occurred_on)
+
+    def _veto(self, ledger: _HouseholdLedger) -> None:
+        if ledger.target != VETO:
+            return
+        code, text = ledger.veto_item, dict(_VETO_ITEMS)[ledger.veto_item]
+        on = self._day(_d(2025, 3, 1), _d(2025, 9, 30))
+        person = None
+        if self.scheme.item(code).applies_to == "person":
+            # The son or daughter who does not support the head's (or their own) parents.
+            has_parents = any(p.relation in ("父亲", "母亲") for p in ledger.members)
+            heads = [p for p in ledger.members if p.is_head]
+            person = heads[0] if has_parents and heads else ledger.adults[0]
+        self._add(ledger, self._draft(ledger, code, on, person=person, evidence=text))
+        ledger.drafts.sort(key=lambda d: d.occurred_on)
+
+    # Who recorded what, when -----------------------------------------------------
+    def _recorder(self, draft: _Draft) -> str:
+        if draft.item.component == "vanguard":
+            options = [u for u in PARTY_RECORDERS if self.home.get(u) != draft.household.pk]
+            return self.rng.choice(options)
+        return f"fentuan{self.group_index[draft.household.villager_group_id] + 1}"
+
+    def _record_times(self) -> None:
+        rng, end = self.rng, _ledger_end()
+        scheduled = {"public.labour", "public.volunteer", "env.tidy", "env.model_household", "affairs.meeting_on_time",
+                     "affairs.training", "public.army_support", "public.donation", "party.meeting", "party.miss_meeting",
+                     "party.theme_day", "party.study"}  # fmt: skip
+        batch_items = {"env.tidy", "env.model_household"}
+        for d in self.drafts:
+            d.recorder = self._recorder(d)
+            if d.item.code in scheduled:
+                # Recorded from the sign-in sheet the next working morning.
+                at = _at(d.occurred_on + timedelta(days=1), rng.randrange(0, 180))
+            else:
+                at = _at(d.occurred_on + timedelta(days=rng.randrange(0, 4)), rng.randrange(0, 540))
+            d.recorded_at = max(
+                min(at, end - timedelta(minutes=rng.randrange(1, 60))), _at(d.occurred_on, 0)
+            )
+            if d.item.code in batch_items:
+                d.source = "batch"
+                d.batch_key = f"demo-{d.occurred_on:%Y%m%d}-{d.item.code}-{d.recorder}"[:40]
+
+    def _reviewer(self, draft: _Draft, *, recorder: str) -> str:
+        options = [
+            u for u in COMMITTEE_LOGINS if u != recorder and self.home.get(u) != draft.household.pk
+        ]
+        return self.rng.choice(options)
+
+    def _decide(self) -> None:
+        rng, end = self.rng, _ledger_end()
+        pending = max(3, round(PENDING_ENTRIES * len(self.ledgers) / PILOT_HOUSEHOLDS))
+        ordered = sorted(self.drafts, key=lambda d: (d.recorded_at, d.household.number))
+        # The review queue: some of what was recorded in the last three weeks (party
+        # items, recorded in bulk after each meeting, less often than the rest).
+        recent = [
+            d for d in ordered if not d.item.veto and d.recorded_at >= end - timedelta(days=21)
+        ]
+        recent.sort(
+            key=lambda d: rng.random() ** (1 / (0.25 if d.item.component == "vanguard" else 1)),
+            reverse=True,
+        )
+        for d in recent[:pending]:
+            d.decision = "pending"
+        for d in ordered:
+            if d.decision == "pending":
+                continue
+            d.reviewer = self._reviewer(d, recorder=d.recorder)
+            at = d.recorded_at + timedelta(days=rng.randrange(1, 6), minutes=rng.randrange(0, 300))
+            d.reviewed_at = max(min(at, end), d.recorded_at + timedelta(minutes=10))
+            if not d.item.veto and rng.random() < REJECT_RATE:
+                d.decision = "reject"
+                d.reject_reason = rng.choice(_REJECT_REASONS)
+
+    def _reverse(self) -> None:
+        rng = self.rng
+        count = max(2, round(PILOT_REVERSALS * len(self.ledgers) / PILOT_HOUSEHOLDS))
+        candidates = [
+            d for d in self.drafts
+            if d.decision == "approve" and d.item.code in ("public.labour", "public.volunteer", "env.tidy", "affairs.meeting_on_time")
+            and _d(2025, 1, 1) <= d.occurred_on <= _d(2025, 9, 30)
+        ]  # fmt: skip
+        by_ledger = {lg.household.pk: lg for lg in self.ledgers}
+        for original in rng.sample(candidates, min(count, len(candidates))):
+            ledger = by_ledger[original.household.pk]
+            recorder = rng.choice(
+                [
+                    u
+                    for u in COMMITTEE_LOGINS
+                    if self.home.get(u) != original.household.pk and u != original.reviewer
+                ]
+            )
+            at = original.reviewed_at + timedelta(
+                days=rng.randrange(3, 20), minutes=rng.randrange(0, 240)
+            )
+            reason = rng.choice(_REVERSAL_REASONS)
+            reversal = _Draft(
+                household=original.household, item=original.item, occurred_on=original.occurred_on, quantity=original.quantity,
+                person=original.person, evidence=reason, recorder=recorder, recorded_at=at, source="reversal",
+                tier=original.tier, reversal_of=original, reversal_reason=reason,
+            )  # fmt: skip
+            reversal.reviewer = self._reviewer(reversal, recorder=recorder)
+            reversal.reviewed_at = at + timedelta(
+                days=rng.randrange(1, 4), minutes=rng.randrange(0, 120)
+            )
+            original.reversed_by = reversal
+            ledger.drafts.append(reversal)
+            self.drafts.append(reversal)
+
+    # Frozen points -------------------------------------------------------------------
+    def _freeze(self, ledger: _HouseholdLedger) -> None:
+        """The points each entry gets when recorded, in recording order, with the
+        live entries of its item at that moment (as `entry_plan` counts them)."""
+        done: list[_Draft] = []
+        for d in sorted(ledger.drafts, key=lambda d: d.recorded_at):
+            if d.reversal_of is not None:
+                d.dropped = d.reversal_of.dropped
+                d.points = -d.reversal_of.points
+                continue
+            t = d.recorded_at
+            live = [
+                x for x in done
+                if x.key == d.key and not x.dropped
+                and not (x.decision == "reject" and x.reviewed_at < t)
+                and not (x.reversed_by is not None and x.reversed_by.reviewed_at < t)  # reversal approved
+            ]  # fmt: skip
+            prior = sum(
+                1
+                for x in live
+                if x.occurred_on <= d.occurred_on
+                and engine.valid_until(d.item, x.occurred_on) >= d.occurred_on
+            )
+            d.points = engine.points_for_entry(self.scheme, d.item.code, d.tier, d.quantity, prior)
+            if d.item.annual_cap is not None and d.points > 0:
+                year = sum(
+                    (
+                        x.points
+                        for x in live
+                        if x.occurred_on.year == d.occurred_on.year and x.points > 0
+                    ),
+                    Decimal(0),
+                )
+                if year + d.points > d.item.annual_cap:
+                    d.dropped = True  # the service would refuse it
+                    continue
+            done.append(d)
+
+    # The credit union's answers -------------------------------------------------------
+    def _facts(
+        self, ledger: _HouseholdLedger, credit: engine.CreditAssessment | None
+    ) -> engine.HouseholdFacts:
+        ids = {id(d): i for i, d in enumerate(ledger.drafts, start=1)}
+        entries = tuple(
+            engine.Entry(
+                id=ids[id(d)], item_code=d.item.code, occurred_on=d.occurred_on, points=d.points, quantity=d.quantity,
+                person_id=d.person.pk if d.person is not None else None, tier=d.tier,
+                reversal_of=ids[id(d.reversal_of)] if d.reversal_of is not None else None,
+            )
+            for d in ledger.drafts
+            if d.decision == "approve" and not d.dropped and d.occurred_on <= DEMO_AS_OF
+        )  # fmt: skip
+        members = tuple(engine.Member(person_id=p.pk, tier=person_tier(p)) for p in ledger.members)
+        return engine.HouseholdFacts(members=members, entries=entries, credit=credit)
+
+    def _grade(self, ledger: _HouseholdLedger, total: int, on: date) -> str:
+        areas, left = {}, Decimal(total)
+        for area in self.scheme.credit_areas:
+            areas[area.code] = min(left, area.max_points)
+            left -= areas[area.code]
+        facts = self._facts(ledger, engine.CreditAssessment(assessed_on=on, area_scores=areas))
+        return engine.grade_household(self.scheme, facts, DEMO_AS_OF).grade
+
+    def _first_total(self, ledger: _HouseholdLedger, totals: list[int], on: date, rank: int) -> int:
+        """The index of the lowest credit total in `totals` (ascending) that grades the
+        household at `rank` or above (the grade never falls as the credit score rises)."""
+        lo, hi = 0, len(totals)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if grade_rank(self._grade(ledger, totals[mid], on)) >= rank:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+
+    def _combos(self) -> list[tuple[dict[str, str], int, dict[str, float]]]:
+        """Plausible answers to the free indicators: (answers, points, weight by target)."""
+        indicators = [self.scheme.credit_indicator(code) for code in _FREE_INDICATORS]
+        combos = []
+        for levels in itertools.product(*(range(len(ind.options)) for ind in indicators)):
+            appraisal, total, net, income, deposits, repayment = levels
+            # Net assets no better than total assets; income and deposits near them.
+            if net < total or abs(income - total) > 1 or abs(deposits - income) > 1:
+                continue
+            answers = {
+                ind.code: ind.options[level].code
+                for ind, level in zip(indicators, levels, strict=True)
+            }
+            points = int(
+                sum(
+                    ind.options[level].points for ind, level in zip(indicators, levels, strict=True)
+                )
+            )
+            weights = {}
+            for target in (*(g for g, _ in PILOT_SHAPE), VETO):
+                w = _APPRAISAL_WEIGHTS[target][appraisal] * _REPAYMENT_WEIGHTS[target][repayment]
+                for level in (total, net, income, deposits):
+                    w *= _WEALTH_WEIGHTS[target][level]
+                weights[target] = w
+            combos.append((answers, points, weights))
+        return combos
+
+    def _credit(self) -> None:
+        rng = self.rng
+        combos = self._combos()
+        size = self.scheme.credit_indicator("household_size")
+        workers = self.scheme.credit_indicator("workers")
+        n = len(self.ledgers)
+        for index, ledger in enumerate(self.ledgers):
+            on = CREDIT_FROM + timedelta(days=index * CREDIT_DAYS // max(n, 1))
+            people = len(ledger.members)
+            working = sum(1 for p in ledger.members if 18 <= _age(p) <= 60)
+            fixed = {
+                "household_size": "3plus" if people >= 3 else str(max(people, 1)),
+                "workers": "3plus" if working >= 3 else str(working),
+            }
+            fixed_points = int(
+                next(o.points for o in size.options if o.code == fixed["household_size"])
+                + next(o.points for o in workers.options if o.code == fixed["workers"])
+            )
+            target = ledger.target
+            totals = sorted({fixed_points + c[1] for c in combos})
+            if target == VETO:
+                allowed = set(totals)
+            else:
+                rank = grade_rank(target)
+                first = self._first_total(ledger, totals, on, rank)
+                beyond = self._first_total(ledger, totals, on, rank + 1)
+                if first < beyond:
+                    allowed = set(totals[first:beyond])
+                elif first >= len(totals):
+                    allowed = {totals[-1]}  # out of reach: the best the household can get
+                else:
+                    allowed = {totals[max(beyond - 1, 0)]} if beyond > 0 else {totals[0]}
+            fitting = [c for c in combos if fixed_points + c[1] in allowed]
+            weights = [c[2][target] for c in fitting]
+            if not any(weights):
+                weights = [1.0] * len(fitting)
+            answers = rng.choices(fitting, weights)[0][0]
+            self.answers[ledger.household.pk] = {**fixed, **answers}
+            self.assessed_on[ledger.household.pk] = on
+            scores = engine.credit_area_scores(self.scheme, self.answers[ledger.household.pk])
+            credit = engine.CreditAssessment(assessed_on=on, area_scores=scores)
+            self.final_grades[ledger.household.pk] = engine.grade_household(
+                self.scheme, self._facts(ledger, credit), DEMO_AS_OF
+            ).grade
+
+
+def _write_credit(
+    ledger: _LedgerPlanner, officer: User, assessed: set[int], result: BuildResult
+) -> None:
+    """One 双基 assessment per household, through the service, as the credit officer."""
+    for lg in ledger.ledgers:
+        household = lg.household
+        if household.pk in assessed:
+            continue
+        assessment_record(
+            actor=officer, household=household, period=CREDIT_PERIOD, assessed_on=ledger.assessed_on[household.pk],
+            answers=ledger.answers[household.pk],
+        )  # fmt: skip
+        result.assessments += 1
+
+
+def _write_entries(
+    ledger: _LedgerPlanner,
+    version: SchemeVersion,
+    village: Region,
+    users: dict[str, User],
+    result: BuildResult,
+) -> None:
+    """The planned entries and reviews, set-based (see the section's comment)."""
+    drafts = sorted(
+        (d for d in ledger.drafts if not d.dropped),
+        key=lambda d: (d.recorded_at, d.household.number),
+    )
+    rows: dict[int, Entry] = {}
+
+    def row(d: _Draft) -> Entry:
+        return Entry(
+            household=d.household, person=d.person, scheme_version=version, item_code=d.item.code, item_name=d.item.name,
+            component=d.item.component, quantity=d.quantity, occurred_on=d.occurred_on, points=d.points, tier=d.tier,
+            evidence_text=d.evidence, source=d.source, recorded_by=users[d.recorder], recorded_at=d.recorded_at,
+            reversal_of=rows[id(d.reversal_of)] if d.reversal_of is not None else None, reason=d.reversal_reason,
+            batch_key=d.batch_key,
+        )  # fmt: skip
+
+    originals = [d for d in drafts if d.reversal_of is None]
+    reversals = [d for d in drafts if d.reversal_of is not None]
+    for d, entry in zip(
+        originals, Entry.objects.bulk_create([row(d) for d in originals]), strict=True
+    ):
+        rows[id(d)] = entry
+    for d, entry in zip(
+        reversals, Entry.objects.bulk_create([row(d) for d in reversals]), strict=True
+    ):
+        rows[id(d)] = entry
+    reviews = [
+        Review(
+            entry=rows[id(d)], approved=d.decision == "approve", reason=d.reject_reason, reviewer=users[d.reviewer],
+            reviewed_at=d.reviewed_at,
+        )
+        for d in drafts
+        if d.decision != "pending"
+    ]  # fmt: skip
+    Review.objects.bulk_create(reviews)
+    scheme_version_mark_in_use(version)
+    result.entries += len(drafts)
+    result.reviews += len(reviews)
+    result.pending += sum(1 for d in drafts if d.decision == "pending")
+    result.rejected += sum(1 for d in drafts if d.decision == "reject")
+    result.reversals += len(reversals)
+    result.vetoes += sum(1 for d in drafts if d.item.veto and d.reversal_of is None)
+    audit(
+        actor=None, action="demo.ledger", obj=village, region_path=village.path,
+        after={
+            "entries": result.entries, "reviews": result.reviews, "pending": result.pending,
+            "reversals": result.reversals, "period": f"{LEDGER_FROM}–{DEMO_AS_OF}",
+        },
+    )  # fmt: skip
+
+
+def grade_distribution(village: Region, as_of: date = DEMO_AS_OF) -> Counter[str]:
+    """The provisional grades of a village's households as of a date, by the same
+    selector the household pages use."""
+    from sanxin.ledger.selectors import household_grade
+
+    grades: Counter[str] = Counter()
+    for household in Household.objects.filter(village=village).select_related("village"):
+        graded = household_grade(household, as_of)
+        grades[graded.result.grade if graded.result else "unrated"] += 1
+    return grades
+
+
+GRADE_ORDER = ("5A", "4A", "3A", "2A", "A", "unrated")
+
+
+def format_grades(grades: Counter[str]) -> str:
+    return "、".join(f"{GRADE_LABELS[g]} {grades[g]} 户" for g in GRADE_ORDER if grades.get(g))
 
 
 # --- reset ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from sanxin import demo
 
 
 class Command(BaseCommand):
-    help = "生成演示数据：双滦区的镇村、大贵口村 300 户虚构农户和各角色的演示账号。可重复运行，已有的数据不会重复生成。"
+    help = "生成演示数据：双滦区的镇村、大贵口村 300 户虚构农户、各角色的演示账号，以及大贵口村一年的积分记录和“双基”信用评定。可重复运行，已有的数据不会重复生成。"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -50,6 +50,16 @@ class Command(BaseCommand):
                     f"角色分配 {result.assignments} 条。"
                 )
             )
+            if result.assessments or result.entries:
+                self.stdout.write(
+                    f"积分与信用：“双基”信用评定 {result.assessments} 户；积分记录 {result.entries} 条"
+                    f"（已审核 {result.reviews} 条，其中驳回 {result.rejected} 条；待审核 {result.pending} 条；"
+                    f"冲正 {result.reversals} 条；一票否决 {result.vetoes} 户）。"
+                )
+            if result.grades:
+                self.stdout.write(
+                    f"{demo.PILOT_VILLAGE}截至 {demo.DEMO_AS_OF:%Y-%m-%d} 的暂定等级：{demo.format_grades(result.grades)}。"
+                )
         else:
             self.stdout.write("演示数据已存在，没有改动。")
         if result.skipped_people:
