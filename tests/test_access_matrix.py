@@ -14,7 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from sanxin.households.models import Household, Person
-from sanxin.ledger.models import CreditAssessment, Entry, Review
+from sanxin.ledger.models import CreditAssessment, Entry, Review, VetoEvent
 from sanxin.lib import idcard
 from sanxin.oversight.models import AuditEvent
 from sanxin.rules.models import SchemeVersion
@@ -56,6 +56,7 @@ def _fingerprint():
         Entry.objects.count(),
         Review.objects.count(),
         CreditAssessment.objects.count(),
+        VetoEvent.objects.count(),
         sorted(SchemeVersion.objects.values_list("pk", "version", "in_use_since")),
     )
 

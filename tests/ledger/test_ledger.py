@@ -160,3 +160,33 @@ def test_party_cadre_household_is_graded_more_strictly(world, scheme, credit_for
     cadre = household_grade(world.household_a1_2, TODAY).result
     assert cadre.tier == "party_cadre" and plain.tier == "masses"
     assert cadre.total < plain.total
+
+
+def test_vanguard_points_are_recorded_only_by_the_roles_the_scheme_names(world, scheme):
+    from sanxin.households.choices import PoliticalStatus
+
+    head = Person.objects.get(household=world.household, is_head=True)
+    Person.objects.filter(pk=head.pk).update(political_status=PoliticalStatus.PARTY_MEMBER)
+    head.refresh_from_db()
+    with pytest.raises(ValidationError, match="只能由评信团团长、评信团副团长、评信团成员记录"):
+        _record(world, item="party.meeting", person=head)
+    entry = _record(world, user="committee_member", item="party.meeting", person=head)
+    assert entry.points == 3 and entry.component == "vanguard"
+
+
+def test_a_veto_event_caps_the_grade_until_revoked(world, scheme, credit_for):
+    from sanxin.ledger import vetoes
+
+    credit_for(world.household, {"village_appraisal": "excellent", "net_income": "ge_1_5", "total_assets": "ge_1_5", "net_assets": "ge_1_5", "deposits": "ge_10k", "workers": "3plus"})
+    before = household_grade(world.household, TODAY).result
+    assert before.grade not in ("unrated", "A")
+    with pytest.raises(ValidationError, match="事实与依据"):
+        vetoes.veto_record(actor=world.users["committee_head"], household=world.household, rule_code="wd.d.dishonest_debtor", starts_on=date(2025, 9, 1), evidence_text="", today=TODAY)
+    event = vetoes.veto_record(actor=world.users["credit_officer"], household=world.household, rule_code="wd.d.dishonest_debtor", starts_on=date(2025, 9, 1), evidence_text="法院公布失信被执行人名单（2025）冀0803执123号", today=TODAY)
+    capped = household_grade(world.household, TODAY).result
+    assert capped.grade == "unrated" and capped.total == before.total
+    assert any("失信被执行人" in r for r in capped.reasons)
+    with pytest.raises(PermissionDenied):
+        vetoes.veto_record(actor=world.users["shop_clerk"], household=world.household, rule_code="wd.d.dishonest_debtor", starts_on=date(2025, 9, 1), evidence_text="x", today=TODAY)
+    vetoes.veto_revoke(actor=world.users["committee_head"], event=event, reason="查明同名误报")
+    assert household_grade(world.household, TODAY).result.grade == before.grade

@@ -410,7 +410,7 @@ def test_household_page_for_a_party_household_shows_vanguard(world, scheme, logi
     Person.objects.filter(pk=head.pk).update(political_status=PoliticalStatus.PARTY_MEMBER)
     head.refresh_from_db()
     credit_for(world.household, on=_today() - timedelta(days=30))
-    _approve(world, _record(world, item="party.meeting", person=head))
+    _approve(world, _record(world, user="committee_head", item="party.meeting", person=head))
     html = login(world.users["committee_head"]).get(f"/points/households/{world.household.pk}/").content.decode()
     assert "按“党员户”标准评定" in html and "先锋积分累计" in html and "取最低的一个" in html
 

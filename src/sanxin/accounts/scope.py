@@ -183,6 +183,14 @@ class Scope:
                 return True
         return False
 
+    def roles_covering(self, household) -> set[str]:
+        """The roles the user holds over this household."""
+        return {
+            g.role for g in self.grants
+            if (g.household_id is not None and g.household_id == household.pk)
+            or (g.region_path and household.villager_group.path.startswith(g.region_path))
+        }
+
     def villages(self, perm: Perm) -> QuerySet:
         from sanxin.regions.models import Level
 

@@ -112,3 +112,31 @@ class CreditAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.period} {self.total}"
+
+
+class VetoEvent(models.Model):
+    """A veto (一票否决) or direct grading (直接判级) decided for a household from the
+    scheme's catalogue (e.g. 被列为失信被执行人, 恶意拖欠信用社贷款): it caps the
+    household's grade for the rule's period whatever its points. Append-only; a
+    mistaken one is revoked by a new row that cites it and a reason."""
+
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="veto_events", verbose_name=_("农户"))
+    scheme_version = models.ForeignKey("rules.SchemeVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("方案版本"))
+    rule_code = models.CharField(_("规则代码"), max_length=60)
+    name = models.CharField(_("事由"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=10)
+    cap_grade = models.CharField(_("最高等级"), max_length=10)
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True)
+    evidence_text = models.TextField(_("事实与依据"))
+    revokes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="revoked_by", verbose_name=_("撤销的原认定"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("认定人"))
+    recorded_at = models.DateTimeField(_("认定时间"))
+
+    class Meta:
+        verbose_name = _("一票否决/直接判级")
+        verbose_name_plural = _("一票否决/直接判级")
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.household} {self.name}"

@@ -33,7 +33,7 @@ def latest_credit(household: Household) -> CreditAssessment | None:
 
 
 def household_facts(household: Household, as_of: date) -> engine.HouseholdFacts:
-    """What the engine needs, in three queries: members, approved entries, credit."""
+    """What the engine needs, in four queries: members, approved entries, credit, vetoes."""
     members = tuple(
         engine.Member(person_id=p.pk, tier=person_tier(p)) for p in household.members.filter(active=True).order_by("id")
     )
@@ -52,7 +52,10 @@ def household_facts(household: Household, as_of: date) -> engine.HouseholdFacts:
         if credit_row and credit_row.assessed_on <= as_of
         else None
     )
-    return engine.HouseholdFacts(members=members, entries=entries, credit=credit)
+    from sanxin.ledger.vetoes import veto_facts
+
+    vetoes = veto_facts(household.veto_events.filter(starts_on__lte=as_of).order_by("id"))
+    return engine.HouseholdFacts(members=members, entries=entries, credit=credit, vetoes=vetoes)
 
 
 @dataclass

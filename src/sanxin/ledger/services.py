@@ -132,7 +132,19 @@ def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan
     return EntryPlan(request=request, version=version, item=item, tier=tier, points=points)
 
 
+def _check_recorder_role(actor, plan: EntryPlan) -> None:
+    """Some components are recorded only by the roles the scheme names (vanguard
+    points: the village party branch, i.e. the rating committee)."""
+    allowed = plan.version.scheme.component(plan.item.component).recorder_roles
+    if allowed and not scope_for(actor).roles_covering(plan.request.household) & set(allowed):
+        from sanxin.accounts.choices import Role
+
+        names = "、".join(str(Role(r).label) for r in allowed)
+        raise ValidationError({"item_code": [f"“{plan.item.name}”只能由{names}记录"]})
+
+
 def _save(plan: EntryPlan, *, actor, now, batch_key: str = "", idempotency_key: str | None = None) -> Entry:
+    _check_recorder_role(actor, plan)
     r = plan.request
     entry = Entry.objects.create(
         household=r.household, person=r.person if plan.item.applies_to == "person" else None, scheme_version=plan.version,

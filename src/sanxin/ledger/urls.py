@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.ledger import views
+from sanxin.ledger import veto_views, views
 
 app_name = "points"
 urlpatterns = [
@@ -12,4 +12,6 @@ urlpatterns = [
     path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("households/<int:pk>/", views.household_points, name="household"),
+    path("households/<int:pk>/vetoes/", veto_views.household_vetoes, name="vetoes"),
+    path("vetoes/<int:pk>/revoke/", veto_views.veto_revoke, name="veto_revoke"),
 ]

@@ -57,6 +57,10 @@ def tier_rank(tier: str) -> int:
     return TIERS.index(tier)
 
 
+# Roles that may record points (accounts.choices.Role values), for recorder_roles.
+RECORDER_ROLES = ("subteam_member", "committee_head", "committee_deputy", "committee_member")
+
+
 class SchemeError(ValueError):
     """A scheme (or a village's own items) is invalid; `errors` name the field paths."""
 
@@ -82,6 +86,9 @@ class ComponentRule:
     start: Decimal
     full_marks: Decimal
     note: str = ""
+    # Roles (accounts.choices.Role values) that may record this component's items;
+    # empty: every role that records points. Vanguard points are the party's to record.
+    recorder_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,6 +322,7 @@ def _scheme_to_dict(s: Scheme) -> dict[str, Any]:
                 "start": _num(c.start),
                 "full_marks": _num(c.full_marks),
                 "note": c.note,
+                **({"recorder_roles": list(c.recorder_roles)} if c.recorder_roles else {}),
             }
             for c in s.components
         ],
@@ -559,6 +567,7 @@ def scheme_from_dict(data: Any) -> Scheme:
             start=r.get(c, "start", p, "number", Decimal(0)),
             full_marks=r.get(c, "full_marks", p, "number"),
             note=r.get(c, "note", p, "str", ""),
+            recorder_roles=tuple(str(x) for x in (r.get(c, "recorder_roles", p, "list", []) or [])),
         )
         for _, c, p in r.each(data, "components", "")
     )
@@ -766,6 +775,9 @@ def validate_scheme(s: Scheme) -> list[str]:
             e.append(f"{p}.start：起始分应在 0 与满分之间，实际为 {c.start}")
         if c.code == "credit" and c.start != 0:
             e.append(f"{p}.start：信用积分没有起始分（应为 0），得分来自信用联社评分")
+        unknown = [r for r in c.recorder_roles if r not in RECORDER_ROLES]
+        if unknown:
+            e.append(f"{p}.recorder_roles：只能是 {'、'.join(RECORDER_ROLES)}，实际有 {unknown}")
     if s.credit_valid_days <= 0:
         e.append(f"credit_valid_days：信用评分有效天数应为正整数，实际为 {s.credit_valid_days}")
 

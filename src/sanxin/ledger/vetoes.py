@@ -1,0 +1,87 @@
+"""Vetoes and direct grading (一票否决 / 直接判级) decided as events, from the
+scheme's catalogue. (Veto *items* recorded as ledger entries are handled by the
+engine from the entries themselves.)"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from sanxin.accounts.scope import Perm, scope_for
+from sanxin.households.models import Household
+from sanxin.ledger.models import VetoEvent
+from sanxin.oversight.services import audit
+from sanxin.rules import engine
+from sanxin.rules.selectors import scheme_for_village
+from sanxin.rules.services import scheme_version_mark_in_use
+
+
+def can_decide_vetoes(user, household: Household) -> bool:
+    """The rating committee decides; the credit union reports loan events."""
+    scope = scope_for(user)
+    return scope.covers_household(household, Perm.REVIEW_POINTS) or scope.covers_household(household, Perm.RECORD_CREDIT)
+
+
+@transaction.atomic
+def veto_record(*, actor, household: Household, rule_code: str, starts_on: date, evidence_text: str, today: date | None = None) -> VetoEvent:
+    if not can_decide_vetoes(actor, household):
+        raise PermissionDenied("无权为该户认定一票否决或直接判级")
+    if scope_for(actor).is_recused(household):
+        raise ValidationError("不能为本人家庭认定，请回避")
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if starts_on > today:
+        errors["starts_on"] = [f"起始日期 {starts_on:%Y-%m-%d} 在今天之后"]
+    if not evidence_text.strip():
+        errors["evidence_text"] = ["必须写明事实与依据（如判决书、通报的文号）"]
+    version = scheme_for_village(household.village, starts_on)
+    if version is None:
+        errors.setdefault("starts_on", []).append("该日期本村还没有生效的评分方案")
+    elif rule_code not in {v.code for v in version.scheme.veto_rules}:
+        errors["rule_code"] = [f"方案中没有规则“{rule_code}”"]
+    if errors:
+        raise ValidationError(errors)
+    rule = version.scheme.veto_rule(rule_code)
+    event = VetoEvent.objects.create(
+        household=household, scheme_version=version, rule_code=rule.code, name=rule.name, kind=rule.kind,
+        cap_grade=rule.cap_grade, starts_on=starts_on, ends_on=starts_on + timedelta(days=rule.days - 1),
+        evidence_text=evidence_text.strip(), recorded_by=actor, recorded_at=timezone.now(),
+    )
+    scheme_version_mark_in_use(version)
+    audit(actor=actor, action="veto.record", obj=event, region_path=household.villager_group.path,
+          after={"rule": rule.code, "cap_grade": rule.cap_grade, "starts_on": str(event.starts_on), "ends_on": str(event.ends_on)})
+    return event
+
+
+@transaction.atomic
+def veto_revoke(*, actor, event: VetoEvent, reason: str) -> VetoEvent:
+    """Undo a mistaken decision: a new row citing it; the original stays on record."""
+    if not can_decide_vetoes(actor, event.household):
+        raise PermissionDenied("无权撤销该认定")
+    if event.revokes_id is not None:
+        raise ValidationError("撤销记录不能再撤销")
+    if VetoEvent.objects.filter(revokes=event).exists():
+        raise ValidationError("该认定已经撤销过")
+    if not reason.strip():
+        raise ValidationError({"reason": ["撤销必须写明原因"]})
+    revocation = VetoEvent.objects.create(
+        household=event.household, scheme_version=event.scheme_version, rule_code=event.rule_code, name=event.name,
+        kind=event.kind, cap_grade=event.cap_grade, starts_on=event.starts_on, ends_on=event.ends_on,
+        evidence_text=reason.strip(), revokes=event, recorded_by=actor, recorded_at=timezone.now(),
+    )
+    audit(actor=actor, action="veto.revoke", obj=event, region_path=event.household.villager_group.path, after={"reason": reason.strip()})
+    return revocation
+
+
+def veto_facts(events) -> tuple[engine.VetoFact, ...]:
+    """Engine facts from a household's events: revoked ones and revocations drop out."""
+    events = list(events)
+    revoked = {e.revokes_id for e in events if e.revokes_id}
+    return tuple(
+        engine.VetoFact(id=f"veto-{e.pk}", name=e.name, cap_grade=e.cap_grade, starts_on=e.starts_on, ends_on=e.ends_on, kind=e.kind, code=e.rule_code)
+        for e in events
+        if e.revokes_id is None and e.pk not in revoked
+    )
