@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "sanxin.oversight",
     "sanxin.rules",
     "sanxin.ledger",
+    "sanxin.ratings",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("points/", include("sanxin.ledger.urls")),
     path("credit/", include("sanxin.ledger.credit_urls")),
     path("rules/", include("sanxin.rules.urls")),
+    path("ratings/", include("sanxin.ratings.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,11 +3,9 @@ confirm. The file waits between preview and confirm encrypted in PendingImport."
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -16,47 +14,22 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households import importing
+from sanxin.households import importing, pending_upload
 from sanxin.households.importing import ImportResult
-from sanxin.households.models import PendingImport
+from sanxin.households.upload_form import (
+    SpreadsheetUploadForm,
+    VillageChoiceField,
+    upload_page,
+)
 from sanxin.regions.models import Region
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_FILENAME = "花名册导入模板.xlsx"
-ALLOWED_SUFFIXES = (".xlsx", ".csv")
 
 
-class VillageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Region) -> str:
-        return f"{obj.parent.name} {obj.name}" if obj.parent_id else obj.name
-
-
-class RosterUploadForm(forms.Form):
+class RosterUploadForm(SpreadsheetUploadForm):
     village = VillageChoiceField(queryset=Region.objects.none(), label=gettext_lazy("导入到哪个村"))
     file = forms.FileField(label=gettext_lazy("花名册文件（.xlsx 或 .csv）"))
-
-    def __init__(self, *args, villages, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["village"]
-        field.queryset = villages
-        if len(villages) == 1:
-            field.empty_label = None
-            field.initial = villages[0].pk
-        else:
-            field.empty_label = gettext_lazy("请选择村")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("文件超过 5 MB。请删除多余的工作表、图片或空行后重新上传。")
-            )
-        if PurePath(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(
-                _("只能上传 .xlsx 或 .csv 文件；.xls 文件请先在 Excel 或 WPS 中另存为 .xlsx。")
-            )
-        return upload
 
 
 def _villages(request: HttpRequest):
@@ -84,34 +57,26 @@ def _preview(
 @requires(Perm.CHANGE_REGISTRY)
 def roster_import(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: check the file and show the preview."""
-    villages = _villages(request)
-    if request.method == "POST":
-        chosen = request.POST.get("village", "")
-        # A village outside the user's reach does not exist for them.
-        if chosen and not (chosen.isdigit() and villages.filter(pk=int(chosen)).exists()):
-            raise Http404
-        form = RosterUploadForm(request.POST, request.FILES, villages=villages)
-        if form.is_valid():
-            village: Region = form.cleaned_data["village"]
-            upload = form.cleaned_data["file"]
-            content = upload.read()
-            sheet = importing.read_rows(content, upload.name)
-            result = importing.plan_import(sheet, village).result()
-            token = None
-            if result.ok and result.changes_anything:
-                pending = importing.pending_import_create(
-                    user=request.user, village=village, filename=upload.name, content=content
-                )
-                token = pending.token
-            return _preview(
-                request, village=village, filename=sheet.filename, result=result, token=token
+
+    def check(village: Region, upload, content: bytes) -> HttpResponse:
+        sheet = importing.read_rows(content, upload.name)
+        result = importing.plan_import(sheet, village).result()
+        token = None
+        if result.ok and result.changes_anything:
+            pending = importing.pending_import_create(
+                user=request.user, village=village, filename=upload.name, content=content
             )
-    else:
-        form = RosterUploadForm(villages=villages)
-    return render(
+            token = pending.token
+        return _preview(
+            request, village=village, filename=sheet.filename, result=result, token=token
+        )
+
+    return upload_page(
         request,
-        "households/roster_import.html",
-        {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        form_class=RosterUploadForm,
+        villages=_villages(request),
+        template="households/roster_import.html",
+        check=check,
     )
 
 
@@ -119,17 +84,13 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 @requires(Perm.CHANGE_REGISTRY)
 def roster_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Apply a previewed file: checked again from the stored copy, all or nothing."""
-    pending = (
-        PendingImport.objects.filter(token=token, user=request.user)
-        .select_related("village")
-        .first()
+    pending = pending_upload.load(
+        token, user=request.user, villages=_villages(request)
     )
-    if pending is None or not _villages(request).filter(pk=pending.village_id).exists():
-        raise Http404
-    if not importing.pending_is_fresh(pending):
-        pending.delete()
-        messages.error(request, _("预览已过期，请重新上传花名册。"))
-        return redirect("households:roster_import")
+    if not pending_upload.is_fresh(pending):
+        return pending_upload.expired(
+            request, pending, _("预览已过期，请重新上传花名册。"), "households:roster_import"
+        )
     village, filename = pending.village, pending.filename
     result = importing.pending_import_confirm(pending=pending, actor=request.user)
     if not result.ok:

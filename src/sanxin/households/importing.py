@@ -16,24 +16,19 @@ in a message, a warning, a log line or an audit row: only `idcard.mask(...)`.
 
 from __future__ import annotations
 
-import csv
 import io
 import logging
 import re
-import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanxin.households import services
+from sanxin.households import pending_upload, services
 from sanxin.households.choices import (
     CADRE_ALIASES,
     HEAD_RELATIONS,
@@ -43,7 +38,11 @@ from sanxin.households.choices import (
     PoliticalStatus,
 )
 from sanxin.households.models import Household, PendingImport, Person
-from sanxin.lib import crypto, idcard
+from sanxin.lib import crypto, idcard, spreadsheet
+from sanxin.lib.spreadsheet import Grid, Problem, SheetRow, safe_filename
+from sanxin.lib.spreadsheet import clean_header as _clean_header
+from sanxin.lib.spreadsheet import echo as _echo
+from sanxin.lib.spreadsheet import text as _text
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 
@@ -74,19 +73,17 @@ REQUIRED_HEADERS: tuple[str, ...] = (NUMBER, GROUP, NAME, RELATION, ID_NUMBER)
 # A row is the header row when it holds at least these.
 KEY_HEADERS: tuple[str, ...] = (NUMBER, NAME, ID_NUMBER)
 HEADER_SCAN_ROWS = 10
-# Bounds on what is read, so a hostile or runaway file cannot exhaust memory.
-MAX_ROWS = 20_000
-MAX_COLUMNS = 60
+# Bound on what is read, so a hostile or runaway file cannot exhaust memory.
+MAX_ROWS = spreadsheet.MAX_ROWS
 
 MAX_NAME = 30  # Person.name
 MAX_RELATION = 20  # Person.relation
 MAX_NUMBER = 30  # Household.number
 MAX_ADDRESS = 120  # Household.address
 
-PENDING_MAX_AGE = timedelta(hours=2)
+PENDING_MAX_AGE = pending_upload.MAX_AGE
 AUDIT_ACTION = "roster.import"
 
-_ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CN_DIGITS = {
@@ -109,19 +106,6 @@ _GROUP_SHORTHAND = re.compile(
 
 
 # --- results ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One error or warning: spreadsheet row (None for the file as a whole), the
-    column's Chinese header ("" when no column applies) and a plain reason."""
-
-    row: int | None
-    field: str
-    message: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "message": self.message}
 
 
 @dataclass
@@ -168,12 +152,6 @@ class ImportResult:
 
 
 @dataclass
-class SheetRow:
-    number: int  # the row number Excel shows, 1-based
-    values: dict[str, Any]  # header -> raw cell value, for the known headers present
-
-
-@dataclass
 class ParsedSheet:
     filename: str
     header_row: int | None = None
@@ -183,113 +161,27 @@ class ParsedSheet:
     warnings: list[Problem] = field(default_factory=list)
 
 
-class _UnreadableFile(Exception):
-    """The file could not be read at all; the message is for the user."""
-
-
 def read_rows(content: bytes, filename: str) -> ParsedSheet:
     """Read an .xlsx or .csv roster. Problems with the file itself come back as
     errors on the sheet (row None), never as exceptions."""
     sheet = ParsedSheet(filename=safe_filename(filename))
     try:
-        grid = _read_grid(content, filename)
-    except _UnreadableFile as exc:
+        grid = spreadsheet.read_grid(
+            content, filename, pick_sheet=has_header, max_rows=MAX_ROWS
+        )
+    except spreadsheet.UnreadableFile as exc:
         sheet.errors.append(Problem(None, "", str(exc)))
         return sheet
     _take_rows(sheet, grid)
     return sheet
 
 
-def _read_grid(content: bytes, filename: str) -> list[Sequence[Any]]:
-    if not content:
-        raise _UnreadableFile(_("文件是空的。"))
-    suffix = PurePath(filename or "").suffix.lower()
-    if suffix == ".xlsx":
-        return _xlsx_grid(content)
-    if suffix == ".csv":
-        return _csv_grid(content)
-    if suffix in (".xls", ".et", ".wps"):
-        raise _UnreadableFile(
-            _("不支持 %(suffix)s 格式，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传。")
-            % {"suffix": suffix}
-        )
-    raise _UnreadableFile(_("只能导入 .xlsx 或 .csv 文件。"))
+def has_header(grid: Grid) -> bool:
+    """Whether a roster header row is among the first rows (picks the worksheet)."""
+    return _find_header(grid)[0] is not None
 
 
-def _xlsx_grid(content: bytes) -> list[Sequence[Any]]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        logger.info("roster import: unreadable xlsx (%s)", type(exc).__name__)
-        raise _UnreadableFile(
-            _(
-                "无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式；请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
-            )
-        ) from None
-    try:
-        first: list[Sequence[Any]] | None = None
-        for worksheet in workbook.worksheets:
-            worksheet.reset_dimensions()  # do not trust the stored dimensions
-            grid = _bounded(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True))
-            if _find_header(grid)[0] is not None:
-                return grid  # the first sheet that has a header row
-            if first is None:
-                first = grid
-        return first or []
-    except _UnreadableFile:
-        raise
-    except Exception as exc:
-        logger.info("roster import: unreadable xlsx sheet (%s)", type(exc).__name__)
-        raise _UnreadableFile(
-            _("无法读取该 Excel 文件的内容，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。")
-        ) from None
-    finally:
-        workbook.close()
-
-
-def _csv_grid(content: bytes) -> list[Sequence[Any]]:
-    text: str | None = None
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads every GBK file
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None:
-        raise _UnreadableFile(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV。"))
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        return _bounded(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error:
-        raise _UnreadableFile(_("CSV 文件格式有误，无法读取。")) from None
-
-
-def _bounded(rows: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
-    """The rows as a list, refusing a file with data beyond MAX_ROWS (empty rows
-    past the end, which spreadsheets often carry, are fine)."""
-    grid: list[Sequence[Any]] = []
-    for index, row in enumerate(rows):
-        if index < MAX_ROWS:
-            grid.append(tuple(row[:MAX_COLUMNS]))
-        elif any(_text(v) for v in row):
-            raise _UnreadableFile(
-                _("文件超过 %(n)d 行，请分成几个文件分批导入。") % {"n": MAX_ROWS}
-            )
-    return grid
-
-
-def _clean_header(value: Any) -> str:
-    """Headers compare loosely: "身份证号 *", "身份证号（必填）" and one broken over
-    two lines all name the same column."""
-    text = re.sub(r"\s+", "", _text(value))
-    text = re.sub(r"[（(][^（()）]*[)）]$", "", text)
-    return text.strip("*＊")
-
-
-def _find_header(grid: list[Sequence[Any]]) -> tuple[int | None, int | None]:
+def _find_header(grid: Grid) -> tuple[int | None, int | None]:
     """(index of the header row, index of the best near miss) among the first rows."""
     best, best_hits = None, 1
     for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
@@ -302,7 +194,7 @@ def _find_header(grid: list[Sequence[Any]]) -> tuple[int | None, int | None]:
     return None, best
 
 
-def _take_rows(sheet: ParsedSheet, grid: list[Sequence[Any]]) -> None:
+def _take_rows(sheet: ParsedSheet, grid: Grid) -> None:
     header_index, near_miss = _find_header(grid)
     if header_index is None:
         if near_miss is None:
@@ -319,33 +211,7 @@ def _take_rows(sheet: ParsedSheet, grid: list[Sequence[Any]]) -> None:
             return
         header_index = near_miss
     sheet.header_row = header_index + 1
-    positions: dict[str, int] = {}
-    for col, value in enumerate(grid[header_index]):
-        name = _clean_header(value)
-        if not name:
-            continue
-        letter = _column_letter(col)
-        if name in HEADERS:
-            if name in positions:
-                sheet.errors.append(
-                    Problem(
-                        sheet.header_row,
-                        name,
-                        _("表头“%(name)s”出现了两次（第 %(a)s 列和第 %(b)s 列），请删除其中一列。")
-                        % {"name": name, "a": _column_letter(positions[name]), "b": letter},
-                    )
-                )
-            else:
-                positions[name] = col
-        else:
-            sheet.warnings.append(
-                Problem(
-                    sheet.header_row,
-                    _echo(name),
-                    _("无法识别的列“%(name)s”（第 %(col)s 列），已忽略。")
-                    % {"name": _echo(name), "col": letter},
-                )
-            )
+    positions = spreadsheet.map_header(sheet, grid[header_index], HEADERS, _clean_header)
     missing = [h for h in REQUIRED_HEADERS if h not in positions]
     if missing:
         sheet.errors.append(
@@ -357,60 +223,13 @@ def _take_rows(sheet: ParsedSheet, grid: list[Sequence[Any]]) -> None:
         )
     if sheet.errors:
         return
-    sheet.columns = tuple(h for h in HEADERS if h in positions)
-    for index in range(header_index + 1, len(grid)):
-        raw = grid[index]
-        values = {h: (raw[c] if c < len(raw) else None) for h, c in positions.items()}
-        if all(_text(v) == "" for v in values.values()):
-            continue  # fully empty rows are skipped
-        sheet.rows.append(SheetRow(number=index + 1, values=values))
-    if not sheet.rows:
-        sheet.warnings.append(
-            Problem(sheet.header_row, "", _("表头下面没有数据行，没有可导入的内容。"))
-        )
-
-
-def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
+    spreadsheet.take_rows(sheet, grid, header_index, positions, HEADERS)
 
 
 # --- small value helpers ---------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    """A cell as trimmed text with runs of whitespace collapsed; integral numbers
-    without the ".0" Excel gives them."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, datetime):
-        value = (
-            value.date().isoformat()
-            if value.time() == datetime.min.time()
-            else value.isoformat(sep=" ")
-        )
-    elif isinstance(value, date):
-        value = value.isoformat()
-    return " ".join(str(value).split())
-
-
-def _echo(value: Any, limit: int = 40) -> str:
-    """A user's value fit to repeat in a message: identity numbers masked, short."""
-    text = _ID_LIKE.sub(lambda m: idcard.mask(m.group(0).upper()), _text(value))
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def safe_filename(filename: str) -> str:
-    """The base name, with anything that looks like an identity number masked."""
-    name = PurePath((filename or "").replace("\\", "/")).name
-    name = _ID_LIKE.sub(lambda m: idcard.mask(m.group(0).upper()), name)
-    return name[:200]
-
-
-def _clean_name(value: Any) -> str:
+def clean_name(value: Any) -> str:
     name = _text(value)
     if _CJK.search(name):
         name = name.replace(" ", "")  # "王　山" padded to line up in Excel
@@ -747,7 +566,7 @@ def _parse_row(
             message = _("本村还没有设置村民小组，请先在行政区划中添加村民小组。")
         errors.append(Problem(n, GROUP, message))
 
-    name = _clean_name(v.get(NAME))
+    name = clean_name(v.get(NAME))
     if not name:
         errors.append(Problem(n, NAME, _("姓名为空。")))
     elif len(name) > MAX_NAME:
@@ -1046,16 +865,8 @@ def import_roster(
 
 def pending_import_create(*, user, village: Region, filename: str, content: bytes) -> PendingImport:
     """Keep an uploaded file, encrypted, until its uploader confirms it. One per
-    user: an earlier unconfirmed upload is dropped, as are stale ones."""
-    PendingImport.objects.filter(user=user).delete()
-    PendingImport.objects.filter(created_at__lt=timezone.now() - PENDING_MAX_AGE).delete()
-    return PendingImport.objects.create(
-        token=secrets.token_urlsafe(32),
-        user=user,
-        village=village,
-        filename=safe_filename(filename),
-        content_encrypted=crypto.encrypt_bytes(content),
-    )
+    user: an earlier unconfirmed upload is dropped (of any import), as are stale ones."""
+    return pending_upload.store(user=user, village=village, filename=filename, content=content)
 
 
 def pending_import_confirm(*, pending: PendingImport, actor) -> ImportResult:
@@ -1065,16 +876,12 @@ def pending_import_confirm(*, pending: PendingImport, actor) -> ImportResult:
         locked = PendingImport.objects.select_for_update().filter(pk=pending.pk).first()
         if locked is None:
             return ImportResult(ok=False, errors=[Problem(None, "", _("该文件已经确认导入过了。"))])
-        content = crypto.decrypt_bytes(bytes(locked.content_encrypted))
+        content = pending_upload.content(locked)
         result = import_roster(
             content, locked.filename, pending.village, actor=actor, dry_run=False
         )
         locked.delete()
     return result
-
-
-def pending_is_fresh(pending: PendingImport) -> bool:
-    return pending.created_at >= timezone.now() - PENDING_MAX_AGE
 
 
 # --- the template to download --------------------------------------------------------

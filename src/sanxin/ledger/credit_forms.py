@@ -4,20 +4,18 @@ credit-union indicator sheet of the scheme in force."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import PurePath
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanxin.households.upload_form import SpreadsheetUploadForm, VillageChoiceField
 from sanxin.ledger.credit import period_error
 from sanxin.regions.models import Region
 from sanxin.rules.scheme import CreditArea, Scheme
 
 ANSWER_PREFIX = "answer_"
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-ALLOWED_SUFFIXES = (".xlsx", ".csv")
 
 
 def points_text(points: Decimal) -> str:
@@ -101,35 +99,8 @@ class AssessmentForm(forms.Form):
         ]
 
 
-class VillageChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Region) -> str:
-        return f"{obj.parent.name} {obj.name}" if obj.parent_id else obj.name
-
-
-class CreditUploadForm(forms.Form):
+class CreditUploadForm(SpreadsheetUploadForm):
     village = VillageChoiceField(
         queryset=Region.objects.none(), label=gettext_lazy("评定表属于哪个村")
     )
     file = forms.FileField(label=gettext_lazy("评定表文件（.xlsx 或 .csv）"))
-
-    def __init__(self, *args, villages, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["village"]
-        field.queryset = villages
-        if len(villages) == 1:
-            field.empty_label = None
-            field.initial = villages[0].pk
-        else:
-            field.empty_label = gettext_lazy("请选择村")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("文件超过 5 MB。请删除多余的工作表、图片或空行后重新上传。")
-            )
-        if PurePath(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(
-                _("只能上传 .xlsx 或 .csv 文件；.xls 文件请先在 Excel 或 WPS 中另存为 .xlsx。")
-            )
-        return upload

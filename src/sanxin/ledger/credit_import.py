@@ -4,8 +4,8 @@ recorded through `assessment_record`, all or nothing.
 
 Columns: 户号, 评定期, 评定日期, one column per indicator of the scheme in force
 (headed by the indicator's name, filled with an option label as the form shows it,
-or the option code), and an optional 备注. The file is read with the roster
-import's sheet reader (.xlsx or .csv, bounded in size).
+or the option code), and an optional 备注. The file is read with the shared
+sheet reader (`sanxin.lib.spreadsheet`: .xlsx or .csv, bounded in size).
 
 No HTTP here: `read_sheet` → `plan_credit_import` (writes nothing) →
 `apply_credit_import`; `import_credit` does the three. The indicator answers are
@@ -17,10 +17,9 @@ from __future__ import annotations
 import io
 import logging
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,12 +29,15 @@ from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households import importing as roster
-from sanxin.households.importing import Problem, safe_filename
+from sanxin.households import pending_upload
 from sanxin.households.models import Household, PendingImport
 from sanxin.ledger.credit import assessment_record, period_error
 from sanxin.ledger.credit_forms import points_text
 from sanxin.ledger.models import CreditAssessment
-from sanxin.lib import crypto
+from sanxin.lib import spreadsheet
+from sanxin.lib.spreadsheet import Problem, safe_filename
+from sanxin.lib.spreadsheet import echo as _echo
+from sanxin.lib.spreadsheet import text as _text
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
@@ -50,7 +52,7 @@ PERIOD = "评定期"
 DATE = "评定日期"
 NOTE = "备注"
 FIXED_HEADERS: tuple[str, ...] = (NUMBER, PERIOD, DATE)
-HEADER_SCAN_ROWS = 10
+HEADER_SCAN_ROWS = spreadsheet.HEADER_SCAN_ROWS
 MAX_NOTE = 300  # CreditAssessment.note
 
 AUDIT_ACTION = "credit.import"
@@ -105,7 +107,7 @@ class CreditSheet:
 def _norm(value: Any) -> str:
     """Headers and option labels compare loosely: no whitespace, one kind of
     bracket, no "*" or "（必填）" marks."""
-    text = re.sub(r"\s+", "", roster._text(value)).replace("(", "（").replace(")", "）")
+    text = re.sub(r"\s+", "", _text(value)).replace("(", "（").replace(")", "）")
     text = re.sub(r"（(必填|选填)）$", "", text)
     return text.strip("*＊")
 
@@ -119,19 +121,12 @@ def read_sheet(content: bytes, filename: str) -> CreditSheet:
     back as errors on the sheet (row None), never as exceptions."""
     sheet = CreditSheet(filename=safe_filename(filename))
     try:
-        # The roster import's bounded reader: .xlsx (read-only) or .csv (UTF-8/GBK).
-        grid = roster._read_grid(content, filename)
-    except roster._UnreadableFile as exc:
+        # As before, a workbook's sheet is picked by the roster header (else the first).
+        grid = spreadsheet.read_grid(content, filename, pick_sheet=roster.has_header)
+    except spreadsheet.UnreadableFile as exc:
         sheet.errors.append(Problem(None, "", str(exc)))
         return sheet
-    header_index = next(
-        (
-            i
-            for i, row in enumerate(grid[:HEADER_SCAN_ROWS])
-            if {NUMBER, PERIOD}.issubset({_norm(v) for v in row})
-        ),
-        None,
-    )
+    header_index = spreadsheet.find_header_row(grid, (NUMBER, PERIOD), _norm)
     if header_index is None:
         sheet.errors.append(
             Problem(
@@ -157,10 +152,10 @@ def read_sheet(content: bytes, filename: str) -> CreditSheet:
             )
             continue
         sheet.columns[name] = col
-        sheet.labels[name] = roster._text(value)
+        sheet.labels[name] = _text(value)
     for index in range(header_index + 1, len(grid)):
         cells = grid[index]
-        if all(roster._text(v) == "" for v in cells):
+        if all(_text(v) == "" for v in cells):
             continue  # fully empty rows are skipped
         sheet.rows.append(CreditRow(number=index + 1, cells=cells))
     return sheet
@@ -191,30 +186,7 @@ def _indicator_column(sheet: CreditSheet, ind: CreditIndicator, scheme: Scheme) 
 
 # --- values ------------------------------------------------------------------------
 
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
-def parse_date(value: Any) -> date | None:
-    """A cell as a date: an Excel date, an Excel serial number, or text such as
-    2025-03-01, 2025/3/1, 2025.3.1, 2025年3月1日 or 20250301."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if 20000 < value < 80000:  # an Excel serial day number (1954-2119)
-            return date(1899, 12, 30) + timedelta(days=int(value))
-        value = roster._text(value)
-    text = roster._text(value)
-    match = _DATE_TEXT.match(text)
-    if match is None and re.fullmatch(r"\d{8}", text):
-        match = re.match(r"(\d{4})(\d{2})(\d{2})", text)
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
+parse_date = spreadsheet.parse_date
 
 
 def _option_key(value: Any) -> str:
@@ -235,7 +207,7 @@ def option_code(ind: CreditIndicator, value: Any) -> str | None:
 
 
 def _period_text(value: Any) -> str:
-    text = roster._text(value)
+    text = _text(value)
     return text[:-1] if text.endswith("年") else text
 
 
@@ -384,7 +356,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
         errors: list[Problem] = []
         n = r.number
 
-        number = roster._text(sheet.cell(r, sheet.columns[NUMBER]))
+        number = _text(sheet.cell(r, sheet.columns[NUMBER]))
         household = None
         if not number:
             errors.append(Problem(n, NUMBER, _("户号为空。")))
@@ -396,7 +368,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
                         n,
                         NUMBER,
                         _("%(village)s没有户号为“%(number)s”的农户。")
-                        % {"village": village.name, "number": roster._echo(number)},
+                        % {"village": village.name, "number": _echo(number)},
                     )
                 )
             elif household.pk not in in_scope:
@@ -415,14 +387,14 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
             errors.append(Problem(n, PERIOD, _("评定期为空，请填写四位年份，如 2025。")))
             period = ""
         elif (reason := period_error(period, today)) is not None:
-            errors.append(Problem(n, PERIOD, f"{reason}（填写的是“{roster._echo(period)}”）。"))
+            errors.append(Problem(n, PERIOD, f"{reason}（填写的是“{_echo(period)}”）。"))
             period = ""
 
         raw_date = sheet.cell(r, sheet.columns[DATE])
         assessed_on = parse_date(raw_date)
         scheme = header_scheme
         version = None
-        if roster._text(raw_date) == "":
+        if _text(raw_date) == "":
             errors.append(Problem(n, DATE, _("评定日期为空。")))
         elif assessed_on is None:
             errors.append(
@@ -430,7 +402,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
                     n,
                     DATE,
                     _("无法识别的日期“%(value)s”，请填写如 2025-03-01。")
-                    % {"value": roster._echo(raw_date)},
+                    % {"value": _echo(raw_date)},
                 )
             )
         elif assessed_on > today:
@@ -468,7 +440,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
                     )
                     continue
                 raw = sheet.cell(r, column)
-                if roster._text(raw) == "":
+                if _text(raw) == "":
                     errors.append(
                         Problem(n, ind.name, _("“%(name)s”没有填写。") % {"name": ind.name})
                     )
@@ -482,7 +454,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
                             _("“%(name)s”没有选项“%(value)s”；可填：%(allowed)s。")
                             % {
                                 "name": ind.name,
-                                "value": roster._echo(raw),
+                                "value": _echo(raw),
                                 "allowed": "、".join(o.label for o in ind.options),
                             },
                         )
@@ -490,7 +462,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
                     continue
                 answers[ind.code] = code
 
-        note = roster._text(sheet.cell(r, note_column))
+        note = _text(sheet.cell(r, note_column))
         if len(note) > MAX_NOTE:
             errors.append(
                 Problem(n, NOTE, _("备注太长（最多 %(max)d 个字）。") % {"max": MAX_NOTE})
@@ -606,31 +578,19 @@ def import_credit(
 def pending_credit_create(*, user, village: Region, filename: str, content: bytes) -> PendingImport:
     """Keep an uploaded sheet, encrypted (financial data), until its uploader confirms
     it. One credit upload per user; stale ones are dropped."""
-    credit = PendingImport.objects.filter(token__startswith=TOKEN_PREFIX)
-    credit.filter(user=user).delete()
-    credit.filter(created_at__lt=timezone.now() - roster.PENDING_MAX_AGE).delete()
-    return PendingImport.objects.create(
-        token=TOKEN_PREFIX + secrets.token_urlsafe(32),
-        user=user,
-        village=village,
-        filename=safe_filename(filename),
-        content_encrypted=crypto.encrypt_bytes(content),
+    return pending_upload.store(
+        user=user, village=village, filename=filename, content=content, prefix=TOKEN_PREFIX
     )
 
 
 def pending_credit_confirm(*, pending: PendingImport, actor) -> CreditImportResult:
     """Check the stored file again and record it; the stored file is deleted either way."""
-    content = crypto.decrypt_bytes(bytes(pending.content_encrypted))
-    with transaction.atomic():
-        result = import_credit(
-            content, pending.filename, pending.village, actor=actor, dry_run=False
-        )
-        pending.delete()
-    return result
-
-
-def pending_is_fresh(pending: PendingImport) -> bool:
-    return pending.created_at >= timezone.now() - roster.PENDING_MAX_AGE
+    return pending_upload.confirm(
+        pending,
+        lambda content, filename, village: import_credit(
+            content, filename, village, actor=actor, dry_run=False
+        ),
+    )
 
 
 # --- the template to download ---------------------------------------------------------

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households.models import PendingImport
+from sanxin.households import pending_upload
 from sanxin.households.selectors import household_search
+from sanxin.households.upload_form import upload_page
 from sanxin.ledger import credit, credit_import
 from sanxin.ledger.credit_forms import (
-    MAX_UPLOAD_BYTES,
     AssessmentForm,
     CreditUploadForm,
     answer_field_name,
@@ -332,33 +332,25 @@ def _preview(request, *, village, filename, result, token, status=200) -> HttpRe
 @requires(Perm.RECORD_CREDIT)
 def credit_import_view(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: check the file and show the preview."""
-    villages = _villages(request)
-    if request.method == "POST":
-        chosen = request.POST.get("village", "")
-        # A village outside the officer's reach does not exist for them.
-        if chosen and not (chosen.isdigit() and villages.filter(pk=int(chosen)).exists()):
-            raise Http404
-        form = CreditUploadForm(request.POST, request.FILES, villages=villages)
-        if form.is_valid():
-            village: Region = form.cleaned_data["village"]
-            upload = form.cleaned_data["file"]
-            content = upload.read()
-            sheet = credit_import.read_sheet(content, upload.name)
-            result = credit_import.plan_credit_import(sheet, village, actor=request.user).result()
-            token = None
-            if result.ok and result.created:
-                token = credit_import.pending_credit_create(
-                    user=request.user, village=village, filename=upload.name, content=content
-                ).token
-            return _preview(
-                request, village=village, filename=sheet.filename, result=result, token=token
-            )
-    else:
-        form = CreditUploadForm(villages=villages)
-    return render(
+
+    def check(village: Region, upload, content: bytes) -> HttpResponse:
+        sheet = credit_import.read_sheet(content, upload.name)
+        result = credit_import.plan_credit_import(sheet, village, actor=request.user).result()
+        token = None
+        if result.ok and result.created:
+            token = credit_import.pending_credit_create(
+                user=request.user, village=village, filename=upload.name, content=content
+            ).token
+        return _preview(
+            request, village=village, filename=sheet.filename, result=result, token=token
+        )
+
+    return upload_page(
         request,
-        "credit/import.html",
-        {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        form_class=CreditUploadForm,
+        villages=_villages(request),
+        template="credit/import.html",
+        check=check,
     )
 
 
@@ -366,19 +358,13 @@ def credit_import_view(request: HttpRequest) -> HttpResponse:
 @requires(Perm.RECORD_CREDIT)
 def credit_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Record a previewed file: checked again from the stored copy, all or nothing."""
-    if not token.startswith(credit_import.TOKEN_PREFIX):
-        raise Http404
-    pending = (
-        PendingImport.objects.filter(token=token, user=request.user)
-        .select_related("village")
-        .first()
+    pending = pending_upload.load(
+        token, user=request.user, villages=_villages(request), prefix=credit_import.TOKEN_PREFIX
     )
-    if pending is None or not _villages(request).filter(pk=pending.village_id).exists():
-        raise Http404
-    if not credit_import.pending_is_fresh(pending):
-        pending.delete()
-        messages.error(request, _("预览已过期，请重新上传评定表。"))
-        return redirect("credit:import")
+    if not pending_upload.is_fresh(pending):
+        return pending_upload.expired(
+            request, pending, _("预览已过期，请重新上传评定表。"), "credit:import"
+        )
     village, filename = pending.village, pending.filename
     result = credit_import.pending_credit_confirm(pending=pending, actor=request.user)
     if not result.ok:

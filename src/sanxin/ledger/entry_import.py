@@ -7,8 +7,8 @@ or exact item name), 数量 (default 1), 发生日期, 事实依据.
 
 Three steps, no HTTP here:
 
-* `read_sheet(content, filename)` reads an .xlsx or .csv file with the roster
-  import's bounded sheet reader into rows keyed by header, each with its real
+* `read_sheet(content, filename)` reads an .xlsx or .csv file with the shared
+  bounded sheet reader (`sanxin.lib.spreadsheet`) into rows keyed by header, each with its real
   spreadsheet row number;
 * `plan_entries(sheet, village, actor=...)` checks every row through
   `ledger.services.entry_plan` (the same checks as recording one entry by hand) and
@@ -29,11 +29,10 @@ from __future__ import annotations
 import io
 import logging
 import re
-import secrets
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -45,14 +44,17 @@ from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, Scope, scope_for
 from sanxin.households import importing as roster
+from sanxin.households import pending_upload
 from sanxin.households.choices import HouseholdStatus
-from sanxin.households.importing import Problem, SheetRow, safe_filename
 from sanxin.households.models import Household, PendingImport, Person
 from sanxin.ledger import services
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry
 from sanxin.ledger.services import EntryPlan, EntryRequest, entry_plan
-from sanxin.lib import crypto
+from sanxin.lib import spreadsheet
+from sanxin.lib.spreadsheet import Problem, SheetRow, clean_header, safe_filename
+from sanxin.lib.spreadsheet import echo as _echo
+from sanxin.lib.spreadsheet import text as _text
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
@@ -84,7 +86,7 @@ ALIASES = {
     "人员": NAME,
     "次数": QUANTITY,
 }
-HEADER_SCAN_ROWS = 10
+HEADER_SCAN_ROWS = spreadsheet.HEADER_SCAN_ROWS
 MAX_EVIDENCE = 1000
 MAX_QUANTITY = 1000
 
@@ -172,7 +174,7 @@ class EntrySheet:
 
 
 def _header(value: Any) -> str:
-    name = roster._clean_header(value)
+    name = clean_header(value)
     return ALIASES.get(name, name)
 
 
@@ -181,19 +183,12 @@ def read_sheet(content: bytes, filename: str) -> EntrySheet:
     back as errors on the sheet (row None), never as exceptions."""
     sheet = EntrySheet(filename=safe_filename(filename))
     try:
-        # The roster import's bounded reader: .xlsx (read-only) or .csv (UTF-8/GBK).
-        grid = roster._read_grid(content, filename)
-    except roster._UnreadableFile as exc:
+        # As before, a workbook's sheet is picked by the roster header (else the first).
+        grid = spreadsheet.read_grid(content, filename, pick_sheet=roster.has_header)
+    except spreadsheet.UnreadableFile as exc:
         sheet.errors.append(Problem(None, "", str(exc)))
         return sheet
-    header_index = next(
-        (
-            i
-            for i, row in enumerate(grid[:HEADER_SCAN_ROWS])
-            if set(REQUIRED_HEADERS) <= {_header(v) for v in row}
-        ),
-        None,
-    )
+    header_index = spreadsheet.find_header_row(grid, REQUIRED_HEADERS, _header)
     if header_index is None:
         sheet.errors.append(
             Problem(
@@ -207,75 +202,18 @@ def read_sheet(content: bytes, filename: str) -> EntrySheet:
         )
         return sheet
     sheet.header_row = header_index + 1
-    positions: dict[str, int] = {}
-    for col, value in enumerate(grid[header_index]):
-        name = _header(value)
-        if not name:
-            continue
-        letter = roster._column_letter(col)
-        if name in HEADERS:
-            if name in positions:
-                sheet.errors.append(
-                    Problem(
-                        sheet.header_row,
-                        name,
-                        _("表头“%(name)s”出现了两次（第 %(a)s 列和第 %(b)s 列），请删除其中一列。")
-                        % {"name": name, "a": roster._column_letter(positions[name]), "b": letter},
-                    )
-                )
-            else:
-                positions[name] = col
-        else:
-            sheet.warnings.append(
-                Problem(
-                    sheet.header_row,
-                    roster._echo(name),
-                    _("无法识别的列“%(name)s”（第 %(col)s 列），已忽略。")
-                    % {"name": roster._echo(name), "col": letter},
-                )
-            )
+    positions = spreadsheet.map_header(sheet, grid[header_index], HEADERS, _header)
     if sheet.errors:
         return sheet
-    sheet.columns = tuple(h for h in HEADERS if h in positions)
-    for index in range(header_index + 1, len(grid)):
-        raw = grid[index]
-        values = {h: (raw[c] if c < len(raw) else None) for h, c in positions.items()}
-        if all(roster._text(v) == "" for v in values.values()):
-            continue  # fully empty rows are skipped
-        sheet.rows.append(SheetRow(number=index + 1, values=values))
-    if not sheet.rows:
-        sheet.warnings.append(
-            Problem(sheet.header_row, "", _("表头下面没有数据行，没有可导入的内容。"))
-        )
+    spreadsheet.take_rows(sheet, grid, header_index, positions, HEADERS)
     return sheet
 
 
 # --- value helpers -----------------------------------------------------------------
 
-_DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
 def parse_date(value: Any) -> date | None:
-    """A cell as a date: an Excel date, an Excel serial day number, or text such as
-    2025-06-01, 2025/6/1, 2025.6.1, 2025年6月1日 or 20250601."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool) and 20000 < value < 80000:
-        return date(1899, 12, 30) + timedelta(
-            days=int(value)
-        )  # an Excel serial day number (1954–2119)
-    text = unicodedata.normalize("NFKC", roster._text(value))
-    match = _DATE_TEXT.match(text)
-    if match is None and re.fullmatch(r"\d{8}", text):
-        match = re.match(r"(\d{4})(\d{2})(\d{2})", text)
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        return None
+    """A cell as a date (see `spreadsheet.parse_date`), full-width digits included."""
+    return spreadsheet.parse_date(value, fullwidth=True)
 
 
 def parse_quantity(value: Any) -> int | None:
@@ -289,7 +227,7 @@ def parse_quantity(value: Any) -> int | None:
             return None
         number = int(value)
     else:
-        text = unicodedata.normalize("NFKC", roster._text(value))
+        text = unicodedata.normalize("NFKC", _text(value))
         text = re.sub(r"(次|人次|项|个|小时)$", "", text)
         if not re.fullmatch(r"\d+", text):
             return None
@@ -445,7 +383,7 @@ def plan_entries(
         n, v = sheet_row.number, sheet_row.values
         errors: list[Problem] = []
 
-        number = roster._text(v.get(NUMBER))
+        number = _text(v.get(NUMBER))
         household = None
         if not number:
             errors.append(Problem(n, NUMBER, _("户号为空。")))
@@ -457,7 +395,7 @@ def plan_entries(
                         n,
                         NUMBER,
                         _("%(village)s没有户号为“%(number)s”的农户。")
-                        % {"village": village.name, "number": roster._echo(number)},
+                        % {"village": village.name, "number": _echo(number)},
                     )
                 )
             elif not scope.covers_household(household, Perm.RECORD_POINTS):
@@ -473,7 +411,7 @@ def plan_entries(
 
         raw_date = v.get(DATE)
         occurred_on = parse_date(raw_date)
-        if roster._text(raw_date) == "":
+        if _text(raw_date) == "":
             errors.append(Problem(n, DATE, _("发生日期为空。")))
             occurred_on = None
         elif occurred_on is None:
@@ -484,7 +422,7 @@ def plan_entries(
                     _(
                         "发生日期“%(value)s”无法识别，请填写如 2025-06-01、2025/6/1 或 2025年6月1日的日期。"
                     )
-                    % {"value": roster._echo(raw_date)},
+                    % {"value": _echo(raw_date)},
                 )
             )
         elif occurred_on > today:
@@ -499,7 +437,7 @@ def plan_entries(
             occurred_on = None
 
         quantity = 1
-        if QUANTITY in present and roster._text(v.get(QUANTITY)) != "":
+        if QUANTITY in present and _text(v.get(QUANTITY)) != "":
             parsed = parse_quantity(v.get(QUANTITY))
             if parsed is None:
                 errors.append(
@@ -507,13 +445,13 @@ def plan_entries(
                         n,
                         QUANTITY,
                         _("数量“%(value)s”应为正整数（如 1、2、3），不超过 %(max)d。")
-                        % {"value": roster._echo(v.get(QUANTITY)), "max": MAX_QUANTITY},
+                        % {"value": _echo(v.get(QUANTITY)), "max": MAX_QUANTITY},
                     )
                 )
             else:
                 quantity = parsed
 
-        evidence = roster._text(v.get(EVIDENCE)) if EVIDENCE in present else ""
+        evidence = _text(v.get(EVIDENCE)) if EVIDENCE in present else ""
         if len(evidence) > MAX_EVIDENCE:
             errors.append(
                 Problem(
@@ -521,7 +459,7 @@ def plan_entries(
                 )
             )
 
-        item_text = roster._text(v.get(ITEM))
+        item_text = _text(v.get(ITEM))
         item = version = None
         if not item_text:
             errors.append(Problem(n, ITEM, _("积分项为空。")))
@@ -547,7 +485,7 @@ def plan_entries(
                                 "积分项“%(value)s”不在本户 %(date)s 适用的评分方案（%(scheme)s %(version)s）中；请填写积分项编码或完整名称（见模板中的“积分项目录”）。"
                             )
                             % {
-                                "value": roster._echo(item_text),
+                                "value": _echo(item_text),
                                 "date": occurred_on.isoformat(),
                                 "scheme": version.name,
                                 "version": version.version,
@@ -555,7 +493,7 @@ def plan_entries(
                         )
                     )
 
-        name = roster._clean_name(v.get(NAME)) if NAME in present else ""
+        name = roster.clean_name(v.get(NAME)) if NAME in present else ""
         person = None
         if household is not None and name:
             people = index.people_named(household, name)
@@ -565,7 +503,7 @@ def plan_entries(
                         n,
                         NAME,
                         _("%(name)s 不是 %(number)s 号户的在册成员。")
-                        % {"name": roster._echo(name), "number": household.number},
+                        % {"name": _echo(name), "number": household.number},
                     )
                 )
             elif len(people) > 1:
@@ -607,6 +545,10 @@ def plan_entries(
             for field_name, messages in planned.items():
                 column = FIELD_COLUMNS.get(field_name, "")
                 plan.errors.extend(Problem(n, column, message) for message in messages)
+            continue
+        role_problem = services.recorder_role_problem(actor, planned)
+        if role_problem:
+            plan.errors.append(Problem(n, FIELD_COLUMNS.get("item_code", ""), role_problem))
             continue
 
         # The earlier rows of this file, as if they had been recorded one after another.
@@ -793,36 +735,22 @@ def import_entries(
 # --- between preview and confirm (the web flow) -------------------------------------
 
 
-def pending_entries_create(
-    *, user, village: Region, filename: str, content: bytes
-) -> PendingImport:
+def pending_entries_create(*, user, village: Region, filename: str, content: bytes) -> PendingImport:
     """Keep an uploaded sheet, encrypted, until its uploader confirms it. One entry
     upload per user; stale ones are dropped."""
-    pending = PendingImport.objects.filter(token__startswith=TOKEN_PREFIX)
-    pending.filter(user=user).delete()
-    pending.filter(created_at__lt=timezone.now() - roster.PENDING_MAX_AGE).delete()
-    return PendingImport.objects.create(
-        token=TOKEN_PREFIX + secrets.token_urlsafe(32),
-        user=user,
-        village=village,
-        filename=safe_filename(filename),
-        content_encrypted=crypto.encrypt_bytes(content),
+    return pending_upload.store(
+        user=user, village=village, filename=filename, content=content, prefix=TOKEN_PREFIX
     )
 
 
 def pending_entries_confirm(*, pending: PendingImport, actor) -> EntryImportResult:
     """Check the stored file again and record it; the stored file is deleted either way."""
-    content = crypto.decrypt_bytes(bytes(pending.content_encrypted))
-    with transaction.atomic():
-        result = import_entries(
-            content, pending.filename, pending.village, actor=actor, dry_run=False
-        )
-        pending.delete()
-    return result
-
-
-def pending_is_fresh(pending: PendingImport) -> bool:
-    return pending.created_at >= timezone.now() - roster.PENDING_MAX_AGE
+    return pending_upload.confirm(
+        pending,
+        lambda content, filename, village: import_entries(
+            content, filename, village, actor=actor, dry_run=False
+        ),
+    )
 
 
 # --- the template to download ---------------------------------------------------------

@@ -4,8 +4,6 @@ and confirm encrypted in PendingImport, as the roster import's does."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,8 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households.import_views import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, VillageChoiceField
-from sanxin.households.models import PendingImport
+from sanxin.households import pending_upload
+from sanxin.households.upload_form import (
+    SpreadsheetUploadForm,
+    VillageChoiceField,
+    upload_page,
+)
 from sanxin.ledger import entry_import
 from sanxin.ledger.entry_import import EntryImportResult
 from sanxin.regions.models import Region
@@ -28,33 +30,11 @@ from sanxin.rules.selectors import scheme_for_village
 PREVIEW_ROWS = 500  # entries listed on the preview page; the counts cover them all
 
 
-class EntryUploadForm(forms.Form):
+class EntryUploadForm(SpreadsheetUploadForm):
     village = VillageChoiceField(
         queryset=Region.objects.none(), label=gettext_lazy("积分记录属于哪个村")
     )
     file = forms.FileField(label=gettext_lazy("积分记录表（.xlsx 或 .csv）"))
-
-    def __init__(self, *args, villages, **kwargs):
-        super().__init__(*args, **kwargs)
-        field = self.fields["village"]
-        field.queryset = villages
-        if len(villages) == 1:
-            field.empty_label = None
-            field.initial = villages[0].pk
-        else:
-            field.empty_label = gettext_lazy("请选择村")
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(
-                _("文件超过 5 MB。请删除多余的工作表、图片或空行后重新上传。")
-            )
-        if PurePath(upload.name).suffix.lower() not in ALLOWED_SUFFIXES:
-            raise forms.ValidationError(
-                _("只能上传 .xlsx 或 .csv 文件；.xls 文件请先在 Excel 或 WPS 中另存为 .xlsx。")
-            )
-        return upload
 
 
 def _villages(request: HttpRequest):
@@ -89,33 +69,25 @@ def _preview(
 @requires(Perm.RECORD_POINTS)
 def upload(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: check the file and show the preview."""
-    villages = _villages(request)
-    if request.method == "POST":
-        chosen = request.POST.get("village", "")
-        # A village outside the user's reach does not exist for them.
-        if chosen and not (chosen.isdigit() and villages.filter(pk=int(chosen)).exists()):
-            raise Http404
-        form = EntryUploadForm(request.POST, request.FILES, villages=villages)
-        if form.is_valid():
-            village: Region = form.cleaned_data["village"]
-            file = form.cleaned_data["file"]
-            content = file.read()
-            sheet = entry_import.read_sheet(content, file.name)
-            result = entry_import.plan_entries(sheet, village, actor=request.user).result()
-            token = None
-            if result.ok and result.created:
-                token = entry_import.pending_entries_create(
-                    user=request.user, village=village, filename=file.name, content=content
-                ).token
-            return _preview(
-                request, village=village, filename=sheet.filename, result=result, token=token
-            )
-    else:
-        form = EntryUploadForm(villages=villages)
-    return render(
+
+    def check(village: Region, file, content: bytes) -> HttpResponse:
+        sheet = entry_import.read_sheet(content, file.name)
+        result = entry_import.plan_entries(sheet, village, actor=request.user).result()
+        token = None
+        if result.ok and result.created:
+            token = entry_import.pending_entries_create(
+                user=request.user, village=village, filename=file.name, content=content
+            ).token
+        return _preview(
+            request, village=village, filename=sheet.filename, result=result, token=token
+        )
+
+    return upload_page(
         request,
-        "ledger_import/upload.html",
-        {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+        form_class=EntryUploadForm,
+        villages=_villages(request),
+        template="ledger_import/upload.html",
+        check=check,
     )
 
 
@@ -123,19 +95,13 @@ def upload(request: HttpRequest) -> HttpResponse:
 @requires(Perm.RECORD_POINTS)
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Record a previewed file: checked again from the stored copy, all or nothing."""
-    if not token.startswith(entry_import.TOKEN_PREFIX):
-        raise Http404
-    pending = (
-        PendingImport.objects.filter(token=token, user=request.user)
-        .select_related("village")
-        .first()
+    pending = pending_upload.load(
+        token, user=request.user, villages=_villages(request), prefix=entry_import.TOKEN_PREFIX
     )
-    if pending is None or not _villages(request).filter(pk=pending.village_id).exists():
-        raise Http404
-    if not entry_import.pending_is_fresh(pending):
-        pending.delete()
-        messages.error(request, _("预览已过期，请重新上传积分记录表。"))
-        return redirect("points_import:upload")
+    if not pending_upload.is_fresh(pending):
+        return pending_upload.expired(
+            request, pending, _("预览已过期，请重新上传积分记录表。"), "points_import:upload"
+        )
     village, filename = pending.village, pending.filename
     result = entry_import.pending_entries_confirm(pending=pending, actor=request.user)
     if not result.ok:

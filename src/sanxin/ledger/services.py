@@ -132,15 +132,22 @@ def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan
     return EntryPlan(request=request, version=version, item=item, tier=tier, points=points)
 
 
-def _check_recorder_role(actor, plan: EntryPlan) -> None:
+def recorder_role_problem(actor, plan: EntryPlan) -> str | None:
     """Some components are recorded only by the roles the scheme names (vanguard
-    points: the village party branch, i.e. the rating committee)."""
+    points: the village party branch, i.e. the rating committee). The reason in
+    Chinese when `actor` may not record this plan's item, else None."""
     allowed = plan.version.scheme.component(plan.item.component).recorder_roles
     if allowed and not scope_for(actor).roles_covering(plan.request.household) & set(allowed):
         from sanxin.accounts.choices import Role
 
-        names = "、".join(str(Role(r).label) for r in allowed)
-        raise ValidationError({"item_code": [f"“{plan.item.name}”只能由{names}记录"]})
+        return f"“{plan.item.name}”只能由{'、'.join(str(Role(r).label) for r in allowed)}记录"
+    return None
+
+
+def _check_recorder_role(actor, plan: EntryPlan) -> None:
+    problem = recorder_role_problem(actor, plan)
+    if problem:
+        raise ValidationError({"item_code": [problem]})
 
 
 def _save(plan: EntryPlan, *, actor, now, batch_key: str = "", idempotency_key: str | None = None) -> Entry:

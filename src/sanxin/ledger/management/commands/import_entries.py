@@ -2,94 +2,34 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import scope_for
-from sanxin.households.importing import Problem, safe_filename
+from sanxin.households.import_command import ImportCommand
 from sanxin.ledger import entry_import
 from sanxin.ledger.entry_import import EntryImportResult
-from sanxin.regions.selectors import village_lookup
+from sanxin.lib.spreadsheet import Problem
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "导入纸质登记表中的积分记录（.xlsx 或 .csv）：先检查整个文件，没有任何问题才保存；导入的记录待评信团审核。"
+    file_help = "积分记录表（.xlsx 或 .csv）"
+    dry_run_help = "只检查并报告将会记录的积分，不保存"
 
-    def add_arguments(self, parser) -> None:
-        parser.add_argument("file", help="积分记录表（.xlsx 或 .csv）")
-        parser.add_argument("--village", required=True, help="村名或 12 位区划代码")
+    def add_actor_argument(self, parser) -> None:
         parser.add_argument(
             "--recorder", required=True, help="记录人：可以为该村（或其村民小组）记录积分的用户名"
         )
-        parser.add_argument(
-            "--dry-run", action="store_true", help="只检查并报告将会记录的积分，不保存"
-        )
-        parser.add_argument("--json", action="store_true", help="只输出一个 JSON 对象")
 
-    def handle(self, *args, **options) -> None:
-        as_json: bool = options["json"]
-        dry_run: bool = options["dry_run"]
-        path = Path(options["file"])
-        village, problem = self._village(options["village"])
-        recorder = None
-        if problem is None:
-            recorder, problem = self._recorder(options["recorder"], village)
-        result: EntryImportResult
-        if problem is not None:
-            result = EntryImportResult(ok=False, dry_run=dry_run, errors=[problem])
-        else:
-            try:
-                content = path.read_bytes()
-            except OSError:
-                result = EntryImportResult(
-                    ok=False,
-                    dry_run=dry_run,
-                    errors=[
-                        Problem(
-                            None,
-                            "",
-                            _("无法读取文件：%(path)s") % {"path": safe_filename(str(path))},
-                        )
-                    ],
-                )
-            else:
-                result = entry_import.import_entries(
-                    content, path.name, village, actor=recorder, dry_run=dry_run
-                )
+    def actor(self, options, village):
+        return self._recorder(options["recorder"], village)
 
-        if as_json:
-            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
-            if not result.ok:
-                raise SystemExit(1)
-            return
-        self._report(
-            result, village_name=village.name if village else options["village"], filename=path.name
-        )
-        if not result.ok:
-            raise CommandError(
-                _("发现 %(n)d 个问题，没有保存任何数据。") % {"n": len(result.errors)}, returncode=1
-            )
+    def run_import(self, content, filename, village, *, actor, dry_run):
+        return entry_import.import_entries(content, filename, village, actor=actor, dry_run=dry_run)
 
-    def _village(self, name_or_code: str):
-        villages = list(village_lookup(name_or_code)[:10])
-        if not villages:
-            return None, Problem(
-                None,
-                "",
-                _("找不到村“%(name)s”。请填写村名或 12 位区划代码。") % {"name": name_or_code},
-            )
-        if len(villages) > 1:
-            return None, Problem(
-                None,
-                "",
-                _("有 %(n)d 个村叫“%(name)s”，请改用 12 位区划代码。")
-                % {"n": len(villages), "name": name_or_code},
-            )
-        return villages[0], None
+    def failed(self, problem, *, dry_run):
+        return EntryImportResult(ok=False, dry_run=dry_run, errors=[problem])
 
     def _recorder(self, username: str, village):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
@@ -106,27 +46,12 @@ class Command(BaseCommand):
             )
         return user, None
 
-    def _report(self, result: EntryImportResult, *, village_name: str, filename: str) -> None:
-        write = self.stdout.write
-        write(
-            _("积分记录导入：%(village)s，文件 %(file)s")
-            % {"village": village_name, "file": safe_filename(filename)}
-        )
-        if result.ok:
-            head = _("试运行（没有保存）：将会记录") if result.dry_run else _("已导入：记录")
-            write(
-                head
-                + _(" %(n)d 条积分，涉及 %(h)d 户；均为待审核状态。")
-                % {"n": result.created, "h": result.households}
-            )
-        for title, problems in ((_("提示"), result.warnings), (_("问题"), result.errors)):
-            if problems:
-                write(_("%(title)s（%(n)d 条）：") % {"title": title, "n": len(problems)})
-                for p in problems:
-                    write("  " + _line(p))
+    def report_title(self) -> str:
+        return _("积分记录导入：%(village)s，文件 %(file)s")
 
-
-def _line(problem: Problem) -> str:
-    where = _("第 %(row)d 行") % {"row": problem.row} if problem.row else _("文件")
-    column = f"［{problem.field}］" if problem.field else ""
-    return f"{where}{column}：{problem.message}"
+    def report_counts(self, result: EntryImportResult, *, dry_run: bool) -> str:
+        head = _("试运行（没有保存）：将会记录") if result.dry_run else _("已导入：记录")
+        return head + _(" %(n)d 条积分，涉及 %(h)d 户；均为待审核状态。") % {
+            "n": result.created,
+            "h": result.households,
+        }

@@ -1,0 +1,2 @@
+"""Benchmarks and data generators. Run them all with `python -m bench`; results go
+into docs/benchmarks.md."""

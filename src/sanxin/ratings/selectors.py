@@ -1,0 +1,64 @@
+"""Reads for rating cycles, through the user's scope."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from sanxin.accounts.scope import Perm, Scope
+from sanxin.households.models import Household
+from sanxin.ratings.models import Cycle, Rating
+from sanxin.regions.models import Level, Region
+from sanxin.rules.scheme import GRADES, PARTY_TIERS
+
+
+def visible_villages(scope: Scope) -> QuerySet[Region]:
+    """Villages the user sees some households of: covered by a region grant, holding
+    a grant's villager group, or holding a villager's own household."""
+    condition = Q(pk__in=[])
+    for g in scope.grants_for(Perm.VIEW_REGISTRY):
+        if g.region_path:
+            ancestors = [int(p) for p in g.region_path.strip("/").split("/") if p]
+            condition |= Q(path__startswith=g.region_path) | Q(pk__in=ancestors)
+        elif g.household_id:
+            condition |= Q(pk__in=Household.objects.filter(pk=g.household_id).values("village_id"))
+    return Region.objects.filter(condition, level=Level.VILLAGE)
+
+
+def cycles_for(scope: Scope) -> QuerySet[Cycle]:
+    return Cycle.objects.filter(village__in=visible_villages(scope)).select_related("village__parent")
+
+
+def get_cycle(scope: Scope, pk) -> Cycle:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    cycle = cycles_for(scope).filter(pk=pk).first()
+    if cycle is None:
+        raise Http404
+    return cycle
+
+
+def current_ratings(cycle: Cycle, scope: Scope | None = None) -> QuerySet[Rating]:
+    """The rows of the cycle's latest run (those in the user's scope when given)."""
+    qs = Rating.objects.filter(cycle=cycle, run=cycle.current_run)
+    if scope is not None:
+        qs = qs.filter(household__in=scope.households(Perm.VIEW_REGISTRY))
+    return qs
+
+
+def filter_ratings(qs: QuerySet[Rating], *, grade: str = "", vetoed: str = "", party: str = "") -> QuerySet[Rating]:
+    if grade in GRADES:
+        qs = qs.filter(grade=grade)
+    if vetoed == "1":
+        qs = qs.filter(vetoed=True)
+    if party == "1":
+        qs = qs.filter(tier__in=list(PARTY_TIERS))
+    return qs
+
+
+def grade_distribution(qs: QuerySet[Rating]) -> list[tuple[str, int]]:
+    """[(grade, count)] best grade first, every grade listed (one query)."""
+    counts = dict(qs.order_by().values_list("grade").annotate(n=Count("id")))
+    return [(g, counts.get(g, 0)) for g in reversed(GRADES)]

@@ -1,0 +1,206 @@
+"""Writes for rating cycles: open, compute (one cycle, or a whole district at once,
+set-based) and advance through the states. Ratings are never updated: a re-run
+writes a new run and then moves the cycle's `current_run` to it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sanxin.accounts.scope import Perm, scope_for
+from sanxin.households.choices import HouseholdStatus
+from sanxin.households.models import Household
+from sanxin.oversight.services import audit
+from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
+from sanxin.ratings.models import Cycle, CycleState, Rating
+from sanxin.regions.models import Level, Region
+from sanxin.rules import engine
+from sanxin.rules.models import SchemeVersion
+from sanxin.rules.selectors import scheme_for_village
+from sanxin.rules.services import scheme_version_mark_in_use
+
+Progress = Callable[[int, int], None]
+
+COMPUTABLE = {CycleState.OPEN, CycleState.COMPUTED, CycleState.REVIEW}
+# The one step forward from each state, and the timestamp it sets.
+NEXT_STATE = {
+    CycleState.COMPUTED: (CycleState.REVIEW, "review_at"),
+    CycleState.REVIEW: (CycleState.NOTICE, "notice_at"),
+    CycleState.NOTICE: (CycleState.FINAL, "finalised_at"),
+}
+
+
+def can_manage_cycle(actor, village: Region) -> bool:
+    """Committee head/deputy of the village, town or district admins over it."""
+    return scope_for(actor).covers_region(village, Perm.CHANGE_REGISTRY)
+
+
+def _check_can_manage(actor, village: Region) -> None:
+    if actor is not None and not can_manage_cycle(actor, village):
+        raise PermissionDenied("只有本村评信团团长、副团长或镇、区管理员可以管理评定周期")
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def cycle_open(*, actor, village: Region, period: str, cut_off: date) -> Cycle:
+    _check_can_manage(actor, village)
+    period = (period or "").strip()
+    if village.level != Level.VILLAGE:
+        raise ValidationError("评定周期属于一个村")
+    if not period:
+        raise ValidationError({"period": "请填写评定期（如 2026）"})
+    if Cycle.objects.filter(village=village, period=period).exists():
+        raise ValidationError({"period": f"{village.name}已有 {period} 年度的评定周期"})
+    cycle = Cycle.objects.create(village=village, period=period, cut_off=cut_off, created_by=_user(actor))
+    audit(actor=actor, action="cycle.open", obj=cycle, region_path=village.path, after={"period": period, "cut_off": cut_off.isoformat()})
+    return cycle
+
+
+@dataclass
+class ComputeReport:
+    cycles: list[Cycle] = field(default_factory=list)
+    households: int = 0
+    grades: dict[int, Counter] = field(default_factory=dict)  # cycle id -> Counter(grade)
+    skipped: list[Cycle] = field(default_factory=list)  # on notice or final: left alone
+
+
+def _rating(cycle: Cycle, run: int, household_id: int, version: SchemeVersion, result: engine.GradeResult, now) -> Rating:
+    return Rating(
+        cycle=cycle, run=run, household_id=household_id, scheme_version=version, tier=result.tier, total=result.total,
+        computed_grade=result.computed_grade, grade=result.grade, vetoed=bool(result.vetoes),
+        components={c.code: (str(c.score) if c.score is not None else None) for c in result.components},
+        reasons=list(result.reasons), result=result.to_dict(), computed_at=now,
+    )
+
+
+def _compute(*, actor, cycles: list[Cycle], versions: dict[int, SchemeVersion | None], progress: Progress | None) -> ComputeReport:
+    """Grade every active household of the cycles' villages. Queries: a few per
+    chunk of CHUNK_SIZE households, plus a few per cycle; none per household."""
+    report = ComputeReport(cycles=cycles)
+    if not cycles:
+        return report
+    missing = [c.village.name for c in cycles if versions.get(c.village_id) is None]
+    if missing:
+        raise ValidationError(f"截止日期时这些村还没有生效的评分方案：{'、'.join(missing)}")
+    now = timezone.now()
+    by_village = {c.village_id: c for c in cycles}
+    last_runs = dict(Rating.objects.filter(cycle__in=cycles).values("cycle").annotate(m=Max("run")).values_list("cycle", "m"))
+    runs = {c.pk: max(c.current_run, last_runs.get(c.pk) or 0) + 1 for c in cycles}
+    households = Household.objects.filter(village_id__in=list(by_village), status=HouseholdStatus.ACTIVE)
+    total = households.count()
+    report.grades = {c.pk: Counter() for c in cycles}
+    done, last_pk = 0, 0
+    while True:
+        chunk = list(households.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "village_id")[:CHUNK_SIZE])
+        if not chunk:
+            break
+        last_pk = chunk[-1][0]
+        # A cycle's households are graded as of its own cut-off (normally one date for all).
+        by_cut_off: dict[date, list[tuple[int, int]]] = {}
+        for pk, village_id in chunk:
+            by_cut_off.setdefault(by_village[village_id].cut_off, []).append((pk, village_id))
+        rows = []
+        for as_of, pairs in by_cut_off.items():
+            facts = facts_for_households([pk for pk, _ in pairs], as_of)
+            for pk, village_id in pairs:
+                cycle, version = by_village[village_id], versions[village_id]
+                result = engine.grade_household(version.scheme, facts[pk], as_of)
+                rows.append(_rating(cycle, runs[cycle.pk], pk, version, result, now))
+                report.grades[cycle.pk][result.grade] += 1
+        Rating.objects.bulk_create(rows, batch_size=CHUNK_SIZE)
+        done += len(chunk)
+        if progress:
+            progress(done, total)
+    report.households = done
+    with transaction.atomic():
+        for version in {v.pk: v for v in versions.values() if v is not None}.values():
+            scheme_version_mark_in_use(version)
+        for c in cycles:
+            before = {"state": c.state, "run": c.current_run}
+            c.current_run = runs[c.pk]
+            c.computed_at = now
+            if c.state == CycleState.OPEN:
+                c.state = CycleState.COMPUTED
+            grades = report.grades[c.pk]
+            audit(
+                actor=actor, action="cycle.compute", obj=c, region_path=c.village.path, at=now, before=before,
+                after={"state": c.state, "run": c.current_run, "households": sum(grades.values()), "grades": dict(sorted(grades.items())), "scheme_version": str(versions[c.village_id])},
+            )
+        Cycle.objects.bulk_update(cycles, ["current_run", "computed_at", "state"])
+    return report
+
+
+def _check_computable(cycle: Cycle) -> None:
+    if cycle.state not in COMPUTABLE:
+        raise ValidationError(f"评定周期已{cycle.get_state_display()}，不能再计算")
+
+
+def cycle_compute(*, actor, cycle: Cycle, progress: Progress | None = None) -> ComputeReport:
+    """Compute (or re-compute) one cycle under the scheme in force on its cut-off."""
+    _check_can_manage(actor, cycle.village)
+    cycle = Cycle.objects.select_related("village").get(pk=cycle.pk)
+    _check_computable(cycle)
+    versions = {cycle.village_id: scheme_for_village(cycle.village, cycle.cut_off)}
+    return _compute(actor=actor, cycles=[cycle], versions=versions, progress=progress)
+
+
+def cycles_compute_district(
+    *, district: Region, period: str, cut_off: date, actor=None, villages: Iterable[Region] | None = None, progress: Progress | None = None
+) -> ComputeReport:
+    """Open the missing cycles of `period` for every village of the district that has
+    households, then compute them all together. Cycles on notice or final are left
+    alone (reported as skipped). Set-based: bulk facts per chunk across villages."""
+    if district.level != Level.DISTRICT:
+        raise ValidationError("请指定一个区")
+    qs = Region.objects.filter(level=Level.VILLAGE, path__startswith=district.path, households__status=HouseholdStatus.ACTIVE).distinct().order_by("path")
+    if villages is not None:
+        qs = qs.filter(pk__in=[v.pk for v in villages])
+    village_list = list(qs)
+    if actor is not None:
+        for v in village_list:
+            _check_can_manage(actor, v)
+    existing = {c.village_id: c for c in Cycle.objects.filter(village__in=village_list, period=period).select_related("village")}
+    new = [Cycle(village=v, period=period, cut_off=cut_off, created_by=_user(actor)) for v in village_list if v.pk not in existing]
+    if new:
+        with transaction.atomic():
+            Cycle.objects.bulk_create(new)
+            created = {c.village_id: c for c in Cycle.objects.filter(village__in=[c.village for c in new], period=period).select_related("village")}
+            audit(actor=actor or "系统", action="cycle.open_district", obj=None, object_type="ratings.cycle", object_repr=f"{district.name} {period}", region_path=district.path, after={"period": period, "cut_off": cut_off.isoformat(), "villages": len(created)})
+        existing.update(created)
+    cycles = [existing[v.pk] for v in village_list]
+    skipped = [c for c in cycles if c.state not in COMPUTABLE]
+    cycles = [c for c in cycles if c.state in COMPUTABLE]
+    versions = schemes_for_villages([c.village for c in cycles], cut_off)
+    report = _compute(actor=actor or "系统", cycles=cycles, versions=versions, progress=progress)
+    report.skipped = skipped
+    return report
+
+
+@transaction.atomic
+def cycle_advance(*, actor, cycle: Cycle, to_state: str) -> Cycle:
+    """One step forward: computed → review → notice → final. Never back."""
+    _check_can_manage(actor, cycle.village)
+    cycle = Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
+    step = NEXT_STATE.get(cycle.state)
+    if step is None or step[0] != to_state:
+        allowed = f"只能进入“{step[0].label}”" if step else ("已是最终状态" if cycle.state == CycleState.FINAL else "请先计算")
+        raise ValidationError(f"评定周期现为“{cycle.get_state_display()}”，{allowed}")
+    if cycle.current_run == 0:
+        raise ValidationError("评定周期还没有计算结果")
+    before = cycle.state
+    now = timezone.now()
+    cycle.state, stamp = step
+    setattr(cycle, stamp, now)
+    cycle.save(update_fields=["state", stamp, "updated_at"])
+    audit(actor=actor, action="cycle.advance", obj=cycle, region_path=cycle.village.path, at=now, before={"state": before}, after={"state": cycle.state})
+    return cycle

@@ -1,0 +1,54 @@
+"""Who may use the 评定周期 screens. `_cycle` installs the scheme and opens village
+A1's 2025 cycle; `_computed` also computes it (as the system)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from tests.access_cases import INSIDERS_OF_HOUSEHOLD, WITH_ROLES, Case
+
+# Everyone who sees some household of village A1 (its cycle page).
+VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
+# Committee head/deputy of village A1 and the town and district admins over it.
+MANAGERS = {"district_admin", "town_admin", "committee_head", "committee_deputy"}
+# Everyone who manages cycles somewhere (the open form).
+MANAGERS_ANYWHERE = MANAGERS | {"other_district_admin", "other_town_admin", "neighbour_committee_head"}
+
+
+def _cycle(w):
+    from sanxin.ratings.models import Cycle
+    from sanxin.rules.services import scheme_install_default
+
+    scheme_install_default(district=w.district)
+    cycle = Cycle.objects.filter(village=w.village_a1, period="2025").first()
+    if cycle is None:
+        cycle = Cycle.objects.create(village=w.village_a1, period="2025", cut_off=date(2025, 11, 20))
+    return cycle
+
+
+def _computed(w):
+    from sanxin.ratings.services import cycle_compute
+
+    cycle = _cycle(w)
+    if cycle.current_run == 0:
+        cycle_compute(actor=None, cycle=cycle)
+
+
+def _pk(w):
+    return _cycle(w).pk
+
+
+CASES = [
+    Case("ratings:list", lambda w: "/ratings/", WITH_ROLES, setup=_computed),
+    Case("ratings:cycle", lambda w: f"/ratings/{_pk(w)}/", VILLAGE_A1, setup=_computed),
+    Case("ratings:cycle", lambda w: f"/ratings/{_pk(w)}/?grade=unrated&party=1&vetoed=1", VILLAGE_A1, setup=_computed),
+    Case(
+        "ratings:open", lambda w: "/ratings/open/", MANAGERS, method="post", setup=_cycle,
+        data=lambda w: {"village": w.village_a1.pk, "period": "2026", "cut_off": "2026-11-20"},
+    ),
+    Case("ratings:compute", lambda w: f"/ratings/{_pk(w)}/compute/", MANAGERS, method="post", setup=_cycle),
+    Case(
+        "ratings:advance", lambda w: f"/ratings/{_pk(w)}/advance/", MANAGERS, method="post", setup=_computed,
+        data=lambda w: {"to_state": "review"},
+    ),
+]
