@@ -610,7 +610,23 @@ def build_demo(*, households: int = PILOT_HOUSEHOLDS) -> BuildResult:
             _build_households(village, groups, village_plan, result)
         _build_logins(plan, regions, result)
         _build_ledger(plan, regions, result)
+        _build_cycle(regions)
     return result
+
+
+def _build_cycle(regions: dict[tuple[str, ...], Region]) -> None:
+    """This year's rating cycle of 大贵口村, computed as of the demo's reference date,
+    so the cycle pages show the year's grades (left in the computed state for the
+    committee's review)."""
+    from sanxin.ratings.models import Cycle
+    from sanxin.ratings.services import cycle_compute, cycle_open
+
+    village = regions[village_path(PILOT_VILLAGE)]
+    period = str(DEMO_AS_OF.year)
+    if Cycle.objects.filter(village=village, period=period).exists():
+        return
+    head = User.objects.get(username="tuanzhang")
+    cycle_compute(actor=head, cycle=cycle_open(actor=head, village=village, period=period, cut_off=DEMO_AS_OF))
 
 
 def village_path(village: str) -> tuple[str, str, str]:
