@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.access_cases import INSIDERS_OF_HOUSEHOLD, WITH_ROLES, Case
+from tests.access_cases import COMMITTEE, INSIDERS_OF_HOUSEHOLD, WITH_ROLES, Case
 
 # Everyone who sees some household of village A1 (its cycle page).
 VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
@@ -13,6 +13,8 @@ VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
 MANAGERS = {"district_admin", "town_admin", "committee_head", "committee_deputy"}
 # Everyone who manages cycles somewhere (the open form).
 MANAGERS_ANYWHERE = MANAGERS | {"other_district_admin", "other_town_admin", "neighbour_committee_head"}
+# Who sees the committee review of village A1: its committee and the admins over it.
+REVIEWERS = COMMITTEE | {"district_admin", "town_admin"}
 
 
 def _cycle(w):
@@ -34,6 +36,31 @@ def _computed(w):
         cycle_compute(actor=None, cycle=cycle)
 
 
+def _in_review(w):
+    from sanxin.ratings.models import CycleState
+    from sanxin.ratings.services import cycle_advance
+
+    _computed(w)
+    cycle = _cycle(w)
+    if cycle.state == CycleState.COMPUTED:
+        cycle_advance(actor=None, cycle=cycle, to_state=CycleState.REVIEW)
+
+
+def _proposed(w):
+    from sanxin.ratings.models import Adjustment
+    from sanxin.ratings.review import adjustment_propose
+
+    _in_review(w)
+    if not Adjustment.objects.exists():
+        adjustment_propose(actor=w.users["committee_head"], cycle=_cycle(w), household=w.household, to_grade="5A", reason="测试调整")
+
+
+def _adjustment_pk(w):
+    from sanxin.ratings.models import Adjustment
+
+    return Adjustment.objects.get().pk
+
+
 def _pk(w):
     return _cycle(w).pk
 
@@ -50,5 +77,23 @@ CASES = [
     Case(
         "ratings:advance", lambda w: f"/ratings/{_pk(w)}/advance/", MANAGERS, method="post", setup=_computed,
         data=lambda w: {"to_state": "review"},
+    ),
+    # Committee review: the village's committee, and (read-only) the admins over it.
+    Case("ratings:review", lambda w: f"/ratings/{_pk(w)}/review/?near=1&changed=1&grade=5A", REVIEWERS, setup=_in_review),
+    Case("ratings:adjustments", lambda w: f"/ratings/{_pk(w)}/adjustments/", REVIEWERS, setup=_proposed),
+    Case("ratings:signoff", lambda w: f"/ratings/{_pk(w)}/signoff/", REVIEWERS, setup=_proposed),
+    Case("ratings:adjust", lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/adjust/", COMMITTEE, setup=_in_review),
+    Case(
+        "ratings:adjust", lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/adjust/", COMMITTEE, method="post",
+        setup=_in_review, data=lambda w: {"to_grade": "5A", "reason": "表现突出"},
+    ),
+    Case(
+        "ratings:adjustment_decide", lambda w: f"/ratings/adjustments/{_adjustment_pk(w)}/decide/", COMMITTEE, method="post",
+        setup=_proposed, data=lambda w: {"confirm": "1"},
+    ),
+    Case("ratings:meeting", lambda w: f"/ratings/{_pk(w)}/meeting/", COMMITTEE, setup=_in_review),
+    Case(
+        "ratings:meeting", lambda w: f"/ratings/{_pk(w)}/meeting/", COMMITTEE, method="post", setup=_in_review,
+        data=lambda w: {"held_on": "2025-12-01", "present": [u.pk for k, u in w.users.items() if k in COMMITTEE], "decision": "同意"},
     ),
 ]

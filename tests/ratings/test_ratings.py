@@ -24,6 +24,13 @@ CUT_OFF = date(2025, 11, 20)
 TODAY = date(2025, 11, 25)
 
 
+def _meeting(world, cycle):
+    from sanxin.ratings.review import review_close
+
+    present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
+    review_close(actor=world.users["committee_head"], cycle=cycle, held_on=CUT_OFF, present_user_ids=present, decision="同意")
+
+
 def _approved(world, household, item="env.tidy", on=date(2025, 6, 1), **kw):
     entry = ledger.entry_record(
         actor=world.users["committee_member"], request=ledger.EntryRequest(household=household, item_code=item, occurred_on=on, **{"evidence_text": "现场核实", **kw}), today=TODAY
@@ -152,6 +159,9 @@ def test_state_rules(graded):
     services.cycle_compute(actor=head, cycle=cycle)  # a re-run during review keeps the review state
     cycle.refresh_from_db()
     assert cycle.state == CycleState.REVIEW and cycle.current_run == 2
+    with pytest.raises(ValidationError, match="评审会议"):
+        services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
+    _meeting(w, cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
     with pytest.raises(ValidationError, match="不能再计算"):
         services.cycle_compute(actor=head, cycle=cycle)
@@ -195,6 +205,7 @@ def test_command_skips_cycles_on_notice(graded):
     cycle = _open(w)
     services.cycle_compute(actor=head, cycle=cycle)
     services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
+    _meeting(w, cycle)
     services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
     out = StringIO()
     call_command("compute_cycles", district="双滦区", period="2025", cut_off="2025-11-20", stdout=out, stderr=StringIO())

@@ -77,3 +77,63 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id}#{self.run} {self.household_id} {self.grade}"
+
+
+class Adjustment(models.Model):
+    """A committee member's proposal to change one household's grade in a cycle,
+    with a written reason. Takes effect only once another member confirms it
+    (`AdjustmentDecision`). Never changed."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("评定周期"))
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="rating_adjustments", verbose_name=_("农户"))
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="adjustments", verbose_name=_("所调整的评定结果"))
+    from_grade = models.CharField(_("原等级"), max_length=10)
+    to_grade = models.CharField(_("调整为"), max_length=10)
+    reason = models.TextField(_("调整理由"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提议人"))
+    proposed_at = models.DateTimeField(_("提议时间"))
+
+    class Meta:
+        verbose_name = _("等级调整")
+        verbose_name_plural = _("等级调整")
+        ordering = ["cycle_id", "proposed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} {self.household_id} {self.from_grade}→{self.to_grade}"
+
+
+class AdjustmentDecision(models.Model):
+    """The second committee member's confirmation or refusal of an adjustment. Never changed."""
+
+    adjustment = models.OneToOneField(Adjustment, on_delete=models.PROTECT, related_name="decision", verbose_name=_("等级调整"))
+    confirmed = models.BooleanField(_("确认"))
+    reason = models.TextField(_("理由"), blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("决定人"))
+    decided_at = models.DateTimeField(_("决定时间"))
+
+    class Meta:
+        verbose_name = _("调整决定")
+        verbose_name_plural = _("调整决定")
+
+    def __str__(self) -> str:
+        return f"{self.adjustment_id} {'confirmed' if self.confirmed else 'refused'}"
+
+
+class ReviewMeeting(models.Model):
+    """The committee meeting that closes a cycle's review. `members_present` is a
+    list of {"id": user id, "name": display name}, frozen at recording. Never changed."""
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.PROTECT, related_name="meeting", verbose_name=_("评定周期"))
+    held_on = models.DateField(_("会议日期"))
+    members_present = models.JSONField(_("出席成员"))
+    committee_size = models.PositiveIntegerField(_("评信团人数"))
+    decision = models.TextField(_("会议决定"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("评审会议")
+        verbose_name_plural = _("评审会议")
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} {self.held_on}"

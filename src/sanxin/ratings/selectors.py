@@ -7,7 +7,7 @@ from django.http import Http404
 
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
-from sanxin.ratings.models import Cycle, Rating
+from sanxin.ratings.models import Adjustment, Cycle, Rating
 from sanxin.regions.models import Level, Region
 from sanxin.rules.scheme import GRADES, PARTY_TIERS
 
@@ -62,3 +62,29 @@ def grade_distribution(qs: QuerySet[Rating]) -> list[tuple[str, int]]:
     """[(grade, count)] best grade first, every grade listed (one query)."""
     counts = dict(qs.order_by().values_list("grade").annotate(n=Count("id")))
     return [(g, counts.get(g, 0)) for g in reversed(GRADES)]
+
+
+def adjusted_grades(cycle: Cycle) -> dict[int, str]:
+    """{household id: grade} of the households whose grade a confirmed adjustment
+    changed (the latest confirmed one wins). One query."""
+    rows = (
+        Adjustment.objects.filter(cycle=cycle, decision__confirmed=True)
+        .order_by("proposed_at", "id").values_list("household_id", "to_grade")
+    )
+    return dict(rows)
+
+
+def effective_grades(cycle: Cycle) -> dict[int, str]:
+    """{household id: effective grade} for every household of the cycle's current
+    run: the latest confirmed adjustment, else the snapshot's grade. Two queries."""
+    grades = dict(current_ratings(cycle).values_list("household_id", "grade"))
+    grades.update({h: g for h, g in adjusted_grades(cycle).items() if h in grades})
+    return grades
+
+
+def previous_cycle(cycle: Cycle) -> Cycle | None:
+    """The same village's cycle of the latest earlier period (by period order)."""
+    return (
+        Cycle.objects.filter(village_id=cycle.village_id, period__lt=cycle.period, current_run__gt=0)
+        .order_by("-period").first()
+    )

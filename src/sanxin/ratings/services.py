@@ -19,7 +19,7 @@ from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
 from sanxin.oversight.services import audit
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
-from sanxin.ratings.models import Cycle, CycleState, Rating
+from sanxin.ratings.models import Cycle, CycleState, Rating, ReviewMeeting
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
@@ -197,6 +197,8 @@ def cycle_advance(*, actor, cycle: Cycle, to_state: str) -> Cycle:
         raise ValidationError(f"评定周期现为“{cycle.get_state_display()}”，{allowed}")
     if cycle.current_run == 0:
         raise ValidationError("评定周期还没有计算结果")
+    if cycle.state == CycleState.REVIEW and not ReviewMeeting.objects.filter(cycle=cycle).exists():
+        raise ValidationError("请先记录评信团评审会议，才能进入公示")
     before = cycle.state
     now = timezone.now()
     cycle.state, stamp = step
