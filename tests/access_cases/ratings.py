@@ -13,6 +13,9 @@ VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
 MANAGERS = {"district_admin", "town_admin", "committee_head", "committee_deputy"}
 # Everyone who manages cycles somewhere (the open form).
 MANAGERS_ANYWHERE = MANAGERS | {"other_district_admin", "other_town_admin", "neighbour_committee_head"}
+# Who sees village A1's public notice: everyone whose regions include the village
+# or one of its villager groups (villagers and sub-team members too).
+NOTICE_READERS = VILLAGE_A1
 # Who sees the committee review of village A1: its committee and the admins over it.
 REVIEWERS = COMMITTEE | {"district_admin", "town_admin"}
 
@@ -53,6 +56,20 @@ def _proposed(w):
     _in_review(w)
     if not Adjustment.objects.exists():
         adjustment_propose(actor=w.users["committee_head"], cycle=_cycle(w), household=w.household, to_grade="5A", reason="测试调整")
+
+
+def _on_notice(w):
+    from sanxin.ratings.models import CycleState, ReviewMeeting
+    from sanxin.ratings.review import review_close
+    from sanxin.ratings.services import cycle_advance
+
+    _in_review(w)
+    cycle = _cycle(w)
+    if not ReviewMeeting.objects.filter(cycle=cycle).exists():
+        present = [w.users[k].pk for k in ("committee_head", "committee_deputy")]
+        review_close(actor=w.users["committee_head"], cycle=cycle, held_on=date(2025, 12, 1), present_user_ids=present, decision="同意")
+    if cycle.state == CycleState.REVIEW:
+        cycle_advance(actor=None, cycle=cycle, to_state=CycleState.NOTICE)
 
 
 def _adjustment_pk(w):
@@ -96,4 +113,5 @@ CASES = [
         "ratings:meeting", lambda w: f"/ratings/{_pk(w)}/meeting/", COMMITTEE, method="post", setup=_in_review,
         data=lambda w: {"held_on": "2025-12-01", "present": [u.pk for k, u in w.users.items() if k in COMMITTEE], "decision": "同意"},
     ),
+    Case("ratings:notice", lambda w: f"/ratings/{_pk(w)}/notice/", NOTICE_READERS, setup=_on_notice),
 ]

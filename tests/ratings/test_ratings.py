@@ -162,15 +162,16 @@ def test_state_rules(graded):
     with pytest.raises(ValidationError, match="评审会议"):
         services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
     _meeting(w, cycle)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
+    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=date(2025, 12, 1))
+    assert (cycle.notice_starts_on, cycle.notice_ends_on) == (date(2025, 12, 1), date(2025, 12, 7))
     with pytest.raises(ValidationError, match="不能再计算"):
         services.cycle_compute(actor=head, cycle=cycle)
     with pytest.raises(ValidationError):
         services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL)
+    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 8))
     assert cycle.finalised_at and cycle.state == CycleState.FINAL
     with pytest.raises(ValidationError, match="最终"):
-        services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL)
+        services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 8))
     assert Rating.objects.filter(cycle=cycle).count() == 4
 
 

@@ -193,3 +193,12 @@ def test_changed_since_last_cycle_filter(world, scheme, login):
     client = login(head)
     page = client.get(f"/ratings/{cycle.pk}/review/?changed=1").content.decode()
     assert world.household.head_name in page and world.household_a1_2.head_name not in page
+
+
+def test_cycle_page_shows_the_adjusted_grade(world, scheme, login):
+    """The cycle's household table shows a confirmed adjustment next to the computed grade."""
+    cycle = _cycle(world)
+    adjustment = _propose(world, cycle)
+    review.adjustment_decide(actor=world.users["committee_deputy"], adjustment=adjustment, confirm=True)
+    text = login(world.users["committee_head"]).get(f"/ratings/{cycle.pk}/").content.decode()
+    assert "经评信团调整" in text

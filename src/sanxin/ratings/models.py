@@ -33,6 +33,8 @@ class Cycle(models.Model):
     review_at = models.DateTimeField(_("提交审核时间"), null=True, blank=True)
     notice_at = models.DateTimeField(_("公示时间"), null=True, blank=True)
     finalised_at = models.DateTimeField(_("最终确定时间"), null=True, blank=True)
+    notice_starts_on = models.DateField(_("公示开始日期"), null=True, blank=True)
+    notice_ends_on = models.DateField(_("公示结束日期"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("开启人"))
     created_at = models.DateTimeField(_("开启时间"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +29,8 @@ from sanxin.rules.services import scheme_version_mark_in_use
 Progress = Callable[[int, int], None]
 
 COMPUTABLE = {CycleState.OPEN, CycleState.COMPUTED, CycleState.REVIEW}
+# The public notice runs this many days, both ends included.
+NOTICE_DAYS = 7
 # The one step forward from each state, and the timestamp it sets.
 NEXT_STATE = {
     CycleState.COMPUTED: (CycleState.REVIEW, "review_at"),
@@ -187,8 +189,9 @@ def cycles_compute_district(
 
 
 @transaction.atomic
-def cycle_advance(*, actor, cycle: Cycle, to_state: str) -> Cycle:
-    """One step forward: computed → review → notice → final. Never back."""
+def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = None) -> Cycle:
+    """One step forward: computed → review → notice → final. Never back. Entering
+    notice fixes its window (NOTICE_DAYS from `today`); final waits until it has ended."""
     _check_can_manage(actor, cycle.village)
     cycle = Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
     step = NEXT_STATE.get(cycle.state)
@@ -199,10 +202,18 @@ def cycle_advance(*, actor, cycle: Cycle, to_state: str) -> Cycle:
         raise ValidationError("评定周期还没有计算结果")
     if cycle.state == CycleState.REVIEW and not ReviewMeeting.objects.filter(cycle=cycle).exists():
         raise ValidationError("请先记录评信团评审会议，才能进入公示")
+    today = today or timezone.localdate()
+    if cycle.state == CycleState.NOTICE and cycle.notice_ends_on and today <= cycle.notice_ends_on:
+        raise ValidationError(f"公示期到 {cycle.notice_ends_on:%Y-%m-%d} 结束后才能定级")
     before = cycle.state
     now = timezone.now()
     cycle.state, stamp = step
     setattr(cycle, stamp, now)
-    cycle.save(update_fields=["state", stamp, "updated_at"])
+    fields = ["state", stamp, "updated_at"]
+    if cycle.state == CycleState.NOTICE:
+        cycle.notice_starts_on = today
+        cycle.notice_ends_on = today + timedelta(days=NOTICE_DAYS - 1)
+        fields += ["notice_starts_on", "notice_ends_on"]
+    cycle.save(update_fields=fields)
     audit(actor=actor, action="cycle.advance", obj=cycle, region_path=cycle.village.path, at=now, before={"state": before}, after={"state": cycle.state})
     return cycle

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.ratings import review_views, views
+from sanxin.ratings import notice_views, review_views, views
 
 app_name = "ratings"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("adjustments/<int:pk>/decide/", review_views.adjustment_decide, name="adjustment_decide"),
     path("<int:pk>/meeting/", review_views.meeting, name="meeting"),
     path("<int:pk>/signoff/", review_views.signoff, name="signoff"),
+    path("<int:pk>/notice/", notice_views.notice, name="notice"),
 ]

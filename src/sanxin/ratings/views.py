@@ -84,9 +84,11 @@ def cycle_detail(request, pk):
         .order_by("household__number", "household_id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    adjusted = selectors.adjusted_grades(cycle)
     for r in page:
         r.grade_label = GRADE_LABELS.get(r.grade, r.grade)
         r.tier_label = TIER_LABELS.get(r.tier, r.tier)
+        r.adjusted_label = GRADE_LABELS[adjusted[r.household_id]] if r.household_id in adjusted else ""
     can_manage = services.can_manage_cycle(request.user, cycle.village)
     step = services.NEXT_STATE.get(cycle.state)
     return render(request, "ratings/cycle.html", {
