@@ -24,6 +24,7 @@ from sanxin.ledger.models import CreditAssessment, Entry, Review
 from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.services import EntryRequest
 from sanxin.lib import idcard
+from sanxin.lib.append_only import append_only_tables
 from sanxin.oversight.models import AuditEvent
 from sanxin.regions.models import Level, Region
 from sanxin.rules.models import SchemeVersion
@@ -248,8 +249,8 @@ def test_reset_starts_over_and_keeps_the_audit_log_append_only(built):
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM oversight_auditevent")
     assert (
-        "oversight_auditevent" in demo.append_only_tables()
-        and "ledger_entry" in demo.append_only_tables()
+        "oversight_auditevent" in append_only_tables()
+        and "ledger_entry" in append_only_tables()
     )
 
 

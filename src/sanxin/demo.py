@@ -41,7 +41,7 @@ from sanxin.households.models import Household, Person
 from sanxin.ledger.credit import assessment_record
 from sanxin.ledger.models import CreditAssessment, Entry, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
-from sanxin.lib import crypto, idcard
+from sanxin.lib import append_only, crypto, idcard
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.regions.services import region_get_or_create
@@ -1864,47 +1864,24 @@ def format_grades(grades: Counter[str]) -> str:
 # --- reset ------------------------------------------------------------------------
 
 
-def append_only_tables(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """The tables made append-only (AppendOnly) by applied migrations."""
-    from django.db.migrations.loader import MigrationLoader
-
-    from sanxin.lib.append_only import AppendOnly
-
-    loader = MigrationLoader(connections[using], ignore_no_migrations=True)
-    tables = []
-    for key in sorted(loader.applied_migrations):
-        migration = loader.graph.nodes.get(key)
-        for op in getattr(migration, "operations", []):
-            if isinstance(op, AppendOnly) and op.table not in tables:
-                tables.append(op.table)
-    return tables
-
-
 def reset_database(using: str = DEFAULT_DB_ALIAS) -> None:
     """Erase ALL data in the database, the append-only audit log included.
 
     In one transaction: drop the append-only triggers, flush every table, put the
     triggers back. Works on SQLite and PostgreSQL (both have transactional DDL).
     """
-    from sanxin.lib.append_only import _statements
-
     connection = connections[using]
-    tables = append_only_tables(using)
     with transaction.atomic(using=using):
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
                 # Deferred foreign-key checks pending in this transaction block TRUNCATE.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            for table in tables:
-                for sql in _statements(connection.vendor, table)[1]:
-                    cursor.execute(sql)
+        tables = append_only.drop_triggers(using)
+        with connection.cursor() as cursor:
             # Scheme versions in use are frozen (no DELETE); unfreeze them to erase them.
             cursor.execute("UPDATE rules_schemeversion SET in_use_since = NULL")
         call_command("flush", interactive=False, database=using, verbosity=0)
-        with connection.cursor() as cursor:
-            for table in tables:
-                for sql in _statements(connection.vendor, table)[0]:
-                    cursor.execute(sql)
+        append_only.create_triggers(tables, using)
 
 
 # --- the logins table ---------------------------------------------------------------

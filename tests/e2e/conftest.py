@@ -46,17 +46,10 @@ def _flushable_append_only_tables(transactional_db):
     (put back if a previous teardown dropped them), drop them just for the flush."""
     from django.db import connection
 
-    from sanxin.lib.append_only import _statements, append_only_tables
+    from sanxin.lib.append_only import append_only_tables, create_triggers, drop_triggers
 
-    tables = append_only_tables()
-    with connection.cursor() as cursor:
-        for table in tables:
-            create, drop = _statements(connection.vendor, table)
-            for sql in drop + create:
-                cursor.execute(sql)
+    create_triggers(append_only_tables())
     yield
+    drop_triggers()
     with connection.cursor() as cursor:
-        for table in tables:
-            for sql in _statements(connection.vendor, table)[1]:
-                cursor.execute(sql)
         cursor.execute("UPDATE rules_schemeversion SET in_use_since = NULL")

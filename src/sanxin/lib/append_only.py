@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import migrations
 
 
-def _statements(vendor: str, table: str) -> tuple[list[str], list[str]]:
+def trigger_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
     if vendor == "sqlite":
         create = [
             f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
@@ -43,12 +43,12 @@ class AppendOnly(migrations.operations.base.Operation):
         pass
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        create, _ = _statements(schema_editor.connection.vendor, self.table)
+        create, _ = trigger_sql(schema_editor.connection.vendor, self.table)
         for sql in create:
             schema_editor.execute(sql, params=None)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        _, drop = _statements(schema_editor.connection.vendor, self.table)
+        _, drop = trigger_sql(schema_editor.connection.vendor, self.table)
         for sql in drop:
             schema_editor.execute(sql, params=None)
 
@@ -72,3 +72,30 @@ def append_only_tables(using: str = "default") -> list[str]:
             if isinstance(op, AppendOnly) and op.table not in tables:
                 tables.append(op.table)
     return tables
+
+
+def drop_triggers(using: str = "default") -> list[str]:
+    """Drop the append-only triggers, for erasing a whole database (`demo-data
+    --reset`, browser tests that empty every table). Returns the tables, to hand to
+    `create_triggers` afterwards."""
+    from django.db import connections
+
+    connection = connections[using]
+    tables = append_only_tables(using)
+    with connection.cursor() as cursor:
+        for table in tables:
+            for sql in trigger_sql(connection.vendor, table)[1]:
+                cursor.execute(sql)
+    return tables
+
+
+def create_triggers(tables: list[str], using: str = "default") -> None:
+    """Put the append-only triggers (back) on `tables`; existing ones are replaced."""
+    from django.db import connections
+
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for table in tables:
+            create, drop = trigger_sql(connection.vendor, table)
+            for sql in drop + create:
+                cursor.execute(sql)
