@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "sanxin.rules",
     "sanxin.ledger",
     "sanxin.ratings",
+    "sanxin.notifications",
 ]
 
 MIDDLEWARE = [

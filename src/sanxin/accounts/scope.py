@@ -151,6 +151,15 @@ class Scope:
         person = getattr(self.user, "person", None) if self.user is not None else None
         return person is not None and person.household_id == household.pk
 
+    def own_household_ids(self) -> set[int]:
+        """The households that are the user's own: a villager's household grant, or
+        the household of the person the account belongs to."""
+        ids = {g.household_id for g in self.grants if g.household_id is not None}
+        person = getattr(self.user, "person", None) if self.user is not None else None
+        if person is not None:
+            ids.add(person.household_id)
+        return ids
+
     def audit_events(self) -> QuerySet:
         from sanxin.oversight.models import AuditEvent
 

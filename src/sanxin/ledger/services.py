@@ -23,6 +23,7 @@ from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.oversight.services import audit
+from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import TIER_LABELS, Item
@@ -282,7 +283,15 @@ def entry_review(*, actor, entry: Entry, approve: bool, reason: str = "") -> Rev
     except IntegrityError:
         raise ValidationError("该记录已经审核过") from None
     audit(actor=actor, action="entry.approve" if approve else "entry.reject", obj=entry, region_path=entry.household.villager_group.path, at=now, after={"reason": reason})
+    if approve and _is_veto_item(entry):
+        # A serious event between cycles changes the grade in force at once (动态调整).
+        standing_refresh(household=entry.household, actor=actor, entry=entry if entry.reversal_of_id is None else None, now=now)
     return review
+
+
+def _is_veto_item(entry: Entry) -> bool:
+    item = entry.scheme_version.scheme.find_item(entry.item_code)
+    return item is not None and item.veto is not None
 
 
 def entries_review_bulk(*, actor, entries: Iterable[Entry], approve: bool, reason: str = "") -> list[Review]:

@@ -14,6 +14,7 @@ from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household
 from sanxin.ledger.models import VetoEvent
 from sanxin.oversight.services import audit
+from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
@@ -53,6 +54,8 @@ def veto_record(*, actor, household: Household, rule_code: str, starts_on: date,
     scheme_version_mark_in_use(version)
     audit(actor=actor, action="veto.record", obj=event, region_path=household.villager_group.path,
           after={"rule": rule.code, "cap_grade": rule.cap_grade, "starts_on": str(event.starts_on), "ends_on": str(event.ends_on)})
+    # The grade in force changes at once (动态调整), with a notice to the household.
+    standing_refresh(household=household, actor=actor, today=today, veto_event=event)
     return event
 
 
@@ -73,6 +76,7 @@ def veto_revoke(*, actor, event: VetoEvent, reason: str) -> VetoEvent:
         evidence_text=reason.strip(), revokes=event, recorded_by=actor, recorded_at=timezone.now(),
     )
     audit(actor=actor, action="veto.revoke", obj=event, region_path=event.household.villager_group.path, after={"reason": reason.strip()})
+    standing_refresh(household=event.household, actor=actor, veto_event=revocation)
     return revocation
 
 

@@ -139,3 +139,114 @@ class ReviewMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle_id} {self.held_on}"
+
+
+class AppealKind(models.TextChoices):
+    GRADE = "grade", _("对评定等级")
+    ENTRY = "entry", _("对某条积分记录")
+
+
+class Appeal(models.Model):
+    """An objection (异议) filed during a cycle's public notice by the household, or
+    by a committee member on its behalf, about its grade or one of its entries.
+    Never changed: the answer is an `AppealDecision`."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("评定周期"))
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="appeals", verbose_name=_("农户"))
+    kind = models.CharField(_("异议对象"), max_length=10, choices=AppealKind.choices)
+    entry = models.ForeignKey("ledger.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("有异议的积分记录"))
+    grade_at_filing = models.CharField(_("提出时的等级"), max_length=10)
+    reason = models.TextField(_("异议理由"))
+    evidence_text = models.TextField(_("证据说明"), blank=True)
+    on_behalf = models.BooleanField(_("评信团成员代为提出"), default=False)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("提出人"))
+    filed_at = models.DateTimeField(_("提出时间"))
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+        ordering = ["cycle_id", "filed_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind="entry", entry__isnull=False) | models.Q(kind="grade", entry__isnull=True)),
+                name="appeal_entry_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cycle_id} {self.household_id} {self.kind}"
+
+
+class AppealDecision(models.Model):
+    """The answer to an appeal, by a committee member other than the recorder of the
+    disputed entry. Upheld: `reversal` (an entry appeal) and/or `to_grade` (the
+    household's grade after recomputation or adjustment), with the recomputed
+    engine result in `result`. Never changed."""
+
+    appeal = models.OneToOneField(Appeal, on_delete=models.PROTECT, related_name="decision", verbose_name=_("异议"))
+    upheld = models.BooleanField(_("异议成立"))
+    reason = models.TextField(_("处理意见"))
+    to_grade = models.CharField(_("处理后等级"), max_length=10, blank=True)
+    reversal = models.ForeignKey("ledger.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("冲正记录"))
+    result = models.JSONField(_("重新计算结果"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("处理人"))
+    decided_at = models.DateTimeField(_("处理时间"))
+
+    class Meta:
+        verbose_name = _("异议处理")
+        verbose_name_plural = _("异议处理")
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {'upheld' if self.upheld else 'dismissed'}"
+
+
+class GradeSource(models.TextChoices):
+    CYCLE = "cycle", _("周期评定")
+    DYNAMIC = "dynamic", _("动态调整")
+
+
+class GradeRecord(models.Model):
+    """One line of a household's grade history: the grade in force from
+    `effective_from` until the next record. Written when a cycle becomes final
+    (source=cycle) and when a serious event changes the grade between cycles
+    (source=dynamic, 动态调整). Never changed."""
+
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="grade_records", verbose_name=_("农户"))
+    grade = models.CharField(_("等级"), max_length=10)
+    source = models.CharField(_("来源"), max_length=10, choices=GradeSource.choices)
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="grade_records", verbose_name=_("评定周期"))
+    effective_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("最长有效至"))
+    reason = models.TextField(_("说明"), blank=True)
+    veto_event = models.ForeignKey("ledger.VetoEvent", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("否决事件"))
+    entry = models.ForeignKey("ledger.Entry", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("否决积分项"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("等级记录")
+        verbose_name_plural = _("等级记录")
+        ordering = ["household_id", "-effective_from", "-id"]
+        indexes = [models.Index(fields=["household", "-id"], name="graderecord_household_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.grade} {self.effective_from}"
+
+
+class Certificate(models.Model):
+    """A printed household credit certificate (信用等级证书) for one grade record.
+    `serial` is random; the public verification link carries it signed. Never changed."""
+
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="certificates", verbose_name=_("农户"))
+    grade_record = models.ForeignKey(GradeRecord, on_delete=models.PROTECT, related_name="certificates", verbose_name=_("等级记录"))
+    serial = models.CharField(_("证书编号"), max_length=32, unique=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("发证人"))
+    issued_at = models.DateTimeField(_("发证时间"))
+
+    class Meta:
+        verbose_name = _("信用等级证书")
+        verbose_name_plural = _("信用等级证书")
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.serial

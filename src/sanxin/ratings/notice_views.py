@@ -27,3 +27,4 @@ def notice(request, pk):
     if cycle is None:
         raise Http404
     return render(request, "ratings/notice.html", {"cycle": cycle, "rows": notice_rows(cycle)})
+def notice_pdf(request, pk): raise NotImplementedError

@@ -23,6 +23,7 @@ from sanxin.oversight.services import audit
 from sanxin.ratings.models import (
     Adjustment,
     AdjustmentDecision,
+    AppealDecision,
     Cycle,
     CycleState,
     Rating,
@@ -121,7 +122,14 @@ def adjustment_decide(*, actor, adjustment: Adjustment, confirm: bool, reason: s
 
 
 def effective_grade(cycle: Cycle, household: Household, rating: Rating | None = None) -> str:
-    """One household's grade: its latest confirmed adjustment, else its snapshot."""
+    """One household's grade: its latest upheld appeal, else its latest confirmed
+    adjustment, else its snapshot."""
+    appealed = (
+        AppealDecision.objects.filter(appeal__cycle=cycle, appeal__household=household, upheld=True)
+        .exclude(to_grade="").order_by("-decided_at", "-id").values_list("to_grade", flat=True).first()
+    )
+    if appealed:
+        return appealed
     latest = (
         Adjustment.objects.filter(cycle=cycle, household=household, decision__confirmed=True)
         .order_by("-proposed_at", "-id").values_list("to_grade", flat=True).first()

@@ -7,7 +7,7 @@ from django.http import Http404
 
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
-from sanxin.ratings.models import Adjustment, Cycle, Rating
+from sanxin.ratings.models import Adjustment, AppealDecision, Cycle, Rating
 from sanxin.regions.models import Level, Region
 from sanxin.rules.scheme import GRADES, PARTY_TIERS
 
@@ -66,10 +66,22 @@ def grade_distribution(qs: QuerySet[Rating]) -> list[tuple[str, int]]:
 
 def adjusted_grades(cycle: Cycle) -> dict[int, str]:
     """{household id: grade} of the households whose grade a confirmed adjustment
-    changed (the latest confirmed one wins). One query."""
+    or an upheld appeal changed (the latest one wins). Two queries."""
     rows = (
         Adjustment.objects.filter(cycle=cycle, decision__confirmed=True)
         .order_by("proposed_at", "id").values_list("household_id", "to_grade")
+    )
+    grades = dict(rows)
+    grades.update(upheld_appeal_grades(cycle))
+    return grades
+
+
+def upheld_appeal_grades(cycle: Cycle) -> dict[int, str]:
+    """{household id: grade} set by upheld appeals (the latest wins). One query.
+    Appeals come during the notice, after every adjustment, so they win over them."""
+    rows = (
+        AppealDecision.objects.filter(appeal__cycle=cycle, upheld=True).exclude(to_grade="")
+        .order_by("decided_at", "id").values_list("appeal__household_id", "to_grade")
     )
     return dict(rows)
 

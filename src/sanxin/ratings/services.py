@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
@@ -19,7 +20,11 @@ from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
 from sanxin.oversight.services import audit
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
-from sanxin.ratings.models import Cycle, CycleState, Rating, ReviewMeeting
+from sanxin.ledger.models import VetoEvent
+from sanxin.notifications.models import Kind
+from sanxin.notifications.services import notify
+from sanxin.ratings import selectors, standing
+from sanxin.ratings.models import Appeal, Cycle, CycleState, Rating, ReviewMeeting
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
@@ -189,9 +194,12 @@ def cycles_compute_district(
 
 
 @transaction.atomic
-def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = None) -> Cycle:
+def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = None, at: datetime | None = None) -> Cycle:
     """One step forward: computed → review → notice → final. Never back. Entering
-    notice fixes its window (NOTICE_DAYS from `today`); final waits until it has ended."""
+    notice fixes its window (NOTICE_DAYS from `today`) and tells every household;
+    final waits until the window has ended and every appeal is answered, then puts
+    each household's grade in force (see `ratings.standing`). `today`/`at` default
+    to now (the demo builds past cycles with them)."""
     _check_can_manage(actor, cycle.village)
     cycle = Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
     step = NEXT_STATE.get(cycle.state)
@@ -205,8 +213,12 @@ def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = No
     today = today or timezone.localdate()
     if cycle.state == CycleState.NOTICE and cycle.notice_ends_on and today <= cycle.notice_ends_on:
         raise ValidationError(f"公示期到 {cycle.notice_ends_on:%Y-%m-%d} 结束后才能定级")
+    if cycle.state == CycleState.NOTICE:
+        pending = Appeal.objects.filter(cycle=cycle, decision__isnull=True).count()
+        if pending:
+            raise ValidationError(f"还有 {pending} 项异议没有处理，全部答复后才能定级")
     before = cycle.state
-    now = timezone.now()
+    now = at or timezone.now()
     cycle.state, stamp = step
     setattr(cycle, stamp, now)
     fields = ["state", stamp, "updated_at"]
@@ -215,5 +227,32 @@ def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = No
         cycle.notice_ends_on = today + timedelta(days=NOTICE_DAYS - 1)
         fields += ["notice_starts_on", "notice_ends_on"]
     cycle.save(update_fields=fields)
-    audit(actor=actor, action="cycle.advance", obj=cycle, region_path=cycle.village.path, at=now, before={"state": before}, after={"state": cycle.state})
+    after: dict = {"state": cycle.state}
+    if cycle.state == CycleState.NOTICE:
+        after["households_notified"] = _notify_notice(cycle, now)
+    elif cycle.state == CycleState.FINAL:
+        after["grades_in_force"] = _put_in_force(cycle, actor, today, now)
+    audit(actor=actor, action="cycle.advance", obj=cycle, region_path=cycle.village.path, at=now, before={"state": before}, after=after)
     return cycle
+
+
+def _notify_notice(cycle: Cycle, now: datetime) -> int:
+    ids = Rating.objects.filter(cycle=cycle, run=cycle.current_run).values_list("household_id", flat=True).iterator(chunk_size=CHUNK_SIZE)
+    return notify(
+        households=ids, kind=Kind.NOTICE_OPEN, at=now, url=reverse("ratings:notice", args=[cycle.pk]),
+        title=f"{cycle.village.name} {cycle.period} 年度信用等级评定结果开始公示",
+        body=f"公示期 {cycle.notice_starts_on:%Y-%m-%d} 至 {cycle.notice_ends_on:%Y-%m-%d}。对本户等级或积分有异议的，请在公示期内提出。",
+    )
+
+
+def _put_in_force(cycle: Cycle, actor, today: date, now: datetime) -> int:
+    """Each household's effective grade becomes its grade in force from today; a
+    veto still active today lowers it at once (dynamic adjustment)."""
+    written = standing.records_for_final_cycle(cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now)
+    vetoed = (
+        VetoEvent.objects.filter(household__village=cycle.village, revokes__isnull=True, starts_on__lte=today, ends_on__gte=today)
+        .exclude(revoked_by__isnull=False).values_list("household_id", flat=True).distinct()
+    )
+    for household in Household.objects.filter(pk__in=list(vetoed)).select_related("village", "villager_group"):
+        standing.standing_refresh(household=household, actor=actor, today=today, now=now)
+    return written

@@ -1,0 +1,4 @@
+"""Being written (temporary stand-ins)."""
+
+
+def notification_list(request): raise NotImplementedError
