@@ -139,7 +139,48 @@ def measure() -> dict:
     for counter_ in report.grades.values():
         for g, n in counter_.items():
             grades[g] = grades.get(g, 0) + n
-    return {"households": report.households, "villages": len(report.cycles), "queries": count[0], "seconds": round(seconds, 1), "peak_rss_mib": round(peak_kib / 1024), "grades": grades}
+    result = {"households": report.households, "villages": len(report.cycles), "queries": count[0], "seconds": round(seconds, 1), "peak_rss_mib": round(peak_kib / 1024), "grades": grades}
+    result["finalise"] = measure_finalise(report.cycles)
+    return result
+
+
+def measure_finalise(cycles) -> dict:
+    """Take every computed cycle through review, notice (which notifies every
+    household) and final (which puts every household's grade in force), through
+    `cycle_advance`, counting the queries of the notice and final steps."""
+    from django.db import connection
+
+    from sanxin.accounts.models import User
+    from sanxin.ratings.models import Cycle, CycleState, ReviewMeeting
+    from sanxin.ratings.services import NOTICE_DAYS, cycle_advance
+
+    user = User.objects.get(username="bench")
+    notice_day = CUT_OFF + timedelta(days=3)
+    final_day = notice_day + timedelta(days=NOTICE_DAYS)
+    for cycle in cycles:
+        cycle_advance(actor=None, cycle=cycle, to_state=CycleState.REVIEW)
+        ReviewMeeting.objects.create(cycle=cycle, held_on=notice_day, members_present=[], committee_size=0, decision="bench", recorded_by=user, recorded_at=timezone_now())
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    timings = {}
+    for state, day in ((CycleState.NOTICE, notice_day), (CycleState.FINAL, final_day)):
+        count[0] = 0
+        started = time.perf_counter()
+        with connection.execute_wrapper(counter):
+            for cycle in Cycle.objects.filter(pk__in=[c.pk for c in cycles]).select_related("village"):
+                cycle_advance(actor=None, cycle=cycle, to_state=state, today=day)
+        timings[state.value] = {"queries": count[0], "seconds": round(time.perf_counter() - started, 1)}
+    return timings
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
         result = json.loads(out.stdout.strip().splitlines()[-1])
         print(f"compute-cycles: {result['households']} households, {result['villages']} villages, {result['queries']} queries, "
               f"{result['seconds']} s, peak RSS {result['peak_rss_mib']} MiB; grades {result['grades']}")
+        for step, t in result["finalise"].items():
+            print(f"  then to {step} (every village): {t['queries']} queries, {t['seconds']} s")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import scope_for
-from sanxin.ledger import services as ledger, vetoes
+from sanxin.ledger import services as ledger
+from sanxin.ledger import vetoes
 from sanxin.ledger.models import Entry
 from sanxin.ledger.services import EntryRequest
 from sanxin.notifications.models import Kind, Notification
@@ -207,3 +208,23 @@ def test_no_certificate_without_a_final_grade(ready):
     with pytest.raises(ValidationError, match="还没有最终评定"):
         certificates.certificate_issue(actor=world.users["committee_head"], household=world.household)
     assert not Entry.objects.exists()
+
+
+def test_refresh_grades_restores_the_cycle_grade_when_the_veto_has_run_out(ready):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    world = ready
+    _final(world, _on_notice(world))
+    base = standing.grade_in_force(world.household)
+    vetoes.veto_record(actor=world.users["committee_head"], household=world.household, rule_code="village.serious_breach", starts_on=TODAY, evidence_text="评信团认定", today=TODAY)
+    assert standing.grade_in_force(world.household).grade == "A"
+    out = StringIO()
+    call_command("refresh_grades", "--date", TODAY.isoformat(), stdout=out)
+    assert "复核 1 户，0 户等级变化" in out.getvalue()
+    later = TODAY + timedelta(days=366)  # the rule's 365 days are over
+    call_command("refresh_grades", "--district", world.district.name, "--date", later.isoformat(), stdout=out)
+    assert "1 户等级变化" in out.getvalue()
+    restored = standing.grade_in_force(world.household)
+    assert restored.grade == base.grade and "期满" in restored.reason

@@ -43,3 +43,6 @@ class NotificationRead(models.Model):
         verbose_name = _("通知已读")
         verbose_name_plural = _("通知已读")
         constraints = [models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once")]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} read by {self.user_id}"

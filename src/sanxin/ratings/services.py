@@ -18,12 +18,12 @@ from django.utils import timezone
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
-from sanxin.oversight.services import audit
-from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
 from sanxin.ledger.models import VetoEvent
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
+from sanxin.oversight.services import audit
 from sanxin.ratings import selectors, standing
+from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
 from sanxin.ratings.models import Appeal, Cycle, CycleState, Rating, ReviewMeeting
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine

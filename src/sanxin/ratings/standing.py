@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -123,6 +123,17 @@ def standing_refresh(*, household: Household, actor, today: date | None = None, 
     return record
 
 
+def households_to_recheck(region_path: str = "") -> QuerySet[Household]:
+    """Households whose grade in force is a dynamic adjustment (a veto may have run
+    out since) — the only ones a daily re-check can change; events that start a veto
+    refresh their household at once. Two queries whatever the size."""
+    latest = GradeRecord.objects.filter(household=OuterRef("pk")).order_by("-id").values("source")[:1]
+    qs = Household.objects.annotate(latest_source=Subquery(latest)).filter(latest_source=GradeSource.DYNAMIC)
+    if region_path:
+        qs = qs.filter(villager_group__path__startswith=region_path)
+    return qs.select_related("village", "villager_group")
+
+
 def standings_refresh(*, households: Iterable[Household], actor, today: date | None = None) -> list[GradeRecord]:
-    """`standing_refresh` for several households (e.g. a daily run for vetoes that ran out)."""
+    """`standing_refresh` for several households (the daily `sanxin refresh-grades`)."""
     return [r for h in households if (r := standing_refresh(household=h, actor=actor, today=today)) is not None]
