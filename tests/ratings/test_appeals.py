@@ -195,7 +195,7 @@ def test_a_later_final_cycle_supersedes_the_certificate(ready):
     _final(world, _on_notice(world))
     cert = certificates.certificate_issue(actor=world.users["committee_head"], household=world.household)
     head = world.users["committee_head"]
-    later = services.cycle_open(actor=head, village=world.village_a1, period=f"{CUT_OFF.year}-补", cut_off=CUT_OFF)
+    later = services.cycle_open(actor=head, village=world.village_a1, period=str(CUT_OFF.year + 1), cut_off=CUT_OFF)
     services.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
     grades = selectors.effective_grades(later)

@@ -57,7 +57,7 @@ def test_notice_rows_masked_and_bounded(world, scheme):
     cycle = _cycle(world)
     with CaptureQueriesContext(connection) as ctx:
         rows = notice_rows(cycle)
-    assert len(ctx.captured_queries) <= 3
+    assert len(ctx.captured_queries) <= 4
     assert [r[:2] for r in rows] == [("001", "王*山"), ("002", "李*河")]
     assert all(r[2] for r in rows)
 

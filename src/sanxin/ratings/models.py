@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.ratings.periods import Cadence, label
+
 
 class CycleState(models.TextChoices):
     OPEN = "open", _("已开启")
@@ -49,6 +51,11 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.village.name} {self.period}"
+
+    @property
+    def period_label(self) -> str:
+        """2026 年度 / 2026 年第一季度."""
+        return label(self.period)
 
 
 class Rating(models.Model):
@@ -250,3 +257,19 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+class RatingPolicy(models.Model):
+    """A district's choice of rating period: a year (the default) or a quarter."""
+
+    district = models.OneToOneField("regions.Region", on_delete=models.PROTECT, related_name="rating_policy", verbose_name=_("区"))
+    cadence = models.CharField(_("评定周期长度"), max_length=10, choices=Cadence.choices, default=Cadence.YEAR)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("设置人"))
+    updated_at = models.DateTimeField(_("设置时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("评定周期设置")
+        verbose_name_plural = _("评定周期设置")
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.cadence}"

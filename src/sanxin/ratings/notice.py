@@ -21,7 +21,7 @@ def mask_name(name: str) -> str:
 
 def notice_rows(cycle: Cycle) -> list[tuple[str, str, str]]:
     """(household number, masked head name, grade label) for every household of the
-    cycle's current run, ordered by household number. Three queries."""
+    cycle's current run, ordered by household number. Four queries."""
     grades = selectors.effective_grades(cycle)
     households = (
         Household.objects.filter(pk__in=list(grades))

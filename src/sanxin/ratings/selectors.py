@@ -88,7 +88,8 @@ def upheld_appeal_grades(cycle: Cycle) -> dict[int, str]:
 
 def effective_grades(cycle: Cycle) -> dict[int, str]:
     """{household id: effective grade} for every household of the cycle's current
-    run: the latest confirmed adjustment, else the snapshot's grade. Two queries."""
+    run: the latest upheld appeal, else the latest confirmed adjustment, else the
+    snapshot's grade. Three queries."""
     grades = dict(current_ratings(cycle).values_list("household_id", "grade"))
     grades.update({h: g for h, g in adjusted_grades(cycle).items() if h in grades})
     return grades

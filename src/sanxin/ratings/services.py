@@ -22,9 +22,10 @@ from sanxin.ledger.models import VetoEvent
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
-from sanxin.ratings import selectors, standing
+from sanxin.ratings import periods, selectors, standing
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
-from sanxin.ratings.models import Appeal, Cycle, CycleState, Rating, ReviewMeeting
+from sanxin.ratings.models import Appeal, Cycle, CycleState, Rating, RatingPolicy, ReviewMeeting
+from sanxin.ratings.periods import Cadence
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
@@ -58,16 +59,42 @@ def _user(actor):
     return actor if getattr(actor, "pk", None) else None
 
 
+def district_of(region: Region) -> Region | None:
+    """The district a region belongs to (from its materialised path). One query."""
+    ids = [int(p) for p in region.path.strip("/").split("/") if p]
+    return Region.objects.filter(pk__in=ids, level=Level.DISTRICT).first()
+
+
+def cadence_for(region: Region) -> str:
+    """The district's rating period: a year unless it chose quarters."""
+    district = region if region.level == Level.DISTRICT else district_of(region)
+    policy = RatingPolicy.objects.filter(district=district).first() if district else None
+    return policy.cadence if policy else Cadence.YEAR
+
+
+@transaction.atomic
+def policy_set(*, actor, district: Region, cadence: str) -> RatingPolicy:
+    """The district admin chooses yearly or quarterly cycles for the whole district."""
+    if district.level != Level.DISTRICT or not scope_for(actor).covers_region(district, Perm.MANAGE_SCHEME):
+        raise PermissionDenied("只有区管理员可以设置本区的评定周期")
+    if cadence not in Cadence.values:
+        raise ValidationError({"cadence": "请选择按年度或按季度评定"})
+    policy, _ = RatingPolicy.objects.select_for_update().get_or_create(district=district)
+    before = policy.cadence
+    policy.cadence, policy.updated_by = cadence, actor
+    policy.save()
+    audit(actor=actor, action="rating.policy", obj=policy, region_path=district.path, before={"cadence": before}, after={"cadence": cadence})
+    return policy
+
+
 @transaction.atomic
 def cycle_open(*, actor, village: Region, period: str, cut_off: date) -> Cycle:
     _check_can_manage(actor, village)
-    period = (period or "").strip()
     if village.level != Level.VILLAGE:
         raise ValidationError("评定周期属于一个村")
-    if not period:
-        raise ValidationError({"period": "请填写评定期（如 2026）"})
+    period = periods.normalise(period, cadence_for(village))
     if Cycle.objects.filter(village=village, period=period).exists():
-        raise ValidationError({"period": f"{village.name}已有 {period} 年度的评定周期"})
+        raise ValidationError({"period": f"{village.name}已有 {periods.label(period)}的评定周期"})
     cycle = Cycle.objects.create(village=village, period=period, cut_off=cut_off, created_by=_user(actor))
     audit(actor=actor, action="cycle.open", obj=cycle, region_path=village.path, after={"period": period, "cut_off": cut_off.isoformat()})
     return cycle
@@ -169,6 +196,7 @@ def cycles_compute_district(
     alone (reported as skipped). Set-based: bulk facts per chunk across villages."""
     if district.level != Level.DISTRICT:
         raise ValidationError("请指定一个区")
+    period = periods.normalise(period, cadence_for(district))
     qs = Region.objects.filter(level=Level.VILLAGE, path__startswith=district.path, households__status=HouseholdStatus.ACTIVE).distinct().order_by("path")
     if villages is not None:
         qs = qs.filter(pk__in=[v.pk for v in villages])

@@ -1,0 +1,54 @@
+"""Rating periods: yearly by default; a district may choose quarters."""
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from sanxin.oversight.models import AuditEvent
+from sanxin.ratings import periods, services
+from sanxin.ratings.periods import Cadence
+
+
+@pytest.mark.parametrize(
+    ("text", "cadence", "period"),
+    [
+        ("2026", Cadence.YEAR, "2026"), (" 2026年度 ", Cadence.YEAR, "2026"), ("2026年", Cadence.YEAR, "2026"),
+        ("2026Q1", Cadence.QUARTER, "2026Q1"), ("2026-q4", Cadence.QUARTER, "2026Q4"),
+        ("2026年第二季度", Cadence.QUARTER, "2026Q2"), ("2026第3季度", Cadence.QUARTER, "2026Q3"),
+    ],
+)
+def test_periods_are_normalised(text, cadence, period):
+    assert periods.normalise(text, cadence) == period
+
+
+@pytest.mark.parametrize(("text", "cadence"), [("", Cadence.YEAR), ("明年", Cadence.YEAR), ("2026Q1", Cadence.YEAR), ("2026", Cadence.QUARTER), ("2026Q5", Cadence.QUARTER)])
+def test_bad_periods_say_the_expected_form(text, cadence):
+    with pytest.raises(ValidationError, match="2026Q1" if cadence == Cadence.QUARTER else "2026（或 2026年度）"):
+        periods.normalise(text, cadence)
+
+
+def test_labels_and_default_cut_offs():
+    assert periods.label("2026") == "2026 年度"
+    assert periods.label("2026Q1") == "2026 年第一季度"
+    assert periods.default_cut_off("2026Q1") == date(2026, 3, 31)
+    assert periods.default_cut_off("2026Q4") == date(2026, 12, 31)
+    assert periods.default_cut_off("2026") == date(2026, 10, 20)
+    assert periods.current(Cadence.QUARTER, date(2026, 11, 25)) == "2026Q4"
+
+
+def test_district_admin_switches_to_quarters(world):
+    head = world.users["committee_head"]
+    assert services.cadence_for(world.village_a1) == Cadence.YEAR
+    for user in ("town_admin", "committee_head", "other_district_admin"):
+        with pytest.raises(PermissionDenied, match="只有区管理员"):
+            services.policy_set(actor=world.users[user], district=world.district, cadence=Cadence.QUARTER)
+    services.policy_set(actor=world.users["district_admin"], district=world.district, cadence=Cadence.QUARTER)
+    assert AuditEvent.objects.filter(action="rating.policy").exists()
+    assert services.cadence_for(world.village_a1) == Cadence.QUARTER
+    with pytest.raises(ValidationError, match="本区按季度评定"):
+        services.cycle_open(actor=head, village=world.village_a1, period="2026", cut_off=date(2026, 3, 31))
+    cycle = services.cycle_open(actor=head, village=world.village_a1, period="2026年第一季度", cut_off=date(2026, 3, 31))
+    assert cycle.period == "2026Q1" and cycle.period_label == "2026 年第一季度"
+    # The other district still rates by year.
+    assert services.cadence_for(world.household_other_district.village) == Cadence.YEAR
