@@ -5,7 +5,7 @@ taken from Debian's ``fonts-lxgw-wenkai`` package. It keeps:
 
 * every character of GB 2312 (the 6,763 common hanzi plus its symbols),
 * printable ASCII, CJK symbols and punctuation (U+3000-U+303F), fullwidth forms,
-* a few typographic marks (·—…“”℃ ...),
+* a few typographic marks (·—…“”℃ ...) and the ideographic and no-break spaces,
 * every character that appears in the project's sources under ``src/``
   (.py, .html, .json, .po, .txt), so that all user-visible text renders.
 
@@ -24,6 +24,7 @@ Run it again whenever new user-visible text uses a character outside GB 2312.
 from __future__ import annotations
 
 import argparse
+import contextlib
 from pathlib import Path
 
 from fontTools import subset
@@ -33,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "src/sanxin/lib/fonts/SanxinKai-Regular.ttf"
 SOURCE_SUFFIXES = {".py", ".html", ".json", ".po", ".txt"}
 EXTRA_MARKS = "·•—–…‘’“”※√×÷±°℃"
+SPACES = "\u3000\u00a0"  # ideographic and no-break space: not str.isprintable(), still wanted
 
 # name-table IDs that carry the family/full/PostScript names, and their new values
 NEW_NAMES = {
@@ -52,10 +54,8 @@ def gb2312_chars() -> set[str]:
     chars = set()
     for row in range(0xA1, 0xF8):
         for cell in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # unassigned cells
                 chars.add(bytes([row, cell]).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 
@@ -65,7 +65,7 @@ def base_chars() -> set[str]:
     chars.update(chr(c) for c in range(0x20, 0x7F))
     chars.update(chr(c) for c in range(0x3000, 0x3040))
     chars.update(chr(c) for c in range(0xFF00, 0xFFF0))
-    chars.update(EXTRA_MARKS)
+    chars.update(EXTRA_MARKS + SPACES)
     return chars
 
 
@@ -90,7 +90,9 @@ def build_subset(source: Path, output: Path, src_dir: Path) -> int:
     font = TTFont(source)
     cmap = font.getBestCmap()
     wanted = base_chars() | source_chars(src_dir)
-    codepoints = sorted(ord(c) for c in wanted if c.isprintable() and ord(c) in cmap)
+    codepoints = sorted(
+        ord(c) for c in wanted if (c.isprintable() or c in SPACES) and ord(c) in cmap
+    )
 
     options = subset.Options()
     options.name_IDs = ["*"]  # keep copyright, licence and URLs (OFL condition 2)

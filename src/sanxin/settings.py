@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sanxin.accounts.context_processors.scope",
+                "sanxin.notifications.context_processors.inbox",
             ],
         },
     },
@@ -201,6 +202,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# Notices and certificates embed a subset of LXGW WenKai shipped with the product;
+# point this at a full TrueType (glyf) Chinese font to print rare characters too.
+SANXIN_PDF_FONT = env_str("SANXIN_PDF_FONT")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
