@@ -228,3 +228,22 @@ def test_refresh_grades_restores_the_cycle_grade_when_the_veto_has_run_out(ready
     assert "1 户等级变化" in out.getvalue()
     restored = standing.grade_in_force(world.household)
     assert restored.grade == base.grade and "期满" in restored.reason
+
+
+def test_appeal_keeps_its_evidence_photos_and_refuses_bad_ones(ready, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sanxin.ratings.models import Appeal, AppealPhoto
+
+    world = ready
+    cycle = _on_notice(world)
+    bad = SimpleUploadedFile("说明.exe", b"MZ", content_type="application/octet-stream")
+    with pytest.raises(ValidationError) as exc:
+        appeals.appeal_file(actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.GRADE, reason="不服", photos=[bad], today=NOTICE_DAY)
+    assert "格式不支持" in exc.value.message_dict["photos"][0]
+    assert not Appeal.objects.exists()
+    photo = SimpleUploadedFile("收据.jpg", b"\xff\xd8\xff\xe0 jpeg", content_type="image/jpeg")
+    appeal = appeals.appeal_file(actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.GRADE, reason="不服", photos=[photo], today=NOTICE_DAY)
+    stored = AppealPhoto.objects.get(appeal=appeal)
+    assert stored.image.read() == b"\xff\xd8\xff\xe0 jpeg"

@@ -12,9 +12,12 @@ open."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,14 +27,25 @@ from sanxin.households.models import Household
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.selectors import household_facts
+from sanxin.ledger.services import MAX_PHOTO_BYTES, PHOTO_TYPES
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
-from sanxin.ratings.models import Appeal, AppealDecision, AppealKind, Cycle, CycleState, Rating
+from sanxin.ratings.models import (
+    Appeal,
+    AppealDecision,
+    AppealKind,
+    AppealPhoto,
+    Cycle,
+    CycleState,
+    Rating,
+)
 from sanxin.ratings.review import effective_grade
 from sanxin.rules import engine
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 from sanxin.rules.selectors import scheme_for_village
+
+MAX_PHOTOS = 5
 
 
 def is_own_household(actor, household: Household) -> bool:
@@ -86,7 +100,7 @@ def open_appeals(cycle: Cycle):
 @transaction.atomic
 def appeal_file(
     *, actor, cycle: Cycle, household: Household, kind: str, reason: str, evidence_text: str = "",
-    entry: Entry | None = None, today: date | None = None, at: datetime | None = None,
+    entry: Entry | None = None, photos: Sequence[UploadedFile] = (), today: date | None = None, at: datetime | None = None,
 ) -> Appeal:
     cycle = Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
     household = Household.objects.select_related("villager_group").get(pk=household.pk)
@@ -114,6 +128,11 @@ def appeal_file(
             errors["entry"] = "该记录已经冲正"
     else:
         entry = None
+    photo_problems = [_photo_problem(p) for p in photos]
+    if any(photo_problems):
+        errors["photos"] = "；".join(p for p in photo_problems if p)
+    elif len(photos) > MAX_PHOTOS:
+        errors["photos"] = f"证据照片最多 {MAX_PHOTOS} 张"
     if errors:
         raise ValidationError(errors)
     if open_appeals(cycle).filter(household=household, entry=entry).exists():
@@ -126,11 +145,25 @@ def appeal_file(
         reason=reason, evidence_text=(evidence_text or "").strip(), on_behalf=not is_own_household(actor, household),
         filed_by=actor, filed_at=at or timezone.now(),
     )
+    for photo in photos:
+        photo.seek(0)
+        digest = hashlib.sha256(photo.read()).hexdigest()
+        photo.seek(0)
+        AppealPhoto.objects.create(appeal=appeal, image=photo, sha256=digest)
     audit(
         actor=actor, action="appeal.file", obj=appeal, region_path=household.villager_group.path, at=appeal.filed_at,
-        after={"cycle": cycle.pk, "household": household.pk, "kind": kind, "entry": entry.pk if entry else None, "reason": reason, "on_behalf": appeal.on_behalf},
+        after={"cycle": cycle.pk, "household": household.pk, "kind": kind, "entry": entry.pk if entry else None, "reason": reason, "on_behalf": appeal.on_behalf, "photos": len(photos)},
     )
     return appeal
+
+
+def _photo_problem(photo: UploadedFile) -> str:
+    suffix = photo.name.rsplit(".", 1)[-1].lower() if "." in photo.name else ""
+    if suffix not in PHOTO_TYPES:
+        return f"照片“{photo.name}”格式不支持（请用 jpg、png、webp 或 heic）"
+    if photo.size > MAX_PHOTO_BYTES:
+        return f"照片“{photo.name}”超过 8 MB"
+    return ""
 
 
 def recompute(cycle: Cycle, household: Household) -> engine.GradeResult:

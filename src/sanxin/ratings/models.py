@@ -184,6 +184,27 @@ class Appeal(models.Model):
         return f"{self.cycle_id} {self.household_id} {self.kind}"
 
 
+def appeal_evidence_path(instance: "AppealPhoto", filename: str) -> str:
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"appeals/{instance.appeal.filed_at:%Y/%m}/{instance.appeal_id}-{instance.sha256[:16]}.{suffix}"
+
+
+class AppealPhoto(models.Model):
+    """A photo or scan the appellant gives as evidence. Never changed."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.PROTECT, related_name="photos", verbose_name=_("异议"))
+    image = models.FileField(_("证据照片"), upload_to=appeal_evidence_path)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("异议证据照片")
+        verbose_name_plural = _("异议证据照片")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
 class AppealDecision(models.Model):
     """The answer to an appeal, by a committee member other than the recorder of the
     disputed entry. Upheld: `reversal` (an entry appeal) and/or `to_grade` (the
