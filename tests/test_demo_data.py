@@ -5,6 +5,7 @@ the shape of its grades."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, timedelta
 from io import StringIO
 
 import pytest
@@ -12,6 +13,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
+from django.utils import timezone
 
 from sanxin import demo
 from sanxin.accounts.choices import Role
@@ -25,7 +27,23 @@ from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.services import EntryRequest
 from sanxin.lib import idcard
 from sanxin.lib.append_only import append_only_tables
+from sanxin.notifications.models import Notification
 from sanxin.oversight.models import AuditEvent
+from sanxin.ratings import certificates
+from sanxin.ratings.models import (
+    Adjustment,
+    Appeal,
+    AppealDecision,
+    Certificate,
+    Cycle,
+    CycleState,
+    GradeRecord,
+    GradeSource,
+    Rating,
+    ReviewMeeting,
+)
+from sanxin.ratings.selectors import effective_grades
+from sanxin.ratings.standing import grade_in_force
 from sanxin.regions.models import Level, Region
 from sanxin.rules.models import SchemeVersion
 
@@ -59,6 +77,14 @@ def _counts() -> dict[str, int]:
         "points": sorted(
             Entry.objects.values_list("household__number", "item_code", "occurred_on", "points")
         ),
+        "cycles": sorted(Cycle.objects.values_list("period", "state", "current_run")),
+        "ratings": Rating.objects.count(),
+        "adjustments": Adjustment.objects.count(),
+        "meetings": ReviewMeeting.objects.count(),
+        "appeals": AppealDecision.objects.count() + Appeal.objects.count(),
+        "grade_records": GradeRecord.objects.count(),
+        "certificates": Certificate.objects.count(),
+        "notifications": Notification.objects.count(),
     }
 
 
@@ -235,6 +261,7 @@ def test_command_prints_the_logins(db):
     assert "演示数据已生成" in text and demo.PASSWORD in text
     for login in demo.demo_logins():
         assert login.username in text and login.can in text
+    assert "异议 3 项（成立 1 项，不成立 2 项）" in text and "已定级" in text
     out = StringIO()
     call_command("demo_data", households=SMALL, stdout=out)
     assert "演示数据已存在，没有改动" in out.getvalue()
@@ -248,10 +275,7 @@ def test_reset_starts_over_and_keeps_the_audit_log_append_only(built):
     assert not User.objects.filter(username="someone-else").exists()
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM oversight_auditevent")
-    assert (
-        "oversight_auditevent" in append_only_tables()
-        and "ledger_entry" in append_only_tables()
-    )
+    assert "oversight_auditevent" in append_only_tables() and "ledger_entry" in append_only_tables()
 
 
 def test_full_plan_is_shaped_like_daguikou():
@@ -370,8 +394,15 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
     )
     roles = {a.user.username: a for a in RoleAssignment.objects.select_related("user", "region")}
     scheme = entries[0].scheme_version.scheme
+    # Reversals made by an upheld appeal are approved under the appeal's decision.
+    appealed = set(AppealDecision.objects.exclude(reversal=None).values_list("reversal", flat=True))
     for e in entries:
         recorder = roles[e.recorded_by.username]
+        if e.pk in appealed:
+            assert recorder.role in COMMITTEE_ROLES and e.review.reviewer_id == e.recorded_by_id
+            assert e.points == -e.reversal_of.points and e.review.approved
+            assert e.reversal_of.recorded_by_id != e.recorded_by_id, "not by the recorder"
+            continue
         if e.reversal_of_id:
             assert (
                 recorder.role in COMMITTEE_ROLES and e.reason and e.points == -e.reversal_of.points
@@ -395,12 +426,12 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
         assert review.reviewed_at >= e.recorded_at
         assert review.approved or review.reason
     pending = [e for e in entries if getattr(e, "review", None) is None]
-    assert 3 <= len(pending) <= 20 and all(e.occurred_on >= demo._d(2025, 11, 1) for e in pending)
+    assert 3 <= len(pending) <= 20 and all(e.occurred_on >= demo._d(2025, 9, 20) for e in pending)
     assert any(not e.review.approved for e in entries if getattr(e, "review", None) is not None), (
         "some rejected"
     )
     reversals = [e for e in entries if e.reversal_of_id]
-    assert len(reversals) >= 2 and all(e.review.approved for e in reversals)
+    assert len(reversals) >= 3 and all(e.review.approved for e in reversals)
     assert AuditEvent.objects.filter(action="demo.ledger").count() == 1
     assert SchemeVersion.objects.get(village__isnull=True).in_use_since is not None
 
@@ -475,12 +506,139 @@ def test_frozen_points_are_those_the_services_compute(db, monkeypatch):
 
 
 def test_the_full_village_is_graded_like_the_pilot(db):
-    """300 households: 5A 29, 4A 26, 3A 75 as in the pilot's year; the rest 2A and A."""
+    """300 households: 5A 29, 4A 26, 3A 75 as in the pilot's year; the rest 2A and A.
+    The finished cycle ends with the same distribution as the cut-off's grades."""
     result = demo.build_demo()
-    grades = demo.grade_distribution(Region.objects.get(name="大贵口村"))
+    village = Region.objects.get(name="大贵口村")
+    grades = demo.grade_distribution(village)
     assert grades == result.grades
     for grade, pilot in (("5A", 29), ("4A", 26), ("3A", 75)):
         assert abs(grades[grade] - pilot) <= 3, grades
+    cycle = Cycle.objects.get(village=village, period=demo.CYCLE_PERIOD)
+    final = Counter(
+        GradeRecord.objects.filter(cycle=cycle, source=GradeSource.CYCLE).values_list(
+            "grade", flat=True
+        )
+    )
+    assert final == result.final_grades == grades
+    assert (final["5A"], final["4A"], final["3A"]) == (29, 26, 75), final
     assert grades["2A"] + grades["A"] >= 150 and grades["unrated"] <= 5
     assert 2 <= result.vetoes <= 4 and 15 <= result.pending <= 25 and result.reversals >= 3
     assert Entry.objects.filter(review__isnull=True).count() == result.pending
+
+
+# --- the rating cycles ---------------------------------------------------------------
+
+
+def test_the_calendar_fits_the_finished_cycle_in_the_past():
+    assert demo.DEMO_AS_OF.month == 10 and demo.DEMO_AS_OF.day == 20
+    today = date.today()
+    assert demo.DEMO_AS_OF + timedelta(days=demo.CYCLE_DAYS) <= today
+    assert today < demo.DEMO_AS_OF.replace(year=demo.DEMO_AS_OF.year + 1) + timedelta(
+        days=demo.CYCLE_DAYS
+    ), "the most recent such 20 October"
+    for today, shift in (
+        (date(2026, 11, 25), 1), (date(2026, 11, 10), 1), (date(2026, 11, 9), 0), (date(2027, 1, 5), 1),
+        (date(2025, 11, 10), 0),
+    ):  # fmt: skip
+        assert demo._year_shift(today) == shift, today
+
+
+def test_the_finished_cycle_of_the_demo_year(built):
+    village = Region.objects.get(name="大贵口村")
+    cycle = Cycle.objects.get(village=village, period=demo.CYCLE_PERIOD)
+    cut_off = demo.DEMO_AS_OF
+    assert cycle.state == CycleState.FINAL and cycle.cut_off == cut_off
+    assert cycle.notice_starts_on == cut_off + timedelta(days=7)
+    assert cycle.notice_ends_on == cycle.notice_starts_on + timedelta(days=6)
+    final_on = cycle.notice_ends_on + timedelta(days=1)
+    assert cycle.finalised_at.date() == final_on <= date.today()
+    assert cycle.computed_at < cycle.review_at < cycle.notice_at < cycle.finalised_at
+    meeting = ReviewMeeting.objects.get(cycle=cycle)
+    assert cut_off < meeting.held_on < cycle.notice_starts_on
+    assert len(meeting.members_present) * 2 > meeting.committee_size
+
+    # Two adjustments (one down, one up), each proposed by one member and confirmed by another.
+    adjustments = list(Adjustment.objects.filter(cycle=cycle).select_related("decision"))
+    assert sorted((a.from_grade, a.to_grade) for a in adjustments) == [("2A", "A"), ("A", "2A")]
+    for a in adjustments:
+        assert a.decision.confirmed and a.decision.decided_by_id != a.proposed_by_id and a.reason
+
+    # Three appeals filed in the window, one upheld: its reversal exists and is approved.
+    appeals = list(
+        Appeal.objects.filter(cycle=cycle).select_related(
+            "decision__reversal__review", "entry", "filed_by"
+        )
+    )
+    assert len(appeals) == 3
+    for appeal in appeals:
+        assert (
+            cycle.notice_starts_on
+            <= appeal.filed_at.astimezone(timezone.get_default_timezone()).date()
+            <= cycle.notice_ends_on
+        )
+        assert appeal.decision.reason and appeal.decision.decided_by_id != appeal.filed_by_id
+    upheld = [a for a in appeals if a.decision.upheld]
+    assert len(upheld) == 1
+    (appeal,) = upheld
+    assert (
+        appeal.kind == "entry"
+        and appeal.filed_by.username.startswith("cunmin")
+        and not appeal.on_behalf
+    )
+    reversal = appeal.decision.reversal
+    assert reversal.reversal_of == appeal.entry and reversal.points == -appeal.entry.points
+    assert reversal.review.approved and appeal.decision.decided_by_id != appeal.entry.recorded_by_id
+    assert appeal.decision.to_grade == appeal.grade_at_filing, "recomputed, same grade"
+    dismissed = [a for a in appeals if not a.decision.upheld]
+    assert {a.kind for a in dismissed} == {"grade"}
+    assert any(a.on_behalf and not a.filed_by.username.startswith("cunmin") for a in dismissed)
+    assert not RoleAssignment.objects.filter(
+        household=next(a for a in dismissed if a.on_behalf).household
+    ).exists()
+
+    # Every household holds a grade in force: the cycle's, one lowered since by a veto.
+    households = list(Household.objects.filter(village=village))
+    grades = effective_grades(cycle)
+    records = GradeRecord.objects.filter(cycle=cycle)
+    assert records.filter(source=GradeSource.CYCLE).count() == len(households) == len(grades)
+    dynamic = list(records.filter(source=GradeSource.DYNAMIC).select_related("veto_event"))
+    assert len(dynamic) == 1
+    (lowered,) = dynamic
+    assert lowered.veto_event is not None and lowered.effective_from > final_on
+    assert lowered.effective_from <= date.today() and "恶意拖欠信用社贷款" in lowered.reason
+    for household in households:
+        record = grade_in_force(household)
+        assert record is not None
+        if household.pk == lowered.household_id:
+            assert record == lowered and record.grade == "unrated"
+        else:
+            assert record.source == GradeSource.CYCLE and record.grade == grades[household.pk]
+    assert Notification.objects.filter(household=lowered.household, kind="grade_changed").exists()
+
+    # Certificates: valid, and the vetoed household's revoked.
+    statuses = {
+        c.household_id: certificates.verify(
+            certificates.certificate_from_token(certificates.token_for(c))
+        ).status
+        for c in Certificate.objects.all()
+    }
+    assert len(statuses) == 3 and statuses.pop(lowered.household_id) == certificates.Status.REVOKED
+    assert set(statuses.values()) == {certificates.Status.VALID}
+    villager_homes = set(
+        RoleAssignment.objects.filter(role=Role.VILLAGER).values_list("household", flat=True)
+    )
+    assert set(statuses) & villager_homes, "a villager printed the household's own"
+
+    # The next cycle, open.
+    following = Cycle.objects.get(village=village, period=demo.NEXT_PERIOD)
+    assert following.state == CycleState.OPEN and following.current_run == 0
+    assert following.cut_off == cut_off.replace(year=cut_off.year + 1)
+    assert Cycle.objects.filter(village=village).count() == 2
+
+
+def test_the_finished_cycle_keeps_the_cut_off_distribution(built):
+    village = Region.objects.get(name="大贵口村")
+    cycle = Cycle.objects.get(village=village, period=demo.CYCLE_PERIOD)
+    final = Counter(effective_grades(cycle).values())
+    assert final == built.final_grades == built.grades == demo.grade_distribution(village)

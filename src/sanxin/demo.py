@@ -10,10 +10,18 @@ statistical codes.
 On top of the people, a year of points under the default scheme (see "a year of
 points" below): the scheme installed for 双滦区, the staff logins linked to their
 own Person (recusal), a 双基 credit-union assessment for every household of
-大贵口村, and a year of entries (December to 20 November, see `_year_shift`) with their reviews, some
-rejected, a few reversed, a few vetoes and about twenty waiting for review. The
-provisional grades as of `DEMO_AS_OF` are shaped like the pilot's year (75
-households 3A, 26 4A, 29 5A of 300; the rest mostly 2A and A).
+大贵口村, and a year of entries (December to 20 October, see `_year_shift`) with
+their reviews, some rejected, a few reversed, a few vetoes and about twenty waiting
+for review. The grades as of `DEMO_AS_OF` (20 October, the cut-off of the demo's
+cycle) are shaped like the pilot's year (75 households 3A, 26 4A, 29 5A of 300; the
+rest 2A and A).
+
+Then the rating cycles of 大贵口村 (see "the rating cycles" below): the demo year's
+cycle, finished through the real services with past dates — computed, reviewed
+with two adjustments, seven days of notice with three appeals (one upheld), final
+with the pilot's distribution, certificates, and a veto after the final that lowers
+one household's grade at once — and next year's cycle, open. So every state of a
+cycle can be seen.
 
 `DEMO_LOGINS` is the one list of demo logins and what each can do; the README's
 table is kept in step with it (`demo_logins()`).
@@ -25,7 +33,7 @@ import itertools
 import random
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -579,6 +587,13 @@ class BuildResult:
     vetoes: int = 0
     # Provisional grades of 大贵口村 as of DEMO_AS_OF, when the entries were built now.
     grades: Counter[str] = field(default_factory=Counter)
+    cycles: int = 0  # rating cycles opened
+    adjustments: int = 0
+    appeals: list[DemoAppeal] = field(default_factory=list)
+    certificates: int = 0
+    veto_events: int = 0
+    # Grades in force from the finished cycle, when it was built now.
+    final_grades: Counter[str] = field(default_factory=Counter)
     plan: DemoPlan | None = field(default=None, repr=False)
 
     @property
@@ -587,6 +602,7 @@ class BuildResult:
             (
                 self.regions, self.households, self.people, self.users, self.assignments,
                 self.schemes, self.linked, self.assessments, self.entries, self.reviews,
+                self.cycles,
             )
         )  # fmt: skip
 
@@ -610,23 +626,8 @@ def build_demo(*, households: int = PILOT_HOUSEHOLDS) -> BuildResult:
             _build_households(village, groups, village_plan, result)
         _build_logins(plan, regions, result)
         _build_ledger(plan, regions, result)
-        _build_cycle(regions)
+        _build_cycles(regions, result)
     return result
-
-
-def _build_cycle(regions: dict[tuple[str, ...], Region]) -> None:
-    """This year's rating cycle of 大贵口村, computed as of the demo's reference date,
-    so the cycle pages show the year's grades (left in the computed state for the
-    committee's review)."""
-    from sanxin.ratings.models import Cycle
-    from sanxin.ratings.services import cycle_compute, cycle_open
-
-    village = regions[village_path(PILOT_VILLAGE)]
-    period = str(DEMO_AS_OF.year)
-    if Cycle.objects.filter(village=village, period=period).exists():
-        return
-    head = User.objects.get(username="tuanzhang")
-    cycle_compute(actor=head, cycle=cycle_open(actor=head, village=village, period=period, cut_off=DEMO_AS_OF))
 
 
 def village_path(village: str) -> tuple[str, str, str]:
@@ -769,25 +770,36 @@ def _build_logins(
 # the pilot's year), its conduct over the year is drawn to fit (more volunteering and
 # tidier courtyards for the higher grades, deductions for the lower ones), and the
 # credit union's answers are then chosen, among plausible ones, so that the engine
-# gives the target grade as of DEMO_AS_OF.
+# gives the target grade as of DEMO_AS_OF. One deduction of cunmin2's household is
+# the one it disputes in the cycle's notice: its answers are chosen so that the
+# household keeps its grade with or without it (the appeal is upheld, the
+# distribution stays the pilot's).
+
+
+# Days from the cut-off to the last of the finished cycle's events: notice from
+# cut-off + 7 to + 13, final on + 14, certificates, and a veto on + 18.
+CYCLE_DAYS = 21
 
 
 def _year_shift(today: date) -> int:
     """Whole years to move the demo's calendar by, so that its year of points ends
-    on the most recent 20 November: built today, the demo shows a current year
-    (bonuses count until the end of the calendar year they happen in)."""
-    return today.year - 2025 if today >= date(today.year, 11, 20) else today.year - 2026
+    on the most recent 20 October that is at least CYCLE_DAYS before today: built
+    today, the demo shows a current year (bonuses count until the end of the
+    calendar year they happen in) and its finished cycle lies wholly in the past."""
+    ready = date(today.year, 10, 20) + timedelta(days=CYCLE_DAYS)  # this year's cut-off fits
+    return today.year - 2025 if today >= ready else today.year - 2026
 
 
 YEAR_SHIFT = _year_shift(date.today())
 
 
 def _d(year: int, month: int, day: int) -> date:
-    """A date of the demo's calendar (written as in its first year, 2024-12 to 2025-11)."""
+    """A date of the demo's calendar, written as in its first year (points from
+    2024-12 to 2025-10-20, the cycle finished in 2025-11)."""
     return date(year + YEAR_SHIFT, month, day)
 
 
-DEMO_AS_OF = _d(2025, 11, 20)  # the demo's reference date: "today" for its grades
+DEMO_AS_OF = _d(2025, 10, 20)  # the demo's reference date and its cycle's cut-off
 LEDGER_FROM = _d(2024, 12, 1)
 CREDIT_PERIOD = str(2025 + YEAR_SHIFT)
 CREDIT_FROM = _d(2025, 2, 10)  # the credit union's visits: 10 February to 28 April
@@ -820,7 +832,7 @@ _CLEANUPS = (
 _VOLUNTEERING = (
     (_d(2024, 12, 21), "走访慰问孤寡老人"), (_d(2025, 1, 18), "春节前为困难户打扫房屋"), (_d(2025, 4, 4), "清明节森林防火值守"),
     (_d(2025, 6, 14), "滦河河道清理"), (_d(2025, 7, 26), "汛期巡堤值守"), (_d(2025, 9, 20), "帮助留守老人秋收"),
-    (_d(2025, 11, 8), "冬季防火巡查"),
+    (_d(2025, 10, 11), "秋季森林防火巡查"),
 )  # fmt: skip
 _INSPECTIONS = (
     _d(2024, 12, 27),
@@ -836,23 +848,23 @@ _MODEL_HOUSEHOLD = (
 _MEETINGS = (
     (_d(2024, 12, 10), f"{2024 + YEAR_SHIFT}年12月", 1), (_d(2025, 3, 10), f"{2025 + YEAR_SHIFT}年第一季度", 3),
     (_d(2025, 6, 10), f"{2025 + YEAR_SHIFT}年第二季度", 3), (_d(2025, 9, 10), f"{2025 + YEAR_SHIFT}年第三季度", 3),
-    (_d(2025, 11, 10), f"{2025 + YEAR_SHIFT}年10月、11月", 2),
+    (_d(2025, 10, 16), f"{2025 + YEAR_SHIFT}年10月", 2),
 )  # fmt: skip
 _TRAININGS = (
     (_d(2025, 5, 16), "移风易俗"),
     (_d(2025, 8, 22), "防汛安全"),
-    (_d(2025, 11, 14), "防范电信诈骗"),
+    (_d(2025, 10, 15), "防范电信诈骗"),
 )
 _PARTY_MEETINGS = (
     _d(2024, 12, 24),
     _d(2025, 2, 25),
     _d(2025, 5, 27),
     _d(2025, 8, 26),
-    _d(2025, 11, 19),
+    _d(2025, 10, 17),
 )
 _THEME_DAYS = (
     (_d(2025, 3, 5), "学雷锋志愿服务"), (_d(2025, 7, 1), "“七一”重温入党誓词"), (_d(2025, 9, 30), "烈士纪念日祭扫"),
-    (_d(2025, 11, 18), "清扫村道积雪"),
+    (_d(2025, 10, 13), "走访慰问老党员"),
 )  # fmt: skip
 _PARTY_STUDIES = (_d(2025, 1, 14), _d(2025, 4, 15), _d(2025, 6, 17), _d(2025, 10, 14))
 
@@ -887,6 +899,10 @@ _VETO_ITEMS = (
     ("filial.abuse", "长期不赡养年迈的母亲，经村调解委员会多次调解仍拒不履行赡养义务"),
     ("integrity.fraud", "隐瞒家庭收入和车辆骗取低保补贴，经镇民政办核查属实"),
 )
+# The deduction cunmin2's household disputes in the cycle's notice (upheld there).
+DISPUTED_ITEM = "env.untidy"
+DISPUTED_ON = _d(2025, 9, 26)  # the third quarter's 六齐 inspection
+DISPUTED_EVIDENCE = "9月“六齐”检查：院内柴草杂物乱堆，不达标"
 _REJECT_REASONS = (
     "事实依据不清，未附签到表，请补充后重新记录",
     "发生日期与活动记录不符，请核实后重新记录",
@@ -936,6 +952,7 @@ class _Draft:
     reversed_by: _Draft | None = None
     reversal_reason: str = ""
     dropped: bool = False  # the service would refuse it (over the cap): left out
+    disputed: bool = False  # approved as recorded; appealed in the cycle's notice
 
     @property
     def key(self) -> tuple[int, str, int | None]:
@@ -953,6 +970,7 @@ class _HouseholdLedger:
     members: list[Person]
     target: str
     veto_item: str = ""  # the item of a VETO target
+    disputed: _Draft | None = None  # the deduction a villager disputes in the cycle's notice
     drafts: list[_Draft] = field(default_factory=list)
 
     @property
@@ -1110,6 +1128,7 @@ class _LedgerPlanner:
             self._party(ledger)
             self._deductions(ledger)
             self._veto(ledger)
+            self._disputed(ledger)
         self.drafts = [d for ledger in self.ledgers for d in ledger.drafts]
         self._record_times()
         self._decide()
@@ -1340,7 +1359,7 @@ class _LedgerPlanner:
             self._draft(
                 ledger,
                 "neighbour.help",
-                self._day(_d(2025, 3, 1), _d(2025, 10, 31)),
+                self._day(_d(2025, 3, 1), _d(2025, 10, 15)),
                 person=rng.choice(doers),
                 evidence="帮助邻居抢收玉米",
             )
@@ -1349,7 +1368,7 @@ class _LedgerPlanner:
             self._draft(
                 ledger,
                 "public.repair",
-                self._day(_d(2025, 2, 1), _d(2025, 11, 15)),
+                self._day(_d(2025, 2, 1), _d(2025, 10, 15)),
                 person=rng.choice(doers),
                 evidence="自费修好村道旁损坏的路灯",
             )
@@ -1462,7 +1481,7 @@ class _LedgerPlanner:
                         ),
                     )
             if ledger.target == "5A" and rng.random() < 0.35:
-                on = self._day(_d(2025, 3, 1), _d(2025, 10, 31))
+                on = self._day(_d(2025, 3, 1), _d(2025, 10, 15))
                 self._add(
                     ledger,
                     self._draft(
@@ -1501,11 +1520,11 @@ class _LedgerPlanner:
                     (
                         (_d(2024, 12, 1), _d(2024, 12, 20)),
                         (_d(2025, 4, 1), _d(2025, 4, 25)),
-                        (_d(2025, 10, 8), _d(2025, 10, 31)),
+                        (_d(2025, 9, 28), _d(2025, 10, 18)),
                     )
                 )
             else:
-                first, last = LEDGER_FROM, _d(2025, 11, 20)
+                first, last = LEDGER_FROM, DEMO_AS_OF
             on = self._day(first, last)
             person = None
             if self.scheme.item(code).applies_to == "person":
@@ -1527,6 +1546,17 @@ class _LedgerPlanner:
             person = heads[0] if has_parents and heads else ledger.adults[0]
         self._add(ledger, self._draft(ledger, code, on, person=person, evidence=text))
         ledger.drafts.sort(key=lambda d: d.occurred_on)
+
+    def _disputed(self, ledger: _HouseholdLedger) -> None:
+        """cunmin2's household gets the deduction it disputes in the cycle's notice
+        (upheld there: see `_finish_cycle`)."""
+        if ledger.household.number != self.demo_plan.villager_households()[1].number:
+            return
+        draft = self._draft(ledger, DISPUTED_ITEM, DISPUTED_ON, evidence=DISPUTED_EVIDENCE)
+        draft.disputed = True
+        if self._add(ledger, draft):
+            ledger.disputed = draft
+            ledger.drafts.sort(key=lambda d: d.occurred_on)
 
     # Who recorded what, when -----------------------------------------------------
     def _recorder(self, draft: _Draft) -> str:
@@ -1568,7 +1598,9 @@ class _LedgerPlanner:
         # The review queue: some of what was recorded in the last three weeks (party
         # items, recorded in bulk after each meeting, less often than the rest).
         recent = [
-            d for d in ordered if not d.item.veto and d.recorded_at >= end - timedelta(days=21)
+            d
+            for d in ordered
+            if not d.item.veto and not d.disputed and d.recorded_at >= end - timedelta(days=21)
         ]
         recent.sort(
             key=lambda d: rng.random() ** (1 / (0.25 if d.item.component == "vanguard" else 1)),
@@ -1582,7 +1614,7 @@ class _LedgerPlanner:
             d.reviewer = self._reviewer(d, recorder=d.recorder)
             at = d.recorded_at + timedelta(days=rng.randrange(1, 6), minutes=rng.randrange(0, 300))
             d.reviewed_at = max(min(at, end), d.recorded_at + timedelta(minutes=10))
-            if not d.item.veto and rng.random() < REJECT_RATE:
+            if not d.item.veto and not d.disputed and rng.random() < REJECT_RATE:
                 d.decision = "reject"
                 d.reject_reason = rng.choice(_REJECT_REASONS)
 
@@ -1592,7 +1624,7 @@ class _LedgerPlanner:
         candidates = [
             d for d in self.drafts
             if d.decision == "approve" and d.item.code in ("public.labour", "public.volunteer", "env.tidy", "affairs.meeting_on_time")
-            and _d(2025, 1, 1) <= d.occurred_on <= _d(2025, 9, 30)
+            and _d(2025, 1, 1) <= d.occurred_on <= _d(2025, 9, 15)  # reversed by DEMO_AS_OF
         ]  # fmt: skip
         by_ledger = {lg.household.pk: lg for lg in self.ledgers}
         for original in rng.sample(candidates, min(count, len(candidates))):
@@ -1661,7 +1693,10 @@ class _LedgerPlanner:
 
     # The credit union's answers -------------------------------------------------------
     def _facts(
-        self, ledger: _HouseholdLedger, credit: engine.CreditAssessment | None
+        self,
+        ledger: _HouseholdLedger,
+        credit: engine.CreditAssessment | None,
+        without: _Draft | None = None,
     ) -> engine.HouseholdFacts:
         ids = {id(d): i for i, d in enumerate(ledger.drafts, start=1)}
         entries = tuple(
@@ -1671,26 +1706,37 @@ class _LedgerPlanner:
                 reversal_of=ids[id(d.reversal_of)] if d.reversal_of is not None else None,
             )
             for d in ledger.drafts
-            if d.decision == "approve" and not d.dropped and d.occurred_on <= DEMO_AS_OF
+            if d.decision == "approve" and not d.dropped and d.occurred_on <= DEMO_AS_OF and d is not without
         )  # fmt: skip
         members = tuple(engine.Member(person_id=p.pk, tier=person_tier(p)) for p in ledger.members)
         return engine.HouseholdFacts(members=members, entries=entries, credit=credit)
 
-    def _grade(self, ledger: _HouseholdLedger, total: int, on: date) -> str:
+    def _grade(
+        self, ledger: _HouseholdLedger, total: int, on: date, without: _Draft | None = None
+    ) -> str:
         areas, left = {}, Decimal(total)
         for area in self.scheme.credit_areas:
             areas[area.code] = min(left, area.max_points)
             left -= areas[area.code]
-        facts = self._facts(ledger, engine.CreditAssessment(assessed_on=on, area_scores=areas))
+        credit = engine.CreditAssessment(assessed_on=on, area_scores=areas)
+        facts = self._facts(ledger, credit, without)
         return engine.grade_household(self.scheme, facts, DEMO_AS_OF).grade
 
-    def _first_total(self, ledger: _HouseholdLedger, totals: list[int], on: date, rank: int) -> int:
+    def _first_total(
+        self,
+        ledger: _HouseholdLedger,
+        totals: list[int],
+        on: date,
+        rank: int,
+        without: _Draft | None = None,
+    ) -> int:
         """The index of the lowest credit total in `totals` (ascending) that grades the
-        household at `rank` or above (the grade never falls as the credit score rises)."""
+        household at `rank` or above (the grade never falls as the credit score rises),
+        leaving `without` out of its entries when given."""
         lo, hi = 0, len(totals)
         while lo < hi:
             mid = (lo + hi) // 2
-            if grade_rank(self._grade(ledger, totals[mid], on)) >= rank:
+            if grade_rank(self._grade(ledger, totals[mid], on, without)) >= rank:
                 hi = mid
             else:
                 lo = mid + 1
@@ -1748,7 +1794,9 @@ class _LedgerPlanner:
             else:
                 rank = grade_rank(target)
                 first = self._first_total(ledger, totals, on, rank)
-                beyond = self._first_total(ledger, totals, on, rank + 1)
+                # The disputed deduction's household keeps its grade once the
+                # deduction is reversed: the bound comes from the grade without it.
+                beyond = self._first_total(ledger, totals, on, rank + 1, ledger.disputed)
                 if first < beyond:
                     allowed = set(totals[first:beyond])
                 elif first >= len(totals):
@@ -1842,6 +1890,339 @@ def _write_entries(
     )  # fmt: skip
 
 
+# --- the rating cycles --------------------------------------------------------------
+#
+# 大贵口村's cycle of the demo's year, finished through the real services with past
+# dates (see "the cycle's calendar" below): computed as of DEMO_AS_OF, two grade
+# adjustments in the committee's review (one down, one up: the distribution stays
+# the pilot's), the review meeting, seven days of public notice with three appeals
+# (one upheld: the disputed deduction is reversed and the household recomputed
+# without leaving its grade), final the day after the window, a few certificates,
+# and a veto after the final that lowers one household at once (动态调整) and revokes
+# its certificate. Then next year's cycle, opened and waiting. Timestamps the
+# services take no argument for (adjustments, the meeting record, certificates) are
+# the build's own moment.
+
+
+def _cycle_day(days: int, hour: int = 9, minute: int = 0) -> datetime:
+    """A moment `days` after DEMO_AS_OF, at hour:minute, in the project's time zone."""
+    return datetime.combine(
+        DEMO_AS_OF + timedelta(days=days),
+        time(hour, minute),
+        tzinfo=timezone.get_default_timezone(),
+    )
+
+
+# The cycle's calendar, in days after the cut-off (DEMO_AS_OF).
+COMPUTED_DAY = 1
+REVIEW_DAY = 1
+MEETING_DAY = 5
+NOTICE_DAY = 7  # the notice runs 7 days, NOTICE_DAY to NOTICE_DAY + 6
+FINAL_DAY = NOTICE_DAY + 7  # the day after the window
+VETO_DAY = FINAL_DAY + 4  # < CYCLE_DAYS: in the past whenever the demo is built
+assert VETO_DAY < CYCLE_DAYS
+
+CYCLE_PERIOD = str(DEMO_AS_OF.year)
+NEXT_PERIOD = str(DEMO_AS_OF.year + 1)
+NEXT_CUT_OFF = DEMO_AS_OF.replace(year=DEMO_AS_OF.year + 1)
+
+_ADJUST_DOWN = "群众反映该户长期占用村道堆放建材和柴草，影响通行，经村干部多次劝导仍未清理；评信团讨论认为评为2A偏高，下调一级。"
+_ADJUST_UP = "汛期户主主动参加巡堤值守三天，因未在值守签到表上登记而没有积分；经评信团向值班干部核实属实，上调一级。"
+_MEETING_DECISION = "同意本年度评定结果及两项等级调整（一户下调、一户上调），自 {day.year}年{day.month}月{day.day}日起在村务公开栏和平台上公示 7 天。"
+
+
+@dataclass(frozen=True)
+class DemoAppeal:
+    """One appeal of the finished demo cycle, for the command's summary."""
+
+    household: str  # 户号
+    kind: str  # AppealKind label
+    filed_by: str  # username
+    on_behalf: bool
+    upheld: bool
+    decided_by: str
+    grade: str  # the household's grade after the answer
+
+
+def _build_cycles(regions: dict[tuple[str, ...], Region], result: BuildResult) -> None:
+    """The finished cycle of the demo's year and the open one of the next, for 大贵口村."""
+    from sanxin.ratings.models import Cycle
+    from sanxin.ratings.services import cycle_open
+
+    village = regions[village_path(PILOT_VILLAGE)]
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=[d.username for d in DEMO_LOGINS]).select_related(
+            "person"
+        )
+    }
+    if any(name not in users for name in (*COMMITTEE_LOGINS, CREDIT_LOGIN)):
+        return
+    if not Entry.objects.filter(household__village=village).exists():
+        return  # no year of points (another scheme in force): nothing to rate
+    if not Cycle.objects.filter(village=village, period=CYCLE_PERIOD).exists():
+        _finish_cycle(village, users, result)
+    if not Cycle.objects.filter(village=village, period=NEXT_PERIOD).exists():
+        cycle_open(
+            actor=users["tuanzhang"], village=village, period=NEXT_PERIOD, cut_off=NEXT_CUT_OFF
+        )
+        result.cycles += 1
+
+
+def _finish_cycle(village: Region, users: dict[str, User], result: BuildResult) -> None:
+    from sanxin.ledger.vetoes import veto_record
+    from sanxin.ratings import appeals, certificates, review
+    from sanxin.ratings.models import Cycle, CycleState, Rating
+    from sanxin.ratings.selectors import effective_grades
+    from sanxin.ratings.services import cycle_advance, cycle_compute, cycle_open
+
+    head, deputy = users["tuanzhang"], users["futuanzhang"]
+    cycle = cycle_open(actor=head, village=village, period=CYCLE_PERIOD, cut_off=DEMO_AS_OF)
+    cycle_compute(actor=head, cycle=cycle)
+    # Computing stamps the build's moment; the cycle's own timeline says the day after the cut-off.
+    Cycle.objects.filter(pk=cycle.pk).update(computed_at=_cycle_day(COMPUTED_DAY, 8, 40))
+    cycle = cycle_advance(
+        actor=head,
+        cycle=cycle,
+        to_state=CycleState.REVIEW,
+        today=DEMO_AS_OF + timedelta(days=REVIEW_DAY),
+        at=_cycle_day(REVIEW_DAY, 9, 10),
+    )
+    result.cycles += 1
+
+    ratings = {
+        r.household_id: r
+        for r in Rating.objects.filter(cycle=cycle, run=cycle.current_run).select_related(
+            "household"
+        )
+    }
+    # Households that stay out of the story's choices: the logins' own (recusal and
+    # the villagers' own stories) — cunmin1..3 file their own appeals below.
+    login_homes = {u.person.household_id for u in users.values() if u.person is not None}
+    villagers = {
+        u.person.household_id: u
+        for name in ("cunmin1", "cunmin2", "cunmin3")
+        if (u := users.get(name)) is not None
+        and u.person is not None
+        and u.person.household_id in ratings
+    }
+    plain = sorted(
+        (r for h, r in ratings.items() if h not in login_homes and not r.vetoed),
+        key=lambda r: (r.total if r.total is not None else Decimal(0), r.household.number),
+    )
+
+    # Review: one household down (2A → A), one up (A → 2A), proposed by a member and
+    # confirmed by the head; the distribution stays the pilot's.
+    proposer = users["chengyuan1"]
+    down = next((r for r in plain if r.grade == "2A"), None)
+    up = next((r for r in reversed(plain) if r.grade == "A"), None)
+    if down is not None and up is not None:
+        for rating, to_grade, reason in ((down, "A", _ADJUST_DOWN), (up, "2A", _ADJUST_UP)):
+            adjustment = review.adjustment_propose(
+                actor=proposer,
+                cycle=cycle,
+                household=rating.household,
+                to_grade=to_grade,
+                reason=reason,
+            )
+            review.adjustment_decide(actor=head, adjustment=adjustment, confirm=True)
+            result.adjustments += 1
+    present = [users[name].pk for name in ("tuanzhang", "futuanzhang", "chengyuan1", "chengyuan2")]
+    notice_on = DEMO_AS_OF + timedelta(days=NOTICE_DAY)
+    review.review_close(
+        actor=head, cycle=cycle, held_on=DEMO_AS_OF + timedelta(days=MEETING_DAY), present_user_ids=present,
+        decision=_MEETING_DECISION.format(day=notice_on),
+    )  # fmt: skip
+    cycle = cycle_advance(
+        actor=head,
+        cycle=cycle,
+        to_state=CycleState.NOTICE,
+        today=notice_on,
+        at=_cycle_day(NOTICE_DAY, 8, 30),
+    )
+
+    # Appeals in the window. 1) A villager disputes the household's 六齐 deduction; a
+    # member other than its recorder upholds it (the entry is reversed and the
+    # household recomputed, keeping its grade).
+    entry = _disputed_entry(cycle, list(villagers), ratings)
+    filer = None
+    if entry is not None:
+        filer = villagers[entry.household_id]
+        appeal = appeals.appeal_file(
+            actor=filer, cycle=cycle, household=entry.household, kind="entry", entry=entry,
+            reason=f"{entry.occurred_on.month}月{entry.occurred_on.day}日“六齐”检查说我家院内柴草杂物乱堆，扣了 {(-entry.points).normalize():f} 分。那天院里堆的柴草是邻居家翻盖房子临时借放的，第二天就挪走了，不是我家乱堆。",
+            evidence_text="邻居可以作证；挪走后的院子照片在手机里，可交分团长核对。",
+            today=notice_on + timedelta(days=1), at=_cycle_day(NOTICE_DAY + 1, 19, 25),
+        )  # fmt: skip
+        decider = next(
+            u for u in (deputy, users["chengyuan2"], head) if not appeals.cannot_decide(u, appeal)
+        )
+        decision = appeals.appeal_decide(
+            actor=decider, appeal=appeal, upheld=True, at=_cycle_day(NOTICE_DAY + 4, 10, 15),
+            reason="经分团长向邻户核实，院内柴草系邻户翻盖房屋临时借放，次日已清走，扣分予以冲正；重新计算后综合得分提高，等级不变。",
+        )  # fmt: skip
+        result.appeals.append(
+            DemoAppeal(
+                entry.household.number,
+                "对某条积分记录",
+                filer.username,
+                False,
+                True,
+                decider.username,
+                decision.to_grade,
+            )
+        )
+
+    # 2) A member files for an elderly head without an account; dismissed with reasons.
+    grades = effective_grades(cycle)
+    adjusted = {r.household_id for r in (down, up) if r is not None}
+    no_account = [
+        r for r in plain if grades[r.household_id] == "2A" and r.household_id not in adjusted
+    ]
+    if no_account:
+        rating = no_account[-1]  # the 2A household nearest to 3A
+        member = users["chengyuan2"]
+        appeal = appeals.appeal_file(
+            actor=member, cycle=cycle, household=rating.household, kind="grade",
+            reason="户主年纪大、没有手机账号，托评信团成员代为提出：本户今年参加了村里的义务出工和学习会，认为应评为3A。",
+            today=notice_on + timedelta(days=2), at=_cycle_day(NOTICE_DAY + 2, 15, 40),
+        )  # fmt: skip
+        appeals.appeal_decide(
+            actor=head, appeal=appeal, upheld=False, at=_cycle_day(NOTICE_DAY + 5, 9, 30),
+            reason=f"经核对积分台账和“双基”信用评定，该户各项积分记录完整，综合得分 {rating.total} 分{_gap(rating)}，评定无误；已由评信团成员当面向户主说明。",
+        )  # fmt: skip
+        result.appeals.append(
+            DemoAppeal(
+                rating.household.number,
+                "对评定等级",
+                member.username,
+                True,
+                False,
+                head.username,
+                grades[rating.household_id],
+            )
+        )
+
+    # 3) Another villager asks for a higher grade; dismissed with reasons.
+    other = next(
+        (u for u in sorted(villagers.values(), key=lambda u: u.username) if u != filer), None
+    )
+    if other is not None:
+        household = ratings[other.person.household_id].household
+        rating = ratings[household.pk]
+        grade = grades[household.pk]
+        wanted = GRADE_LABELS.get(rating.result.get("next_grade") or grade, grade)
+        appeal = appeals.appeal_file(
+            actor=other, cycle=cycle, household=household, kind="grade",
+            reason=f"我家今年参加了村里的义务出工、学习会和志愿服务，觉得应当评为{wanted}，请评信团再核一下。",
+            today=notice_on + timedelta(days=3), at=_cycle_day(NOTICE_DAY + 3, 20, 5),
+        )  # fmt: skip
+        decider = next(
+            u for u in (users["chengyuan1"], deputy, head) if not appeals.cannot_decide(u, appeal)
+        )
+        appeals.appeal_decide(
+            actor=decider, appeal=appeal, upheld=False, at=_cycle_day(NOTICE_DAY + 5, 14, 0),
+            reason=f"经核对，该户本年度参加的活动均已记录积分，“双基”信用评定也已如实计入，综合得分 {rating.total} 分{_gap(rating)}，按本区评分方案评为{GRADE_LABELS[grade]}无误。可继续参加村内活动积累积分，下一年度评定时计入。",
+        )  # fmt: skip
+        result.appeals.append(
+            DemoAppeal(
+                household.number,
+                "对评定等级",
+                other.username,
+                False,
+                False,
+                decider.username,
+                grade,
+            )
+        )
+
+    final_on = DEMO_AS_OF + timedelta(days=FINAL_DAY)
+    cycle = cycle_advance(
+        actor=head,
+        cycle=cycle,
+        to_state=CycleState.FINAL,
+        today=final_on,
+        at=_cycle_day(FINAL_DAY, 9, 0),
+    )
+    result.final_grades = Counter(effective_grades(cycle).values())
+
+    # Certificates: a villager prints the household's own; the committee issues two
+    # more. One of those households defaults on a loan after the final: the credit
+    # union's veto lowers its grade at once and revokes the certificate.
+    final = effective_grades(cycle)
+    issued = []
+    for villager in sorted(villagers.values(), key=lambda u: u.username)[:1]:
+        issued.append((villager, ratings[villager.person.household_id].household))
+    committee_homes = {
+        users[name].person.household_id
+        for name in COMMITTEE_LOGINS
+        if users[name].person is not None
+    }
+    best = sorted(
+        (
+            r
+            for h, r in ratings.items()
+            if h not in committee_homes
+            and h not in villagers
+            and not r.vetoed
+            and grade_rank(final[h]) >= grade_rank("3A")
+        ),
+        key=lambda r: (grade_rank(final[r.household_id]), r.total),
+        reverse=True,
+    )
+    for rating in best[:2]:
+        issued.append((head, rating.household))
+    for actor, household in issued:
+        certificates.certificate_issue(
+            actor=actor, household=household, today=final_on + timedelta(days=1)
+        )
+        result.certificates += 1
+    if len(best) >= 2:
+        veto_on = DEMO_AS_OF + timedelta(days=VETO_DAY)
+        veto_record(
+            actor=users[CREDIT_LOGIN], household=best[1].household, rule_code="loan.malicious_default", starts_on=veto_on,
+            evidence_text=f"信用社催收通知书（{veto_on.year}）第 17 号：5 万元信用贷款逾期 95 天，三次上门催收仍拒不还款。", today=veto_on,
+        )  # fmt: skip
+        result.veto_events += 1
+
+
+def _gap(rating) -> str:
+    """'，距4A还差 1.5 分' from a rating's frozen result ('' at the top grade)."""
+    short, grade = rating.result.get("points_to_next_grade"), rating.result.get("next_grade")
+    if not short or not grade:
+        return ""
+    return f"，距{GRADE_LABELS.get(grade, grade)}还差 {Decimal(short).normalize():f} 分"
+
+
+def _disputed_entry(cycle, households: list[int], ratings) -> Entry | None:
+    """The planned disputed deduction (DISPUTED_ITEM on DISPUTED_ON) of one of the
+    villagers' households, counted in the cycle, if its reversal leaves the
+    household's grade as it is (so the final distribution stays the pilot's)."""
+    from sanxin.ledger.selectors import household_facts
+
+    version = scheme_for_village(cycle.village, cycle.cut_off)
+    candidates = (
+        Entry.objects.filter(
+            household_id__in=households, item_code=DISPUTED_ITEM, occurred_on=DISPUTED_ON, review__approved=True,
+            reversal_of__isnull=True, reversed_by__isnull=True,
+        )
+        .select_related("household__village")
+        .order_by("id")
+    )  # fmt: skip
+    for entry in candidates:
+        facts = household_facts(entry.household, cycle.cut_off)
+        undone = engine.Entry(
+            id=-1, item_code=entry.item_code, occurred_on=entry.occurred_on, points=-entry.points, quantity=entry.quantity,
+            person_id=entry.person_id, tier=entry.tier, reversal_of=entry.pk,
+        )  # fmt: skip
+        after = engine.grade_household(
+            version.scheme, replace(facts, entries=(*facts.entries, undone)), cycle.cut_off
+        )
+        if after.grade == ratings[entry.household_id].grade:
+            return entry
+    return None
+
+
 def grade_distribution(village: Region, as_of: date = DEMO_AS_OF) -> Counter[str]:
     """The provisional grades of a village's households as of a date, by the same
     selector the household pages use."""
@@ -1855,6 +2236,32 @@ def grade_distribution(village: Region, as_of: date = DEMO_AS_OF) -> Counter[str
 
 
 GRADE_ORDER = ("5A", "4A", "3A", "2A", "A", "unrated")
+
+
+def format_cycle_story(result: BuildResult) -> list[str]:
+    """The finished cycle in a few lines, for the command's summary."""
+    notice_on = DEMO_AS_OF + timedelta(days=NOTICE_DAY)
+    lines = [
+        f"评定周期：{PILOT_VILLAGE} {CYCLE_PERIOD} 年度已定级（截止 {DEMO_AS_OF:%Y-%m-%d}；"
+        f"公示 {notice_on:%Y-%m-%d} 至 {notice_on + timedelta(days=6):%Y-%m-%d}；"
+        f"{DEMO_AS_OF + timedelta(days=FINAL_DAY):%Y-%m-%d} 定级）：{format_grades(result.final_grades)}；"
+        f"审核调整 {result.adjustments} 户。",
+    ]
+    upheld = sum(a.upheld for a in result.appeals)
+    lines.append(
+        f"异议 {len(result.appeals)} 项（成立 {upheld} 项，不成立 {len(result.appeals) - upheld} 项）："
+    )
+    for a in result.appeals:
+        who = f"{a.filed_by} 代为提出" if a.on_behalf else f"{a.filed_by} 提出"
+        answer = "成立" if a.upheld else "不成立"
+        lines.append(
+            f"  {a.household}号户 {a.kind}，{who}，{a.decided_by} 处理：{answer}，等级 {GRADE_LABELS.get(a.grade, a.grade)}"
+        )
+    lines.append(
+        f"信用等级证书 {result.certificates} 张；定级后一票否决 {result.veto_events} 户（等级动态下调，证书撤销）；"
+        f"{NEXT_PERIOD} 年度评定周期已开启（截止 {NEXT_CUT_OFF:%Y-%m-%d}）。"
+    )
+    return lines
 
 
 def format_grades(grades: Counter[str]) -> str:

@@ -7,7 +7,9 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import selectors, services
 from sanxin.ledger.selectors import household_grade
+from sanxin.ratings.standing import grade_in_force, is_expired
 from sanxin.regions.models import Level
+from sanxin.rules.scheme import GRADE_LABELS
 
 PAGE_SIZE = 30
 
@@ -35,6 +37,7 @@ def household_detail(request, pk: int):
     scope = request.scope
     household = scope.get_household(pk)
     members = list(selectors.household_members(household))
+    record = grade_in_force(household)
     return render(
         request,
         "households/detail.html",
@@ -44,6 +47,9 @@ def household_detail(request, pk: int):
             "can_reveal": scope.covers_household(household, Perm.REVEAL_ID),
             "can_change": scope.covers_household(household, Perm.CHANGE_REGISTRY),
             "grade": household_grade(household, timezone.localdate()),
+            "standing": record,
+            "standing_label": GRADE_LABELS.get(record.grade, record.grade) if record else "",
+            "standing_expired": record is not None and is_expired(record),
         },
     )
 

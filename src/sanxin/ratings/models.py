@@ -184,7 +184,7 @@ class Appeal(models.Model):
         return f"{self.cycle_id} {self.household_id} {self.kind}"
 
 
-def appeal_evidence_path(instance: "AppealPhoto", filename: str) -> str:
+def appeal_evidence_path(instance: AppealPhoto, filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
     return f"appeals/{instance.appeal.filed_at:%Y/%m}/{instance.appeal_id}-{instance.sha256[:16]}.{suffix}"
 

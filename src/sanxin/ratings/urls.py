@@ -1,6 +1,13 @@
 from django.urls import path
 
-from sanxin.ratings import appeal_views, certificate_views, notice_views, review_views, standing_views, views
+from sanxin.ratings import (
+    appeal_views,
+    certificate_views,
+    notice_views,
+    review_views,
+    standing_views,
+    views,
+)
 
 app_name = "ratings"
 urlpatterns = [
@@ -22,6 +29,7 @@ urlpatterns = [
     path("<int:pk>/households/<int:household>/appeal/", appeal_views.appeal_file, name="appeal_file"),
     path("appeals/<int:pk>/", appeal_views.appeal_detail, name="appeal"),
     path("appeals/<int:pk>/decide/", appeal_views.appeal_decide, name="appeal_decide"),
+    path("appeals/photos/<int:pk>/", appeal_views.appeal_photo, name="appeal_photo"),
     # Grades in force, history, results
     path("households/<int:household>/grades/", standing_views.household_grades, name="household_grades"),
     path("villages/<int:village>/results/", standing_views.village_results, name="village_results"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.ratings import selectors, services
+from sanxin.ratings import appeal_views, selectors, services
 from sanxin.ratings.models import CycleState
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, TIER_LABELS
 
@@ -91,12 +91,16 @@ def cycle_detail(request, pk):
         r.adjusted_label = GRADE_LABELS[adjusted[r.household_id]] if r.household_id in adjusted else ""
     can_manage = services.can_manage_cycle(request.user, cycle.village)
     step = services.NEXT_STATE.get(cycle.state)
+    appeal_summary = (
+        appeal_views.appeal_summary(scope, cycle) if cycle.state in (CycleState.NOTICE, CycleState.FINAL) else None
+    )
     return render(request, "ratings/cycle.html", {
         "cycle": cycle, "timeline": _timeline(cycle), "distribution": distribution, "page": page,
         "grades": [(g, GRADE_LABELS[g]) for g in reversed(GRADES)], "grade": grade, "vetoed": vetoed, "party": party,
         "filters": urlencode({"grade": grade, "vetoed": vetoed, "party": party}),
         "can_compute": can_manage and cycle.state in services.COMPUTABLE,
         "next_state": step[0] if can_manage and step and cycle.current_run else None,
+        "appeal_summary": appeal_summary,
     })
 
 

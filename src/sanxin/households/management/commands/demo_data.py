@@ -11,7 +11,7 @@ from sanxin import demo
 
 
 class Command(BaseCommand):
-    help = "生成演示数据：双滦区的镇村、大贵口村 300 户虚构农户、各角色的演示账号，以及大贵口村一年的积分记录和“双基”信用评定。可重复运行，已有的数据不会重复生成。"
+    help = "生成演示数据：双滦区的镇村、大贵口村 300 户虚构农户、各角色的演示账号，大贵口村一年的积分记录和“双基”信用评定，一个已定级的评定周期（含异议、证书和动态调整）和下一年度已开启的周期。可重复运行，已有的数据不会重复生成。"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -60,6 +60,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{demo.PILOT_VILLAGE}截至 {demo.DEMO_AS_OF:%Y-%m-%d} 的暂定等级：{demo.format_grades(result.grades)}。"
                 )
+            if result.final_grades:
+                for line in demo.format_cycle_story(result):
+                    self.stdout.write(line)
         else:
             self.stdout.write("演示数据已存在，没有改动。")
         if result.skipped_people:

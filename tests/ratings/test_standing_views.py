@@ -1,0 +1,377 @@
+"""The screens of a household's standing: grade in force and history, certificates
+(issue, PDF, public verification), a village's results over the years and the
+notice PDF — as the villager, the committee and a stranger with the QR code see them."""
+
+import io
+import re
+from collections import Counter
+from datetime import timedelta
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from pypdf import PdfReader
+
+from sanxin.households.models import Household
+from sanxin.ledger import vetoes
+from sanxin.ratings import certificates, selectors, services, standing
+from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource
+from sanxin.ratings.review import adjustment_decide, adjustment_propose, review_close
+from sanxin.ratings.standing_views import certificate_status
+from tests.factories import make_household
+
+TODAY = timezone.localdate()
+CUT_OFF = TODAY - timedelta(days=40)
+NOTICE_DAY = TODAY - timedelta(days=30)
+FINAL_DAY = NOTICE_DAY + timedelta(days=7)
+
+
+def _on_notice(world, period=None):
+    head = world.users["committee_head"]
+    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period or str(CUT_OFF.year), cut_off=CUT_OFF)
+    services.cycle_compute(actor=head, cycle=cycle)
+    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
+    present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
+    review_close(actor=head, cycle=cycle, held_on=NOTICE_DAY - timedelta(days=1), present_user_ids=present, decision="同意")
+    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY)
+    cycle.refresh_from_db()
+    return cycle
+
+
+def _final(world, cycle=None):
+    cycle = cycle or _on_notice(world)
+    return services.cycle_advance(actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=FINAL_DAY)
+
+
+def _veto(world):
+    return vetoes.veto_record(
+        actor=world.users["credit_officer"], household=world.household, rule_code="loan.malicious_default",
+        starts_on=TODAY, evidence_text="信用社催收通知书（2026）第12号", today=TODAY,
+    )
+
+
+def _later_final(world):
+    """A second cycle of the village, put in force today (supersedes the first)."""
+    head = world.users["committee_head"]
+    later = services.cycle_open(actor=head, village=world.village_a1, period=str(CUT_OFF.year + 9), cut_off=CUT_OFF)
+    services.cycle_compute(actor=head, cycle=later)
+    later.refresh_from_db()
+    standing.records_for_final_cycle(cycle=later, grades=selectors.effective_grades(later), actor=head, today=TODAY, now=timezone.now())
+    return later
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+@pytest.fixture
+def ready(world, scheme, credit_for):
+    credit_for(world.household)
+    credit_for(world.household_a1_2)
+    return world
+
+
+def _grades_url(world):
+    return f"/ratings/households/{world.household.pk}/grades/"
+
+
+# --- grade in force and history ------------------------------------------------------
+
+
+def test_before_the_first_final_cycle_the_grade_is_not_yet_rated(ready, login):
+    page = login(ready.users["villager"]).get(_grades_url(ready)).content.decode()
+    assert "尚未评定" in page and "还没有等级记录" in page and "出具信用等级证书" not in page
+    detail = login(ready.users["villager"]).get(f"/households/{ready.household.pk}/").content.decode()
+    assert "在用信用等级" in detail and "尚未评定" in detail and _grades_url(ready) in detail
+
+
+def test_history_shows_the_cycle_grade_then_the_dynamic_downgrade_with_its_reason(ready, login):
+    world = ready
+    cycle = _final(world)
+    grade = standing.grade_in_force(world.household).grade
+    assert grade != "unrated"
+    client = login(world.users["villager"])
+    page = client.get(_grades_url(world)).content.decode()
+    assert f'<div class="points-grade">{grade}</div>' in page
+    assert "周期评定" in page and f"自 {FINAL_DAY:%Y-%m-%d} 起生效" in page and f"/ratings/{cycle.pk}/" in page
+    assert "出具信用等级证书" in page  # the household may print its own
+
+    _veto(world)
+    page = client.get(_grades_url(world)).content.decode()
+    assert '<div class="points-grade">未评级</div>' in page
+    assert "动态调整" in page and "恶意拖欠信用社贷款" in page
+    assert "当前未评级，不能出具信用等级证书" in page and 'action="/ratings/households/' not in page
+    rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert rows.index("未评级") < rows.index(grade)  # newest first
+    assert rows.index("动态调整") < rows.index("周期评定")
+    # The household page shows it too, with the link to the history.
+    detail = client.get(f"/households/{world.household.pk}/").content.decode()
+    assert "在用信用等级" in detail and "动态调整" in detail and _grades_url(world) in detail
+
+
+def test_expired_grade_says_so(ready, login, monkeypatch):
+    world = ready
+    _final(world)
+    record = standing.grade_in_force(world.household)
+    later = record.valid_until + timedelta(days=1)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: later)
+    page = login(world.users["committee_head"]).get(_grades_url(world)).content.decode()
+    assert f"该等级已于 {record.valid_until:%Y-%m-%d} 过期" in page
+    assert "等级已过有效期，不能出具信用等级证书" in page
+    response = login(world.users["committee_head"]).post(f"/ratings/households/{world.household.pk}/certificates/", follow=True)
+    assert f"该户的等级已于 {record.valid_until:%Y-%m-%d} 过期，不能出具证书" in response.content.decode()
+
+
+def test_grades_page_visibility(ready, login):
+    world = ready
+    _final(world)
+    for user in ("other_villager", "neighbour_committee_head", "other_district_admin", "other_group_subteam"):
+        assert login(world.users[user]).get(_grades_url(world)).status_code == 404
+    page = login(world.users["shop_clerk"]).get(_grades_url(world)).content.decode()
+    assert "在用信用等级" in page and "出具信用等级证书" not in page
+
+
+def _grades_queries(client, world):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(_grades_url(world)).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_grades_page_query_count_is_fixed(ready, login):
+    world = ready
+    _final(world)
+    head = world.users["committee_head"]
+    certificates.certificate_issue(actor=head, household=world.household)
+    client = login(head)
+    few = _grades_queries(client, world)
+    for _ in range(4):
+        certificates.certificate_issue(actor=head, household=world.household)
+    event = _veto(world)
+    vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
+    certificates.certificate_issue(actor=head, household=world.household)
+    _later_final(world)
+    assert Certificate.objects.count() == 6 and GradeRecord.objects.filter(household=world.household).count() == 4
+    assert _grades_queries(client, world) == few
+
+
+# --- certificates --------------------------------------------------------------------
+
+
+def test_issue_then_download_the_certificate_pdf(ready, login):
+    world = ready
+    _final(world)
+    client = login(world.users["villager"])
+    response = client.post(f"/ratings/households/{world.household.pk}/certificates/", follow=True)
+    cert = Certificate.objects.get()
+    page = response.content.decode()
+    assert f"已出具信用等级证书（编号 {cert.serial}）" in page
+    assert f'href="/ratings/certificates/{cert.pk}.pdf"' in page and "查看并打印 PDF" in page
+    assert cert.serial in page.split("<tbody>")[-1] and "有效" in page
+
+    response = client.get(f"/ratings/certificates/{cert.pk}.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("inline") and quote(f"信用等级证书-{cert.serial}.pdf") in disposition
+    text = _pdf_text(response.content)
+    assert cert.serial in text and "王*山" in text and "王大山" not in text
+    assert "大贵口村评信团" in text and "双塔山镇" in text
+    # Only those who see the household get it.
+    assert login(world.users["other_villager"]).get(f"/ratings/certificates/{cert.pk}.pdf").status_code == 404
+    assert login(world.users["shop_clerk"]).get(f"/ratings/certificates/{cert.pk}.pdf").status_code == 200
+
+
+def test_issue_refusals(ready, login):
+    world = ready
+    url = f"/ratings/households/{world.household.pk}/certificates/"
+    response = login(world.users["committee_head"]).post(url, follow=True)
+    assert "该户还没有最终评定的信用等级，不能出具证书" in response.content.decode()
+    _final(world)
+    assert login(world.users["shop_clerk"]).post(url).status_code == 403
+    assert login(world.users["other_villager"]).post(url).status_code == 404
+    assert login(world.users["committee_head"]).get(url).status_code == 405
+    assert not Certificate.objects.exists()
+
+
+def test_verification_page_valid_revoked_and_tampered(ready, client):
+    world = ready
+    _final(world)
+    cert = certificates.certificate_issue(actor=world.users["committee_head"], household=world.household)
+    url = f"/v/{certificates.token_for(cert)}/"
+    response = client.get(url)  # nobody logged in
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<meta name="robots" content="noindex">' in page
+    assert "verify-status valid" in page and "有效" in page and "王*山" in page and "王大山" not in page
+    assert "双塔山镇 大贵口村" in page and cert.serial in page
+    record = cert.grade_record
+    assert record.grade in page and f"{record.valid_until:%Y-%m-%d}" in page
+    assert not re.search(r"\d{17}[\dXx]", page) and "积分" not in page.split("<main", 1)[1]
+
+    _veto(world)
+    page = client.get(url).content.decode()
+    assert "verify-status revoked" in page and "已撤销" in page and "恶意拖欠信用社贷款" in page
+    assert "该户现在的在用等级" in page and "未评级" in page
+
+    tampered = client.get(f"/v/{certificates.token_for(cert)[:-1]}x/")
+    assert tampered.status_code == 404 and "证书链接无效或已被篡改" in tampered.content.decode()
+    assert client.get("/v/nothing/").status_code == 404
+
+
+def test_verification_page_superseded(ready, client):
+    world = ready
+    _final(world)
+    cert = certificates.certificate_issue(actor=world.users["villager"], household=world.household)
+    _later_final(world)
+    page = client.get(f"/v/{certificates.token_for(cert)}/").content.decode()
+    assert "verify-status superseded" in page and "已被新的评定结果取代" in page and "该户现在的在用等级" in page
+
+
+def test_page_status_agrees_with_verify(ready):
+    world = ready
+    _final(world)
+    head = world.users["committee_head"]
+    issued = [certificates.certificate_issue(actor=head, household=world.household)]
+    event = _veto(world)
+    vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
+    issued.append(certificates.certificate_issue(actor=head, household=world.household))
+    _later_final(world)
+    issued.append(certificates.certificate_issue(actor=head, household=world.household))
+    history = list(standing.grade_history(world.household))
+    statuses = set()
+    for day in (TODAY, TODAY + timedelta(days=400)):
+        for cert in Certificate.objects.select_related("grade_record", "household__village__parent"):
+            status = certificate_status(cert, history, day)
+            assert status == certificates.verify(cert, today=day).status
+            statuses.add(status)
+    assert statuses == {"revoked", "superseded", "valid", "expired"}
+
+
+# --- village results -----------------------------------------------------------------
+
+
+def _results(client, world):
+    return client.get(f"/ratings/villages/{world.village_a1.pk}/results/")
+
+
+def _row_counts(page, cycle):
+    """The numbers of the table row of `cycle`: 5A 4A 3A 2A A unrated total."""
+    row = next(r for r in page.split("<tr>") if f">{cycle.period_label}</a>" in r)
+    return [int(n) for n in re.findall(r'<td data-label="[^"]+">(?:<strong>)?(\d+)(?:</strong>)?</td>', row)]
+
+
+def _expected(counter):
+    order = ("5A", "4A", "3A", "2A", "A", "unrated")
+    return [counter.get(g, 0) for g in order] + [sum(counter.values())]
+
+
+def test_village_results_numbers_match(ready, login):
+    world = ready
+    for i in range(3):
+        make_household(world.village_a1, world.group_a1_2, f"{100 + i}", head=f"户{i}", head_seq=700 + i)
+    final = _final(world)
+    in_force = Counter(GradeRecord.objects.filter(cycle=final, source=GradeSource.CYCLE).values_list("grade", flat=True))
+    # A later cycle in review with a confirmed adjustment.
+    head = world.users["committee_head"]
+    later = services.cycle_open(actor=head, village=world.village_a1, period=f"{TODAY.year + 1}", cut_off=TODAY)
+    services.cycle_compute(actor=head, cycle=later)
+    later = services.cycle_advance(actor=head, cycle=later, to_state=CycleState.REVIEW)
+    adjustment = adjustment_propose(actor=head, cycle=later, household=world.household_a1_2, to_grade="5A", reason="表现突出")
+    adjustment_decide(actor=world.users["committee_deputy"], adjustment=adjustment, confirm=True)
+    effective = Counter(selectors.effective_grades(later).values())
+    assert effective["5A"] >= 1
+    # A veto after the first final does not change that cycle's counts.
+    _veto(world)
+
+    client = login(world.users["other_villager"])
+    response = _results(client, world)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _row_counts(page, final) == _expected(in_force)
+    assert _row_counts(page, later) == _expected(effective)
+    assert page.index(f">{final.period_label}</a>") < page.index(f">{later.period_label}</a>")  # oldest first
+    assert "最终" in page and "委员会审核" in page
+    # An opened but not computed cycle is not listed.
+    services.cycle_open(actor=head, village=world.village_a1, period="2099", cut_off=TODAY)
+    assert ">2099 年度</a>" not in _results(client, world).content.decode()
+
+
+def _open_with_adjustment(world, period):
+    head = world.users["committee_head"]
+    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period, cut_off=TODAY)
+    services.cycle_compute(actor=head, cycle=cycle)
+    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
+    adjustment = adjustment_propose(actor=head, cycle=cycle, household=world.household_a1_2, to_grade="5A", reason="表现突出")
+    adjustment_decide(actor=world.users["committee_deputy"], adjustment=adjustment, confirm=True)
+
+
+def _results_queries(client, world):
+    with CaptureQueriesContext(connection) as ctx:
+        assert _results(client, world).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_village_results_visibility_and_query_count(ready, login):
+    world = ready
+    client = login(world.users["committee_member"])
+    assert "还没有计算过的评定周期" in _results(client, world).content.decode()
+    _final(world)
+    _open_with_adjustment(world, str(TODAY.year + 1))
+    few = _results_queries(client, world)
+    for year in range(2, 5):
+        _open_with_adjustment(world, str(TODAY.year + year))
+    _later_final(world)
+    assert _results_queries(client, world) == few
+    for user in ("neighbour_committee_head", "other_district_admin", "other_town_admin"):
+        assert _results(login(world.users[user]), world).status_code == 404
+    assert login(world.users["no_role"]).get(f"/ratings/villages/{world.village_a1.pk}/results/").status_code == 403
+    assert login(world.users["committee_head"]).get("/ratings/villages/abc/results/").status_code == 404
+
+
+# --- notice PDF ----------------------------------------------------------------------
+
+
+def test_notice_pdf_for_the_village_with_masked_names_only(ready, login):
+    world = ready
+    cycle = _on_notice(world)
+    url = f"/ratings/{cycle.pk}/notice.pdf"
+    page = login(world.users["villager"]).get(f"/ratings/{cycle.pk}/notice/").content.decode()
+    assert url in page and "下载公示 PDF（A4，张贴用）" in page
+    response = login(world.users["villager"]).get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF") and response["Content-Disposition"].startswith("inline")
+    text = _pdf_text(response.content)
+    assert "王*山" in text and "李*河" in text
+    for head in Household.objects.values_list("head_name", flat=True):
+        assert head not in text
+    assert f"{NOTICE_DAY.year}年{NOTICE_DAY.month}月{NOTICE_DAY.day}日" in text
+    assert not re.search(r"\d{17}[\dXx]", text)
+    for user in ("neighbour_committee_head", "other_district_admin"):
+        assert login(world.users[user]).get(url).status_code == 404
+
+
+def test_notice_pdf_not_before_the_notice(ready, login):
+    world = ready
+    head = world.users["committee_head"]
+    cycle = services.cycle_open(actor=head, village=world.village_a1, period="2025", cut_off=CUT_OFF)
+    services.cycle_compute(actor=head, cycle=cycle)
+    assert login(head).get(f"/ratings/{cycle.pk}/notice.pdf").status_code == 404
+
+
+# --- home ----------------------------------------------------------------------------
+
+
+def test_villager_home_shows_grade_in_force_and_latest_notifications(ready, login):
+    world = ready
+    client = login(world.users["villager"])
+    page = client.get("/").content.decode()
+    assert "在用信用等级" in page and "尚未评定" in page and "还没有通知" in page
+    _final(world)
+    grade = standing.grade_in_force(world.household).grade
+    page = client.get("/").content.decode()
+    assert f'<div class="points-grade">{grade}</div>' in page and _grades_url(world) in page
+    assert "您家的信用等级已确定" in page and "查看全部通知" in page
+    staff = login(world.users["committee_head"]).get("/").content.decode()
+    assert "在用信用等级" not in staff and "/notifications/" not in staff
