@@ -90,6 +90,11 @@ CASES = [
         "ratings:open", lambda w: "/ratings/open/", MANAGERS, method="post", setup=_cycle,
         data=lambda w: {"village": w.village_a1.pk, "period": "2026", "cut_off": "2026-11-20"},
     ),
+    # The district's choice of yearly or quarterly cycles: its district admin only.
+    Case(
+        "ratings:policy", lambda w: "/ratings/policy/", {"district_admin"}, method="post",
+        data=lambda w: {"district": w.district.pk, "cadence": "year"},
+    ),
     Case("ratings:compute", lambda w: f"/ratings/{_pk(w)}/compute/", MANAGERS, method="post", setup=_cycle),
     Case(
         "ratings:advance", lambda w: f"/ratings/{_pk(w)}/advance/", MANAGERS, method="post", setup=_computed,

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from sanxin.oversight.models import AuditEvent
 from sanxin.ratings import periods, services
@@ -52,3 +53,15 @@ def test_district_admin_switches_to_quarters(world):
     assert cycle.period == "2026Q1" and cycle.period_label == "2026 年第一季度"
     # The other district still rates by year.
     assert services.cadence_for(world.household_other_district.village) == Cadence.YEAR
+
+
+def test_cycles_page_sets_quarters_and_suggests_the_quarter(world, login):
+    client = login(world.users["district_admin"])
+    assert "双滦区的评定周期" in client.get("/ratings/").content.decode()
+    response = client.post("/ratings/policy/", {"district": world.district.pk, "cadence": "quarter"}, follow=True)
+    assert "已保存本区的评定周期设置" in response.content.decode()
+    page = login(world.users["committee_head"]).get("/ratings/").content.decode()
+    assert "双滦区的评定周期" not in page  # only the district admin sets it
+    assert f'value="{periods.current(Cadence.QUARTER, timezone.localdate())}"' in page
+    response = client.post("/ratings/open/", {"village": world.village_a1.pk, "period": "2026", "cut_off": "2026-03-31"}, follow=True)
+    assert "本区按季度评定" in response.content.decode()

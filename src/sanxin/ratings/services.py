@@ -268,7 +268,7 @@ def _notify_notice(cycle: Cycle, now: datetime) -> int:
     ids = Rating.objects.filter(cycle=cycle, run=cycle.current_run).values_list("household_id", flat=True).iterator(chunk_size=CHUNK_SIZE)
     return notify(
         households=ids, kind=Kind.NOTICE_OPEN, at=now, url=reverse("ratings:notice", args=[cycle.pk]),
-        title=f"{cycle.village.name} {cycle.period} 年度信用等级评定结果开始公示",
+        title=f"{cycle.village.name} {cycle.period_label}信用等级评定结果开始公示",
         body=f"公示期 {cycle.notice_starts_on:%Y-%m-%d} 至 {cycle.notice_ends_on:%Y-%m-%d}。对本户等级或积分有异议的，请在公示期内提出。",
     )
 

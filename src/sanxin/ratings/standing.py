@@ -61,7 +61,7 @@ def records_for_final_cycle(*, cycle: Cycle, grades: dict[int, str], actor, toda
     rows = [
         GradeRecord(
             household_id=household_id, grade=grade, source=GradeSource.CYCLE, cycle=cycle, effective_from=today,
-            valid_until=until, reason=f"{cycle.period} 年度评定结果", recorded_by=user, recorded_at=now,
+            valid_until=until, reason=f"{cycle.period_label}评定结果", recorded_by=user, recorded_at=now,
         )
         for household_id, grade in grades.items()
     ]
@@ -74,7 +74,7 @@ def records_for_final_cycle(*, cycle: Cycle, grades: dict[int, str], actor, toda
         notify(
             households=ids, kind=Kind.GRADE_FINAL, at=now, url=url,
             title=f"您家的信用等级已确定：{GRADE_LABELS.get(grade, grade)}",
-            body=f"{cycle.village.name} {cycle.period} 年度评定已于 {today:%Y-%m-%d} 最终确定，有效至 {until:%Y-%m-%d}（下一周期评定生效后以新等级为准）。",
+            body=f"{cycle.village.name} {cycle.period_label}评定已于 {today:%Y-%m-%d} 最终确定，有效至 {until:%Y-%m-%d}（下一周期评定生效后以新等级为准）。",
         )
     return len(rows)
 
@@ -106,7 +106,7 @@ def standing_refresh(*, household: Household, actor, today: date | None = None, 
         names = "、".join(dict.fromkeys(v.name for v in vetoes))
         reason = f"因“{names}”，等级由{GRADE_LABELS[current.grade]}调整为{GRADE_LABELS[grade]}"
     else:
-        reason = f"否决事项已撤销或期满，恢复{base.cycle.period} 年度评定等级{GRADE_LABELS[grade]}"
+        reason = f"否决事项已撤销或期满，恢复{base.cycle.period_label}评定等级{GRADE_LABELS[grade]}"
     record = GradeRecord.objects.create(
         household=household, grade=grade, source=GradeSource.DYNAMIC, cycle=base.cycle, effective_from=today,
         valid_until=base.valid_until, reason=reason, veto_event=veto_event, entry=entry,

@@ -13,6 +13,7 @@ app_name = "ratings"
 urlpatterns = [
     path("", views.cycle_list, name="list"),
     path("open/", views.cycle_open, name="open"),
+    path("policy/", views.cycle_policy, name="policy"),
     path("<int:pk>/", views.cycle_detail, name="cycle"),
     path("<int:pk>/compute/", views.cycle_compute, name="compute"),
     path("<int:pk>/advance/", views.cycle_advance, name="advance"),

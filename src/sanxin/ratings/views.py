@@ -11,14 +11,17 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.ratings import appeal_views, selectors, services
-from sanxin.ratings.models import CycleState
+from sanxin.ratings import appeal_views, periods, selectors, services
+from sanxin.ratings.models import CycleState, RatingPolicy
+from sanxin.ratings.periods import Cadence
+from sanxin.regions.models import Level, Region
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, TIER_LABELS
 
 PAGE_SIZE = 50
@@ -29,12 +32,40 @@ def cycle_list(request):
     scope = request.scope
     cycles = selectors.cycles_for(scope).order_by("-period", "village__path")
     page = Paginator(cycles, PAGE_SIZE).get_page(request.GET.get("page"))
-    manageable = scope.villages(Perm.CHANGE_REGISTRY).order_by("path") if scope.has(Perm.CHANGE_REGISTRY) else []
-    today = date.today()
+    manageable = list(scope.villages(Perm.CHANGE_REGISTRY).order_by("path")) if scope.has(Perm.CHANGE_REGISTRY) else []
+    today = timezone.localdate()
+    cadence = services.cadence_for(manageable[0]) if manageable else Cadence.YEAR
+    period = periods.current(cadence, today)
+    districts = _managed_districts(scope)
+    policies = dict(RatingPolicy.objects.filter(district__in=districts).values_list("district_id", "cadence"))
+    for d in districts:
+        d.cadence = policies.get(d.pk, Cadence.YEAR)
     return render(request, "ratings/list.html", {
-        "page": page, "villages": manageable, "default_period": str(today.year),
-        "default_cut_off": date(today.year, 11, 20).isoformat(),
+        "page": page, "villages": manageable, "default_period": period,
+        "default_cut_off": periods.default_cut_off(period).isoformat(), "cadence": cadence,
+        "districts": districts, "cadences": Cadence.choices,
     })
+
+
+def _managed_districts(scope) -> list[Region]:
+    ids = [g.region_id for g in scope.grants_for(Perm.MANAGE_SCHEME) if g.region_level == Level.DISTRICT]
+    return list(Region.objects.filter(pk__in=ids, level=Level.DISTRICT).order_by("path")) if ids else []
+
+
+@require_POST
+@requires(Perm.MANAGE_SCHEME)
+def cycle_policy(request):
+    """The district admin chooses yearly or quarterly cycles for the district."""
+    district = next((d for d in _managed_districts(request.scope) if d.pk == _int(request.POST.get("district"))), None)
+    if district is None:
+        raise Http404
+    try:
+        services.policy_set(actor=request.user, district=district, cadence=request.POST.get("cadence", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("ratings:list")
+    messages.success(request, _("已保存本区的评定周期设置"))
+    return redirect("ratings:list")
 
 
 @require_POST
