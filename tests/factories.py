@@ -49,3 +49,32 @@ def child(parent, name: str, *, kind: str = ""):
     from sanxin.regions.models import CHILD_LEVEL
 
     return region_create(level=CHILD_LEVEL[parent.level], name=name, parent=parent, kind=kind)
+
+
+def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | None = None):
+    """Village A1's cycle taken through compute, review and the meeting to the
+    notice starting on `notice_day` (by the committee head, the deputy attending)."""
+    from datetime import timedelta
+
+    from sanxin.ratings import services
+    from sanxin.ratings.models import CycleState
+    from sanxin.ratings.review import review_close
+
+    head = world.users["committee_head"]
+    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period or str(cut_off.year), cut_off=cut_off)
+    services.cycle_compute(actor=head, cycle=cycle)
+    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
+    present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
+    held_on = min(notice_day, date.today()) - timedelta(days=1)
+    review_close(actor=head, cycle=cycle, held_on=held_on, present_user_ids=present, decision="同意")
+    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=notice_day)
+    cycle.refresh_from_db()
+    return cycle
+
+
+def cycle_final(world, cycle, *, day: date):
+    """Finalise a cycle on notice on `day` (after its window), as the committee head."""
+    from sanxin.ratings import services
+    from sanxin.ratings.models import CycleState
+
+    return services.cycle_advance(actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=day)

@@ -1979,8 +1979,9 @@ def _finish_cycle(village: Region, users: dict[str, User], result: BuildResult) 
     head, deputy = users["tuanzhang"], users["futuanzhang"]
     cycle = cycle_open(actor=head, village=village, period=CYCLE_PERIOD, cut_off=DEMO_AS_OF)
     cycle_compute(actor=head, cycle=cycle)
-    # Computing stamps the build's moment; the cycle's own timeline says the day after the cut-off.
-    Cycle.objects.filter(pk=cycle.pk).update(computed_at=_cycle_day(COMPUTED_DAY, 8, 40))
+    # Opening and computing stamp the build's moment; the cycle's own timeline says
+    # it was opened and computed the day after the cut-off.
+    Cycle.objects.filter(pk=cycle.pk).update(created_at=_cycle_day(COMPUTED_DAY, 8, 30), computed_at=_cycle_day(COMPUTED_DAY, 8, 40))
     cycle = cycle_advance(
         actor=head,
         cycle=cycle,

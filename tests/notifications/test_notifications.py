@@ -14,9 +14,9 @@ from sanxin.accounts.scope import scope_for
 from sanxin.notifications.models import Kind, NotificationRead
 from sanxin.notifications.selectors import unread_count
 from sanxin.notifications.services import notify
-from sanxin.ratings import appeals, services
-from sanxin.ratings.models import AppealKind, CycleState
-from sanxin.ratings.review import review_close
+from sanxin.ratings import appeals
+from sanxin.ratings.models import AppealKind
+from tests.factories import cycle_final, cycle_on_notice
 
 TODAY = timezone.localdate()
 CUT_OFF = TODAY - timedelta(days=40)
@@ -36,18 +36,13 @@ def final_with_appeal(world, scheme, credit_for):
     credit_for(world.household)
     credit_for(world.household_a1_2)
     head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period=str(CUT_OFF.year), cut_off=CUT_OFF)
-    services.cycle_compute(actor=head, cycle=cycle)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
-    present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-    review_close(actor=head, cycle=cycle, held_on=NOTICE_DAY - timedelta(days=1), present_user_ids=present, decision="同意")
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY)
+    cycle = cycle_on_notice(world, cut_off=CUT_OFF, notice_day=NOTICE_DAY)
     appeal = appeals.appeal_file(
         actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.GRADE,
         reason="评分漏记了献血", today=NOTICE_DAY + timedelta(days=1),
     )
     appeals.appeal_decide(actor=head, appeal=appeal, upheld=False, reason="经核实已计入")
-    services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL, today=FINAL_DAY)
+    cycle_final(world, cycle, day=FINAL_DAY)
     return world
 
 

@@ -12,10 +12,9 @@ from django.utils import timezone
 from sanxin.ledger import services as ledger
 from sanxin.ledger.models import Entry
 from sanxin.ledger.services import EntryRequest
-from sanxin.ratings import appeals, services
-from sanxin.ratings.models import Appeal, AppealDecision, AppealKind, CycleState
-from sanxin.ratings.review import review_close
-from tests.factories import make_household
+from sanxin.ratings import appeals
+from sanxin.ratings.models import Appeal, AppealDecision, AppealKind
+from tests.factories import cycle_on_notice, make_household
 
 TODAY = timezone.localdate()
 CUT_OFF = TODAY - timedelta(days=40)
@@ -32,15 +31,7 @@ def _entry(world, item="env.dumping", recorder="committee_member", reviewer="com
 
 
 def _on_notice(world, notice_day=TODAY):
-    head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period=str(CUT_OFF.year), cut_off=CUT_OFF)
-    services.cycle_compute(actor=head, cycle=cycle)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
-    present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-    review_close(actor=head, cycle=cycle, held_on=min(notice_day, TODAY) - timedelta(days=1), present_user_ids=present, decision="同意")
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=notice_day)
-    cycle.refresh_from_db()
-    return cycle
+    return cycle_on_notice(world, cut_off=CUT_OFF, notice_day=notice_day)
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from sanxin.ledger.services import EntryRequest
 from sanxin.notifications.models import Kind, Notification
 from sanxin.notifications.selectors import notifications_for
 from sanxin.ratings import appeals, certificates, selectors, services, standing
-from sanxin.ratings.models import AppealKind, CycleState, GradeRecord, GradeSource, Rating
-from sanxin.ratings.review import review_close
+from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating
+from tests.factories import cycle_final, cycle_on_notice
 
 TODAY = timezone.localdate()
 CUT_OFF = TODAY - timedelta(days=40)
@@ -36,19 +36,11 @@ def _entry(world, item="env.dumping", recorder="committee_member", reviewer="com
 
 
 def _on_notice(world):
-    head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period=str(CUT_OFF.year), cut_off=CUT_OFF)
-    services.cycle_compute(actor=head, cycle=cycle)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
-    present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-    review_close(actor=head, cycle=cycle, held_on=NOTICE_DAY - timedelta(days=1), present_user_ids=present, decision="同意")
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY)
-    cycle.refresh_from_db()
-    return cycle
+    return cycle_on_notice(world, cut_off=CUT_OFF, notice_day=NOTICE_DAY)
 
 
 def _final(world, cycle):
-    return services.cycle_advance(actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=FINAL_DAY)
+    return cycle_final(world, cycle, day=FINAL_DAY)
 
 
 @pytest.fixture

@@ -18,9 +18,8 @@ from sanxin.households.models import Household
 from sanxin.ledger import vetoes
 from sanxin.ratings import certificates, selectors, services, standing
 from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource
-from sanxin.ratings.review import adjustment_decide, adjustment_propose, review_close
-from sanxin.ratings.standing_views import certificate_status
-from tests.factories import make_household
+from sanxin.ratings.review import adjustment_decide, adjustment_propose
+from tests.factories import cycle_final, cycle_on_notice, make_household
 
 TODAY = timezone.localdate()
 CUT_OFF = TODAY - timedelta(days=40)
@@ -29,20 +28,11 @@ FINAL_DAY = NOTICE_DAY + timedelta(days=7)
 
 
 def _on_notice(world, period=None):
-    head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period or str(CUT_OFF.year), cut_off=CUT_OFF)
-    services.cycle_compute(actor=head, cycle=cycle)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
-    present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-    review_close(actor=head, cycle=cycle, held_on=NOTICE_DAY - timedelta(days=1), present_user_ids=present, decision="同意")
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY)
-    cycle.refresh_from_db()
-    return cycle
+    return cycle_on_notice(world, cut_off=CUT_OFF, notice_day=NOTICE_DAY, period=period)
 
 
 def _final(world, cycle=None):
-    cycle = cycle or _on_notice(world)
-    return services.cycle_advance(actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=FINAL_DAY)
+    return cycle_final(world, cycle or _on_notice(world), day=FINAL_DAY)
 
 
 def _veto(world):
@@ -229,7 +219,7 @@ def test_verification_page_superseded(ready, client):
     assert "verify-status superseded" in page and "已被新的评定结果取代" in page and "该户现在的在用等级" in page
 
 
-def test_page_status_agrees_with_verify(ready):
+def test_page_status_agrees_with_verify_for_every_status(ready):
     world = ready
     _final(world)
     head = world.users["committee_head"]
@@ -243,7 +233,7 @@ def test_page_status_agrees_with_verify(ready):
     statuses = set()
     for day in (TODAY, TODAY + timedelta(days=400)):
         for cert in Certificate.objects.select_related("grade_record", "household__village__parent"):
-            status = certificate_status(cert, history, day)
+            status, _changed = certificates.status_of(cert.grade_record, history, day)
             assert status == certificates.verify(cert, today=day).status
             statuses.add(status)
     assert statuses == {"revoked", "superseded", "valid", "expired"}

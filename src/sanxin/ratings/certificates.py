@@ -22,7 +22,7 @@ from sanxin.households.models import Household
 from sanxin.oversight.services import audit
 from sanxin.ratings.models import Certificate, GradeRecord, GradeSource
 from sanxin.ratings.notice import mask_name
-from sanxin.ratings.standing import grade_in_force
+from sanxin.ratings.standing import grade_history, grade_in_force
 from sanxin.rules.scheme import GRADE_LABELS, grade_rank
 
 SALT = "sanxin.ratings.certificate"
@@ -110,28 +110,39 @@ class Verification:
         return self.status == Status.VALID
 
 
+def status_of(record: GradeRecord, history: list[GradeRecord], today: date) -> tuple[str, GradeRecord | None]:
+    """A certificate's status from the grade record it was issued for and the
+    household's grade history (newest first), and the record that changed it:
+    a later dynamic downgrade of the same cycle revokes it, any other later record
+    supersedes it, the end of its validity expires it. No query."""
+    current = history[0] if history else None
+    if current is not None and current.pk != record.pk:
+        later = sorted((r for r in history if r.pk > record.pk), key=lambda r: r.pk)
+        downgraded = next((r for r in later if r.source == GradeSource.DYNAMIC and r.cycle_id == record.cycle_id), None)
+        if downgraded is not None and grade_rank(downgraded.grade) < grade_rank(record.grade):
+            return Status.REVOKED, downgraded
+        return Status.SUPERSEDED, current
+    if today > record.valid_until:
+        return Status.EXPIRED, None
+    return Status.VALID, None
+
+
 def verify(certificate: Certificate, today: date | None = None) -> Verification:
     today = today or timezone.localdate()
     record = certificate.grade_record
     household = certificate.household
-    current: GradeRecord | None = grade_in_force(household)
-    explanation = ""
-    current_label = ""
-    if current is not None and current.pk != record.pk:
-        current_label = GRADE_LABELS.get(current.grade, current.grade)
-        later = GradeRecord.objects.filter(household=household, pk__gt=record.pk)
-        downgraded = later.filter(source=GradeSource.DYNAMIC, cycle_id=record.cycle_id).order_by("id").first()
-        if downgraded is not None and grade_rank(downgraded.grade) < grade_rank(record.grade):
-            status = Status.REVOKED
-            explanation = f"{downgraded.effective_from:%Y-%m-%d} 起{downgraded.reason}"
-        else:
-            status = Status.SUPERSEDED
-            explanation = f"{current.effective_from:%Y-%m-%d} 起该户等级为{current_label}"
-    elif today > record.valid_until:
-        status = Status.EXPIRED
+    history = list(grade_history(household))
+    status, changed = status_of(record, history, today)
+    current = history[0] if history else None
+    current_label = GRADE_LABELS.get(current.grade, current.grade) if current is not None and current.pk != record.pk else ""
+    if status == Status.REVOKED:
+        explanation = f"{changed.effective_from:%Y-%m-%d} 起{changed.reason}"
+    elif status == Status.SUPERSEDED:
+        explanation = f"{changed.effective_from:%Y-%m-%d} 起该户等级为{current_label}"
+    elif status == Status.EXPIRED:
         explanation = f"有效期至 {record.valid_until:%Y-%m-%d}"
     else:
-        status = Status.VALID
+        explanation = ""
     village = household.village
     return Verification(
         certificate=certificate, status=status, head_masked=mask_name(household.head_name),

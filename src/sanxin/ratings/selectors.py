@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from collections import Counter
+
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
-from sanxin.ratings.models import Adjustment, AppealDecision, Cycle, Rating
+from sanxin.ratings.models import (
+    Adjustment,
+    AdjustmentDecision,
+    AppealDecision,
+    Cycle,
+    CycleState,
+    GradeRecord,
+    GradeSource,
+    Rating,
+)
 from sanxin.regions.models import Level, Region
 from sanxin.rules.scheme import GRADES, PARTY_TIERS
 
@@ -101,3 +112,48 @@ def previous_cycle(cycle: Cycle) -> Cycle | None:
         Cycle.objects.filter(village_id=cycle.village_id, period__lt=cycle.period, current_run__gt=0)
         .order_by("-period").first()
     )
+
+
+def distributions_by_cycle(cycles: list[Cycle]) -> dict[int, Counter]:
+    """{cycle id: Counter(grade → households)}. Final cycles count the grades they put
+    in force; the others their effective grades (the current run's snapshot, with
+    confirmed adjustments and upheld appeals applied, as `selectors.effective_grades`).
+    Five queries whatever the number of cycles and households."""
+    counts: dict[int, Counter] = {c.pk: Counter() for c in cycles}
+    final = [c.pk for c in cycles if c.state == CycleState.FINAL]
+    others = [c.pk for c in cycles if c.state != CycleState.FINAL]
+    if final:
+        rows = (
+            GradeRecord.objects.filter(cycle_id__in=final, source=GradeSource.CYCLE)
+            .order_by().values_list("cycle_id", "grade").annotate(n=Count("id"))
+        )
+        for cycle_id, grade, n in rows:
+            counts[cycle_id][grade] += n
+    if not others:
+        return counts
+    current = Rating.objects.filter(cycle_id__in=others, run=F("cycle__current_run"))
+    for cycle_id, grade, n in current.order_by().values_list("cycle_id", "grade").annotate(n=Count("id")):
+        counts[cycle_id][grade] += n
+    # Households whose grade the committee or an appeal changed: the latest wins,
+    # appeals (during the notice) over adjustments (during the review).
+    changed: dict[tuple[int, int], str] = {}
+    adjustments = (
+        AdjustmentDecision.objects.filter(adjustment__cycle_id__in=others, confirmed=True)
+        .order_by("adjustment__proposed_at", "adjustment_id")
+        .values_list("adjustment__cycle_id", "adjustment__household_id", "adjustment__to_grade")
+    )
+    appeals = (
+        AppealDecision.objects.filter(appeal__cycle_id__in=others, upheld=True).exclude(to_grade="")
+        .order_by("decided_at", "id").values_list("appeal__cycle_id", "appeal__household_id", "to_grade")
+    )
+    for rows in (adjustments, appeals):
+        for cycle_id, household_id, grade in rows:
+            changed[cycle_id, household_id] = grade
+    if changed:
+        snapshot = current.filter(household_id__in={h for _, h in changed}).values_list("cycle_id", "household_id", "grade")
+        for cycle_id, household_id, grade in snapshot:
+            to_grade = changed.get((cycle_id, household_id))
+            if to_grade is not None:
+                counts[cycle_id][grade] -= 1
+                counts[cycle_id][to_grade] += 1
+    return counts
