@@ -77,6 +77,9 @@ def _secret_from_env_or_var(name: str, filename: str) -> str:
 
 
 SECRET_KEY = _secret_from_env_or_var("SANXIN_SECRET_KEY", "secret_key")
+# Former secret keys, still accepted when checking signatures (the QR links on
+# printed certificates), so the key can be changed without voiding them.
+SECRET_KEY_FALLBACKS = env_list("SANXIN_SECRET_KEY_FALLBACKS", [])
 # Key(s) for field encryption. Comma-separated: the first encrypts, all decrypt
 # (rotation: put the new key first, run `sanxin rotate-data-key`, drop the old one).
 DATA_KEYS = [k.strip() for k in _secret_from_env_or_var("SANXIN_DATA_KEY", "data_key").split(",") if k.strip()]

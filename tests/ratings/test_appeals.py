@@ -239,3 +239,15 @@ def test_appeal_keeps_its_evidence_photos_and_refuses_bad_ones(ready, settings, 
     appeal = appeals.appeal_file(actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.GRADE, reason="不服", photos=[photo], today=NOTICE_DAY)
     stored = AppealPhoto.objects.get(appeal=appeal)
     assert stored.image.read() == b"\xff\xd8\xff\xe0 jpeg"
+
+
+def test_certificate_links_survive_a_secret_key_change(ready, settings):
+    world = ready
+    _final(world, _on_notice(world))
+    cert = certificates.certificate_issue(actor=world.users["committee_head"], household=world.household)
+    token = certificates.token_for(cert)
+    old = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-new-key-after-rotation-0123456789-abcdefghijklmnop"
+    assert certificates.certificate_from_token(token) is None
+    settings.SECRET_KEY_FALLBACKS = [old]
+    assert certificates.certificate_from_token(token) == cert
