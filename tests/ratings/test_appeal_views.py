@@ -259,3 +259,13 @@ def test_evidence_photos_are_kept_and_shown_to_the_household_only(ready, login, 
     response = client.get(f"/ratings/appeals/photos/{stored.pk}/")
     assert response.status_code == 200 and response.content == b"\xff\xd8\xff\xe0 jpeg" and response["Content-Type"] == "image/jpeg"
     assert login(world.users["other_villager"]).get(f"/ratings/appeals/photos/{stored.pk}/").status_code == 404
+
+
+def test_committee_home_lists_cycles_with_open_appeals(ready, login):
+    world = ready
+    cycle = _on_notice(world)
+    appeals.appeal_file(actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.GRADE, reason="不服", today=TODAY)
+    page = login(world.users["committee_member"]).get("/").content.decode()
+    assert "（1 项待处理）" in page and f"/ratings/{cycle.pk}/appeals/?status=open" in page
+    for user in ("villager", "shop_clerk", "neighbour_committee_head"):
+        assert "项待处理" not in login(world.users[user]).get("/").content.decode()

@@ -4,6 +4,7 @@ from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
+from sanxin.ratings.selectors import open_appeals_by_cycle
 
 
 @requires()
@@ -17,6 +18,7 @@ def home(request):
             "household_count": household_count,
             "can_change": scope.has(Perm.CHANGE_REGISTRY),
             "can_reveal": scope.has(Perm.REVEAL_ID),
+            "open_appeals": open_appeals_by_cycle(scope) if scope.has(Perm.REVIEW_POINTS) else [],
         },
     )
 

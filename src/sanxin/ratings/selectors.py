@@ -12,6 +12,7 @@ from sanxin.households.models import Household
 from sanxin.ratings.models import (
     Adjustment,
     AdjustmentDecision,
+    Appeal,
     AppealDecision,
     Cycle,
     CycleState,
@@ -157,3 +158,15 @@ def distributions_by_cycle(cycles: list[Cycle]) -> dict[int, Counter]:
                 counts[cycle_id][grade] -= 1
                 counts[cycle_id][to_grade] += 1
     return counts
+
+
+def open_appeals_by_cycle(scope: Scope) -> list[dict]:
+    """[{cycle id, village name, period label, open}] for the cycles with unanswered
+    appeals about households the user reviews (committee home page). Two queries."""
+    rows = (
+        Appeal.objects.filter(decision__isnull=True, household__in=scope.households(Perm.REVIEW_POINTS))
+        .order_by().values("cycle_id").annotate(n=Count("id"))
+    )
+    counts = {r["cycle_id"]: r["n"] for r in rows}
+    cycles = Cycle.objects.filter(pk__in=list(counts)).select_related("village").order_by("-period", "village__path")
+    return [{"cycle": c, "open": counts[c.pk]} for c in cycles]
