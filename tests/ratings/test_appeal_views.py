@@ -269,3 +269,14 @@ def test_committee_home_lists_cycles_with_open_appeals(ready, login):
     assert "（1 项待处理）" in page and f"/ratings/{cycle.pk}/appeals/?status=open" in page
     for user in ("villager", "shop_clerk", "neighbour_committee_head"):
         assert "项待处理" not in login(world.users[user]).get("/").content.decode()
+
+
+def test_cycle_page_counts_the_grade_an_upheld_appeal_set(ready, login):
+    world = ready
+    cycle = _on_notice(world)
+    appeal = appeals.appeal_file(actor=world.users["committee_member"], cycle=cycle, household=world.household, kind=AppealKind.GRADE, reason="漏记献血", today=TODAY)
+    appeals.appeal_decide(actor=world.users["committee_deputy"], appeal=appeal, upheld=True, reason="属实", to_grade="5A")
+    page = login(world.users["committee_head"]).get(f"/ratings/{cycle.pk}/").content.decode()
+    distribution = page.split("等级分布", 1)[1].split("</p>", 2)[1]
+    assert '<span class="tag">5A</span> 1 户' in distribution
+    assert "→ <span class=\"tag cadre\"" in page

@@ -4,6 +4,7 @@ thin: cycles come through the scope, every write through `ratings.services`."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 from django.contrib import messages
@@ -107,7 +108,10 @@ def cycle_detail(request, pk):
     vetoed = request.GET.get("vetoed", "")
     party = request.GET.get("party", "")
     visible = selectors.current_ratings(cycle, scope)
-    distribution = [(GRADE_LABELS[g], n) for g, n in selectors.grade_distribution(visible)]
+    # Counted on the effective grades: committee adjustments and upheld appeals included.
+    effective = selectors.effective_grades(cycle)
+    counts = Counter(effective[h] for h in visible.values_list("household_id", flat=True) if h in effective)
+    distribution = [(GRADE_LABELS[g], counts.get(g, 0)) for g in reversed(GRADES)]
     rows = (
         selectors.filter_ratings(visible, grade=grade, vetoed=vetoed, party=party)
         .select_related("household")
@@ -115,11 +119,11 @@ def cycle_detail(request, pk):
         .order_by("household__number", "household_id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    adjusted = selectors.adjusted_grades(cycle)
     for r in page:
         r.grade_label = GRADE_LABELS.get(r.grade, r.grade)
         r.tier_label = TIER_LABELS.get(r.tier, r.tier)
-        r.adjusted_label = GRADE_LABELS[adjusted[r.household_id]] if r.household_id in adjusted else ""
+        now = effective.get(r.household_id, r.grade)
+        r.adjusted_label = GRADE_LABELS[now] if now != r.grade else ""
     can_manage = services.can_manage_cycle(request.user, cycle.village)
     step = services.NEXT_STATE.get(cycle.state)
     appeal_summary = (
