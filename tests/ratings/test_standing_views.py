@@ -19,6 +19,7 @@ from sanxin.ledger import vetoes
 from sanxin.ratings import certificates, selectors, services, standing
 from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource
 from sanxin.ratings.review import adjustment_decide, adjustment_propose
+from sanxin.rules.scheme import GRADE_LABELS
 from tests.factories import cycle_final, cycle_on_notice, make_household
 
 TODAY = timezone.localdate()
@@ -365,3 +366,14 @@ def test_villager_home_shows_grade_in_force_and_latest_notifications(ready, logi
     assert "您家的信用等级已确定" in page and "查看全部通知" in page
     staff = login(world.users["committee_head"]).get("/").content.decode()
     assert "在用信用等级" not in staff and "/notifications/" not in staff
+
+
+def test_points_page_tells_the_grade_in_force_from_the_provisional_one(ready, login):
+    world = ready
+    client = login(world.users["villager"])
+    assert "在用等级（经公示定级）" not in client.get(f"/points/households/{world.household.pk}/").content.decode()
+    _final(world)
+    record = standing.grade_in_force(world.household)
+    page = client.get(f"/points/households/{world.household.pk}/").content.decode()
+    assert f"在用等级（经公示定级）：{GRADE_LABELS[record.grade]}，{record.effective_from:%Y-%m-%d} 起生效" in page
+    assert "暂定等级" in page

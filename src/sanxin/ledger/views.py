@@ -46,6 +46,7 @@ from sanxin.ledger.forms import (
 from sanxin.ledger.models import Entry, EntryPhoto
 from sanxin.ledger.selectors import household_grade, latest_credit
 from sanxin.ledger.tiers import household_tier_of, person_tier
+from sanxin.ratings.standing import grade_in_force
 from sanxin.regions.models import Level, Region
 from sanxin.rules.engine import STATUS_LABELS
 from sanxin.rules.models import SchemeVersion
@@ -495,7 +496,10 @@ def household_points(request, pk: int):
         "household": household, "as_of": as_of, "today": today, "version": grade.version, "result": result,
         "rows": _entry_rows(entries, result),
         "can_record": scope.covers_household(household, Perm.RECORD_POINTS),
+        "in_force": grade_in_force(household),
     }
+    if context["in_force"] is not None:
+        context["in_force_label"] = GRADE_LABELS.get(context["in_force"].grade, context["in_force"].grade)
     if result is not None:
         scheme = grade.version.scheme
         tier = scheme.tier(result.tier)
