@@ -93,6 +93,12 @@ CASES = [
     Case("ratings:certificate_pdf", lambda w: f"/ratings/certificates/{_certificate(w).pk}.pdf", INSIDERS_OF_HOUSEHOLD, setup=_certificate),
     Case("certificate_verify", lambda w: f"/v/{_token(w)}/", set(ALL_USERS), public=True, setup=_certificate),
     Case("ratings:village_results", lambda w: f"/ratings/villages/{w.village_a1.pk}/results/", VILLAGE_A1, setup=_final),
+    # Printing the village's certificates at once: its committee and the admins over it.
+    Case(
+        "ratings:village_certificates", lambda w: f"/ratings/villages/{w.village_a1.pk}/certificates/",
+        {"committee_head", "committee_deputy", "committee_member", "town_admin", "district_admin"},
+        method="post", setup=_final, data=lambda w: {"min_grade": "A"},
+    ),
     Case("ratings:notice_pdf", lambda w: f"/ratings/{_on_notice(w).pk}/notice.pdf", VILLAGE_A1, setup=_on_notice),
     Case("notifications:list", lambda w: "/notifications/", set(ALL_USERS), setup=_on_notice),
 ]

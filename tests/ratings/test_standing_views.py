@@ -377,3 +377,22 @@ def test_points_page_tells_the_grade_in_force_from_the_provisional_one(ready, lo
     page = client.get(f"/points/households/{world.household.pk}/").content.decode()
     assert f"在用等级（经公示定级）：{GRADE_LABELS[record.grade]}，{record.effective_from:%Y-%m-%d} 起生效" in page
     assert "暂定等级" in page
+
+
+def test_village_certificates_print_in_one_pdf_and_reuse_serials(ready, login):
+    world = ready
+    _final(world)
+    client = login(world.users["committee_member"])
+    assert "批量打印信用等级证书" in client.get(f"/ratings/villages/{world.village_a1.pk}/results/").content.decode()
+    assert {standing.grade_in_force(h).grade for h in (world.household, world.household_a1_2)} == {"4A"}
+    response = client.post(f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "3A"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    assert len(pages) == 2 == Certificate.objects.count()
+    text = "".join(p.extract_text() for p in pages)
+    assert "王*山" in text and "李*河" in text and "王大山" not in text
+    again = client.post(f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "4A"})
+    assert again.status_code == 200 and Certificate.objects.count() == 2  # nothing issued twice
+    response = client.post(f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "5A"}, follow=True)
+    assert "没有在用等级达到 5A 且仍在有效期内的农户" in response.content.decode()
+    assert "批量打印信用等级证书" not in login(world.users["villager"]).get(f"/ratings/villages/{world.village_a1.pk}/results/").content.decode()

@@ -519,21 +519,33 @@ def certificate_pdf(cert: CertificateDoc) -> bytes:
     """The certificate as a one-page A4 landscape PDF: a double border, the title,
     the grade large, the award text and validity, serial number, issuer and date,
     and a QR code to verify it online, bottom right."""
+    return certificates_pdf([cert])
+
+
+def certificates_pdf(certs: Sequence[CertificateDoc], *, title: str | None = None) -> bytes:
+    """Several certificates, one landscape page each, for printing a village's at once."""
     buffer = io.BytesIO()
     width, height = landscape(A4)
     canvas = Canvas(
         buffer, pagesize=(width, height), pageCompression=1, initialFontName=font_name(), lang=LANG
     )
-    title = _("信用等级证书")
-    canvas.setTitle(printable(f"{title} {cert.serial}"))
-    canvas.setAuthor(printable(cert.issuer))
-    canvas.setSubject(printable(f"{cert.village_name} {cert.head_name_masked} {cert.grade}"))
+    heading = _("信用等级证书")
+    if len(certs) == 1:
+        cert = certs[0]
+        canvas.setTitle(printable(f"{heading} {cert.serial}"))
+        canvas.setAuthor(printable(cert.issuer))
+        canvas.setSubject(printable(f"{cert.village_name} {cert.head_name_masked} {cert.grade}"))
+    else:
+        canvas.setTitle(printable(title or heading))
+        if certs:
+            canvas.setAuthor(printable(certs[0].issuer))
     canvas.setCreator(CREATOR)
-    _certificate_border(canvas, width, height)
-    _certificate_heading(canvas, width, height, title, cert.grade)
-    _certificate_body(canvas, width, height, cert)
-    _certificate_footer(canvas, width, cert)
-    canvas.showPage()
+    for cert in certs:
+        _certificate_border(canvas, width, height)
+        _certificate_heading(canvas, width, height, heading, cert.grade)
+        _certificate_body(canvas, width, height, cert)
+        _certificate_footer(canvas, width, cert)
+        canvas.showPage()
     canvas.save()
     return buffer.getvalue()
 

@@ -19,7 +19,8 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.lib.pdf import CertificateDoc
 from sanxin.lib.pdf import certificate_pdf as build_certificate_pdf
-from sanxin.ratings import certificates
+from sanxin.lib.pdf import certificates_pdf as build_certificates_pdf
+from sanxin.ratings import certificates, selectors
 from sanxin.ratings.models import Certificate
 from sanxin.ratings.notice import mask_name
 from sanxin.rules.scheme import GRADE_LABELS
@@ -46,6 +47,29 @@ def _village_name(village) -> str:
     return f"{village.parent.name} {village.name}" if village.parent_id else village.name
 
 
+def _doc(request, certificate: Certificate, village) -> CertificateDoc:
+    household, record = certificate.household, certificate.grade_record
+    label = GRADE_LABELS.get(record.grade, record.grade)
+    return CertificateDoc(
+        serial=certificate.serial,
+        head_name_masked=mask_name(household.head_name),
+        village_name=_village_name(village),
+        grade_label=_("%(grade)s级") % {"grade": label},
+        grade=record.grade,
+        effective_from=record.effective_from,
+        valid_until=record.valid_until,
+        issuer=_("%(village)s评信团") % {"village": village.name},
+        verify_url=request.build_absolute_uri(reverse("certificate_verify", args=[certificates.token_for(certificate)])),
+        issued_on=timezone.localdate(certificate.issued_at),
+    )
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    return response
+
+
 @require_GET
 @requires(Perm.VIEW_REGISTRY)
 def certificate_pdf(request, pk):
@@ -55,23 +79,30 @@ def certificate_pdf(request, pk):
     )
     if certificate is None:
         raise Http404
-    household, record = certificate.household, certificate.grade_record
-    label = GRADE_LABELS.get(record.grade, record.grade)
-    doc = CertificateDoc(
-        serial=certificate.serial,
-        head_name_masked=mask_name(household.head_name),
-        village_name=_village_name(household.village),
-        grade_label=_("%(grade)s级") % {"grade": label},
-        grade=record.grade,
-        effective_from=record.effective_from,
-        valid_until=record.valid_until,
-        issuer=_("%(village)s评信团") % {"village": household.village.name},
-        verify_url=request.build_absolute_uri(reverse("certificate_verify", args=[certificates.token_for(certificate)])),
-        issued_on=timezone.localdate(certificate.issued_at),
-    )
-    response = HttpResponse(build_certificate_pdf(doc), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"信用等级证书-{certificate.serial}.pdf")
-    return response
+    doc = _doc(request, certificate, certificate.household.village)
+    return _pdf_response(build_certificate_pdf(doc), f"信用等级证书-{certificate.serial}.pdf")
+
+
+@require_POST
+@requires(Perm.VIEW_REGISTRY)
+def village_certificates(request, village):
+    """Print the certificates of every household of the village at or above a grade
+    (issuing the missing ones) as one PDF, a page each."""
+    village = selectors.visible_villages(request.scope).select_related("parent").filter(pk=village).first()
+    if village is None:
+        raise Http404
+    min_grade = request.POST.get("min_grade", "")
+    try:
+        certs, _new = certificates.certificates_issue_village(actor=request.user, village=village, min_grade=min_grade)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("ratings:village_results", village.pk)
+    if not certs:
+        messages.error(request, _("没有在用等级达到 %(g)s 且仍在有效期内的农户") % {"g": GRADE_LABELS.get(min_grade, min_grade)})
+        return redirect("ratings:village_results", village.pk)
+    title = _("%(village)s信用等级证书（%(g)s及以上）") % {"village": village.name, "g": GRADE_LABELS[min_grade]}
+    content = build_certificates_pdf([_doc(request, c, village) for c in certs], title=title)
+    return _pdf_response(content, f"{title}.pdf")
 
 
 @never_cache

@@ -23,7 +23,7 @@ from sanxin.oversight.services import audit
 from sanxin.ratings.models import Certificate, GradeRecord, GradeSource
 from sanxin.ratings.notice import mask_name
 from sanxin.ratings.standing import grade_history, grade_in_force
-from sanxin.rules.scheme import GRADE_LABELS, grade_rank
+from sanxin.rules.scheme import GRADE_LABELS, GRADES, grade_rank
 
 SALT = "sanxin.ratings.certificate"
 
@@ -151,3 +151,53 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
         effective_from=record.effective_from, valid_until=record.valid_until,
         current_grade_label=current_label, explanation=explanation,
     )
+
+
+def can_issue_for_village(actor, village) -> bool:
+    """The village's committee and the town/district admins over it."""
+    scope = scope_for(actor)
+    return scope.covers_region(village, Perm.REVIEW_POINTS) or scope.covers_region(village, Perm.CHANGE_REGISTRY)
+
+
+@transaction.atomic
+def certificates_issue_village(*, actor, village, min_grade: str, today: date | None = None) -> tuple[list[Certificate], int]:
+    """Certificates for every household of the village whose grade in force is at
+    least `min_grade` and still valid, for printing them all at once: a certificate
+    already issued for that grade record is reused, the missing ones are issued in
+    bulk. Returns (certificates by household number, how many were new). A handful
+    of queries whatever the village's size."""
+    if not can_issue_for_village(actor, village):
+        raise PermissionDenied("只有本村评信团或镇、区管理员可以批量出具证书")
+    if min_grade not in GRADES or min_grade == "unrated":
+        raise ValidationError({"min_grade": "请选择最低等级（A 至 5A）"})
+    today = today or timezone.localdate()
+    latest: dict[int, GradeRecord] = {}
+    rows = GradeRecord.objects.filter(household__village=village).select_related("household").order_by("household_id", "-id")
+    for record in rows:
+        latest.setdefault(record.household_id, record)
+    wanted = [
+        r for r in latest.values()
+        if r.grade != "unrated" and grade_rank(r.grade) >= grade_rank(min_grade) and today <= r.valid_until
+    ]
+    existing: dict[int, Certificate] = {}
+    for cert in Certificate.objects.filter(grade_record__in=wanted).order_by("issued_at", "id"):
+        existing.setdefault(cert.grade_record_id, cert)
+    now = timezone.now()
+    new = [
+        Certificate(household_id=r.household_id, grade_record=r, serial=secrets.token_hex(8).upper(), issued_by=actor, issued_at=now)
+        for r in wanted if r.pk not in existing
+    ]
+    Certificate.objects.bulk_create(new)
+    if new:
+        audit(actor=actor, action="certificate.issue_village", obj=None, object_type="ratings.certificate",
+              object_repr=f"{village.name} {len(new)}", region_path=village.path, at=now,
+              after={"village": village.pk, "min_grade": min_grade, "issued": len(new), "reused": len(existing)})
+    serials = [c.serial for c in new]
+    fresh = {c.grade_record_id: c for c in Certificate.objects.filter(serial__in=serials)} if serials else {}
+    by_record = {**existing, **fresh}
+    certificates = []
+    for record in sorted(wanted, key=lambda r: (r.household.number, r.household_id)):
+        cert = by_record[record.pk]
+        cert.grade_record, cert.household = record, record.household  # already loaded
+        certificates.append(cert)
+    return certificates, len(new)

@@ -68,4 +68,6 @@ def village_results(request, village):
         "village": village,
         "rows": rows,
         "grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER],
+        "can_print": certificates.can_issue_for_village(request.user, village),
+        "print_grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER if g != "unrated"],
     })

@@ -37,4 +37,5 @@ urlpatterns = [
     # Certificates (信用等级证书)
     path("households/<int:household>/certificates/", certificate_views.certificate_issue, name="certificate_issue"),
     path("certificates/<int:pk>.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
+    path("villages/<int:village>/certificates/", certificate_views.village_certificates, name="village_certificates"),
 ]
