@@ -102,6 +102,31 @@ def test_reversal_restores_the_grade_exactly(world, scheme, credit_for):
         services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="again")
 
 
+def test_a_rejected_reversal_can_be_followed_by_another(world, scheme, credit_for):
+    credit_for(world.household)
+    entry = _record(world, item="env.dumping", evidence_text="门前倒垃圾，有照片")
+    services.entry_review(actor=world.users["committee_member"], entry=entry, approve=True)
+    first = services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="可能记错了户")
+    with pytest.raises(ValidationError, match="已有一条待审核的冲正"):
+        services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="再冲一次")
+    services.entry_review(actor=world.users["committee_member"], entry=first, approve=False, reason="核实无误，不予冲正")
+    second = services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="户主补充了新的证据")
+    services.entry_review(actor=world.users["committee_member"], entry=second, approve=True)
+    assert sorted(entry.reversals.values_list("pk", flat=True)) == [first.pk, second.pk]
+    with pytest.raises(ValidationError, match="已经冲正过"):
+        services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="third")
+
+
+def test_entry_table_stays_append_only_after_the_reversal_migration(world, scheme):
+    from django.db import DatabaseError, transaction
+
+    entry = _record(world, item="env.dumping", evidence_text="门前倒垃圾")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).update(points=0)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Entry.objects.filter(pk=entry.pk).delete()
+
+
 def test_batch_is_all_or_nothing(world, scheme):
     households = [world.household, world.household_a1_2]
     result = services.entries_record_batch(actor=world.users["committee_head"], households=households, item_code="env.tidy", occurred_on=date(2025, 6, 1), today=TODAY)

@@ -251,3 +251,14 @@ def test_certificate_links_survive_a_secret_key_change(ready, settings):
     assert certificates.certificate_from_token(token) is None
     settings.SECRET_KEY_FALLBACKS = [old]
     assert certificates.certificate_from_token(token) == cert
+
+
+def test_an_appeal_is_upheld_even_after_a_rejected_reversal_of_the_entry(ready):
+    world = ready
+    entry = _entry(world)
+    earlier = ledger.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="可能记错")
+    ledger.entry_review(actor=world.users["committee_deputy"], entry=earlier, approve=False, reason="核实无误")
+    cycle = _on_notice(world)
+    appeal = appeals.appeal_file(actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.ENTRY, entry=entry, reason="有新证据", today=NOTICE_DAY)
+    decision = appeals.appeal_decide(actor=world.users["committee_head"], appeal=appeal, upheld=True, reason="新证据属实")
+    assert decision.reversal.review.approved and decision.reversal.pk != earlier.pk

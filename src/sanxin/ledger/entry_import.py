@@ -673,7 +673,7 @@ def _existing_entries(sheet: EntrySheet, village: Region) -> set[tuple[int, str,
             household__village=village, occurred_on__in=dates, reversal_of__isnull=True
         )
         .exclude(review__approved=False)
-        .exclude(reversed_by__review__approved=True)
+        .exclude(reversals__review__approved=True)
         .values_list("household_id", "item_code", "person_id", "occurred_on")
     )
     return set(rows)

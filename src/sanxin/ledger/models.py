@@ -26,7 +26,9 @@ class Entry(models.Model):
     source = models.CharField(_("来源"), max_length=12, choices=Source.choices, default=Source.MANUAL)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
     recorded_at = models.DateTimeField(_("记录时间"))
-    reversal_of = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by", verbose_name=_("冲正的原记录"))
+    # A rejected reversal may be followed by another one, so several reversals may
+    # cite one entry; `entry_reverse` allows at most one that is pending or approved.
+    reversal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("冲正的原记录"))
     reason = models.CharField(_("冲正原因"), max_length=300, blank=True)
     batch_key = models.CharField(max_length=40, blank=True, db_index=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)

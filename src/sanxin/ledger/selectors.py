@@ -6,18 +6,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
-
 from sanxin.households.models import Household
 from sanxin.ledger.models import CreditAssessment, Entry
 from sanxin.ledger.tiers import person_tier
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village
-
-
-def entries_with_status(entries: QuerySet[Entry]) -> QuerySet[Entry]:
-    return entries.select_related("review", "recorded_by", "review__reviewer", "person", "reversal_of", "reversed_by")
 
 
 def entry_status(entry: Entry) -> str:

@@ -71,7 +71,7 @@ def _validity_window_start(item: Item, occurred_on: date) -> date:
 def _live_entries(household: Household, item_code: str, person: Person | None):
     """Entries of the item for the household (or person) that still stand: not
     rejected and not reversed."""
-    qs = Entry.objects.filter(household=household, item_code=item_code, reversal_of__isnull=True).exclude(review__approved=False).exclude(reversed_by__review__approved=True)
+    qs = Entry.objects.filter(household=household, item_code=item_code, reversal_of__isnull=True).exclude(review__approved=False).exclude(reversals__review__approved=True)
     if person is not None:
         qs = qs.filter(person=person)
     return qs
@@ -314,6 +314,19 @@ def entries_review_bulk(*, actor, entries: Iterable[Entry], approve: bool, reaso
         return reviews
 
 
+def reversal_problem(entry: Entry) -> str:
+    """Why `entry` cannot be reversed again now ('' if it can): a reversal of it is
+    waiting for review or was approved. Rejected reversals do not count. Locks the
+    entry's row so two reversals cannot be written at once."""
+    Entry.objects.select_for_update().filter(pk=entry.pk).first()
+    statuses = set(Entry.objects.filter(reversal_of=entry).values_list("review__approved", flat=True))
+    if True in statuses:
+        return "该记录已经冲正过"
+    if None in statuses:
+        return "该记录已有一条待审核的冲正，请先审核该冲正"
+    return ""
+
+
 @transaction.atomic
 def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
     """A correction: a new entry that cancels `entry` exactly, citing it and a reason.
@@ -329,8 +342,9 @@ def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
     review = Review.objects.filter(entry=entry).first()
     if review is None or not review.approved:
         raise ValidationError("只有已通过审核的记录才需要冲正；待审核的记录请直接驳回")
-    if Entry.objects.filter(reversal_of=entry).exists():
-        raise ValidationError("该记录已经冲正过")
+    problem = reversal_problem(entry)
+    if problem:
+        raise ValidationError(problem)
     now = timezone.now()
     reversal = Entry.objects.create(
         household=entry.household, person=entry.person, scheme_version=entry.scheme_version, item_code=entry.item_code,

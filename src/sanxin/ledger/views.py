@@ -321,7 +321,7 @@ def _entry_in_scope(scope, pk, perm: Perm) -> Entry:
         scope.entries(perm)
         .select_related(
             "household__village", "household__villager_group", "person", "scheme_version", "recorded_by",
-            "review__reviewer", "reversal_of", "reversed_by__review",
+            "review__reviewer", "reversal_of",
         )
         .filter(pk=pk)
         .first()
@@ -347,7 +347,10 @@ def entry_detail(request, pk: int):
     scope = request.scope
     entry = _entry_in_scope(scope, pk, Perm.VIEW_REGISTRY)
     review_ = _review_of(entry)
-    reversed_by = getattr(entry, "reversed_by", None)
+    # At most one reversal is pending or approved (`entry_reverse`); rejected ones stay on record.
+    reversals = list(entry.reversals.select_related("review").order_by("id"))
+    rejected = [r for r in reversals if _status(_review_of(r)) == Status.REJECTED]
+    reversed_by = next((r for r in reversals if r not in rejected), None)
     scheme = entry.scheme_version.scheme
     item = scheme.find_item(entry.item_code)
     category = ""
@@ -363,7 +366,8 @@ def entry_detail(request, pk: int):
         request,
         "ledger/entry.html",
         {
-            "entry": entry, "review": review_, "reversed_by": reversed_by, "item": item, "category": category,
+            "entry": entry, "review": review_, "reversed_by": reversed_by, "rejected_reversals": rejected,
+            "item": item, "category": category,
             "component_label": COMPONENT_LABELS.get(entry.component, entry.component),
             "tier_label": TIER_LABELS.get(entry.tier, entry.tier), "status": status,
             "reversal_status": _status(_review_of(reversed_by)).label if reversed_by else "",

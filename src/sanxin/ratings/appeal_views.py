@@ -198,7 +198,7 @@ def disputable_entries(cycle: Cycle, household: Household) -> QuerySet[Entry]:
     that are not reversals and have not been reversed."""
     return (
         Entry.objects.filter(household=household, occurred_on__lte=cycle.cut_off, reversal_of__isnull=True, review__approved=True)
-        .exclude(reversed_by__review__approved=True)
+        .exclude(reversals__review__approved=True)
         .select_related("recorded_by")
         .order_by("-occurred_on", "-id")
     )

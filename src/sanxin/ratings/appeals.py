@@ -27,7 +27,7 @@ from sanxin.households.models import Household
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.selectors import household_facts
-from sanxin.ledger.services import MAX_PHOTO_BYTES, PHOTO_TYPES
+from sanxin.ledger.services import MAX_PHOTO_BYTES, PHOTO_TYPES, reversal_problem
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
@@ -224,8 +224,9 @@ def _reverse_entry(*, actor, appeal: Appeal, reason: str, now: datetime) -> Entr
     """Cancel the disputed entry exactly: a reversal entry approved under the appeal
     decision (the appellant asked, a member other than the recorder decided)."""
     entry = appeal.entry
-    if Entry.objects.filter(reversal_of=entry).exists():
-        raise ValidationError("该记录已有冲正记录，请先处理该冲正")
+    problem = reversal_problem(entry)
+    if problem:
+        raise ValidationError(problem)
     why = f"异议成立（异议 #{appeal.pk}）：{reason}"
     reversal = Entry.objects.create(
         household=entry.household, person=entry.person, scheme_version=entry.scheme_version, item_code=entry.item_code,
