@@ -65,3 +65,16 @@ def test_cycles_page_sets_quarters_and_suggests_the_quarter(world, login):
     assert f'value="{periods.current(Cadence.QUARTER, timezone.localdate())}"' in page
     response = client.post("/ratings/open/", {"village": world.village_a1.pk, "period": "2026", "cut_off": "2026-03-31"}, follow=True)
     assert "本区按季度评定" in response.content.decode()
+
+
+def test_a_computation_before_the_cut_off_is_only_a_preview(world, scheme):
+    from sanxin.ratings.models import CycleState
+
+    head = world.users["committee_head"]
+    today = timezone.localdate()
+    cycle = services.cycle_open(actor=head, village=world.village_a1, period=str(today.year + 1), cut_off=today)
+    services.cycle_compute(actor=head, cycle=cycle)
+    with pytest.raises(ValidationError, match="请在截止日期之后重新计算"):
+        services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
+    cycle.refresh_from_db()
+    assert cycle.state == CycleState.COMPUTED

@@ -266,7 +266,7 @@ def test_village_results_numbers_match(ready, login):
     in_force = Counter(GradeRecord.objects.filter(cycle=final, source=GradeSource.CYCLE).values_list("grade", flat=True))
     # A later cycle in review with a confirmed adjustment.
     head = world.users["committee_head"]
-    later = services.cycle_open(actor=head, village=world.village_a1, period=f"{TODAY.year + 1}", cut_off=TODAY)
+    later = services.cycle_open(actor=head, village=world.village_a1, period=f"{TODAY.year + 1}", cut_off=TODAY - timedelta(days=1))
     services.cycle_compute(actor=head, cycle=later)
     later = services.cycle_advance(actor=head, cycle=later, to_state=CycleState.REVIEW)
     adjustment = adjustment_propose(actor=head, cycle=later, household=world.household_a1_2, to_grade="5A", reason="表现突出")
@@ -291,7 +291,7 @@ def test_village_results_numbers_match(ready, login):
 
 def _open_with_adjustment(world, period):
     head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period, cut_off=TODAY)
+    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period, cut_off=TODAY - timedelta(days=1))
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
     adjustment = adjustment_propose(actor=head, cycle=cycle, household=world.household_a1_2, to_grade="5A", reason="表现突出")

@@ -236,6 +236,9 @@ def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = No
         raise ValidationError(f"评定周期现为“{cycle.get_state_display()}”，{allowed}")
     if cycle.current_run == 0:
         raise ValidationError("评定周期还没有计算结果")
+    if cycle.state == CycleState.COMPUTED and timezone.localdate(cycle.computed_at) <= cycle.cut_off:
+        # Before the cut-off a computation is a preview: points may still come in.
+        raise ValidationError(f"积分截止日期是 {cycle.cut_off:%Y-%m-%d}，请在截止日期之后重新计算，再提交评信团审核")
     if cycle.state == CycleState.REVIEW and not ReviewMeeting.objects.filter(cycle=cycle).exists():
         raise ValidationError("请先记录评信团评审会议，才能进入公示")
     today = today or timezone.localdate()
