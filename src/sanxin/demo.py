@@ -2205,7 +2205,7 @@ def _disputed_entry(cycle, households: list[int], ratings) -> Entry | None:
     candidates = (
         Entry.objects.filter(
             household_id__in=households, item_code=DISPUTED_ITEM, occurred_on=DISPUTED_ON, review__approved=True,
-            reversal_of__isnull=True, reversed_by__isnull=True,
+            reversal_of__isnull=True, reversals__isnull=True,
         )
         .select_related("household__village")
         .order_by("id")
