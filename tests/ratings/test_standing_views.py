@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from sanxin.households.models import Household
 from sanxin.ledger import vetoes
 from sanxin.ratings import certificates, selectors, services, standing
-from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource
+from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource, Rating
 from sanxin.ratings.review import adjustment_decide, adjustment_propose
 from sanxin.rules.scheme import GRADE_LABELS
 from tests.factories import cycle_final, cycle_on_notice, make_household
@@ -339,6 +339,11 @@ def test_notice_pdf_for_the_village_with_masked_names_only(ready, login):
         assert head not in text
     assert f"{NOTICE_DAY.year}年{NOTICE_DAY.month}月{NOTICE_DAY.day}日" in text
     assert not re.search(r"\d{17}[\dXx]", text)
+    # No points detail and no financial data: neither scores nor their words.
+    for rating in Rating.objects.filter(cycle=cycle):
+        assert str(rating.total) not in text
+    for word in ("得分", "分数", "存款", "收入", "资产", "贷款"):
+        assert word not in text
     for user in ("neighbour_committee_head", "other_district_admin"):
         assert login(world.users[user]).get(url).status_code == 404
 
