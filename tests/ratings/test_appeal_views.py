@@ -280,3 +280,24 @@ def test_cycle_page_counts_the_grade_an_upheld_appeal_set(ready, login):
     distribution = page.split("等级分布", 1)[1].split("</p>", 2)[1]
     assert '<span class="tag">5A</span> 1 户' in distribution
     assert "→ <span class=\"tag cadre\"" in page
+
+
+def test_committee_exports_the_appeals_to_excel(ready, login):
+    import io
+
+    from openpyxl import load_workbook
+
+    world = ready
+    cycle = _on_notice(world)
+    appeal = appeals.appeal_file(actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.GRADE, reason="=HYPERLINK(\"http://x\") 不服", today=TODAY)
+    appeals.appeal_decide(actor=world.users["committee_deputy"], appeal=appeal, upheld=False, reason="评分无误")
+    response = login(world.users["committee_head"]).get(f"/ratings/{cycle.pk}/appeals/?format=xlsx")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("户号", "户主", "异议对象") and len(rows) == 2
+    assert rows[1][0] == "001" and rows[1][10] == "异议不成立" and rows[1][12] == "评分无误"
+    assert sheet.cell(row=2, column=6).data_type == "s"  # the reason stays text, not a formula
+    # A household member gets the page, not the whole village's export.
+    page = login(world.users["villager"]).get(f"/ratings/{cycle.pk}/appeals/?format=xlsx")
+    assert page["Content-Type"].startswith("text/html")

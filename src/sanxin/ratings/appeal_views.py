@@ -16,7 +16,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Ma
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +24,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry
+from sanxin.lib.export import XLSX_TYPE, table_xlsx
 from sanxin.ratings import appeals, review, selectors
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm, add_service_errors
 from sanxin.ratings.models import Appeal, AppealKind, AppealPhoto, Cycle, CycleState
@@ -159,6 +160,8 @@ def appeal_list(request, pk):
     summary = summarize(qs)
     rows = qs.filter(STATUSES[status]) if status else qs
     rows = rows.select_related("household", "entry", "filed_by", "decision__decided_by").order_by("-filed_at", "-id")
+    if request.GET.get("format") == "xlsx" and sees_all(scope, cycle):
+        return _appeals_xlsx(cycle, rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for a in page:
@@ -178,6 +181,33 @@ def appeal_list(request, pk):
         "statuses": [("", _("全部"), summary["filed"]), ("open", _("待处理"), summary["open"]),
                      ("upheld", _("异议成立"), summary["upheld"]), ("dismissed", _("异议不成立"), summary["dismissed"])],
     })
+
+
+def _appeals_xlsx(cycle: Cycle, rows: QuerySet[Appeal]) -> HttpResponse:
+    """The cycle's appeals as a spreadsheet for reporting: who filed what when, and
+    who answered how and after how many days."""
+    now = timezone.now()
+    headers = [
+        _("户号"), _("户主"), _("异议对象"), _("有异议的积分记录"), _("提出时的等级"), _("异议理由"), _("证据说明"),
+        _("提出人"), _("代为提出"), _("提出时间"), _("处理结果"), _("处理后等级"), _("处理意见"), _("处理人"), _("处理时间"), _("用时（天）"),
+    ]
+    table = []
+    for a in rows.iterator(chunk_size=500):
+        _label(a, now)
+        decision = a.answer
+        table.append([
+            a.household.number, a.household.head_name, a.kind_label,
+            f"{a.entry.item_name} {a.entry.occurred_on:%Y-%m-%d} {a.entry.points:+}" if a.entry_id else "",
+            a.grade_at_filing_label, a.reason, a.evidence_text, str(a.filed_by), _("是") if a.on_behalf else _("否"),
+            timezone.localtime(a.filed_at), a.status_label, getattr(a, "to_grade_label", ""),
+            decision.reason if decision else "", str(decision.decided_by) if decision else "",
+            timezone.localtime(decision.decided_at) if decision else None, a.days if decision else None,
+        ])
+    title = _("%(village)s%(period)s异议") % {"village": cycle.village.name, "period": cycle.period_label}
+    content = table_xlsx(sheet=_("异议"), headers=headers, rows=table, widths=[8, 10, 14, 30, 10, 40, 30, 10, 8, 17, 10, 10, 40, 10, 17, 10])
+    response = HttpResponse(content, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
+    return response
 
 
 # --- filing -------------------------------------------------------------------------
