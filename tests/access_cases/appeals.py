@@ -65,6 +65,7 @@ def _pk(w):
 CASES = [
     Case("ratings:appeals", lambda w: f"/ratings/{_pk(w)}/appeals/", APPEAL_LIST, setup=_appealed),
     Case("ratings:appeals", lambda w: f"/ratings/{_pk(w)}/appeals/?status=open", APPEAL_LIST, setup=_appealed),
+    Case("ratings:appeals", lambda w: f"/ratings/{_pk(w)}/appeals/?format=xlsx", APPEAL_LIST, setup=_appealed),
     Case("ratings:appeal_file", lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/appeal/", FILERS, setup=_on_notice),
     Case(
         "ratings:appeal_file", lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/appeal/", FILERS, method="post",
