@@ -78,3 +78,18 @@ def cycle_final(world, cycle, *, day: date):
     from sanxin.ratings.models import CycleState
 
     return services.cycle_advance(actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=day)
+
+
+def approved_entry(world, *, occurred_on: date, item: str = "env.dumping", recorder: str = "committee_member", reviewer: str = "committee_deputy"):
+    """An entry for the world's main household, recorded by one committee member
+    and approved by another."""
+    from sanxin.ledger import services as ledger
+    from sanxin.ledger.services import EntryRequest
+
+    entry = ledger.entry_record(
+        actor=world.users[recorder],
+        request=EntryRequest(household=world.household, item_code=item, occurred_on=occurred_on, evidence_text="村委会记录"),
+        today=occurred_on,
+    )
+    ledger.entry_review(actor=world.users[reviewer], entry=entry, approve=True)
+    return entry

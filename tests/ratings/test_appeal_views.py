@@ -4,41 +4,25 @@ filing on behalf of a household, the list with its filters and a fixed query cou
 
 from datetime import timedelta
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sanxin.ledger import services as ledger
 from sanxin.ledger.models import Entry
-from sanxin.ledger.services import EntryRequest
 from sanxin.ratings import appeals
 from sanxin.ratings.models import Appeal, AppealDecision, AppealKind
-from tests.factories import cycle_on_notice, make_household
+from tests.factories import approved_entry, cycle_on_notice, make_household
 
 TODAY = timezone.localdate()
 CUT_OFF = TODAY - timedelta(days=40)
 
 
 def _entry(world, item="env.dumping", recorder="committee_member", reviewer="committee_deputy"):
-    entry = ledger.entry_record(
-        actor=world.users[recorder],
-        request=EntryRequest(household=world.household, item_code=item, occurred_on=CUT_OFF - timedelta(days=10), evidence_text="村委会记录"),
-        today=CUT_OFF,
-    )
-    ledger.entry_review(actor=world.users[reviewer], entry=entry, approve=True)
-    return entry
+    return approved_entry(world, occurred_on=CUT_OFF - timedelta(days=10), item=item, recorder=recorder, reviewer=reviewer)
 
 
 def _on_notice(world, notice_day=TODAY):
     return cycle_on_notice(world, cut_off=CUT_OFF, notice_day=notice_day)
-
-
-@pytest.fixture
-def ready(world, scheme, credit_for):
-    credit_for(world.household)
-    credit_for(world.household_a1_2)
-    return world
 
 
 def _file_url(cycle, household):

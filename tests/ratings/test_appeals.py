@@ -12,12 +12,11 @@ from sanxin.accounts.scope import scope_for
 from sanxin.ledger import services as ledger
 from sanxin.ledger import vetoes
 from sanxin.ledger.models import Entry
-from sanxin.ledger.services import EntryRequest
 from sanxin.notifications.models import Kind, Notification
 from sanxin.notifications.selectors import notifications_for
 from sanxin.ratings import appeals, certificates, selectors, services, standing
 from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating
-from tests.factories import cycle_final, cycle_on_notice
+from tests.factories import approved_entry, cycle_final, cycle_on_notice
 
 TODAY = timezone.localdate()
 CUT_OFF = TODAY - timedelta(days=40)
@@ -26,13 +25,7 @@ FINAL_DAY = NOTICE_DAY + timedelta(days=7)
 
 
 def _entry(world, item="env.dumping", recorder="committee_member", reviewer="committee_deputy"):
-    entry = ledger.entry_record(
-        actor=world.users[recorder],
-        request=EntryRequest(household=world.household, item_code=item, occurred_on=CUT_OFF - timedelta(days=10), evidence_text="村委会记录"),
-        today=CUT_OFF,
-    )
-    ledger.entry_review(actor=world.users[reviewer], entry=entry, approve=True)
-    return entry
+    return approved_entry(world, occurred_on=CUT_OFF - timedelta(days=10), item=item, recorder=recorder, reviewer=reviewer)
 
 
 def _on_notice(world):
@@ -41,13 +34,6 @@ def _on_notice(world):
 
 def _final(world, cycle):
     return cycle_final(world, cycle, day=FINAL_DAY)
-
-
-@pytest.fixture
-def ready(world, scheme, credit_for):
-    credit_for(world.household)
-    credit_for(world.household_a1_2)
-    return world
 
 
 def test_household_files_and_another_member_upholds_an_entry_appeal(ready):

@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import timedelta
 from urllib.parse import quote
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -55,13 +54,6 @@ def _later_final(world):
 
 def _pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
-@pytest.fixture
-def ready(world, scheme, credit_for):
-    credit_for(world.household)
-    credit_for(world.household_a1_2)
-    return world
 
 
 def _grades_url(world):
