@@ -299,6 +299,11 @@ def entries_review_bulk(*, actor, entries: Iterable[Entry], approve: bool, reaso
     entries = list(entries)
     if not entries:
         raise ValidationError("请至少选择一条记录")
+    # One scheme version object per version, so each scheme is loaded and parsed once
+    # (approving a veto item reads it).
+    versions = SchemeVersion.objects.in_bulk({e.scheme_version_id for e in entries})
+    for e in entries:
+        e.scheme_version = versions[e.scheme_version_id]
     with transaction.atomic():
         problems = []
         reviews = []

@@ -20,10 +20,10 @@ from sanxin.accounts.models import RoleAssignment
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household
 from sanxin.oversight.services import audit
+from sanxin.ratings import selectors
 from sanxin.ratings.models import (
     Adjustment,
     AdjustmentDecision,
-    AppealDecision,
     Cycle,
     CycleState,
     Rating,
@@ -122,20 +122,11 @@ def adjustment_decide(*, actor, adjustment: Adjustment, confirm: bool, reason: s
 
 
 def effective_grade(cycle: Cycle, household: Household, rating: Rating | None = None) -> str:
-    """One household's grade: its latest upheld appeal, else its latest confirmed
-    adjustment, else its snapshot."""
-    appealed = (
-        AppealDecision.objects.filter(appeal__cycle=cycle, appeal__household=household, upheld=True)
-        .exclude(to_grade="").order_by("-decided_at", "-id").values_list("to_grade", flat=True).first()
-    )
-    if appealed:
-        return appealed
-    latest = (
-        Adjustment.objects.filter(cycle=cycle, household=household, decision__confirmed=True)
-        .order_by("-proposed_at", "-id").values_list("to_grade", flat=True).first()
-    )
-    if latest:
-        return latest
+    """One household's grade in the cycle (see `selectors.grade_changes`): its latest
+    upheld appeal, else its latest confirmed adjustment, else its snapshot."""
+    changed = selectors.grade_changes([cycle.pk], [household.pk]).get((cycle.pk, household.pk))
+    if changed:
+        return changed
     if rating is None:
         rating = Rating.objects.filter(cycle=cycle, run=cycle.current_run, household=household).first()
     return rating.grade if rating else ""

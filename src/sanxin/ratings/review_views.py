@@ -49,6 +49,22 @@ def _errors(exc: ValidationError) -> str:
     return "；".join(exc.messages)
 
 
+def _attempt(request, write, *, denied: str) -> tuple[bool, dict[str, list[str]]]:
+    """Run a service call for a form: (done, field errors). A refusal or an error
+    not tied to a field becomes a message on the page."""
+    try:
+        write()
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or denied)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            return False, exc.message_dict
+        messages.error(request, _errors(exc))
+    else:
+        return True, {}
+    return False, {}
+
+
 def _near_ids(qs) -> list[int]:
     ids = []
     for pk, to_next in qs.values_list("pk", "result__points_to_next_grade"):
@@ -119,16 +135,10 @@ def adjust(request, pk, household):
     form = {"to_grade": "", "reason": ""}
     if request.method == "POST":
         form = {"to_grade": request.POST.get("to_grade", ""), "reason": request.POST.get("reason", "")}
-        try:
-            review.adjustment_propose(actor=request.user, cycle=cycle, household=household, to_grade=form["to_grade"], reason=form["reason"])
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("无权调整该农户的等级"))
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                errors = exc.message_dict
-            else:
-                messages.error(request, _errors(exc))
-        else:
+        done, errors = _attempt(request, lambda: review.adjustment_propose(
+            actor=request.user, cycle=cycle, household=household, to_grade=form["to_grade"], reason=form["reason"],
+        ), denied=_("无权调整该农户的等级"))
+        if done:
             messages.success(request, _("已提出调整，待另一名评信团成员确认"))
             return redirect("ratings:adjustments", cycle.pk)
     history = Adjustment.objects.filter(cycle=cycle, household=household).select_related("decision", "proposed_by", "decision__decided_by").order_by("proposed_at", "id")
@@ -213,16 +223,10 @@ def meeting(request, pk):
             held_on = date.fromisoformat(form["held_on"])
         except ValueError:
             held_on = None
-        try:
-            review.review_close(actor=request.user, cycle=cycle, held_on=held_on, present_user_ids=list(form["present"]), decision=form["decision"])
-        except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("无权记录评审会议"))
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                errors = exc.message_dict
-            else:
-                messages.error(request, _errors(exc))
-        else:
+        done, errors = _attempt(request, lambda: review.review_close(
+            actor=request.user, cycle=cycle, held_on=held_on, present_user_ids=list(form["present"]), decision=form["decision"],
+        ), denied=_("无权记录评审会议"))
+        if done:
             messages.success(request, _("已记录评审会议，评定周期可以进入公示"))
             return redirect("ratings:cycle", cycle.pk)
     for m in members:

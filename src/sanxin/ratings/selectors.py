@@ -10,7 +10,6 @@ from django.http import Http404
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
 from sanxin.ratings.models import (
-    Adjustment,
     AdjustmentDecision,
     Appeal,
     AppealDecision,
@@ -76,35 +75,52 @@ def grade_distribution(qs: QuerySet[Rating]) -> list[tuple[str, int]]:
     return [(g, counts.get(g, 0)) for g in reversed(GRADES)]
 
 
+def grade_changes(cycle_ids: list[int], household_ids: list[int] | None = None) -> dict[tuple[int, int], str]:
+    """{(cycle id, household id): grade} for the grades changed after the snapshot:
+    confirmed adjustments (during the review), then upheld appeals (during the
+    notice, so after every adjustment); the latest of each wins. Two queries."""
+    adjustments = AdjustmentDecision.objects.filter(adjustment__cycle_id__in=cycle_ids, confirmed=True)
+    appeals = AppealDecision.objects.filter(appeal__cycle_id__in=cycle_ids, upheld=True).exclude(to_grade="")
+    if household_ids is not None:
+        adjustments = adjustments.filter(adjustment__household_id__in=household_ids)
+        appeals = appeals.filter(appeal__household_id__in=household_ids)
+    changes: dict[tuple[int, int], str] = {}
+    rows = [
+        adjustments.order_by("adjustment__proposed_at", "adjustment_id")
+        .values_list("adjustment__cycle_id", "adjustment__household_id", "adjustment__to_grade"),
+        appeals.order_by("decided_at", "id").values_list("appeal__cycle_id", "appeal__household_id", "to_grade"),
+    ]
+    for query in rows:
+        for cycle_id, household_id, grade in query:
+            changes[cycle_id, household_id] = grade
+    return changes
+
+
 def adjusted_grades(cycle: Cycle) -> dict[int, str]:
     """{household id: grade} of the households whose grade a confirmed adjustment
-    or an upheld appeal changed (the latest one wins). Two queries."""
-    rows = (
-        Adjustment.objects.filter(cycle=cycle, decision__confirmed=True)
-        .order_by("proposed_at", "id").values_list("household_id", "to_grade")
-    )
-    grades = dict(rows)
-    grades.update(upheld_appeal_grades(cycle))
+    or an upheld appeal changed. Two queries."""
+    return {h: g for (_c, h), g in grade_changes([cycle.pk]).items()}
+
+
+def effective_grades_by_cycle(cycle_ids: list[int], household_ids: list[int] | None = None) -> dict[int, dict[int, str]]:
+    """{cycle id: {household id: effective grade}} for the households of each cycle's
+    current run: the snapshot's grade unless `grade_changes` changed it. Three queries."""
+    grades: dict[int, dict[int, str]] = {pk: {} for pk in cycle_ids}
+    ratings = Rating.objects.filter(cycle_id__in=cycle_ids, run=F("cycle__current_run"))
+    if household_ids is not None:
+        ratings = ratings.filter(household_id__in=household_ids)
+    for cycle_id, household_id, grade in ratings.values_list("cycle_id", "household_id", "grade"):
+        grades[cycle_id][household_id] = grade
+    for (cycle_id, household_id), grade in grade_changes(cycle_ids, household_ids).items():
+        if household_id in grades[cycle_id]:
+            grades[cycle_id][household_id] = grade
     return grades
-
-
-def upheld_appeal_grades(cycle: Cycle) -> dict[int, str]:
-    """{household id: grade} set by upheld appeals (the latest wins). One query.
-    Appeals come during the notice, after every adjustment, so they win over them."""
-    rows = (
-        AppealDecision.objects.filter(appeal__cycle=cycle, upheld=True).exclude(to_grade="")
-        .order_by("decided_at", "id").values_list("appeal__household_id", "to_grade")
-    )
-    return dict(rows)
 
 
 def effective_grades(cycle: Cycle) -> dict[int, str]:
     """{household id: effective grade} for every household of the cycle's current
-    run: the latest upheld appeal, else the latest confirmed adjustment, else the
-    snapshot's grade. Three queries."""
-    grades = dict(current_ratings(cycle).values_list("household_id", "grade"))
-    grades.update({h: g for h, g in adjusted_grades(cycle).items() if h in grades})
-    return grades
+    run (see `effective_grades_by_cycle`). Three queries."""
+    return effective_grades_by_cycle([cycle.pk])[cycle.pk]
 
 
 def previous_cycle(cycle: Cycle) -> Cycle | None:
@@ -117,9 +133,8 @@ def previous_cycle(cycle: Cycle) -> Cycle | None:
 
 def distributions_by_cycle(cycles: list[Cycle]) -> dict[int, Counter]:
     """{cycle id: Counter(grade → households)}. Final cycles count the grades they put
-    in force; the others their effective grades (the current run's snapshot, with
-    confirmed adjustments and upheld appeals applied, as `selectors.effective_grades`).
-    Five queries whatever the number of cycles and households."""
+    in force; the others their effective grades. Four queries whatever the number of
+    cycles and households."""
     counts: dict[int, Counter] = {c.pk: Counter() for c in cycles}
     final = [c.pk for c in cycles if c.state == CycleState.FINAL]
     others = [c.pk for c in cycles if c.state != CycleState.FINAL]
@@ -130,33 +145,9 @@ def distributions_by_cycle(cycles: list[Cycle]) -> dict[int, Counter]:
         )
         for cycle_id, grade, n in rows:
             counts[cycle_id][grade] += n
-    if not others:
-        return counts
-    current = Rating.objects.filter(cycle_id__in=others, run=F("cycle__current_run"))
-    for cycle_id, grade, n in current.order_by().values_list("cycle_id", "grade").annotate(n=Count("id")):
-        counts[cycle_id][grade] += n
-    # Households whose grade the committee or an appeal changed: the latest wins,
-    # appeals (during the notice) over adjustments (during the review).
-    changed: dict[tuple[int, int], str] = {}
-    adjustments = (
-        AdjustmentDecision.objects.filter(adjustment__cycle_id__in=others, confirmed=True)
-        .order_by("adjustment__proposed_at", "adjustment_id")
-        .values_list("adjustment__cycle_id", "adjustment__household_id", "adjustment__to_grade")
-    )
-    appeals = (
-        AppealDecision.objects.filter(appeal__cycle_id__in=others, upheld=True).exclude(to_grade="")
-        .order_by("decided_at", "id").values_list("appeal__cycle_id", "appeal__household_id", "to_grade")
-    )
-    for rows in (adjustments, appeals):
-        for cycle_id, household_id, grade in rows:
-            changed[cycle_id, household_id] = grade
-    if changed:
-        snapshot = current.filter(household_id__in={h for _, h in changed}).values_list("cycle_id", "household_id", "grade")
-        for cycle_id, household_id, grade in snapshot:
-            to_grade = changed.get((cycle_id, household_id))
-            if to_grade is not None:
-                counts[cycle_id][grade] -= 1
-                counts[cycle_id][to_grade] += 1
+    if others:
+        for cycle_id, grades in effective_grades_by_cycle(others).items():
+            counts[cycle_id].update(grades.values())
     return counts
 
 
