@@ -22,20 +22,25 @@ class MultipleFileInput(forms.FileInput):
 
 
 class PhotosField(forms.FileField):
-    """Several photos from one `<input type=file multiple>`; opens the camera on phones."""
+    """Several photos from one `<input type=file multiple>`. `camera`: open the camera
+    on phones (the album stays available); `too_many`: the message past `max_count`
+    (with %(n)d). The services check each photo's type and size."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, *, max_count: int = MAX_PHOTOS, too_many: str | None = None, camera: bool = True, **kwargs):
+        self.max_count = max_count
+        self.too_many = too_many
+        attrs = {"accept": "image/*", "multiple": True}
+        if camera:
+            attrs["capture"] = "environment"
         kwargs.setdefault("required", False)
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/*", "capture": "environment", "multiple": True})
-        )
+        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         cleaned = [super(PhotosField, self).clean(f, initial) for f in files if f]
-        if len(cleaned) > MAX_PHOTOS:
-            raise ValidationError(_("最多上传 %(n)d 张照片") % {"n": MAX_PHOTOS})
+        if len(cleaned) > self.max_count:
+            raise ValidationError((self.too_many or _("最多上传 %(n)d 张照片")) % {"n": self.max_count})
         return cleaned
 
 

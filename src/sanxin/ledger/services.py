@@ -22,6 +22,7 @@ from sanxin.households.models import Household, Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
+from sanxin.lib import photos as photo_files
 from sanxin.oversight.services import audit
 from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
@@ -29,9 +30,6 @@ from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import TIER_LABELS, Item
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
-
-MAX_PHOTO_BYTES = 8 * 1024 * 1024
-PHOTO_TYPES = {"jpg", "jpeg", "png", "webp", "heic"}
 
 
 @dataclass
@@ -114,11 +112,8 @@ def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan
     if item.evidence_required and not request.evidence_text.strip() and not request.photos:
         _error(errors, "evidence_text", f"“{item.name}”必须填写事实依据或上传照片")
     for photo in request.photos:
-        suffix = photo.name.rsplit(".", 1)[-1].lower() if "." in photo.name else ""
-        if suffix not in PHOTO_TYPES:
-            _error(errors, "photos", f"照片“{photo.name}”格式不支持（请用 jpg、png、webp 或 heic）")
-        elif photo.size > MAX_PHOTO_BYTES:
-            _error(errors, "photos", f"照片“{photo.name}”超过 8 MB")
+        if problem := photo_files.problem(photo):
+            _error(errors, "photos", problem)
     if errors:
         return errors
     live = _live_entries(household, item.code, person if item.applies_to == "person" else None)
@@ -161,10 +156,7 @@ def _save(plan: EntryPlan, *, actor, now, batch_key: str = "", idempotency_key: 
         source=r.source, recorded_by=actor, recorded_at=now, batch_key=batch_key, idempotency_key=idempotency_key,
     )
     for photo in r.photos:
-        photo.seek(0)
-        digest = hashlib.sha256(photo.read()).hexdigest()
-        photo.seek(0)
-        EntryPhoto.objects.create(entry=entry, image=photo, sha256=digest)
+        EntryPhoto.objects.create(entry=entry, image=photo, sha256=photo_files.sha256(photo))
     scheme_version_mark_in_use(plan.version)
     audit(
         actor=actor, action="entry.record", obj=entry, region_path=r.household.villager_group.path, at=now,

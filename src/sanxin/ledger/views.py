@@ -12,14 +12,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from decimal import Decimal
-from pathlib import PurePath
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +45,7 @@ from sanxin.ledger.forms import (
 from sanxin.ledger.models import Entry, EntryPhoto
 from sanxin.ledger.selectors import household_grade, latest_credit
 from sanxin.ledger.tiers import household_tier_of, person_tier
+from sanxin.lib import photos as photo_files
 from sanxin.ratings.standing import grade_in_force
 from sanxin.regions.models import Level, Region
 from sanxin.rules.engine import STATUS_LABELS
@@ -55,7 +55,6 @@ from sanxin.rules.selectors import scheme_for_village
 
 PICK_PAGE_SIZE = 30
 QUEUE_PAGE_SIZE = 50
-PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic"}
 
 
 def _apply_service_errors(form, exc: ValidationError) -> None:
@@ -429,20 +428,7 @@ def photo(request, pk: int):
     found = EntryPhoto.objects.select_related("entry__household__villager_group").filter(pk=pk).first()
     if found is None or not request.scope.covers_household(found.entry.household, Perm.VIEW_REGISTRY):
         raise Http404
-    suffix = PurePath(found.image.name).suffix.lower().lstrip(".")
-    content_type = PHOTO_TYPES.get(suffix, "application/octet-stream")
-    try:
-        with found.image.open("rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        raise Http404 from None
-    # Photos are at most 8 MB (services.MAX_PHOTO_BYTES), so a plain response is fine;
-    # a streaming FileResponse would also do, but the access matrix reads `.content`.
-    response = HttpResponse(content, content_type=content_type)
-    response["Cache-Control"] = "private, max-age=86400"
-    response["Content-Disposition"] = f'inline; filename="photo-{found.pk}.{suffix or "jpg"}"'
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photo_files.response(found.image, f"photo-{found.pk}")
 
 
 # ------------------------------------------------------------------- household

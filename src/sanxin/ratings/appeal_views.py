@@ -7,7 +7,6 @@ Views stay thin: lookups go through the scope, writes through `ratings.appeals`.
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import PurePath
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry
+from sanxin.lib import photos as photo_files
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
 from sanxin.ratings import appeals, review, selectors
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm, add_service_errors
@@ -32,7 +32,6 @@ from sanxin.rules.scheme import GRADE_LABELS
 from sanxin.rules.selectors import scheme_for_village
 
 PAGE_SIZE = 50
-PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic"}
 STATUSES = {
     "open": Q(decision__isnull=True),
     "upheld": Q(decision__upheld=True),
@@ -352,15 +351,4 @@ def appeal_photo(request, pk):
     if found is None:
         raise Http404
     _appeal_for(request.scope, found.appeal_id)
-    suffix = PurePath(found.image.name).suffix.lower().lstrip(".")
-    try:
-        with found.image.open("rb") as handle:
-            content = handle.read()
-    except FileNotFoundError:
-        raise Http404 from None
-    # At most 8 MB each (ledger.services.MAX_PHOTO_BYTES): a plain response is fine.
-    response = HttpResponse(content, content_type=PHOTO_TYPES.get(suffix, "application/octet-stream"))
-    response["Cache-Control"] = "private, max-age=86400"
-    response["Content-Disposition"] = f'inline; filename="appeal-photo-{found.pk}.{suffix or "jpg"}"'
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return photo_files.response(found.image, f"appeal-photo-{found.pk}")

@@ -12,7 +12,6 @@ open."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -27,7 +26,8 @@ from sanxin.households.models import Household
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.selectors import household_facts
-from sanxin.ledger.services import MAX_PHOTO_BYTES, PHOTO_TYPES, reversal_problem
+from sanxin.ledger.services import reversal_problem
+from sanxin.lib import photos as photo_files
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
@@ -128,7 +128,7 @@ def appeal_file(
             errors["entry"] = "该记录已经冲正"
     else:
         entry = None
-    photo_problems = [_photo_problem(p) for p in photos]
+    photo_problems = [photo_files.problem(p) for p in photos]
     if any(photo_problems):
         errors["photos"] = "；".join(p for p in photo_problems if p)
     elif len(photos) > MAX_PHOTOS:
@@ -146,24 +146,12 @@ def appeal_file(
         filed_by=actor, filed_at=at or timezone.now(),
     )
     for photo in photos:
-        photo.seek(0)
-        digest = hashlib.sha256(photo.read()).hexdigest()
-        photo.seek(0)
-        AppealPhoto.objects.create(appeal=appeal, image=photo, sha256=digest)
+        AppealPhoto.objects.create(appeal=appeal, image=photo, sha256=photo_files.sha256(photo))
     audit(
         actor=actor, action="appeal.file", obj=appeal, region_path=household.villager_group.path, at=appeal.filed_at,
         after={"cycle": cycle.pk, "household": household.pk, "kind": kind, "entry": entry.pk if entry else None, "reason": reason, "on_behalf": appeal.on_behalf, "photos": len(photos)},
     )
     return appeal
-
-
-def _photo_problem(photo: UploadedFile) -> str:
-    suffix = photo.name.rsplit(".", 1)[-1].lower() if "." in photo.name else ""
-    if suffix not in PHOTO_TYPES:
-        return f"照片“{photo.name}”格式不支持（请用 jpg、png、webp 或 heic）"
-    if photo.size > MAX_PHOTO_BYTES:
-        return f"照片“{photo.name}”超过 8 MB"
-    return ""
 
 
 def recompute(cycle: Cycle, household: Household) -> engine.GradeResult:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.ledger.forms import MultipleFileInput
+from sanxin.ledger.forms import PhotosField
 from sanxin.ratings.appeals import MAX_PHOTOS
 from sanxin.ratings.models import AppealKind
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
@@ -25,23 +25,6 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, exc.messages)
-
-
-class PhotosField(forms.FileField):
-    """Evidence photos from one `<input type=file multiple>`; opens the camera on
-    phones. The service checks their type and size."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True}))
-        super().__init__(**kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else ([data] if data else [])
-        cleaned = [super(PhotosField, self).clean(f, initial) for f in files if f]
-        if len(cleaned) > MAX_PHOTOS:
-            raise ValidationError(_("证据照片最多 %(n)d 张") % {"n": MAX_PHOTOS})
-        return cleaned
 
 
 class AppealFileForm(forms.Form):
@@ -63,7 +46,8 @@ class AppealFileForm(forms.Form):
         error_messages={"max_length": _("证据说明不能超过 %(limit_value)d 字")},
     )
     photos = PhotosField(
-        label=_("证据照片"), help_text=format_lazy(_("可选，最多 {n} 张（jpg、png、webp 或 heic，每张不超过 8 MB）"), n=MAX_PHOTOS),
+        label=_("证据照片"), max_count=MAX_PHOTOS, too_many=_("证据照片最多 %(n)d 张"), camera=False,
+        help_text=format_lazy(_("可选，最多 {n} 张（jpg、png、webp 或 heic，每张不超过 8 MB）"), n=MAX_PHOTOS),
     )
 
     def __init__(self, *args, entries=(), **kwargs):
