@@ -57,7 +57,7 @@ def _days(delta: timedelta | None) -> float | None:
 # --- who sees which appeals ---------------------------------------------------------
 def sees_all(scope: Scope, cycle: Cycle) -> bool:
     """The village's committee and the town and district admins over it."""
-    return scope.covers_region(cycle.village, Perm.REVIEW_POINTS) or scope.covers_region(cycle.village, Perm.CHANGE_REGISTRY)
+    return selectors.oversees_village(scope, cycle.village)
 
 
 def own_households(scope: Scope, cycle: Cycle) -> list[tuple[int, str, str]]:

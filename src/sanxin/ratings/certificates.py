@@ -17,11 +17,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sanxin.accounts.scope import Perm, scope_for
+from sanxin.accounts.scope import scope_for
 from sanxin.households.models import Household
 from sanxin.oversight.services import audit
 from sanxin.ratings.models import Certificate, GradeRecord, GradeSource
 from sanxin.ratings.notice import mask_name
+from sanxin.ratings.selectors import oversees_village
 from sanxin.ratings.standing import grade_history, grade_in_force
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, grade_rank
 
@@ -47,11 +48,7 @@ def can_issue(actor, household: Household) -> bool:
     """The village's committee (head, deputy, members) and the town/district admins;
     the household itself may print its own certificate too."""
     scope = scope_for(actor)
-    return (
-        scope.covers_household(household, Perm.REVIEW_POINTS)
-        or scope.covers_household(household, Perm.CHANGE_REGISTRY)
-        or household.pk in scope.own_household_ids()
-    )
+    return household.pk in scope.own_household_ids() or oversees_village(scope, household.village)
 
 
 @transaction.atomic
@@ -155,8 +152,7 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
 
 def can_issue_for_village(actor, village) -> bool:
     """The village's committee and the town/district admins over it."""
-    scope = scope_for(actor)
-    return scope.covers_region(village, Perm.REVIEW_POINTS) or scope.covers_region(village, Perm.CHANGE_REGISTRY)
+    return oversees_village(scope_for(actor), village)
 
 
 @transaction.atomic

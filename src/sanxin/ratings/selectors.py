@@ -36,6 +36,12 @@ def visible_villages(scope: Scope) -> QuerySet[Region]:
     return Region.objects.filter(condition, level=Level.VILLAGE)
 
 
+def oversees_village(scope: Scope, village: Region) -> bool:
+    """Runs or oversees the village's ratings: its committee (head, deputy, members)
+    and the town and district admins over it."""
+    return scope.covers_region(village, Perm.REVIEW_POINTS) or scope.covers_region(village, Perm.CHANGE_REGISTRY)
+
+
 def cycles_for(scope: Scope) -> QuerySet[Cycle]:
     return Cycle.objects.filter(village__in=visible_villages(scope)).select_related("village__parent")
 
