@@ -14,13 +14,6 @@ from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village
 
 
-def entry_status(entry: Entry) -> str:
-    review = getattr(entry, "review", None)
-    if review is None:
-        return "pending"
-    return "approved" if review.approved else "rejected"
-
-
 def latest_credit(household: Household) -> CreditAssessment | None:
     """The assessment in effect: the newest one not superseded by a correction."""
     return household.credit_assessments.filter(superseded_by__isnull=True).order_by("-assessed_on", "-id").first()

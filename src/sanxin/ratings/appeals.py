@@ -72,13 +72,6 @@ def may_file_for(actor, household: Household) -> bool:
     return is_own_household(actor, household) or is_committee_for(actor, household)
 
 
-def cannot_file(actor, cycle: Cycle, household: Household, today: date | None = None) -> str:
-    """Why `actor` may not file an appeal for this household now ('' if they may)."""
-    if household.village_id != cycle.village_id or not may_file_for(actor, household):
-        return "只能对本户的等级提出异议（没有账号的村民可请评信团成员代为提出）"
-    return window_problem(cycle, today or timezone.localdate())
-
-
 def cannot_decide(actor, appeal: Appeal) -> str:
     """Why `actor` may not answer this appeal ('' if they may)."""
     scope = scope_for(actor)

@@ -75,12 +75,6 @@ def filter_ratings(qs: QuerySet[Rating], *, grade: str = "", vetoed: str = "", p
     return qs
 
 
-def grade_distribution(qs: QuerySet[Rating]) -> list[tuple[str, int]]:
-    """[(grade, count)] best grade first, every grade listed (one query)."""
-    counts = dict(qs.order_by().values_list("grade").annotate(n=Count("id")))
-    return [(g, counts.get(g, 0)) for g in reversed(GRADES)]
-
-
 def grade_changes(cycle_ids: list[int], household_ids: list[int] | None = None) -> dict[tuple[int, int], str]:
     """{(cycle id, household id): grade} for the grades changed after the snapshot:
     confirmed adjustments (during the review), then upheld appeals (during the
