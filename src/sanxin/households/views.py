@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
@@ -28,7 +29,7 @@ def household_list(request):
     return render(
         request,
         "households/list.html",
-        {"page": page, "q": query, "groups": groups, "group_id": group_id, "can_change": scope.has(Perm.CHANGE_REGISTRY)},
+        {"page": page, "q": query, "groups": groups, "group_id": group_id, "can_change": scope.has(Perm.CHANGE_REGISTRY), "filters": urlencode({"q": query, "group": group_id})},
     )
 
 

@@ -151,7 +151,7 @@ def _pick_household(request):
     households = request.scope.households(Perm.RECORD_POINTS).select_related("villager_group")
     households = household_search(households, query).order_by("village_id", "number", "id")
     page = Paginator(households, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "ledger/record_pick.html", {"page": page, "q": query})
+    return render(request, "ledger/record_pick.html", {"page": page, "q": query, "filters": urlencode({"q": query})})
 
 
 # ----------------------------------------------------------------------- batch
