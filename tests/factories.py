@@ -93,3 +93,24 @@ def approved_entry(world, *, occurred_on: date, item: str = "env.dumping", recor
     )
     ledger.entry_review(actor=world.users[reviewer], entry=entry, approve=True)
     return entry
+
+
+def sheet_xlsx(rows, *, header, above=()) -> bytes:
+    """An .xlsx of one sheet: the rows `above` (titles), the header row, then `rows`."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in [*above, header, *rows]:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def sheet_csv(rows, *, header, encoding: str = "utf-8", above=()) -> bytes:
+    """The same as a .csv (comma separated, CRLF line ends, nothing quoted)."""
+    lines = [",".join(str(v) for v in row) for row in [*above, header, *rows]]
+    return ("\r\n".join(lines) + "\r\n").encode(encoding)

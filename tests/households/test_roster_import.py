@@ -6,17 +6,18 @@ import io
 import json
 import re
 from datetime import date
+from functools import partial
 
 import pytest
 from django.core.management import CommandError, call_command
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from sanxin.__main__ import hyphenated_command
 from sanxin.households import importing
 from sanxin.households.models import Household, PendingImport, Person
 from sanxin.lib import crypto, idcard
 from sanxin.oversight.models import AuditEvent
-from tests.factories import valid_id
+from tests.factories import sheet_csv, sheet_xlsx, valid_id
 
 HEADER = [
     "户号",
@@ -34,22 +35,8 @@ ID_X = valid_id(18)  # a valid number whose check character is X
 assert ID_X.endswith("X")
 
 
-def xlsx(rows, *, header=HEADER, above=()) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in above:
-        sheet.append(list(row))
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows, *, encoding: str, header=HEADER) -> bytes:
-    lines = [",".join(header)] + [",".join(str(v) for v in row) for row in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+xlsx = partial(sheet_xlsx, header=HEADER)
+csv_bytes = partial(sheet_csv, header=HEADER)
 
 
 def clean_rows() -> list[list]:

@@ -465,13 +465,17 @@ def test_csv_with_short_headers_and_codes(world, scheme):
 # --- the web import ------------------------------------------------------------------
 
 
-def test_upload_preview_then_confirm(world, scheme, login):
-    client = login(world.users["credit_officer"])
-    content = _xlsx([_row("001")], scheme_version=scheme)
-    response = client.post(
+def _upload(client, world, content: bytes):
+    return client.post(
         "/credit/import/",
         {"village": world.village_a1.pk, "file": SimpleUploadedFile("评定.xlsx", content)},
     )
+
+
+def test_upload_preview_then_confirm(world, scheme, login):
+    client = login(world.users["credit_officer"])
+    content = _xlsx([_row("001")], scheme_version=scheme)
+    response = _upload(client, world, content)
     assert response.status_code == 200
     assert response.context["result"].ok
     token = response.context["token"]
@@ -491,10 +495,7 @@ def test_upload_preview_then_confirm(world, scheme, login):
 def test_bad_upload_lists_row_numbers_and_offers_no_confirm(world, scheme, login):
     client = login(world.users["credit_officer"])
     content = _xlsx([_row("001"), _row("999")], scheme_version=scheme)
-    response = client.post(
-        "/credit/import/",
-        {"village": world.village_a1.pk, "file": SimpleUploadedFile("评定.xlsx", content)},
-    )
+    response = _upload(client, world, content)
     assert response.status_code == 200
     page = response.content.decode()
     assert "没有户号为“999”" in page
@@ -505,10 +506,7 @@ def test_bad_upload_lists_row_numbers_and_offers_no_confirm(world, scheme, login
 def test_upload_into_a_village_outside_scope_is_404(world, scheme, login):
     client = login(world.users["other_credit_officer"])
     content = _xlsx([_row("001")], scheme_version=scheme)
-    response = client.post(
-        "/credit/import/",
-        {"village": world.village_a1.pk, "file": SimpleUploadedFile("评定.xlsx", content)},
-    )
+    response = _upload(client, world, content)
     assert response.status_code == 404
 
 

@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command, get_commands
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from sanxin.__main__ import hyphenated_command
 from sanxin.households.models import PendingImport
@@ -24,31 +25,14 @@ from sanxin.ledger.entry_import import HEADERS
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.services import EntryRequest
 from sanxin.oversight.models import AuditEvent
+from tests.factories import sheet_csv, sheet_xlsx
 
 HEADER = ["户号", "姓名", "积分项", "数量", "发生日期", "事实依据"]
 JUNE = date(2025, 6, 1)
 
 
-def xlsx(rows, *, header=HEADER, above=()) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in above:
-        sheet.append(list(row))
-    sheet.append(list(header))
-    for row in rows:
-        sheet.append(list(row))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def csv_bytes(rows, *, encoding="utf-8", header=HEADER, above=()) -> bytes:
-    lines = (
-        [",".join(r) for r in above]
-        + [",".join(header)]
-        + [",".join(str(v) for v in row) for row in rows]
-    )
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+xlsx = partial(sheet_xlsx, header=HEADER)
+csv_bytes = partial(sheet_csv, header=HEADER)
 
 
 def run(world, content: bytes, *, user="committee_member", dry_run=False, filename="积分.xlsx"):
@@ -451,3 +435,14 @@ def test_template_lists_the_items_of_the_scheme_in_force(world, scheme, login):
     # The untouched template imports nothing and complains about nothing.
     result = run(world, content, dry_run=True)
     assert result.ok and result.created == 0
+
+
+def test_a_pending_file_is_recorded_once_even_if_confirmed_twice(world, scheme):
+    content = xlsx([["001", "王大山", "env.tidy", 1, datetime(2025, 6, 1), "六齐检查达标"]])
+    actor = world.users["committee_member"]
+    pending = entry_import.pending_entries_create(user=actor, village=world.village_a1, filename="积分.xlsx", content=content)
+    first = entry_import.pending_entries_confirm(pending=pending, actor=actor)
+    second = entry_import.pending_entries_confirm(pending=pending, actor=actor)  # a double submit
+    assert first.ok and first.created == 1
+    assert not second.ok and [p.message for p in second.errors] == ["该文件已经确认导入过了。"]
+    assert Entry.objects.count() == 1

@@ -3,10 +3,10 @@ confirm. The file waits between preview and confirm encrypted in PendingImport."
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,12 +19,14 @@ from sanxin.households.importing import ImportResult
 from sanxin.households.upload_form import (
     SpreadsheetUploadForm,
     VillageChoiceField,
+    preview_page,
     upload_page,
 )
 from sanxin.regions.models import Region
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEMPLATE_FILENAME = "花名册导入模板.xlsx"
+PREVIEW = "households/roster_preview.html"
 
 
 class RosterUploadForm(SpreadsheetUploadForm):
@@ -36,21 +38,19 @@ def _villages(request: HttpRequest):
     return request.scope.villages(Perm.CHANGE_REGISTRY).select_related("parent").order_by("path")
 
 
-def _preview(
-    request: HttpRequest,
-    *,
-    village: Region,
-    filename: str,
-    result: ImportResult,
-    token: str | None,
-) -> HttpResponse:
-    response = render(
-        request,
-        "households/roster_preview.html",
-        {"village": village, "filename": filename, "result": result, "token": token},
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+def _imported(village: Region, result: ImportResult) -> tuple[str, str]:
+    """The message once a file is imported, and the page to go to."""
+    message = _(
+        "花名册已导入%(village)s：新增农户 %(hc)d 户，更新农户 %(hu)d 户；新增人员 %(pc)d 人，更新人员 %(pu)d 人，无变化 %(un)d 人。"
+    ) % {
+        "village": village.name,
+        "hc": result.households_created,
+        "hu": result.households_updated,
+        "pc": result.people_created,
+        "pu": result.people_updated,
+        "un": result.unchanged,
+    }
+    return message, "households:list"
 
 
 @require_http_methods(["GET", "POST"])
@@ -63,12 +63,11 @@ def roster_import(request: HttpRequest) -> HttpResponse:
         result = importing.plan_import(sheet, village).result()
         token = None
         if result.ok and result.changes_anything:
-            pending = importing.pending_import_create(
+            token = importing.pending_import_create(
                 user=request.user, village=village, filename=upload.name, content=content
-            )
-            token = pending.token
-        return _preview(
-            request, village=village, filename=sheet.filename, result=result, token=token
+            ).token
+        return preview_page(
+            request, PREVIEW, village=village, filename=sheet.filename, result=result, token=token
         )
 
     return upload_page(
@@ -84,33 +83,16 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 @requires(Perm.CHANGE_REGISTRY)
 def roster_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Apply a previewed file: checked again from the stored copy, all or nothing."""
-    pending = pending_upload.load(
-        token, user=request.user, villages=_villages(request)
-    )
-    if not pending_upload.is_fresh(pending):
-        return pending_upload.expired(
-            request, pending, _("预览已过期，请重新上传花名册。"), "households:roster_import"
-        )
-    village, filename = pending.village, pending.filename
-    result = importing.pending_import_confirm(pending=pending, actor=request.user)
-    if not result.ok:
-        messages.error(request, _("导入没有完成，没有保存任何数据。请按下表修改后重新上传。"))
-        return _preview(request, village=village, filename=filename, result=result, token=None)
-    messages.success(
+    return pending_upload.confirm_page(
         request,
-        _(
-            "花名册已导入%(village)s：新增农户 %(hc)d 户，更新农户 %(hu)d 户；新增人员 %(pc)d 人，更新人员 %(pu)d 人，无变化 %(un)d 人。"
-        )
-        % {
-            "village": village.name,
-            "hc": result.households_created,
-            "hu": result.households_updated,
-            "pc": result.people_created,
-            "pu": result.people_updated,
-            "un": result.unchanged,
-        },
+        token,
+        villages=_villages(request),
+        expired_message=_("预览已过期，请重新上传花名册。"),
+        upload_url="households:roster_import",
+        apply=importing.pending_import_confirm,
+        preview=partial(preview_page, request, PREVIEW),
+        done=_imported,
     )
-    return redirect("households:list")
 
 
 @require_safe

@@ -12,11 +12,11 @@ Three steps, no HTTP here:
 
 `import_roster(...)` does the three in one call. Full identity numbers never appear
 in a message, a warning, a log line or an audit row: only `idcard.mask(...)`.
+`HouseholdIndex` finds a village's households by 户号 for the entry and credit imports.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from collections import defaultdict
@@ -39,7 +39,7 @@ from sanxin.households.choices import (
 )
 from sanxin.households.models import Household, PendingImport, Person
 from sanxin.lib import crypto, idcard, spreadsheet
-from sanxin.lib.spreadsheet import Grid, Problem, SheetRow, safe_filename
+from sanxin.lib.spreadsheet import Grid, KeyedSheet, Problem, SheetRow, safe_filename
 from sanxin.lib.spreadsheet import clean_header as _clean_header
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
@@ -109,26 +109,20 @@ _GROUP_SHORTHAND = re.compile(
 
 
 @dataclass
-class ImportResult:
-    ok: bool
+class ImportResult(spreadsheet.Result):
     households_created: int = 0
     households_updated: int = 0
     people_created: int = 0
     people_updated: int = 0
     unchanged: int = 0
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
+    def figures(self) -> dict[str, int]:
         return {
-            "ok": self.ok,
             "households_created": self.households_created,
             "households_updated": self.households_updated,
             "people_created": self.people_created,
             "people_updated": self.people_updated,
             "unchanged": self.unchanged,
-            "errors": [p.as_dict() for p in self.errors],
-            "warnings": [p.as_dict() for p in self.warnings],
         }
 
     @property
@@ -140,39 +134,19 @@ class ImportResult:
             + self.people_updated
         )
 
-    def counts(self) -> dict[str, int]:
-        return {
-            k: v
-            for k, v in self.as_dict().items()
-            if isinstance(v, int) and not isinstance(v, bool)
-        }
-
 
 # --- reading ---------------------------------------------------------------------
 
 
-@dataclass
-class ParsedSheet:
-    filename: str
-    header_row: int | None = None
-    columns: tuple[str, ...] = ()  # the known headers present in the file
-    rows: list[SheetRow] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-
-def read_rows(content: bytes, filename: str) -> ParsedSheet:
+def read_rows(content: bytes, filename: str) -> KeyedSheet:
     """Read an .xlsx or .csv roster. Problems with the file itself come back as
     errors on the sheet (row None), never as exceptions."""
-    sheet = ParsedSheet(filename=safe_filename(filename))
-    try:
-        grid = spreadsheet.read_grid(
-            content, filename, pick_sheet=has_header, max_rows=MAX_ROWS
-        )
-    except spreadsheet.UnreadableFile as exc:
-        sheet.errors.append(Problem(None, "", str(exc)))
-        return sheet
-    _take_rows(sheet, grid)
+    sheet = KeyedSheet(filename=safe_filename(filename))
+    grid = spreadsheet.read_grid_into(
+        sheet, content, filename, pick_sheet=has_header, max_rows=MAX_ROWS
+    )
+    if grid is not None:
+        _take_rows(sheet, grid)
     return sheet
 
 
@@ -194,7 +168,7 @@ def _find_header(grid: Grid) -> tuple[int | None, int | None]:
     return None, best
 
 
-def _take_rows(sheet: ParsedSheet, grid: Grid) -> None:
+def _take_rows(sheet: KeyedSheet, grid: Grid) -> None:
     header_index, near_miss = _find_header(grid)
     if header_index is None:
         if near_miss is None:
@@ -214,13 +188,7 @@ def _take_rows(sheet: ParsedSheet, grid: Grid) -> None:
     positions = spreadsheet.map_header(sheet, grid[header_index], HEADERS, _clean_header)
     missing = [h for h in REQUIRED_HEADERS if h not in positions]
     if missing:
-        sheet.errors.append(
-            Problem(
-                sheet.header_row,
-                "、".join(missing),
-                _("缺少必填的列：%(names)s。") % {"names": "、".join(missing)},
-            )
-        )
+        sheet.errors.append(spreadsheet.missing_columns(sheet.header_row, missing))
     if sheet.errors:
         return
     spreadsheet.take_rows(sheet, grid, header_index, positions, HEADERS)
@@ -310,6 +278,50 @@ class GroupResolver:
         return "、".join(g.name for g in self.groups)
 
 
+class HouseholdIndex:
+    """A village's households by 户号, for the imports whose rows name a household
+    (point entries, credit assessments): "1" finds "001" when only one household
+    would match (Excel drops the leading zeros of a number)."""
+
+    def __init__(self, village: Region):
+        self.village = village
+        households = Household.objects.filter(village=village).select_related(
+            "village", "villager_group"
+        )
+        self.by_number = {h.number: h for h in households}
+        self.by_value: dict[int, list[Household]] = defaultdict(list)
+        for number, h in self.by_number.items():
+            if number.isdigit():
+                self.by_value[int(number)].append(h)
+
+    def find(self, number: str) -> Household | None:
+        if number in self.by_number:
+            return self.by_number[number]
+        if number.isdigit():
+            candidates = self.by_value.get(int(number), [])
+            if len(candidates) == 1:
+                return candidates[0]
+        return None
+
+    def row_household(self, number: str, row: int, errors: list[Problem]) -> Household | None:
+        """The household a row's 户号 names; None, with the reason on `errors`, when
+        the cell is empty or the village has no such household."""
+        if not number:
+            errors.append(Problem(row, NUMBER, _("户号为空。")))
+            return None
+        household = self.find(number)
+        if household is None:
+            errors.append(
+                Problem(
+                    row,
+                    NUMBER,
+                    _("%(village)s没有户号为“%(number)s”的农户。")
+                    % {"village": self.village.name, "number": _echo(number)},
+                )
+            )
+        return household
+
+
 def _labels(choices: Iterable[Any]) -> str:
     return "、".join(str(c.label) for c in choices)
 
@@ -374,16 +386,8 @@ class HouseholdPlan:
 
 
 @dataclass
-class ImportPlan:
-    village: Region
-    filename: str
+class ImportPlan(spreadsheet.Plan):
     households: list[HouseholdPlan] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def result(self) -> ImportResult:
         """What applying would do (nothing at all when there are errors)."""
@@ -403,15 +407,10 @@ class ImportPlan:
         )
 
 
-def plan_import(sheet: ParsedSheet, village: Region) -> ImportPlan:
+def plan_import(sheet: KeyedSheet, village: Region) -> ImportPlan:
     """Check the whole file against the village and the registry; report every
     problem with its row; write nothing. A handful of queries whatever the size."""
-    plan = ImportPlan(
-        village=village,
-        filename=sheet.filename,
-        errors=list(sheet.errors),
-        warnings=list(sheet.warnings),
-    )
+    plan = ImportPlan.for_sheet(sheet, village)
     if sheet.errors:
         return plan
     errors = plan.errors
@@ -525,7 +524,7 @@ def plan_import(sheet: ParsedSheet, village: Region) -> ImportPlan:
                     row=r.row,
                     data=data,
                     existing=person,
-                    changed=person is None or _person_differs(person, data),
+                    changed=person is None or services.person_differs(person, data),
                 )
             )
         plan.households.append(household_plan)
@@ -772,20 +771,6 @@ def _person_data(r: RowData, person: Person | None) -> services.PersonData:
     )
 
 
-def _person_differs(person: Person, data: services.PersonData) -> bool:
-    """The same comparison services.person_update makes."""
-    wanted = {
-        "name": data.name,
-        "relation": data.relation,
-        "is_head": data.relation in HEAD_RELATIONS,
-        "phone": data.phone,
-        "political_status": data.political_status,
-        "cadre_post": data.cadre_post,
-        "active": True,
-    }
-    return any(getattr(person, k) != v for k, v in wanted.items())
-
-
 # --- applying --------------------------------------------------------------------
 
 
@@ -830,21 +815,15 @@ def apply_import(plan: ImportPlan, *, actor) -> ImportResult:
                 action=AUDIT_ACTION,
                 obj=plan.village,
                 region_path=plan.village.path,
-                after={"file": plan.filename, **result.counts()},
+                after={"file": plan.filename, **result.figures()},
             )
     except (ValidationError, IntegrityError) as exc:
         # Checked beforehand, so this means the registry changed under us.
         logger.warning(
             "roster import into village %s rolled back: %s", plan.village.pk, type(exc).__name__
         )
-        return ImportResult(
-            ok=False,
-            errors=[
-                Problem(None, "", _("保存时出错，已全部撤销，没有保存任何数据；请重新上传后再试。"))
-            ],
-            warnings=list(plan.warnings),
-        )
-    logger.info("roster import into village %s: %s", plan.village.pk, result.counts())
+        return ImportResult.rolled_back(plan)
+    logger.info("roster import into village %s: %s", plan.village.pk, result.figures())
     return result
 
 
@@ -870,18 +849,8 @@ def pending_import_create(*, user, village: Region, filename: str, content: byte
 
 
 def pending_import_confirm(*, pending: PendingImport, actor) -> ImportResult:
-    """Check the stored file again and apply it; the stored file is deleted either way.
-    The row is locked first, so a double submit applies the file once."""
-    with transaction.atomic():
-        locked = PendingImport.objects.select_for_update().filter(pk=pending.pk).first()
-        if locked is None:
-            return ImportResult(ok=False, errors=[Problem(None, "", _("该文件已经确认导入过了。"))])
-        content = pending_upload.content(locked)
-        result = import_roster(
-            content, locked.filename, pending.village, actor=actor, dry_run=False
-        )
-        locked.delete()
-    return result
+    """Check the stored file again and apply it, once (see `pending_upload.confirm`)."""
+    return pending_upload.confirm(pending, import_roster, result=ImportResult, actor=actor, dry_run=False)
 
 
 # --- the template to download --------------------------------------------------------
@@ -894,10 +863,7 @@ TEXT_COLUMNS = (NUMBER, ID_NUMBER, PHONE)
 def build_template() -> bytes:
     """The .xlsx clerks fill in: the header row only on the first sheet (so an
     untouched template imports nothing), the rules and an example on the second."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.styles import Alignment
 
     widths = {
         NUMBER: 10,
@@ -910,32 +876,16 @@ def build_template() -> bytes:
         CADRE: 17,
         ADDRESS: 32,
     }
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = TEMPLATE_SHEET
-    sheet.append(list(HEADERS))
-    header_fill = PatternFill("solid", fgColor="FCE4D6")
-    for col, header in enumerate(HEADERS, start=1):
-        cell = sheet.cell(row=1, column=col)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center")
-        letter = get_column_letter(col)
-        sheet.column_dimensions[letter].width = widths[header]
-        if header in TEXT_COLUMNS:
-            # Text, so Excel keeps all 18 characters of an ID and the 0 of "001".
-            sheet.column_dimensions[letter].number_format = "@"
-            for row in range(2, 1001):
-                sheet.cell(row=row, column=col).number_format = "@"
-    sheet.freeze_panes = "A2"
+    # Text, so Excel keeps all 18 characters of an ID and the 0 of "001".
+    workbook, sheet = spreadsheet.template_workbook(
+        TEMPLATE_SHEET, HEADERS, widths, formats=dict.fromkeys(TEXT_COLUMNS, "@")
+    )
+    for header in TEXT_COLUMNS:  # the whole column, rows past the formatted ones too
+        letter = spreadsheet.column_letter(HEADERS.index(header))
+        sheet.column_dimensions[letter].number_format = "@"
     for header, choices in ((POLITICAL, PoliticalStatus), (CADRE, CadrePost)):
-        letter = get_column_letter(HEADERS.index(header) + 1)
         options = ",".join(str(c.label).replace('"', '""') for c in choices)
-        validation = DataValidation(
-            type="list", formula1=f'"{options}"', allow_blank=True, showErrorMessage=False
-        )
-        validation.add(f"{letter}2:{letter}1000")
-        sheet.add_data_validation(validation)
+        spreadsheet.add_choices(sheet, HEADERS.index(header), f'"{options}"')
 
     example_id = "11010519491231002X"  # the example number of GB 11643-1999 itself
     rules = [
@@ -1001,16 +951,10 @@ def build_template() -> bytes:
         _("也可以上传 CSV 文件（UTF-8 或 GBK 编码），表头与本模板相同。"),
         _("下表“示例”一列是虚构的示例，仅供参考，不会被导入。"),
     ]
-    help_sheet = workbook.create_sheet(HELP_SHEET)
-    help_sheet.append([_("花名册填写说明")])
-    help_sheet["A1"].font = Font(bold=True, size=14)
-    for note in notes:
-        help_sheet.append([f"• {note}"])  # one line each, overflowing into the empty cells
+    help_sheet = spreadsheet.add_help_sheet(workbook, HELP_SHEET, _("花名册填写说明"), notes)
     help_sheet.append([])
     help_sheet.append([_("列名"), _("是否必填"), _("填写要求"), _("示例（虚构）")])
-    for cell in help_sheet[help_sheet.max_row]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
+    spreadsheet.style_header(help_sheet[help_sheet.max_row])
     for rule in rules:
         help_sheet.append(list(rule))
         for cell in help_sheet[help_sheet.max_row]:
@@ -1018,7 +962,4 @@ def build_template() -> bytes:
         help_sheet.cell(row=help_sheet.max_row, column=4).number_format = "@"
     for letter, width in (("A", 14), ("B", 10), ("C", 70), ("D", 24)):
         help_sheet.column_dimensions[letter].width = width
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.workbook_bytes(workbook)

@@ -133,8 +133,9 @@ def person_create(*, actor, household: Household, data: PersonData, audit_action
     return person
 
 
-def person_update(*, actor, person: Person, data: PersonData, audit_action: str = "person.update") -> bool:
-    changes = {
+def _person_fields(data: PersonData) -> dict:
+    """The fields person_update sets from the data."""
+    return {
         "name": data.name,
         "relation": data.relation,
         "is_head": data.relation in HEAD_RELATIONS,
@@ -143,10 +144,18 @@ def person_update(*, actor, person: Person, data: PersonData, audit_action: str 
         "cadre_post": data.cadre_post,
         "active": True,
     }
-    if all(getattr(person, k) == v for k, v in changes.items()):
+
+
+def person_differs(person: Person, data: PersonData) -> bool:
+    """Whether person_update would change anything (the roster import asks before)."""
+    return any(getattr(person, k) != v for k, v in _person_fields(data).items())
+
+
+def person_update(*, actor, person: Person, data: PersonData, audit_action: str = "person.update") -> bool:
+    if not person_differs(person, data):
         return False
     before = person_snapshot(person)
-    for k, v in changes.items():
+    for k, v in _person_fields(data).items():
         setattr(person, k, v)
     person.full_clean(exclude=["household"])
     person.save()

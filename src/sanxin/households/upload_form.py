@@ -1,12 +1,13 @@
 """The upload form the spreadsheet imports (roster, credit assessments, point
 entries) share: a village among those the user may import into, and a file of at
 most 5 MB ending in .xlsx or .csv. Each import declares the two fields with its own
-labels."""
+labels. `upload_page` and `preview_page` are the two pages around it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePath
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -78,3 +79,25 @@ def upload_page(
     else:
         form = form_class(villages=villages)
     return render(request, template, {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
+
+
+def preview_page(
+    request: HttpRequest,
+    template: str,
+    *,
+    village: Region,
+    filename: str,
+    result: Any,
+    token: str | None = None,
+    **context: Any,
+) -> HttpResponse:
+    """The check of an uploaded file: what it would do and every problem, with the
+    token to confirm it when there is something to save. Not stored by the browser:
+    it repeats what the file holds."""
+    response = render(
+        request,
+        template,
+        {"village": village, "filename": filename, "result": result, "token": token, **context},
+    )
+    response["Cache-Control"] = "no-store"
+    return response

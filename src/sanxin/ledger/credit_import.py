@@ -14,7 +14,6 @@ financial data: they never appear in a log line or an audit row.
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from collections.abc import Sequence
@@ -64,19 +63,11 @@ TOKEN_PREFIX = "credit-"
 
 
 @dataclass
-class CreditImportResult:
-    ok: bool
+class CreditImportResult(spreadsheet.Result):
     created: int = 0
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "created": self.created,
-            "errors": [p.as_dict() for p in self.errors],
-            "warnings": [p.as_dict() for p in self.warnings],
-        }
+    def figures(self) -> dict[str, Any]:
+        return {"created": self.created}
 
 
 # --- reading ---------------------------------------------------------------------
@@ -120,11 +111,9 @@ def read_sheet(content: bytes, filename: str) -> CreditSheet:
     """Read an .xlsx or .csv assessment sheet. Problems with the file itself come
     back as errors on the sheet (row None), never as exceptions."""
     sheet = CreditSheet(filename=safe_filename(filename))
-    try:
-        # As before, a workbook's sheet is picked by the roster header (else the first).
-        grid = spreadsheet.read_grid(content, filename, pick_sheet=roster.has_header)
-    except spreadsheet.UnreadableFile as exc:
-        sheet.errors.append(Problem(None, "", str(exc)))
+    # As before, a workbook's sheet is picked by the roster header (else the first).
+    grid = spreadsheet.read_grid_into(sheet, content, filename, pick_sheet=roster.has_header)
+    if grid is None:
         return sheet
     header_index = spreadsheet.find_header_row(grid, (NUMBER, PERIOD), _norm)
     if header_index is None:
@@ -225,58 +214,22 @@ class RowPlan:
 
 
 @dataclass
-class CreditPlan:
-    village: Region
-    filename: str
+class CreditPlan(spreadsheet.Plan):
     rows: list[RowPlan] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
 
     def result(self) -> CreditImportResult:
-        ok = not self.errors
         return CreditImportResult(
-            ok=ok,
-            created=len(self.rows) if ok else 0,
+            ok=self.ok,
+            created=len(self.rows) if self.ok else 0,
             errors=list(self.errors),
             warnings=list(self.warnings),
         )
 
 
-class _HouseholdIndex:
-    """The village's households by 户号; "1" finds "001" when only one household
-    would match (Excel drops the leading zeros of a number)."""
-
-    def __init__(self, village: Region):
-        self.by_number = {
-            h.number: h
-            for h in Household.objects.filter(village=village).select_related(
-                "village", "villager_group"
-            )
-        }
-        self.by_value: dict[int, list[Household]] = {}
-        for number, h in self.by_number.items():
-            if number.isdigit():
-                self.by_value.setdefault(int(number), []).append(h)
-
-    def find(self, number: str) -> Household | None:
-        if number in self.by_number:
-            return self.by_number[number]
-        if number.isdigit():
-            candidates = self.by_value.get(int(number), [])
-            if len(candidates) == 1:
-                return candidates[0]
-        return None
-
-
 def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditPlan:
     """Check every row and the file as a whole; report every problem at once and
     work out the assessments to record. Writes nothing."""
-    plan = CreditPlan(
-        village=village,
-        filename=sheet.filename,
-        errors=list(sheet.errors),
-        warnings=list(sheet.warnings),
-    )
+    plan = CreditPlan.for_sheet(sheet, village)
     if plan.errors:
         return plan
     # Households outside the actor's reach are refused row by row (the web form and
@@ -312,13 +265,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
         if _indicator_column(sheet, ind, header_scheme) is None
     ]
     if missing:
-        plan.errors.append(
-            Problem(
-                sheet.header_row,
-                "、".join(missing),
-                _("缺少必填的列：%(names)s。") % {"names": "、".join(missing)},
-            )
-        )
+        plan.errors.append(spreadsheet.missing_columns(sheet.header_row, missing))
         return plan
     known = {*FIXED_HEADERS, NOTE}
     for area in header_scheme.credit_areas:
@@ -339,7 +286,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
         )
         return plan
 
-    households = _HouseholdIndex(village)
+    households = roster.HouseholdIndex(village)
     in_scope = set(
         scope.households(Perm.RECORD_CREDIT).filter(village=village).values_list("pk", flat=True)
     )
@@ -357,30 +304,17 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
         n = r.number
 
         number = _text(sheet.cell(r, sheet.columns[NUMBER]))
-        household = None
-        if not number:
-            errors.append(Problem(n, NUMBER, _("户号为空。")))
-        else:
-            household = households.find(number)
-            if household is None:
-                errors.append(
-                    Problem(
-                        n,
-                        NUMBER,
-                        _("%(village)s没有户号为“%(number)s”的农户。")
-                        % {"village": village.name, "number": _echo(number)},
-                    )
+        household = households.row_household(number, n, errors)
+        if household is not None and household.pk not in in_scope:
+            errors.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("%(number)s 号户不在您的管辖范围内，不能为其录入评定。")
+                    % {"number": household.number},
                 )
-            elif household.pk not in in_scope:
-                errors.append(
-                    Problem(
-                        n,
-                        NUMBER,
-                        _("%(number)s 号户不在您的管辖范围内，不能为其录入评定。")
-                        % {"number": household.number},
-                    )
-                )
-                household = None
+            )
+            household = None
 
         period = _period_text(sheet.cell(r, sheet.columns[PERIOD]))
         if not period:
@@ -584,13 +518,8 @@ def pending_credit_create(*, user, village: Region, filename: str, content: byte
 
 
 def pending_credit_confirm(*, pending: PendingImport, actor) -> CreditImportResult:
-    """Check the stored file again and record it; the stored file is deleted either way."""
-    return pending_upload.confirm(
-        pending,
-        lambda content, filename, village: import_credit(
-            content, filename, village, actor=actor, dry_run=False
-        ),
-    )
+    """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
+    return pending_upload.confirm(pending, import_credit, result=CreditImportResult, actor=actor, dry_run=False)
 
 
 # --- the template to download ---------------------------------------------------------
@@ -612,42 +541,22 @@ def build_template(scheme: Scheme) -> bytes:
     """The .xlsx officers fill in: the header row only on the first sheet (an
     untouched template imports nothing), each indicator's allowed option labels on
     the second (and as a drop-down list in its column), the rules on the third."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    header_fill = PatternFill("solid", fgColor="FCE4D6")
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = TEMPLATE_SHEET
     headers = template_headers(scheme)
-    sheet.append(headers)
-    for col, header in enumerate(headers, start=1):
-        cell = sheet.cell(row=1, column=col)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        letter = get_column_letter(col)
-        sheet.column_dimensions[letter].width = (
-            12 if header in FIXED_HEADERS else (30 if header == NOTE else 22)
-        )
-        if header in (NUMBER, PERIOD):
-            # Text, so Excel keeps the 0 of "001".
-            for row in range(2, 1001):
-                sheet.cell(row=row, column=col).number_format = "@"
-        elif header == DATE:
-            for row in range(2, 1001):
-                sheet.cell(row=row, column=col).number_format = "yyyy-mm-dd"
+    workbook, sheet = spreadsheet.template_workbook(
+        TEMPLATE_SHEET,
+        headers,
+        {h: 12 if h in FIXED_HEADERS else (30 if h == NOTE else 22) for h in headers},
+        # Text, so Excel keeps the 0 of "001".
+        formats={NUMBER: "@", PERIOD: "@", DATE: "yyyy-mm-dd"},
+        wrap_headers=True,
+        freeze="B2",
+    )
     sheet.row_dimensions[1].height = 48
-    sheet.freeze_panes = "B2"
 
     options = workbook.create_sheet(OPTIONS_SHEET)
     options.append([_("方面"), _("指标"), _("选项（填写内容）"), _("分值"), _("选项代码")])
-    for cell in options[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-    column = len(FIXED_HEADERS) + 1
+    spreadsheet.style_header(options[1])
+    column = len(FIXED_HEADERS)
     for area in scheme.credit_areas:
         for ind in area.indicators:
             first = options.max_row + 1
@@ -655,15 +564,9 @@ def build_template(scheme: Scheme) -> bytes:
                 options.append(
                     [area.name, ind.name, option.label, points_text(option.points), option.code]
                 )
-            letter = get_column_letter(column)
-            validation = DataValidation(
-                type="list",
-                formula1=f"'{OPTIONS_SHEET}'!$C${first}:$C${options.max_row}",
-                allow_blank=True,
-                showErrorMessage=False,
+            spreadsheet.add_choices(
+                sheet, column, f"'{OPTIONS_SHEET}'!$C${first}:$C${options.max_row}"
             )
-            validation.add(f"{letter}2:{letter}1000")
-            sheet.add_data_validation(validation)
             column += 1
     for letter, width in (("A", 22), ("B", 40), ("C", 36), ("D", 8), ("E", 12)):
         options.column_dimensions[letter].width = width
@@ -681,16 +584,13 @@ def build_template(scheme: Scheme) -> bytes:
         _("导入前会先检查整个文件，列出所有问题；有任何问题时不会保存任何数据。"),
         _("评定明细属于金融信息，仅信用社和农户本户可以查看；请妥善保管本文件。"),
     ]
-    help_sheet = workbook.create_sheet(HELP_SHEET)
-    help_sheet.append([_("“双基”信用评定表填写说明")])
-    help_sheet["A1"].font = Font(bold=True, size=14)
-    help_sheet.append(
-        [_("评分方案：%(name)s %(version)s") % {"name": scheme.name, "version": scheme.version}]
+    help_sheet = spreadsheet.add_help_sheet(
+        workbook,
+        HELP_SHEET,
+        _("“双基”信用评定表填写说明"),
+        notes,
+        intro=_("评分方案：%(name)s %(version)s")
+        % {"name": scheme.name, "version": scheme.version},
     )
-    for note in notes:
-        help_sheet.append([f"• {note}"])
     help_sheet.column_dimensions["A"].width = 100
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.workbook_bytes(workbook)

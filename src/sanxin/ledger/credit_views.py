@@ -5,6 +5,7 @@ only for the credit union and the household), and the Excel import."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -23,7 +24,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import pending_upload
 from sanxin.households.selectors import household_search
-from sanxin.households.upload_form import upload_page
+from sanxin.households.upload_form import preview_page, upload_page
 from sanxin.ledger import credit, credit_import
 from sanxin.ledger.credit_forms import (
     AssessmentForm,
@@ -111,6 +112,7 @@ def credit_list(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "group_id": group_id,
             "assessed_count": assessed_count,
+            "filters": urlencode({"period": period, "q": query, "village": village_id, "group": group_id}),
         },
     )
 
@@ -312,20 +314,20 @@ def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- the Excel import ------------------------------------------------------------------
 
+IMPORT_PREVIEW = "credit/import_preview.html"
+
 
 def _villages(request: HttpRequest):
     return request.scope.villages(Perm.RECORD_CREDIT).select_related("parent").order_by("path")
 
 
-def _preview(request, *, village, filename, result, token, status=200) -> HttpResponse:
-    response = render(
-        request,
-        "credit/import_preview.html",
-        {"village": village, "filename": filename, "result": result, "token": token},
-        status=status,
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+def _imported(village: Region, result) -> tuple[str, str]:
+    """The message once a file is imported, and the page to go to."""
+    message = _("评定表已导入%(village)s：录入 %(n)d 户的评定。") % {
+        "village": village.name,
+        "n": result.created,
+    }
+    return message, f"{reverse('credit:list')}?village={village.pk}"
 
 
 @require_http_methods(["GET", "POST"])
@@ -341,8 +343,13 @@ def credit_import_view(request: HttpRequest) -> HttpResponse:
             token = credit_import.pending_credit_create(
                 user=request.user, village=village, filename=upload.name, content=content
             ).token
-        return _preview(
-            request, village=village, filename=sheet.filename, result=result, token=token
+        return preview_page(
+            request,
+            IMPORT_PREVIEW,
+            village=village,
+            filename=sheet.filename,
+            result=result,
+            token=token,
         )
 
     return upload_page(
@@ -358,24 +365,17 @@ def credit_import_view(request: HttpRequest) -> HttpResponse:
 @requires(Perm.RECORD_CREDIT)
 def credit_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Record a previewed file: checked again from the stored copy, all or nothing."""
-    pending = pending_upload.load(
-        token, user=request.user, villages=_villages(request), prefix=credit_import.TOKEN_PREFIX
-    )
-    if not pending_upload.is_fresh(pending):
-        return pending_upload.expired(
-            request, pending, _("预览已过期，请重新上传评定表。"), "credit:import"
-        )
-    village, filename = pending.village, pending.filename
-    result = credit_import.pending_credit_confirm(pending=pending, actor=request.user)
-    if not result.ok:
-        messages.error(request, _("导入没有完成，没有保存任何数据。请按下表修改后重新上传。"))
-        return _preview(request, village=village, filename=filename, result=result, token=None)
-    messages.success(
+    return pending_upload.confirm_page(
         request,
-        _("评定表已导入%(village)s：录入 %(n)d 户的评定。")
-        % {"village": village.name, "n": result.created},
+        token,
+        villages=_villages(request),
+        prefix=credit_import.TOKEN_PREFIX,
+        expired_message=_("预览已过期，请重新上传评定表。"),
+        upload_url="credit:import",
+        apply=credit_import.pending_credit_confirm,
+        preview=partial(preview_page, request, IMPORT_PREVIEW),
+        done=_imported,
     )
-    return redirect(f"{reverse('credit:list')}?village={village.pk}")
 
 
 @require_GET

@@ -26,7 +26,6 @@ like any other: the uploader cannot approve them (maker-checker).
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 import unicodedata
@@ -52,7 +51,7 @@ from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry
 from sanxin.ledger.services import EntryPlan, EntryRequest, entry_plan
 from sanxin.lib import spreadsheet
-from sanxin.lib.spreadsheet import Problem, SheetRow, clean_header, safe_filename
+from sanxin.lib.spreadsheet import KeyedSheet, Problem, clean_header, safe_filename
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
 from sanxin.oversight.services import audit
@@ -130,22 +129,13 @@ class PlannedRow:
 
 
 @dataclass
-class EntryImportResult:
-    ok: bool
+class EntryImportResult(spreadsheet.Result):
     created: int = 0  # entries recorded; with dry_run, entries that would be recorded
     dry_run: bool = False
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
     rows: list[PlannedRow] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "dry_run": self.dry_run,
-            "created": self.created,
-            "errors": [p.as_dict() for p in self.errors],
-            "warnings": [p.as_dict() for p in self.warnings],
-        }
+    def figures(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "created": self.created}
 
     @property
     def households(self) -> int:
@@ -163,30 +153,18 @@ class EntryImportResult:
 # --- reading ---------------------------------------------------------------------
 
 
-@dataclass
-class EntrySheet:
-    filename: str
-    header_row: int | None = None
-    columns: tuple[str, ...] = ()
-    rows: list[SheetRow] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-
 def _header(value: Any) -> str:
     name = clean_header(value)
     return ALIASES.get(name, name)
 
 
-def read_sheet(content: bytes, filename: str) -> EntrySheet:
+def read_sheet(content: bytes, filename: str) -> KeyedSheet:
     """Read an .xlsx or .csv sheet of entries. Problems with the file itself come
     back as errors on the sheet (row None), never as exceptions."""
-    sheet = EntrySheet(filename=safe_filename(filename))
-    try:
-        # As before, a workbook's sheet is picked by the roster header (else the first).
-        grid = spreadsheet.read_grid(content, filename, pick_sheet=roster.has_header)
-    except spreadsheet.UnreadableFile as exc:
-        sheet.errors.append(Problem(None, "", str(exc)))
+    sheet = KeyedSheet(filename=safe_filename(filename))
+    # As before, a workbook's sheet is picked by the roster header (else the first).
+    grid = spreadsheet.read_grid_into(sheet, content, filename, pick_sheet=roster.has_header)
+    if grid is None:
         return sheet
     header_index = spreadsheet.find_header_row(grid, REQUIRED_HEADERS, _header)
     if header_index is None:
@@ -252,31 +230,14 @@ def find_item(scheme: Scheme, text: str) -> Item | None:
     return matches[0] if len(matches) == 1 else None
 
 
-class _HouseholdIndex:
-    """The village's households by 户号; "1" finds "001" when only one household
-    would match (Excel drops the leading zeros of a number). Members by name."""
+class _HouseholdIndex(roster.HouseholdIndex):
+    """The village's households by 户号, and their members by name."""
 
     def __init__(self, village: Region):
-        households = Household.objects.filter(village=village).select_related(
-            "village", "villager_group"
-        )
-        self.by_number = {h.number: h for h in households}
-        self.by_value: dict[int, list[Household]] = defaultdict(list)
-        for number, h in self.by_number.items():
-            if number.isdigit():
-                self.by_value[int(number)].append(h)
+        super().__init__(village)
         self.members: dict[int, dict[str, list[Person]]] = defaultdict(lambda: defaultdict(list))
         for p in Person.objects.filter(household__village=village, active=True).order_by("id"):
             self.members[p.household_id][p.name].append(p)
-
-    def find(self, number: str) -> Household | None:
-        if number in self.by_number:
-            return self.by_number[number]
-        if number.isdigit():
-            candidates = self.by_value.get(int(number), [])
-            if len(candidates) == 1:
-                return candidates[0]
-        return None
 
     def people_named(self, household: Household, name: str) -> list[Person]:
         return self.members[household.pk].get(name, [])
@@ -307,16 +268,8 @@ class _Accepted:
 
 
 @dataclass
-class EntryImportPlan:
-    village: Region
-    filename: str
+class EntryImportPlan(spreadsheet.Plan):
     accepted: list[_Accepted] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def rows(self) -> list[PlannedRow]:
         out = []
@@ -351,16 +304,11 @@ def _row_key(plan: EntryPlan) -> tuple[int, str, int | None]:
 
 
 def plan_entries(
-    sheet: EntrySheet, village: Region, *, actor, today: date | None = None
+    sheet: KeyedSheet, village: Region, *, actor, today: date | None = None
 ) -> EntryImportPlan:
     """Check every row and the file as a whole; report every problem at once and work
     out the entries to record, with the points to freeze. Writes nothing."""
-    plan = EntryImportPlan(
-        village=village,
-        filename=sheet.filename,
-        errors=list(sheet.errors),
-        warnings=list(sheet.warnings),
-    )
+    plan = EntryImportPlan.for_sheet(sheet, village)
     if plan.errors:
         return plan
     today = today or timezone.localdate()
@@ -383,31 +331,17 @@ def plan_entries(
         n, v = sheet_row.number, sheet_row.values
         errors: list[Problem] = []
 
-        number = _text(v.get(NUMBER))
-        household = None
-        if not number:
-            errors.append(Problem(n, NUMBER, _("户号为空。")))
-        else:
-            household = index.find(number)
-            if household is None:
-                errors.append(
-                    Problem(
-                        n,
-                        NUMBER,
-                        _("%(village)s没有户号为“%(number)s”的农户。")
-                        % {"village": village.name, "number": _echo(number)},
-                    )
+        household = index.row_household(_text(v.get(NUMBER)), n, errors)
+        if household is not None and not scope.covers_household(household, Perm.RECORD_POINTS):
+            errors.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("%(number)s 号户（%(group)s）不在您可以记录积分的范围内。")
+                    % {"number": household.number, "group": household.villager_group.name},
                 )
-            elif not scope.covers_household(household, Perm.RECORD_POINTS):
-                errors.append(
-                    Problem(
-                        n,
-                        NUMBER,
-                        _("%(number)s 号户（%(group)s）不在您可以记录积分的范围内。")
-                        % {"number": household.number, "group": household.villager_group.name},
-                    )
-                )
-                household = None
+            )
+            household = None
 
         raw_date = v.get(DATE)
         occurred_on = parse_date(raw_date)
@@ -663,7 +597,7 @@ def _num(value: Decimal) -> str:
     return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
 
 
-def _existing_entries(sheet: EntrySheet, village: Region) -> set[tuple[int, str, int | None, date]]:
+def _existing_entries(sheet: KeyedSheet, village: Region) -> set[tuple[int, str, int | None, date]]:
     """(household, item, person, date) of the standing entries on the dates the file names."""
     dates = {d for r in sheet.rows if (d := parse_date(r.values.get(DATE))) is not None}
     if not dates:
@@ -701,13 +635,7 @@ def apply_entries(plan: EntryImportPlan, *, actor) -> EntryImportResult:
         logger.warning(
             "entry import into village %s rolled back: %s", plan.village.pk, type(exc).__name__
         )
-        return EntryImportResult(
-            ok=False,
-            errors=[
-                Problem(None, "", _("保存时出错，已全部撤销，没有保存任何数据；请重新上传后再试。"))
-            ],
-            warnings=list(plan.warnings),
-        )
+        return EntryImportResult.rolled_back(plan)
     logger.info("entry import into village %s: %d entries", plan.village.pk, len(entries))
     result = plan.result()
     result.created = len(entries)
@@ -744,13 +672,8 @@ def pending_entries_create(*, user, village: Region, filename: str, content: byt
 
 
 def pending_entries_confirm(*, pending: PendingImport, actor) -> EntryImportResult:
-    """Check the stored file again and record it; the stored file is deleted either way."""
-    return pending_upload.confirm(
-        pending,
-        lambda content, filename, village: import_entries(
-            content, filename, village, actor=actor, dry_run=False
-        ),
-    )
+    """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
+    return pending_upload.confirm(pending, import_entries, result=EntryImportResult, actor=actor, dry_run=False)
 
 
 # --- the template to download ---------------------------------------------------------
@@ -768,31 +691,10 @@ def build_template(version: SchemeVersion | None) -> bytes:
     """The .xlsx clerks fill in: the header row only on the first sheet (an untouched
     template imports nothing), the items of the scheme in force on the second, the
     rules on the third."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    header_fill = PatternFill("solid", fgColor="FCE4D6")
     widths = {NUMBER: 10, NAME: 12, ITEM: 34, QUANTITY: 8, DATE: 14, EVIDENCE: 50}
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = TEMPLATE_SHEET
-    sheet.append(list(HEADERS))
-    for col, header in enumerate(HEADERS, start=1):
-        cell = sheet.cell(row=1, column=col)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center")
-        letter = get_column_letter(col)
-        sheet.column_dimensions[letter].width = widths[header]
-        if header == NUMBER:
-            for row in range(2, 1001):  # text, so Excel keeps the 0 of "001"
-                sheet.cell(row=row, column=col).number_format = "@"
-        elif header == DATE:
-            for row in range(2, 1001):
-                sheet.cell(row=row, column=col).number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
+    workbook, sheet = spreadsheet.template_workbook(
+        TEMPLATE_SHEET, HEADERS, widths, formats={NUMBER: "@", DATE: "yyyy-mm-dd"}
+    )
 
     items_sheet = workbook.create_sheet(ITEMS_SHEET)
     items_sheet.append(
@@ -809,9 +711,7 @@ def build_template(version: SchemeVersion | None) -> bytes:
             _("一票否决"),
         ]
     )
-    for cell in items_sheet[1]:
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
+    spreadsheet.style_header(items_sheet[1])
     scheme = version.scheme if version is not None else None
     if scheme is not None:
         for item in scheme.items:
@@ -823,15 +723,9 @@ def build_template(version: SchemeVersion | None) -> bytes:
                     _("是") if item.veto else "",
                 ]
             )  # fmt: skip
-        names = get_column_letter(HEADERS.index(ITEM) + 1)
-        validation = DataValidation(
-            type="list",
-            formula1=f"'{ITEMS_SHEET}'!$B$2:$B${items_sheet.max_row}",
-            allow_blank=True,
-            showErrorMessage=False,
+        spreadsheet.add_choices(
+            sheet, HEADERS.index(ITEM), f"'{ITEMS_SHEET}'!$B$2:$B${items_sheet.max_row}"
         )
-        validation.add(f"{names}2:{names}1000")
-        sheet.add_data_validation(validation)
     for letter, w in zip("ABCDEFGHIJ", (26, 44, 12, 18, 10, 10, 10, 16, 22, 10), strict=True):
         items_sheet.column_dimensions[letter].width = w
     items_sheet.freeze_panes = "C2"
@@ -854,22 +748,13 @@ def build_template(version: SchemeVersion | None) -> bytes:
             "导入的积分与逐条记录的一样，须由评信团其他成员审核通过后才计入等级；导入人不能审核自己导入的记录。"
         ),
     ]
-    help_sheet = workbook.create_sheet(HELP_SHEET)
-    help_sheet.append([_("积分记录表填写说明")])
-    help_sheet["A1"].font = Font(bold=True, size=14)
-    if version is not None:
-        help_sheet.append(
-            [
-                _("评分方案：%(name)s %(version)s")
-                % {"name": version.name, "version": version.version}
-            ]
-        )
-    else:
-        help_sheet.append([_("本村还没有生效的评分方案，积分项目录为空。")])
-    for note in notes:
-        help_sheet.append([f"• {note}"])
+    intro = (
+        _("评分方案：%(name)s %(version)s") % {"name": version.name, "version": version.version}
+        if version is not None
+        else _("本村还没有生效的评分方案，积分项目录为空。")
+    )
+    help_sheet = spreadsheet.add_help_sheet(
+        workbook, HELP_SHEET, _("积分记录表填写说明"), notes, intro=intro
+    )
     help_sheet.column_dimensions["A"].width = 110
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return spreadsheet.workbook_bytes(workbook)

@@ -4,10 +4,10 @@ and confirm encrypted in PendingImport, as the roster import's does."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from sanxin.households import pending_upload
 from sanxin.households.upload_form import (
     SpreadsheetUploadForm,
     VillageChoiceField,
+    preview_page,
     upload_page,
 )
 from sanxin.ledger import entry_import
@@ -47,22 +48,26 @@ def _preview(
     village: Region,
     filename: str,
     result: EntryImportResult,
-    token: str | None,
+    token: str | None = None,
 ) -> HttpResponse:
-    response = render(
+    return preview_page(
         request,
         "ledger_import/preview.html",
-        {
-            "village": village,
-            "filename": filename,
-            "result": result,
-            "token": token,
-            "shown_rows": result.rows[:PREVIEW_ROWS],
-            "more_rows": max(len(result.rows) - PREVIEW_ROWS, 0),
-        },
+        village=village,
+        filename=filename,
+        result=result,
+        token=token,
+        shown_rows=result.rows[:PREVIEW_ROWS],
+        more_rows=max(len(result.rows) - PREVIEW_ROWS, 0),
     )
-    response["Cache-Control"] = "no-store"
-    return response
+
+
+def _imported(village: Region, result: EntryImportResult) -> tuple[str, str]:
+    """The message once a file is imported, and the page to go to."""
+    message = _(
+        "积分记录已导入%(village)s：%(n)d 条，涉及 %(h)d 户，均为待审核状态，须由评信团其他成员审核。"
+    ) % {"village": village.name, "n": result.created, "h": result.households}
+    return message, "points_import:upload"
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,26 +100,17 @@ def upload(request: HttpRequest) -> HttpResponse:
 @requires(Perm.RECORD_POINTS)
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Record a previewed file: checked again from the stored copy, all or nothing."""
-    pending = pending_upload.load(
-        token, user=request.user, villages=_villages(request), prefix=entry_import.TOKEN_PREFIX
-    )
-    if not pending_upload.is_fresh(pending):
-        return pending_upload.expired(
-            request, pending, _("预览已过期，请重新上传积分记录表。"), "points_import:upload"
-        )
-    village, filename = pending.village, pending.filename
-    result = entry_import.pending_entries_confirm(pending=pending, actor=request.user)
-    if not result.ok:
-        messages.error(request, _("导入没有完成，没有保存任何数据。请按下表修改后重新上传。"))
-        return _preview(request, village=village, filename=filename, result=result, token=None)
-    messages.success(
+    return pending_upload.confirm_page(
         request,
-        _(
-            "积分记录已导入%(village)s：%(n)d 条，涉及 %(h)d 户，均为待审核状态，须由评信团其他成员审核。"
-        )
-        % {"village": village.name, "n": result.created, "h": result.households},
+        token,
+        villages=_villages(request),
+        prefix=entry_import.TOKEN_PREFIX,
+        expired_message=_("预览已过期，请重新上传积分记录表。"),
+        upload_url="points_import:upload",
+        apply=entry_import.pending_entries_confirm,
+        preview=partial(_preview, request),
+        done=_imported,
     )
-    return redirect("points_import:upload")
 
 
 @require_GET

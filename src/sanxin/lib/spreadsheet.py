@@ -1,11 +1,19 @@
-"""Reading the spreadsheets clerks upload (.xlsx or .csv), shared by the imports.
+"""What the spreadsheet imports share: reading the files clerks upload (.xlsx or
+.csv), the parts of a plan and a result, and building the templates to download.
 
 * `read_grid(content, filename)` gives the cells of one sheet as rows, bounded in
   size (an .xlsx through openpyxl in read-only mode; a .csv in UTF-8, UTF-8 with a
   BOM or GB18030, comma or tab separated); a file that cannot be read raises
   `UnreadableFile`, whose message is for the user;
+* `read_grid_into(sheet, ...)` does the same, reporting an unreadable file on the
+  sheet's errors instead;
 * `find_header_row`, `map_header` and `take_rows` find a header row among the
-  first rows, map its columns and collect the data rows keyed by header;
+  first rows, map its columns and collect the data rows keyed by header, onto a
+  `KeyedSheet`; `missing_columns` is the error for required ones absent;
+* `Result` and `Plan` are the parts every import's result and plan share (ok, the
+  village and file, errors and warnings);
+* `template_workbook`, `style_header`, `add_choices`, `add_help_sheet` and
+  `workbook_bytes` build the .xlsx templates clerks download;
 * `text`, `echo`, `safe_filename`, `clean_header`, `column_letter` and
   `parse_date` are the small value helpers: `echo` and `safe_filename` mask
   anything that looks like an identity number, so a value fit to repeat in a
@@ -19,11 +27,11 @@ import io
 import logging
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
-from typing import Any, Protocol
+from typing import Any, Self
 
 from django.utils.translation import gettext as _
 
@@ -61,14 +69,76 @@ class SheetRow:
     values: dict[str, Any]  # header -> raw cell value, for the known headers present
 
 
-class KeyedSheet(Protocol):
-    """What `map_header` and `take_rows` fill in: a sheet read into keyed rows."""
+@dataclass
+class KeyedSheet:
+    """A sheet read into rows keyed by header (what `map_header` and `take_rows` fill
+    in); problems with the file itself are its errors, never exceptions."""
 
-    header_row: int | None
-    columns: tuple[str, ...]
-    rows: list[SheetRow]
-    errors: list[Problem]
-    warnings: list[Problem]
+    filename: str  # as safe_filename gives it
+    header_row: int | None = None  # the row number Excel shows
+    columns: tuple[str, ...] = ()  # the known headers present in the file
+    rows: list[SheetRow] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Result:
+    """What an import did (or would do): `ok`, and every problem; with an error nothing
+    was saved. Each import adds its figures and names them in `figures()`."""
+
+    ok: bool
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def figures(self) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def rolled_back(cls, plan: Plan) -> Self:
+        """Saving a checked plan failed part way (the data changed since the check):
+        everything was undone."""
+        return cls(
+            ok=False,
+            errors=[
+                Problem(None, "", _("保存时出错，已全部撤销，没有保存任何数据；请重新上传后再试。"))
+            ],
+            warnings=list(plan.warnings),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the commands' --json output: ok, the figures, then the problems."""
+        return {
+            "ok": self.ok,
+            **self.figures(),
+            "errors": [p.as_dict() for p in self.errors],
+            "warnings": [p.as_dict() for p in self.warnings],
+        }
+
+
+@dataclass
+class Plan:
+    """What a checked file would write, worked out before writing anything; each
+    import adds its own parts. With an error nothing is written."""
+
+    village: Any  # a regions.Region
+    filename: str
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def for_sheet(cls, sheet: Any, village: Any) -> Self:
+        """A plan for a file read into `sheet`, starting with the problems found reading it."""
+        return cls(
+            village=village,
+            filename=sheet.filename,
+            errors=list(sheet.errors),
+            warnings=list(sheet.warnings),
+        )
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
 
 
 class UnreadableFile(Exception):
@@ -100,6 +170,16 @@ def read_grid(
             % {"suffix": suffix}
         )
     raise UnreadableFile(_("只能导入 .xlsx 或 .csv 文件。"))
+
+
+def read_grid_into(sheet: Any, content: bytes, filename: str, **options: Any) -> Grid | None:
+    """`read_grid(content, filename, **options)`, or None when the file cannot be
+    read, with the reason on `sheet.errors` (row None)."""
+    try:
+        return read_grid(content, filename, **options)
+    except UnreadableFile as exc:
+        sheet.errors.append(Problem(None, "", str(exc)))
+        return None
 
 
 def _xlsx_grid(content: bytes, pick_sheet: Callable[[Grid], bool] | None, max_rows: int) -> Grid:
@@ -248,6 +328,12 @@ def take_rows(
         )
 
 
+def missing_columns(header_row: int | None, missing: Sequence[str]) -> Problem:
+    """The error for the required columns a header row lacks."""
+    names = "、".join(missing)
+    return Problem(header_row, names, _("缺少必填的列：%(names)s。") % {"names": names})
+
+
 def column_letter(index: int) -> str:
     from openpyxl.utils import get_column_letter
 
@@ -322,3 +408,90 @@ def parse_date(value: Any, *, fullwidth: bool = False) -> date | None:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         return None
+
+
+# --- the templates to download -----------------------------------------------------------
+
+TEMPLATE_ROWS = 1000  # the data rows a template formats and gives drop-down lists
+HEADER_FILL = "FCE4D6"
+
+
+def template_workbook(
+    title: str,
+    headers: Sequence[str],
+    widths: Mapping[str, float],
+    *,
+    formats: Mapping[str, str] | None = None,
+    wrap_headers: bool = False,
+    freeze: str = "A2",
+) -> tuple[Any, Any]:
+    """(workbook, its first sheet) for a template: the sheet, `title`, holds only the
+    header row (so an untouched template imports nothing), styled and centred, each
+    column `widths[header]` wide; the data rows of a column in `formats` get that
+    number format ("@", text, keeps the 0 of "001")."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = title
+    sheet.append(list(headers))
+    style_header(sheet[1])
+    formats = formats or {}
+    for col, header in enumerate(headers, start=1):
+        sheet.cell(row=1, column=col).alignment = (
+            Alignment(horizontal="center", vertical="center", wrap_text=True)
+            if wrap_headers
+            else Alignment(horizontal="center")
+        )
+        sheet.column_dimensions[column_letter(col - 1)].width = widths[header]
+        if header in formats:
+            for row in range(2, TEMPLATE_ROWS + 1):
+                sheet.cell(row=row, column=col).number_format = formats[header]
+    sheet.freeze_panes = freeze
+    return workbook, sheet
+
+
+def style_header(cells: Iterable[Any]) -> None:
+    """A template's header cells: bold, on a light fill."""
+    from openpyxl.styles import Font, PatternFill
+
+    for cell in cells:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
+
+
+def add_choices(sheet: Any, column: int, formula: str) -> None:
+    """A drop-down list on the data rows of a column (0-based) offering what `formula`
+    gives; other values may still be typed (the import checks them)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    letter = column_letter(column)
+    validation = DataValidation(
+        type="list", formula1=formula, allow_blank=True, showErrorMessage=False
+    )
+    validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+    sheet.add_data_validation(validation)
+
+
+def add_help_sheet(
+    workbook: Any, title: str, heading: str, notes: Iterable[str], *, intro: str | None = None
+) -> Any:
+    """The sheet of instructions: a heading, a line under it when given, then the notes
+    one a line (each overflowing into the empty cells)."""
+    from openpyxl.styles import Font
+
+    sheet = workbook.create_sheet(title)
+    sheet.append([heading])
+    sheet["A1"].font = Font(bold=True, size=14)
+    if intro is not None:
+        sheet.append([intro])
+    for note in notes:
+        sheet.append([f"• {note}"])
+    return sheet
+
+
+def workbook_bytes(workbook: Any) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
