@@ -31,7 +31,16 @@ PERIOD = "2026"
 HOUSEHOLDS_PER_VILLAGE = 250
 GROUPS_PER_VILLAGE = 4
 VILLAGES_PER_TOWN = 20
-ITEMS = ["env.tidy", "env.untidy", "public.donation", "neighbour.help", "affairs.meeting_on_time", "affairs.training", "env.dumping", "public.volunteer"]
+ITEMS = [
+    "env.tidy",
+    "env.untidy",
+    "public.donation",
+    "neighbour.help",
+    "affairs.meeting_on_time",
+    "affairs.training",
+    "env.dumping",
+    "public.volunteer",
+]
 
 
 def _setup(db_path: str) -> None:
@@ -63,9 +72,20 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
     district = region_create(level=Level.DISTRICT, name="基准区", code="139999000000")
     version = scheme_install_default(district=district)
     scheme = version.scheme
-    user = User.objects.create_user(username="bench", password="bench-password-2026", display_name="bench")
+    user = User.objects.create_user(
+        username="bench", password="bench-password-2026", display_name="bench"
+    )
     now = timezone.now()
-    answers = {"household_size": "3plus", "workers": "2", "village_appraisal": "good", "total_assets": "ge_1", "net_assets": "ge_1", "net_income": "ge_1", "deposits": "ge_5k", "repayment": "normal"}
+    answers = {
+        "household_size": "3plus",
+        "workers": "2",
+        "village_appraisal": "good",
+        "total_assets": "ge_1",
+        "net_assets": "ge_1",
+        "net_income": "ge_1",
+        "deposits": "ge_5k",
+        "repayment": "normal",
+    }
     from sanxin.rules.engine import credit_area_scores
 
     areas = credit_area_scores(scheme, answers)
@@ -76,13 +96,27 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
     made, person_seq, town = 0, 0, None
     for v in range(n_villages):
         if v % VILLAGES_PER_TOWN == 0:
-            town = region_create(level=Level.TOWN, name=f"第{v // VILLAGES_PER_TOWN + 1}镇", parent=district, kind="镇")
+            town = region_create(
+                level=Level.TOWN,
+                name=f"第{v // VILLAGES_PER_TOWN + 1}镇",
+                parent=district,
+                kind="镇",
+            )
         village = region_create(level=Level.VILLAGE, name=f"第{v + 1}村", parent=town, kind="村")
-        groups = [region_create(level=Level.GROUP, name=f"第{g + 1}组", parent=village) for g in range(GROUPS_PER_VILLAGE)]
+        groups = [
+            region_create(level=Level.GROUP, name=f"第{g + 1}组", parent=village)
+            for g in range(GROUPS_PER_VILLAGE)
+        ]
         size = min(HOUSEHOLDS_PER_VILLAGE, households - made)
         with transaction.atomic():
             hh = Household.objects.bulk_create(
-                Household(village=village, villager_group=groups[i % GROUPS_PER_VILLAGE], number=f"{i + 1:04d}", head_name=f"户主{i + 1}", member_count=3)
+                Household(
+                    village=village,
+                    villager_group=groups[i % GROUPS_PER_VILLAGE],
+                    number=f"{i + 1:04d}",
+                    head_name=f"户主{i + 1}",
+                    member_count=3,
+                )
                 for i in range(size)
             )
             people = []
@@ -90,11 +124,20 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
                 party = rng.random() < 0.1
                 for m in range(3):
                     person_seq += 1
-                    people.append(Person(
-                        household=h, name=f"人{person_seq}", id_number_encrypted="bench", id_number_hash=f"bench-{person_seq}",
-                        id_number_masked="130803********0000", birth_date=date(1970 + m * 15, 1, 1), sex="M", relation="户主" if m == 0 else "子",
-                        is_head=m == 0, political_status="party_member" if party and m == 0 else "masses",
-                    ))
+                    people.append(
+                        Person(
+                            household=h,
+                            name=f"人{person_seq}",
+                            id_number_encrypted="bench",
+                            id_number_hash=f"bench-{person_seq}",
+                            id_number_masked="130803********0000",
+                            birth_date=date(1970 + m * 15, 1, 1),
+                            sex="M",
+                            relation="户主" if m == 0 else "子",
+                            is_head=m == 0,
+                            political_status="party_member" if party and m == 0 else "masses",
+                        )
+                    )
             people = Person.objects.bulk_create(people)
             rows = []
             for i, h in enumerate(hh):
@@ -102,16 +145,37 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
                 for _k in range(entries_per_household):
                     code = rng.choice(ITEMS)
                     item = scheme.find_item(code)
-                    rows.append(Entry(
-                        household=h, person=person if item.applies_to == "person" else None, scheme_version=version,
-                        item_code=code, item_name=item.name, component=item.component, occurred_on=date(2026, 1, 1) + timedelta(days=rng.randrange(320)),
-                        points=points[code], tier="masses", recorded_by=user, recorded_at=now,
-                    ))
+                    rows.append(
+                        Entry(
+                            household=h,
+                            person=person if item.applies_to == "person" else None,
+                            scheme_version=version,
+                            item_code=code,
+                            item_name=item.name,
+                            component=item.component,
+                            occurred_on=date(2026, 1, 1) + timedelta(days=rng.randrange(320)),
+                            points=points[code],
+                            tier="masses",
+                            recorded_by=user,
+                            recorded_at=now,
+                        )
+                    )
             rows = Entry.objects.bulk_create(rows)
-            Review.objects.bulk_create(Review(entry=e, approved=True, reviewer=user, reviewed_at=now) for e in rows)
+            Review.objects.bulk_create(
+                Review(entry=e, approved=True, reviewer=user, reviewed_at=now) for e in rows
+            )
             CreditAssessment.objects.bulk_create(
-                CreditAssessment(household=h, scheme_version=version, period=PERIOD, assessed_on=date(2026, 3, 1), answers=answers,
-                                 area_scores=area_scores, total=credit_total, assessed_by=user, created_at=now)
+                CreditAssessment(
+                    household=h,
+                    scheme_version=version,
+                    period=PERIOD,
+                    assessed_on=date(2026, 3, 1),
+                    answers=answers,
+                    area_scores=area_scores,
+                    total=credit_total,
+                    assessed_by=user,
+                    created_at=now,
+                )
                 for h in hh
             )
         made += size
@@ -139,7 +203,14 @@ def measure() -> dict:
     for counter_ in report.grades.values():
         for g, n in counter_.items():
             grades[g] = grades.get(g, 0) + n
-    result = {"households": report.households, "villages": len(report.cycles), "queries": count[0], "seconds": round(seconds, 1), "peak_rss_mib": round(peak_kib / 1024), "grades": grades}
+    result = {
+        "households": report.households,
+        "villages": len(report.cycles),
+        "queries": count[0],
+        "seconds": round(seconds, 1),
+        "peak_rss_mib": round(peak_kib / 1024),
+        "grades": grades,
+    }
     result["finalise"] = measure_finalise(report.cycles)
     return result
 
@@ -159,7 +230,15 @@ def measure_finalise(cycles) -> dict:
     final_day = notice_day + timedelta(days=NOTICE_DAYS)
     for cycle in cycles:
         cycle_advance(actor=None, cycle=cycle, to_state=CycleState.REVIEW)
-        ReviewMeeting.objects.create(cycle=cycle, held_on=notice_day, members_present=[], committee_size=0, decision="bench", recorded_by=user, recorded_at=timezone_now())
+        ReviewMeeting.objects.create(
+            cycle=cycle,
+            held_on=notice_day,
+            members_present=[],
+            committee_size=0,
+            decision="bench",
+            recorded_by=user,
+            recorded_at=timezone_now(),
+        )
     count = [0]
 
     def counter(execute, sql, params, many, context):
@@ -171,9 +250,14 @@ def measure_finalise(cycles) -> dict:
         count[0] = 0
         started = time.perf_counter()
         with connection.execute_wrapper(counter):
-            for cycle in Cycle.objects.filter(pk__in=[c.pk for c in cycles]).select_related("village"):
+            for cycle in Cycle.objects.filter(pk__in=[c.pk for c in cycles]).select_related(
+                "village"
+            ):
                 cycle_advance(actor=None, cycle=cycle, to_state=state, today=day)
-        timings[state.value] = {"queries": count[0], "seconds": round(time.perf_counter() - started, 1)}
+        timings[state.value] = {
+            "queries": count[0],
+            "seconds": round(time.perf_counter() - started, 1),
+        }
     return timings
 
 
@@ -187,7 +271,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=50_000)
     parser.add_argument("--entries", type=int, default=10, help="approved entries per household")
-    parser.add_argument("--measure", help=argparse.SUPPRESS)  # internal: measure an existing database
+    parser.add_argument(
+        "--measure", help=argparse.SUPPRESS
+    )  # internal: measure an existing database
     args = parser.parse_args(argv)
     if args.measure:
         _setup(args.measure)
@@ -198,11 +284,21 @@ def main(argv: list[str] | None = None) -> None:
         _setup(db)
         started = time.perf_counter()
         generate(args.households, args.entries)
-        print(f"generated {args.households} households ({args.entries} entries each) in {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        out = subprocess.run([sys.executable, "-m", "bench.compute_cycles", "--measure", db], check=True, capture_output=True, text=True)
+        print(
+            f"generated {args.households} households ({args.entries} entries each) in {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+        out = subprocess.run(
+            [sys.executable, "-m", "bench.compute_cycles", "--measure", db],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"compute-cycles: {result['households']} households, {result['villages']} villages, {result['queries']} queries, "
-              f"{result['seconds']} s, peak RSS {result['peak_rss_mib']} MiB; grades {result['grades']}")
+        print(
+            f"compute-cycles: {result['households']} households, {result['villages']} villages, {result['queries']} queries, "
+            f"{result['seconds']} s, peak RSS {result['peak_rss_mib']} MiB; grades {result['grades']}"
+        )
         for step, t in result["finalise"].items():
             print(f"  then to {step} (every village): {t['queries']} queries, {t['seconds']} s")
 

@@ -64,14 +64,24 @@ def world(db) -> World:
     other_group = child(other_village, "第一村民小组")
 
     w = World(
-        district=district, other_district=other, town_a=town_a, town_b=town_b,
-        village_a1=village_a1, village_a2=village_a2, village_b1=village_b1,
-        group_a1_1=g_a1_1, group_a1_2=g_a1_2, group_a2_1=g_a2_1, group_b1_1=g_b1_1,
+        district=district,
+        other_district=other,
+        town_a=town_a,
+        town_b=town_b,
+        village_a1=village_a1,
+        village_a2=village_a2,
+        village_b1=village_b1,
+        group_a1_1=g_a1_1,
+        group_a1_2=g_a1_2,
+        group_a2_1=g_a2_1,
+        group_b1_1=g_b1_1,
         household=make_household(village_a1, g_a1_1, "001", head="王大山", head_seq=101, members=2),
         household_a1_2=make_household(village_a1, g_a1_2, "002", head="李二河", head_seq=201),
         household_a2=make_household(village_a2, g_a2_1, "001", head="赵三林", head_seq=301),
         household_b1=make_household(village_b1, g_b1_1, "001", head="钱四海", head_seq=401),
-        household_other_district=make_household(other_village, other_group, "001", head="孙五岳", head_seq=501),
+        household_other_district=make_household(
+            other_village, other_group, "001", head="孙五岳", head_seq=501
+        ),
     )
     u = w.users
     u["district_admin"] = make_user("district_admin", Role.DISTRICT_ADMIN, region=district)
@@ -87,8 +97,12 @@ def world(db) -> World:
     # Outsiders: the same roles one step away.
     u["other_district_admin"] = make_user("other_district_admin", Role.DISTRICT_ADMIN, region=other)
     u["other_town_admin"] = make_user("other_town_admin", Role.TOWN_ADMIN, region=town_b)
-    u["other_credit_officer"] = make_user("other_credit_officer", Role.CREDIT_OFFICER, region=town_b)
-    u["neighbour_committee_head"] = make_user("neighbour_committee_head", Role.COMMITTEE_HEAD, region=village_a2)
+    u["other_credit_officer"] = make_user(
+        "other_credit_officer", Role.CREDIT_OFFICER, region=town_b
+    )
+    u["neighbour_committee_head"] = make_user(
+        "neighbour_committee_head", Role.COMMITTEE_HEAD, region=village_a2
+    )
     u["other_group_subteam"] = make_user("other_group_subteam", Role.SUBTEAM_MEMBER, region=g_a1_2)
     u["other_villager"] = make_user("other_villager", Role.VILLAGER, household=w.household_a1_2)
     u["no_role"] = make_user("no_role")
@@ -121,9 +135,21 @@ def credit_for(world):
 
     def _credit(household, answers=None, *, on=date(2025, 3, 1)):
         defaults = {
-            "household_size": "3plus", "workers": "2", "village_appraisal": "good", "total_assets": "ge_1",
-            "net_assets": "ge_1", "net_income": "ge_1", "deposits": "ge_5k", "repayment": "normal",
+            "household_size": "3plus",
+            "workers": "2",
+            "village_appraisal": "good",
+            "total_assets": "ge_1",
+            "net_assets": "ge_1",
+            "net_income": "ge_1",
+            "deposits": "ge_5k",
+            "repayment": "normal",
         }
-        return assessment_record(actor=world.users["credit_officer"], household=household, period=str(on.year), assessed_on=on, answers={**defaults, **(answers or {})})
+        return assessment_record(
+            actor=world.users["credit_officer"],
+            household=household,
+            period=str(on.year),
+            assessed_on=on,
+            answers={**defaults, **(answers or {})},
+        )
 
     return _credit

@@ -19,21 +19,48 @@ def valid_id(seq: int, *, birth: date = date(1980, 5, 17), region: str = "130803
     return first17 + idcard.check_char(first17)
 
 
-def make_user(username: str, role: str | None = None, *, region=None, household=None, phone: str | None = None) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, phone=phone, display_name=username)
+def make_user(
+    username: str, role: str | None = None, *, region=None, household=None, phone: str | None = None
+) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, phone=phone, display_name=username
+    )
     if role:
         RoleAssignment.objects.create(user=user, role=role, region=region, household=household)
     return user
 
 
-def make_household(village, group, number: str, *, head: str = "张三", head_seq: int = 1, members: int = 0, actor=None):
-    household = hh.household_create(actor=actor, village=village, villager_group=group, number=number, address=f"{village.name}{number}号")
-    hh.person_create(actor=actor, household=household, data=hh.PersonData(name=head, id_number=idcard.parse(valid_id(head_seq)), relation="户主"))
+def make_household(
+    village,
+    group,
+    number: str,
+    *,
+    head: str = "张三",
+    head_seq: int = 1,
+    members: int = 0,
+    actor=None,
+):
+    household = hh.household_create(
+        actor=actor,
+        village=village,
+        villager_group=group,
+        number=number,
+        address=f"{village.name}{number}号",
+    )
+    hh.person_create(
+        actor=actor,
+        household=household,
+        data=hh.PersonData(name=head, id_number=idcard.parse(valid_id(head_seq)), relation="户主"),
+    )
     for i in range(members):
         hh.person_create(
             actor=actor,
             household=household,
-            data=hh.PersonData(name=f"{head}家{i + 1}", id_number=idcard.parse(valid_id(head_seq + i + 1, birth=date(2005, 1, 9))), relation="子"),
+            data=hh.PersonData(
+                name=f"{head}家{i + 1}",
+                id_number=idcard.parse(valid_id(head_seq + i + 1, birth=date(2005, 1, 9))),
+                relation="子",
+            ),
         )
     hh.refresh_household_summary([household.pk])
     household.refresh_from_db()
@@ -61,13 +88,19 @@ def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | Non
     from sanxin.ratings.review import review_close
 
     head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period or str(cut_off.year), cut_off=cut_off)
+    cycle = services.cycle_open(
+        actor=head, village=world.village_a1, period=period or str(cut_off.year), cut_off=cut_off
+    )
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
     present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
     held_on = min(notice_day, date.today()) - timedelta(days=1)
-    review_close(actor=head, cycle=cycle, held_on=held_on, present_user_ids=present, decision="同意")
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=notice_day)
+    review_close(
+        actor=head, cycle=cycle, held_on=held_on, present_user_ids=present, decision="同意"
+    )
+    cycle = services.cycle_advance(
+        actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=notice_day
+    )
     cycle.refresh_from_db()
     return cycle
 
@@ -77,10 +110,19 @@ def cycle_final(world, cycle, *, day: date):
     from sanxin.ratings import services
     from sanxin.ratings.models import CycleState
 
-    return services.cycle_advance(actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=day)
+    return services.cycle_advance(
+        actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=day
+    )
 
 
-def approved_entry(world, *, occurred_on: date, item: str = "env.dumping", recorder: str = "committee_member", reviewer: str = "committee_deputy"):
+def approved_entry(
+    world,
+    *,
+    occurred_on: date,
+    item: str = "env.dumping",
+    recorder: str = "committee_member",
+    reviewer: str = "committee_deputy",
+):
     """An entry for the world's main household, recorded by one committee member
     and approved by another."""
     from sanxin.ledger import services as ledger
@@ -88,7 +130,12 @@ def approved_entry(world, *, occurred_on: date, item: str = "env.dumping", recor
 
     entry = ledger.entry_record(
         actor=world.users[recorder],
-        request=EntryRequest(household=world.household, item_code=item, occurred_on=occurred_on, evidence_text="村委会记录"),
+        request=EntryRequest(
+            household=world.household,
+            item_code=item,
+            occurred_on=occurred_on,
+            evidence_text="村委会记录",
+        ),
         today=occurred_on,
     )
     ledger.entry_review(actor=world.users[reviewer], entry=entry, approve=True)

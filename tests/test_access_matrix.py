@@ -50,8 +50,12 @@ def _fingerprint():
     return (
         Household.objects.count(),
         Person.objects.count(),
-        sorted(Household.objects.values_list("pk", "number", "address", "phone", "status", "head_name")),
-        sorted(Person.objects.values_list("pk", "name", "household_id", "phone", "relation", "active")),
+        sorted(
+            Household.objects.values_list("pk", "number", "address", "phone", "status", "head_name")
+        ),
+        sorted(
+            Person.objects.values_list("pk", "name", "household_id", "phone", "relation", "active")
+        ),
         AuditEvent.objects.exclude(action__endswith=".denied").count(),
         Entry.objects.count(),
         Review.objects.count(),
@@ -71,12 +75,18 @@ def test_role_access(case, username, world, login):
     before = _fingerprint()
     response = getattr(client, case.method)(url, case.data(world) if case.data else {})
     if username in case.allowed:
-        assert response.status_code in case.ok_statuses, f"{username} should reach {url}, got {response.status_code}"
-        if case.url_name != "households:reveal_id" and response.get("Content-Type", "").startswith("text/"):
+        assert response.status_code in case.ok_statuses, (
+            f"{username} should reach {url}, got {response.status_code}"
+        )
+        if case.url_name != "households:reveal_id" and response.get("Content-Type", "").startswith(
+            "text/"
+        ):
             leaked = [m for m in FULL_ID.findall(response.content.decode()) if idcard.is_valid(m)]
             assert not leaked, f"a full ID number leaked into {url}"
     else:
-        assert response.status_code in (403, 404), f"{username} must be refused {url}, got {response.status_code}"
+        assert response.status_code in (403, 404), (
+            f"{username} must be refused {url}, got {response.status_code}"
+        )
         assert _fingerprint() == before, f"{username}'s refused request changed data"
 
 
@@ -91,7 +101,18 @@ def test_anonymous_is_sent_to_login(case, world, client):
 
 def test_objects_outside_the_region_are_not_found(world, login):
     """Outsiders get 404, not 403: they cannot even learn the object exists."""
-    for username in ["other_district_admin", "other_town_admin", "neighbour_committee_head", "other_group_subteam", "other_villager"]:
+    for username in [
+        "other_district_admin",
+        "other_town_admin",
+        "neighbour_committee_head",
+        "other_group_subteam",
+        "other_villager",
+    ]:
         client = login(world.users[username])
         assert client.get(f"/households/{world.household.pk}/").status_code == 404
-        assert client.post(f"/households/people/{member_of_household(world).pk}/reveal-id/").status_code == 404
+        assert (
+            client.post(
+                f"/households/people/{member_of_household(world).pk}/reveal-id/"
+            ).status_code
+            == 404
+        )

@@ -21,7 +21,9 @@ def _all_text_in_database() -> str:
 
 def test_database_holds_no_clear_identity_numbers(world, login):
     # Exercise a reveal too: it must not leave the number behind in the audit log.
-    login(world.users["committee_head"]).post(f"/households/people/{Person.objects.filter(household=world.household).first().pk}/reveal-id/")
+    login(world.users["committee_head"]).post(
+        f"/households/people/{Person.objects.filter(household=world.household).first().pk}/reveal-id/"
+    )
     full_numbers = {p.reveal_id_number() for p in Person.objects.all()}
     text = _all_text_in_database()
     assert full_numbers

@@ -33,15 +33,20 @@ def test_env_int_refuses_nonsense(monkeypatch):
 
 
 def test_secrets_are_required_when_debug_is_off(tmp_path):
-    result = _run_check(SANXIN_DEBUG="0", SANXIN_VAR_DIR=str(tmp_path), SANXIN_ALLOWED_HOSTS="example.org")
+    result = _run_check(
+        SANXIN_DEBUG="0", SANXIN_VAR_DIR=str(tmp_path), SANXIN_ALLOWED_HOSTS="example.org"
+    )
     assert result.returncode != 0
     assert "SANXIN_SECRET_KEY is required" in result.stderr
 
 
 def test_production_settings_start_with_secrets(tmp_path):
     result = _run_check(
-        SANXIN_DEBUG="0", SANXIN_VAR_DIR=str(tmp_path), SANXIN_SECRET_KEY="x" * 60,
-        SANXIN_DATA_KEY="data-key", SANXIN_ALLOWED_HOSTS="example.org",
+        SANXIN_DEBUG="0",
+        SANXIN_VAR_DIR=str(tmp_path),
+        SANXIN_SECRET_KEY="x" * 60,
+        SANXIN_DATA_KEY="data-key",
+        SANXIN_ALLOWED_HOSTS="example.org",
         SANXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
     assert result.returncode == 0, result.stderr
@@ -64,6 +69,8 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
     out = subprocess.run(
         [sys.executable, "-c", code],
         env={**base, "DJANGO_SETTINGS_MODULE": "sanxin.settings", "SANXIN_VAR_DIR": str(tmp_path)},
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.stdout.split() == ["wal", "IMMEDIATE"], out.stderr

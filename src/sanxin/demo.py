@@ -1981,7 +1981,9 @@ def _finish_cycle(village: Region, users: dict[str, User], result: BuildResult) 
     cycle_compute(actor=head, cycle=cycle)
     # Opening and computing stamp the build's moment; the cycle's own timeline says
     # it was opened and computed the day after the cut-off.
-    Cycle.objects.filter(pk=cycle.pk).update(created_at=_cycle_day(COMPUTED_DAY, 8, 30), computed_at=_cycle_day(COMPUTED_DAY, 8, 40))
+    Cycle.objects.filter(pk=cycle.pk).update(
+        created_at=_cycle_day(COMPUTED_DAY, 8, 30), computed_at=_cycle_day(COMPUTED_DAY, 8, 40)
+    )
     cycle = cycle_advance(
         actor=head,
         cycle=cycle,

@@ -28,7 +28,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if lowered in {"0", "false", "no", "off"}:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false, yes/no, on/off), got {value!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (1/0, true/false, yes/no, on/off), got {value!r}"
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -82,9 +84,15 @@ SECRET_KEY = _secret_from_env_or_var("SANXIN_SECRET_KEY", "secret_key")
 SECRET_KEY_FALLBACKS = env_list("SANXIN_SECRET_KEY_FALLBACKS", [])
 # Key(s) for field encryption. Comma-separated: the first encrypts, all decrypt
 # (rotation: put the new key first, run `sanxin rotate-data-key`, drop the old one).
-DATA_KEYS = [k.strip() for k in _secret_from_env_or_var("SANXIN_DATA_KEY", "data_key").split(",") if k.strip()]
+DATA_KEYS = [
+    k.strip()
+    for k in _secret_from_env_or_var("SANXIN_DATA_KEY", "data_key").split(",")
+    if k.strip()
+]
 
-ALLOWED_HOSTS = env_list("SANXIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else [])
+ALLOWED_HOSTS = env_list(
+    "SANXIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
+)
 CSRF_TRUSTED_ORIGINS = env_list("SANXIN_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -173,7 +181,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -220,7 +231,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SANXIN_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SANXIN_HSTS_SECONDS", 0)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SANXIN_BEHIND_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SANXIN_BEHIND_PROXY", False) else None
+)
 
 LOGGING = {
     "version": 1,

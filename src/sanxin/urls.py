@@ -18,4 +18,3 @@ urlpatterns = [
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),
 ]
-

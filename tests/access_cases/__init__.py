@@ -15,16 +15,37 @@ from dataclasses import dataclass
 from sanxin.households.models import Person
 
 ALL_USERS = [
-    "district_admin", "department_viewer", "credit_officer", "town_admin", "committee_head",
-    "committee_deputy", "committee_member", "subteam_member", "shop_clerk", "villager",
-    "other_district_admin", "other_town_admin", "other_credit_officer", "neighbour_committee_head",
-    "other_group_subteam", "other_villager", "no_role",
+    "district_admin",
+    "department_viewer",
+    "credit_officer",
+    "town_admin",
+    "committee_head",
+    "committee_deputy",
+    "committee_member",
+    "subteam_member",
+    "shop_clerk",
+    "villager",
+    "other_district_admin",
+    "other_town_admin",
+    "other_credit_officer",
+    "neighbour_committee_head",
+    "other_group_subteam",
+    "other_villager",
+    "no_role",
 ]
 WITH_ROLES = set(ALL_USERS) - {"no_role"}
 # Everyone whose region (or household) holds the world's main household.
 INSIDERS_OF_HOUSEHOLD = {
-    "district_admin", "department_viewer", "credit_officer", "town_admin", "committee_head",
-    "committee_deputy", "committee_member", "subteam_member", "shop_clerk", "villager",
+    "district_admin",
+    "department_viewer",
+    "credit_officer",
+    "town_admin",
+    "committee_head",
+    "committee_deputy",
+    "committee_member",
+    "subteam_member",
+    "shop_clerk",
+    "villager",
 }
 COMMITTEE = {"committee_head", "committee_deputy", "committee_member"}
 

@@ -28,7 +28,13 @@ def _appealed(w):
 
     _on_notice(w)
     if not Appeal.objects.exists():
-        appeal_file(actor=w.users["villager"], cycle=_cycle(w), household=w.household, kind=AppealKind.GRADE, reason="测试异议")
+        appeal_file(
+            actor=w.users["villager"],
+            cycle=_cycle(w),
+            household=w.household,
+            kind=AppealKind.GRADE,
+            reason="测试异议",
+        )
 
 
 # The matrix reads every allowed response as text, so the stand-in photo is ASCII.
@@ -43,7 +49,11 @@ def _with_photo(w):
     if not default_storage.exists(PHOTO_NAME):
         default_storage.save(PHOTO_NAME, ContentFile(PHOTO_BYTES))
     if not AppealPhoto.objects.exists():
-        AppealPhoto.objects.create(appeal=Appeal.objects.get(), image=PHOTO_NAME, sha256=hashlib.sha256(PHOTO_BYTES).hexdigest())
+        AppealPhoto.objects.create(
+            appeal=Appeal.objects.get(),
+            image=PHOTO_NAME,
+            sha256=hashlib.sha256(PHOTO_BYTES).hexdigest(),
+        )
 
 
 def _photo_pk(w):
@@ -64,17 +74,50 @@ def _pk(w):
 
 CASES = [
     Case("ratings:appeals", lambda w: f"/ratings/{_pk(w)}/appeals/", APPEAL_LIST, setup=_appealed),
-    Case("ratings:appeals", lambda w: f"/ratings/{_pk(w)}/appeals/?status=open", APPEAL_LIST, setup=_appealed),
-    Case("ratings:appeals", lambda w: f"/ratings/{_pk(w)}/appeals/?format=xlsx", APPEAL_LIST, setup=_appealed),
-    Case("ratings:appeal_file", lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/appeal/", FILERS, setup=_on_notice),
     Case(
-        "ratings:appeal_file", lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/appeal/", FILERS, method="post",
-        setup=_on_notice, data=lambda w: {"kind": "grade", "reason": "等级偏低"},
+        "ratings:appeals",
+        lambda w: f"/ratings/{_pk(w)}/appeals/?status=open",
+        APPEAL_LIST,
+        setup=_appealed,
     ),
-    Case("ratings:appeal", lambda w: f"/ratings/appeals/{_appeal_pk(w)}/", APPEAL_PAGE, setup=_with_photo),
-    Case("ratings:appeal_photo", lambda w: f"/ratings/appeals/photos/{_photo_pk(w)}/", APPEAL_PAGE, setup=_with_photo),
     Case(
-        "ratings:appeal_decide", lambda w: f"/ratings/appeals/{_appeal_pk(w)}/decide/", COMMITTEE, method="post",
-        setup=_appealed, data=lambda w: {"upheld": "0", "reason": "评分无误"},
+        "ratings:appeals",
+        lambda w: f"/ratings/{_pk(w)}/appeals/?format=xlsx",
+        APPEAL_LIST,
+        setup=_appealed,
+    ),
+    Case(
+        "ratings:appeal_file",
+        lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/appeal/",
+        FILERS,
+        setup=_on_notice,
+    ),
+    Case(
+        "ratings:appeal_file",
+        lambda w: f"/ratings/{_pk(w)}/households/{w.household.pk}/appeal/",
+        FILERS,
+        method="post",
+        setup=_on_notice,
+        data=lambda w: {"kind": "grade", "reason": "等级偏低"},
+    ),
+    Case(
+        "ratings:appeal",
+        lambda w: f"/ratings/appeals/{_appeal_pk(w)}/",
+        APPEAL_PAGE,
+        setup=_with_photo,
+    ),
+    Case(
+        "ratings:appeal_photo",
+        lambda w: f"/ratings/appeals/photos/{_photo_pk(w)}/",
+        APPEAL_PAGE,
+        setup=_with_photo,
+    ),
+    Case(
+        "ratings:appeal_decide",
+        lambda w: f"/ratings/appeals/{_appeal_pk(w)}/decide/",
+        COMMITTEE,
+        method="post",
+        setup=_appealed,
+        data=lambda w: {"upheld": "0", "reason": "评分无误"},
     ),
 ]

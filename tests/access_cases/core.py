@@ -16,5 +16,9 @@ CASES = [
         {"district_admin", "credit_officer", "town_admin", "committee_head"},
         method="post",
     ),
-    Case("oversight:audit_log", lambda w: "/oversight/audit/", {"district_admin", "other_district_admin"}),
+    Case(
+        "oversight:audit_log",
+        lambda w: "/oversight/audit/",
+        {"district_admin", "other_district_admin"},
+    ),
 ]

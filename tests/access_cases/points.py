@@ -34,15 +34,23 @@ def _entries(w) -> None:
     today = timezone.localdate()
     recorder = w.users["subteam_member"]
     pending = services.entry_record(
-        actor=recorder, request=services.EntryRequest(household=w.household, item_code="env.tidy", occurred_on=today)
+        actor=recorder,
+        request=services.EntryRequest(
+            household=w.household, item_code="env.tidy", occurred_on=today
+        ),
     )
     approved = services.entry_record(
-        actor=recorder, request=services.EntryRequest(household=w.household, item_code="env.untidy", occurred_on=today)
+        actor=recorder,
+        request=services.EntryRequest(
+            household=w.household, item_code="env.untidy", occurred_on=today
+        ),
     )
     services.entry_review(actor=w.users["committee_deputy"], entry=approved, approve=True)
     if not default_storage.exists(PHOTO_NAME):
         default_storage.save(PHOTO_NAME, ContentFile(PHOTO_BYTES))
-    EntryPhoto.objects.create(entry=pending, image=PHOTO_NAME, sha256=hashlib.sha256(PHOTO_BYTES).hexdigest())
+    EntryPhoto.objects.create(
+        entry=pending, image=PHOTO_NAME, sha256=hashlib.sha256(PHOTO_BYTES).hexdigest()
+    )
 
 
 def _pending(w) -> Entry:
@@ -55,38 +63,91 @@ def _approved(w) -> Entry:
 
 def _record_data(w) -> dict:
     return {
-        "household": w.household.pk, "item_code": "env.tidy", "quantity": 1,
-        "occurred_on": timezone.localdate().isoformat(), "evidence_text": "", "idempotency_key": "access-case",
+        "household": w.household.pk,
+        "item_code": "env.tidy",
+        "quantity": 1,
+        "occurred_on": timezone.localdate().isoformat(),
+        "evidence_text": "",
+        "idempotency_key": "access-case",
     }
 
 
 def _batch_data(w) -> dict:
     return {
-        "households": [w.household.pk], "item_code": "env.tidy", "quantity": 1,
-        "occurred_on": timezone.localdate().isoformat(), "evidence_text": "",
+        "households": [w.household.pk],
+        "item_code": "env.tidy",
+        "quantity": 1,
+        "occurred_on": timezone.localdate().isoformat(),
+        "evidence_text": "",
     }
 
 
 CASES = [
     Case("points:record", lambda w: "/points/record/", RECORDERS, setup=_entries),
-    Case("points:record", lambda w: f"/points/record/?household={w.household.pk}", RECORDERS_OF_HOUSEHOLD, setup=_entries),
-    Case("points:record", lambda w: "/points/record/", RECORDERS_OF_HOUSEHOLD, method="post", data=_record_data, setup=_entries),
+    Case(
+        "points:record",
+        lambda w: f"/points/record/?household={w.household.pk}",
+        RECORDERS_OF_HOUSEHOLD,
+        setup=_entries,
+    ),
+    Case(
+        "points:record",
+        lambda w: "/points/record/",
+        RECORDERS_OF_HOUSEHOLD,
+        method="post",
+        data=_record_data,
+        setup=_entries,
+    ),
     Case("points:batch", lambda w: "/points/batch/", RECORDERS, setup=_entries),
-    Case("points:batch", lambda w: "/points/batch/", RECORDERS_OF_HOUSEHOLD, method="post", data=_batch_data, setup=_entries),
+    Case(
+        "points:batch",
+        lambda w: "/points/batch/",
+        RECORDERS_OF_HOUSEHOLD,
+        method="post",
+        data=_batch_data,
+        setup=_entries,
+    ),
     Case("points:review", lambda w: "/points/review/", REVIEWERS, setup=_entries),
     Case(
-        "points:review", lambda w: "/points/review/", COMMITTEE, method="post",
-        data=lambda w: {"entry": [_pending(w).pk], "action": "approve", "reason": ""}, setup=_entries,
+        "points:review",
+        lambda w: "/points/review/",
+        COMMITTEE,
+        method="post",
+        data=lambda w: {"entry": [_pending(w).pk], "action": "approve", "reason": ""},
+        setup=_entries,
     ),
-    Case("points:entry", lambda w: f"/points/entries/{_pending(w).pk}/", INSIDERS_OF_HOUSEHOLD, setup=_entries),
     Case(
-        "points:entry_decide", lambda w: f"/points/entries/{_pending(w).pk}/decide/", COMMITTEE, method="post",
-        data=lambda w: {"action": "approve", "reason": ""}, setup=_entries,
+        "points:entry",
+        lambda w: f"/points/entries/{_pending(w).pk}/",
+        INSIDERS_OF_HOUSEHOLD,
+        setup=_entries,
     ),
     Case(
-        "points:entry_reverse", lambda w: f"/points/entries/{_approved(w).pk}/reverse/", COMMITTEE, method="post",
-        data=lambda w: {"reason": "记错了户"}, setup=_entries,
+        "points:entry_decide",
+        lambda w: f"/points/entries/{_pending(w).pk}/decide/",
+        COMMITTEE,
+        method="post",
+        data=lambda w: {"action": "approve", "reason": ""},
+        setup=_entries,
     ),
-    Case("points:photo", lambda w: f"/points/photos/{EntryPhoto.objects.order_by('id').first().pk}/", INSIDERS_OF_HOUSEHOLD, setup=_entries),
-    Case("points:household", lambda w: f"/points/households/{w.household.pk}/", INSIDERS_OF_HOUSEHOLD, setup=_entries),
+    Case(
+        "points:entry_reverse",
+        lambda w: f"/points/entries/{_approved(w).pk}/reverse/",
+        COMMITTEE,
+        method="post",
+        data=lambda w: {"reason": "记错了户"},
+        setup=_entries,
+    ),
+    Case(
+        "points:photo",
+        lambda w: f"/points/photos/{EntryPhoto.objects.order_by('id').first().pk}/",
+        INSIDERS_OF_HOUSEHOLD,
+        setup=_entries,
+    ),
+    Case(
+        "points:household",
+        lambda w: f"/points/households/{w.household.pk}/",
+        INSIDERS_OF_HOUSEHOLD,
+        setup=_entries,
+    ),
 ]

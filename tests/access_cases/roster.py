@@ -11,8 +11,13 @@ from tests.factories import valid_id
 
 # Whoever holds registry.change somewhere may open the upload page and the template.
 CHANGERS = {
-    "district_admin", "town_admin", "committee_head", "committee_deputy",
-    "other_district_admin", "other_town_admin", "neighbour_committee_head",
+    "district_admin",
+    "town_admin",
+    "committee_head",
+    "committee_deputy",
+    "other_district_admin",
+    "other_town_admin",
+    "neighbour_committee_head",
 }
 # ... but only those whose region holds 大贵口村 may import into it.
 CHANGERS_OF_VILLAGE_A1 = {"district_admin", "town_admin", "committee_head", "committee_deputy"}
@@ -38,7 +43,10 @@ def _pending(world) -> None:
     from sanxin.households import importing
 
     importing.pending_import_create(
-        user=world.users["committee_head"], village=world.village_a1, filename="roster.xlsx", content=_roster()
+        user=world.users["committee_head"],
+        village=world.village_a1,
+        filename="roster.xlsx",
+        content=_roster(),
     )
 
 
@@ -50,9 +58,22 @@ def _confirm_url(world) -> str:
 
 CASES = [
     Case("households:roster_import", lambda w: "/households/import/", CHANGERS),
-    Case("households:roster_import", lambda w: "/households/import/", CHANGERS_OF_VILLAGE_A1, method="post", data=_upload),
+    Case(
+        "households:roster_import",
+        lambda w: "/households/import/",
+        CHANGERS_OF_VILLAGE_A1,
+        method="post",
+        data=_upload,
+    ),
     # HEAD: the same checks as GET, without the binary body the table would try to decode.
-    Case("households:roster_template", lambda w: "/households/import/template.xlsx", CHANGERS, method="head"),
+    Case(
+        "households:roster_template",
+        lambda w: "/households/import/template.xlsx",
+        CHANGERS,
+        method="head",
+    ),
     # Only the uploader may confirm their upload.
-    Case("households:roster_confirm", _confirm_url, {"committee_head"}, method="post", setup=_pending),
+    Case(
+        "households:roster_confirm", _confirm_url, {"committee_head"}, method="post", setup=_pending
+    ),
 ]

@@ -23,10 +23,16 @@ def install_scheme(world):
 def district_version(world):
     from sanxin.rules.models import SchemeVersion
 
-    return SchemeVersion.objects.filter(district=world.district, village__isnull=True).order_by("id").first()
+    return (
+        SchemeVersion.objects.filter(district=world.district, village__isnull=True)
+        .order_by("id")
+        .first()
+    )
 
 
-def scheme_file(version, *, label: str = "2025.1", name: str = "scheme.json", mutate=None) -> SimpleUploadedFile:
+def scheme_file(
+    version, *, label: str = "2025.1", name: str = "scheme.json", mutate=None
+) -> SimpleUploadedFile:
     """The version's document as an upload, with a new version label."""
     data = dict(copy.deepcopy(version.document), version=label)
     if mutate:
@@ -77,7 +83,9 @@ CASES = [
         WITH_ROLES - {"other_district_admin"},
         setup=install_scheme,
     ),
-    Case("rules:import", lambda w: "/rules/versions/import/", DISTRICT_ADMINS, setup=install_scheme),
+    Case(
+        "rules:import", lambda w: "/rules/versions/import/", DISTRICT_ADMINS, setup=install_scheme
+    ),
     Case(
         "rules:import",
         lambda w: "/rules/versions/import/",
@@ -86,7 +94,12 @@ CASES = [
         setup=install_scheme,
         data=lambda w: {"file": scheme_file(district_version(w)), "effective_from": "2025-01-01"},
     ),
-    Case("rules:edit", lambda w: f"/rules/versions/{district_version(w).pk}/new/", {"district_admin"}, setup=install_scheme),
+    Case(
+        "rules:edit",
+        lambda w: f"/rules/versions/{district_version(w).pk}/new/",
+        {"district_admin"},
+        setup=install_scheme,
+    ),
     Case(
         "rules:edit",
         lambda w: f"/rules/versions/{district_version(w).pk}/new/",

@@ -12,7 +12,14 @@ from tests.access_cases import ALL_USERS, INSIDERS_OF_HOUSEHOLD, Case
 # Everyone who sees some household of village A1.
 VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
 # certificates.can_issue: the committee, the registry editors over the village, the household itself.
-ISSUERS = {"committee_head", "committee_deputy", "committee_member", "district_admin", "town_admin", "villager"}
+ISSUERS = {
+    "committee_head",
+    "committee_deputy",
+    "committee_member",
+    "district_admin",
+    "town_admin",
+    "villager",
+}
 
 
 def _cycle(w):
@@ -31,12 +38,29 @@ def _cycle(w):
     cut_off = timezone.localdate() - timedelta(days=40)
     if not CreditAssessment.objects.filter(household=w.household).exists():
         answers = {
-            "household_size": "3plus", "workers": "2", "village_appraisal": "good", "total_assets": "ge_1",
-            "net_assets": "ge_1", "net_income": "ge_1", "deposits": "ge_5k", "repayment": "normal",
+            "household_size": "3plus",
+            "workers": "2",
+            "village_appraisal": "good",
+            "total_assets": "ge_1",
+            "net_assets": "ge_1",
+            "net_income": "ge_1",
+            "deposits": "ge_5k",
+            "repayment": "normal",
         }
         on = cut_off - timedelta(days=100)
-        assessment_record(actor=w.users["credit_officer"], household=w.household, period=str(on.year), assessed_on=on, answers=answers)
-    return cycle_open(actor=w.users["committee_head"], village=w.village_a1, period=str(cut_off.year), cut_off=cut_off)
+        assessment_record(
+            actor=w.users["credit_officer"],
+            household=w.household,
+            period=str(on.year),
+            assessed_on=on,
+            answers=answers,
+        )
+    return cycle_open(
+        actor=w.users["committee_head"],
+        village=w.village_a1,
+        period=str(cut_off.year),
+        cut_off=cut_off,
+    )
 
 
 def _on_notice(w):
@@ -56,7 +80,13 @@ def _on_notice(w):
         cycle = cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
     if not ReviewMeeting.objects.filter(cycle=cycle).exists():
         present = [w.users[k].pk for k in ("committee_head", "committee_deputy")]
-        review_close(actor=head, cycle=cycle, held_on=notice_day - timedelta(days=1), present_user_ids=present, decision="同意")
+        review_close(
+            actor=head,
+            cycle=cycle,
+            held_on=notice_day - timedelta(days=1),
+            present_user_ids=present,
+            decision="同意",
+        )
     if cycle.state == CycleState.REVIEW:
         cycle = cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=notice_day)
     return cycle
@@ -70,7 +100,12 @@ def _final(w):
 
     cycle = _on_notice(w)
     if cycle.state == CycleState.NOTICE:
-        cycle_advance(actor=w.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=timezone.localdate() - timedelta(days=20))
+        cycle_advance(
+            actor=w.users["committee_head"],
+            cycle=cycle,
+            to_state=CycleState.FINAL,
+            today=timezone.localdate() - timedelta(days=20),
+        )
 
 
 def _certificate(w):
@@ -78,7 +113,9 @@ def _certificate(w):
     from sanxin.ratings.models import Certificate
 
     _final(w)
-    return Certificate.objects.first() or certificate_issue(actor=w.users["committee_head"], household=w.household)
+    return Certificate.objects.first() or certificate_issue(
+        actor=w.users["committee_head"], household=w.household
+    )
 
 
 def _token(w):
@@ -88,17 +125,52 @@ def _token(w):
 
 
 CASES = [
-    Case("ratings:household_grades", lambda w: f"/ratings/households/{w.household.pk}/grades/", INSIDERS_OF_HOUSEHOLD, setup=_certificate),
-    Case("ratings:certificate_issue", lambda w: f"/ratings/households/{w.household.pk}/certificates/", ISSUERS, method="post", setup=_final),
-    Case("ratings:certificate_pdf", lambda w: f"/ratings/certificates/{_certificate(w).pk}.pdf", INSIDERS_OF_HOUSEHOLD, setup=_certificate),
-    Case("certificate_verify", lambda w: f"/v/{_token(w)}/", set(ALL_USERS), public=True, setup=_certificate),
-    Case("ratings:village_results", lambda w: f"/ratings/villages/{w.village_a1.pk}/results/", VILLAGE_A1, setup=_final),
+    Case(
+        "ratings:household_grades",
+        lambda w: f"/ratings/households/{w.household.pk}/grades/",
+        INSIDERS_OF_HOUSEHOLD,
+        setup=_certificate,
+    ),
+    Case(
+        "ratings:certificate_issue",
+        lambda w: f"/ratings/households/{w.household.pk}/certificates/",
+        ISSUERS,
+        method="post",
+        setup=_final,
+    ),
+    Case(
+        "ratings:certificate_pdf",
+        lambda w: f"/ratings/certificates/{_certificate(w).pk}.pdf",
+        INSIDERS_OF_HOUSEHOLD,
+        setup=_certificate,
+    ),
+    Case(
+        "certificate_verify",
+        lambda w: f"/v/{_token(w)}/",
+        set(ALL_USERS),
+        public=True,
+        setup=_certificate,
+    ),
+    Case(
+        "ratings:village_results",
+        lambda w: f"/ratings/villages/{w.village_a1.pk}/results/",
+        VILLAGE_A1,
+        setup=_final,
+    ),
     # Printing the village's certificates at once: its committee and the admins over it.
     Case(
-        "ratings:village_certificates", lambda w: f"/ratings/villages/{w.village_a1.pk}/certificates/",
+        "ratings:village_certificates",
+        lambda w: f"/ratings/villages/{w.village_a1.pk}/certificates/",
         {"committee_head", "committee_deputy", "committee_member", "town_admin", "district_admin"},
-        method="post", setup=_final, data=lambda w: {"min_grade": "A"},
+        method="post",
+        setup=_final,
+        data=lambda w: {"min_grade": "A"},
     ),
-    Case("ratings:notice_pdf", lambda w: f"/ratings/{_on_notice(w).pk}/notice.pdf", VILLAGE_A1, setup=_on_notice),
+    Case(
+        "ratings:notice_pdf",
+        lambda w: f"/ratings/{_on_notice(w).pk}/notice.pdf",
+        VILLAGE_A1,
+        setup=_on_notice,
+    ),
     Case("notifications:list", lambda w: "/notifications/", set(ALL_USERS), setup=_on_notice),
 ]

@@ -34,7 +34,12 @@ def test_committee_head_finds_a_household_and_reveals_an_id(world, live_server, 
     page.on("dialog", lambda dialog: dialog.accept())
     row.get_by_role("button", name="显示完整号码").click()
     expect(row.get_by_text(head.reveal_id_number())).to_be_visible()
-    assert AuditEvent.objects.filter(action="person.reveal_id", actor=world.users["committee_head"]).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="person.reveal_id", actor=world.users["committee_head"]
+        ).count()
+        == 1
+    )
 
 
 def test_villager_logs_in_by_phone_and_sees_only_their_household(world, live_server, page):
@@ -45,4 +50,3 @@ def test_villager_logs_in_by_phone_and_sees_only_their_household(world, live_ser
     expect(page.get_by_text("李二河")).to_have_count(0)
     page.get_by_role("link", name="王大山").click()
     expect(page.get_by_role("button", name="显示完整号码")).to_have_count(0)
-

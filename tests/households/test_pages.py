@@ -20,8 +20,17 @@ def test_list_and_detail_query_counts_do_not_grow_with_data(world, login):
     search_small = _queries(client, "/households/?q=王")
     detail_small = _queries(client, f"/households/{world.household.pk}/")
     for i in range(40):
-        make_household(world.village_a1, world.group_a1_1, f"1{i:02d}", head=f"王{i}", head_seq=600 + 3 * i, members=2)
-    big = make_household(world.village_a1, world.group_a1_2, "999", head="周大", head_seq=800, members=5)
+        make_household(
+            world.village_a1,
+            world.group_a1_1,
+            f"1{i:02d}",
+            head=f"王{i}",
+            head_seq=600 + 3 * i,
+            members=2,
+        )
+    big = make_household(
+        world.village_a1, world.group_a1_2, "999", head="周大", head_seq=800, members=5
+    )
     assert _queries(client, "/households/") == list_small
     assert _queries(client, "/households/?q=王") == search_small
     assert _queries(client, f"/households/{big.pk}/") == detail_small
@@ -39,7 +48,9 @@ def test_search_by_name_number_and_id_digits(world, login):
 
 def test_pagination(world, login):
     for i in range(35):
-        make_household(world.village_a1, world.group_a1_1, f"2{i:02d}", head=f"刘{i}", head_seq=700 + i)
+        make_household(
+            world.village_a1, world.group_a1_1, f"2{i:02d}", head=f"刘{i}", head_seq=700 + i
+        )
     client = login(world.users["committee_head"])
     first = client.get("/households/").content.decode()
     assert "第 1 / 2 页" in first
@@ -48,8 +59,15 @@ def test_pagination(world, login):
 
 def test_detail_masks_ids_and_offers_reveal_only_to_allowed_roles(world, login):
     head = Person.objects.get(household=world.household, is_head=True)
-    for username, can_reveal in [("committee_head", True), ("committee_member", False), ("villager", False), ("credit_officer", True)]:
-        text = login(world.users[username]).get(f"/households/{world.household.pk}/").content.decode()
+    for username, can_reveal in [
+        ("committee_head", True),
+        ("committee_member", False),
+        ("villager", False),
+        ("credit_officer", True),
+    ]:
+        text = (
+            login(world.users[username]).get(f"/households/{world.household.pk}/").content.decode()
+        )
         assert head.id_number_masked in text
         assert head.reveal_id_number() not in text
         assert ("显示完整号码" in text) is can_reveal, username

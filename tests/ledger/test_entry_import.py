@@ -440,7 +440,9 @@ def test_template_lists_the_items_of_the_scheme_in_force(world, scheme, login):
 def test_a_pending_file_is_recorded_once_even_if_confirmed_twice(world, scheme):
     content = xlsx([["001", "王大山", "env.tidy", 1, datetime(2025, 6, 1), "六齐检查达标"]])
     actor = world.users["committee_member"]
-    pending = entry_import.pending_entries_create(user=actor, village=world.village_a1, filename="积分.xlsx", content=content)
+    pending = entry_import.pending_entries_create(
+        user=actor, village=world.village_a1, filename="积分.xlsx", content=content
+    )
     first = entry_import.pending_entries_confirm(pending=pending, actor=actor)
     second = entry_import.pending_entries_confirm(pending=pending, actor=actor)  # a double submit
     assert first.ok and first.created == 1

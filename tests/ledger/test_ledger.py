@@ -16,10 +16,14 @@ from sanxin.ledger.services import EntryRequest
 TODAY = date(2025, 11, 1)
 
 
-def _record(world, user="subteam_member", household=None, item="env.tidy", on=date(2025, 6, 1), **kw):
+def _record(
+    world, user="subteam_member", household=None, item="env.tidy", on=date(2025, 6, 1), **kw
+):
     return services.entry_record(
         actor=world.users[user],
-        request=EntryRequest(household=household or world.household, item_code=item, occurred_on=on, **kw),
+        request=EntryRequest(
+            household=household or world.household, item_code=item, occurred_on=on, **kw
+        ),
         today=TODAY,
     )
 
@@ -29,7 +33,9 @@ def test_record_review_and_grade(world, scheme, credit_for):
     before = household_grade(world.household, TODAY).result
     entry = _record(world, quantity=3)
     assert entry.points == 6 and entry.scheme_version == scheme
-    assert household_grade(world.household, TODAY).result.total == before.total, "pending entries do not count"
+    assert household_grade(world.household, TODAY).result.total == before.total, (
+        "pending entries do not count"
+    )
     services.entry_review(actor=world.users["committee_member"], entry=entry, approve=True)
     after = household_grade(world.household, TODAY).result
     assert after.total > before.total
@@ -82,7 +88,9 @@ def test_rejection_needs_a_reason_and_decisions_are_final(world, scheme):
     entry = _record(world)
     with pytest.raises(ValidationError, match="理由"):
         services.entry_review(actor=world.users["committee_member"], entry=entry, approve=False)
-    services.entry_review(actor=world.users["committee_member"], entry=entry, approve=False, reason="照片不清楚")
+    services.entry_review(
+        actor=world.users["committee_member"], entry=entry, approve=False, reason="照片不清楚"
+    )
     with pytest.raises(ValidationError, match="已经审核过"):
         services.entry_review(actor=world.users["committee_head"], entry=entry, approve=True)
 
@@ -94,7 +102,9 @@ def test_reversal_restores_the_grade_exactly(world, scheme, credit_for):
     services.entry_review(actor=world.users["committee_member"], entry=entry, approve=True)
     lowered = household_grade(world.household, TODAY).result
     assert lowered.total < before.total
-    reversal = services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="查明不是该户所为")
+    reversal = services.entry_reverse(
+        actor=world.users["committee_head"], entry=entry, reason="查明不是该户所为"
+    )
     services.entry_review(actor=world.users["committee_member"], entry=reversal, approve=True)
     restored = household_grade(world.household, TODAY).result
     assert (restored.total, restored.grade) == (before.total, before.grade)
@@ -106,11 +116,20 @@ def test_a_rejected_reversal_can_be_followed_by_another(world, scheme, credit_fo
     credit_for(world.household)
     entry = _record(world, item="env.dumping", evidence_text="门前倒垃圾，有照片")
     services.entry_review(actor=world.users["committee_member"], entry=entry, approve=True)
-    first = services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="可能记错了户")
+    first = services.entry_reverse(
+        actor=world.users["committee_head"], entry=entry, reason="可能记错了户"
+    )
     with pytest.raises(ValidationError, match="已有一条待审核的冲正"):
         services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="再冲一次")
-    services.entry_review(actor=world.users["committee_member"], entry=first, approve=False, reason="核实无误，不予冲正")
-    second = services.entry_reverse(actor=world.users["committee_head"], entry=entry, reason="户主补充了新的证据")
+    services.entry_review(
+        actor=world.users["committee_member"],
+        entry=first,
+        approve=False,
+        reason="核实无误，不予冲正",
+    )
+    second = services.entry_reverse(
+        actor=world.users["committee_head"], entry=entry, reason="户主补充了新的证据"
+    )
     services.entry_review(actor=world.users["committee_member"], entry=second, approve=True)
     assert sorted(entry.reversals.values_list("pk", flat=True)) == [first.pk, second.pk]
     with pytest.raises(ValidationError, match="已经冲正过"):
@@ -129,19 +148,52 @@ def test_entry_table_stays_append_only_after_the_reversal_migration(world, schem
 
 def test_batch_is_all_or_nothing(world, scheme):
     households = [world.household, world.household_a1_2]
-    result = services.entries_record_batch(actor=world.users["committee_head"], households=households, item_code="env.tidy", occurred_on=date(2025, 6, 1), today=TODAY)
+    result = services.entries_record_batch(
+        actor=world.users["committee_head"],
+        households=households,
+        item_code="env.tidy",
+        occurred_on=date(2025, 6, 1),
+        today=TODAY,
+    )
     assert len(result.entries) == 2 and len({e.batch_key for e in result.entries}) == 1
-    result = services.entries_record_batch(actor=world.users["committee_head"], households=households, item_code="env.tidy", occurred_on=date(2025, 12, 1), today=TODAY)
+    result = services.entries_record_batch(
+        actor=world.users["committee_head"],
+        households=households,
+        item_code="env.tidy",
+        occurred_on=date(2025, 12, 1),
+        today=TODAY,
+    )
     assert result.errors and not result.entries
     assert Entry.objects.count() == 2
 
 
 def test_idempotent_submission(world, scheme):
-    first = services.entry_record(actor=world.users["subteam_member"], request=EntryRequest(household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 1)), idempotency_key="k1", today=TODAY)
-    again = services.entry_record(actor=world.users["subteam_member"], request=EntryRequest(household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 1)), idempotency_key="k1", today=TODAY)
+    first = services.entry_record(
+        actor=world.users["subteam_member"],
+        request=EntryRequest(
+            household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 1)
+        ),
+        idempotency_key="k1",
+        today=TODAY,
+    )
+    again = services.entry_record(
+        actor=world.users["subteam_member"],
+        request=EntryRequest(
+            household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 1)
+        ),
+        idempotency_key="k1",
+        today=TODAY,
+    )
     assert first.pk == again.pk and Entry.objects.count() == 1
     with pytest.raises(ValidationError):
-        services.entry_record(actor=world.users["subteam_member"], request=EntryRequest(household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 2)), idempotency_key="k1", today=TODAY)
+        services.entry_record(
+            actor=world.users["subteam_member"],
+            request=EntryRequest(
+                household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 2)
+            ),
+            idempotency_key="k1",
+            today=TODAY,
+        )
 
 
 def test_entries_and_reviews_cannot_be_changed_or_deleted(world, scheme):
@@ -155,7 +207,10 @@ def test_entries_and_reviews_cannot_be_changed_or_deleted(world, scheme):
     ]:
         with pytest.raises(DatabaseError), transaction.atomic():
             attempt()
-    for sql in [f"UPDATE ledger_entry SET points = 99 WHERE id = {entry.pk}", f"DELETE FROM ledger_entry WHERE id = {entry.pk}"]:
+    for sql in [
+        f"UPDATE ledger_entry SET points = 99 WHERE id = {entry.pk}",
+        f"DELETE FROM ledger_entry WHERE id = {entry.pk}",
+    ]:
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql)
     entry.refresh_from_db()
@@ -176,10 +231,21 @@ def test_party_cadre_household_is_graded_more_strictly(world, scheme, credit_for
     from sanxin.households.choices import CadrePost, PoliticalStatus
 
     cadre_head = Person.objects.get(household=world.household_a1_2, is_head=True)
-    Person.objects.filter(pk=cadre_head.pk).update(political_status=PoliticalStatus.PARTY_MEMBER, cadre_post=CadrePost.PARTY_SECRETARY)
+    Person.objects.filter(pk=cadre_head.pk).update(
+        political_status=PoliticalStatus.PARTY_MEMBER, cadre_post=CadrePost.PARTY_SECRETARY
+    )
     for h in (world.household, world.household_a1_2):
         credit_for(h)
-        e = services.entry_record(actor=world.users["committee_head"], request=EntryRequest(household=h, item_code="env.dumping", occurred_on=date(2025, 6, 1), evidence_text="x"), today=TODAY)
+        e = services.entry_record(
+            actor=world.users["committee_head"],
+            request=EntryRequest(
+                household=h,
+                item_code="env.dumping",
+                occurred_on=date(2025, 6, 1),
+                evidence_text="x",
+            ),
+            today=TODAY,
+        )
         services.entry_review(actor=world.users["committee_member"], entry=e, approve=True)
     plain = household_grade(world.household, TODAY).result
     cadre = household_grade(world.household_a1_2, TODAY).result
@@ -202,16 +268,47 @@ def test_vanguard_points_are_recorded_only_by_the_roles_the_scheme_names(world, 
 def test_a_veto_event_caps_the_grade_until_revoked(world, scheme, credit_for):
     from sanxin.ledger import vetoes
 
-    credit_for(world.household, {"village_appraisal": "excellent", "net_income": "ge_1_5", "total_assets": "ge_1_5", "net_assets": "ge_1_5", "deposits": "ge_10k", "workers": "3plus"})
+    credit_for(
+        world.household,
+        {
+            "village_appraisal": "excellent",
+            "net_income": "ge_1_5",
+            "total_assets": "ge_1_5",
+            "net_assets": "ge_1_5",
+            "deposits": "ge_10k",
+            "workers": "3plus",
+        },
+    )
     before = household_grade(world.household, TODAY).result
     assert before.grade not in ("unrated", "A")
     with pytest.raises(ValidationError, match="事实与依据"):
-        vetoes.veto_record(actor=world.users["committee_head"], household=world.household, rule_code="wd.d.dishonest_debtor", starts_on=date(2025, 9, 1), evidence_text="", today=TODAY)
-    event = vetoes.veto_record(actor=world.users["credit_officer"], household=world.household, rule_code="wd.d.dishonest_debtor", starts_on=date(2025, 9, 1), evidence_text="法院公布失信被执行人名单（2025）冀0803执123号", today=TODAY)
+        vetoes.veto_record(
+            actor=world.users["committee_head"],
+            household=world.household,
+            rule_code="wd.d.dishonest_debtor",
+            starts_on=date(2025, 9, 1),
+            evidence_text="",
+            today=TODAY,
+        )
+    event = vetoes.veto_record(
+        actor=world.users["credit_officer"],
+        household=world.household,
+        rule_code="wd.d.dishonest_debtor",
+        starts_on=date(2025, 9, 1),
+        evidence_text="法院公布失信被执行人名单（2025）冀0803执123号",
+        today=TODAY,
+    )
     capped = household_grade(world.household, TODAY).result
     assert capped.grade == "unrated" and capped.total == before.total
     assert any("失信被执行人" in r for r in capped.reasons)
     with pytest.raises(PermissionDenied):
-        vetoes.veto_record(actor=world.users["shop_clerk"], household=world.household, rule_code="wd.d.dishonest_debtor", starts_on=date(2025, 9, 1), evidence_text="x", today=TODAY)
+        vetoes.veto_record(
+            actor=world.users["shop_clerk"],
+            household=world.household,
+            rule_code="wd.d.dishonest_debtor",
+            starts_on=date(2025, 9, 1),
+            evidence_text="x",
+            today=TODAY,
+        )
     vetoes.veto_revoke(actor=world.users["committee_head"], event=event, reason="查明同名误报")
     assert household_grade(world.household, TODAY).result.grade == before.grade

@@ -13,7 +13,13 @@ from sanxin.ledger.services import EntryRequest
 
 @pytest.fixture
 def entry(world, scheme):
-    return services.entry_record(actor=world.users["subteam_member"], request=EntryRequest(household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 1)), today=date(2025, 11, 1))
+    return services.entry_record(
+        actor=world.users["subteam_member"],
+        request=EntryRequest(
+            household=world.household, item_code="env.tidy", occurred_on=date(2025, 6, 1)
+        ),
+        today=date(2025, 11, 1),
+    )
 
 
 def test_admin_offers_no_change_or_delete_of_entries(entry, client):
@@ -22,7 +28,9 @@ def test_admin_offers_no_change_or_delete_of_entries(entry, client):
     assert client.get(f"/admin/ledger/entry/{entry.pk}/change/").status_code == 200  # view only
     response = client.post(f"/admin/ledger/entry/{entry.pk}/change/", {"points": "99"})
     assert response.status_code == 403
-    assert client.post(f"/admin/ledger/entry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/ledger/entry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
     entry.refresh_from_db()
     assert entry.points == 2
     with pytest.raises(DatabaseError), transaction.atomic():
@@ -34,9 +42,18 @@ def test_committee_records_and_revokes_a_veto_in_the_browser_forms(world, scheme
     url = f"/points/households/{world.household.pk}/vetoes/"
     page = client.get(url).content.decode()
     assert "被列为失信被执行人" in page
-    bad = client.post(url, {"rule_code": "wd.d.dishonest_debtor", "starts_on": "2025-09-01", "evidence_text": ""})
+    bad = client.post(
+        url, {"rule_code": "wd.d.dishonest_debtor", "starts_on": "2025-09-01", "evidence_text": ""}
+    )
     assert bad.status_code == 200 and not VetoEvent.objects.exists()
-    ok = client.post(url, {"rule_code": "wd.d.dishonest_debtor", "starts_on": "2025-09-01", "evidence_text": "法院名单"})
+    ok = client.post(
+        url,
+        {
+            "rule_code": "wd.d.dishonest_debtor",
+            "starts_on": "2025-09-01",
+            "evidence_text": "法院名单",
+        },
+    )
     assert ok.status_code == 302
     event = VetoEvent.objects.get()
     assert "生效中" in client.get(url).content.decode() or event.ends_on < date.today()

@@ -40,7 +40,9 @@ def _today():
 def _record(world, user="subteam_member", household=None, item="env.untidy", on=None, **kw):
     return services.entry_record(
         actor=world.users[user],
-        request=EntryRequest(household=household or world.household, item_code=item, occurred_on=on or _today(), **kw),
+        request=EntryRequest(
+            household=household or world.household, item_code=item, occurred_on=on or _today(), **kw
+        ),
     )
 
 
@@ -50,8 +52,12 @@ def _approve(world, entry, user="committee_member"):
 
 def _form(world, **overrides):
     data = {
-        "household": world.household.pk, "item_code": "env.tidy", "quantity": "1",
-        "occurred_on": _today().isoformat(), "evidence_text": "", "idempotency_key": "k-1",
+        "household": world.household.pk,
+        "item_code": "env.tidy",
+        "quantity": "1",
+        "occurred_on": _today().isoformat(),
+        "evidence_text": "",
+        "idempotency_key": "k-1",
     }
     data.update(overrides)
     return data
@@ -68,7 +74,9 @@ def test_record_form_lists_items_by_category_for_the_household(world, scheme, lo
     assert '<optgroup label="环境卫生">' in html
     assert "家庭“六齐”达标（每项） · +2分" in html
     assert "参加志愿服务（每满4小时） · +1分 · 按人记" in html
-    assert "参加“三会一课”" not in html, "vanguard items are left out for a household without party members"
+    assert "参加“三会一课”" not in html, (
+        "vanguard items are left out for a household without party members"
+    )
     assert 'capture="environment"' in html and 'accept="image/*"' in html
     assert page.context["form"]["idempotency_key"].value()
 
@@ -76,19 +84,39 @@ def test_record_form_lists_items_by_category_for_the_household(world, scheme, lo
 def test_record_with_a_photo(world, scheme, login, media):
     user = world.users["subteam_member"]
     client = login(user)
-    key = client.get(f"/points/record/?household={world.household.pk}").context["form"]["idempotency_key"].value()
+    key = (
+        client.get(f"/points/record/?household={world.household.pk}")
+        .context["form"]["idempotency_key"]
+        .value()
+    )
     photo = SimpleUploadedFile("door.png", PNG, content_type="image/png")
     response = client.post(
         "/points/record/",
-        _form(world, item_code="env.dumping", evidence_text="门前乱堆杂物", idempotency_key=key, photos=[photo]),
+        _form(
+            world,
+            item_code="env.dumping",
+            evidence_text="门前乱堆杂物",
+            idempotency_key=key,
+            photos=[photo],
+        ),
     )
     assert response.status_code == 302
     entry = Entry.objects.get()
-    assert (entry.item_code, entry.points, entry.recorded_by, entry.household) == ("env.dumping", -5, user, world.household)
+    assert (entry.item_code, entry.points, entry.recorded_by, entry.household) == (
+        "env.dumping",
+        -5,
+        user,
+        world.household,
+    )
     assert entry.photos.count() == 1 and entry.photos.get().image.read() == PNG
     assert response["Location"] == f"/points/record/?household={world.household.pk}&last={entry.pk}"
     page = client.get(response["Location"]).content.decode()
-    assert "已记录，待评信团审核" in page and "刚才记录" in page and "乱倒垃圾、乱堆杂物" in page and "照片 1 张" in page
+    assert (
+        "已记录，待评信团审核" in page
+        and "刚才记录" in page
+        and "乱倒垃圾、乱堆杂物" in page
+        and "照片 1 张" in page
+    )
     assert f'value="{key}"' not in page, "the next entry gets a new idempotency key"
 
 
@@ -113,7 +141,9 @@ def test_validation_errors_are_shown_in_chinese_and_nothing_is_saved(world, sche
 def test_person_level_item_with_a_member(world, scheme, login):
     person = Person.objects.filter(household=world.household, is_head=False).first()
     client = login(world.users["committee_head"])
-    response = client.post("/points/record/", _form(world, item_code="public.repair", person=person.pk))
+    response = client.post(
+        "/points/record/", _form(world, item_code="public.repair", person=person.pk)
+    )
     assert response.status_code == 302
     assert Entry.objects.get().person == person
 
@@ -155,8 +185,14 @@ def test_batch_for_three_households(world, scheme, login, media):
     photo = SimpleUploadedFile("cleanup.jpg", PNG, content_type="image/jpeg")
     response = client.post(
         "/points/batch/",
-        {"households": [h.pk for h in households], "item_code": "env.tidy", "quantity": "1",
-         "occurred_on": _today().isoformat(), "evidence_text": "全村环境整治", "photos": [photo]},
+        {
+            "households": [h.pk for h in households],
+            "item_code": "env.tidy",
+            "quantity": "1",
+            "occurred_on": _today().isoformat(),
+            "evidence_text": "全村环境整治",
+            "photos": [photo],
+        },
     )
     assert response.status_code == 302
     entries = list(Entry.objects.all())
@@ -170,8 +206,13 @@ def test_batch_shows_each_households_problem_and_saves_nothing(world, scheme, lo
     client = login(world.users["committee_head"])
     response = client.post(
         "/points/batch/",
-        {"households": [world.household.pk, world.household_a1_2.pk], "item_code": "env.dumping", "quantity": "1",
-         "occurred_on": _today().isoformat(), "evidence_text": ""},
+        {
+            "households": [world.household.pk, world.household_a1_2.pk],
+            "item_code": "env.dumping",
+            "quantity": "1",
+            "occurred_on": _today().isoformat(),
+            "evidence_text": "",
+        },
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -185,8 +226,12 @@ def test_batch_refuses_households_outside_the_scope(world, scheme, login):
     assert world.household_a1_2.head_name not in page
     response = client.post(
         "/points/batch/",
-        {"households": [world.household.pk, world.household_a1_2.pk], "item_code": "env.tidy", "quantity": "1",
-         "occurred_on": _today().isoformat()},
+        {
+            "households": [world.household.pk, world.household_a1_2.pk],
+            "item_code": "env.tidy",
+            "quantity": "1",
+            "occurred_on": _today().isoformat(),
+        },
     )
     assert response.status_code == 404
     assert not Entry.objects.exists()
@@ -205,10 +250,14 @@ def test_review_queue_and_bulk_approve(world, scheme, login):
     for e in others:
         assert f'name="entry" value="{e.pk}"' in html
     assert f'name="entry" value="{own.pk}"' not in html and "本人记录，须由其他成员审核" in html
-    response = client.post("/points/review/", {"entry": [e.pk for e in others], "action": "approve"})
+    response = client.post(
+        "/points/review/", {"entry": [e.pk for e in others], "action": "approve"}
+    )
     assert response.status_code == 302
     assert set(Review.objects.values_list("entry_id", flat=True)) == {e.pk for e in others}
-    assert Review.objects.filter(approved=True, reviewer=world.users["committee_member"]).count() == 2
+    assert (
+        Review.objects.filter(approved=True, reviewer=world.users["committee_member"]).count() == 2
+    )
     assert "已通过 2 条记录" in client.get(response["Location"]).content.decode()
 
 
@@ -235,10 +284,14 @@ def test_own_household_is_recused(world, scheme, login):
 def test_reject_needs_a_reason(world, scheme, login):
     entry = _record(world)
     client = login(world.users["committee_member"])
-    response = client.post("/points/review/", {"entry": [entry.pk], "action": "reject", "reason": "  "})
+    response = client.post(
+        "/points/review/", {"entry": [entry.pk], "action": "reject", "reason": "  "}
+    )
     assert response.status_code == 200 and "驳回必须填写理由" in response.content.decode()
     assert not Review.objects.exists()
-    response = client.post("/points/review/", {"entry": [entry.pk], "action": "reject", "reason": "照片看不清"})
+    response = client.post(
+        "/points/review/", {"entry": [entry.pk], "action": "reject", "reason": "照片看不清"}
+    )
     assert response.status_code == 302
     review = Review.objects.get()
     assert not review.approved and review.reason == "照片看不清"
@@ -246,7 +299,9 @@ def test_reject_needs_a_reason(world, scheme, login):
 
 def test_review_filters(world, scheme, login):
     in_group_1 = _record(world)
-    in_group_2 = _record(world, household=world.household_a1_2, user="committee_head", item="env.tidy")
+    in_group_2 = _record(
+        world, household=world.household_a1_2, user="committee_head", item="env.tidy"
+    )
     client = login(world.users["committee_member"])
 
     def listed(query):
@@ -297,12 +352,26 @@ def test_review_queue_query_count_is_fixed(world, scheme, login, media):
 def test_entry_page_traces_everything_and_reverses(world, scheme, login, media):
     entry = services.entry_record(
         actor=world.users["subteam_member"],
-        request=EntryRequest(household=world.household, item_code="env.dumping", occurred_on=_today(),
-                             evidence_text="门前乱堆杂物", photos=[SimpleUploadedFile("a.png", PNG)]),
+        request=EntryRequest(
+            household=world.household,
+            item_code="env.dumping",
+            occurred_on=_today(),
+            evidence_text="门前乱堆杂物",
+            photos=[SimpleUploadedFile("a.png", PNG)],
+        ),
     )
     villager = login(world.users["villager"])
     html = villager.get(f"/points/entries/{entry.pk}/").content.decode()
-    for text in ["env.dumping", "乱倒垃圾、乱堆杂物", "环境卫生", "基础积分", "2024.1", "门前乱堆杂物", "subteam_member", "待评信团审核"]:
+    for text in [
+        "env.dumping",
+        "乱倒垃圾、乱堆杂物",
+        "环境卫生",
+        "基础积分",
+        "2024.1",
+        "门前乱堆杂物",
+        "subteam_member",
+        "待评信团审核",
+    ]:
         assert text in html, text
     assert "冲正本条记录" not in html and 'value="approve"' not in html
     photo = entry.photos.get()
@@ -311,7 +380,9 @@ def test_entry_page_traces_everything_and_reverses(world, scheme, login, media):
     head = login(world.users["committee_head"])
     html = head.get(f"/points/entries/{entry.pk}/").content.decode()
     assert 'value="approve"' in html
-    assert head.post(f"/points/entries/{entry.pk}/decide/", {"action": "approve"}).status_code == 302
+    assert (
+        head.post(f"/points/entries/{entry.pk}/decide/", {"action": "approve"}).status_code == 302
+    )
     assert Review.objects.get(entry=entry).approved
 
     html = head.get(f"/points/entries/{entry.pk}/").content.decode()
@@ -325,7 +396,10 @@ def test_entry_page_traces_everything_and_reverses(world, scheme, login, media):
     assert reversal.points == 5 and reversal.reason == "查明不是该户所为"
     html = head.get(f"/points/entries/{reversal.pk}/").content.decode()
     assert f"/points/entries/{entry.pk}/" in html and "冲正记录" in html
-    assert f"/points/entries/{reversal.pk}/" in head.get(f"/points/entries/{entry.pk}/").content.decode()
+    assert (
+        f"/points/entries/{reversal.pk}/"
+        in head.get(f"/points/entries/{entry.pk}/").content.decode()
+    )
 
 
 def test_maker_cannot_decide_on_the_entry_page(world, scheme, login):
@@ -340,8 +414,12 @@ def test_maker_cannot_decide_on_the_entry_page(world, scheme, login):
 def test_photo_is_served_through_the_scope(world, scheme, login, media):
     entry = services.entry_record(
         actor=world.users["subteam_member"],
-        request=EntryRequest(household=world.household, item_code="env.tidy", occurred_on=_today(),
-                             photos=[SimpleUploadedFile("a.png", PNG)]),
+        request=EntryRequest(
+            household=world.household,
+            item_code="env.tidy",
+            occurred_on=_today(),
+            photos=[SimpleUploadedFile("a.png", PNG)],
+        ),
     )
     photo = entry.photos.get()
     response = login(world.users["villager"]).get(f"/points/photos/{photo.pk}/")
@@ -366,7 +444,9 @@ def test_household_page_shows_grade_reasons_and_running_totals(world, scheme, lo
         _approve(world, e)
     pending = _record(world, item="env.tidy", on=date(year, 6, 3))
     rejected = _record(world, item="law.dog", on=date(year, 6, 3))
-    services.entry_review(actor=world.users["committee_member"], entry=rejected, approve=False, reason="查无此事")
+    services.entry_review(
+        actor=world.users["committee_member"], entry=rejected, approve=False, reason="查无此事"
+    )
     result = household_grade(world.household, as_of).result
     assert result.credit_status == "ok"
 
@@ -383,12 +463,23 @@ def test_household_page_shows_grade_reasons_and_running_totals(world, scheme, lo
     running = response.context["running"]
     assert [r["total"]["base"] for r in running] == [104, 102]
     assert "记录积分" not in html, "a villager does not record points"
-    assert "记录积分" in login(world.users["subteam_member"]).get(f"/points/households/{world.household.pk}/").content.decode()
+    assert (
+        "记录积分"
+        in login(world.users["subteam_member"])
+        .get(f"/points/households/{world.household.pk}/")
+        .content.decode()
+    )
 
 
-def test_household_page_shows_credit_total_but_not_the_indicator_answers(world, scheme, login, credit_for):
+def test_household_page_shows_credit_total_but_not_the_indicator_answers(
+    world, scheme, login, credit_for
+):
     credit_for(world.household, on=_today() - timedelta(days=30))
-    html = login(world.users["shop_clerk"]).get(f"/points/households/{world.household.pk}/").content.decode()
+    html = (
+        login(world.users["shop_clerk"])
+        .get(f"/points/households/{world.household.pk}/")
+        .content.decode()
+    )
     assert "家庭经济情况" in html and "家庭基本情况" in html
     for secret in ["家庭纯收入", "达到当地平均水平", "日均存款", "正常履约或无贷款", "劳动力人数"]:
         assert secret not in html, secret
@@ -411,7 +502,11 @@ def test_household_page_for_a_party_household_shows_vanguard(world, scheme, logi
     head.refresh_from_db()
     credit_for(world.household, on=_today() - timedelta(days=30))
     _approve(world, _record(world, user="committee_head", item="party.meeting", person=head))
-    html = login(world.users["committee_head"]).get(f"/points/households/{world.household.pk}/").content.decode()
+    html = (
+        login(world.users["committee_head"])
+        .get(f"/points/households/{world.household.pk}/")
+        .content.decode()
+    )
     assert "按“党员户”标准评定" in html and "先锋积分累计" in html and "取最低的一个" in html
 
 

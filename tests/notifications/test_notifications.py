@@ -38,15 +38,21 @@ def final_with_appeal(world, scheme, credit_for):
     head = world.users["committee_head"]
     cycle = cycle_on_notice(world, cut_off=CUT_OFF, notice_day=NOTICE_DAY)
     appeal = appeals.appeal_file(
-        actor=world.users["villager"], cycle=cycle, household=world.household, kind=AppealKind.GRADE,
-        reason="评分漏记了献血", today=NOTICE_DAY + timedelta(days=1),
+        actor=world.users["villager"],
+        cycle=cycle,
+        household=world.household,
+        kind=AppealKind.GRADE,
+        reason="评分漏记了献血",
+        today=NOTICE_DAY + timedelta(days=1),
     )
     appeals.appeal_decide(actor=head, appeal=appeal, upheld=False, reason="经核实已计入")
     cycle_final(world, cycle, day=FINAL_DAY)
     return world
 
 
-def test_villager_sees_notice_appeal_answer_and_final_grade_then_badge_drops(final_with_appeal, login):
+def test_villager_sees_notice_appeal_answer_and_final_grade_then_badge_drops(
+    final_with_appeal, login
+):
     world = final_with_appeal
     client = login(world.users["villager"])
     home = client.get("/").content.decode()
@@ -61,7 +67,10 @@ def test_villager_sees_notice_appeal_answer_and_final_grade_then_badge_drops(fin
     assert main.index("您家的信用等级已确定") < main.index("异议已答复") < main.index("开始公示")
     assert _badge(page) == 0  # the badge already counts this visit
     again = client.get("/notifications/").content.decode()
-    assert "未读</span>" not in again.split("<main", 1)[1] and _badge(client.get("/").content.decode()) == 0
+    assert (
+        "未读</span>" not in again.split("<main", 1)[1]
+        and _badge(client.get("/").content.decode()) == 0
+    )
     assert unread_count(scope_for(world.users["villager"])) == 0
 
 

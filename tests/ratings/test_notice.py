@@ -28,13 +28,23 @@ def test_mask_name(name, masked):
 
 def _cycle(world, *, notice=True):
     head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period="2025", cut_off=date(2025, 11, 20))
+    cycle = services.cycle_open(
+        actor=head, village=world.village_a1, period="2025", cut_off=date(2025, 11, 20)
+    )
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
     if notice:
         present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-        review_close(actor=head, cycle=cycle, held_on=date(2025, 12, 1), present_user_ids=present, decision="同意")
-        cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY)
+        review_close(
+            actor=head,
+            cycle=cycle,
+            held_on=date(2025, 12, 1),
+            present_user_ids=present,
+            decision="同意",
+        )
+        cycle = services.cycle_advance(
+            actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY
+        )
     cycle.refresh_from_db()
     return cycle
 
@@ -49,7 +59,9 @@ def test_notice_window_and_final_after_it(world, scheme):
             services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL, today=today)
     cycle.refresh_from_db()
     assert cycle.state == CycleState.NOTICE
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 9))
+    cycle = services.cycle_advance(
+        actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 9)
+    )
     assert cycle.state == CycleState.FINAL
 
 
@@ -68,7 +80,11 @@ def test_page_shows_masked_names_and_grades_only(world, scheme, login):
     assert response.status_code == 200
     page = response.content.decode()
     assert "大贵口村 2025 年度农户信用等级评定结果公示" in page
-    assert "2025-12-02" in page and "2025-12-08" in page and "公示期内如有异议，可向村评信团提出" in page
+    assert (
+        "2025-12-02" in page
+        and "2025-12-08" in page
+        and "公示期内如有异议，可向村评信团提出" in page
+    )
     assert "王*山" in page and "李*河" in page
     for row in notice_rows(cycle):
         assert row[2] in page
@@ -81,7 +97,9 @@ def test_page_shows_masked_names_and_grades_only(world, scheme, login):
 
 def test_page_visibility(world, scheme, login):
     cycle = _cycle(world, notice=False)
-    assert login(world.users["committee_head"]).get(f"/ratings/{cycle.pk}/notice/").status_code == 404
+    assert (
+        login(world.users["committee_head"]).get(f"/ratings/{cycle.pk}/notice/").status_code == 404
+    )
     cycle = _cycle_to_notice(world, cycle)
     url = f"/ratings/{cycle.pk}/notice/"
     assert login(world.users["other_villager"]).get(url).status_code == 200
@@ -90,12 +108,25 @@ def test_page_visibility(world, scheme, login):
     assert login(world.users["other_district_admin"]).get(url).status_code == 404
     detail = login(world.users["committee_head"]).get(f"/ratings/{cycle.pk}/").content.decode()
     assert url in detail
-    services.cycle_advance(actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=date(2026, 1, 1))
+    services.cycle_advance(
+        actor=world.users["committee_head"],
+        cycle=cycle,
+        to_state=CycleState.FINAL,
+        today=date(2026, 1, 1),
+    )
     assert login(world.users["villager"]).get(url).status_code == 200
 
 
 def _cycle_to_notice(world, cycle):
     head = world.users["committee_head"]
     present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-    review_close(actor=head, cycle=cycle, held_on=date(2025, 12, 1), present_user_ids=present, decision="同意")
-    return services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY)
+    review_close(
+        actor=head,
+        cycle=cycle,
+        held_on=date(2025, 12, 1),
+        present_user_ids=present,
+        decision="同意",
+    )
+    return services.cycle_advance(
+        actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY
+    )

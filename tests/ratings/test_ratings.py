@@ -28,12 +28,25 @@ def _meeting(world, cycle):
     from sanxin.ratings.review import review_close
 
     present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-    review_close(actor=world.users["committee_head"], cycle=cycle, held_on=CUT_OFF, present_user_ids=present, decision="同意")
+    review_close(
+        actor=world.users["committee_head"],
+        cycle=cycle,
+        held_on=CUT_OFF,
+        present_user_ids=present,
+        decision="同意",
+    )
 
 
 def _approved(world, household, item="env.tidy", on=date(2025, 6, 1), **kw):
     entry = ledger.entry_record(
-        actor=world.users["committee_member"], request=ledger.EntryRequest(household=household, item_code=item, occurred_on=on, **{"evidence_text": "现场核实", **kw}), today=TODAY
+        actor=world.users["committee_member"],
+        request=ledger.EntryRequest(
+            household=household,
+            item_code=item,
+            occurred_on=on,
+            **{"evidence_text": "现场核实", **kw},
+        ),
+        today=TODAY,
     )
     ledger.entry_review(actor=world.users["committee_deputy"], entry=entry, approve=True)
     return entry
@@ -46,18 +59,37 @@ def graded(world, scheme, credit_for):
     credit_for(world.household_a1_2)
     _approved(world, world.household, quantity=3)
     wrong = _approved(world, world.household, item="env.untidy", on=date(2025, 5, 1))
-    reversal = ledger.entry_reverse(actor=world.users["committee_member"], entry=wrong, reason="记错了")
+    reversal = ledger.entry_reverse(
+        actor=world.users["committee_member"], entry=wrong, reason="记错了"
+    )
     ledger.entry_review(actor=world.users["committee_deputy"], entry=reversal, approve=True)
-    _approved(world, world.household_a1_2, item="env.dumping", on=date(2025, 7, 1), evidence_text="路边堆放杂物")
-    Person.objects.filter(household=world.household_a1_2, is_head=True).update(political_status="party_member")
+    _approved(
+        world,
+        world.household_a1_2,
+        item="env.dumping",
+        on=date(2025, 7, 1),
+        evidence_text="路边堆放杂物",
+    )
+    Person.objects.filter(household=world.household_a1_2, is_head=True).update(
+        political_status="party_member"
+    )
     from sanxin.ledger.vetoes import veto_record
 
-    veto_record(actor=world.users["committee_head"], household=world.household_a1_2, rule_code="wd.c.detention", starts_on=date(2025, 8, 1), evidence_text="行政处罚决定书", today=TODAY)
+    veto_record(
+        actor=world.users["committee_head"],
+        household=world.household_a1_2,
+        rule_code="wd.c.detention",
+        starts_on=date(2025, 8, 1),
+        evidence_text="行政处罚决定书",
+        today=TODAY,
+    )
     return world
 
 
 def _open(world, user="committee_head", village=None, period="2025"):
-    return services.cycle_open(actor=world.users[user], village=village or world.village_a1, period=period, cut_off=CUT_OFF)
+    return services.cycle_open(
+        actor=world.users[user], village=village or world.village_a1, period=period, cut_off=CUT_OFF
+    )
 
 
 def test_bulk_facts_equal_household_facts(graded):
@@ -74,7 +106,9 @@ def test_bulk_facts_equal_household_facts(graded):
 
 def test_bulk_schemes_equal_scheme_for_village(world, scheme):
     villages = [world.village_a1, world.village_a2, world.village_b1]
-    assert schemes_for_villages(villages, CUT_OFF) == {v.pk: scheme_for_village(v, CUT_OFF) for v in villages}
+    assert schemes_for_villages(villages, CUT_OFF) == {
+        v.pk: scheme_for_village(v, CUT_OFF) for v in villages
+    }
     assert schemes_for_villages(villages, date(2000, 1, 1)) == {v.pk: None for v in villages}
 
 
@@ -105,9 +139,17 @@ def test_compute_stores_snapshots_matching_household_grade(graded, scheme):
         r = rows[h.pk]
         assert r.scheme_version == expected.version == scheme
         assert r.result == expected.result.to_dict()
-        assert (r.tier, r.total, r.computed_grade, r.grade) == (expected.result.tier, expected.result.total, expected.result.computed_grade, expected.result.grade)
+        assert (r.tier, r.total, r.computed_grade, r.grade) == (
+            expected.result.tier,
+            expected.result.total,
+            expected.result.computed_grade,
+            expected.result.grade,
+        )
         assert r.reasons == list(expected.result.reasons)
-        assert r.components == {c.code: (str(c.score) if c.score is not None else None) for c in expected.result.components}
+        assert r.components == {
+            c.code: (str(c.score) if c.score is not None else None)
+            for c in expected.result.components
+        }
     assert rows[w.household_a1_2.pk].tier == "party_member"
     audit = AuditEvent.objects.get(action="cycle.compute", object_id=str(cycle.pk))
     assert audit.after["households"] == 2 and sum(audit.after["grades"].values()) == 2
@@ -119,12 +161,17 @@ def test_rerun_creates_a_new_run_and_keeps_the_old(graded):
     w = graded
     cycle = _open(w)
     services.cycle_compute(actor=w.users["committee_head"], cycle=cycle)
-    first = list(Rating.objects.filter(cycle=cycle, run=1).values_list("pk", "household_id", "total"))
+    first = list(
+        Rating.objects.filter(cycle=cycle, run=1).values_list("pk", "household_id", "total")
+    )
     _approved(w, w.household, item="public.donation", on=date(2025, 8, 1), quantity=5)
     services.cycle_compute(actor=w.users["town_admin"], cycle=cycle)
     cycle.refresh_from_db()
     assert cycle.current_run == 2
-    assert list(Rating.objects.filter(cycle=cycle, run=1).values_list("pk", "household_id", "total")) == first
+    assert (
+        list(Rating.objects.filter(cycle=cycle, run=1).values_list("pk", "household_id", "total"))
+        == first
+    )
     new = Rating.objects.get(cycle=cycle, run=2, household=w.household)
     old = Rating.objects.get(cycle=cycle, run=1, household=w.household)
     assert new.total > old.total
@@ -139,7 +186,11 @@ def test_ratings_are_immutable(graded):
         Rating.objects.filter(pk=rating.pk).update(grade="5A")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         Rating.objects.filter(pk=rating.pk).delete()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cur,
+    ):
         cur.execute("UPDATE ratings_rating SET total = 0")
 
 
@@ -153,7 +204,9 @@ def test_state_rules(graded):
     with pytest.raises(ValidationError, match="只能进入"):
         services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
     with pytest.raises(PermissionDenied):
-        services.cycle_advance(actor=w.users["committee_member"], cycle=cycle, to_state=CycleState.REVIEW)
+        services.cycle_advance(
+            actor=w.users["committee_member"], cycle=cycle, to_state=CycleState.REVIEW
+        )
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
     assert cycle.review_at
     services.cycle_compute(actor=head, cycle=cycle)  # a re-run during review keeps the review state
@@ -162,16 +215,22 @@ def test_state_rules(graded):
     with pytest.raises(ValidationError, match="评审会议"):
         services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
     _meeting(w, cycle)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=date(2025, 12, 1))
+    cycle = services.cycle_advance(
+        actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=date(2025, 12, 1)
+    )
     assert (cycle.notice_starts_on, cycle.notice_ends_on) == (date(2025, 12, 1), date(2025, 12, 7))
     with pytest.raises(ValidationError, match="不能再计算"):
         services.cycle_compute(actor=head, cycle=cycle)
     with pytest.raises(ValidationError):
         services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
-    cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 8))
+    cycle = services.cycle_advance(
+        actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 8)
+    )
     assert cycle.finalised_at and cycle.state == CycleState.FINAL
     with pytest.raises(ValidationError, match="最终"):
-        services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 8))
+        services.cycle_advance(
+            actor=head, cycle=cycle, to_state=CycleState.FINAL, today=date(2025, 12, 8)
+        )
     assert Rating.objects.filter(cycle=cycle).count() == 4
 
 
@@ -184,7 +243,14 @@ def test_compute_refused_without_scheme(world):
 
 def test_command_computes_the_district(graded):
     out, err = StringIO(), StringIO()
-    call_command("compute_cycles", district="双滦区", period="2025", cut_off="2025-11-20", stdout=out, stderr=err)
+    call_command(
+        "compute_cycles",
+        district="双滦区",
+        period="2025",
+        cut_off="2025-11-20",
+        stdout=out,
+        stderr=err,
+    )
     w = graded
     cycles = Cycle.objects.filter(period="2025")
     assert {c.village_id for c in cycles} == {w.village_a1.pk, w.village_a2.pk, w.village_b1.pk}
@@ -195,7 +261,15 @@ def test_command_computes_the_district(graded):
     assert "大贵口村（第 1 次计算）：共 2 户" in text and "合计 4 户，3 个村" in text
     # A second run by code, one village only; the other cycles stay at run 1.
     out = StringIO()
-    call_command("compute_cycles", district="130803000000", period="2025", cut_off="2025-11-20", village="邻村", stdout=out, stderr=StringIO())
+    call_command(
+        "compute_cycles",
+        district="130803000000",
+        period="2025",
+        cut_off="2025-11-20",
+        village="邻村",
+        stdout=out,
+        stderr=StringIO(),
+    )
     assert "邻村（第 2 次计算）" in out.getvalue()
     assert Cycle.objects.get(village=w.village_a1, period="2025").current_run == 1
 
@@ -209,14 +283,23 @@ def test_command_skips_cycles_on_notice(graded):
     _meeting(w, cycle)
     services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
     out = StringIO()
-    call_command("compute_cycles", district="双滦区", period="2025", cut_off="2025-11-20", stdout=out, stderr=StringIO())
+    call_command(
+        "compute_cycles",
+        district="双滦区",
+        period="2025",
+        cut_off="2025-11-20",
+        stdout=out,
+        stderr=StringIO(),
+    )
     assert "大贵口村：已公示，未重新计算" in out.getvalue()
     assert Rating.objects.filter(cycle=cycle).count() == 2
 
 
 def _add_households(world, n, start):
     for i in range(n):
-        village, group = (world.village_a1, world.group_a1_1) if i % 2 else (world.village_a2, world.group_a2_1)
+        village, group = (
+            (world.village_a1, world.group_a1_1) if i % 2 else (world.village_a2, world.group_a2_1)
+        )
         make_household(village, group, f"{start + i:03d}", head=f"户{i}", head_seq=600 + start + i)
 
 

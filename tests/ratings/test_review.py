@@ -19,7 +19,9 @@ HELD_ON = date(2025, 12, 1)
 
 def _cycle(world, *, state=CycleState.REVIEW):
     head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period="2025", cut_off=date(2025, 11, 20))
+    cycle = services.cycle_open(
+        actor=head, village=world.village_a1, period="2025", cut_off=date(2025, 11, 20)
+    )
     services.cycle_compute(actor=head, cycle=cycle)
     if state == CycleState.REVIEW:
         cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
@@ -28,7 +30,13 @@ def _cycle(world, *, state=CycleState.REVIEW):
 
 
 def _propose(world, cycle, user="committee_member", to_grade="5A", reason="见义勇为，群众公认"):
-    return review.adjustment_propose(actor=world.users[user], cycle=cycle, household=world.household, to_grade=to_grade, reason=reason)
+    return review.adjustment_propose(
+        actor=world.users[user],
+        cycle=cycle,
+        household=world.household,
+        to_grade=to_grade,
+        reason=reason,
+    )
 
 
 def _committee_ids(world, *names):
@@ -41,14 +49,23 @@ def test_propose_and_confirm_changes_the_effective_grade(world, scheme):
     assert selectors.effective_grades(cycle)[world.household.pk] == snapshot
     adjustment = _propose(world, cycle)
     assert adjustment.from_grade == snapshot and adjustment.to_grade == "5A"
-    assert selectors.effective_grades(cycle)[world.household.pk] == snapshot  # not before confirmation
+    assert (
+        selectors.effective_grades(cycle)[world.household.pk] == snapshot
+    )  # not before confirmation
     with pytest.raises(ValidationError, match="待确认"):
         _propose(world, cycle, user="committee_deputy", to_grade="4A")
-    review.adjustment_decide(actor=world.users["committee_head"], adjustment=adjustment, confirm=True)
+    review.adjustment_decide(
+        actor=world.users["committee_head"], adjustment=adjustment, confirm=True
+    )
     assert selectors.effective_grades(cycle)[world.household.pk] == "5A"
     assert review.effective_grade(cycle, world.household) == "5A"
     with pytest.raises(ValidationError, match="已经决定"):
-        review.adjustment_decide(actor=world.users["committee_deputy"], adjustment=adjustment, confirm=False, reason="不同意")
+        review.adjustment_decide(
+            actor=world.users["committee_deputy"],
+            adjustment=adjustment,
+            confirm=False,
+            reason="不同意",
+        )
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"rating.adjust_propose", "rating.adjust_confirm"} <= actions
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
@@ -59,10 +76,16 @@ def test_proposer_cannot_confirm_own_and_refusal_needs_reason(world, scheme):
     cycle = _cycle(world)
     adjustment = _propose(world, cycle)
     with pytest.raises(PermissionDenied, match="本人提出"):
-        review.adjustment_decide(actor=world.users["committee_member"], adjustment=adjustment, confirm=True)
+        review.adjustment_decide(
+            actor=world.users["committee_member"], adjustment=adjustment, confirm=True
+        )
     with pytest.raises(ValidationError, match="理由"):
-        review.adjustment_decide(actor=world.users["committee_head"], adjustment=adjustment, confirm=False)
-    review.adjustment_decide(actor=world.users["committee_head"], adjustment=adjustment, confirm=False, reason="证据不足")
+        review.adjustment_decide(
+            actor=world.users["committee_head"], adjustment=adjustment, confirm=False
+        )
+    review.adjustment_decide(
+        actor=world.users["committee_head"], adjustment=adjustment, confirm=False, reason="证据不足"
+    )
     assert selectors.effective_grades(cycle)[world.household.pk] == adjustment.from_grade
     assert AuditEvent.objects.filter(action="rating.adjust_refuse").exists()
 
@@ -102,18 +125,57 @@ def test_meeting_quorum_and_notice(world, scheme):
         services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
     adjustment = _propose(world, cycle)
     with pytest.raises(ValidationError, match="待确认"):
-        review.review_close(actor=head, cycle=cycle, held_on=HELD_ON, present_user_ids=_committee_ids(world, "committee_head", "committee_deputy"), decision="同意")
+        review.review_close(
+            actor=head,
+            cycle=cycle,
+            held_on=HELD_ON,
+            present_user_ids=_committee_ids(world, "committee_head", "committee_deputy"),
+            decision="同意",
+        )
     review.adjustment_decide(actor=head, adjustment=adjustment, confirm=True)
     with pytest.raises(ValidationError, match="法定人数"):
-        review.review_close(actor=head, cycle=cycle, held_on=HELD_ON, present_user_ids=_committee_ids(world, "committee_head"), decision="同意")
+        review.review_close(
+            actor=head,
+            cycle=cycle,
+            held_on=HELD_ON,
+            present_user_ids=_committee_ids(world, "committee_head"),
+            decision="同意",
+        )
     with pytest.raises(ValidationError, match="记录人"):
-        review.review_close(actor=head, cycle=cycle, held_on=HELD_ON, present_user_ids=_committee_ids(world, "committee_member", "committee_deputy"), decision="同意")
+        review.review_close(
+            actor=head,
+            cycle=cycle,
+            held_on=HELD_ON,
+            present_user_ids=_committee_ids(world, "committee_member", "committee_deputy"),
+            decision="同意",
+        )
     with pytest.raises(ValidationError, match="本村评信团"):
-        review.review_close(actor=head, cycle=cycle, held_on=HELD_ON, present_user_ids=_committee_ids(world, "committee_head", "neighbour_committee_head"), decision="同意")
+        review.review_close(
+            actor=head,
+            cycle=cycle,
+            held_on=HELD_ON,
+            present_user_ids=_committee_ids(world, "committee_head", "neighbour_committee_head"),
+            decision="同意",
+        )
     with pytest.raises(PermissionDenied):
-        review.review_close(actor=world.users["town_admin"], cycle=cycle, held_on=HELD_ON, present_user_ids=_committee_ids(world, "committee_head", "committee_deputy"), decision="同意")
-    meeting = review.review_close(actor=head, cycle=cycle, held_on=HELD_ON, present_user_ids=_committee_ids(world, "committee_head", "committee_deputy"), decision="同意评定结果")
-    assert meeting.committee_size == 3 and [m["name"] for m in meeting.members_present] == ["committee_head", "committee_deputy"]
+        review.review_close(
+            actor=world.users["town_admin"],
+            cycle=cycle,
+            held_on=HELD_ON,
+            present_user_ids=_committee_ids(world, "committee_head", "committee_deputy"),
+            decision="同意",
+        )
+    meeting = review.review_close(
+        actor=head,
+        cycle=cycle,
+        held_on=HELD_ON,
+        present_user_ids=_committee_ids(world, "committee_head", "committee_deputy"),
+        decision="同意评定结果",
+    )
+    assert meeting.committee_size == 3 and [m["name"] for m in meeting.members_present] == [
+        "committee_head",
+        "committee_deputy",
+    ]
     with pytest.raises(ValidationError, match="审核已结束"):
         _propose(world, cycle, user="committee_deputy", to_grade="A")
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.NOTICE)
@@ -125,12 +187,23 @@ def test_screens_adjust_confirm_meeting_and_signoff(world, scheme, login):
     cycle = _cycle(world)
     member = login(world.users["committee_member"])
     page = member.get(f"/ratings/{cycle.pk}/").content.decode()
-    assert f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/" in page and "签字表" in page
-    page = member.get(f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/").content.decode()
+    assert (
+        f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/" in page and "签字表" in page
+    )
+    page = member.get(
+        f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/"
+    ).content.decode()
     assert "评定理由" in page and "提出调整" in page
-    response = member.post(f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/", {"to_grade": "5A", "reason": ""})
+    response = member.post(
+        f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/",
+        {"to_grade": "5A", "reason": ""},
+    )
     assert "请填写调整理由" in response.content.decode()
-    response = member.post(f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/", {"to_grade": "5A", "reason": "见义勇为"}, follow=True)
+    response = member.post(
+        f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/",
+        {"to_grade": "5A", "reason": "见义勇为"},
+        follow=True,
+    )
     page = response.content.decode()
     assert "见义勇为" in page and "不能确认本人提出的调整" in page
     adjustment = Adjustment.objects.get()
@@ -140,13 +213,35 @@ def test_screens_adjust_confirm_meeting_and_signoff(world, scheme, login):
     assert selectors.effective_grades(cycle)[world.household.pk] == "5A"
     page = head.get(f"/ratings/{cycle.pk}/review/").content.decode()
     assert "已调整" in page
-    response = head.post(f"/ratings/{cycle.pk}/meeting/", {"held_on": "2025-12-01", "present": [world.users["committee_head"].pk], "decision": "同意"})
+    response = head.post(
+        f"/ratings/{cycle.pk}/meeting/",
+        {
+            "held_on": "2025-12-01",
+            "present": [world.users["committee_head"].pk],
+            "decision": "同意",
+        },
+    )
     assert "法定人数" in response.content.decode()
     present = _committee_ids(world, "committee_head", "committee_member")
-    response = head.post(f"/ratings/{cycle.pk}/meeting/", {"held_on": "2025-12-01", "present": present, "decision": "同意评定结果"})
+    response = head.post(
+        f"/ratings/{cycle.pk}/meeting/",
+        {"held_on": "2025-12-01", "present": present, "decision": "同意评定结果"},
+    )
     assert response.status_code == 302
     page = login(world.users["town_admin"]).get(f"/ratings/{cycle.pk}/signoff/").content.decode()
-    for text in ("见义勇为", "已确认", "2025-12-01", "committee_member", "同意评定结果", "团长签字", "成员签字", "审核意见", "盖章", "@page", "@media print"):
+    for text in (
+        "见义勇为",
+        "已确认",
+        "2025-12-01",
+        "committee_member",
+        "同意评定结果",
+        "团长签字",
+        "成员签字",
+        "审核意见",
+        "盖章",
+        "@page",
+        "@media print",
+    ):
         assert text in page, text
 
 
@@ -157,15 +252,27 @@ def test_outsiders_get_404(world, scheme, login):
         client = login(world.users[name])
         assert client.get(f"/ratings/{cycle.pk}/signoff/").status_code == 404
         assert client.get(f"/ratings/{cycle.pk}/adjustments/").status_code == 404
-        assert client.get(f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/").status_code in (403, 404)
-        assert client.post(f"/ratings/adjustments/{adjustment.pk}/decide/", {"confirm": "1"}).status_code in (403, 404)
-    assert login(world.users["neighbour_committee_head"]).post(f"/ratings/adjustments/{adjustment.pk}/decide/", {"confirm": "1"}).status_code == 404
+        assert client.get(
+            f"/ratings/{cycle.pk}/households/{world.household.pk}/adjust/"
+        ).status_code in (403, 404)
+        assert client.post(
+            f"/ratings/adjustments/{adjustment.pk}/decide/", {"confirm": "1"}
+        ).status_code in (403, 404)
+    assert (
+        login(world.users["neighbour_committee_head"])
+        .post(f"/ratings/adjustments/{adjustment.pk}/decide/", {"confirm": "1"})
+        .status_code
+        == 404
+    )
     assert not hasattr(Adjustment.objects.get(), "decision")
 
 
 def _review_queries(client, cycle):
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(f"/ratings/{cycle.pk}/review/?near=1&changed=1&vetoed=&party=").status_code == 200
+        assert (
+            client.get(f"/ratings/{cycle.pk}/review/?near=1&changed=1&vetoed=&party=").status_code
+            == 200
+        )
     return len(ctx.captured_queries)
 
 
@@ -174,7 +281,9 @@ def test_review_page_filters_and_fixed_query_count(world, scheme, login):
     client = login(world.users["committee_head"])
     few = _review_queries(client, cycle)
     for i in range(20):
-        make_household(world.village_a1, world.group_a1_2, f"{100 + i}", head=f"户{i}", head_seq=700 + i)
+        make_household(
+            world.village_a1, world.group_a1_2, f"{100 + i}", head=f"户{i}", head_seq=700 + i
+        )
     services.cycle_compute(actor=world.users["committee_head"], cycle=cycle)
     assert _review_queries(client, cycle) == few
     page = client.get(f"/ratings/{cycle.pk}/review/").content.decode()
@@ -183,10 +292,18 @@ def test_review_page_filters_and_fixed_query_count(world, scheme, login):
 
 def test_changed_since_last_cycle_filter(world, scheme, login):
     head = world.users["committee_head"]
-    earlier = services.cycle_open(actor=head, village=world.village_a1, period="2024", cut_off=date(2025, 11, 20))
+    earlier = services.cycle_open(
+        actor=head, village=world.village_a1, period="2024", cut_off=date(2025, 11, 20)
+    )
     services.cycle_compute(actor=head, cycle=earlier)
     services.cycle_advance(actor=head, cycle=earlier, to_state=CycleState.REVIEW)
-    adjustment = review.adjustment_propose(actor=world.users["committee_member"], cycle=earlier, household=world.household, to_grade="5A", reason="上年调整")
+    adjustment = review.adjustment_propose(
+        actor=world.users["committee_member"],
+        cycle=earlier,
+        household=world.household,
+        to_grade="5A",
+        reason="上年调整",
+    )
     review.adjustment_decide(actor=head, adjustment=adjustment, confirm=True)
     cycle = _cycle(world)
     assert selectors.previous_cycle(cycle) == earlier
@@ -199,6 +316,8 @@ def test_cycle_page_shows_the_adjusted_grade(world, scheme, login):
     """The cycle's household table shows a confirmed adjustment next to the computed grade."""
     cycle = _cycle(world)
     adjustment = _propose(world, cycle)
-    review.adjustment_decide(actor=world.users["committee_deputy"], adjustment=adjustment, confirm=True)
+    review.adjustment_decide(
+        actor=world.users["committee_deputy"], adjustment=adjustment, confirm=True
+    )
     text = login(world.users["committee_head"]).get(f"/ratings/{cycle.pk}/").content.decode()
     assert "经评信团调整" in text

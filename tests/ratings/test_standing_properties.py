@@ -18,17 +18,29 @@ from sanxin.rules.scheme import lower_grade
 from tests.factories import cycle_final, cycle_on_notice
 
 RULES = ["village.serious_breach", "loan.malicious_default", "wd.b.drunk_driving"]
-CAPS = {"village.serious_breach": "A", "loan.malicious_default": "unrated", "wd.b.drunk_driving": "A"}
+CAPS = {
+    "village.serious_breach": "A",
+    "loan.malicious_default": "unrated",
+    "wd.b.drunk_driving": "A",
+}
 
 # A step: record a veto under one of the rules, or revoke the n-th standing one.
 steps = st.lists(
-    st.one_of(st.tuples(st.just("record"), st.sampled_from(RULES)), st.tuples(st.just("revoke"), st.integers(0, 3))),
-    min_size=1, max_size=6,
+    st.one_of(
+        st.tuples(st.just("record"), st.sampled_from(RULES)),
+        st.tuples(st.just("revoke"), st.integers(0, 3)),
+    ),
+    min_size=1,
+    max_size=6,
 )
 
 
 @pytest.mark.django_db
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(script=steps)
 def test_grade_in_force_is_the_cycle_grade_capped_by_the_standing_vetoes(ready, script):
     world = ready
@@ -38,19 +50,31 @@ def test_grade_in_force_is_the_cycle_grade_capped_by_the_standing_vetoes(ready, 
         cut_off = today - timedelta(days=40)
         cycle = cycle_on_notice(world, cut_off=cut_off, notice_day=cut_off + timedelta(days=10))
         cycle_final(world, cycle, day=cut_off + timedelta(days=17))
-    base = GradeRecord.objects.filter(household=world.household, source=GradeSource.CYCLE).latest("id")
+    base = GradeRecord.objects.filter(household=world.household, source=GradeSource.CYCLE).latest(
+        "id"
+    )
     standing_events: list[VetoEvent] = list(
-        VetoEvent.objects.filter(household=world.household, revokes__isnull=True, revoked_by__isnull=True)
+        VetoEvent.objects.filter(
+            household=world.household, revokes__isnull=True, revoked_by__isnull=True
+        )
     )
     for action, arg in script:
         before_records = GradeRecord.objects.filter(household=world.household).count()
-        before_notes = Notification.objects.filter(household=world.household, kind=Kind.GRADE_CHANGED).count()
+        before_notes = Notification.objects.filter(
+            household=world.household, kind=Kind.GRADE_CHANGED
+        ).count()
         before_grade = standing.grade_in_force(world.household).grade
         if action == "record":
-            standing_events.append(vetoes.veto_record(
-                actor=world.users["committee_head"], household=world.household, rule_code=arg, starts_on=today,
-                evidence_text="评信团认定", today=today,
-            ))
+            standing_events.append(
+                vetoes.veto_record(
+                    actor=world.users["committee_head"],
+                    household=world.household,
+                    rule_code=arg,
+                    starts_on=today,
+                    evidence_text="评信团认定",
+                    today=today,
+                )
+            )
         elif standing_events:
             event = standing_events.pop(arg % len(standing_events))
             vetoes.veto_revoke(actor=world.users["committee_head"], event=event, reason="认定有误")
@@ -58,5 +82,11 @@ def test_grade_in_force_is_the_cycle_grade_capped_by_the_standing_vetoes(ready, 
         now = standing.grade_in_force(world.household)
         assert now.grade == expected
         changed = now.grade != before_grade
-        assert GradeRecord.objects.filter(household=world.household).count() == before_records + changed
-        assert Notification.objects.filter(household=world.household, kind=Kind.GRADE_CHANGED).count() == before_notes + changed
+        assert (
+            GradeRecord.objects.filter(household=world.household).count()
+            == before_records + changed
+        )
+        assert (
+            Notification.objects.filter(household=world.household, kind=Kind.GRADE_CHANGED).count()
+            == before_notes + changed
+        )

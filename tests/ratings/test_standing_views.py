@@ -37,18 +37,30 @@ def _final(world, cycle=None):
 
 def _veto(world):
     return vetoes.veto_record(
-        actor=world.users["credit_officer"], household=world.household, rule_code="loan.malicious_default",
-        starts_on=TODAY, evidence_text="信用社催收通知书（2026）第12号", today=TODAY,
+        actor=world.users["credit_officer"],
+        household=world.household,
+        rule_code="loan.malicious_default",
+        starts_on=TODAY,
+        evidence_text="信用社催收通知书（2026）第12号",
+        today=TODAY,
     )
 
 
 def _later_final(world):
     """A second cycle of the village, put in force today (supersedes the first)."""
     head = world.users["committee_head"]
-    later = services.cycle_open(actor=head, village=world.village_a1, period=str(CUT_OFF.year + 9), cut_off=CUT_OFF)
+    later = services.cycle_open(
+        actor=head, village=world.village_a1, period=str(CUT_OFF.year + 9), cut_off=CUT_OFF
+    )
     services.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
-    standing.records_for_final_cycle(cycle=later, grades=selectors.effective_grades(later), actor=head, today=TODAY, now=timezone.now())
+    standing.records_for_final_cycle(
+        cycle=later,
+        grades=selectors.effective_grades(later),
+        actor=head,
+        today=TODAY,
+        now=timezone.now(),
+    )
     return later
 
 
@@ -66,7 +78,9 @@ def _grades_url(world):
 def test_before_the_first_final_cycle_the_grade_is_not_yet_rated(ready, login):
     page = login(ready.users["villager"]).get(_grades_url(ready)).content.decode()
     assert "尚未评定" in page and "还没有等级记录" in page and "出具信用等级证书" not in page
-    detail = login(ready.users["villager"]).get(f"/households/{ready.household.pk}/").content.decode()
+    detail = (
+        login(ready.users["villager"]).get(f"/households/{ready.household.pk}/").content.decode()
+    )
     assert "在用信用等级" in detail and "尚未评定" in detail and _grades_url(ready) in detail
 
 
@@ -78,7 +92,11 @@ def test_history_shows_the_cycle_grade_then_the_dynamic_downgrade_with_its_reaso
     client = login(world.users["villager"])
     page = client.get(_grades_url(world)).content.decode()
     assert f'<div class="points-grade">{grade}</div>' in page
-    assert "周期评定" in page and f"自 {FINAL_DAY:%Y-%m-%d} 起生效" in page and f"/ratings/{cycle.pk}/" in page
+    assert (
+        "周期评定" in page
+        and f"自 {FINAL_DAY:%Y-%m-%d} 起生效" in page
+        and f"/ratings/{cycle.pk}/" in page
+    )
     assert "出具信用等级证书" in page  # the household may print its own
 
     _veto(world)
@@ -103,14 +121,24 @@ def test_expired_grade_says_so(ready, login, monkeypatch):
     page = login(world.users["committee_head"]).get(_grades_url(world)).content.decode()
     assert f"该等级已于 {record.valid_until:%Y-%m-%d} 过期" in page
     assert "等级已过有效期，不能出具信用等级证书" in page
-    response = login(world.users["committee_head"]).post(f"/ratings/households/{world.household.pk}/certificates/", follow=True)
-    assert f"该户的等级已于 {record.valid_until:%Y-%m-%d} 过期，不能出具证书" in response.content.decode()
+    response = login(world.users["committee_head"]).post(
+        f"/ratings/households/{world.household.pk}/certificates/", follow=True
+    )
+    assert (
+        f"该户的等级已于 {record.valid_until:%Y-%m-%d} 过期，不能出具证书"
+        in response.content.decode()
+    )
 
 
 def test_grades_page_visibility(ready, login):
     world = ready
     _final(world)
-    for user in ("other_villager", "neighbour_committee_head", "other_district_admin", "other_group_subteam"):
+    for user in (
+        "other_villager",
+        "neighbour_committee_head",
+        "other_district_admin",
+        "other_group_subteam",
+    ):
         assert login(world.users[user]).get(_grades_url(world)).status_code == 404
     page = login(world.users["shop_clerk"]).get(_grades_url(world)).content.decode()
     assert "在用信用等级" in page and "出具信用等级证书" not in page
@@ -135,7 +163,10 @@ def test_grades_page_query_count_is_fixed(ready, login):
     vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
     certificates.certificate_issue(actor=head, household=world.household)
     _later_final(world)
-    assert Certificate.objects.count() == 6 and GradeRecord.objects.filter(household=world.household).count() == 4
+    assert (
+        Certificate.objects.count() == 6
+        and GradeRecord.objects.filter(household=world.household).count() == 4
+    )
     assert _grades_queries(client, world) == few
 
 
@@ -157,13 +188,21 @@ def test_issue_then_download_the_certificate_pdf(ready, login):
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     disposition = response["Content-Disposition"]
-    assert disposition.startswith("inline") and quote(f"信用等级证书-{cert.serial}.pdf") in disposition
+    assert (
+        disposition.startswith("inline") and quote(f"信用等级证书-{cert.serial}.pdf") in disposition
+    )
     text = _pdf_text(response.content)
     assert cert.serial in text and "王*山" in text and "王大山" not in text
     assert "大贵口村评信团" in text and "双塔山镇" in text
     # Only those who see the household get it.
-    assert login(world.users["other_villager"]).get(f"/ratings/certificates/{cert.pk}.pdf").status_code == 404
-    assert login(world.users["shop_clerk"]).get(f"/ratings/certificates/{cert.pk}.pdf").status_code == 200
+    assert (
+        login(world.users["other_villager"]).get(f"/ratings/certificates/{cert.pk}.pdf").status_code
+        == 404
+    )
+    assert (
+        login(world.users["shop_clerk"]).get(f"/ratings/certificates/{cert.pk}.pdf").status_code
+        == 200
+    )
 
 
 def test_issue_refusals(ready, login):
@@ -181,13 +220,20 @@ def test_issue_refusals(ready, login):
 def test_verification_page_valid_revoked_and_tampered(ready, client):
     world = ready
     _final(world)
-    cert = certificates.certificate_issue(actor=world.users["committee_head"], household=world.household)
+    cert = certificates.certificate_issue(
+        actor=world.users["committee_head"], household=world.household
+    )
     url = f"/v/{certificates.token_for(cert)}/"
     response = client.get(url)  # nobody logged in
     assert response.status_code == 200
     page = response.content.decode()
     assert '<meta name="robots" content="noindex">' in page
-    assert "verify-status valid" in page and "有效" in page and "王*山" in page and "王大山" not in page
+    assert (
+        "verify-status valid" in page
+        and "有效" in page
+        and "王*山" in page
+        and "王大山" not in page
+    )
     assert "双塔山镇 大贵口村" in page and cert.serial in page
     record = cert.grade_record
     assert record.grade in page and f"{record.valid_until:%Y-%m-%d}" in page
@@ -209,7 +255,11 @@ def test_verification_page_superseded(ready, client):
     cert = certificates.certificate_issue(actor=world.users["villager"], household=world.household)
     _later_final(world)
     page = client.get(f"/v/{certificates.token_for(cert)}/").content.decode()
-    assert "verify-status superseded" in page and "已被新的评定结果取代" in page and "该户现在的在用等级" in page
+    assert (
+        "verify-status superseded" in page
+        and "已被新的评定结果取代" in page
+        and "该户现在的在用等级" in page
+    )
 
 
 def test_page_status_agrees_with_verify_for_every_status(ready):
@@ -225,7 +275,9 @@ def test_page_status_agrees_with_verify_for_every_status(ready):
     history = list(standing.grade_history(world.household))
     statuses = set()
     for day in (TODAY, TODAY + timedelta(days=400)):
-        for cert in Certificate.objects.select_related("grade_record", "household__village__parent"):
+        for cert in Certificate.objects.select_related(
+            "grade_record", "household__village__parent"
+        ):
             status, _changed = certificates.status_of(cert.grade_record, history, day)
             assert status == certificates.verify(cert, today=day).status
             statuses.add(status)
@@ -242,7 +294,10 @@ def _results(client, world):
 def _row_counts(page, cycle):
     """The numbers of the table row of `cycle`: 5A 4A 3A 2A A unrated total."""
     row = next(r for r in page.split("<tr>") if f">{cycle.period_label}</a>" in r)
-    return [int(n) for n in re.findall(r'<td data-label="[^"]+">(?:<strong>)?(\d+)(?:</strong>)?</td>', row)]
+    return [
+        int(n)
+        for n in re.findall(r'<td data-label="[^"]+">(?:<strong>)?(\d+)(?:</strong>)?</td>', row)
+    ]
 
 
 def _expected(counter):
@@ -253,15 +308,28 @@ def _expected(counter):
 def test_village_results_numbers_match(ready, login):
     world = ready
     for i in range(3):
-        make_household(world.village_a1, world.group_a1_2, f"{100 + i}", head=f"户{i}", head_seq=700 + i)
+        make_household(
+            world.village_a1, world.group_a1_2, f"{100 + i}", head=f"户{i}", head_seq=700 + i
+        )
     final = _final(world)
-    in_force = Counter(GradeRecord.objects.filter(cycle=final, source=GradeSource.CYCLE).values_list("grade", flat=True))
+    in_force = Counter(
+        GradeRecord.objects.filter(cycle=final, source=GradeSource.CYCLE).values_list(
+            "grade", flat=True
+        )
+    )
     # A later cycle in review with a confirmed adjustment.
     head = world.users["committee_head"]
-    later = services.cycle_open(actor=head, village=world.village_a1, period=f"{TODAY.year + 1}", cut_off=TODAY - timedelta(days=1))
+    later = services.cycle_open(
+        actor=head,
+        village=world.village_a1,
+        period=f"{TODAY.year + 1}",
+        cut_off=TODAY - timedelta(days=1),
+    )
     services.cycle_compute(actor=head, cycle=later)
     later = services.cycle_advance(actor=head, cycle=later, to_state=CycleState.REVIEW)
-    adjustment = adjustment_propose(actor=head, cycle=later, household=world.household_a1_2, to_grade="5A", reason="表现突出")
+    adjustment = adjustment_propose(
+        actor=head, cycle=later, household=world.household_a1_2, to_grade="5A", reason="表现突出"
+    )
     adjustment_decide(actor=world.users["committee_deputy"], adjustment=adjustment, confirm=True)
     effective = Counter(selectors.effective_grades(later).values())
     assert effective["5A"] >= 1
@@ -274,7 +342,9 @@ def test_village_results_numbers_match(ready, login):
     page = response.content.decode()
     assert _row_counts(page, final) == _expected(in_force)
     assert _row_counts(page, later) == _expected(effective)
-    assert page.index(f">{final.period_label}</a>") < page.index(f">{later.period_label}</a>")  # oldest first
+    assert page.index(f">{final.period_label}</a>") < page.index(
+        f">{later.period_label}</a>"
+    )  # oldest first
     assert "最终" in page and "委员会审核" in page
     # An opened but not computed cycle is not listed.
     services.cycle_open(actor=head, village=world.village_a1, period="2099", cut_off=TODAY)
@@ -283,10 +353,14 @@ def test_village_results_numbers_match(ready, login):
 
 def _open_with_adjustment(world, period):
     head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period=period, cut_off=TODAY - timedelta(days=1))
+    cycle = services.cycle_open(
+        actor=head, village=world.village_a1, period=period, cut_off=TODAY - timedelta(days=1)
+    )
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
-    adjustment = adjustment_propose(actor=head, cycle=cycle, household=world.household_a1_2, to_grade="5A", reason="表现突出")
+    adjustment = adjustment_propose(
+        actor=head, cycle=cycle, household=world.household_a1_2, to_grade="5A", reason="表现突出"
+    )
     adjustment_decide(actor=world.users["committee_deputy"], adjustment=adjustment, confirm=True)
 
 
@@ -309,8 +383,16 @@ def test_village_results_visibility_and_query_count(ready, login):
     assert _results_queries(client, world) == few
     for user in ("neighbour_committee_head", "other_district_admin", "other_town_admin"):
         assert _results(login(world.users[user]), world).status_code == 404
-    assert login(world.users["no_role"]).get(f"/ratings/villages/{world.village_a1.pk}/results/").status_code == 403
-    assert login(world.users["committee_head"]).get("/ratings/villages/abc/results/").status_code == 404
+    assert (
+        login(world.users["no_role"])
+        .get(f"/ratings/villages/{world.village_a1.pk}/results/")
+        .status_code
+        == 403
+    )
+    assert (
+        login(world.users["committee_head"]).get("/ratings/villages/abc/results/").status_code
+        == 404
+    )
 
 
 # --- notice PDF ----------------------------------------------------------------------
@@ -324,7 +406,9 @@ def test_notice_pdf_for_the_village_with_masked_names_only(ready, login):
     assert url in page and "下载公示 PDF（A4，张贴用）" in page
     response = login(world.users["villager"]).get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert response.content.startswith(b"%PDF") and response["Content-Disposition"].startswith("inline")
+    assert response.content.startswith(b"%PDF") and response["Content-Disposition"].startswith(
+        "inline"
+    )
     text = _pdf_text(response.content)
     assert "王*山" in text and "李*河" in text
     for head in Household.objects.values_list("head_name", flat=True):
@@ -343,7 +427,9 @@ def test_notice_pdf_for_the_village_with_masked_names_only(ready, login):
 def test_notice_pdf_not_before_the_notice(ready, login):
     world = ready
     head = world.users["committee_head"]
-    cycle = services.cycle_open(actor=head, village=world.village_a1, period="2025", cut_off=CUT_OFF)
+    cycle = services.cycle_open(
+        actor=head, village=world.village_a1, period="2025", cut_off=CUT_OFF
+    )
     services.cycle_compute(actor=head, cycle=cycle)
     assert login(head).get(f"/ratings/{cycle.pk}/notice.pdf").status_code == 404
 
@@ -368,11 +454,17 @@ def test_villager_home_shows_grade_in_force_and_latest_notifications(ready, logi
 def test_points_page_tells_the_grade_in_force_from_the_provisional_one(ready, login):
     world = ready
     client = login(world.users["villager"])
-    assert "在用等级（经公示定级）" not in client.get(f"/points/households/{world.household.pk}/").content.decode()
+    assert (
+        "在用等级（经公示定级）"
+        not in client.get(f"/points/households/{world.household.pk}/").content.decode()
+    )
     _final(world)
     record = standing.grade_in_force(world.household)
     page = client.get(f"/points/households/{world.household.pk}/").content.decode()
-    assert f"在用等级（经公示定级）：{GRADE_LABELS[record.grade]}，{record.effective_from:%Y-%m-%d} 起生效" in page
+    assert (
+        f"在用等级（经公示定级）：{GRADE_LABELS[record.grade]}，{record.effective_from:%Y-%m-%d} 起生效"
+        in page
+    )
     assert "暂定等级" in page
 
 
@@ -380,16 +472,32 @@ def test_village_certificates_print_in_one_pdf_and_reuse_serials(ready, login):
     world = ready
     _final(world)
     client = login(world.users["committee_member"])
-    assert "批量打印信用等级证书" in client.get(f"/ratings/villages/{world.village_a1.pk}/results/").content.decode()
-    assert {standing.grade_in_force(h).grade for h in (world.household, world.household_a1_2)} == {"4A"}
-    response = client.post(f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "3A"})
+    assert (
+        "批量打印信用等级证书"
+        in client.get(f"/ratings/villages/{world.village_a1.pk}/results/").content.decode()
+    )
+    assert {standing.grade_in_force(h).grade for h in (world.household, world.household_a1_2)} == {
+        "4A"
+    }
+    response = client.post(
+        f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "3A"}
+    )
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     pages = PdfReader(io.BytesIO(response.content)).pages
     assert len(pages) == 2 == Certificate.objects.count()
     text = "".join(p.extract_text() for p in pages)
     assert "王*山" in text and "李*河" in text and "王大山" not in text
-    again = client.post(f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "4A"})
+    again = client.post(
+        f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "4A"}
+    )
     assert again.status_code == 200 and Certificate.objects.count() == 2  # nothing issued twice
-    response = client.post(f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "5A"}, follow=True)
+    response = client.post(
+        f"/ratings/villages/{world.village_a1.pk}/certificates/", {"min_grade": "5A"}, follow=True
+    )
     assert "没有在用等级达到 5A 且仍在有效期内的农户" in response.content.decode()
-    assert "批量打印信用等级证书" not in login(world.users["villager"]).get(f"/ratings/villages/{world.village_a1.pk}/results/").content.decode()
+    assert (
+        "批量打印信用等级证书"
+        not in login(world.users["villager"])
+        .get(f"/ratings/villages/{world.village_a1.pk}/results/")
+        .content.decode()
+    )

@@ -11,7 +11,12 @@ from tests.factories import make_household
 
 
 def _cycle(world):
-    return services.cycle_open(actor=world.users["committee_head"], village=world.village_a1, period="2025", cut_off=date(2025, 11, 20))
+    return services.cycle_open(
+        actor=world.users["committee_head"],
+        village=world.village_a1,
+        period="2025",
+        cut_off=date(2025, 11, 20),
+    )
 
 
 def test_cycle_page_shows_timeline_distribution_and_households(world, scheme, credit_for, login):
@@ -49,10 +54,17 @@ def test_member_sees_no_buttons_and_villager_sees_own_row(world, scheme, login):
 
 def test_open_through_the_web(world, scheme, login):
     client = login(world.users["committee_deputy"])
-    response = client.post("/ratings/open/", {"village": world.village_a1.pk, "period": "2026", "cut_off": "2026-11-20"})
+    response = client.post(
+        "/ratings/open/",
+        {"village": world.village_a1.pk, "period": "2026", "cut_off": "2026-11-20"},
+    )
     cycle = Cycle.objects.get(village=world.village_a1, period="2026")
     assert response.status_code == 302 and response["Location"] == f"/ratings/{cycle.pk}/"
-    response = client.post("/ratings/open/", {"village": world.village_a1.pk, "period": "2026", "cut_off": "2026-11-20"}, follow=True)
+    response = client.post(
+        "/ratings/open/",
+        {"village": world.village_a1.pk, "period": "2026", "cut_off": "2026-11-20"},
+        follow=True,
+    )
     assert "已有 2026 年度" in response.content.decode()
 
 
@@ -69,7 +81,9 @@ def test_cycle_page_query_count_is_fixed(world, scheme, login):
     client = login(head)
     few = _page_queries(client, cycle)
     for i in range(30):
-        make_household(world.village_a1, world.group_a1_2, f"{100 + i}", head=f"户{i}", head_seq=700 + i)
+        make_household(
+            world.village_a1, world.group_a1_2, f"{100 + i}", head=f"户{i}", head_seq=700 + i
+        )
     services.cycle_compute(actor=head, cycle=cycle)
     assert Rating.objects.filter(cycle=cycle, run=2).count() == 32
     assert _page_queries(client, cycle) == few

@@ -36,7 +36,18 @@ def test_catalogue_is_public_and_shows_the_rules(world, scheme, client):
     response = client.get("/rules/")
     assert response.status_code == 200
     html = response.content.decode()
-    for text in ["三信积分定信默认方案", "2024.1", "乱倒垃圾", "−5", "环境卫生", "党员干部", "一票否决", "直接判级", "家庭基本情况", "最多 5 项"]:
+    for text in [
+        "三信积分定信默认方案",
+        "2024.1",
+        "乱倒垃圾",
+        "−5",
+        "环境卫生",
+        "党员干部",
+        "一票否决",
+        "直接判级",
+        "家庭基本情况",
+        "最多 5 项",
+    ]:
         assert text in html, text
     assert "基础积分 × 60%" in html and "× 40%" in html
 
@@ -53,11 +64,17 @@ def test_catalogue_defaults_to_the_users_village(world, scheme, login):
     response = login(world.users["town_admin"]).get("/rules/")
     assert response.context["district"] == world.district and response.context["village"] is None
     response = login(world.users["other_district_admin"]).get("/rules/")
-    assert response.context["district"] == world.other_district and response.context["version"] is None
+    assert (
+        response.context["district"] == world.other_district and response.context["version"] is None
+    )
 
 
 def test_catalogue_ignores_bad_parameters(world, scheme, client):
-    for query in ["?district=x&village=y", f"?district={world.district.pk}&village=999999", "?village="]:
+    for query in [
+        "?district=x&village=y",
+        f"?district={world.district.pk}&village=999999",
+        "?village=",
+    ]:
         assert client.get(f"/rules/{query}").status_code == 200
 
 
@@ -108,14 +125,18 @@ def test_export_import_round_trip(world, scheme, login):
     # The same label is refused; nothing saved.
     before = _versions()
     upload = scheme_file(scheme, label="2024.1")
-    response = client.post("/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"})
+    response = client.post(
+        "/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"}
+    )
     assert response.status_code == 200
     assert "已发布过" in response.content.decode()
     assert _versions() == before
 
     # A new label publishes a new version with the same content.
     upload = scheme_file(scheme, label="2025.1")
-    response = client.post("/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"})
+    response = client.post(
+        "/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"}
+    )
     assert response.status_code == 302
     new = SchemeVersion.objects.get(district=world.district, version="2025.1")
     assert new.effective_from == date(2025, 1, 1)
@@ -137,23 +158,33 @@ def test_import_lists_every_problem_by_field_path_and_saves_nothing(world, schem
 
     before = _versions()
     upload = scheme_file(scheme, label="2025.9", mutate=bad_values)
-    response = client.post("/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"})
+    response = client.post(
+        "/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert "2 个问题" in html
     assert "items[3].points" in html and "应为数字" in html
     assert "items[12].validity_days" in html and "应为整数" in html
     upload = scheme_file(scheme, label="2025.9", mutate=bad_rules)
-    html = client.post("/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"}).content.decode()
+    html = client.post(
+        "/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"}
+    ).content.decode()
     assert "items[12].category" in html and "nowhere" in html
     assert "tiers[0]（群众）.thresholds" in html
     assert _versions() == before
 
-    broken = SimpleUploadedFile("x.json", b'{"format": "sanxin-scheme",', content_type="application/json")
-    response = client.post("/rules/versions/import/", {"file": broken, "effective_from": "2025-01-01"})
+    broken = SimpleUploadedFile(
+        "x.json", b'{"format": "sanxin-scheme",', content_type="application/json"
+    )
+    response = client.post(
+        "/rules/versions/import/", {"file": broken, "effective_from": "2025-01-01"}
+    )
     assert "不是有效的 JSON" in response.content.decode()
     wrong_kind = SimpleUploadedFile("x.xlsx", b"PK", content_type="application/octet-stream")
-    response = client.post("/rules/versions/import/", {"file": wrong_kind, "effective_from": "2025-01-01"})
+    response = client.post(
+        "/rules/versions/import/", {"file": wrong_kind, "effective_from": "2025-01-01"}
+    )
     assert ".json" in response.content.decode()
     assert _versions() == before
 
@@ -161,7 +192,9 @@ def test_import_lists_every_problem_by_field_path_and_saves_nothing(world, schem
 def test_a_district_without_schemes_can_start_from_the_default(world, login):
     client = login(world.users["district_admin"])
     assert "启用产品默认方案" in client.get("/rules/versions/").content.decode()
-    response = client.post("/rules/versions/import/", {"use_default": "1", "district": world.district.pk})
+    response = client.post(
+        "/rules/versions/import/", {"use_default": "1", "district": world.district.pk}
+    )
     assert response.status_code == 302
     assert SchemeVersion.objects.filter(district=world.district, version="2024.1").count() == 1
     client.post("/rules/versions/import/", {"use_default": "1"})
@@ -173,7 +206,10 @@ def test_versions_page_lists_versions_and_village_versions(world, scheme, login)
     scheme_version_mark_in_use(scheme)
     html = login(world.users["district_admin"]).get("/rules/versions/").content.decode()
     assert "2024.1" in html and "已冻结" in html and "大贵口村" in html and "2025.1-村" in html
-    assert f"/rules/versions/{scheme.pk}/new/" in html and f"/rules/versions/{scheme.pk}/export.json" in html
+    assert (
+        f"/rules/versions/{scheme.pk}/new/" in html
+        and f"/rules/versions/{scheme.pk}/export.json" in html
+    )
 
 
 def test_other_district_cannot_see_or_derive_our_versions(world, scheme, login):
@@ -226,7 +262,9 @@ def test_new_version_shows_scheme_errors_by_path_and_saves_nothing(world, scheme
     client = login(world.users["district_admin"])
     n = _item_index(scheme, "public.volunteer")  # a bonus: no repeat multiplier allowed
     before = _versions()
-    data = edit_form_data(scheme, effective_from="2025-03-01", **{f"i{n}_repeat": "2", "t_masses_4A": "95"})
+    data = edit_form_data(
+        scheme, effective_from="2025-03-01", **{f"i{n}_repeat": "2", "t_masses_4A": "95"}
+    )
     response = client.post(f"/rules/versions/{scheme.pk}/new/", data)
     assert response.status_code == 200
     html = response.content.decode()
@@ -250,8 +288,13 @@ def test_village_items_within_limits_make_a_village_version(world, scheme, login
     assert page.status_code == 200 and "最多 5 项" in page.content.decode()
     data = village_items_data(
         world,
-        o1_suffix="late_meeting", o1_name="村民会议无故缺席", o1_category="affairs", o1_points="-2",
-        o1_applies="person", o1_cap="", o1_evidence="on",
+        o1_suffix="late_meeting",
+        o1_name="村民会议无故缺席",
+        o1_category="affairs",
+        o1_points="-2",
+        o1_applies="person",
+        o1_cap="",
+        o1_evidence="on",
     )
     response = client.post("/rules/village/", data)
     assert response.status_code == 302
@@ -260,7 +303,9 @@ def test_village_items_within_limits_make_a_village_version(world, scheme, login
     own = {i.code: i for i in version.scheme.own_items}
     assert set(own) == {"own.courtyard", "own.late_meeting"}
     assert own["own.late_meeting"].points == -2 and own["own.late_meeting"].repeat_multiplier == 2
-    assert own["own.late_meeting"].validity_days == 365 and own["own.late_meeting"].evidence_required
+    assert (
+        own["own.late_meeting"].validity_days == 365 and own["own.late_meeting"].evidence_required
+    )
     # The form starts from the saved items next time.
     html = client.get("/rules/village/").content.decode()
     assert 'value="late_meeting"' in html
@@ -273,7 +318,12 @@ def test_village_items_over_the_limits_are_refused(world, scheme, login):
     assert response.status_code == 200
     assert "村级自设项每项不超过 2 分" in response.content.decode()
     # A code clash with a district item is refused too.
-    response = client.post("/rules/village/", village_items_data(world, o0_suffix="x", o1_suffix="x", o1_name="重复", o1_category="env", o1_points="1"))
+    response = client.post(
+        "/rules/village/",
+        village_items_data(
+            world, o0_suffix="x", o1_suffix="x", o1_name="重复", o1_category="env", o1_points="1"
+        ),
+    )
     assert "与已有积分项重复" in response.content.decode()
     assert _versions() == before
 
@@ -285,7 +335,9 @@ def test_committee_head_of_another_village_cannot_touch_daguikou(world, scheme, 
     assert client.post("/rules/village/", village_items_data(world)).status_code == 404
     assert _versions() == before
     # Their own village works.
-    response = client.post("/rules/village/", village_items_data(world, village=world.village_a2.pk))
+    response = client.post(
+        "/rules/village/", village_items_data(world, village=world.village_a2.pk)
+    )
     assert response.status_code == 302
     assert SchemeVersion.objects.filter(village=world.village_a2).count() == 1
     assert not SchemeVersion.objects.filter(village=world.village_a1).exists()
@@ -340,6 +392,11 @@ def test_export_command_defaults_to_the_version_in_force(world, scheme, capsys):
     future["version"] = "future"
     from sanxin.rules.services import scheme_version_publish
 
-    scheme_version_publish(actor=None, district=world.district, document=future, effective_from=timezone.localdate() + timedelta(days=30))
+    scheme_version_publish(
+        actor=None,
+        district=world.district,
+        document=future,
+        effective_from=timezone.localdate() + timedelta(days=30),
+    )
     call_command("export_scheme", district="双滦区")
     assert json.loads(capsys.readouterr().out)["version"] == "2024.1"

@@ -14,7 +14,14 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=30, blank=True)
     # The villager this login belongs to, when it is one: used for recusal (nobody
     # decides on their own household's points or grade).
-    person = models.OneToOneField("households.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="user", verbose_name=_("本人"))
+    person = models.OneToOneField(
+        "households.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+        verbose_name=_("本人"),
+    )
 
     class Meta:
         verbose_name = _("用户")
@@ -25,10 +32,20 @@ class User(AbstractUser):
 
 
 class RoleAssignment(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("用户"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("用户")
+    )
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("辖区"))
-    household = models.ForeignKey("households.Household", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("户"))
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("辖区")
+    )
+    household = models.ForeignKey(
+        "households.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("户"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -37,10 +54,15 @@ class RoleAssignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(role="villager", household__isnull=False, region__isnull=True))
-                | (~models.Q(role="villager") & models.Q(region__isnull=False, household__isnull=True)),
+                | (
+                    ~models.Q(role="villager")
+                    & models.Q(region__isnull=False, household__isnull=True)
+                ),
                 name="assignment_bound_to_region_or_household",
             ),
-            models.UniqueConstraint(fields=["user", "role", "region", "household"], name="assignment_unique"),
+            models.UniqueConstraint(
+                fields=["user", "role", "region", "household"], name="assignment_unique"
+            ),
         ]
 
     def __str__(self) -> str:

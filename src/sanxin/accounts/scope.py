@@ -33,18 +33,39 @@ class Perm(StrEnum):
 
 
 _ALL_STAFF = {
-    Role.DISTRICT_ADMIN, Role.DEPARTMENT_VIEWER, Role.CREDIT_OFFICER, Role.TOWN_ADMIN,
-    Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER, Role.SUBTEAM_MEMBER,
+    Role.DISTRICT_ADMIN,
+    Role.DEPARTMENT_VIEWER,
+    Role.CREDIT_OFFICER,
+    Role.TOWN_ADMIN,
+    Role.COMMITTEE_HEAD,
+    Role.COMMITTEE_DEPUTY,
+    Role.COMMITTEE_MEMBER,
+    Role.SUBTEAM_MEMBER,
     Role.SHOP_CLERK,
 }
 
 PERMISSIONS: dict[Perm, set[str]] = {
     Perm.VIEW_REGISTRY: _ALL_STAFF | {Role.VILLAGER},
-    Perm.CHANGE_REGISTRY: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY},
-    Perm.REVEAL_ID: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.CREDIT_OFFICER, Role.COMMITTEE_HEAD},
+    Perm.CHANGE_REGISTRY: {
+        Role.DISTRICT_ADMIN,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+    },
+    Perm.REVEAL_ID: {
+        Role.DISTRICT_ADMIN,
+        Role.TOWN_ADMIN,
+        Role.CREDIT_OFFICER,
+        Role.COMMITTEE_HEAD,
+    },
     Perm.VIEW_AUDIT: {Role.DISTRICT_ADMIN},
     Perm.VIEW_FINANCE: {Role.CREDIT_OFFICER, Role.VILLAGER},
-    Perm.RECORD_POINTS: {Role.SUBTEAM_MEMBER, Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
+    Perm.RECORD_POINTS: {
+        Role.SUBTEAM_MEMBER,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
     Perm.REVIEW_POINTS: {Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
     Perm.RECORD_CREDIT: {Role.CREDIT_OFFICER},
     Perm.MANAGE_SCHEME: {Role.DISTRICT_ADMIN},
@@ -114,10 +135,12 @@ class Scope:
         if villager_households:
             from sanxin.households.models import Household
 
-            paths = Household.objects.filter(pk__in=villager_households).values_list("villager_group__path", flat=True)
-            extra = Q(pk__in=Household.objects.filter(pk__in=villager_households).values("village_id")) | Q(
-                path__in=list(paths)
+            paths = Household.objects.filter(pk__in=villager_households).values_list(
+                "villager_group__path", flat=True
             )
+            extra = Q(
+                pk__in=Household.objects.filter(pk__in=villager_households).values("village_id")
+            ) | Q(path__in=list(paths))
             condition = extra if condition is None else condition | extra
         return Region.objects.filter(condition) if condition is not None else Region.objects.none()
 
@@ -125,25 +148,39 @@ class Scope:
         from sanxin.households.models import Household
 
         condition = self._filter(perm, path_field="villager_group__path", household_field="pk")
-        return Household.objects.filter(condition) if condition is not None else Household.objects.none()
+        return (
+            Household.objects.filter(condition)
+            if condition is not None
+            else Household.objects.none()
+        )
 
     def people(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
         from sanxin.households.models import Person
 
-        condition = self._filter(perm, path_field="household__villager_group__path", household_field="household_id")
+        condition = self._filter(
+            perm, path_field="household__villager_group__path", household_field="household_id"
+        )
         return Person.objects.filter(condition) if condition is not None else Person.objects.none()
 
     def entries(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
         from sanxin.ledger.models import Entry
 
-        condition = self._filter(perm, path_field="household__villager_group__path", household_field="household_id")
+        condition = self._filter(
+            perm, path_field="household__villager_group__path", household_field="household_id"
+        )
         return Entry.objects.filter(condition) if condition is not None else Entry.objects.none()
 
     def credit_assessments(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
         from sanxin.ledger.models import CreditAssessment
 
-        condition = self._filter(perm, path_field="household__villager_group__path", household_field="household_id")
-        return CreditAssessment.objects.filter(condition) if condition is not None else CreditAssessment.objects.none()
+        condition = self._filter(
+            perm, path_field="household__villager_group__path", household_field="household_id"
+        )
+        return (
+            CreditAssessment.objects.filter(condition)
+            if condition is not None
+            else CreditAssessment.objects.none()
+        )
 
     def is_recused(self, household) -> bool:
         """Whether the user must stay out of decisions on this household: it is
@@ -164,25 +201,41 @@ class Scope:
         from sanxin.oversight.models import AuditEvent
 
         condition = self._filter(Perm.VIEW_AUDIT, path_field="region_path", household_field=None)
-        return AuditEvent.objects.filter(condition) if condition is not None else AuditEvent.objects.none()
+        return (
+            AuditEvent.objects.filter(condition)
+            if condition is not None
+            else AuditEvent.objects.none()
+        )
 
     # --- single objects ----------------------------------------------------------
     def get_household(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
         """The household if it is in scope for `perm`, else 404 (it does not exist for them)."""
-        household = self.households(perm).select_related("village", "villager_group").filter(pk=_int_or_404(pk)).first()
+        household = (
+            self.households(perm)
+            .select_related("village", "villager_group")
+            .filter(pk=_int_or_404(pk))
+            .first()
+        )
         if household is None:
             raise Http404
         return household
 
     def get_person(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
-        person = self.people(perm).select_related("household__villager_group").filter(pk=_int_or_404(pk)).first()
+        person = (
+            self.people(perm)
+            .select_related("household__villager_group")
+            .filter(pk=_int_or_404(pk))
+            .first()
+        )
         if person is None:
             raise Http404
         return person
 
     def covers_region(self, region, perm: Perm) -> bool:
         """Whether `region` lies inside a subtree where the user holds `perm`."""
-        return any(g.region_path and region.path.startswith(g.region_path) for g in self.grants_for(perm))
+        return any(
+            g.region_path and region.path.startswith(g.region_path) for g in self.grants_for(perm)
+        )
 
     def covers_household(self, household, perm: Perm) -> bool:
         for g in self.grants_for(perm):
@@ -195,7 +248,8 @@ class Scope:
     def roles_covering(self, household) -> set[str]:
         """The roles the user holds over this household."""
         return {
-            g.role for g in self.grants
+            g.role
+            for g in self.grants
             if (g.household_id is not None and g.household_id == household.pk)
             or (g.region_path and household.villager_group.path.startswith(g.region_path))
         }
@@ -227,7 +281,11 @@ def scope_for(user) -> Scope:
     if user is not None and user.is_authenticated and user.is_active:
         from sanxin.accounts.models import RoleAssignment
 
-        for a in RoleAssignment.objects.filter(user=user).select_related("region", "household__village").order_by("id"):
+        for a in (
+            RoleAssignment.objects.filter(user=user)
+            .select_related("region", "household__village")
+            .order_by("id")
+        ):
             grants.append(
                 Grant(
                     role=a.role,
@@ -236,7 +294,9 @@ def scope_for(user) -> Scope:
                     region_level=a.region.level if a.region else None,
                     region_name=a.region.name if a.region else None,
                     household_id=a.household_id,
-                    household_label=f"{a.household.village.name} {a.household.number}号户" if a.household else None,
+                    household_label=f"{a.household.village.name} {a.household.number}号户"
+                    if a.household
+                    else None,
                 )
             )
     scope = Scope(user, grants)

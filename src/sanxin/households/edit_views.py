@@ -32,22 +32,35 @@ def _apply_errors(form, exc: ValidationError) -> None:
 @requires(Perm.CHANGE_REGISTRY)
 def household_edit(request, pk: int):
     household = request.scope.get_household(pk, Perm.CHANGE_REGISTRY)
-    initial = {"villager_group": household.villager_group, "address": household.address, "phone": household.phone, "status": household.status}
+    initial = {
+        "villager_group": household.villager_group,
+        "address": household.address,
+        "phone": household.phone,
+        "status": household.status,
+    }
     form = HouseholdForm(request.POST or None, initial=initial, village=household.village)
     if request.method == "POST" and form.is_valid():
         try:
-            changed = services.household_change(actor=request.user, household=household, **form.cleaned_data)
+            changed = services.household_change(
+                actor=request.user, household=household, **form.cleaned_data
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("已保存。") if changed else _("没有改动。"))
             return redirect("households:detail", household.pk)
-    return render(request, "households/edit.html", {"form": form, "household": household, "title": _("修改农户信息")})
+    return render(
+        request,
+        "households/edit.html",
+        {"form": form, "household": household, "title": _("修改农户信息")},
+    )
 
 
 @requires(Perm.CHANGE_REGISTRY)
 def household_new(request):
-    villages = request.scope.villages(Perm.CHANGE_REGISTRY).select_related("parent").order_by("path")
+    villages = (
+        request.scope.villages(Perm.CHANGE_REGISTRY).select_related("parent").order_by("path")
+    )
     village_id = request.POST.get("village") or request.GET.get("village") or ""
     village = None
     if village_id:
@@ -60,18 +73,30 @@ def household_new(request):
     form = NewHouseholdForm(request.POST or None, village=village) if village else None
     if request.method == "POST" and form is not None and form.is_valid():
         data = form.cleaned_data
-        head = services.PersonData(name=data["head_name"], id_number=data["head_id_number"], relation="户主", phone=data["phone"])
+        head = services.PersonData(
+            name=data["head_name"],
+            id_number=data["head_id_number"],
+            relation="户主",
+            phone=data["phone"],
+        )
         try:
             household = services.household_register(
-                actor=request.user, village=village, villager_group=data["villager_group"], number=data["number"].strip(),
-                head=head, address=data["address"], phone=data["phone"],
+                actor=request.user,
+                village=village,
+                villager_group=data["villager_group"],
+                number=data["number"].strip(),
+                head=head,
+                address=data["address"],
+                phone=data["phone"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("已登记新户。"))
             return redirect("households:detail", household.pk)
-    return render(request, "households/new.html", {"form": form, "villages": villages, "village": village})
+    return render(
+        request, "households/new.html", {"form": form, "villages": villages, "village": village}
+    )
 
 
 @requires(Perm.CHANGE_REGISTRY)
@@ -80,7 +105,14 @@ def person_new(request, pk: int):
     form = NewPersonForm(request.POST or None, initial={"political_status": "masses"})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        data = services.PersonData(name=d["name"], id_number=d["id_number"], relation=d["relation"].strip(), phone=d["phone"], political_status=d["political_status"], cadre_post=d["cadre_post"])
+        data = services.PersonData(
+            name=d["name"],
+            id_number=d["id_number"],
+            relation=d["relation"].strip(),
+            phone=d["phone"],
+            political_status=d["political_status"],
+            cadre_post=d["cadre_post"],
+        )
         try:
             services.person_add(actor=request.user, household=household, data=data)
         except ValidationError as exc:
@@ -88,25 +120,47 @@ def person_new(request, pk: int):
         else:
             messages.success(request, _("已添加家庭成员。"))
             return redirect("households:detail", household.pk)
-    return render(request, "households/edit.html", {"form": form, "household": household, "title": _("添加家庭成员")})
+    return render(
+        request,
+        "households/edit.html",
+        {"form": form, "household": household, "title": _("添加家庭成员")},
+    )
 
 
 @requires(Perm.CHANGE_REGISTRY)
 def person_edit(request, pk: int):
     person = request.scope.get_person(pk, Perm.CHANGE_REGISTRY)
     household = person.household
-    initial = {"name": person.name, "relation": person.relation, "phone": person.phone, "political_status": person.political_status, "cadre_post": person.cadre_post}
+    initial = {
+        "name": person.name,
+        "relation": person.relation,
+        "phone": person.phone,
+        "political_status": person.political_status,
+        "cadre_post": person.cadre_post,
+    }
     form = PersonForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            changed = services.person_change(actor=request.user, person=person, name=d["name"], relation=d["relation"].strip(), phone=d["phone"], political_status=d["political_status"], cadre_post=d["cadre_post"])
+            changed = services.person_change(
+                actor=request.user,
+                person=person,
+                name=d["name"],
+                relation=d["relation"].strip(),
+                phone=d["phone"],
+                political_status=d["political_status"],
+                cadre_post=d["cadre_post"],
+            )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("已保存。") if changed else _("没有改动。"))
             return redirect("households:detail", household.pk)
-    return render(request, "households/edit.html", {"form": form, "household": household, "person": person, "title": _("修改成员信息")})
+    return render(
+        request,
+        "households/edit.html",
+        {"form": form, "household": household, "person": person, "title": _("修改成员信息")},
+    )
 
 
 @requires(Perm.CHANGE_REGISTRY)
@@ -116,17 +170,30 @@ def person_move(request, pk: int):
     form = MoveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        target = request.scope.households(Perm.CHANGE_REGISTRY).filter(village=household.village, number=d["to_number"].strip()).first()
+        target = (
+            request.scope.households(Perm.CHANGE_REGISTRY)
+            .filter(village=household.village, number=d["to_number"].strip())
+            .first()
+        )
         if target is None:
             form.add_error("to_number", _("本村没有这个户号"))
         else:
             try:
-                services.person_move(actor=request.user, person=person, to_household=target, moved_on=d["moved_on"], relation=d["relation"].strip(), reason=d["reason"])
+                services.person_move(
+                    actor=request.user,
+                    person=person,
+                    to_household=target,
+                    moved_on=d["moved_on"],
+                    relation=d["relation"].strip(),
+                    reason=d["reason"],
+                )
             except ValidationError as exc:
                 _apply_errors(form, exc)
             else:
                 messages.success(request, _("已迁入 %(number)s 号户。") % {"number": target.number})
                 return redirect("households:detail", target.pk)
-    return render(request, "households/edit.html", {"form": form, "household": household, "person": person, "title": _("迁移到本村其他户")})
-
-
+    return render(
+        request,
+        "households/edit.html",
+        {"form": form, "household": household, "person": person, "title": _("迁移到本村其他户")},
+    )

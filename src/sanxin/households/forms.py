@@ -17,7 +17,9 @@ PHONE = re.compile(r"^(1[3-9]\d{9}|(0\d{2,3}-?)?\d{7,8})$")
 def clean_phone(value: str) -> str:
     value = re.sub(r"[\s]", "", value or "")
     if value and not PHONE.match(value):
-        raise forms.ValidationError(_("电话格式不对：应为 11 位手机号，或 0314-1234567 这样的固定电话。"))
+        raise forms.ValidationError(
+            _("电话格式不对：应为 11 位手机号，或 0314-1234567 这样的固定电话。")
+        )
     return value
 
 
@@ -41,7 +43,9 @@ class HouseholdForm(forms.Form):
 
     def __init__(self, *args, village: Region, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["villager_group"].queryset = Region.objects.filter(parent=village, level=Level.GROUP).order_by("sort_order", "name")
+        self.fields["villager_group"].queryset = Region.objects.filter(
+            parent=village, level=Level.GROUP
+        ).order_by("sort_order", "name")
 
     def clean_phone(self):
         return clean_phone(self.cleaned_data["phone"])
@@ -50,9 +54,19 @@ class HouseholdForm(forms.Form):
 class NewHouseholdForm(HouseholdForm):
     number = forms.CharField(label=_("户号"), max_length=30)
     head_name = forms.CharField(label=_("户主姓名"), max_length=30)
-    head_id_number = forms.CharField(label=_("户主身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"}))
+    head_id_number = forms.CharField(
+        label=_("户主身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"})
+    )
 
-    field_order = ["number", "villager_group", "head_name", "head_id_number", "address", "phone", "status"]
+    field_order = [
+        "number",
+        "villager_group",
+        "head_name",
+        "head_id_number",
+        "address",
+        "phone",
+        "status",
+    ]
 
     def clean_head_id_number(self):
         try:
@@ -63,17 +77,25 @@ class NewHouseholdForm(HouseholdForm):
 
 class PersonForm(forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=30)
-    relation = forms.CharField(label=_("与户主关系"), max_length=20, help_text=_("户主填“户主”；其他如配偶、子、女、父亲、母亲、儿媳、孙子、孙女"))
+    relation = forms.CharField(
+        label=_("与户主关系"),
+        max_length=20,
+        help_text=_("户主填“户主”；其他如配偶、子、女、父亲、母亲、儿媳、孙子、孙女"),
+    )
     phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     political_status = forms.ChoiceField(label=_("政治面貌"), choices=PoliticalStatus.choices)
-    cadre_post = forms.ChoiceField(label=_("职务"), choices=[("", _("无"))] + list(CadrePost.choices), required=False)
+    cadre_post = forms.ChoiceField(
+        label=_("职务"), choices=[("", _("无"))] + list(CadrePost.choices), required=False
+    )
 
     def clean_phone(self):
         return clean_phone(self.cleaned_data["phone"])
 
 
 class NewPersonForm(PersonForm):
-    id_number = forms.CharField(label=_("身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"}))
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"})
+    )
 
     field_order = ["name", "id_number", "relation", "phone", "political_status", "cadre_post"]
 

@@ -850,7 +850,9 @@ def pending_import_create(*, user, village: Region, filename: str, content: byte
 
 def pending_import_confirm(*, pending: PendingImport, actor) -> ImportResult:
     """Check the stored file again and apply it, once (see `pending_upload.confirm`)."""
-    return pending_upload.confirm(pending, import_roster, result=ImportResult, actor=actor, dry_run=False)
+    return pending_upload.confirm(
+        pending, import_roster, result=ImportResult, actor=actor, dry_run=False
+    )
 
 
 # --- the template to download --------------------------------------------------------

@@ -11,12 +11,21 @@ from sanxin.lib import crypto
 class Household(models.Model):
     """A household (户), the unit that is rated."""
 
-    village = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("村"))
-    villager_group = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="group_households", verbose_name=_("村民小组"))
+    village = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("村")
+    )
+    villager_group = models.ForeignKey(
+        "regions.Region",
+        on_delete=models.PROTECT,
+        related_name="group_households",
+        verbose_name=_("村民小组"),
+    )
     number = models.CharField(_("户号"), max_length=30)
     address = models.CharField(_("住址"), max_length=120, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    status = models.CharField(_("状态"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+    )
     # Denormalised for listing without a join per row; kept in step by the services.
     head_name = models.CharField(_("户主"), max_length=30, blank=True)
     member_count = models.PositiveSmallIntegerField(_("人口"), default=0)
@@ -28,7 +37,9 @@ class Household(models.Model):
         verbose_name_plural = _("农户")
         ordering = ["village_id", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["village", "number"], name="household_unique_number_in_village"),
+            models.UniqueConstraint(
+                fields=["village", "number"], name="household_unique_number_in_village"
+            ),
         ]
         indexes = [models.Index(fields=["villager_group", "number"], name="household_group_number")]
 
@@ -37,7 +48,9 @@ class Household(models.Model):
 
 
 class Person(models.Model):
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在户"))
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在户")
+    )
     name = models.CharField(_("姓名"), max_length=30)
     id_number_encrypted = models.TextField(_("身份证号（密文）"), editable=False)
     id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
@@ -47,7 +60,12 @@ class Person(models.Model):
     relation = models.CharField(_("与户主关系"), max_length=20)
     is_head = models.BooleanField(_("户主"), default=False)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    political_status = models.CharField(_("政治面貌"), max_length=14, choices=PoliticalStatus.choices, default=PoliticalStatus.MASSES)
+    political_status = models.CharField(
+        _("政治面貌"),
+        max_length=14,
+        choices=PoliticalStatus.choices,
+        default=PoliticalStatus.MASSES,
+    )
     cadre_post = models.CharField(_("职务"), max_length=24, choices=CadrePost.choices, blank=True)
     active = models.BooleanField(_("在户"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -58,7 +76,11 @@ class Person(models.Model):
         verbose_name_plural = _("人员")
         ordering = ["household_id", "-is_head", "birth_date"]
         constraints = [
-            models.UniqueConstraint(fields=["household"], condition=models.Q(is_head=True, active=True), name="person_one_head_per_household"),
+            models.UniqueConstraint(
+                fields=["household"],
+                condition=models.Q(is_head=True, active=True),
+                name="person_one_head_per_household",
+            ),
         ]
         indexes = [models.Index(fields=["name"], name="person_name")]
 
@@ -83,7 +105,9 @@ class Move(models.Model):
     to_household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     moved_on = models.DateField(_("迁移日期"))
     reason = models.CharField(_("原因"), max_length=200, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -34,7 +34,9 @@ R = TypeVar("R")
 def store(*, user, village, filename: str, content: bytes, prefix: str = "") -> PendingImport:
     """Keep an uploaded file, encrypted, until its uploader confirms it: one per user
     and prefix (an earlier unconfirmed upload is dropped, as are stale ones)."""
-    kind = PendingImport.objects.filter(token__startswith=prefix) if prefix else PendingImport.objects
+    kind = (
+        PendingImport.objects.filter(token__startswith=prefix) if prefix else PendingImport.objects
+    )
     kind.filter(user=user).delete()
     kind.filter(created_at__lt=timezone.now() - MAX_AGE).delete()
     return PendingImport.objects.create(
@@ -50,9 +52,7 @@ def load(token: str, *, user, villages: QuerySet, prefix: str = "") -> PendingIm
     """The user's own pending upload for a village among `villages`; 404 otherwise."""
     if prefix and not token.startswith(prefix):
         raise Http404
-    pending = (
-        PendingImport.objects.filter(token=token, user=user).select_related("village").first()
-    )
+    pending = PendingImport.objects.filter(token=token, user=user).select_related("village").first()
     if pending is None or not villages.filter(pk=pending.village_id).exists():
         raise Http404
     return pending
@@ -66,7 +66,9 @@ def content(pending: PendingImport) -> bytes:
     return crypto.decrypt_bytes(bytes(pending.content_encrypted))
 
 
-def confirm(pending: PendingImport, run: Callable[..., R], *, result: type[Result], **options: Any) -> R:
+def confirm(
+    pending: PendingImport, run: Callable[..., R], *, result: type[Result], **options: Any
+) -> R:
     """Check the stored file again and apply it, `run(content, filename, village,
     **options)`; the stored file is deleted either way (both in one transaction).
     The row is locked first, so a double submit applies the file once: the second

@@ -21,7 +21,9 @@ def household_search(households: QuerySet[Household], query: str) -> QuerySet[Ho
         return households.filter(pk__in=matches.values("household_id"))
     condition = Q(number=query) | Q(number__endswith=query) if query.isdigit() else Q(number=query)
     if re.fullmatch(r"\d{1,3}[\dX]", query):
-        condition |= Q(pk__in=people.filter(id_number_masked__endswith=query).values("household_id"))
+        condition |= Q(
+            pk__in=people.filter(id_number_masked__endswith=query).values("household_id")
+        )
     condition |= Q(pk__in=people.filter(name__contains=query).values("household_id"))
     return households.filter(condition)
 

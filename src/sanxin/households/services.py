@@ -17,7 +17,16 @@ from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 
 HOUSEHOLD_FIELDS = ("number", "villager_group_id", "address", "phone", "status")
-PERSON_FIELDS = ("name", "relation", "is_head", "phone", "political_status", "cadre_post", "household_id", "active")
+PERSON_FIELDS = (
+    "name",
+    "relation",
+    "is_head",
+    "phone",
+    "political_status",
+    "cadre_post",
+    "household_id",
+    "active",
+)
 
 
 def household_snapshot(h: Household) -> dict:
@@ -50,18 +59,40 @@ def _check_group(village: Region, villager_group: Region) -> None:
 
 
 def household_create(
-    *, actor, village: Region, villager_group: Region, number: str, address: str = "", phone: str = "",
-    status: str = HouseholdStatus.ACTIVE, audit_action: str = "household.create",
+    *,
+    actor,
+    village: Region,
+    villager_group: Region,
+    number: str,
+    address: str = "",
+    phone: str = "",
+    status: str = HouseholdStatus.ACTIVE,
+    audit_action: str = "household.create",
 ) -> Household:
     _check_group(village, villager_group)
-    household = Household(village=village, villager_group=villager_group, number=number, address=address, phone=phone, status=status)
+    household = Household(
+        village=village,
+        villager_group=villager_group,
+        number=number,
+        address=address,
+        phone=phone,
+        status=status,
+    )
     household.full_clean()
     household.save()
-    audit(actor=actor, action=audit_action, obj=household, region_path=villager_group.path, after=household_snapshot(household))
+    audit(
+        actor=actor,
+        action=audit_action,
+        obj=household,
+        region_path=villager_group.path,
+        after=household_snapshot(household),
+    )
     return household
 
 
-def household_update(*, actor, household: Household, audit_action: str = "household.update", **changes) -> bool:
+def household_update(
+    *, actor, household: Household, audit_action: str = "household.update", **changes
+) -> bool:
     """Apply changes; returns False (and writes nothing) when nothing differs."""
     before = household_snapshot(household)
     if "villager_group" in changes:
@@ -75,7 +106,14 @@ def household_update(*, actor, household: Household, audit_action: str = "househ
         return False
     household.full_clean()
     household.save()
-    audit(actor=actor, action=audit_action, obj=household, region_path=household.villager_group.path, before=before, after=household_snapshot(household))
+    audit(
+        actor=actor,
+        action=audit_action,
+        obj=household,
+        region_path=household.villager_group.path,
+        before=before,
+        after=household_snapshot(household),
+    )
     return True
 
 
@@ -87,7 +125,11 @@ def refresh_household_summary(household_ids: list[int]) -> None:
         .values_list("pk", "n")
     )
     counts = dict(rows)
-    heads = dict(Person.objects.filter(household_id__in=household_ids, is_head=True, active=True).values_list("household_id", "name"))
+    heads = dict(
+        Person.objects.filter(
+            household_id__in=household_ids, is_head=True, active=True
+        ).values_list("household_id", "name")
+    )
     to_update = []
     for h in Household.objects.filter(pk__in=household_ids).only("pk", "head_name", "member_count"):
         new_head, new_count = heads.get(h.pk, ""), counts.get(h.pk, 0)
@@ -100,7 +142,9 @@ def refresh_household_summary(household_ids: list[int]) -> None:
 @dataclass
 class PersonData:
     name: str
-    id_number: idcard.IdNumber | None  # None when editing an existing person (the number never changes)
+    id_number: (
+        idcard.IdNumber | None
+    )  # None when editing an existing person (the number never changes)
     relation: str
     phone: str = ""
     political_status: str = "masses"
@@ -108,10 +152,16 @@ class PersonData:
 
 
 def person_lookup(id_number: str) -> Person | None:
-    return Person.objects.filter(id_number_hash=crypto.blind_index(id_number)).select_related("household").first()
+    return (
+        Person.objects.filter(id_number_hash=crypto.blind_index(id_number))
+        .select_related("household")
+        .first()
+    )
 
 
-def person_create(*, actor, household: Household, data: PersonData, audit_action: str = "person.create") -> Person:
+def person_create(
+    *, actor, household: Household, data: PersonData, audit_action: str = "person.create"
+) -> Person:
     value = data.id_number.value
     person = Person(
         household=household,
@@ -129,7 +179,13 @@ def person_create(*, actor, household: Household, data: PersonData, audit_action
     )
     person.full_clean(exclude=["household"])
     person.save()
-    audit(actor=actor, action=audit_action, obj=person, region_path=household.villager_group.path, after=person_snapshot(person))
+    audit(
+        actor=actor,
+        action=audit_action,
+        obj=person,
+        region_path=household.villager_group.path,
+        after=person_snapshot(person),
+    )
     return person
 
 
@@ -151,7 +207,9 @@ def person_differs(person: Person, data: PersonData) -> bool:
     return any(getattr(person, k) != v for k, v in _person_fields(data).items())
 
 
-def person_update(*, actor, person: Person, data: PersonData, audit_action: str = "person.update") -> bool:
+def person_update(
+    *, actor, person: Person, data: PersonData, audit_action: str = "person.update"
+) -> bool:
     if not person_differs(person, data):
         return False
     before = person_snapshot(person)
@@ -159,30 +217,67 @@ def person_update(*, actor, person: Person, data: PersonData, audit_action: str 
         setattr(person, k, v)
     person.full_clean(exclude=["household"])
     person.save()
-    audit(actor=actor, action=audit_action, obj=person, region_path=person.household.villager_group.path, before=before, after=person_snapshot(person))
+    audit(
+        actor=actor,
+        action=audit_action,
+        obj=person,
+        region_path=person.household.villager_group.path,
+        before=before,
+        after=person_snapshot(person),
+    )
     return True
 
 
 @transaction.atomic
-def person_move(*, actor, person: Person, to_household: Household, moved_on: date, relation: str, reason: str = "") -> Move:
+def person_move(
+    *,
+    actor,
+    person: Person,
+    to_household: Household,
+    moved_on: date,
+    relation: str,
+    reason: str = "",
+) -> Move:
     """Move a person to another household. Their past records keep pointing at them."""
     scope = scope_for(actor)
-    if not (scope.covers_household(person.household, Perm.CHANGE_REGISTRY) and scope.covers_household(to_household, Perm.CHANGE_REGISTRY)):
+    if not (
+        scope.covers_household(person.household, Perm.CHANGE_REGISTRY)
+        and scope.covers_household(to_household, Perm.CHANGE_REGISTRY)
+    ):
         raise PermissionDenied("无权迁移该人员")
     if to_household.pk == person.household_id:
         raise ValidationError("迁入户与原户相同")
-    if person.is_head and Person.objects.filter(household=person.household, active=True).exclude(pk=person.pk).exists():
+    if (
+        person.is_head
+        and Person.objects.filter(household=person.household, active=True)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
         raise ValidationError("户主迁出前，请先为原户指定新的户主")
     _check_single_head(to_household, becoming_head=relation in HEAD_RELATIONS)
     before = person_snapshot(person)
     from_household = person.household
-    move = Move.objects.create(person=person, from_household=from_household, to_household=to_household, moved_on=moved_on, reason=reason, actor=actor)
+    move = Move.objects.create(
+        person=person,
+        from_household=from_household,
+        to_household=to_household,
+        moved_on=moved_on,
+        reason=reason,
+        actor=actor,
+    )
     person.household = to_household
     person.relation = relation
     person.is_head = relation in HEAD_RELATIONS
     person.full_clean()
     person.save()
-    audit(actor=actor, action="person.move", obj=person, region_path=to_household.villager_group.path, before=before, after=person_snapshot(person))
+    audit(
+        actor=actor,
+        action="person.move",
+        obj=person,
+        region_path=to_household.villager_group.path,
+        before=before,
+        after=person_snapshot(person),
+    )
     refresh_household_summary([from_household.pk, to_household.pk])
     return move
 
@@ -194,10 +289,22 @@ def person_reveal_id(*, actor, person: Person, ip_address: str | None = None) ->
     scope = scope_for(actor)
     region_path = person.household.villager_group.path
     if not scope.covers_household(person.household, Perm.REVEAL_ID):
-        audit(actor=actor, action="person.reveal_id.denied", obj=person, region_path=region_path, ip_address=ip_address)
+        audit(
+            actor=actor,
+            action="person.reveal_id.denied",
+            obj=person,
+            region_path=region_path,
+            ip_address=ip_address,
+        )
         raise PermissionDenied("无权查看完整身份证号")
     with transaction.atomic():
-        audit(actor=actor, action="person.reveal_id", obj=person, region_path=region_path, ip_address=ip_address)
+        audit(
+            actor=actor,
+            action="person.reveal_id",
+            obj=person,
+            region_path=region_path,
+            ip_address=ip_address,
+        )
         return person.reveal_id_number()
 
 
@@ -209,7 +316,9 @@ def _require_change(actor, household: Household) -> None:
         raise PermissionDenied("无权修改该户信息")
 
 
-def _check_single_head(household: Household, *, becoming_head: bool, except_person: Person | None = None) -> None:
+def _check_single_head(
+    household: Household, *, becoming_head: bool, except_person: Person | None = None
+) -> None:
     if not becoming_head:
         return
     heads = Person.objects.filter(household=household, is_head=True, active=True)
@@ -217,11 +326,24 @@ def _check_single_head(household: Household, *, becoming_head: bool, except_pers
         heads = heads.exclude(pk=except_person.pk)
     current = heads.first()
     if current is not None:
-        raise ValidationError({"relation": f"本户已有户主 {current.name}；请先把原户主的“与户主关系”改为其他（如配偶、父亲）"})
+        raise ValidationError(
+            {
+                "relation": f"本户已有户主 {current.name}；请先把原户主的“与户主关系”改为其他（如配偶、父亲）"
+            }
+        )
 
 
 @transaction.atomic
-def household_register(*, actor, village: Region, villager_group: Region, number: str, head: PersonData, address: str = "", phone: str = "") -> Household:
+def household_register(
+    *,
+    actor,
+    village: Region,
+    villager_group: Region,
+    number: str,
+    head: PersonData,
+    address: str = "",
+    phone: str = "",
+) -> Household:
     """A new household with its head, entered by hand."""
     scope = scope_for(actor)
     if not scope.covers_region(villager_group, Perm.CHANGE_REGISTRY):
@@ -230,9 +352,22 @@ def household_register(*, actor, village: Region, villager_group: Region, number
         raise ValidationError({"number": f"户号 {number} 在本村已存在"})
     existing = person_lookup(head.id_number.value)
     if existing is not None:
-        raise ValidationError({"head_id_number": f"身份证号 {head.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户"})
-    household = household_create(actor=actor, village=village, villager_group=villager_group, number=number, address=address, phone=phone)
-    person_create(actor=actor, household=household, data=PersonData(**{**head.__dict__, "relation": "户主"}))
+        raise ValidationError(
+            {
+                "head_id_number": f"身份证号 {head.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户"
+            }
+        )
+    household = household_create(
+        actor=actor,
+        village=village,
+        villager_group=villager_group,
+        number=number,
+        address=address,
+        phone=phone,
+    )
+    person_create(
+        actor=actor, household=household, data=PersonData(**{**head.__dict__, "relation": "户主"})
+    )
     refresh_household_summary([household.pk])
     household.refresh_from_db()
     return household
@@ -249,7 +384,11 @@ def person_add(*, actor, household: Household, data: PersonData) -> Person:
     _require_change(actor, household)
     existing = person_lookup(data.id_number.value)
     if existing is not None:
-        raise ValidationError({"id_number": f"身份证号 {data.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户；人员迁入请在原户办理迁移"})
+        raise ValidationError(
+            {
+                "id_number": f"身份证号 {data.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户；人员迁入请在原户办理迁移"
+            }
+        )
     _check_single_head(household, becoming_head=data.relation in HEAD_RELATIONS)
     person = person_create(actor=actor, household=household, data=data)
     refresh_household_summary([household.pk])
@@ -257,13 +396,35 @@ def person_add(*, actor, household: Household, data: PersonData) -> Person:
 
 
 @transaction.atomic
-def person_change(*, actor, person: Person, name: str, relation: str, phone: str, political_status: str, cadre_post: str) -> bool:
+def person_change(
+    *,
+    actor,
+    person: Person,
+    name: str,
+    relation: str,
+    phone: str,
+    political_status: str,
+    cadre_post: str,
+) -> bool:
     _require_change(actor, person.household)
     becoming_head = relation in HEAD_RELATIONS
     _check_single_head(person.household, becoming_head=becoming_head, except_person=person)
-    if person.is_head and not becoming_head and Person.objects.filter(household=person.household, active=True).exclude(pk=person.pk).exists():
+    if (
+        person.is_head
+        and not becoming_head
+        and Person.objects.filter(household=person.household, active=True)
+        .exclude(pk=person.pk)
+        .exists()
+    ):
         raise ValidationError({"relation": "本户不能没有户主：请先把另一名成员设为户主"})
-    data = PersonData(name=name, id_number=None, relation=relation, phone=phone, political_status=political_status, cadre_post=cadre_post)
+    data = PersonData(
+        name=name,
+        id_number=None,
+        relation=relation,
+        phone=phone,
+        political_status=political_status,
+        cadre_post=cadre_post,
+    )
     changed = person_update(actor=actor, person=person, data=data)
     if changed:
         refresh_household_summary([person.household_id])

@@ -24,12 +24,21 @@ def household_list(request):
     if group_id.isdigit():
         households = households.filter(villager_group_id=int(group_id))
     query = request.GET.get("q", "").strip()
-    households = selectors.household_search(households, query).order_by("village_id", "number", "id")
+    households = selectors.household_search(households, query).order_by(
+        "village_id", "number", "id"
+    )
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "households/list.html",
-        {"page": page, "q": query, "groups": groups, "group_id": group_id, "can_change": scope.has(Perm.CHANGE_REGISTRY), "filters": urlencode({"q": query, "group": group_id})},
+        {
+            "page": page,
+            "q": query,
+            "groups": groups,
+            "group_id": group_id,
+            "can_change": scope.has(Perm.CHANGE_REGISTRY),
+            "filters": urlencode({"q": query, "group": group_id}),
+        },
     )
 
 
@@ -59,7 +68,9 @@ def household_detail(request, pk: int):
 @requires(Perm.VIEW_REGISTRY)
 def person_reveal_id_view(request, pk: int):
     person = request.scope.get_person(pk)
-    full = services.person_reveal_id(actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR"))
+    full = services.person_reveal_id(
+        actor=request.user, person=person, ip_address=request.META.get("REMOTE_ADDR")
+    )
     response = render(request, "households/_revealed_id.html", {"person": person, "full": full})
     response["Cache-Control"] = "no-store"
     return response

@@ -19,7 +19,15 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Entry)
 class EntryAdmin(ReadOnlyAdmin):
-    list_display = ["id", "household", "item_name", "points", "occurred_on", "recorded_by", "recorded_at"]
+    list_display = [
+        "id",
+        "household",
+        "item_name",
+        "points",
+        "occurred_on",
+        "recorded_by",
+        "recorded_at",
+    ]
     list_filter = ["component", "source"]
     search_fields = ["item_code", "item_name", "household__number"]
 

@@ -35,7 +35,13 @@ def answers_errors(scheme, answers: dict[str, str]) -> dict[str, str]:
 
 @transaction.atomic
 def assessment_record(
-    *, actor, household: Household, period: str, assessed_on: date, answers: dict[str, str], note: str = "",
+    *,
+    actor,
+    household: Household,
+    period: str,
+    assessed_on: date,
+    answers: dict[str, str],
+    note: str = "",
     supersedes: CreditAssessment | None = None,
 ) -> CreditAssessment:
     """Record a household's assessment for a period; a correction supersedes the
@@ -52,7 +58,9 @@ def assessment_record(
         raise ValidationError(errors)
     current = household.credit_assessments.filter(period=period, superseded_by__isnull=True).first()
     if current is not None and supersedes is None:
-        raise ValidationError({"period": f"该户 {period} 已有评定；如需更正，请选择“更正”并说明原因"})
+        raise ValidationError(
+            {"period": f"该户 {period} 已有评定；如需更正，请选择“更正”并说明原因"}
+        )
     if supersedes is not None:
         if supersedes.household_id != household.pk or supersedes != current:
             raise ValidationError({"period": "只能更正该户本期现行的评定"})
@@ -61,13 +69,30 @@ def assessment_record(
     scores = engine.credit_area_scores(version.scheme, answers)
     total = sum(scores.values(), Decimal(0))
     assessment = CreditAssessment.objects.create(
-        household=household, scheme_version=version, period=period, assessed_on=assessed_on,
-        answers=dict(answers), area_scores={k: str(v) for k, v in scores.items()}, total=total, note=note.strip(),
-        supersedes=supersedes, assessed_by=actor, created_at=timezone.now(),
+        household=household,
+        scheme_version=version,
+        period=period,
+        assessed_on=assessed_on,
+        answers=dict(answers),
+        area_scores={k: str(v) for k, v in scores.items()},
+        total=total,
+        note=note.strip(),
+        supersedes=supersedes,
+        assessed_by=actor,
+        created_at=timezone.now(),
     )
     # The audit row keeps the scores, not the financial details.
-    audit(actor=actor, action="credit.assess", obj=assessment, region_path=household.villager_group.path,
-          after={"period": period, "total": str(total), "supersedes": supersedes.pk if supersedes else None})
+    audit(
+        actor=actor,
+        action="credit.assess",
+        obj=assessment,
+        region_path=household.villager_group.path,
+        after={
+            "period": period,
+            "total": str(total),
+            "supersedes": supersedes.pk if supersedes else None,
+        },
+    )
     return assessment
 
 
@@ -144,17 +169,32 @@ def assessment_areas(assessment: CreditAssessment, scheme: Scheme | None = None)
         raw = assessment.area_scores.get(area.code)
         lines.append(
             AreaLine(
-                code=area.code, name=area.name, score=Decimal(str(raw)) if raw is not None else None,
-                max_points=area.max_points, answers=tuple(answers),
+                code=area.code,
+                name=area.name,
+                score=Decimal(str(raw)) if raw is not None else None,
+                max_points=area.max_points,
+                answers=tuple(answers),
             )
         )
     return lines
 
 
-def credit_details_viewed(*, actor, household: Household, assessments: list[CreditAssessment], context: str,
-                          ip_address: str | None = None) -> None:
+def credit_details_viewed(
+    *,
+    actor,
+    household: Household,
+    assessments: list[CreditAssessment],
+    context: str,
+    ip_address: str | None = None,
+) -> None:
     """The audit row of a sensitive read: someone was shown indicator details."""
     if not assessments:
         return
-    audit(actor=actor, action="credit.view_details", obj=household, region_path=household.villager_group.path,
-          after={"assessments": [a.pk for a in assessments], "context": context}, ip_address=ip_address)
+    audit(
+        actor=actor,
+        action="credit.view_details",
+        obj=household,
+        region_path=household.villager_group.path,
+        after={"assessments": [a.pk for a in assessments], "context": context},
+        ip_address=ip_address,
+    )

@@ -519,7 +519,9 @@ def pending_credit_create(*, user, village: Region, filename: str, content: byte
 
 def pending_credit_confirm(*, pending: PendingImport, actor) -> CreditImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
-    return pending_upload.confirm(pending, import_credit, result=CreditImportResult, actor=actor, dry_run=False)
+    return pending_upload.confirm(
+        pending, import_credit, result=CreditImportResult, actor=actor, dry_run=False
+    )
 
 
 # --- the template to download ---------------------------------------------------------

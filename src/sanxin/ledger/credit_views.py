@@ -112,7 +112,9 @@ def credit_list(request: HttpRequest) -> HttpResponse:
             "groups": groups,
             "group_id": group_id,
             "assessed_count": assessed_count,
-            "filters": urlencode({"period": period, "q": query, "village": village_id, "group": group_id}),
+            "filters": urlencode(
+                {"period": period, "q": query, "village": village_id, "group": group_id}
+            ),
         },
     )
 

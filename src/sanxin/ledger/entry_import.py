@@ -189,6 +189,7 @@ def read_sheet(content: bytes, filename: str) -> KeyedSheet:
 
 # --- value helpers -----------------------------------------------------------------
 
+
 def parse_date(value: Any) -> date | None:
     """A cell as a date (see `spreadsheet.parse_date`), full-width digits included."""
     return spreadsheet.parse_date(value, fullwidth=True)
@@ -663,7 +664,9 @@ def import_entries(
 # --- between preview and confirm (the web flow) -------------------------------------
 
 
-def pending_entries_create(*, user, village: Region, filename: str, content: bytes) -> PendingImport:
+def pending_entries_create(
+    *, user, village: Region, filename: str, content: bytes
+) -> PendingImport:
     """Keep an uploaded sheet, encrypted, until its uploader confirms it. One entry
     upload per user; stale ones are dropped."""
     return pending_upload.store(
@@ -673,7 +676,9 @@ def pending_entries_create(*, user, village: Region, filename: str, content: byt
 
 def pending_entries_confirm(*, pending: PendingImport, actor) -> EntryImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
-    return pending_upload.confirm(pending, import_entries, result=EntryImportResult, actor=actor, dry_run=False)
+    return pending_upload.confirm(
+        pending, import_entries, result=EntryImportResult, actor=actor, dry_run=False
+    )
 
 
 # --- the template to download ---------------------------------------------------------

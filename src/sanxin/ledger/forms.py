@@ -26,7 +26,14 @@ class PhotosField(forms.FileField):
     on phones (the album stays available); `too_many`: the message past `max_count`
     (with %(n)d). The services check each photo's type and size."""
 
-    def __init__(self, *, max_count: int = MAX_PHOTOS, too_many: str | None = None, camera: bool = True, **kwargs):
+    def __init__(
+        self,
+        *,
+        max_count: int = MAX_PHOTOS,
+        too_many: str | None = None,
+        camera: bool = True,
+        **kwargs,
+    ):
         self.max_count = max_count
         self.too_many = too_many
         attrs = {"accept": "image/*", "multiple": True}
@@ -40,7 +47,9 @@ class PhotosField(forms.FileField):
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         cleaned = [super(PhotosField, self).clean(f, initial) for f in files if f]
         if len(cleaned) > self.max_count:
-            raise ValidationError((self.too_many or _("最多上传 %(n)d 张照片")) % {"n": self.max_count})
+            raise ValidationError(
+                (self.too_many or _("最多上传 %(n)d 张照片")) % {"n": self.max_count}
+            )
         return cleaned
 
 
@@ -61,8 +70,13 @@ def _item_label(item, *, person_marks: bool = True) -> str:
     return " · ".join(parts)
 
 
-def item_choices(scheme: Scheme, *, household_tier: str | None = None, member_tiers: set[str] | None = None,
-                 household_level_only: bool = False) -> list:
+def item_choices(
+    scheme: Scheme,
+    *,
+    household_tier: str | None = None,
+    member_tiers: set[str] | None = None,
+    household_level_only: bool = False,
+) -> list:
     """The scheme's items grouped by category for a <select> with <optgroup>s.
     Items the household (or any member, for person-level items) cannot use are left out."""
     groups = []
@@ -87,20 +101,36 @@ def item_choices(scheme: Scheme, *, household_tier: str | None = None, member_ti
 class _PointsFields(forms.Form):
     item_code = forms.ChoiceField(
         label=gettext_lazy("积分项"),
-        error_messages={"invalid_choice": gettext_lazy("请从列表中选择积分项"), "required": gettext_lazy("请选择积分项")},
+        error_messages={
+            "invalid_choice": gettext_lazy("请从列表中选择积分项"),
+            "required": gettext_lazy("请选择积分项"),
+        },
     )
     quantity = forms.IntegerField(
-        label=gettext_lazy("数量"), min_value=1, max_value=999, initial=1,
-        error_messages={"invalid": gettext_lazy("数量应为正整数"), "required": gettext_lazy("请填写数量")},
+        label=gettext_lazy("数量"),
+        min_value=1,
+        max_value=999,
+        initial=1,
+        error_messages={
+            "invalid": gettext_lazy("数量应为正整数"),
+            "required": gettext_lazy("请填写数量"),
+        },
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1}),
     )
     occurred_on = forms.DateField(
         label=gettext_lazy("发生日期"),
-        error_messages={"invalid": gettext_lazy("日期格式应为 年-月-日"), "required": gettext_lazy("请填写发生日期")},
+        error_messages={
+            "invalid": gettext_lazy("日期格式应为 年-月-日"),
+            "required": gettext_lazy("请填写发生日期"),
+        },
     )
     evidence_text = forms.CharField(
-        label=gettext_lazy("事实与依据"), required=False, max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": gettext_lazy("何时、何地、什么事，谁能证明")}),
+        label=gettext_lazy("事实与依据"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": gettext_lazy("何时、何地、什么事，谁能证明")}
+        ),
     )
     photos = PhotosField(label=gettext_lazy("照片（可拍照或从相册选，可多张）"))
 
@@ -109,12 +139,16 @@ class _PointsFields(forms.Form):
         self.today = today
         self.fields["item_code"].choices = [("", _("请选择积分项")), *items]
         self.fields["occurred_on"].initial = today
-        self.fields["occurred_on"].widget = forms.DateInput(attrs={"type": "date", "max": today.isoformat()}, format="%Y-%m-%d")
+        self.fields["occurred_on"].widget = forms.DateInput(
+            attrs={"type": "date", "max": today.isoformat()}, format="%Y-%m-%d"
+        )
 
     def clean_occurred_on(self):
         on = self.cleaned_data["occurred_on"]
         if on > self.today:
-            raise ValidationError(_("发生日期不能晚于今天（%(d)s）") % {"d": self.today.isoformat()})
+            raise ValidationError(
+                _("发生日期不能晚于今天（%(d)s）") % {"d": self.today.isoformat()}
+            )
         return on
 
 
@@ -128,13 +162,23 @@ class EntryForm(_PointsFields):
     """One entry for one household (or one of its members)."""
 
     person = MemberChoiceField(
-        queryset=Person.objects.none(), required=False, label=gettext_lazy("人员（按人记分的项目必选）"),
+        queryset=Person.objects.none(),
+        required=False,
+        label=gettext_lazy("人员（按人记分的项目必选）"),
         empty_label=gettext_lazy("— 按户记分，不选人 —"),
         error_messages={"invalid_choice": gettext_lazy("请选择本户在册成员")},
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40)
 
-    field_order = ["item_code", "person", "quantity", "occurred_on", "evidence_text", "photos", "idempotency_key"]
+    field_order = [
+        "item_code",
+        "person",
+        "quantity",
+        "occurred_on",
+        "evidence_text",
+        "photos",
+        "idempotency_key",
+    ]
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
@@ -150,8 +194,13 @@ class BatchForm(_PointsFields):
     """One household-level item for many households."""
 
     households = HouseholdChoiceField(
-        queryset=None, label=gettext_lazy("农户"), widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": gettext_lazy("请至少选择一户"), "invalid_choice": gettext_lazy("所选农户不在您的范围内")},
+        queryset=None,
+        label=gettext_lazy("农户"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": gettext_lazy("请至少选择一户"),
+            "invalid_choice": gettext_lazy("所选农户不在您的范围内"),
+        },
     )
 
     def __init__(self, *args, households, **kwargs):
@@ -162,18 +211,33 @@ class BatchForm(_PointsFields):
 class ReviewFilterForm(forms.Form):
     """The review queue's filters (GET). Bad values are ignored, not fatal."""
 
-    group = forms.TypedChoiceField(label=gettext_lazy("村民小组"), required=False, coerce=int, empty_value=None)
+    group = forms.TypedChoiceField(
+        label=gettext_lazy("村民小组"), required=False, coerce=int, empty_value=None
+    )
     component = forms.ChoiceField(label=gettext_lazy("积分类别"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("分类"), required=False)
-    recorder = forms.TypedChoiceField(label=gettext_lazy("记录人"), required=False, coerce=int, empty_value=None)
-    date_from = forms.DateField(label=gettext_lazy("发生日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label=gettext_lazy("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    recorder = forms.TypedChoiceField(
+        label=gettext_lazy("记录人"), required=False, coerce=int, empty_value=None
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("发生日期从"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("至"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     reversals = forms.BooleanField(label=gettext_lazy("只看冲正"), required=False)
 
     def __init__(self, *args, groups, categories, recorders, **kwargs):
         super().__init__(*args, **kwargs)
         everything = ("", _("全部"))
-        self.fields["group"].choices = [everything, *((g.pk, f"{g.parent.name} {g.name}" if g.parent_id else g.name) for g in groups)]
+        self.fields["group"].choices = [
+            everything,
+            *((g.pk, f"{g.parent.name} {g.name}" if g.parent_id else g.name) for g in groups),
+        ]
         self.fields["component"].choices = [everything, *COMPONENT_LABELS.items()]
         self.fields["category"].choices = [everything, *categories]
         self.fields["recorder"].choices = [everything, *((u.pk, str(u)) for u in recorders)]
@@ -181,9 +245,12 @@ class ReviewFilterForm(forms.Form):
 
 class BulkReviewForm(forms.Form):
     entry = forms.ModelMultipleChoiceField(
-        queryset=None, error_messages={"required": gettext_lazy("请至少选择一条记录")},
+        queryset=None,
+        error_messages={"required": gettext_lazy("请至少选择一条记录")},
     )
-    action = forms.ChoiceField(choices=[("approve", gettext_lazy("通过")), ("reject", gettext_lazy("驳回"))])
+    action = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("通过")), ("reject", gettext_lazy("驳回"))]
+    )
     reason = forms.CharField(label=gettext_lazy("理由（驳回必填）"), required=False, max_length=300)
 
     def __init__(self, *args, entries, **kwargs):
@@ -198,7 +265,9 @@ class BulkReviewForm(forms.Form):
 
 
 class DecideForm(forms.Form):
-    action = forms.ChoiceField(choices=[("approve", gettext_lazy("通过")), ("reject", gettext_lazy("驳回"))])
+    action = forms.ChoiceField(
+        choices=[("approve", gettext_lazy("通过")), ("reject", gettext_lazy("驳回"))]
+    )
     reason = forms.CharField(label=gettext_lazy("理由（驳回必填）"), required=False, max_length=300)
 
     def clean(self):
@@ -210,5 +279,7 @@ class DecideForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("冲正原因"), max_length=300, error_messages={"required": gettext_lazy("冲正必须填写原因")},
+        label=gettext_lazy("冲正原因"),
+        max_length=300,
+        error_messages={"required": gettext_lazy("冲正必须填写原因")},
     )

@@ -12,9 +12,26 @@ from sanxin.ledger.choices import Source, Tier
 
 
 class Entry(models.Model):
-    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="entries", verbose_name=_("农户"))
-    person = models.ForeignKey("households.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name=_("人员"))
-    scheme_version = models.ForeignKey("rules.SchemeVersion", on_delete=models.PROTECT, related_name="entries", verbose_name=_("方案版本"))
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("农户"),
+    )
+    person = models.ForeignKey(
+        "households.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("人员"),
+    )
+    scheme_version = models.ForeignKey(
+        "rules.SchemeVersion",
+        on_delete=models.PROTECT,
+        related_name="entries",
+        verbose_name=_("方案版本"),
+    )
     item_code = models.CharField(_("积分项代码"), max_length=40)
     item_name = models.CharField(_("积分项"), max_length=120)
     component = models.CharField(_("积分类别"), max_length=20)
@@ -23,12 +40,26 @@ class Entry(models.Model):
     points = models.DecimalField(_("分值"), max_digits=9, decimal_places=2)
     tier = models.CharField(_("身份"), max_length=14, choices=Tier.choices)
     evidence_text = models.TextField(_("事实与依据"), blank=True)
-    source = models.CharField(_("来源"), max_length=12, choices=Source.choices, default=Source.MANUAL)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    source = models.CharField(
+        _("来源"), max_length=12, choices=Source.choices, default=Source.MANUAL
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("记录人"),
+    )
     recorded_at = models.DateTimeField(_("记录时间"))
     # A rejected reversal may be followed by another one, so several reversals may
     # cite one entry; `entry_reverse` allows at most one that is pending or approved.
-    reversal_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversals", verbose_name=_("冲正的原记录"))
+    reversal_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversals",
+        verbose_name=_("冲正的原记录"),
+    )
     reason = models.CharField(_("冲正原因"), max_length=300, blank=True)
     batch_key = models.CharField(max_length=40, blank=True, db_index=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
@@ -38,8 +69,13 @@ class Entry(models.Model):
         verbose_name_plural = _("积分记录")
         ordering = ["-occurred_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(quantity__gte=1), name="entry_quantity_positive"),
-            models.CheckConstraint(condition=models.Q(reversal_of__isnull=True) | ~models.Q(reason=""), name="entry_reversal_has_reason"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="entry_quantity_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reversal_of__isnull=True) | ~models.Q(reason=""),
+                name="entry_reversal_has_reason",
+            ),
         ]
         indexes = [models.Index(fields=["household", "occurred_on"], name="entry_household_date")]
 
@@ -50,17 +86,27 @@ class Entry(models.Model):
 class Review(models.Model):
     """The committee's decision on an entry: one per entry, never changed."""
 
-    entry = models.OneToOneField(Entry, on_delete=models.PROTECT, related_name="review", verbose_name=_("积分记录"))
+    entry = models.OneToOneField(
+        Entry, on_delete=models.PROTECT, related_name="review", verbose_name=_("积分记录")
+    )
     approved = models.BooleanField(_("通过"))
     reason = models.CharField(_("理由"), max_length=300, blank=True)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("审核人"))
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审核人"),
+    )
     reviewed_at = models.DateTimeField(_("审核时间"))
 
     class Meta:
         verbose_name = _("审核")
         verbose_name_plural = _("审核")
         constraints = [
-            models.CheckConstraint(condition=models.Q(approved=True) | ~models.Q(reason=""), name="review_rejection_has_reason"),
+            models.CheckConstraint(
+                condition=models.Q(approved=True) | ~models.Q(reason=""),
+                name="review_rejection_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -92,16 +138,38 @@ class CreditAssessment(models.Model):
     see them; others see the area scores and the total. A correction is a new
     assessment that supersedes the previous one."""
 
-    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="credit_assessments", verbose_name=_("农户"))
-    scheme_version = models.ForeignKey("rules.SchemeVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("方案版本"))
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="credit_assessments",
+        verbose_name=_("农户"),
+    )
+    scheme_version = models.ForeignKey(
+        "rules.SchemeVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("方案版本"),
+    )
     period = models.CharField(_("评定期"), max_length=20)
     assessed_on = models.DateField(_("入户评定日期"))
     answers = models.JSONField(_("指标明细"))
     area_scores = models.JSONField(_("各方面得分"))
     total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2)
     note = models.CharField(_("备注"), max_length=300, blank=True)
-    supersedes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="superseded_by", verbose_name=_("更正的原评定"))
-    assessed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("评定人"))
+    supersedes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+        verbose_name=_("更正的原评定"),
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("评定人"),
+    )
     created_at = models.DateTimeField(_("录入时间"))
 
     class Meta:
@@ -109,7 +177,11 @@ class CreditAssessment(models.Model):
         verbose_name_plural = _("“双基”信用评定")
         ordering = ["-assessed_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["household", "period"], condition=models.Q(supersedes__isnull=True), name="credit_one_original_per_period"),
+            models.UniqueConstraint(
+                fields=["household", "period"],
+                condition=models.Q(supersedes__isnull=True),
+                name="credit_one_original_per_period",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -122,8 +194,18 @@ class VetoEvent(models.Model):
     household's grade for the rule's period whatever its points. Append-only; a
     mistaken one is revoked by a new row that cites it and a reason."""
 
-    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="veto_events", verbose_name=_("农户"))
-    scheme_version = models.ForeignKey("rules.SchemeVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("方案版本"))
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="veto_events",
+        verbose_name=_("农户"),
+    )
+    scheme_version = models.ForeignKey(
+        "rules.SchemeVersion",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("方案版本"),
+    )
     rule_code = models.CharField(_("规则代码"), max_length=60)
     name = models.CharField(_("事由"), max_length=120)
     kind = models.CharField(_("类型"), max_length=10)
@@ -131,8 +213,20 @@ class VetoEvent(models.Model):
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("截止日期"), null=True, blank=True)
     evidence_text = models.TextField(_("事实与依据"))
-    revokes = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="revoked_by", verbose_name=_("撤销的原认定"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("认定人"))
+    revokes = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revoked_by",
+        verbose_name=_("撤销的原认定"),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("认定人"),
+    )
     recorded_at = models.DateTimeField(_("认定时间"))
 
     class Meta:

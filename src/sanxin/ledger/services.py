@@ -69,13 +69,19 @@ def _validity_window_start(item: Item, occurred_on: date) -> date:
 def _live_entries(household: Household, item_code: str, person: Person | None):
     """Entries of the item for the household (or person) that still stand: not
     rejected and not reversed."""
-    qs = Entry.objects.filter(household=household, item_code=item_code, reversal_of__isnull=True).exclude(review__approved=False).exclude(reversals__review__approved=True)
+    qs = (
+        Entry.objects.filter(household=household, item_code=item_code, reversal_of__isnull=True)
+        .exclude(review__approved=False)
+        .exclude(reversals__review__approved=True)
+    )
     if person is not None:
         qs = qs.filter(person=person)
     return qs
 
 
-def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan | dict[str, list[str]]:
+def entry_plan(
+    request: EntryRequest, *, today: date | None = None
+) -> EntryPlan | dict[str, list[str]]:
     """Validate a request against the scheme in force on its date; compute the
     points to freeze. Returns the plan, or {field: [errors]} in Chinese."""
     errors: dict[str, list[str]] = {}
@@ -90,9 +96,17 @@ def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan
     scheme = version.scheme
     item = scheme.find_item(request.item_code)
     if item is None:
-        _error(errors, "item_code", f"积分项“{request.item_code}”不在本户适用的方案（{version.name} {version.version}）中")
+        _error(
+            errors,
+            "item_code",
+            f"积分项“{request.item_code}”不在本户适用的方案（{version.name} {version.version}）中",
+        )
         return errors
-    if isinstance(request.quantity, bool) or not isinstance(request.quantity, int) or request.quantity < 1:
+    if (
+        isinstance(request.quantity, bool)
+        or not isinstance(request.quantity, int)
+        or request.quantity < 1
+    ):
         _error(errors, "quantity", "数量应为正整数")
         return errors
     person = request.person
@@ -104,7 +118,11 @@ def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan
     elif person is not None:
         person = None  # household-level item: the person is not part of the entry
     members = list(household.members.filter(active=True))
-    tier = person_tier(person) if (item.applies_to == "person" and person is not None) else household_tier_of(members)
+    tier = (
+        person_tier(person)
+        if (item.applies_to == "person" and person is not None)
+        else household_tier_of(members)
+    )
     if item.component == "vanguard" and person is not None and not person.is_party_member:
         _error(errors, "person", f"“{item.name}”是先锋积分项，只适用于党员，{person.name} 不是党员")
     elif tier not in item.tiers:
@@ -117,13 +135,22 @@ def entry_plan(request: EntryRequest, *, today: date | None = None) -> EntryPlan
     if errors:
         return errors
     live = _live_entries(household, item.code, person if item.applies_to == "person" else None)
-    prior = live.filter(occurred_on__gte=_validity_window_start(item, request.occurred_on), occurred_on__lte=request.occurred_on).count()
+    prior = live.filter(
+        occurred_on__gte=_validity_window_start(item, request.occurred_on),
+        occurred_on__lte=request.occurred_on,
+    ).count()
     points = engine.points_for_entry(scheme, item.code, tier, request.quantity, prior)
     if item.annual_cap is not None and points > 0:
-        year_total = live.filter(occurred_on__year=request.occurred_on.year, points__gt=0).aggregate(s=Sum("points"))["s"] or Decimal(0)
+        year_total = live.filter(
+            occurred_on__year=request.occurred_on.year, points__gt=0
+        ).aggregate(s=Sum("points"))["s"] or Decimal(0)
         if year_total + points > item.annual_cap:
             left = max(item.annual_cap - year_total, Decimal(0))
-            _error(errors, "quantity", f"“{item.name}”每年最多 {item.annual_cap} 分，今年已记 {year_total} 分，最多还能记 {left} 分")
+            _error(
+                errors,
+                "quantity",
+                f"“{item.name}”每年最多 {item.annual_cap} 分，今年已记 {year_total} 分，最多还能记 {left} 分",
+            )
             return errors
     return EntryPlan(request=request, version=version, item=item, tier=tier, points=points)
 
@@ -146,21 +173,45 @@ def _check_recorder_role(actor, plan: EntryPlan) -> None:
         raise ValidationError({"item_code": [problem]})
 
 
-def _save(plan: EntryPlan, *, actor, now, batch_key: str = "", idempotency_key: str | None = None) -> Entry:
+def _save(
+    plan: EntryPlan, *, actor, now, batch_key: str = "", idempotency_key: str | None = None
+) -> Entry:
     _check_recorder_role(actor, plan)
     r = plan.request
     entry = Entry.objects.create(
-        household=r.household, person=r.person if plan.item.applies_to == "person" else None, scheme_version=plan.version,
-        item_code=plan.item.code, item_name=plan.item.name, component=plan.item.component, quantity=r.quantity,
-        occurred_on=r.occurred_on, points=plan.points, tier=plan.tier, evidence_text=r.evidence_text.strip(),
-        source=r.source, recorded_by=actor, recorded_at=now, batch_key=batch_key, idempotency_key=idempotency_key,
+        household=r.household,
+        person=r.person if plan.item.applies_to == "person" else None,
+        scheme_version=plan.version,
+        item_code=plan.item.code,
+        item_name=plan.item.name,
+        component=plan.item.component,
+        quantity=r.quantity,
+        occurred_on=r.occurred_on,
+        points=plan.points,
+        tier=plan.tier,
+        evidence_text=r.evidence_text.strip(),
+        source=r.source,
+        recorded_by=actor,
+        recorded_at=now,
+        batch_key=batch_key,
+        idempotency_key=idempotency_key,
     )
     for photo in r.photos:
         EntryPhoto.objects.create(entry=entry, image=photo, sha256=photo_files.sha256(photo))
     scheme_version_mark_in_use(plan.version)
     audit(
-        actor=actor, action="entry.record", obj=entry, region_path=r.household.villager_group.path, at=now,
-        after={"household": r.household.number, "item": plan.item.code, "points": str(plan.points), "occurred_on": str(r.occurred_on), "source": r.source},
+        actor=actor,
+        action="entry.record",
+        obj=entry,
+        region_path=r.household.villager_group.path,
+        at=now,
+        after={
+            "household": r.household.number,
+            "item": plan.item.code,
+            "points": str(plan.points),
+            "occurred_on": str(r.occurred_on),
+            "source": r.source,
+        },
     )
     return entry
 
@@ -171,11 +222,20 @@ def _check_can_record(actor, household: Household) -> None:
 
 
 def _request_fingerprint(request: EntryRequest) -> str:
-    data = [request.household.pk, request.item_code, str(request.occurred_on), request.quantity, request.person.pk if request.person else None, request.evidence_text.strip()]
+    data = [
+        request.household.pk,
+        request.item_code,
+        str(request.occurred_on),
+        request.quantity,
+        request.person.pk if request.person else None,
+        request.evidence_text.strip(),
+    ]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()[:16]
 
 
-def entry_record(*, actor, request: EntryRequest, idempotency_key: str | None = None, today: date | None = None) -> Entry:
+def entry_record(
+    *, actor, request: EntryRequest, idempotency_key: str | None = None, today: date | None = None
+) -> Entry:
     """Record one entry. With an idempotency key, a repeated submission returns the
     entry already recorded; the same key with different content is refused."""
     _check_can_record(actor, request.household)
@@ -184,7 +244,9 @@ def entry_record(*, actor, request: EntryRequest, idempotency_key: str | None = 
         existing = Entry.objects.filter(idempotency_key=key).first()
         if existing:
             return existing
-        if Entry.objects.filter(idempotency_key__startswith=f"{actor.pk}:{idempotency_key}:").exists():
+        if Entry.objects.filter(
+            idempotency_key__startswith=f"{actor.pk}:{idempotency_key}:"
+        ).exists():
             raise ValidationError("该提交编号已用于另一条不同的记录")
         idempotency_key = key
     with transaction.atomic():
@@ -201,8 +263,16 @@ class BatchResult:
 
 
 def entries_record_batch(
-    *, actor, households: Sequence[Household], item_code: str, occurred_on: date, quantity: int = 1,
-    evidence_text: str = "", photos: Sequence[UploadedFile] = (), source: str = Source.BATCH, today: date | None = None,
+    *,
+    actor,
+    households: Sequence[Household],
+    item_code: str,
+    occurred_on: date,
+    quantity: int = 1,
+    evidence_text: str = "",
+    photos: Sequence[UploadedFile] = (),
+    source: str = Source.BATCH,
+    today: date | None = None,
 ) -> BatchResult:
     """One household-level item for many households at once: all or nothing."""
     if not households:
@@ -212,7 +282,18 @@ def entries_record_batch(
     with transaction.atomic():
         plans, errors = [], {}
         for h in households:
-            plan = entry_plan(EntryRequest(household=h, item_code=item_code, occurred_on=occurred_on, quantity=quantity, evidence_text=evidence_text, photos=photos, source=source), today=today)
+            plan = entry_plan(
+                EntryRequest(
+                    household=h,
+                    item_code=item_code,
+                    occurred_on=occurred_on,
+                    quantity=quantity,
+                    evidence_text=evidence_text,
+                    photos=photos,
+                    source=source,
+                ),
+                today=today,
+            )
             if isinstance(plan, dict):
                 errors[h.pk] = plan
             elif plan.item.applies_to == "person":
@@ -222,18 +303,26 @@ def entries_record_batch(
         if errors:
             return BatchResult(entries=[], errors=errors)
         now, batch_key = timezone.now(), uuid.uuid4().hex
-        return BatchResult(entries=[_save(p, actor=actor, now=now, batch_key=batch_key) for p in plans], errors={})
+        return BatchResult(
+            entries=[_save(p, actor=actor, now=now, batch_key=batch_key) for p in plans], errors={}
+        )
 
 
-def entry_year_total(*, household: Household, item_code: str, person: Person | None, year: int) -> Decimal:
+def entry_year_total(
+    *, household: Household, item_code: str, person: Person | None, year: int
+) -> Decimal:
     """The positive points of an item already standing for the household (or, for a
     person-level item, the person) in a calendar year: what `entry_plan` weighs
     against the item's annual cap."""
     live = _live_entries(household, item_code, person)
-    return live.filter(occurred_on__year=year, points__gt=0).aggregate(s=Sum("points"))["s"] or Decimal(0)
+    return live.filter(occurred_on__year=year, points__gt=0).aggregate(s=Sum("points"))[
+        "s"
+    ] or Decimal(0)
 
 
-def entries_record_planned(*, actor, plans: Sequence[EntryPlan], source: str = Source.IMPORT) -> list[Entry]:
+def entries_record_planned(
+    *, actor, plans: Sequence[EntryPlan], source: str = Source.IMPORT
+) -> list[Entry]:
     """Save entries already planned by `entry_plan` and checked as a whole by the
     caller (an import whose rows count each other's caps and repeats), all or
     nothing, through the same saving path as `entry_record`: one audit row per entry,
@@ -245,7 +334,12 @@ def entries_record_planned(*, actor, plans: Sequence[EntryPlan], source: str = S
     with transaction.atomic():
         now, batch_key = timezone.now(), uuid.uuid4().hex
         return [
-            _save(replace(p, request=replace(p.request, source=source)), actor=actor, now=now, batch_key=batch_key)
+            _save(
+                replace(p, request=replace(p.request, source=source)),
+                actor=actor,
+                now=now,
+                batch_key=batch_key,
+            )
             for p in plans
         ]
 
@@ -271,13 +365,27 @@ def entry_review(*, actor, entry: Entry, approve: bool, reason: str = "") -> Rev
     now = timezone.now()
     try:
         with transaction.atomic():
-            review = Review.objects.create(entry=entry, approved=approve, reason=reason, reviewer=actor, reviewed_at=now)
+            review = Review.objects.create(
+                entry=entry, approved=approve, reason=reason, reviewer=actor, reviewed_at=now
+            )
     except IntegrityError:
         raise ValidationError("该记录已经审核过") from None
-    audit(actor=actor, action="entry.approve" if approve else "entry.reject", obj=entry, region_path=entry.household.villager_group.path, at=now, after={"reason": reason})
+    audit(
+        actor=actor,
+        action="entry.approve" if approve else "entry.reject",
+        obj=entry,
+        region_path=entry.household.villager_group.path,
+        at=now,
+        after={"reason": reason},
+    )
     if approve and _is_veto_item(entry):
         # A serious event between cycles changes the grade in force at once (动态调整).
-        standing_refresh(household=entry.household, actor=actor, entry=entry if entry.reversal_of_id is None else None, now=now)
+        standing_refresh(
+            household=entry.household,
+            actor=actor,
+            entry=entry if entry.reversal_of_id is None else None,
+            now=now,
+        )
     return review
 
 
@@ -286,7 +394,9 @@ def _is_veto_item(entry: Entry) -> bool:
     return item is not None and item.veto is not None
 
 
-def entries_review_bulk(*, actor, entries: Iterable[Entry], approve: bool, reason: str = "") -> list[Review]:
+def entries_review_bulk(
+    *, actor, entries: Iterable[Entry], approve: bool, reason: str = ""
+) -> list[Review]:
     """Decide many entries with one reason: all or nothing."""
     entries = list(entries)
     if not entries:
@@ -316,7 +426,9 @@ def reversal_problem(entry: Entry) -> str:
     waiting for review or was approved. Rejected reversals do not count. Locks the
     entry's row so two reversals cannot be written at once."""
     Entry.objects.select_for_update().filter(pk=entry.pk).first()
-    statuses = set(Entry.objects.filter(reversal_of=entry).values_list("review__approved", flat=True))
+    statuses = set(
+        Entry.objects.filter(reversal_of=entry).values_list("review__approved", flat=True)
+    )
     if True in statuses:
         return "该记录已经冲正过"
     if None in statuses:
@@ -344,10 +456,29 @@ def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
         raise ValidationError(problem)
     now = timezone.now()
     reversal = Entry.objects.create(
-        household=entry.household, person=entry.person, scheme_version=entry.scheme_version, item_code=entry.item_code,
-        item_name=entry.item_name, component=entry.component, quantity=entry.quantity, occurred_on=entry.occurred_on,
-        points=-entry.points, tier=entry.tier, evidence_text=reason, source=Source.REVERSAL, recorded_by=actor,
-        recorded_at=now, reversal_of=entry, reason=reason,
+        household=entry.household,
+        person=entry.person,
+        scheme_version=entry.scheme_version,
+        item_code=entry.item_code,
+        item_name=entry.item_name,
+        component=entry.component,
+        quantity=entry.quantity,
+        occurred_on=entry.occurred_on,
+        points=-entry.points,
+        tier=entry.tier,
+        evidence_text=reason,
+        source=Source.REVERSAL,
+        recorded_by=actor,
+        recorded_at=now,
+        reversal_of=entry,
+        reason=reason,
     )
-    audit(actor=actor, action="entry.reverse", obj=reversal, region_path=entry.household.villager_group.path, at=now, after={"reverses": entry.pk, "reason": reason, "points": str(reversal.points)})
+    audit(
+        actor=actor,
+        action="entry.reverse",
+        obj=reversal,
+        region_path=entry.household.villager_group.path,
+        at=now,
+        after={"reverses": entry.pk, "reason": reason, "points": str(reversal.points)},
+    )
     return reversal

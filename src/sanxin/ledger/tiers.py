@@ -9,7 +9,12 @@ from sanxin.households.models import Person
 from sanxin.ledger.choices import Tier
 
 # Posts that make a party member a party cadre (村"两委"干部). A group leader alone does not.
-CADRE_POSTS = {CadrePost.PARTY_SECRETARY, CadrePost.COMMITTEE_DIRECTOR, CadrePost.TWO_COMMITTEES_MEMBER, CadrePost.OTHER_CADRE}
+CADRE_POSTS = {
+    CadrePost.PARTY_SECRETARY,
+    CadrePost.COMMITTEE_DIRECTOR,
+    CadrePost.TWO_COMMITTEES_MEMBER,
+    CadrePost.OTHER_CADRE,
+}
 _RANK = {Tier.MASSES: 0, Tier.PARTY_MEMBER: 1, Tier.PARTY_CADRE: 2}
 
 

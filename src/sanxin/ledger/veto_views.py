@@ -22,13 +22,22 @@ from sanxin.rules.selectors import scheme_for_village
 
 class VetoForm(forms.Form):
     rule_code = forms.ChoiceField(label=gettext_lazy("事由（方案中的一票否决、直接判级规则）"))
-    starts_on = forms.DateField(label=gettext_lazy("起始日期（事实发生或认定之日）"), widget=forms.DateInput(attrs={"type": "date"}))
-    evidence_text = forms.CharField(label=gettext_lazy("事实与依据"), widget=forms.Textarea(attrs={"rows": 3}))
+    starts_on = forms.DateField(
+        label=gettext_lazy("起始日期（事实发生或认定之日）"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    evidence_text = forms.CharField(
+        label=gettext_lazy("事实与依据"), widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, rules, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule_code"].choices = [
-            (r.code, f"{r.name}（{VETO_KIND_LABELS[r.kind]}：最高{GRADE_LABELS[r.cap_grade]}，{r.days}天）") for r in rules
+            (
+                r.code,
+                f"{r.name}（{VETO_KIND_LABELS[r.kind]}：最高{GRADE_LABELS[r.cap_grade]}，{r.days}天）",
+            )
+            for r in rules
         ]
 
 
@@ -40,12 +49,18 @@ def household_vetoes(request, pk: int):
     version = scheme_for_village(household.village, today)
     form = None
     if can_decide and version is not None:
-        form = VetoForm(request.POST or None, rules=version.scheme.veto_rules, initial={"starts_on": today})
+        form = VetoForm(
+            request.POST or None, rules=version.scheme.veto_rules, initial={"starts_on": today}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 vetoes.veto_record(actor=request.user, household=household, **form.cleaned_data)
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                for field, errors in (
+                    exc.message_dict.items()
+                    if hasattr(exc, "error_dict")
+                    else [(None, exc.messages)]
+                ):
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(request, _("已认定，该户等级立即按规则封顶，并记入审计日志。"))
@@ -55,17 +70,33 @@ def household_vetoes(request, pk: int):
     events = list(household.veto_events.select_related("recorded_by").order_by("-starts_on", "-id"))
     revoked = {e.revokes_id for e in events if e.revokes_id}
     rows = [
-        {"event": e, "revoked": e.pk in revoked, "cap_label": GRADE_LABELS[e.cap_grade], "kind_label": VETO_KIND_LABELS.get(e.kind, e.kind),
-         "active": e.revokes_id is None and e.pk not in revoked and e.starts_on <= today and (e.ends_on is None or today <= e.ends_on)}
+        {
+            "event": e,
+            "revoked": e.pk in revoked,
+            "cap_label": GRADE_LABELS[e.cap_grade],
+            "kind_label": VETO_KIND_LABELS.get(e.kind, e.kind),
+            "active": e.revokes_id is None
+            and e.pk not in revoked
+            and e.starts_on <= today
+            and (e.ends_on is None or today <= e.ends_on),
+        }
         for e in events
     ]
-    return render(request, "ledger/vetoes.html", {"household": household, "rows": rows, "form": form, "can_decide": can_decide})
+    return render(
+        request,
+        "ledger/vetoes.html",
+        {"household": household, "rows": rows, "form": form, "can_decide": can_decide},
+    )
 
 
 @require_POST
 @requires(Perm.VIEW_REGISTRY)
 def veto_revoke(request, pk: int):
-    event = VetoEvent.objects.filter(pk=pk, household__in=request.scope.households()).select_related("household__villager_group").first()
+    event = (
+        VetoEvent.objects.filter(pk=pk, household__in=request.scope.households())
+        .select_related("household__villager_group")
+        .first()
+    )
     if event is None:
         raise Http404
     try:

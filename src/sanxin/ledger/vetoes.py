@@ -23,11 +23,21 @@ from sanxin.rules.services import scheme_version_mark_in_use
 def can_decide_vetoes(user, household: Household) -> bool:
     """The rating committee decides; the credit union reports loan events."""
     scope = scope_for(user)
-    return scope.covers_household(household, Perm.REVIEW_POINTS) or scope.covers_household(household, Perm.RECORD_CREDIT)
+    return scope.covers_household(household, Perm.REVIEW_POINTS) or scope.covers_household(
+        household, Perm.RECORD_CREDIT
+    )
 
 
 @transaction.atomic
-def veto_record(*, actor, household: Household, rule_code: str, starts_on: date, evidence_text: str, today: date | None = None) -> VetoEvent:
+def veto_record(
+    *,
+    actor,
+    household: Household,
+    rule_code: str,
+    starts_on: date,
+    evidence_text: str,
+    today: date | None = None,
+) -> VetoEvent:
     if not can_decide_vetoes(actor, household):
         raise PermissionDenied("无权为该户认定一票否决或直接判级")
     if scope_for(actor).is_recused(household):
@@ -47,13 +57,31 @@ def veto_record(*, actor, household: Household, rule_code: str, starts_on: date,
         raise ValidationError(errors)
     rule = version.scheme.veto_rule(rule_code)
     event = VetoEvent.objects.create(
-        household=household, scheme_version=version, rule_code=rule.code, name=rule.name, kind=rule.kind,
-        cap_grade=rule.cap_grade, starts_on=starts_on, ends_on=starts_on + timedelta(days=rule.days - 1),
-        evidence_text=evidence_text.strip(), recorded_by=actor, recorded_at=timezone.now(),
+        household=household,
+        scheme_version=version,
+        rule_code=rule.code,
+        name=rule.name,
+        kind=rule.kind,
+        cap_grade=rule.cap_grade,
+        starts_on=starts_on,
+        ends_on=starts_on + timedelta(days=rule.days - 1),
+        evidence_text=evidence_text.strip(),
+        recorded_by=actor,
+        recorded_at=timezone.now(),
     )
     scheme_version_mark_in_use(version)
-    audit(actor=actor, action="veto.record", obj=event, region_path=household.villager_group.path,
-          after={"rule": rule.code, "cap_grade": rule.cap_grade, "starts_on": str(event.starts_on), "ends_on": str(event.ends_on)})
+    audit(
+        actor=actor,
+        action="veto.record",
+        obj=event,
+        region_path=household.villager_group.path,
+        after={
+            "rule": rule.code,
+            "cap_grade": rule.cap_grade,
+            "starts_on": str(event.starts_on),
+            "ends_on": str(event.ends_on),
+        },
+    )
     # The grade in force changes at once (动态调整), with a notice to the household.
     standing_refresh(household=household, actor=actor, today=today, veto_event=event)
     return event
@@ -71,11 +99,26 @@ def veto_revoke(*, actor, event: VetoEvent, reason: str) -> VetoEvent:
     if not reason.strip():
         raise ValidationError({"reason": ["撤销必须写明原因"]})
     revocation = VetoEvent.objects.create(
-        household=event.household, scheme_version=event.scheme_version, rule_code=event.rule_code, name=event.name,
-        kind=event.kind, cap_grade=event.cap_grade, starts_on=event.starts_on, ends_on=event.ends_on,
-        evidence_text=reason.strip(), revokes=event, recorded_by=actor, recorded_at=timezone.now(),
+        household=event.household,
+        scheme_version=event.scheme_version,
+        rule_code=event.rule_code,
+        name=event.name,
+        kind=event.kind,
+        cap_grade=event.cap_grade,
+        starts_on=event.starts_on,
+        ends_on=event.ends_on,
+        evidence_text=reason.strip(),
+        revokes=event,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
     )
-    audit(actor=actor, action="veto.revoke", obj=event, region_path=event.household.villager_group.path, after={"reason": reason.strip()})
+    audit(
+        actor=actor,
+        action="veto.revoke",
+        obj=event,
+        region_path=event.household.villager_group.path,
+        after={"reason": reason.strip()},
+    )
     standing_refresh(household=event.household, actor=actor, veto_event=revocation)
     return revocation
 
@@ -85,7 +128,15 @@ def veto_facts(events) -> tuple[engine.VetoFact, ...]:
     events = list(events)
     revoked = {e.revokes_id for e in events if e.revokes_id}
     return tuple(
-        engine.VetoFact(id=f"veto-{e.pk}", name=e.name, cap_grade=e.cap_grade, starts_on=e.starts_on, ends_on=e.ends_on, kind=e.kind, code=e.rule_code)
+        engine.VetoFact(
+            id=f"veto-{e.pk}",
+            name=e.name,
+            cap_grade=e.cap_grade,
+            starts_on=e.starts_on,
+            ends_on=e.ends_on,
+            kind=e.kind,
+            code=e.rule_code,
+        )
         for e in events
         if e.revokes_id is None and e.pk not in revoked
     )

@@ -99,19 +99,32 @@ def record(request):
     data = request.POST if posted else None
     version = scheme_for_village(household.village, _form_date(data, today))
     items = (
-        item_choices(version.scheme, household_tier=household_tier_of(members), member_tiers={person_tier(m) for m in members})
+        item_choices(
+            version.scheme,
+            household_tier=household_tier_of(members),
+            member_tiers={person_tier(m) for m in members},
+        )
         if version
         else []
     )
     form = EntryForm(
-        data, request.FILES if posted else None, today=today, items=items, members=members_qs,
+        data,
+        request.FILES if posted else None,
+        today=today,
+        items=items,
+        members=members_qs,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
     if posted and form.is_valid():
         cd = form.cleaned_data
         entry_request = services.EntryRequest(
-            household=household, item_code=cd["item_code"], occurred_on=cd["occurred_on"], quantity=cd["quantity"],
-            person=cd["person"], evidence_text=cd["evidence_text"], photos=cd["photos"],
+            household=household,
+            item_code=cd["item_code"],
+            occurred_on=cd["occurred_on"],
+            quantity=cd["quantity"],
+            person=cd["person"],
+            evidence_text=cd["evidence_text"],
+            photos=cd["photos"],
         )
         try:
             entry = _record_once(request.user, entry_request, cd["idempotency_key"], today)
@@ -119,31 +132,45 @@ def record(request):
             _apply_service_errors(form, exc)
         else:
             messages.success(request, _("已记录，待评信团审核"))
-            return redirect(f"{reverse('points:record')}?{urlencode({'household': household.pk, 'last': entry.pk})}")
+            return redirect(
+                f"{reverse('points:record')}?{urlencode({'household': household.pk, 'last': entry.pk})}"
+            )
     last = None
     last_id = request.GET.get("last", "")
     if not posted and last_id.isdigit():
         last = (
-            scope.entries(Perm.RECORD_POINTS).filter(pk=int(last_id), household=household)
-            .select_related("person").annotate(photo_count=Count("photos")).first()
+            scope.entries(Perm.RECORD_POINTS)
+            .filter(pk=int(last_id), household=household)
+            .select_related("person")
+            .annotate(photo_count=Count("photos"))
+            .first()
         )
     return render(
         request,
         "ledger/record.html",
         {
-            "household": household, "members": members, "form": form, "version": version, "last": last,
-            "today": today, "tier_label": TIER_LABELS[household_tier_of(members)],
+            "household": household,
+            "members": members,
+            "form": form,
+            "version": version,
+            "last": last,
+            "today": today,
+            "tier_label": TIER_LABELS[household_tier_of(members)],
         },
     )
 
 
 def _record_once(actor, entry_request, key: str, today):
     try:
-        return services.entry_record(actor=actor, request=entry_request, idempotency_key=key, today=today)
+        return services.entry_record(
+            actor=actor, request=entry_request, idempotency_key=key, today=today
+        )
     except IntegrityError:
         # A double tap raced the first submission past the key check; the first won,
         # and asking again returns the entry it saved.
-        return services.entry_record(actor=actor, request=entry_request, idempotency_key=key, today=today)
+        return services.entry_record(
+            actor=actor, request=entry_request, idempotency_key=key, today=today
+        )
 
 
 def _pick_household(request):
@@ -151,7 +178,11 @@ def _pick_household(request):
     households = request.scope.households(Perm.RECORD_POINTS).select_related("villager_group")
     households = household_search(households, query).order_by("village_id", "number", "id")
     page = Paginator(households, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "ledger/record_pick.html", {"page": page, "q": query, "filters": urlencode({"q": query})})
+    return render(
+        request,
+        "ledger/record_pick.html",
+        {"page": page, "q": query, "filters": urlencode({"q": query})},
+    )
 
 
 # ----------------------------------------------------------------------- batch
@@ -172,14 +203,22 @@ def batch(request):
         ids = {int(x) for x in raw_ids}
         if ids and in_scope.filter(pk__in=ids).count() != len(ids):
             raise Http404
-    villages = list(Region.objects.filter(pk__in=in_scope.values("village_id")).select_related("parent").order_by("path"))
+    villages = list(
+        Region.objects.filter(pk__in=in_scope.values("village_id"))
+        .select_related("parent")
+        .order_by("path")
+    )
     village_id = request.GET.get("village", "")
-    village = next((v for v in villages if str(v.pk) == village_id), villages[0] if villages else None)
+    village = next(
+        (v for v in villages if str(v.pk) == village_id), villages[0] if villages else None
+    )
     context = {"villages": villages, "village": village, "today": today}
     if village is None:
         return render(request, "ledger/batch.html", context)
     in_village = in_scope.filter(village=village)
-    groups = list(Region.objects.filter(pk__in=in_village.values("villager_group_id")).order_by("path"))
+    groups = list(
+        Region.objects.filter(pk__in=in_village.values("villager_group_id")).order_by("path")
+    )
     group_id = request.GET.get("group", "")
     listed = in_village.select_related("village", "villager_group").order_by("number", "id")
     if group_id.isdigit():
@@ -187,15 +226,23 @@ def batch(request):
     data = request.POST if posted else None
     version = scheme_for_village(village, _form_date(data, today))
     items = item_choices(version.scheme, household_level_only=True) if version else []
-    form = BatchForm(data, request.FILES if posted else None, today=today, items=items, households=listed)
+    form = BatchForm(
+        data, request.FILES if posted else None, today=today, items=items, households=listed
+    )
     household_errors = []
     if posted and form.is_valid():
         cd = form.cleaned_data
         chosen = list(cd["households"])
         try:
             result = services.entries_record_batch(
-                actor=request.user, households=chosen, item_code=cd["item_code"], occurred_on=cd["occurred_on"],
-                quantity=cd["quantity"], evidence_text=cd["evidence_text"], photos=cd["photos"], source=Source.BATCH,
+                actor=request.user,
+                households=chosen,
+                item_code=cd["item_code"],
+                occurred_on=cd["occurred_on"],
+                quantity=cd["quantity"],
+                evidence_text=cd["evidence_text"],
+                photos=cd["photos"],
+                source=Source.BATCH,
                 today=today,
             )
         except ValidationError as exc:
@@ -208,13 +255,22 @@ def batch(request):
                 return redirect(f"{reverse('points:batch')}?{_querystring(request.GET)}")
             by_pk = {h.pk: h for h in chosen}
             household_errors = [
-                (by_pk[pk], [m for messages_ in errs.values() for m in messages_]) for pk, errs in result.errors.items()
+                (by_pk[pk], [m for messages_ in errs.values() for m in messages_])
+                for pk, errs in result.errors.items()
             ]
-            form.add_error(None, _("有 %(n)d 户不能记录，全部未保存，请修改后重新提交") % {"n": len(household_errors)})
+            form.add_error(
+                None,
+                _("有 %(n)d 户不能记录，全部未保存，请修改后重新提交")
+                % {"n": len(household_errors)},
+            )
     context.update(
         {
-            "groups": groups, "group_id": group_id, "form": form, "version": version,
-            "household_errors": household_errors, "querystring": _querystring(request.GET),
+            "groups": groups,
+            "group_id": group_id,
+            "form": form,
+            "version": version,
+            "household_errors": household_errors,
+            "querystring": _querystring(request.GET),
         }
     )
     return render(request, "ledger/batch.html", context)
@@ -246,7 +302,9 @@ def review(request):
         ids = {int(x) for x in raw_ids}
         if ids and in_reach.filter(pk__in=ids).count() != len(ids):
             raise Http404
-        action_form = BulkReviewForm(request.POST, entries=in_reach.select_related("household__villager_group"))
+        action_form = BulkReviewForm(
+            request.POST, entries=in_reach.select_related("household__villager_group")
+        )
         if action_form.is_valid():
             cd = action_form.cleaned_data
             approve = cd["action"] == "approve"
@@ -262,8 +320,16 @@ def review(request):
                 return redirect(f"{reverse('points:review')}?{_querystring(request.GET)}")
 
     pending = in_reach.filter(review__isnull=True)
-    groups = scope.regions(Perm.REVIEW_POINTS).filter(level=Level.GROUP).select_related("parent").order_by("path")
-    versions = {v.pk: v.scheme for v in SchemeVersion.objects.filter(pk__in=pending.values("scheme_version_id"))}
+    groups = (
+        scope.regions(Perm.REVIEW_POINTS)
+        .filter(level=Level.GROUP)
+        .select_related("parent")
+        .order_by("path")
+    )
+    versions = {
+        v.pk: v.scheme
+        for v in SchemeVersion.objects.filter(pk__in=pending.values("scheme_version_id"))
+    }
     categories: dict[str, str] = {}
     item_category: dict[tuple[int, str], str] = {}
     for pk, scheme in versions.items():
@@ -271,8 +337,12 @@ def review(request):
             categories.setdefault(c.code, c.name)
         for item in scheme.items:
             item_category[(pk, item.code)] = item.category
-    recorders = User.objects.filter(pk__in=pending.values("recorded_by_id")).order_by("display_name", "username")
-    filters = ReviewFilterForm(request.GET, groups=groups, categories=sorted(categories.items()), recorders=recorders)
+    recorders = User.objects.filter(pk__in=pending.values("recorded_by_id")).order_by(
+        "display_name", "username"
+    )
+    filters = ReviewFilterForm(
+        request.GET, groups=groups, categories=sorted(categories.items()), recorders=recorders
+    )
     filters.is_valid()
     f = filters.cleaned_data
     if f.get("group"):
@@ -299,14 +369,26 @@ def review(request):
     rows = []
     for e in page.object_list:
         cat = item_category.get((e.scheme_version_id, e.item_code))
-        rows.append({"entry": e, "block": _block_reason(scope, request.user, e), "category": categories.get(cat, "")})
+        rows.append(
+            {
+                "entry": e,
+                "block": _block_reason(scope, request.user, e),
+                "category": categories.get(cat, ""),
+            }
+        )
     chosen = {str(x) for x in request.POST.getlist("entry")} if request.method == "POST" else set()
     return render(
         request,
         "ledger/review.html",
         {
-            "page": page, "rows": rows, "filters": filters, "bulk_errors": bulk_errors, "action_form": action_form,
-            "chosen": chosen, "querystring": _querystring(request.GET), "page_query": _querystring(request.GET, page=None),
+            "page": page,
+            "rows": rows,
+            "filters": filters,
+            "bulk_errors": bulk_errors,
+            "action_form": action_form,
+            "chosen": chosen,
+            "querystring": _querystring(request.GET),
+            "page_query": _querystring(request.GET, page=None),
             "reason": request.POST.get("reason", "") if request.method == "POST" else "",
         },
     )
@@ -319,8 +401,13 @@ def _entry_in_scope(scope, pk, perm: Perm) -> Entry:
     entry = (
         scope.entries(perm)
         .select_related(
-            "household__village", "household__villager_group", "person", "scheme_version", "recorded_by",
-            "review__reviewer", "reversal_of",
+            "household__village",
+            "household__villager_group",
+            "person",
+            "scheme_version",
+            "recorded_by",
+            "review__reviewer",
+            "reversal_of",
         )
         .filter(pk=pk)
         .first()
@@ -354,26 +441,41 @@ def entry_detail(request, pk: int):
     item = scheme.find_item(entry.item_code)
     category = ""
     if item is not None:
-        category = next((c.name for c in scheme.categories if c.code == item.category), item.category)
+        category = next(
+            (c.name for c in scheme.categories if c.code == item.category), item.category
+        )
     reviewer = scope.covers_household(entry.household, Perm.REVIEW_POINTS)
     block = _block_reason(scope, request.user, entry) if reviewer and review_ is None else ""
     can_reverse = (
-        reviewer and review_ is not None and review_.approved and entry.reversal_of_id is None and reversed_by is None
+        reviewer
+        and review_ is not None
+        and review_.approved
+        and entry.reversal_of_id is None
+        and reversed_by is None
     )
     status = _status(review_)
     return render(
         request,
         "ledger/entry.html",
         {
-            "entry": entry, "review": review_, "reversed_by": reversed_by, "rejected_reversals": rejected,
-            "item": item, "category": category,
+            "entry": entry,
+            "review": review_,
+            "reversed_by": reversed_by,
+            "rejected_reversals": rejected,
+            "item": item,
+            "category": category,
             "component_label": COMPONENT_LABELS.get(entry.component, entry.component),
-            "tier_label": TIER_LABELS.get(entry.tier, entry.tier), "status": status,
+            "tier_label": TIER_LABELS.get(entry.tier, entry.tier),
+            "status": status,
             "reversal_status": _status(_review_of(reversed_by)).label if reversed_by else "",
-            "reversal_approved": bool(reversed_by) and _status(_review_of(reversed_by)) == Status.APPROVED,
+            "reversal_approved": bool(reversed_by)
+            and _status(_review_of(reversed_by)) == Status.APPROVED,
             "photos": list(entry.photos.order_by("id")),
-            "can_decide": reviewer and review_ is None and not block, "blocked_because": block, "can_reverse": can_reverse,
-            "decide_form": DecideForm(), "reverse_form": ReverseForm(),
+            "can_decide": reviewer and review_ is None and not block,
+            "blocked_because": block,
+            "can_reverse": can_reverse,
+            "decide_form": DecideForm(),
+            "reverse_form": ReverseForm(),
         },
     )
 
@@ -390,7 +492,9 @@ def entry_decide(request, pk: int):
         return redirect("points:entry", pk=entry.pk)
     approve = form.cleaned_data["action"] == "approve"
     try:
-        services.entry_review(actor=request.user, entry=entry, approve=approve, reason=form.cleaned_data["reason"])
+        services.entry_review(
+            actor=request.user, entry=entry, approve=approve, reason=form.cleaned_data["reason"]
+        )
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
@@ -410,7 +514,9 @@ def entry_reverse(request, pk: int):
                 messages.error(request, e)
         return redirect("points:entry", pk=entry.pk)
     try:
-        reversal = services.entry_reverse(actor=request.user, entry=entry, reason=form.cleaned_data["reason"])
+        reversal = services.entry_reverse(
+            actor=request.user, entry=entry, reason=form.cleaned_data["reason"]
+        )
     except ValidationError as exc:
         for m in exc.messages:
             messages.error(request, m)
@@ -425,8 +531,12 @@ def entry_reverse(request, pk: int):
 @requires(Perm.VIEW_REGISTRY)
 def photo(request, pk: int):
     """An evidence photo, only for users who can see its entry's household."""
-    found = EntryPhoto.objects.select_related("entry__household__villager_group").filter(pk=pk).first()
-    if found is None or not request.scope.covers_household(found.entry.household, Perm.VIEW_REGISTRY):
+    found = (
+        EntryPhoto.objects.select_related("entry__household__villager_group").filter(pk=pk).first()
+    )
+    if found is None or not request.scope.covers_household(
+        found.entry.household, Perm.VIEW_REGISTRY
+    ):
         raise Http404
     return photo_files.response(found.image, f"photo-{found.pk}")
 
@@ -436,7 +546,9 @@ def photo(request, pk: int):
 
 def _running_totals(result, base_start: Decimal):
     """Counted points by date, and the running total of each component."""
-    by_day: dict = defaultdict(lambda: {"base": Decimal(0), "credit": Decimal(0), "vanguard": Decimal(0)})
+    by_day: dict = defaultdict(
+        lambda: {"base": Decimal(0), "credit": Decimal(0), "vanguard": Decimal(0)}
+    )
     for c in result.contributions:
         if c.status in ("counted", "capped") and c.counted_points and c.component:
             by_day[c.occurred_on][c.component] += c.counted_points
@@ -480,16 +592,24 @@ def household_points(request, pk: int):
     as_of = parse_date(request.GET.get("as_of")) or today
     grade = household_grade(household, as_of)
     result = grade.result
-    entries = list(household.entries.select_related("person", "review").order_by("-occurred_on", "-id"))
+    entries = list(
+        household.entries.select_related("person", "review").order_by("-occurred_on", "-id")
+    )
     names = {p.pk: p.name for p in household.members.all()}
     context = {
-        "household": household, "as_of": as_of, "today": today, "version": grade.version, "result": result,
+        "household": household,
+        "as_of": as_of,
+        "today": today,
+        "version": grade.version,
+        "result": result,
         "rows": _entry_rows(entries, result),
         "can_record": scope.covers_household(household, Perm.RECORD_POINTS),
         "in_force": grade_in_force(household),
     }
     if context["in_force"] is not None:
-        context["in_force_label"] = GRADE_LABELS.get(context["in_force"].grade, context["in_force"].grade)
+        context["in_force_label"] = GRADE_LABELS.get(
+            context["in_force"].grade, context["in_force"].grade
+        )
     if result is not None:
         scheme = grade.version.scheme
         tier = scheme.tier(result.tier)
@@ -498,8 +618,13 @@ def household_points(request, pk: int):
         formulas = [
             {
                 "terms": [
-                    {"label": COMPONENT_LABELS[code], "weight": weight * 100, "score": scores.get(code)}
-                    for code, weight in formula.items() if weight
+                    {
+                        "label": COMPONENT_LABELS[code],
+                        "weight": weight * 100,
+                        "score": scores.get(code),
+                    }
+                    for code, weight in formula.items()
+                    if weight
                 ],
                 "total": total,
                 "lowest": total == result.total,
@@ -510,7 +635,10 @@ def household_points(request, pk: int):
         credit_areas = []
         if credit is not None:
             area_names = {a.code: a.name for a in scheme.credit_areas}
-            credit_areas = [(area_names.get(code, code), Decimal(str(v))) for code, v in credit.area_scores.items()]
+            credit_areas = [
+                (area_names.get(code, code), Decimal(str(v)))
+                for code, v in credit.area_scores.items()
+            ]
         context.update(
             {
                 "tier_label": TIER_LABELS[result.tier],
@@ -519,16 +647,23 @@ def household_points(request, pk: int):
                 "next_label": GRADE_LABELS.get(result.next_grade or "", ""),
                 "thresholds": [(g, result.thresholds[g]) for g in reversed(RATED_GRADES)],
                 "components": result.components,
-                "base_rule": base_rule, "van_rule": van_rule, "credit_rule": scheme.component("credit"),
+                "base_rule": base_rule,
+                "van_rule": van_rule,
+                "credit_rule": scheme.component("credit"),
                 "formulas": formulas,
-                "credit": credit, "credit_areas": credit_areas,
-                "vanguard_members": [(names.get(v.person_id, v.person_id), v) for v in result.vanguard_members],
+                "credit": credit,
+                "credit_areas": credit_areas,
+                "vanguard_members": [
+                    (names.get(v.person_id, v.person_id), v) for v in result.vanguard_members
+                ],
                 "vetoes": [
                     {"veto": v, "cap_label": GRADE_LABELS[v.cap_grade]} for v in result.vetoes
                 ],
                 "running": _running_totals(result, base_rule.start),
                 "has_vanguard": bool(result.vanguard_members),
-                "has_credit_items": any(c.component == "credit" and c.counted_points for c in result.contributions),
+                "has_credit_items": any(
+                    c.component == "credit" and c.counted_points for c in result.contributions
+                ),
             }
         )
     return render(request, "ledger/household.html", context)

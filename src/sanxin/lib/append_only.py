@@ -14,7 +14,10 @@ def trigger_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
             f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
                 BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END""",
         ]
-        drop = [f"DROP TRIGGER IF EXISTS {table}_no_update", f"DROP TRIGGER IF EXISTS {table}_no_delete"]
+        drop = [
+            f"DROP TRIGGER IF EXISTS {table}_no_update",
+            f"DROP TRIGGER IF EXISTS {table}_no_delete",
+        ]
         return create, drop
     if vendor == "postgresql":
         create = [
@@ -26,7 +29,10 @@ def trigger_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
             f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
                 FOR EACH STATEMENT EXECUTE FUNCTION sanxin_refuse_change()""",
         ]
-        drop = [f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}", f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}"]
+        drop = [
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+        ]
         return create, drop
     raise NotImplementedError(f"append-only triggers are not written for {vendor}")
 

@@ -24,7 +24,9 @@ def _derive(key: str, info: bytes) -> bytes:
 
 @lru_cache(maxsize=4)
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(_derive(k, b"sanxin-fernet"))) for k in keys])
+    return MultiFernet(
+        [Fernet(base64.urlsafe_b64encode(_derive(k, b"sanxin-fernet"))) for k in keys]
+    )
 
 
 @lru_cache(maxsize=4)

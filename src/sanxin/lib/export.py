@@ -14,7 +14,9 @@ from typing import Any
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def table_xlsx(*, sheet: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[int] = ()) -> bytes:
+def table_xlsx(
+    *, sheet: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[int] = ()
+) -> bytes:
     """One sheet: a bold, frozen header row, then the rows. Dates and datetimes
     stay dates (shown as yyyy-mm-dd / yyyy-mm-dd hh:mm), numbers stay numbers."""
     from openpyxl import Workbook

@@ -15,9 +15,40 @@ _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK_CHARS = "10X98765432"
 # Province-level codes in use (GB/T 2260), plus 71/81/82 for Taiwan, Hong Kong, Macao.
 _PROVINCES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36",
-    "37", "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62",
-    "63", "64", "65", "71", "81", "82",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
 }
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＸ", "0123456789XXX")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?[eE]\+?\d+$")
@@ -60,7 +91,9 @@ def parse(raw: object, *, today: date | None = None) -> IdNumber:
     if raw is None or str(raw).strip() == "":
         raise IdNumberError("身份证号为空")
     if isinstance(raw, float) or (isinstance(raw, int) and not isinstance(raw, bool)):
-        raise IdNumberError("身份证号被 Excel 存成了数字，后几位已经丢失；请把该列设为“文本”后重新填写")
+        raise IdNumberError(
+            "身份证号被 Excel 存成了数字，后几位已经丢失；请把该列设为“文本”后重新填写"
+        )
     text = normalise(raw)
     if _SCIENTIFIC.match(text):
         raise IdNumberError(

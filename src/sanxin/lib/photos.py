@@ -11,7 +11,13 @@ from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpResponse
 
 MAX_BYTES = 8 * 1024 * 1024
-CONTENT_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp", "heic": "image/heic"}
+CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+    "heic": "image/heic",
+}
 
 
 def problem(photo: UploadedFile) -> str:

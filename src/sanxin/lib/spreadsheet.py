@@ -198,9 +198,7 @@ def _xlsx_grid(content: bytes, pick_sheet: Callable[[Grid], bool] | None, max_ro
         first: Grid | None = None
         for worksheet in workbook.worksheets:
             worksheet.reset_dimensions()  # do not trust the stored dimensions
-            grid = _bounded(
-                worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows
-            )
+            grid = _bounded(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows)
             if pick_sheet is not None and pick_sheet(grid):
                 return grid
             if first is None:
@@ -243,9 +241,7 @@ def _bounded(rows: Iterable[Sequence[Any]], max_rows: int) -> Grid:
         if index < max_rows:
             grid.append(tuple(row[:MAX_COLUMNS]))
         elif any(text(v) for v in row):
-            raise UnreadableFile(
-                _("文件超过 %(n)d 行，请分成几个文件分批导入。") % {"n": max_rows}
-            )
+            raise UnreadableFile(_("文件超过 %(n)d 行，请分成几个文件分批导入。") % {"n": max_rows})
     return grid
 
 

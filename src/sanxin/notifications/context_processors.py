@@ -43,19 +43,27 @@ class Inbox:
         for each own household. Two queries."""
         if not self.household_ids:
             return []
-        households = list(Household.objects.filter(pk__in=self.household_ids).select_related("village").order_by("pk"))
+        households = list(
+            Household.objects.filter(pk__in=self.household_ids)
+            .select_related("village")
+            .order_by("pk")
+        )
         latest: dict[int, GradeRecord] = {}
-        for record in GradeRecord.objects.filter(household_id__in=self.household_ids).order_by("household_id", "-id"):
+        for record in GradeRecord.objects.filter(household_id__in=self.household_ids).order_by(
+            "household_id", "-id"
+        ):
             latest.setdefault(record.household_id, record)
         result = []
         for household in households:
             record = latest.get(household.pk)
-            result.append({
-                "household": household,
-                "record": record,
-                "label": GRADE_LABELS.get(record.grade, record.grade) if record else "",
-                "expired": record is not None and is_expired(record),
-            })
+            result.append(
+                {
+                    "household": household,
+                    "record": record,
+                    "label": GRADE_LABELS.get(record.grade, record.grade) if record else "",
+                    "expired": record is not None and is_expired(record),
+                }
+            )
         return result
 
 

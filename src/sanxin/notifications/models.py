@@ -17,7 +17,12 @@ class Kind(models.TextChoices):
 
 
 class Notification(models.Model):
-    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="notifications", verbose_name=_("农户"))
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        verbose_name=_("农户"),
+    )
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=120)
     body = models.TextField(_("内容"), blank=True)
@@ -28,21 +33,29 @@ class Notification(models.Model):
         verbose_name = _("站内通知")
         verbose_name_plural = _("站内通知")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["household", "-created_at"], name="notification_household_recent")]
+        indexes = [
+            models.Index(fields=["household", "-created_at"], name="notification_household_recent")
+        ]
 
     def __str__(self) -> str:
         return self.title
 
 
 class NotificationRead(models.Model):
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads", verbose_name=_("通知"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户"))
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="reads", verbose_name=_("通知")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("用户")
+    )
     read_at = models.DateTimeField(_("阅读时间"))
 
     class Meta:
         verbose_name = _("通知已读")
         verbose_name_plural = _("通知已读")
-        constraints = [models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once")
+        ]
 
     def __str__(self) -> str:
         return f"{self.notification_id} read by {self.user_id}"

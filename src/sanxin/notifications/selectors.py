@@ -14,7 +14,11 @@ def notifications_for(scope: Scope) -> QuerySet[Notification]:
     if not ids or scope.user is None:
         return Notification.objects.none()
     read = NotificationRead.objects.filter(notification=OuterRef("pk"), user=scope.user)
-    return Notification.objects.filter(household_id__in=ids).annotate(is_read=Exists(read)).order_by("-created_at", "-id")
+    return (
+        Notification.objects.filter(household_id__in=ids)
+        .annotate(is_read=Exists(read))
+        .order_by("-created_at", "-id")
+    )
 
 
 def unread_count(scope: Scope) -> int:

@@ -13,12 +13,24 @@ from sanxin.notifications.models import Notification, NotificationRead
 BATCH = 2000
 
 
-def notify(*, households: Iterable[int], kind: str, title: str, body: str = "", url: str = "", at: datetime | None = None) -> int:
+def notify(
+    *,
+    households: Iterable[int],
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    at: datetime | None = None,
+) -> int:
     """One notification per household id; returns how many were written."""
     at = at or timezone.now()
     written, batch = 0, []
     for household_id in households:
-        batch.append(Notification(household_id=household_id, kind=kind, title=title, body=body, url=url, created_at=at))
+        batch.append(
+            Notification(
+                household_id=household_id, kind=kind, title=title, body=body, url=url, created_at=at
+            )
+        )
         if len(batch) >= BATCH:
             Notification.objects.bulk_create(batch)
             written, batch = written + len(batch), []
@@ -32,7 +44,13 @@ def notifications_mark_read(*, user, notifications: Iterable[Notification]) -> i
     """Mark these notifications read for `user` (already-read ones are skipped)."""
     now = timezone.now()
     ids = [n.pk for n in notifications]
-    done = set(NotificationRead.objects.filter(user=user, notification_id__in=ids).values_list("notification_id", flat=True))
-    rows = [NotificationRead(notification_id=i, user=user, read_at=now) for i in ids if i not in done]
+    done = set(
+        NotificationRead.objects.filter(user=user, notification_id__in=ids).values_list(
+            "notification_id", flat=True
+        )
+    )
+    rows = [
+        NotificationRead(notification_id=i, user=user, read_at=now) for i in ids if i not in done
+    ]
     NotificationRead.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

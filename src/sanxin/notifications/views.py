@@ -21,6 +21,12 @@ def notification_list(request):
     unread = [n for n in shown if not n.is_read]
     if unread:
         notifications_mark_read(user=request.user, notifications=unread)
-    return render(request, "notifications/list.html", {
-        "page": page, "notifications": shown, "has_households": bool(scope.own_household_ids()),
-    })
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "page": page,
+            "notifications": shown,
+            "has_households": bool(scope.own_household_ids()),
+        },
+    )

@@ -19,4 +19,13 @@ def audit_log(request):
     if actor:
         events = events.filter(Q(actor_name__contains=actor) | Q(actor__username=actor))
     page = Paginator(events.order_by("-at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "oversight/audit_log.html", {"page": page, "action": action, "actor": actor, "filters": urlencode({"action": action, "actor": actor})})
+    return render(
+        request,
+        "oversight/audit_log.html",
+        {
+            "page": page,
+            "action": action,
+            "actor": actor,
+            "filters": urlencode({"action": action, "actor": actor}),
+        },
+    )

@@ -67,7 +67,8 @@ def own_households(scope: Scope, cycle: Cycle) -> list[tuple[int, str, str]]:
         return []
     return list(
         Household.objects.filter(pk__in=own, village_id=cycle.village_id)
-        .order_by("number", "pk").values_list("pk", "number", "head_name")
+        .order_by("number", "pk")
+        .values_list("pk", "number", "head_name")
     )
 
 
@@ -86,13 +87,16 @@ def visible_appeals(scope: Scope, cycle: Cycle, own: list | None = None) -> Quer
 
 def summarize(qs: QuerySet[Appeal]) -> dict:
     """Counts and answer times of a set of appeals, in one query."""
-    taken = ExpressionWrapper(F("decision__decided_at") - F("filed_at"), output_field=DurationField())
+    taken = ExpressionWrapper(
+        F("decision__decided_at") - F("filed_at"), output_field=DurationField()
+    )
     row = qs.order_by().aggregate(
         filed=Count("id"),
         open=Count("id", filter=Q(decision__isnull=True)),
         upheld=Count("id", filter=Q(decision__upheld=True)),
         dismissed=Count("id", filter=Q(decision__upheld=False)),
-        average=Avg(taken), longest=Max(taken),
+        average=Avg(taken),
+        longest=Max(taken),
     )
     row["answered"] = row["upheld"] + row["dismissed"]
     row["average_days"] = _days(row.pop("average"))
@@ -112,9 +116,16 @@ def _appeal_for(scope: Scope, pk) -> tuple[Appeal, bool]:
     committee or admin (True) or as a member of the household (False)."""
     appeal = (
         Appeal.objects.select_related(
-            "cycle__village", "household__village", "household__villager_group", "entry__recorded_by", "filed_by",
-            "decision__decided_by", "decision__reversal",
-        ).filter(pk=_int(pk)).first()
+            "cycle__village",
+            "household__village",
+            "household__villager_group",
+            "entry__recorded_by",
+            "filed_by",
+            "decision__decided_by",
+            "decision__reversal",
+        )
+        .filter(pk=_int(pk))
+        .first()
     )
     if appeal is None:
         raise Http404
@@ -134,7 +145,9 @@ def _label(appeal: Appeal, now) -> Appeal:
         appeal.status, appeal.status_label = "open", _("待处理")
         appeal.days = _days(now - appeal.filed_at)
     else:
-        appeal.status, appeal.status_label = ("upheld", _("异议成立")) if decision.upheld else ("dismissed", _("异议不成立"))
+        appeal.status, appeal.status_label = (
+            ("upheld", _("异议成立")) if decision.upheld else ("dismissed", _("异议不成立"))
+        )
         appeal.days = _days(decision.decided_at - appeal.filed_at)
         appeal.to_grade_label = _grade_label(decision.to_grade or appeal.grade_at_filing)
     return appeal
@@ -158,7 +171,9 @@ def appeal_list(request, pk):
         status = ""
     summary = summarize(qs)
     rows = qs.filter(STATUSES[status]) if status else qs
-    rows = rows.select_related("household", "entry", "filed_by", "decision__decided_by").order_by("-filed_at", "-id")
+    rows = rows.select_related("household", "entry", "filed_by", "decision__decided_by").order_by(
+        "-filed_at", "-id"
+    )
     if request.GET.get("format") == "xlsx" and sees_all(scope, cycle):
         return _appeals_xlsx(cycle, rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -169,17 +184,32 @@ def appeal_list(request, pk):
     households = []
     if committee and not window:
         households = list(
-            selectors.current_ratings(cycle).order_by("household__number", "household_id")
+            selectors.current_ratings(cycle)
+            .order_by("household__number", "household_id")
             .values_list("household_id", "household__number", "household__head_name")
         )
-    return render(request, "ratings/appeals.html", {
-        "cycle": cycle, "page": page, "summary": summary, "status": status, "sees_all": sees_all(scope, cycle),
-        "committee": committee, "window": window, "households": households,
-        "own": own if not window else [],
-        "filters": urlencode({"status": status}),
-        "statuses": [("", _("全部"), summary["filed"]), ("open", _("待处理"), summary["open"]),
-                     ("upheld", _("异议成立"), summary["upheld"]), ("dismissed", _("异议不成立"), summary["dismissed"])],
-    })
+    return render(
+        request,
+        "ratings/appeals.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "summary": summary,
+            "status": status,
+            "sees_all": sees_all(scope, cycle),
+            "committee": committee,
+            "window": window,
+            "households": households,
+            "own": own if not window else [],
+            "filters": urlencode({"status": status}),
+            "statuses": [
+                ("", _("全部"), summary["filed"]),
+                ("open", _("待处理"), summary["open"]),
+                ("upheld", _("异议成立"), summary["upheld"]),
+                ("dismissed", _("异议不成立"), summary["dismissed"]),
+            ],
+        },
+    )
 
 
 def _appeals_xlsx(cycle: Cycle, rows: QuerySet[Appeal]) -> HttpResponse:
@@ -187,23 +217,59 @@ def _appeals_xlsx(cycle: Cycle, rows: QuerySet[Appeal]) -> HttpResponse:
     who answered how and after how many days."""
     now = timezone.now()
     headers = [
-        _("户号"), _("户主"), _("异议对象"), _("有异议的积分记录"), _("提出时的等级"), _("异议理由"), _("证据说明"),
-        _("提出人"), _("代为提出"), _("提出时间"), _("处理结果"), _("处理后等级"), _("处理意见"), _("处理人"), _("处理时间"), _("用时（天）"),
+        _("户号"),
+        _("户主"),
+        _("异议对象"),
+        _("有异议的积分记录"),
+        _("提出时的等级"),
+        _("异议理由"),
+        _("证据说明"),
+        _("提出人"),
+        _("代为提出"),
+        _("提出时间"),
+        _("处理结果"),
+        _("处理后等级"),
+        _("处理意见"),
+        _("处理人"),
+        _("处理时间"),
+        _("用时（天）"),
     ]
     table = []
     for a in rows.iterator(chunk_size=500):
         _label(a, now)
         decision = a.answer
-        table.append([
-            a.household.number, a.household.head_name, a.kind_label,
-            f"{a.entry.item_name} {a.entry.occurred_on:%Y-%m-%d} {a.entry.points:+}" if a.entry_id else "",
-            a.grade_at_filing_label, a.reason, a.evidence_text, str(a.filed_by), _("是") if a.on_behalf else _("否"),
-            timezone.localtime(a.filed_at), a.status_label, getattr(a, "to_grade_label", ""),
-            decision.reason if decision else "", str(decision.decided_by) if decision else "",
-            timezone.localtime(decision.decided_at) if decision else None, a.days if decision else None,
-        ])
-    title = _("%(village)s%(period)s异议") % {"village": cycle.village.name, "period": cycle.period_label}
-    content = table_xlsx(sheet=_("异议"), headers=headers, rows=table, widths=[8, 10, 14, 30, 10, 40, 30, 10, 8, 17, 10, 10, 40, 10, 17, 10])
+        table.append(
+            [
+                a.household.number,
+                a.household.head_name,
+                a.kind_label,
+                f"{a.entry.item_name} {a.entry.occurred_on:%Y-%m-%d} {a.entry.points:+}"
+                if a.entry_id
+                else "",
+                a.grade_at_filing_label,
+                a.reason,
+                a.evidence_text,
+                str(a.filed_by),
+                _("是") if a.on_behalf else _("否"),
+                timezone.localtime(a.filed_at),
+                a.status_label,
+                getattr(a, "to_grade_label", ""),
+                decision.reason if decision else "",
+                str(decision.decided_by) if decision else "",
+                timezone.localtime(decision.decided_at) if decision else None,
+                a.days if decision else None,
+            ]
+        )
+    title = _("%(village)s%(period)s异议") % {
+        "village": cycle.village.name,
+        "period": cycle.period_label,
+    }
+    content = table_xlsx(
+        sheet=_("异议"),
+        headers=headers,
+        rows=table,
+        widths=[8, 10, 14, 30, 10, 40, 30, 10, 8, 17, 10, 10, 40, 10, 17, 10],
+    )
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"{title}.xlsx")
     return response
@@ -226,7 +292,12 @@ def disputable_entries(cycle: Cycle, household: Household) -> QuerySet[Entry]:
     """The household's approved entries counted in the cycle (up to its cut-off)
     that are not reversals and have not been reversed."""
     return (
-        Entry.objects.filter(household=household, occurred_on__lte=cycle.cut_off, reversal_of__isnull=True, review__approved=True)
+        Entry.objects.filter(
+            household=household,
+            occurred_on__lte=cycle.cut_off,
+            reversal_of__isnull=True,
+            review__approved=True,
+        )
         .exclude(reversals__review__approved=True)
         .select_related("recorded_by")
         .order_by("-occurred_on", "-id")
@@ -256,8 +327,15 @@ def appeal_file(request, pk, household):
             data = form.cleaned_data
             try:
                 appeal = appeals.appeal_file(
-                    actor=request.user, cycle=cycle, household=household, kind=data["kind"], reason=data["reason"],
-                    evidence_text=data["evidence_text"], entry=data["entry_obj"], photos=data["photos"], today=today,
+                    actor=request.user,
+                    cycle=cycle,
+                    household=household,
+                    kind=data["kind"],
+                    reason=data["reason"],
+                    evidence_text=data["evidence_text"],
+                    entry=data["entry_obj"],
+                    photos=data["photos"],
+                    today=today,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -265,19 +343,41 @@ def appeal_file(request, pk, household):
                 messages.success(request, _("已提出异议，评信团将在公示期内答复"))
                 return redirect("ratings:appeal", appeal.pk)
     else:
-        form = AppealFileForm(entries=entries, initial={"kind": request.GET.get("kind") or AppealKind.GRADE, "entry": request.GET.get("entry")})
+        form = AppealFileForm(
+            entries=entries,
+            initial={
+                "kind": request.GET.get("kind") or AppealKind.GRADE,
+                "entry": request.GET.get("entry"),
+            },
+        )
     earlier = (
-        Appeal.objects.filter(cycle=cycle, household=household).select_related("decision", "entry").order_by("-filed_at", "-id")
+        Appeal.objects.filter(cycle=cycle, household=household)
+        .select_related("decision", "entry")
+        .order_by("-filed_at", "-id")
     )
     now = timezone.now()
     committee = appeals.is_committee_for(request.user, household)
-    return render(request, "ratings/appeal_form.html", {
-        "cycle": cycle, "household": household, "form": form, "entries": entries, "blocked": blocked,
-        "grade_label": _grade_label(review.effective_grade(cycle, household, rating)) if rating else "—",
-        "committee": committee, "on_behalf": not appeals.is_own_household(request.user, household),
-        "selected_entry": str(form["entry"].value() or ""), "selected_kind": str(form["kind"].value() or ""),
-        "earlier": [_label(a, now) for a in earlier], "kinds": AppealKind.choices,
-    }, status=status)
+    return render(
+        request,
+        "ratings/appeal_form.html",
+        {
+            "cycle": cycle,
+            "household": household,
+            "form": form,
+            "entries": entries,
+            "blocked": blocked,
+            "grade_label": _grade_label(review.effective_grade(cycle, household, rating))
+            if rating
+            else "—",
+            "committee": committee,
+            "on_behalf": not appeals.is_own_household(request.user, household),
+            "selected_entry": str(form["entry"].value() or ""),
+            "selected_kind": str(form["kind"].value() or ""),
+            "earlier": [_label(a, now) for a in earlier],
+            "kinds": AppealKind.choices,
+        },
+        status=status,
+    )
 
 
 # --- one appeal and its decision ----------------------------------------------------
@@ -287,7 +387,15 @@ def _recomputed_grade(cycle: Cycle, household: Household) -> str:
     return appeals.recompute(cycle, household).grade
 
 
-def _render_appeal(request, appeal: Appeal, full: bool, *, form: AppealDecideForm | None = None, refused: str = "", status: int = 200):
+def _render_appeal(
+    request,
+    appeal: Appeal,
+    full: bool,
+    *,
+    form: AppealDecideForm | None = None,
+    refused: str = "",
+    status: int = 200,
+):
     user = request.user
     cycle = appeal.cycle
     _label(appeal, timezone.now())
@@ -301,16 +409,35 @@ def _render_appeal(request, appeal: Appeal, full: bool, *, form: AppealDecideFor
         else:
             blocked = appeals.cannot_decide(user, appeal)
         if not blocked:
-            recomputed = _recomputed_grade(cycle, appeal.household) if appeal.kind == AppealKind.GRADE else ""
+            recomputed = (
+                _recomputed_grade(cycle, appeal.household)
+                if appeal.kind == AppealKind.GRADE
+                else ""
+            )
             if form is None:
-                form = AppealDecideForm(needs_grade=appeal.kind == AppealKind.GRADE, initial={"to_grade": recomputed})
-    return render(request, "ratings/appeal.html", {
-        "appeal": appeal, "cycle": cycle, "household": appeal.household, "decision": decision, "full": full,
-        "photos": list(AppealPhoto.objects.filter(appeal=appeal).order_by("id").only("pk", "appeal_id")),
-        "form": form if not blocked and decision is None else None, "form_errors": form.non_field_errors() if form is not None else [],
-        "blocked": blocked, "recomputed_label": _grade_label(recomputed) if recomputed else "",
-        "current_label": _grade_label(review.effective_grade(cycle, appeal.household)),
-    }, status=status)
+                form = AppealDecideForm(
+                    needs_grade=appeal.kind == AppealKind.GRADE, initial={"to_grade": recomputed}
+                )
+    return render(
+        request,
+        "ratings/appeal.html",
+        {
+            "appeal": appeal,
+            "cycle": cycle,
+            "household": appeal.household,
+            "decision": decision,
+            "full": full,
+            "photos": list(
+                AppealPhoto.objects.filter(appeal=appeal).order_by("id").only("pk", "appeal_id")
+            ),
+            "form": form if not blocked and decision is None else None,
+            "form_errors": form.non_field_errors() if form is not None else [],
+            "blocked": blocked,
+            "recomputed_label": _grade_label(recomputed) if recomputed else "",
+            "current_label": _grade_label(review.effective_grade(cycle, appeal.household)),
+        },
+        status=status,
+    )
 
 
 @requires(Perm.VIEW_REGISTRY)
@@ -331,7 +458,10 @@ def appeal_decide(request, pk):
         data = form.cleaned_data
         try:
             appeals.appeal_decide(
-                actor=request.user, appeal=appeal, upheld=data["upheld_bool"], reason=data["reason"],
+                actor=request.user,
+                appeal=appeal,
+                upheld=data["upheld_bool"],
+                reason=data["reason"],
                 to_grade=data.get("to_grade") or "",
             )
         except PermissionDenied as exc:
@@ -339,7 +469,10 @@ def appeal_decide(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("已答复异议：异议成立") if data["upheld_bool"] else _("已答复异议：异议不成立"))
+            messages.success(
+                request,
+                _("已答复异议：异议成立") if data["upheld_bool"] else _("已答复异议：异议不成立"),
+            )
             return redirect("ratings:appeal", appeal.pk)
     return _render_appeal(request, appeal, full, form=form, status=400)
 

@@ -92,8 +92,17 @@ def open_appeals(cycle: Cycle):
 
 @transaction.atomic
 def appeal_file(
-    *, actor, cycle: Cycle, household: Household, kind: str, reason: str, evidence_text: str = "",
-    entry: Entry | None = None, photos: Sequence[UploadedFile] = (), today: date | None = None, at: datetime | None = None,
+    *,
+    actor,
+    cycle: Cycle,
+    household: Household,
+    kind: str,
+    reason: str,
+    evidence_text: str = "",
+    entry: Entry | None = None,
+    photos: Sequence[UploadedFile] = (),
+    today: date | None = None,
+    at: datetime | None = None,
 ) -> Appeal:
     cycle = Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
     household = Household.objects.select_related("villager_group").get(pk=household.pk)
@@ -134,15 +143,34 @@ def appeal_file(
     if rating is None:
         raise ValidationError("该农户在本评定周期没有评定结果")
     appeal = Appeal.objects.create(
-        cycle=cycle, household=household, kind=kind, entry=entry, grade_at_filing=effective_grade(cycle, household, rating),
-        reason=reason, evidence_text=(evidence_text or "").strip(), on_behalf=not is_own_household(actor, household),
-        filed_by=actor, filed_at=at or timezone.now(),
+        cycle=cycle,
+        household=household,
+        kind=kind,
+        entry=entry,
+        grade_at_filing=effective_grade(cycle, household, rating),
+        reason=reason,
+        evidence_text=(evidence_text or "").strip(),
+        on_behalf=not is_own_household(actor, household),
+        filed_by=actor,
+        filed_at=at or timezone.now(),
     )
     for photo in photos:
         AppealPhoto.objects.create(appeal=appeal, image=photo, sha256=photo_files.sha256(photo))
     audit(
-        actor=actor, action="appeal.file", obj=appeal, region_path=household.villager_group.path, at=appeal.filed_at,
-        after={"cycle": cycle.pk, "household": household.pk, "kind": kind, "entry": entry.pk if entry else None, "reason": reason, "on_behalf": appeal.on_behalf, "photos": len(photos)},
+        actor=actor,
+        action="appeal.file",
+        obj=appeal,
+        region_path=household.villager_group.path,
+        at=appeal.filed_at,
+        after={
+            "cycle": cycle.pk,
+            "household": household.pk,
+            "kind": kind,
+            "entry": entry.pk if entry else None,
+            "reason": reason,
+            "on_behalf": appeal.on_behalf,
+            "photos": len(photos),
+        },
     )
     return appeal
 
@@ -150,14 +178,24 @@ def appeal_file(
 def recompute(cycle: Cycle, household: Household) -> engine.GradeResult:
     """The household's grade as of the cycle's cut-off under the scheme then in force."""
     version = scheme_for_village(household.village, cycle.cut_off)
-    return engine.grade_household(version.scheme, household_facts(household, cycle.cut_off), cycle.cut_off)
+    return engine.grade_household(
+        version.scheme, household_facts(household, cycle.cut_off), cycle.cut_off
+    )
 
 
 @transaction.atomic
 def appeal_decide(
-    *, actor, appeal: Appeal, upheld: bool, reason: str, to_grade: str = "", at: datetime | None = None,
+    *,
+    actor,
+    appeal: Appeal,
+    upheld: bool,
+    reason: str,
+    to_grade: str = "",
+    at: datetime | None = None,
 ) -> AppealDecision:
-    appeal = Appeal.objects.select_related("household__villager_group", "household__village", "entry", "cycle").get(pk=appeal.pk)
+    appeal = Appeal.objects.select_related(
+        "household__villager_group", "household__village", "entry", "cycle"
+    ).get(pk=appeal.pk)
     cycle = Cycle.objects.select_for_update().select_related("village").get(pk=appeal.cycle_id)
     why = cannot_decide(actor, appeal)
     if why:
@@ -183,21 +221,41 @@ def appeal_decide(
         result = computed.to_dict()
         new_grade = to_grade if to_grade in GRADES else computed.grade
     decision = AppealDecision.objects.create(
-        appeal=appeal, upheld=bool(upheld), reason=reason, to_grade=new_grade, reversal=reversal, result=result,
-        decided_by=actor, decided_at=now,
+        appeal=appeal,
+        upheld=bool(upheld),
+        reason=reason,
+        to_grade=new_grade,
+        reversal=reversal,
+        result=result,
+        decided_by=actor,
+        decided_at=now,
     )
     audit(
-        actor=actor, action="appeal.uphold" if upheld else "appeal.dismiss", obj=appeal,
-        region_path=appeal.household.villager_group.path, at=now,
+        actor=actor,
+        action="appeal.uphold" if upheld else "appeal.dismiss",
+        obj=appeal,
+        region_path=appeal.household.villager_group.path,
+        at=now,
         before={"grade": appeal.grade_at_filing},
-        after={"upheld": bool(upheld), "reason": reason, "grade": new_grade or appeal.grade_at_filing, "reversal": reversal.pk if reversal else None},
+        after={
+            "upheld": bool(upheld),
+            "reason": reason,
+            "grade": new_grade or appeal.grade_at_filing,
+            "reversal": reversal.pk if reversal else None,
+        },
     )
     if upheld:
         title = f"您提出的异议已答复：异议成立，等级为{GRADE_LABELS.get(new_grade, new_grade)}"
     else:
         title = "您提出的异议已答复：异议不成立"
-    notify(households=[appeal.household_id], kind=Kind.APPEAL_ANSWERED, at=now, title=title, body=reason,
-           url=reverse("ratings:appeal", args=[appeal.pk]))
+    notify(
+        households=[appeal.household_id],
+        kind=Kind.APPEAL_ANSWERED,
+        at=now,
+        title=title,
+        body=reason,
+        url=reverse("ratings:appeal", args=[appeal.pk]),
+    )
     return decision
 
 
@@ -210,12 +268,37 @@ def _reverse_entry(*, actor, appeal: Appeal, reason: str, now: datetime) -> Entr
         raise ValidationError(problem)
     why = f"异议成立（异议 #{appeal.pk}）：{reason}"
     reversal = Entry.objects.create(
-        household=entry.household, person=entry.person, scheme_version=entry.scheme_version, item_code=entry.item_code,
-        item_name=entry.item_name, component=entry.component, quantity=entry.quantity, occurred_on=entry.occurred_on,
-        points=-entry.points, tier=entry.tier, evidence_text=why, source=Source.REVERSAL, recorded_by=actor,
-        recorded_at=now, reversal_of=entry, reason=why[:300],
+        household=entry.household,
+        person=entry.person,
+        scheme_version=entry.scheme_version,
+        item_code=entry.item_code,
+        item_name=entry.item_name,
+        component=entry.component,
+        quantity=entry.quantity,
+        occurred_on=entry.occurred_on,
+        points=-entry.points,
+        tier=entry.tier,
+        evidence_text=why,
+        source=Source.REVERSAL,
+        recorded_by=actor,
+        recorded_at=now,
+        reversal_of=entry,
+        reason=why[:300],
     )
-    Review.objects.create(entry=reversal, approved=True, reason=why[:300], reviewer=actor, reviewed_at=now)
-    audit(actor=actor, action="entry.reverse", obj=reversal, region_path=entry.household.villager_group.path, at=now,
-          after={"reverses": entry.pk, "reason": why, "points": str(reversal.points), "appeal": appeal.pk})
+    Review.objects.create(
+        entry=reversal, approved=True, reason=why[:300], reviewer=actor, reviewed_at=now
+    )
+    audit(
+        actor=actor,
+        action="entry.reverse",
+        obj=reversal,
+        region_path=entry.household.villager_group.path,
+        at=now,
+        after={
+            "reverses": entry.pk,
+            "reason": why,
+            "points": str(reversal.points),
+            "appeal": appeal.pk,
+        },
+    )
     return reversal

@@ -36,10 +36,14 @@ def certificate_issue(request, household):
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        messages.success(request, format_html(
-            _("已出具信用等级证书（编号 {}）。<a href=\"{}\">查看并打印 PDF</a>"),
-            certificate.serial, reverse("ratings:certificate_pdf", args=[certificate.pk]),
-        ))
+        messages.success(
+            request,
+            format_html(
+                _('已出具信用等级证书（编号 {}）。<a href="{}">查看并打印 PDF</a>'),
+                certificate.serial,
+                reverse("ratings:certificate_pdf", args=[certificate.pk]),
+            ),
+        )
     return redirect("ratings:household_grades", household.pk)
 
 
@@ -59,7 +63,9 @@ def _doc(request, certificate: Certificate, village) -> CertificateDoc:
         effective_from=record.effective_from,
         valid_until=record.valid_until,
         issuer=_("%(village)s评信团") % {"village": village.name},
-        verify_url=request.build_absolute_uri(reverse("certificate_verify", args=[certificates.token_for(certificate)])),
+        verify_url=request.build_absolute_uri(
+            reverse("certificate_verify", args=[certificates.token_for(certificate)])
+        ),
         issued_on=timezone.localdate(certificate.issued_at),
     )
 
@@ -75,7 +81,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 def certificate_pdf(request, pk):
     certificate = (
         Certificate.objects.filter(household__in=request.scope.households(), pk=pk)
-        .select_related("household__village__parent", "grade_record").first()
+        .select_related("household__village__parent", "grade_record")
+        .first()
     )
     if certificate is None:
         raise Http404
@@ -88,19 +95,33 @@ def certificate_pdf(request, pk):
 def village_certificates(request, village):
     """Print the certificates of every household of the village at or above a grade
     (issuing the missing ones) as one PDF, a page each."""
-    village = selectors.visible_villages(request.scope).select_related("parent").filter(pk=village).first()
+    village = (
+        selectors.visible_villages(request.scope)
+        .select_related("parent")
+        .filter(pk=village)
+        .first()
+    )
     if village is None:
         raise Http404
     min_grade = request.POST.get("min_grade", "")
     try:
-        certs, _new = certificates.certificates_issue_village(actor=request.user, village=village, min_grade=min_grade)
+        certs, _new = certificates.certificates_issue_village(
+            actor=request.user, village=village, min_grade=min_grade
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("ratings:village_results", village.pk)
     if not certs:
-        messages.error(request, _("没有在用等级达到 %(g)s 且仍在有效期内的农户") % {"g": GRADE_LABELS.get(min_grade, min_grade)})
+        messages.error(
+            request,
+            _("没有在用等级达到 %(g)s 且仍在有效期内的农户")
+            % {"g": GRADE_LABELS.get(min_grade, min_grade)},
+        )
         return redirect("ratings:village_results", village.pk)
-    title = _("%(village)s信用等级证书（%(g)s及以上）") % {"village": village.name, "g": GRADE_LABELS[min_grade]}
+    title = _("%(village)s信用等级证书（%(g)s及以上）") % {
+        "village": village.name,
+        "g": GRADE_LABELS[min_grade],
+    }
     content = build_certificates_pdf([_doc(request, c, village) for c in certs], title=title)
     return _pdf_response(content, f"{title}.pdf")
 

@@ -64,10 +64,19 @@ def certificate_issue(*, actor, household: Household, today: date | None = None)
     if record.grade == "unrated":
         raise ValidationError("该户当前未评级，不能出具证书")
     certificate = Certificate.objects.create(
-        household=household, grade_record=record, serial=secrets.token_hex(8).upper(), issued_by=actor, issued_at=timezone.now(),
+        household=household,
+        grade_record=record,
+        serial=secrets.token_hex(8).upper(),
+        issued_by=actor,
+        issued_at=timezone.now(),
     )
-    audit(actor=actor, action="certificate.issue", obj=certificate, region_path=household.villager_group.path,
-          after={"household": household.pk, "grade": record.grade, "serial": certificate.serial})
+    audit(
+        actor=actor,
+        action="certificate.issue",
+        obj=certificate,
+        region_path=household.villager_group.path,
+        after={"household": household.pk, "grade": record.grade, "serial": certificate.serial},
+    )
     return certificate
 
 
@@ -82,7 +91,11 @@ def certificate_from_token(token: str) -> Certificate | None:
         serial = signing.Signer(salt=SALT).unsign(token)
     except signing.BadSignature:
         return None
-    return Certificate.objects.select_related("household__village__parent", "grade_record__cycle").filter(serial=serial).first()
+    return (
+        Certificate.objects.select_related("household__village__parent", "grade_record__cycle")
+        .filter(serial=serial)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,9 @@ class Verification:
         return self.status == Status.VALID
 
 
-def status_of(record: GradeRecord, history: list[GradeRecord], today: date) -> tuple[str, GradeRecord | None]:
+def status_of(
+    record: GradeRecord, history: list[GradeRecord], today: date
+) -> tuple[str, GradeRecord | None]:
     """A certificate's status from the grade record it was issued for and the
     household's grade history (newest first), and the record that changed it:
     a later dynamic downgrade of the same cycle revokes it, any other later record
@@ -115,7 +130,10 @@ def status_of(record: GradeRecord, history: list[GradeRecord], today: date) -> t
     current = history[0] if history else None
     if current is not None and current.pk != record.pk:
         later = sorted((r for r in history if r.pk > record.pk), key=lambda r: r.pk)
-        downgraded = next((r for r in later if r.source == GradeSource.DYNAMIC and r.cycle_id == record.cycle_id), None)
+        downgraded = next(
+            (r for r in later if r.source == GradeSource.DYNAMIC and r.cycle_id == record.cycle_id),
+            None,
+        )
         if downgraded is not None and grade_rank(downgraded.grade) < grade_rank(record.grade):
             return Status.REVOKED, downgraded
         return Status.SUPERSEDED, current
@@ -131,7 +149,11 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
     history = list(grade_history(household))
     status, changed = status_of(record, history, today)
     current = history[0] if history else None
-    current_label = GRADE_LABELS.get(current.grade, current.grade) if current is not None and current.pk != record.pk else ""
+    current_label = (
+        GRADE_LABELS.get(current.grade, current.grade)
+        if current is not None and current.pk != record.pk
+        else ""
+    )
     if status == Status.REVOKED:
         explanation = f"{changed.effective_from:%Y-%m-%d} 起{changed.reason}"
     elif status == Status.SUPERSEDED:
@@ -142,11 +164,16 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
         explanation = ""
     village = household.village
     return Verification(
-        certificate=certificate, status=status, head_masked=mask_name(household.head_name),
+        certificate=certificate,
+        status=status,
+        head_masked=mask_name(household.head_name),
         village=f"{village.parent.name} {village.name}" if village.parent_id else village.name,
-        grade=record.grade, grade_label=GRADE_LABELS.get(record.grade, record.grade),
-        effective_from=record.effective_from, valid_until=record.valid_until,
-        current_grade_label=current_label, explanation=explanation,
+        grade=record.grade,
+        grade_label=GRADE_LABELS.get(record.grade, record.grade),
+        effective_from=record.effective_from,
+        valid_until=record.valid_until,
+        current_grade_label=current_label,
+        explanation=explanation,
     )
 
 
@@ -156,7 +183,9 @@ def can_issue_for_village(actor, village) -> bool:
 
 
 @transaction.atomic
-def certificates_issue_village(*, actor, village, min_grade: str, today: date | None = None) -> tuple[list[Certificate], int]:
+def certificates_issue_village(
+    *, actor, village, min_grade: str, today: date | None = None
+) -> tuple[list[Certificate], int]:
     """Certificates for every household of the village whose grade in force is at
     least `min_grade` and still valid, for printing them all at once: a certificate
     already issued for that grade record is reused, the missing ones are issued in
@@ -168,28 +197,58 @@ def certificates_issue_village(*, actor, village, min_grade: str, today: date | 
         raise ValidationError({"min_grade": "请选择最低等级（A 至 5A）"})
     today = today or timezone.localdate()
     latest: dict[int, GradeRecord] = {}
-    rows = GradeRecord.objects.filter(household__village=village).select_related("household").order_by("household_id", "-id")
+    rows = (
+        GradeRecord.objects.filter(household__village=village)
+        .select_related("household")
+        .order_by("household_id", "-id")
+    )
     for record in rows:
         latest.setdefault(record.household_id, record)
     wanted = [
-        r for r in latest.values()
-        if r.grade != "unrated" and grade_rank(r.grade) >= grade_rank(min_grade) and today <= r.valid_until
+        r
+        for r in latest.values()
+        if r.grade != "unrated"
+        and grade_rank(r.grade) >= grade_rank(min_grade)
+        and today <= r.valid_until
     ]
     existing: dict[int, Certificate] = {}
     for cert in Certificate.objects.filter(grade_record__in=wanted).order_by("issued_at", "id"):
         existing.setdefault(cert.grade_record_id, cert)
     now = timezone.now()
     new = [
-        Certificate(household_id=r.household_id, grade_record=r, serial=secrets.token_hex(8).upper(), issued_by=actor, issued_at=now)
-        for r in wanted if r.pk not in existing
+        Certificate(
+            household_id=r.household_id,
+            grade_record=r,
+            serial=secrets.token_hex(8).upper(),
+            issued_by=actor,
+            issued_at=now,
+        )
+        for r in wanted
+        if r.pk not in existing
     ]
     Certificate.objects.bulk_create(new)
     if new:
-        audit(actor=actor, action="certificate.issue_village", obj=None, object_type="ratings.certificate",
-              object_repr=f"{village.name} {len(new)}", region_path=village.path, at=now,
-              after={"village": village.pk, "min_grade": min_grade, "issued": len(new), "reused": len(existing)})
+        audit(
+            actor=actor,
+            action="certificate.issue_village",
+            obj=None,
+            object_type="ratings.certificate",
+            object_repr=f"{village.name} {len(new)}",
+            region_path=village.path,
+            at=now,
+            after={
+                "village": village.pk,
+                "min_grade": min_grade,
+                "issued": len(new),
+                "reused": len(existing),
+            },
+        )
     serials = [c.serial for c in new]
-    fresh = {c.grade_record_id: c for c in Certificate.objects.filter(serial__in=serials)} if serials else {}
+    fresh = (
+        {c.grade_record_id: c for c in Certificate.objects.filter(serial__in=serials)}
+        if serials
+        else {}
+    )
     by_record = {**existing, **fresh}
     certificates = []
     for record in sorted(wanted, key=lambda r: (r.household.number, r.household_id)):

@@ -29,25 +29,48 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 class AppealFileForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("异议对象"), choices=AppealKind.choices, initial=AppealKind.GRADE, widget=forms.RadioSelect,
-        error_messages={"required": _("请选择异议对象：等级或某条积分记录"), "invalid_choice": _("请选择异议对象：等级或某条积分记录")},
+        label=_("异议对象"),
+        choices=AppealKind.choices,
+        initial=AppealKind.GRADE,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择异议对象：等级或某条积分记录"),
+            "invalid_choice": _("请选择异议对象：等级或某条积分记录"),
+        },
     )
     entry = forms.TypedChoiceField(
-        label=_("有异议的积分记录"), required=False, coerce=int, empty_value=None, widget=forms.RadioSelect,
+        label=_("有异议的积分记录"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("请从本户计入本周期的积分记录中选择")},
     )
     reason = forms.CharField(
-        label=_("异议理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("请写明异议理由"), "max_length": _("异议理由不能超过 %(limit_value)d 字")},
+        label=_("异议理由"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("请写明异议理由"),
+            "max_length": _("异议理由不能超过 %(limit_value)d 字"),
+        },
     )
     evidence_text = forms.CharField(
-        label=_("证据说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("证据说明"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("如证人、票据、照片等，可写明由谁保存、何时可以提供"),
         error_messages={"max_length": _("证据说明不能超过 %(limit_value)d 字")},
     )
     photos = PhotosField(
-        label=_("证据照片"), max_count=MAX_PHOTOS, too_many=_("证据照片最多 %(n)d 张"), camera=False,
-        help_text=format_lazy(_("可选，最多 {n} 张（jpg、png、webp 或 heic，每张不超过 8 MB）"), n=MAX_PHOTOS),
+        label=_("证据照片"),
+        max_count=MAX_PHOTOS,
+        too_many=_("证据照片最多 %(n)d 张"),
+        camera=False,
+        help_text=format_lazy(
+            _("可选，最多 {n} 张（jpg、png、webp 或 heic，每张不超过 8 MB）"), n=MAX_PHOTOS
+        ),
     )
 
     def __init__(self, *args, entries=(), **kwargs):
@@ -68,15 +91,26 @@ class AppealFileForm(forms.Form):
 
 class AppealDecideForm(forms.Form):
     upheld = forms.ChoiceField(
-        label=_("处理结果"), choices=UPHELD_CHOICES, widget=forms.RadioSelect,
-        error_messages={"required": _("请选择异议是否成立"), "invalid_choice": _("请选择异议是否成立")},
+        label=_("处理结果"),
+        choices=UPHELD_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("请选择异议是否成立"),
+            "invalid_choice": _("请选择异议是否成立"),
+        },
     )
     reason = forms.CharField(
-        label=_("处理意见和依据"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("请写明处理意见和依据"), "max_length": _("处理意见不能超过 %(limit_value)d 字")},
+        label=_("处理意见和依据"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": _("请写明处理意见和依据"),
+            "max_length": _("处理意见不能超过 %(limit_value)d 字"),
+        },
     )
     to_grade = forms.ChoiceField(
-        label=_("异议成立时的等级"), required=False,
+        label=_("异议成立时的等级"),
+        required=False,
         choices=[("", _("请选择"))] + [(g, GRADE_LABELS[g]) for g in reversed(GRADES)],
         error_messages={"invalid_choice": _("请选择调整后的等级")},
     )
@@ -90,6 +124,11 @@ class AppealDecideForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["upheld_bool"] = data.get("upheld") == "1"
-        if self.needs_grade and data["upheld_bool"] and not data.get("to_grade") and "to_grade" not in self.errors:
+        if (
+            self.needs_grade
+            and data["upheld_bool"]
+            and not data.get("to_grade")
+            and "to_grade" not in self.errors
+        ):
             self.add_error("to_grade", _("异议成立时请选择调整后的等级"))
         return data

@@ -28,4 +28,7 @@ def notice_rows(cycle: Cycle) -> list[tuple[str, str, str]]:
         .order_by("number", "pk")
         .values_list("pk", "number", "head_name")
     )
-    return [(number, mask_name(head), GRADE_LABELS.get(grades[pk], grades[pk])) for pk, number, head in households]
+    return [
+        (number, mask_name(head), GRADE_LABELS.get(grades[pk], grades[pk]))
+        for pk, number, head in households
+    ]

@@ -28,8 +28,13 @@ def _notice_cycle(request, pk) -> Cycle:
     members, villagers)."""
     regions = request.scope.regions()
     cycle = (
-        Cycle.objects.filter(Q(village__in=regions) | Q(village__in=regions.values("parent_id")), pk=pk, state__in=VISIBLE_STATES)
-        .select_related("village__parent").first()
+        Cycle.objects.filter(
+            Q(village__in=regions) | Q(village__in=regions.values("parent_id")),
+            pk=pk,
+            state__in=VISIBLE_STATES,
+        )
+        .select_related("village__parent")
+        .first()
     )
     if cycle is None:
         raise Http404
@@ -47,7 +52,10 @@ def notice(request, pk):
 def notice_pdf(request, pk):
     cycle = _notice_cycle(request, pk)
     village = cycle.village
-    title = _("%(village)s %(period)s农户信用等级评定结果公示") % {"village": village.name, "period": cycle.period_label}
+    title = _("%(village)s %(period)s农户信用等级评定结果公示") % {
+        "village": village.name,
+        "period": cycle.period_label,
+    }
     doc = NoticeDoc(
         village_name=village.name,
         town_name=village.parent.name if village.parent_id else "",
@@ -60,6 +68,9 @@ def notice_pdf(request, pk):
         issued_by=_("%(village)s评信团") % {"village": village.name},
     )
     response = HttpResponse(build_notice_pdf(doc), content_type="application/pdf")
-    filename = _("公示-%(village)s-%(period)s.pdf") % {"village": village.name, "period": cycle.period}
+    filename = _("公示-%(village)s-%(period)s.pdf") % {
+        "village": village.name,
+        "period": cycle.period,
+    }
     response["Content-Disposition"] = content_disposition_header(False, filename)
     return response

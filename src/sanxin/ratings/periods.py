@@ -28,7 +28,9 @@ def normalise(text: str, cadence: str) -> str:
     if cadence == Cadence.QUARTER:
         m = _QUARTER.match(text)
         if not m:
-            raise ValidationError({"period": "本区按季度评定，评定期请写成 2026Q1（或 2026年第一季度）"})
+            raise ValidationError(
+                {"period": "本区按季度评定，评定期请写成 2026Q1（或 2026年第一季度）"}
+            )
         return f"{m.group(1)}Q{QUARTER_WORDS[m.group(2) or m.group(3)]}"
     m = _YEAR.match(text)
     if not m:

@@ -38,7 +38,9 @@ def _locked_cycle(cycle: Cycle) -> Cycle:
 
 def _check_review(cycle: Cycle) -> None:
     if cycle.state != CycleState.REVIEW:
-        raise ValidationError(f"评定周期现为“{cycle.get_state_display()}”，只有在委员会审核阶段才能调整等级")
+        raise ValidationError(
+            f"评定周期现为“{cycle.get_state_display()}”，只有在委员会审核阶段才能调整等级"
+        )
     if ReviewMeeting.objects.filter(cycle=cycle).exists():
         raise ValidationError("评审会议已记录，审核已结束")
 
@@ -61,7 +63,9 @@ def cannot_decide(actor, adjustment: Adjustment) -> str:
 
 
 @transaction.atomic
-def adjustment_propose(*, actor, cycle: Cycle, household: Household, to_grade: str, reason: str) -> Adjustment:
+def adjustment_propose(
+    *, actor, cycle: Cycle, household: Household, to_grade: str, reason: str
+) -> Adjustment:
     cycle = _locked_cycle(cycle)
     household = Household.objects.select_related("villager_group").get(pk=household.pk)
     why = cannot_decide_on(actor, household)
@@ -87,19 +91,38 @@ def adjustment_propose(*, actor, cycle: Cycle, household: Household, to_grade: s
     if to_grade == current:
         raise ValidationError({"to_grade": f"该农户现已是{GRADE_LABELS[to_grade]}"})
     adjustment = Adjustment.objects.create(
-        cycle=cycle, household=household, rating=rating, from_grade=current, to_grade=to_grade,
-        reason=reason, proposed_by=actor, proposed_at=timezone.now(),
+        cycle=cycle,
+        household=household,
+        rating=rating,
+        from_grade=current,
+        to_grade=to_grade,
+        reason=reason,
+        proposed_by=actor,
+        proposed_at=timezone.now(),
     )
     audit(
-        actor=actor, action="rating.adjust_propose", obj=adjustment, region_path=household.villager_group.path,
-        after={"cycle": cycle.pk, "household": household.pk, "from": current, "to": to_grade, "reason": reason},
+        actor=actor,
+        action="rating.adjust_propose",
+        obj=adjustment,
+        region_path=household.villager_group.path,
+        after={
+            "cycle": cycle.pk,
+            "household": household.pk,
+            "from": current,
+            "to": to_grade,
+            "reason": reason,
+        },
     )
     return adjustment
 
 
 @transaction.atomic
-def adjustment_decide(*, actor, adjustment: Adjustment, confirm: bool, reason: str = "") -> AdjustmentDecision:
-    adjustment = Adjustment.objects.select_related("household__villager_group", "cycle").get(pk=adjustment.pk)
+def adjustment_decide(
+    *, actor, adjustment: Adjustment, confirm: bool, reason: str = ""
+) -> AdjustmentDecision:
+    adjustment = Adjustment.objects.select_related("household__villager_group", "cycle").get(
+        pk=adjustment.pk
+    )
     cycle = _locked_cycle(adjustment.cycle)
     why = cannot_decide(actor, adjustment)
     if why:
@@ -111,12 +134,25 @@ def adjustment_decide(*, actor, adjustment: Adjustment, confirm: bool, reason: s
     if not confirm and not reason:
         raise ValidationError({"reason": "不同意调整时请填写理由"})
     decision = AdjustmentDecision.objects.create(
-        adjustment=adjustment, confirmed=bool(confirm), reason=reason, decided_by=actor, decided_at=timezone.now(),
+        adjustment=adjustment,
+        confirmed=bool(confirm),
+        reason=reason,
+        decided_by=actor,
+        decided_at=timezone.now(),
     )
     audit(
-        actor=actor, action="rating.adjust_confirm" if confirm else "rating.adjust_refuse", obj=adjustment,
+        actor=actor,
+        action="rating.adjust_confirm" if confirm else "rating.adjust_refuse",
+        obj=adjustment,
         region_path=adjustment.household.villager_group.path,
-        after={"cycle": cycle.pk, "household": adjustment.household_id, "from": adjustment.from_grade, "to": adjustment.to_grade, "confirmed": bool(confirm), "reason": reason},
+        after={
+            "cycle": cycle.pk,
+            "household": adjustment.household_id,
+            "from": adjustment.from_grade,
+            "to": adjustment.to_grade,
+            "confirmed": bool(confirm),
+            "reason": reason,
+        },
     )
     return decision
 
@@ -128,7 +164,9 @@ def effective_grade(cycle: Cycle, household: Household, rating: Rating | None = 
     if changed:
         return changed
     if rating is None:
-        rating = Rating.objects.filter(cycle=cycle, run=cycle.current_run, household=household).first()
+        rating = Rating.objects.filter(
+            cycle=cycle, run=cycle.current_run, household=household
+        ).first()
     return rating.grade if rating else ""
 
 
@@ -136,7 +174,9 @@ def committee_members(village) -> list:
     """Active users holding a committee role bound to the village, head first."""
     order = {r: i for i, r in enumerate(COMMITTEE_ROLES)}
     best: dict[int, tuple[int, str]] = {}
-    rows = RoleAssignment.objects.filter(role__in=COMMITTEE_ROLES, region=village, user__is_active=True).values_list("user_id", "role")
+    rows = RoleAssignment.objects.filter(
+        role__in=COMMITTEE_ROLES, region=village, user__is_active=True
+    ).values_list("user_id", "role")
     for user_id, role in rows:
         rank = order[role]
         if user_id not in best or rank < best[user_id][0]:
@@ -153,7 +193,9 @@ def _name(user) -> str:
 
 
 @transaction.atomic
-def review_close(*, actor, cycle: Cycle, held_on: date, present_user_ids, decision: str) -> ReviewMeeting:
+def review_close(
+    *, actor, cycle: Cycle, held_on: date, present_user_ids, decision: str
+) -> ReviewMeeting:
     cycle = _locked_cycle(cycle)
     members = committee_members(cycle.village)
     by_id = {u.pk: u for u in members}
@@ -186,11 +228,25 @@ def review_close(*, actor, cycle: Cycle, held_on: date, present_user_ids, decisi
     if errors:
         raise ValidationError(errors)
     meeting = ReviewMeeting.objects.create(
-        cycle=cycle, held_on=held_on, members_present=[{"id": i, "name": _name(by_id[i])} for i in present],
-        committee_size=len(members), decision=decision, recorded_by=actor, recorded_at=timezone.now(),
+        cycle=cycle,
+        held_on=held_on,
+        members_present=[{"id": i, "name": _name(by_id[i])} for i in present],
+        committee_size=len(members),
+        decision=decision,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
     )
     audit(
-        actor=actor, action="rating.review_close", obj=meeting, region_path=cycle.village.path,
-        after={"cycle": cycle.pk, "held_on": held_on.isoformat(), "present": present, "committee_size": len(members), "decision": decision},
+        actor=actor,
+        action="rating.review_close",
+        obj=meeting,
+        region_path=cycle.village.path,
+        after={
+            "cycle": cycle.pk,
+            "held_on": held_on.isoformat(),
+            "present": present,
+            "committee_size": len(members),
+            "decision": decision,
+        },
     )
     return meeting

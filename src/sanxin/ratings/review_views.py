@@ -41,7 +41,9 @@ def _is_committee(scope, cycle) -> bool:
 
 def _check_can_view(scope, cycle) -> None:
     """The village's committee and the town and district admins over it."""
-    if not (_is_committee(scope, cycle) or scope.covers_region(cycle.village, Perm.CHANGE_REGISTRY)):
+    if not (
+        _is_committee(scope, cycle) or scope.covers_region(cycle.village, Perm.CHANGE_REGISTRY)
+    ):
         raise PermissionDenied
 
 
@@ -103,21 +105,47 @@ def review_list(request, pk):
         rows = rows.filter(household_id__in=list(_changed_household_ids(cycle, effective)))
     rows = (
         rows.select_related("household")
-        .only("pk", "tier", "total", "grade", "vetoed", "reasons", "result", "household__id", "household__number", "household__head_name")
+        .only(
+            "pk",
+            "tier",
+            "total",
+            "grade",
+            "vetoed",
+            "reasons",
+            "result",
+            "household__id",
+            "household__number",
+            "household__head_name",
+        )
         .order_by("household__number", "household_id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for r in page:
         r.grade_label = GRADE_LABELS.get(r.grade, r.grade)
         r.tier_label = TIER_LABELS.get(r.tier, r.tier)
-        r.adjusted_label = GRADE_LABELS.get(adjusted[r.household_id]) if r.household_id in adjusted else ""
+        r.adjusted_label = (
+            GRADE_LABELS.get(adjusted[r.household_id]) if r.household_id in adjusted else ""
+        )
         r.points_to_next = (r.result or {}).get("points_to_next_grade")
-    can_adjust = _is_committee(scope, cycle) and cycle.state == CycleState.REVIEW and not ReviewMeeting.objects.filter(cycle=cycle).exists()
-    return render(request, "ratings/review.html", {
-        "cycle": cycle, "page": page, "f": f, "filters": urlencode(f), "previous": previous,
-        "grades": [(g, GRADE_LABELS[g]) for g in reversed(GRADES)], "can_adjust": can_adjust,
-        "is_committee": _is_committee(scope, cycle),
-    })
+    can_adjust = (
+        _is_committee(scope, cycle)
+        and cycle.state == CycleState.REVIEW
+        and not ReviewMeeting.objects.filter(cycle=cycle).exists()
+    )
+    return render(
+        request,
+        "ratings/review.html",
+        {
+            "cycle": cycle,
+            "page": page,
+            "f": f,
+            "filters": urlencode(f),
+            "previous": previous,
+            "grades": [(g, GRADE_LABELS[g]) for g in reversed(GRADES)],
+            "can_adjust": can_adjust,
+            "is_committee": _is_committee(scope, cycle),
+        },
+    )
 
 
 @requires(Perm.REVIEW_POINTS)
@@ -134,23 +162,56 @@ def adjust(request, pk, household):
     errors: dict[str, list[str]] = {}
     form = {"to_grade": "", "reason": ""}
     if request.method == "POST":
-        form = {"to_grade": request.POST.get("to_grade", ""), "reason": request.POST.get("reason", "")}
-        done, errors = _attempt(request, lambda: review.adjustment_propose(
-            actor=request.user, cycle=cycle, household=household, to_grade=form["to_grade"], reason=form["reason"],
-        ), denied=_("无权调整该农户的等级"))
+        form = {
+            "to_grade": request.POST.get("to_grade", ""),
+            "reason": request.POST.get("reason", ""),
+        }
+        done, errors = _attempt(
+            request,
+            lambda: review.adjustment_propose(
+                actor=request.user,
+                cycle=cycle,
+                household=household,
+                to_grade=form["to_grade"],
+                reason=form["reason"],
+            ),
+            denied=_("无权调整该农户的等级"),
+        )
         if done:
             messages.success(request, _("已提出调整，待另一名评信团成员确认"))
             return redirect("ratings:adjustments", cycle.pk)
-    history = Adjustment.objects.filter(cycle=cycle, household=household).select_related("decision", "proposed_by", "decision__decided_by").order_by("proposed_at", "id")
-    return render(request, "ratings/adjust.html", {
-        "cycle": cycle, "household": household, "rating": rating, "current_label": GRADE_LABELS.get(current, current),
-        "grade_label": GRADE_LABELS.get(rating.grade, rating.grade), "tier_label": TIER_LABELS.get(rating.tier, rating.tier),
-        "points_to_next": (rating.result or {}).get("points_to_next_grade"),
-        "grades": [(g, GRADE_LABELS[g]) for g in reversed(GRADES)], "form": form, "errors": errors,
-        "blocked": review.cannot_decide_on(request.user, household),
-        "in_review": cycle.state == CycleState.REVIEW and not ReviewMeeting.objects.filter(cycle=cycle).exists(),
-        "history": [(a, GRADE_LABELS.get(a.from_grade, a.from_grade), GRADE_LABELS.get(a.to_grade, a.to_grade)) for a in history],
-    })
+    history = (
+        Adjustment.objects.filter(cycle=cycle, household=household)
+        .select_related("decision", "proposed_by", "decision__decided_by")
+        .order_by("proposed_at", "id")
+    )
+    return render(
+        request,
+        "ratings/adjust.html",
+        {
+            "cycle": cycle,
+            "household": household,
+            "rating": rating,
+            "current_label": GRADE_LABELS.get(current, current),
+            "grade_label": GRADE_LABELS.get(rating.grade, rating.grade),
+            "tier_label": TIER_LABELS.get(rating.tier, rating.tier),
+            "points_to_next": (rating.result or {}).get("points_to_next_grade"),
+            "grades": [(g, GRADE_LABELS[g]) for g in reversed(GRADES)],
+            "form": form,
+            "errors": errors,
+            "blocked": review.cannot_decide_on(request.user, household),
+            "in_review": cycle.state == CycleState.REVIEW
+            and not ReviewMeeting.objects.filter(cycle=cycle).exists(),
+            "history": [
+                (
+                    a,
+                    GRADE_LABELS.get(a.from_grade, a.from_grade),
+                    GRADE_LABELS.get(a.to_grade, a.to_grade),
+                )
+                for a in history
+            ],
+        },
+    )
 
 
 def _adjustment_rows(cycle):
@@ -179,25 +240,45 @@ def adjustment_list(request, pk):
     pending, decided = [], []
     for a in rows:
         if a.decided is None:
-            a.blocked = review.cannot_decide(request.user, a) if committee else _("只有本村评信团成员可以确认")
+            a.blocked = (
+                review.cannot_decide(request.user, a)
+                if committee
+                else _("只有本村评信团成员可以确认")
+            )
             pending.append(a)
         else:
             decided.append(a)
-    return render(request, "ratings/adjustments.html", {
-        "cycle": cycle, "pending": pending, "decided": decided, "in_review": cycle.state == CycleState.REVIEW,
-    })
+    return render(
+        request,
+        "ratings/adjustments.html",
+        {
+            "cycle": cycle,
+            "pending": pending,
+            "decided": decided,
+            "in_review": cycle.state == CycleState.REVIEW,
+        },
+    )
 
 
 @require_POST
 @requires(Perm.REVIEW_POINTS)
 def adjustment_decide(request, pk):
     scope = request.scope
-    adjustment = Adjustment.objects.filter(pk=_int(pk), cycle__in=selectors.cycles_for(scope)).select_related("cycle__village").first()
+    adjustment = (
+        Adjustment.objects.filter(pk=_int(pk), cycle__in=selectors.cycles_for(scope))
+        .select_related("cycle__village")
+        .first()
+    )
     if adjustment is None or not _is_committee(scope, adjustment.cycle):
         raise Http404
     confirm = request.POST.get("confirm") == "1"
     try:
-        review.adjustment_decide(actor=request.user, adjustment=adjustment, confirm=confirm, reason=request.POST.get("reason", ""))
+        review.adjustment_decide(
+            actor=request.user,
+            adjustment=adjustment,
+            confirm=confirm,
+            reason=request.POST.get("reason", ""),
+        )
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("无权决定该调整"))
     except ValidationError as exc:
@@ -218,14 +299,26 @@ def meeting(request, pk):
     errors: dict[str, list[str]] = {}
     form = {"held_on": date.today().isoformat(), "present": {str(request.user.pk)}, "decision": ""}
     if request.method == "POST" and existing is None:
-        form = {"held_on": request.POST.get("held_on", ""), "present": set(request.POST.getlist("present")), "decision": request.POST.get("decision", "")}
+        form = {
+            "held_on": request.POST.get("held_on", ""),
+            "present": set(request.POST.getlist("present")),
+            "decision": request.POST.get("decision", ""),
+        }
         try:
             held_on = date.fromisoformat(form["held_on"])
         except ValueError:
             held_on = None
-        done, errors = _attempt(request, lambda: review.review_close(
-            actor=request.user, cycle=cycle, held_on=held_on, present_user_ids=list(form["present"]), decision=form["decision"],
-        ), denied=_("无权记录评审会议"))
+        done, errors = _attempt(
+            request,
+            lambda: review.review_close(
+                actor=request.user,
+                cycle=cycle,
+                held_on=held_on,
+                present_user_ids=list(form["present"]),
+                decision=form["decision"],
+            ),
+            denied=_("无权记录评审会议"),
+        )
         if done:
             messages.success(request, _("已记录评审会议，评定周期可以进入公示"))
             return redirect("ratings:cycle", cycle.pk)
@@ -233,11 +326,20 @@ def meeting(request, pk):
         m.checked = str(m.pk) in form["present"]
         m.role_label = Role(m.committee_role).label
     pending = Adjustment.objects.filter(cycle=cycle, decision__isnull=True).count()
-    return render(request, "ratings/meeting.html", {
-        "cycle": cycle, "members": members, "existing": existing, "form": form, "errors": errors,
-        "pending": pending, "in_review": cycle.state == CycleState.REVIEW,
-        "quorum": len(members) // 2 + 1,
-    })
+    return render(
+        request,
+        "ratings/meeting.html",
+        {
+            "cycle": cycle,
+            "members": members,
+            "existing": existing,
+            "form": form,
+            "errors": errors,
+            "pending": pending,
+            "in_review": cycle.state == CycleState.REVIEW,
+            "quorum": len(members) // 2 + 1,
+        },
+    )
 
 
 @requires(Perm.VIEW_REGISTRY)
@@ -252,7 +354,15 @@ def signoff(request, pk):
     distribution = [(GRADE_LABELS[g], counts[g]) for g in reversed(GRADES)]
     adjustments = _label(list(_adjustment_rows(cycle)))
     existing = ReviewMeeting.objects.filter(cycle=cycle).select_related("recorded_by").first()
-    return render(request, "ratings/signoff.html", {
-        "cycle": cycle, "distribution": distribution, "total": len(effective), "adjustments": adjustments,
-        "meeting": existing, "today": date.today(),
-    })
+    return render(
+        request,
+        "ratings/signoff.html",
+        {
+            "cycle": cycle,
+            "distribution": distribution,
+            "total": len(effective),
+            "adjustments": adjustments,
+            "meeting": existing,
+            "today": date.today(),
+        },
+    )

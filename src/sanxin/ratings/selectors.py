@@ -39,11 +39,15 @@ def visible_villages(scope: Scope) -> QuerySet[Region]:
 def oversees_village(scope: Scope, village: Region) -> bool:
     """Runs or oversees the village's ratings: its committee (head, deputy, members)
     and the town and district admins over it."""
-    return scope.covers_region(village, Perm.REVIEW_POINTS) or scope.covers_region(village, Perm.CHANGE_REGISTRY)
+    return scope.covers_region(village, Perm.REVIEW_POINTS) or scope.covers_region(
+        village, Perm.CHANGE_REGISTRY
+    )
 
 
 def cycles_for(scope: Scope) -> QuerySet[Cycle]:
-    return Cycle.objects.filter(village__in=visible_villages(scope)).select_related("village__parent")
+    return Cycle.objects.filter(village__in=visible_villages(scope)).select_related(
+        "village__parent"
+    )
 
 
 def get_cycle(scope: Scope, pk) -> Cycle:
@@ -65,7 +69,9 @@ def current_ratings(cycle: Cycle, scope: Scope | None = None) -> QuerySet[Rating
     return qs
 
 
-def filter_ratings(qs: QuerySet[Rating], *, grade: str = "", vetoed: str = "", party: str = "") -> QuerySet[Rating]:
+def filter_ratings(
+    qs: QuerySet[Rating], *, grade: str = "", vetoed: str = "", party: str = ""
+) -> QuerySet[Rating]:
     if grade in GRADES:
         qs = qs.filter(grade=grade)
     if vetoed == "1":
@@ -75,20 +81,29 @@ def filter_ratings(qs: QuerySet[Rating], *, grade: str = "", vetoed: str = "", p
     return qs
 
 
-def grade_changes(cycle_ids: list[int], household_ids: list[int] | None = None) -> dict[tuple[int, int], str]:
+def grade_changes(
+    cycle_ids: list[int], household_ids: list[int] | None = None
+) -> dict[tuple[int, int], str]:
     """{(cycle id, household id): grade} for the grades changed after the snapshot:
     confirmed adjustments (during the review), then upheld appeals (during the
     notice, so after every adjustment); the latest of each wins. Two queries."""
-    adjustments = AdjustmentDecision.objects.filter(adjustment__cycle_id__in=cycle_ids, confirmed=True)
-    appeals = AppealDecision.objects.filter(appeal__cycle_id__in=cycle_ids, upheld=True).exclude(to_grade="")
+    adjustments = AdjustmentDecision.objects.filter(
+        adjustment__cycle_id__in=cycle_ids, confirmed=True
+    )
+    appeals = AppealDecision.objects.filter(appeal__cycle_id__in=cycle_ids, upheld=True).exclude(
+        to_grade=""
+    )
     if household_ids is not None:
         adjustments = adjustments.filter(adjustment__household_id__in=household_ids)
         appeals = appeals.filter(appeal__household_id__in=household_ids)
     changes: dict[tuple[int, int], str] = {}
     rows = [
-        adjustments.order_by("adjustment__proposed_at", "adjustment_id")
-        .values_list("adjustment__cycle_id", "adjustment__household_id", "adjustment__to_grade"),
-        appeals.order_by("decided_at", "id").values_list("appeal__cycle_id", "appeal__household_id", "to_grade"),
+        adjustments.order_by("adjustment__proposed_at", "adjustment_id").values_list(
+            "adjustment__cycle_id", "adjustment__household_id", "adjustment__to_grade"
+        ),
+        appeals.order_by("decided_at", "id").values_list(
+            "appeal__cycle_id", "appeal__household_id", "to_grade"
+        ),
     ]
     for query in rows:
         for cycle_id, household_id, grade in query:
@@ -102,7 +117,9 @@ def adjusted_grades(cycle: Cycle) -> dict[int, str]:
     return {h: g for (_c, h), g in grade_changes([cycle.pk]).items()}
 
 
-def effective_grades_by_cycle(cycle_ids: list[int], household_ids: list[int] | None = None) -> dict[int, dict[int, str]]:
+def effective_grades_by_cycle(
+    cycle_ids: list[int], household_ids: list[int] | None = None
+) -> dict[int, dict[int, str]]:
     """{cycle id: {household id: effective grade}} for the households of each cycle's
     current run: the snapshot's grade unless `grade_changes` changed it. Three queries."""
     grades: dict[int, dict[int, str]] = {pk: {} for pk in cycle_ids}
@@ -126,8 +143,11 @@ def effective_grades(cycle: Cycle) -> dict[int, str]:
 def previous_cycle(cycle: Cycle) -> Cycle | None:
     """The same village's cycle of the latest earlier period (by period order)."""
     return (
-        Cycle.objects.filter(village_id=cycle.village_id, period__lt=cycle.period, current_run__gt=0)
-        .order_by("-period").first()
+        Cycle.objects.filter(
+            village_id=cycle.village_id, period__lt=cycle.period, current_run__gt=0
+        )
+        .order_by("-period")
+        .first()
     )
 
 
@@ -141,7 +161,9 @@ def distributions_by_cycle(cycles: list[Cycle]) -> dict[int, Counter]:
     if final:
         rows = (
             GradeRecord.objects.filter(cycle_id__in=final, source=GradeSource.CYCLE)
-            .order_by().values_list("cycle_id", "grade").annotate(n=Count("id"))
+            .order_by()
+            .values_list("cycle_id", "grade")
+            .annotate(n=Count("id"))
         )
         for cycle_id, grade, n in rows:
             counts[cycle_id][grade] += n
@@ -155,9 +177,17 @@ def open_appeals_by_cycle(scope: Scope) -> list[dict]:
     """[{cycle id, village name, period label, open}] for the cycles with unanswered
     appeals about households the user reviews (committee home page). Two queries."""
     rows = (
-        Appeal.objects.filter(decision__isnull=True, household__in=scope.households(Perm.REVIEW_POINTS))
-        .order_by().values("cycle_id").annotate(n=Count("id"))
+        Appeal.objects.filter(
+            decision__isnull=True, household__in=scope.households(Perm.REVIEW_POINTS)
+        )
+        .order_by()
+        .values("cycle_id")
+        .annotate(n=Count("id"))
     )
     counts = {r["cycle_id"]: r["n"] for r in rows}
-    cycles = Cycle.objects.filter(pk__in=list(counts)).select_related("village").order_by("-period", "village__path")
+    cycles = (
+        Cycle.objects.filter(pk__in=list(counts))
+        .select_related("village")
+        .order_by("-period", "village__path")
+    )
     return [{"cycle": c, "open": counts[c.pk]} for c in cycles]

@@ -75,7 +75,9 @@ def cadence_for(region: Region) -> str:
 @transaction.atomic
 def policy_set(*, actor, district: Region, cadence: str) -> RatingPolicy:
     """The district admin chooses yearly or quarterly cycles for the whole district."""
-    if district.level != Level.DISTRICT or not scope_for(actor).covers_region(district, Perm.MANAGE_SCHEME):
+    if district.level != Level.DISTRICT or not scope_for(actor).covers_region(
+        district, Perm.MANAGE_SCHEME
+    ):
         raise PermissionDenied("只有区管理员可以设置本区的评定周期")
     if cadence not in Cadence.values:
         raise ValidationError({"cadence": "请选择按年度或按季度评定"})
@@ -83,7 +85,14 @@ def policy_set(*, actor, district: Region, cadence: str) -> RatingPolicy:
     before = policy.cadence
     policy.cadence, policy.updated_by = cadence, actor
     policy.save()
-    audit(actor=actor, action="rating.policy", obj=policy, region_path=district.path, before={"cadence": before}, after={"cadence": cadence})
+    audit(
+        actor=actor,
+        action="rating.policy",
+        obj=policy,
+        region_path=district.path,
+        before={"cadence": before},
+        after={"cadence": cadence},
+    )
     return policy
 
 
@@ -95,8 +104,16 @@ def cycle_open(*, actor, village: Region, period: str, cut_off: date) -> Cycle:
     period = periods.normalise(period, cadence_for(village))
     if Cycle.objects.filter(village=village, period=period).exists():
         raise ValidationError({"period": f"{village.name}已有 {periods.label(period)}的评定周期"})
-    cycle = Cycle.objects.create(village=village, period=period, cut_off=cut_off, created_by=_user(actor))
-    audit(actor=actor, action="cycle.open", obj=cycle, region_path=village.path, after={"period": period, "cut_off": cut_off.isoformat()})
+    cycle = Cycle.objects.create(
+        village=village, period=period, cut_off=cut_off, created_by=_user(actor)
+    )
+    audit(
+        actor=actor,
+        action="cycle.open",
+        obj=cycle,
+        region_path=village.path,
+        after={"period": period, "cut_off": cut_off.isoformat()},
+    )
     return cycle
 
 
@@ -108,16 +125,40 @@ class ComputeReport:
     skipped: list[Cycle] = field(default_factory=list)  # on notice or final: left alone
 
 
-def _rating(cycle: Cycle, run: int, household_id: int, version: SchemeVersion, result: engine.GradeResult, now) -> Rating:
+def _rating(
+    cycle: Cycle,
+    run: int,
+    household_id: int,
+    version: SchemeVersion,
+    result: engine.GradeResult,
+    now,
+) -> Rating:
     return Rating(
-        cycle=cycle, run=run, household_id=household_id, scheme_version=version, tier=result.tier, total=result.total,
-        computed_grade=result.computed_grade, grade=result.grade, vetoed=bool(result.vetoes),
-        components={c.code: (str(c.score) if c.score is not None else None) for c in result.components},
-        reasons=list(result.reasons), result=result.to_dict(), computed_at=now,
+        cycle=cycle,
+        run=run,
+        household_id=household_id,
+        scheme_version=version,
+        tier=result.tier,
+        total=result.total,
+        computed_grade=result.computed_grade,
+        grade=result.grade,
+        vetoed=bool(result.vetoes),
+        components={
+            c.code: (str(c.score) if c.score is not None else None) for c in result.components
+        },
+        reasons=list(result.reasons),
+        result=result.to_dict(),
+        computed_at=now,
     )
 
 
-def _compute(*, actor, cycles: list[Cycle], versions: dict[int, SchemeVersion | None], progress: Progress | None) -> ComputeReport:
+def _compute(
+    *,
+    actor,
+    cycles: list[Cycle],
+    versions: dict[int, SchemeVersion | None],
+    progress: Progress | None,
+) -> ComputeReport:
     """Grade every active household of the cycles' villages. Queries: a few per
     chunk of CHUNK_SIZE households, plus a few per cycle; none per household."""
     report = ComputeReport(cycles=cycles)
@@ -128,14 +169,25 @@ def _compute(*, actor, cycles: list[Cycle], versions: dict[int, SchemeVersion | 
         raise ValidationError(f"截止日期时这些村还没有生效的评分方案：{'、'.join(missing)}")
     now = timezone.now()
     by_village = {c.village_id: c for c in cycles}
-    last_runs = dict(Rating.objects.filter(cycle__in=cycles).values("cycle").annotate(m=Max("run")).values_list("cycle", "m"))
+    last_runs = dict(
+        Rating.objects.filter(cycle__in=cycles)
+        .values("cycle")
+        .annotate(m=Max("run"))
+        .values_list("cycle", "m")
+    )
     runs = {c.pk: max(c.current_run, last_runs.get(c.pk) or 0) + 1 for c in cycles}
-    households = Household.objects.filter(village_id__in=list(by_village), status=HouseholdStatus.ACTIVE)
+    households = Household.objects.filter(
+        village_id__in=list(by_village), status=HouseholdStatus.ACTIVE
+    )
     total = households.count()
     report.grades = {c.pk: Counter() for c in cycles}
     done, last_pk = 0, 0
     while True:
-        chunk = list(households.filter(pk__gt=last_pk).order_by("pk").values_list("pk", "village_id")[:CHUNK_SIZE])
+        chunk = list(
+            households.filter(pk__gt=last_pk)
+            .order_by("pk")
+            .values_list("pk", "village_id")[:CHUNK_SIZE]
+        )
         if not chunk:
             break
         last_pk = chunk[-1][0]
@@ -167,8 +219,19 @@ def _compute(*, actor, cycles: list[Cycle], versions: dict[int, SchemeVersion | 
                 c.state = CycleState.COMPUTED
             grades = report.grades[c.pk]
             audit(
-                actor=actor, action="cycle.compute", obj=c, region_path=c.village.path, at=now, before=before,
-                after={"state": c.state, "run": c.current_run, "households": sum(grades.values()), "grades": dict(sorted(grades.items())), "scheme_version": str(versions[c.village_id])},
+                actor=actor,
+                action="cycle.compute",
+                obj=c,
+                region_path=c.village.path,
+                at=now,
+                before=before,
+                after={
+                    "state": c.state,
+                    "run": c.current_run,
+                    "households": sum(grades.values()),
+                    "grades": dict(sorted(grades.items())),
+                    "scheme_version": str(versions[c.village_id]),
+                },
             )
         Cycle.objects.bulk_update(cycles, ["current_run", "computed_at", "state"])
     return report
@@ -189,7 +252,13 @@ def cycle_compute(*, actor, cycle: Cycle, progress: Progress | None = None) -> C
 
 
 def cycles_compute_district(
-    *, district: Region, period: str, cut_off: date, actor=None, villages: Iterable[Region] | None = None, progress: Progress | None = None
+    *,
+    district: Region,
+    period: str,
+    cut_off: date,
+    actor=None,
+    villages: Iterable[Region] | None = None,
+    progress: Progress | None = None,
 ) -> ComputeReport:
     """Open the missing cycles of `period` for every village of the district that has
     households, then compute them all together. Cycles on notice or final are left
@@ -197,20 +266,50 @@ def cycles_compute_district(
     if district.level != Level.DISTRICT:
         raise ValidationError("请指定一个区")
     period = periods.normalise(period, cadence_for(district))
-    qs = Region.objects.filter(level=Level.VILLAGE, path__startswith=district.path, households__status=HouseholdStatus.ACTIVE).distinct().order_by("path")
+    qs = (
+        Region.objects.filter(
+            level=Level.VILLAGE,
+            path__startswith=district.path,
+            households__status=HouseholdStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by("path")
+    )
     if villages is not None:
         qs = qs.filter(pk__in=[v.pk for v in villages])
     village_list = list(qs)
     if actor is not None:
         for v in village_list:
             _check_can_manage(actor, v)
-    existing = {c.village_id: c for c in Cycle.objects.filter(village__in=village_list, period=period).select_related("village")}
-    new = [Cycle(village=v, period=period, cut_off=cut_off, created_by=_user(actor)) for v in village_list if v.pk not in existing]
+    existing = {
+        c.village_id: c
+        for c in Cycle.objects.filter(village__in=village_list, period=period).select_related(
+            "village"
+        )
+    }
+    new = [
+        Cycle(village=v, period=period, cut_off=cut_off, created_by=_user(actor))
+        for v in village_list
+        if v.pk not in existing
+    ]
     if new:
         with transaction.atomic():
             Cycle.objects.bulk_create(new)
-            created = {c.village_id: c for c in Cycle.objects.filter(village__in=[c.village for c in new], period=period).select_related("village")}
-            audit(actor=actor or "系统", action="cycle.open_district", obj=None, object_type="ratings.cycle", object_repr=f"{district.name} {period}", region_path=district.path, after={"period": period, "cut_off": cut_off.isoformat(), "villages": len(created)})
+            created = {
+                c.village_id: c
+                for c in Cycle.objects.filter(
+                    village__in=[c.village for c in new], period=period
+                ).select_related("village")
+            }
+            audit(
+                actor=actor or "系统",
+                action="cycle.open_district",
+                obj=None,
+                object_type="ratings.cycle",
+                object_repr=f"{district.name} {period}",
+                region_path=district.path,
+                after={"period": period, "cut_off": cut_off.isoformat(), "villages": len(created)},
+            )
         existing.update(created)
     cycles = [existing[v.pk] for v in village_list]
     skipped = [c for c in cycles if c.state not in COMPUTABLE]
@@ -222,7 +321,9 @@ def cycles_compute_district(
 
 
 @transaction.atomic
-def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = None, at: datetime | None = None) -> Cycle:
+def cycle_advance(
+    *, actor, cycle: Cycle, to_state: str, today: date | None = None, at: datetime | None = None
+) -> Cycle:
     """One step forward: computed → review → notice → final. Never back. Entering
     notice fixes its window (NOTICE_DAYS from `today`) and tells every household;
     final waits until the window has ended and every appeal is answered, then puts
@@ -232,13 +333,22 @@ def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = No
     cycle = Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
     step = NEXT_STATE.get(cycle.state)
     if step is None or step[0] != to_state:
-        allowed = f"只能进入“{step[0].label}”" if step else ("已是最终状态" if cycle.state == CycleState.FINAL else "请先计算")
+        allowed = (
+            f"只能进入“{step[0].label}”"
+            if step
+            else ("已是最终状态" if cycle.state == CycleState.FINAL else "请先计算")
+        )
         raise ValidationError(f"评定周期现为“{cycle.get_state_display()}”，{allowed}")
     if cycle.current_run == 0:
         raise ValidationError("评定周期还没有计算结果")
-    if cycle.state == CycleState.COMPUTED and timezone.localdate(cycle.computed_at) <= cycle.cut_off:
+    if (
+        cycle.state == CycleState.COMPUTED
+        and timezone.localdate(cycle.computed_at) <= cycle.cut_off
+    ):
         # Before the cut-off a computation is a preview: points may still come in.
-        raise ValidationError(f"积分截止日期是 {cycle.cut_off:%Y-%m-%d}，请在截止日期之后重新计算，再提交评信团审核")
+        raise ValidationError(
+            f"积分截止日期是 {cycle.cut_off:%Y-%m-%d}，请在截止日期之后重新计算，再提交评信团审核"
+        )
     if cycle.state == CycleState.REVIEW and not ReviewMeeting.objects.filter(cycle=cycle).exists():
         raise ValidationError("请先记录评信团评审会议，才能进入公示")
     today = today or timezone.localdate()
@@ -263,14 +373,29 @@ def cycle_advance(*, actor, cycle: Cycle, to_state: str, today: date | None = No
         after["households_notified"] = _notify_notice(cycle, now)
     elif cycle.state == CycleState.FINAL:
         after["grades_in_force"] = _put_in_force(cycle, actor, today, now)
-    audit(actor=actor, action="cycle.advance", obj=cycle, region_path=cycle.village.path, at=now, before={"state": before}, after=after)
+    audit(
+        actor=actor,
+        action="cycle.advance",
+        obj=cycle,
+        region_path=cycle.village.path,
+        at=now,
+        before={"state": before},
+        after=after,
+    )
     return cycle
 
 
 def _notify_notice(cycle: Cycle, now: datetime) -> int:
-    ids = Rating.objects.filter(cycle=cycle, run=cycle.current_run).values_list("household_id", flat=True).iterator(chunk_size=CHUNK_SIZE)
+    ids = (
+        Rating.objects.filter(cycle=cycle, run=cycle.current_run)
+        .values_list("household_id", flat=True)
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
     return notify(
-        households=ids, kind=Kind.NOTICE_OPEN, at=now, url=reverse("ratings:notice", args=[cycle.pk]),
+        households=ids,
+        kind=Kind.NOTICE_OPEN,
+        at=now,
+        url=reverse("ratings:notice", args=[cycle.pk]),
         title=f"{cycle.village.name} {cycle.period_label}信用等级评定结果开始公示",
         body=f"公示期 {cycle.notice_starts_on:%Y-%m-%d} 至 {cycle.notice_ends_on:%Y-%m-%d}。对本户等级或积分有异议的，请在公示期内提出。",
     )
@@ -279,11 +404,22 @@ def _notify_notice(cycle: Cycle, now: datetime) -> int:
 def _put_in_force(cycle: Cycle, actor, today: date, now: datetime) -> int:
     """Each household's effective grade becomes its grade in force from today; a
     veto still active today lowers it at once (dynamic adjustment)."""
-    written = standing.records_for_final_cycle(cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now)
-    vetoed = (
-        VetoEvent.objects.filter(household__village=cycle.village, revokes__isnull=True, starts_on__lte=today, ends_on__gte=today)
-        .exclude(revoked_by__isnull=False).values_list("household_id", flat=True).distinct()
+    written = standing.records_for_final_cycle(
+        cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now
     )
-    for household in Household.objects.filter(pk__in=list(vetoed)).select_related("village", "villager_group"):
+    vetoed = (
+        VetoEvent.objects.filter(
+            household__village=cycle.village,
+            revokes__isnull=True,
+            starts_on__lte=today,
+            ends_on__gte=today,
+        )
+        .exclude(revoked_by__isnull=False)
+        .values_list("household_id", flat=True)
+        .distinct()
+    )
+    for household in Household.objects.filter(pk__in=list(vetoed)).select_related(
+        "village", "villager_group"
+    ):
         standing.standing_refresh(household=household, actor=actor, today=today, now=now)
     return written

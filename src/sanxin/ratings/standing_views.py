@@ -29,19 +29,27 @@ def household_grades(request, household):
     for record in history:
         record.grade_label = GRADE_LABELS.get(record.grade, record.grade)
     current = history[0] if history else None
-    certs = list(Certificate.objects.filter(household=household).select_related("grade_record").order_by("-issued_at", "-id"))
+    certs = list(
+        Certificate.objects.filter(household=household)
+        .select_related("grade_record")
+        .order_by("-issued_at", "-id")
+    )
     for cert in certs:
         cert.status, _changed = certificates.status_of(cert.grade_record, history, today)
         cert.status_label = certificates.STATUS_LABELS[cert.status]
         cert.grade_label = GRADE_LABELS.get(cert.grade_record.grade, cert.grade_record.grade)
-    return render(request, "ratings/household_grades.html", {
-        "household": household,
-        "current": current,
-        "expired": current is not None and standing.is_expired(current, today),
-        "history": history,
-        "certificates": certs,
-        "can_issue": certificates.can_issue(request.user, household),
-    })
+    return render(
+        request,
+        "ratings/household_grades.html",
+        {
+            "household": household,
+            "current": current,
+            "expired": current is not None and standing.is_expired(current, today),
+            "history": history,
+            "certificates": certs,
+            "can_issue": certificates.can_issue(request.user, household),
+        },
+    )
 
 
 @requires(Perm.VIEW_REGISTRY)
@@ -50,7 +58,12 @@ def village_results(request, village):
         village_id = int(village)
     except (TypeError, ValueError):
         raise Http404 from None
-    village = selectors.visible_villages(request.scope).select_related("parent").filter(pk=village_id).first()
+    village = (
+        selectors.visible_villages(request.scope)
+        .select_related("parent")
+        .filter(pk=village_id)
+        .first()
+    )
     if village is None:
         raise Http404
     cycles = list(Cycle.objects.filter(village=village, current_run__gt=0).order_by("period", "pk"))
@@ -60,14 +73,30 @@ def village_results(request, village):
         count = counts[cycle.pk]
         total = sum(count.values())
         cells = [
-            {"grade": g, "label": GRADE_LABELS[g], "n": count.get(g, 0), "pct": round(100 * count.get(g, 0) / total, 1) if total else 0}
+            {
+                "grade": g,
+                "label": GRADE_LABELS[g],
+                "n": count.get(g, 0),
+                "pct": round(100 * count.get(g, 0) / total, 1) if total else 0,
+            }
             for g in GRADE_ORDER
         ]
-        rows.append({"cycle": cycle, "cells": cells, "total": total, "is_final": cycle.state == CycleState.FINAL})
-    return render(request, "ratings/village_results.html", {
-        "village": village,
-        "rows": rows,
-        "grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER],
-        "can_print": certificates.can_issue_for_village(request.user, village),
-        "print_grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER if g != "unrated"],
-    })
+        rows.append(
+            {
+                "cycle": cycle,
+                "cells": cells,
+                "total": total,
+                "is_final": cycle.state == CycleState.FINAL,
+            }
+        )
+    return render(
+        request,
+        "ratings/village_results.html",
+        {
+            "village": village,
+            "rows": rows,
+            "grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER],
+            "can_print": certificates.can_issue_for_village(request.user, village),
+            "print_grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER if g != "unrated"],
+        },
+    )

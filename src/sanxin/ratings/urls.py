@@ -27,15 +27,29 @@ urlpatterns = [
     path("<int:pk>/notice.pdf", notice_views.notice_pdf, name="notice_pdf"),
     # Appeals (异议)
     path("<int:pk>/appeals/", appeal_views.appeal_list, name="appeals"),
-    path("<int:pk>/households/<int:household>/appeal/", appeal_views.appeal_file, name="appeal_file"),
+    path(
+        "<int:pk>/households/<int:household>/appeal/", appeal_views.appeal_file, name="appeal_file"
+    ),
     path("appeals/<int:pk>/", appeal_views.appeal_detail, name="appeal"),
     path("appeals/<int:pk>/decide/", appeal_views.appeal_decide, name="appeal_decide"),
     path("appeals/photos/<int:pk>/", appeal_views.appeal_photo, name="appeal_photo"),
     # Grades in force, history, results
-    path("households/<int:household>/grades/", standing_views.household_grades, name="household_grades"),
+    path(
+        "households/<int:household>/grades/",
+        standing_views.household_grades,
+        name="household_grades",
+    ),
     path("villages/<int:village>/results/", standing_views.village_results, name="village_results"),
     # Certificates (信用等级证书)
-    path("households/<int:household>/certificates/", certificate_views.certificate_issue, name="certificate_issue"),
+    path(
+        "households/<int:household>/certificates/",
+        certificate_views.certificate_issue,
+        name="certificate_issue",
+    ),
     path("certificates/<int:pk>.pdf", certificate_views.certificate_pdf, name="certificate_pdf"),
-    path("villages/<int:village>/certificates/", certificate_views.village_certificates, name="village_certificates"),
+    path(
+        "villages/<int:village>/certificates/",
+        certificate_views.village_certificates,
+        name="village_certificates",
+    ),
 ]

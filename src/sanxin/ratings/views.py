@@ -33,35 +33,66 @@ def cycle_list(request):
     scope = request.scope
     cycles = selectors.cycles_for(scope).order_by("-period", "village__path")
     page = Paginator(cycles, PAGE_SIZE).get_page(request.GET.get("page"))
-    manageable = list(scope.villages(Perm.CHANGE_REGISTRY).order_by("path")) if scope.has(Perm.CHANGE_REGISTRY) else []
+    manageable = (
+        list(scope.villages(Perm.CHANGE_REGISTRY).order_by("path"))
+        if scope.has(Perm.CHANGE_REGISTRY)
+        else []
+    )
     today = timezone.localdate()
     cadence = services.cadence_for(manageable[0]) if manageable else Cadence.YEAR
     period = periods.current(cadence, today)
     districts = _managed_districts(scope)
-    policies = dict(RatingPolicy.objects.filter(district__in=districts).values_list("district_id", "cadence"))
+    policies = dict(
+        RatingPolicy.objects.filter(district__in=districts).values_list("district_id", "cadence")
+    )
     for d in districts:
         d.cadence = policies.get(d.pk, Cadence.YEAR)
-    return render(request, "ratings/list.html", {
-        "page": page, "villages": manageable, "default_period": period,
-        "default_cut_off": periods.default_cut_off(period).isoformat(), "cadence": cadence,
-        "districts": districts, "cadences": Cadence.choices,
-    })
+    return render(
+        request,
+        "ratings/list.html",
+        {
+            "page": page,
+            "villages": manageable,
+            "default_period": period,
+            "default_cut_off": periods.default_cut_off(period).isoformat(),
+            "cadence": cadence,
+            "districts": districts,
+            "cadences": Cadence.choices,
+        },
+    )
 
 
 def _managed_districts(scope) -> list[Region]:
-    ids = [g.region_id for g in scope.grants_for(Perm.MANAGE_SCHEME) if g.region_level == Level.DISTRICT]
-    return list(Region.objects.filter(pk__in=ids, level=Level.DISTRICT).order_by("path")) if ids else []
+    ids = [
+        g.region_id
+        for g in scope.grants_for(Perm.MANAGE_SCHEME)
+        if g.region_level == Level.DISTRICT
+    ]
+    return (
+        list(Region.objects.filter(pk__in=ids, level=Level.DISTRICT).order_by("path"))
+        if ids
+        else []
+    )
 
 
 @require_POST
 @requires(Perm.MANAGE_SCHEME)
 def cycle_policy(request):
     """The district admin chooses yearly or quarterly cycles for the district."""
-    district = next((d for d in _managed_districts(request.scope) if d.pk == _int(request.POST.get("district"))), None)
+    district = next(
+        (
+            d
+            for d in _managed_districts(request.scope)
+            if d.pk == _int(request.POST.get("district"))
+        ),
+        None,
+    )
     if district is None:
         raise Http404
     try:
-        services.policy_set(actor=request.user, district=district, cadence=request.POST.get("cadence", ""))
+        services.policy_set(
+            actor=request.user, district=district, cadence=request.POST.get("cadence", "")
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("ratings:list")
@@ -73,7 +104,9 @@ def cycle_policy(request):
 @requires(Perm.CHANGE_REGISTRY)
 def cycle_open(request):
     scope = request.scope
-    village = scope.villages(Perm.CHANGE_REGISTRY).filter(pk=_int(request.POST.get("village"))).first()
+    village = (
+        scope.villages(Perm.CHANGE_REGISTRY).filter(pk=_int(request.POST.get("village"))).first()
+    )
     if village is None:
         raise Http404
     try:
@@ -82,7 +115,12 @@ def cycle_open(request):
         messages.error(request, _("请填写正确的截止日期"))
         return redirect("ratings:list")
     try:
-        cycle = services.cycle_open(actor=request.user, village=village, period=request.POST.get("period", ""), cut_off=cut_off)
+        cycle = services.cycle_open(
+            actor=request.user,
+            village=village,
+            period=request.POST.get("period", ""),
+            cut_off=cut_off,
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("ratings:list")
@@ -93,7 +131,13 @@ def cycle_open(request):
 def _timeline(cycle) -> list[dict]:
     order = list(CycleState)
     reached = order.index(CycleState(cycle.state))
-    stamps = [cycle.created_at, cycle.computed_at, cycle.review_at, cycle.notice_at, cycle.finalised_at]
+    stamps = [
+        cycle.created_at,
+        cycle.computed_at,
+        cycle.review_at,
+        cycle.notice_at,
+        cycle.finalised_at,
+    ]
     return [
         {"label": s.label, "at": stamps[i], "done": i <= reached, "current": i == reached}
         for i, s in enumerate(order)
@@ -110,12 +154,24 @@ def cycle_detail(request, pk):
     visible = selectors.current_ratings(cycle, scope)
     # Counted on the effective grades: committee adjustments and upheld appeals included.
     effective = selectors.effective_grades(cycle)
-    counts = Counter(effective[h] for h in visible.values_list("household_id", flat=True) if h in effective)
+    counts = Counter(
+        effective[h] for h in visible.values_list("household_id", flat=True) if h in effective
+    )
     distribution = [(GRADE_LABELS[g], counts.get(g, 0)) for g in reversed(GRADES)]
     rows = (
         selectors.filter_ratings(visible, grade=grade, vetoed=vetoed, party=party)
         .select_related("household")
-        .only("pk", "tier", "total", "grade", "computed_grade", "vetoed", "household__id", "household__number", "household__head_name")
+        .only(
+            "pk",
+            "tier",
+            "total",
+            "grade",
+            "computed_grade",
+            "vetoed",
+            "household__id",
+            "household__number",
+            "household__head_name",
+        )
         .order_by("household__number", "household_id")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -127,16 +183,28 @@ def cycle_detail(request, pk):
     can_manage = services.can_manage_cycle(request.user, cycle.village)
     step = services.NEXT_STATE.get(cycle.state)
     appeal_summary = (
-        appeal_views.appeal_summary(scope, cycle) if cycle.state in (CycleState.NOTICE, CycleState.FINAL) else None
+        appeal_views.appeal_summary(scope, cycle)
+        if cycle.state in (CycleState.NOTICE, CycleState.FINAL)
+        else None
     )
-    return render(request, "ratings/cycle.html", {
-        "cycle": cycle, "timeline": _timeline(cycle), "distribution": distribution, "page": page,
-        "grades": [(g, GRADE_LABELS[g]) for g in reversed(GRADES)], "grade": grade, "vetoed": vetoed, "party": party,
-        "filters": urlencode({"grade": grade, "vetoed": vetoed, "party": party}),
-        "can_compute": can_manage and cycle.state in services.COMPUTABLE,
-        "next_state": step[0] if can_manage and step and cycle.current_run else None,
-        "appeal_summary": appeal_summary,
-    })
+    return render(
+        request,
+        "ratings/cycle.html",
+        {
+            "cycle": cycle,
+            "timeline": _timeline(cycle),
+            "distribution": distribution,
+            "page": page,
+            "grades": [(g, GRADE_LABELS[g]) for g in reversed(GRADES)],
+            "grade": grade,
+            "vetoed": vetoed,
+            "party": party,
+            "filters": urlencode({"grade": grade, "vetoed": vetoed, "party": party}),
+            "can_compute": can_manage and cycle.state in services.COMPUTABLE,
+            "next_state": step[0] if can_manage and step and cycle.current_run else None,
+            "appeal_summary": appeal_summary,
+        },
+    )
 
 
 @require_POST
@@ -157,7 +225,9 @@ def cycle_compute(request, pk):
 def cycle_advance(request, pk):
     cycle = selectors.get_cycle(request.scope, pk)
     try:
-        cycle = services.cycle_advance(actor=request.user, cycle=cycle, to_state=request.POST.get("to_state", ""))
+        cycle = services.cycle_advance(
+            actor=request.user, cycle=cycle, to_state=request.POST.get("to_state", "")
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

@@ -22,11 +22,20 @@ class Region(models.Model):
     """
 
     level = models.CharField(_("层级"), max_length=10, choices=Level.choices)
-    parent = models.ForeignKey("self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     name = models.CharField(_("名称"), max_length=60)
     # 镇 / 乡 / 街道, 村 / 社区: the suffix users see; kept apart from the level.
     kind = models.CharField(_("类型"), max_length=10, blank=True)
-    code = models.CharField(_("区划代码"), max_length=12, blank=True, help_text=_("12 位统计用区划代码"))
+    code = models.CharField(
+        _("区划代码"), max_length=12, blank=True, help_text=_("12 位统计用区划代码")
+    )
     path = models.CharField(max_length=255, editable=False, db_index=True)
     sort_order = models.PositiveIntegerField(default=0)
 
@@ -36,9 +45,12 @@ class Region(models.Model):
         ordering = ["path"]
         constraints = [
             models.UniqueConstraint(fields=["parent", "name"], name="region_unique_name_in_parent"),
-            models.UniqueConstraint(fields=["code"], condition=~models.Q(code=""), name="region_unique_code"),
+            models.UniqueConstraint(
+                fields=["code"], condition=~models.Q(code=""), name="region_unique_code"
+            ),
             models.CheckConstraint(
-                condition=models.Q(level="district", parent__isnull=True) | (~models.Q(level="district") & models.Q(parent__isnull=False)),
+                condition=models.Q(level="district", parent__isnull=True)
+                | (~models.Q(level="district") & models.Q(parent__isnull=False)),
                 name="region_only_districts_are_roots",
             ),
         ]

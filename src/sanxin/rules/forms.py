@@ -108,7 +108,9 @@ class SchemeEditForm(forms.Form):
             self.fields[p + "points"].initial = item.points
             self.fields[p + "cap"] = _points_field(_("年度上限"), required=False)
             self.fields[p + "cap"].initial = item.annual_cap
-            self.fields[p + "days"] = forms.IntegerField(label=_("有效天数"), required=False, initial=item.validity_days)
+            self.fields[p + "days"] = forms.IntegerField(
+                label=_("有效天数"), required=False, initial=item.validity_days
+            )
             self.fields[p + "repeat"] = forms.DecimalField(
                 label=_("重复倍数"), max_digits=4, decimal_places=2, initial=item.repeat_multiplier
             )
@@ -123,7 +125,11 @@ class SchemeEditForm(forms.Form):
             for grade in RATED_GRADES:
                 name = f"t_{tier.code}_{grade}"
                 self.fields[name] = forms.DecimalField(
-                    label=f"{tier.name} {grade}", max_digits=5, decimal_places=2, min_value=0, max_value=100,
+                    label=f"{tier.name} {grade}",
+                    max_digits=5,
+                    decimal_places=2,
+                    min_value=0,
+                    max_value=100,
                     initial=tier.thresholds.get(grade),
                 )
                 cells.append(SimpleNamespace(grade=grade, name=name))
@@ -134,9 +140,15 @@ class SchemeEditForm(forms.Form):
         self.new_rows = []
         for k in range(NEW_ITEM_ROWS):
             p = f"n{k}_"
-            self.fields[p + "code"] = forms.CharField(label=_("编码"), max_length=60, required=False)
-            self.fields[p + "name"] = forms.CharField(label=_("名称"), max_length=100, required=False)
-            self.fields[p + "category"] = forms.ChoiceField(label=_("分类"), choices=categories, required=False)
+            self.fields[p + "code"] = forms.CharField(
+                label=_("编码"), max_length=60, required=False
+            )
+            self.fields[p + "name"] = forms.CharField(
+                label=_("名称"), max_length=100, required=False
+            )
+            self.fields[p + "category"] = forms.ChoiceField(
+                label=_("分类"), choices=categories, required=False
+            )
             self.fields[p + "component"] = forms.ChoiceField(
                 label=_("计入"), choices=components, initial="base", required=False
             )
@@ -153,7 +165,11 @@ class SchemeEditForm(forms.Form):
     def _bind(self) -> None:
         for row in self.item_rows + self.new_rows:
             row.f = SimpleNamespace(
-                **{name[len(row.prefix):]: self[name] for name in self.fields if name.startswith(row.prefix)}
+                **{
+                    name[len(row.prefix) :]: self[name]
+                    for name in self.fields
+                    if name.startswith(row.prefix)
+                }
             )
         for trow in self.tier_rows:
             for cell in trow.cells:
@@ -178,17 +194,23 @@ class SchemeEditForm(forms.Form):
     def clean_version(self):
         version = self.cleaned_data["version"].strip()
         exists = SchemeVersion.objects.filter(
-            district_id=self.base.district_id, village__isnull=True, code=self.scheme.code, version=version
+            district_id=self.base.district_id,
+            village__isnull=True,
+            code=self.scheme.code,
+            version=version,
         ).exists()
         if exists:
-            raise forms.ValidationError(_("版本号“%(v)s”已发布过，请使用新的版本号") % {"v": version})
+            raise forms.ValidationError(
+                _("版本号“%(v)s”已发布过，请使用新的版本号") % {"v": version}
+            )
         return version
 
     def clean_effective_from(self):
         effective = self.cleaned_data["effective_from"]
         if effective <= self.base.effective_from:
             raise forms.ValidationError(
-                _("生效日期应晚于所依据版本的生效日期（%(d)s）") % {"d": f"{self.base.effective_from:%Y-%m-%d}"}
+                _("生效日期应晚于所依据版本的生效日期（%(d)s）")
+                % {"d": f"{self.base.effective_from:%Y-%m-%d}"}
             )
         return effective
 
@@ -201,7 +223,12 @@ class SchemeEditForm(forms.Form):
         if not code and not name and points is None:
             return None
         missing = False
-        for field_name, value in (("code", code), ("name", name), ("category", cd.get(p + "category")), ("points", points)):
+        for field_name, value in (
+            ("code", code),
+            ("name", name),
+            ("category", cd.get(p + "category")),
+            ("points", points),
+        ):
             if not value and value != 0:
                 self.add_error(p + field_name, _("新增积分项需填写此项"))
                 missing = True
@@ -292,7 +319,15 @@ class VillageItemsForm(forms.Form):
     version = forms.CharField(label=gettext_lazy("本村版本号"), max_length=40)
     effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=_date_input())
 
-    def __init__(self, *args, base: SchemeVersion, village: Region, current: tuple[Item, ...] = (), today: date | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        base: SchemeVersion,
+        village: Region,
+        current: tuple[Item, ...] = (),
+        today: date | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.base = base
         self.village = village
@@ -310,21 +345,33 @@ class VillageItemsForm(forms.Form):
             item = current[k] if k < len(current) else None
             suffix = ""
             if item is not None:
-                suffix = item.code[len(OWN_CODE_PREFIX):] if item.code.startswith(OWN_CODE_PREFIX) else item.code
+                suffix = (
+                    item.code[len(OWN_CODE_PREFIX) :]
+                    if item.code.startswith(OWN_CODE_PREFIX)
+                    else item.code
+                )
             self.fields[p + "suffix"] = forms.CharField(
-                label=_("编码"), max_length=40, required=False, initial=suffix,
+                label=_("编码"),
+                max_length=40,
+                required=False,
+                initial=suffix,
                 help_text=_("小写字母、数字、下划线或连字符，系统自动加上前缀 own."),
             )
             self.fields[p + "name"] = forms.CharField(
                 label=_("名称"), max_length=100, required=False, initial=item.name if item else ""
             )
             self.fields[p + "category"] = forms.ChoiceField(
-                label=_("分类"), choices=categories, required=False, initial=item.category if item else ""
+                label=_("分类"),
+                choices=categories,
+                required=False,
+                initial=item.category if item else "",
             )
             self.fields[p + "points"] = _points_field(_("分值"), required=False)
             self.fields[p + "points"].initial = item.points if item else None
             self.fields[p + "applies"] = forms.ChoiceField(
-                label=_("对象"), choices=_applies_choices(), required=False,
+                label=_("对象"),
+                choices=_applies_choices(),
+                required=False,
                 initial=item.applies_to if item else "household",
             )
             self.fields[p + "cap"] = _points_field(_("年度上限"), required=False)
@@ -337,13 +384,19 @@ class VillageItemsForm(forms.Form):
     def bound_rows(self):
         for row in self.rows:
             row.f = SimpleNamespace(
-                **{name[len(row.prefix):]: self[name] for name in self.fields if name.startswith(row.prefix)}
+                **{
+                    name[len(row.prefix) :]: self[name]
+                    for name in self.fields
+                    if name.startswith(row.prefix)
+                }
             )
         return self.rows
 
     def clean_version(self):
         version = self.cleaned_data["version"].strip()
-        if SchemeVersion.objects.filter(village=self.village, code=self.scheme.code, version=version).exists():
+        if SchemeVersion.objects.filter(
+            village=self.village, code=self.scheme.code, version=version
+        ).exists():
             raise forms.ValidationError(_("本村已有版本“%(v)s”，请使用新的版本号") % {"v": version})
         return version
 
@@ -351,7 +404,8 @@ class VillageItemsForm(forms.Form):
         effective = self.cleaned_data["effective_from"]
         if effective < self.base.effective_from:
             raise forms.ValidationError(
-                _("生效日期不能早于区级方案版本的生效日期（%(d)s）") % {"d": f"{self.base.effective_from:%Y-%m-%d}"}
+                _("生效日期不能早于区级方案版本的生效日期（%(d)s）")
+                % {"d": f"{self.base.effective_from:%Y-%m-%d}"}
             )
         return effective
 
@@ -366,12 +420,20 @@ class VillageItemsForm(forms.Form):
             if not suffix and not name and points is None:
                 continue
             missing = False
-            for field_name, value in (("suffix", suffix), ("name", name), ("category", cleaned.get(p + "category")), ("points", points)):
+            for field_name, value in (
+                ("suffix", suffix),
+                ("name", name),
+                ("category", cleaned.get(p + "category")),
+                ("points", points),
+            ):
                 if not value and value != 0:
                     self.add_error(p + field_name, _("自设项需填写此项"))
                     missing = True
             if suffix and not _SUFFIX_RE.match(suffix):
-                self.add_error(p + "suffix", _("编码只能用小写字母、数字、点、下划线和连字符，且以字母或数字开头"))
+                self.add_error(
+                    p + "suffix",
+                    _("编码只能用小写字母、数字、点、下划线和连字符，且以字母或数字开头"),
+                )
                 missing = True
             if missing:
                 continue

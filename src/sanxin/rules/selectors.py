@@ -13,16 +13,24 @@ def district_of(region: Region) -> int:
 def scheme_for_village(village: Region, on: date) -> SchemeVersion | None:
     """The version in force in `village` on `on`: the village's adopted version when
     it is based on the district's newest version in force, else the district's."""
-    in_force = SchemeVersion.objects.filter(effective_from__lte=on).order_by("-effective_from", "-id")
-    district_version = in_force.filter(district_id=district_of(village), village__isnull=True).first()
+    in_force = SchemeVersion.objects.filter(effective_from__lte=on).order_by(
+        "-effective_from", "-id"
+    )
+    district_version = in_force.filter(
+        district_id=district_of(village), village__isnull=True
+    ).first()
     village_version = in_force.filter(village=village).first()
-    if village_version and (district_version is None or village_version.based_on_id == district_version.pk):
+    if village_version and (
+        district_version is None or village_version.based_on_id == district_version.pk
+    ):
         return village_version
     return district_version
 
 
 def district_versions(district_id: int):
-    return SchemeVersion.objects.filter(district_id=district_id, village__isnull=True).order_by("-effective_from", "-id")
+    return SchemeVersion.objects.filter(district_id=district_id, village__isnull=True).order_by(
+        "-effective_from", "-id"
+    )
 
 
 def district_version_in_force(district_id: int, on: date) -> SchemeVersion | None:
@@ -33,7 +41,9 @@ def district_version_in_force(district_id: int, on: date) -> SchemeVersion | Non
 def district_version_next(district_id: int, on: date) -> SchemeVersion | None:
     """The district's earliest version that takes effect after `on`, if any."""
     return (
-        SchemeVersion.objects.filter(district_id=district_id, village__isnull=True, effective_from__gt=on)
+        SchemeVersion.objects.filter(
+            district_id=district_id, village__isnull=True, effective_from__gt=on
+        )
         .order_by("effective_from", "id")
         .first()
     )
@@ -44,8 +54,16 @@ def district_versions_with_villages(district_id: int):
     village versions based on it."""
     from django.db.models import Prefetch
 
-    villages = SchemeVersion.objects.defer("document").select_related("village__parent").order_by("village__path", "-effective_from", "-id")
-    return district_versions(district_id).defer("document").prefetch_related(Prefetch("village_versions", queryset=villages))
+    villages = (
+        SchemeVersion.objects.defer("document")
+        .select_related("village__parent")
+        .order_by("village__path", "-effective_from", "-id")
+    )
+    return (
+        district_versions(district_id)
+        .defer("document")
+        .prefetch_related(Prefetch("village_versions", queryset=villages))
+    )
 
 
 def village_versions(village: Region):

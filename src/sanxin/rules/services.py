@@ -31,7 +31,9 @@ def _as_validation_error(exc: SchemeError) -> ValidationError:
 
 
 @transaction.atomic
-def scheme_version_publish(*, actor, district: Region, document: dict[str, Any], effective_from: date | None = None) -> SchemeVersion:
+def scheme_version_publish(
+    *, actor, district: Region, document: dict[str, Any], effective_from: date | None = None
+) -> SchemeVersion:
     """Publish a district scheme version from its document (validated in full)."""
     if district.level != Level.DISTRICT:
         raise ValidationError("评分方案由区级发布")
@@ -40,27 +42,50 @@ def scheme_version_publish(*, actor, district: Region, document: dict[str, Any],
     except SchemeError as exc:
         raise _as_validation_error(exc) from None
     effective = effective_from or scheme.effective_from or timezone.localdate()
-    if SchemeVersion.objects.filter(district=district, village__isnull=True, code=scheme.code, version=scheme.version).exists():
+    if SchemeVersion.objects.filter(
+        district=district, village__isnull=True, code=scheme.code, version=scheme.version
+    ).exists():
         raise ValidationError(f"版本号“{scheme.version}”已发布过，请使用新的版本号")
     version = SchemeVersion.objects.create(
-        district=district, code=scheme.code, version=scheme.version, name=scheme.name,
-        effective_from=effective, document=scheme.to_dict(), created_by=actor if getattr(actor, "pk", None) else None,
+        district=district,
+        code=scheme.code,
+        version=scheme.version,
+        name=scheme.name,
+        effective_from=effective,
+        document=scheme.to_dict(),
+        created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit(actor=actor, action="scheme.publish", obj=version, region_path=district.path, after={"code": scheme.code, "version": scheme.version, "effective_from": str(effective)})
+    audit(
+        actor=actor,
+        action="scheme.publish",
+        obj=version,
+        region_path=district.path,
+        after={"code": scheme.code, "version": scheme.version, "effective_from": str(effective)},
+    )
     return version
 
 
 def scheme_install_default(*, district: Region, actor=None) -> SchemeVersion:
     """The shipped default scheme as the district's first version (idempotent)."""
     scheme = load_default_scheme()
-    existing = SchemeVersion.objects.filter(district=district, village__isnull=True, code=scheme.code, version=scheme.version).first()
+    existing = SchemeVersion.objects.filter(
+        district=district, village__isnull=True, code=scheme.code, version=scheme.version
+    ).first()
     if existing:
         return existing
     return scheme_version_publish(actor=actor, district=district, document=scheme.to_dict())
 
 
 @transaction.atomic
-def village_version_adopt(*, actor, village: Region, base: SchemeVersion, own_items: list[dict[str, Any]], version: str, effective_from: date) -> SchemeVersion:
+def village_version_adopt(
+    *,
+    actor,
+    village: Region,
+    base: SchemeVersion,
+    own_items: list[dict[str, Any]],
+    version: str,
+    effective_from: date,
+) -> SchemeVersion:
     """The village adopts a district version, adding its own items within the limits."""
     if base.village_id is not None:
         raise ValidationError("只能基于区级方案版本")
@@ -72,11 +97,23 @@ def village_version_adopt(*, actor, village: Region, base: SchemeVersion, own_it
     if SchemeVersion.objects.filter(village=village, code=scheme.code, version=version).exists():
         raise ValidationError(f"本村已有版本“{version}”，请使用新的版本号")
     adopted = SchemeVersion.objects.create(
-        district_id=base.district_id, village=village, based_on=base, code=scheme.code, version=version,
-        name=f"{scheme.name}（{village.name}）", effective_from=effective_from, document=scheme.to_dict(),
+        district_id=base.district_id,
+        village=village,
+        based_on=base,
+        code=scheme.code,
+        version=version,
+        name=f"{scheme.name}（{village.name}）",
+        effective_from=effective_from,
+        document=scheme.to_dict(),
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    audit(actor=actor, action="scheme.village_adopt", obj=adopted, region_path=village.path, after={"base": str(base), "own_items": [i.code for i in items]})
+    audit(
+        actor=actor,
+        action="scheme.village_adopt",
+        obj=adopted,
+        region_path=village.path,
+        after={"base": str(base), "own_items": [i.code for i in items]},
+    )
     return adopted
 
 
@@ -84,7 +121,9 @@ def scheme_version_mark_in_use(version: SchemeVersion) -> None:
     """Freeze the version the first time something uses it."""
     if version.in_use_since is None:
         now = timezone.now()
-        SchemeVersion.objects.filter(pk=version.pk, in_use_since__isnull=True).update(in_use_since=now)
+        SchemeVersion.objects.filter(pk=version.pk, in_use_since__isnull=True).update(
+            in_use_since=now
+        )
         version.in_use_since = now
 
 
@@ -93,7 +132,9 @@ def _errors_of(exc: SchemeError) -> ValidationError:
     return ValidationError(list(exc.errors) or [str(exc)])
 
 
-def scheme_version_import(*, actor, district: Region, content: str | bytes, effective_from: date | None = None) -> SchemeVersion:
+def scheme_version_import(
+    *, actor, district: Region, content: str | bytes, effective_from: date | None = None
+) -> SchemeVersion:
     """Publish an exported scheme file as a new district version. Nothing is saved when
     the file has a problem; the ValidationError lists every problem by field path. The
     effective date given here (else the file's) is written into the document too."""
@@ -103,30 +144,49 @@ def scheme_version_import(*, actor, district: Region, content: str | bytes, effe
         raise _errors_of(exc) from None
     if effective_from is not None:
         scheme = replace(scheme, effective_from=effective_from)
-    return scheme_version_publish(actor=actor, district=district, document=scheme.to_dict(), effective_from=effective_from)
+    return scheme_version_publish(
+        actor=actor, district=district, document=scheme.to_dict(), effective_from=effective_from
+    )
 
 
 @transaction.atomic
-def scheme_version_derive(*, actor, base: SchemeVersion, scheme: Scheme, effective_from: date) -> SchemeVersion:
+def scheme_version_derive(
+    *, actor, base: SchemeVersion, scheme: Scheme, effective_from: date
+) -> SchemeVersion:
     """Publish `scheme` (the base version's scheme with changes) as a new district
     version. The base is never modified (it may be frozen)."""
     if base.village_id is not None:
         raise ValidationError("只能基于区级方案版本")
     if effective_from <= base.effective_from:
-        raise ValidationError(f"新版本的生效日期应晚于所依据版本的生效日期（{base.effective_from:%Y-%m-%d}）")
+        raise ValidationError(
+            f"新版本的生效日期应晚于所依据版本的生效日期（{base.effective_from:%Y-%m-%d}）"
+        )
     scheme = replace(scheme, effective_from=effective_from)
     errors = validate_scheme(scheme)
     if errors:
         raise ValidationError(errors)
-    version = scheme_version_publish(actor=actor, district=base.district, document=scheme.to_dict(), effective_from=effective_from)
+    version = scheme_version_publish(
+        actor=actor,
+        district=base.district,
+        document=scheme.to_dict(),
+        effective_from=effective_from,
+    )
     old = {i.code: i for i in base.scheme.items}
     changed = [i.code for i in scheme.items if i.code in old and old[i.code] != i]
     added = [i.code for i in scheme.items if i.code not in old]
     removed = [code for code in old if scheme.find_item(code) is None]
     audit(
-        actor=actor, action="scheme.derive", obj=version, region_path=base.district.path,
+        actor=actor,
+        action="scheme.derive",
+        obj=version,
+        region_path=base.district.path,
         before={"base": base.pk, "version": base.version},
-        after={"version": scheme.version, "changed_items": changed, "added_items": added, "removed_items": removed,
-               "tiers_changed": base.scheme.tiers != scheme.tiers},
+        after={
+            "version": scheme.version,
+            "changed_items": changed,
+            "added_items": added,
+            "removed_items": removed,
+            "tiers_changed": base.scheme.tiers != scheme.tiers,
+        },
     )
     return version

@@ -107,18 +107,22 @@ def _component_text(scheme: Scheme, code: str) -> str:
     c = scheme.component(code)
     values = {"start": _fmt(c.start), "full": _fmt(c.full_marks)}
     if code == "base":
-        return _(
-            "每户每年起始 %(start)s 分，按下面的积分项加分或扣分，最高 %(full)s 分；"
-            "折合百分制 = 积分 ÷ %(full)s × 100。"
-        ) % values
+        return (
+            _(
+                "每户每年起始 %(start)s 分，按下面的积分项加分或扣分，最高 %(full)s 分；"
+                "折合百分制 = 积分 ÷ %(full)s × 100。"
+            )
+            % values
+        )
     if code == "credit":
         return _(
             "由信用联社入户评分（满分 %(full)s 分），再加减信用履约类积分项；"
             "评分有效 %(days)s 天，没有有效评分的户暂不评级。"
         ) % {**values, "days": scheme.credit_valid_days}
-    return _(
-        "只对党员：每名党员起始 %(start)s 分，最高 %(full)s 分，折合百分制后全户党员取平均。"
-    ) % values
+    return (
+        _("只对党员：每名党员起始 %(start)s 分，最高 %(full)s 分，折合百分制后全户党员取平均。")
+        % values
+    )
 
 
 def catalogue_context(scheme: Scheme) -> dict:
@@ -146,6 +150,7 @@ def catalogue_context(scheme: Scheme) -> dict:
                 note=t.note,
             )
         )
+
     def threshold_text(tier, grade: str) -> str:
         value = tier.thresholds.get(grade)
         if value is None:
@@ -167,7 +172,10 @@ def catalogue_context(scheme: Scheme) -> dict:
     ]
     vetoes = [
         SimpleNamespace(
-            name=v.name, kind=VETO_KIND_LABELS.get(v.kind, v.kind), cap=_cap(v.cap_grade), days=_days(v.days)
+            name=v.name,
+            kind=VETO_KIND_LABELS.get(v.kind, v.kind),
+            cap=_cap(v.cap_grade),
+            days=_days(v.days),
         )
         for v in scheme.veto_rules
     ]
@@ -223,7 +231,11 @@ def _home_region(request: HttpRequest) -> tuple[int | None, int | None]:
         if grant.household_id:
             from sanxin.households.models import Household
 
-            row = Household.objects.filter(pk=grant.household_id).values_list("village_id", "village__path").first()
+            row = (
+                Household.objects.filter(pk=grant.household_id)
+                .values_list("village_id", "village__path")
+                .first()
+            )
             if row:
                 return int(row[1].strip("/").split("/")[0]), row[0]
     return None, None
@@ -277,7 +289,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 
 def _managed_districts(scope: Scope) -> list[Region]:
     """The districts where the user publishes schemes (district-level grants only)."""
-    ids = [g.region_id for g in scope.grants_for(Perm.MANAGE_SCHEME) if g.region_level == Level.DISTRICT]
+    ids = [
+        g.region_id
+        for g in scope.grants_for(Perm.MANAGE_SCHEME)
+        if g.region_level == Level.DISTRICT
+    ]
     districts = list(Region.objects.filter(pk__in=ids, level=Level.DISTRICT).order_by("path"))
     if not districts:
         raise PermissionDenied
@@ -317,7 +333,13 @@ def version_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "rules/versions.html",
-        {"districts": districts, "district": district, "versions": versions, "in_force": in_force, "today": today},
+        {
+            "districts": districts,
+            "district": district,
+            "versions": versions,
+            "in_force": in_force,
+            "today": today,
+        },
     )
 
 
@@ -329,19 +351,25 @@ def _ascii_filename(text: str) -> str:
 @requires(Perm.VIEW_REGISTRY)
 def version_export(request: HttpRequest, pk: int) -> HttpResponse:
     version = SchemeVersion.objects.select_related("district", "village").filter(pk=pk).first()
-    if version is None or not request.scope.regions().filter(path__startswith=version.district.path).exists():
+    if (
+        version is None
+        or not request.scope.regions().filter(path__startswith=version.district.path).exists()
+    ):
         raise Http404
     scheme = version.scheme
     if scheme.effective_from != version.effective_from:
         scheme = replace(scheme, effective_from=version.effective_from)
     owner = version.village or version.district
     ascii_name = _ascii_filename(
-        f"sanxin-scheme-{scheme.code}-{scheme.version}" + (f"-village{version.village_id}" if version.village_id else "")
+        f"sanxin-scheme-{scheme.code}-{scheme.version}"
+        + (f"-village{version.village_id}" if version.village_id else "")
     )
     readable = f"{owner.name}-{scheme.name}-{scheme.version}.json"
-    response = HttpResponse(scheme_to_json(scheme).encode("utf-8"), content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        scheme_to_json(scheme).encode("utf-8"), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}.json"; filename*=UTF-8\'\'{quote(readable, safe="")}'
+        f"attachment; filename=\"{ascii_name}.json\"; filename*=UTF-8''{quote(readable, safe='')}"
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -402,7 +430,9 @@ def version_new(request: HttpRequest, pk: int) -> HttpResponse:
         changed, added = form.changed_count()
         try:
             version = services.scheme_version_derive(
-                actor=request.user, base=base, scheme=form.new_scheme,
+                actor=request.user,
+                base=base,
+                scheme=form.new_scheme,
                 effective_from=form.cleaned_data["effective_from"],
             )
         except ValidationError as exc:
@@ -410,9 +440,16 @@ def version_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("已发布版本 %(v)s（%(d)s 起生效）：修改 %(c)s 项，新增 %(a)s 项。原版本 %(b)s 保持不变。")
-                % {"v": version.version, "d": f"{version.effective_from:%Y-%m-%d}", "c": changed, "a": added,
-                   "b": base.version},
+                _(
+                    "已发布版本 %(v)s（%(d)s 起生效）：修改 %(c)s 项，新增 %(a)s 项。原版本 %(b)s 保持不变。"
+                )
+                % {
+                    "v": version.version,
+                    "d": f"{version.effective_from:%Y-%m-%d}",
+                    "c": changed,
+                    "a": added,
+                    "b": base.version,
+                },
             )
             return redirect(f"{reverse('rules:versions')}?district={base.district_id}")
     return render(request, "rules/edit.html", {"form": form, "base": base, "scheme": form.scheme})
@@ -439,12 +476,22 @@ def village_items(request: HttpRequest) -> HttpResponse:
         bases = bases.filter(effective_from__gte=in_force.effective_from)
     bases = list(bases)
     chosen = _int(params.get("base"))
-    base = next((b for b in bases if b.pk == chosen), None) or in_force or (bases[-1] if bases else None)
+    base = (
+        next((b for b in bases if b.pk == chosen), None)
+        or in_force
+        or (bases[-1] if bases else None)
+    )
     current = selectors.scheme_for_village(village, today)
     history = list(selectors.village_versions(village))
     context = {
-        "villages": villages, "village": village, "bases": bases, "base": base, "in_force": in_force,
-        "current": current, "history": history, "today": today,
+        "villages": villages,
+        "village": village,
+        "bases": bases,
+        "base": base,
+        "in_force": in_force,
+        "current": current,
+        "history": history,
+        "today": today,
     }
     if base is None:
         return render(request, "rules/village_items.html", context)
@@ -452,13 +499,21 @@ def village_items(request: HttpRequest) -> HttpResponse:
     latest = SchemeVersion.objects.filter(pk=history[0].pk).first() if history else None
     prefill = latest.scheme.own_items if latest else ()
     form = VillageItemsForm(
-        request.POST if request.method == "POST" else None, base=base, village=village, current=prefill, today=today
+        request.POST if request.method == "POST" else None,
+        base=base,
+        village=village,
+        current=prefill,
+        today=today,
     )
     if request.method == "POST" and form.is_valid():
         try:
             adopted = services.village_version_adopt(
-                actor=request.user, village=village, base=base, own_items=form.own_items,
-                version=form.cleaned_data["version"], effective_from=form.cleaned_data["effective_from"],
+                actor=request.user,
+                village=village,
+                base=base,
+                own_items=form.own_items,
+                version=form.cleaned_data["version"],
+                effective_from=form.cleaned_data["effective_from"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -466,7 +521,11 @@ def village_items(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _("已保存本村版本 %(v)s（%(d)s 起生效），自设项 %(n)s 项。")
-                % {"v": adopted.version, "d": f"{adopted.effective_from:%Y-%m-%d}", "n": len(form.own_items)},
+                % {
+                    "v": adopted.version,
+                    "d": f"{adopted.effective_from:%Y-%m-%d}",
+                    "n": len(form.own_items),
+                },
             )
             return redirect(f"{reverse('rules:village_items')}?village={village.pk}")
     current_own = []

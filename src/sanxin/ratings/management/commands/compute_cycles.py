@@ -25,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--village", help="只计算这个村（名称）")
 
     def handle(self, *args, district, period, cut_off, village=None, **options):
-        found = Region.objects.filter(Q(name=district) | Q(code=district), level=Level.DISTRICT).first()
+        found = Region.objects.filter(
+            Q(name=district) | Q(code=district), level=Level.DISTRICT
+        ).first()
         if found is None:
             raise CommandError(f"没有找到区“{district}”")
         try:
@@ -34,7 +36,11 @@ class Command(BaseCommand):
             raise CommandError(f"截止日期“{cut_off}”应写成 2026-11-20 的格式") from None
         villages = None
         if village:
-            villages = list(Region.objects.filter(level=Level.VILLAGE, path__startswith=found.path, name=village))
+            villages = list(
+                Region.objects.filter(
+                    level=Level.VILLAGE, path__startswith=found.path, name=village
+                )
+            )
             if not villages:
                 raise CommandError(f"{found.name}没有“{village}”")
         started = time.monotonic()
@@ -47,14 +53,20 @@ class Command(BaseCommand):
                 self.stderr.write(f"已计算 {done}/{total} 户（{now - started:.0f} 秒）")
 
         try:
-            report = cycles_compute_district(district=found, period=period, cut_off=on, villages=villages, progress=progress)
+            report = cycles_compute_district(
+                district=found, period=period, cut_off=on, villages=villages, progress=progress
+            )
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
         order = list(reversed(GRADES))
         for cycle in report.cycles:
             grades = report.grades[cycle.pk]
             parts = "，".join(f"{GRADE_LABELS[g]} {grades[g]}" for g in order if grades[g])
-            self.stdout.write(f"{cycle.village.name}（第 {cycle.current_run} 次计算）：共 {sum(grades.values())} 户；{parts or '无'}")
+            self.stdout.write(
+                f"{cycle.village.name}（第 {cycle.current_run} 次计算）：共 {sum(grades.values())} 户；{parts or '无'}"
+            )
         for cycle in report.skipped:
             self.stdout.write(f"{cycle.village.name}：已{cycle.get_state_display()}，未重新计算")
-        self.stdout.write(f"合计 {report.households} 户，{len(report.cycles)} 个村，用时 {time.monotonic() - started:.1f} 秒")
+        self.stdout.write(
+            f"合计 {report.households} 户，{len(report.cycles)} 个村，用时 {time.monotonic() - started:.1f} 秒"
+        )

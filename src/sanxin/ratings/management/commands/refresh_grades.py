@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def handle(self, *args, district=None, on=None, **options):
         path = ""
         if district:
-            found = Region.objects.filter(Q(name=district) | Q(code=district), level=Level.DISTRICT).first()
+            found = Region.objects.filter(
+                Q(name=district) | Q(code=district), level=Level.DISTRICT
+            ).first()
             if found is None:
                 raise CommandError(f"没有找到区“{district}”")
             path = found.path
@@ -38,6 +40,7 @@ class Command(BaseCommand):
         households = list(households_to_recheck(path))
         changed = standings_refresh(households=households, actor="系统", today=today)
         for record in changed:
-            self.stdout.write(f"{record.household_id}: {GRADE_LABELS[record.grade]}（{record.reason}）")
+            self.stdout.write(
+                f"{record.household_id}: {GRADE_LABELS[record.grade]}（{record.reason}）"
+            )
         self.stdout.write(f"复核 {len(households)} 户，{len(changed)} 户等级变化")
-

@@ -16,7 +16,9 @@ from sanxin.rules.scheme import scheme_to_json
 
 def district_lookup(name_or_code: str) -> Region:
     """The one district with this name or 12-digit code; CommandError otherwise."""
-    found = list(Region.objects.filter(Q(name=name_or_code) | Q(code=name_or_code), level=Level.DISTRICT)[:2])
+    found = list(
+        Region.objects.filter(Q(name=name_or_code) | Q(code=name_or_code), level=Level.DISTRICT)[:2]
+    )
     if not found:
         raise CommandError(f"找不到区“{name_or_code}”。请填写区名或 12 位区划代码。")
     if len(found) > 1:
@@ -33,7 +35,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--district", required=True, help="区名或 12 位区划代码")
-        parser.add_argument("--version", dest="scheme_version", help="版本号（默认：今天生效的版本，没有则为最新版本）")
+        parser.add_argument(
+            "--version",
+            dest="scheme_version",
+            help="版本号（默认：今天生效的版本，没有则为最新版本）",
+        )
         parser.add_argument("-o", "--output", help="输出文件（默认：标准输出）")
 
     def handle(self, *args, **options) -> None:
@@ -45,7 +51,10 @@ class Command(BaseCommand):
             if version is None:
                 raise CommandError(f"{district.name}没有版本“{wanted}”。")
         else:
-            version = selectors.district_version_in_force(district.pk, timezone.localdate()) or versions.first()
+            version = (
+                selectors.district_version_in_force(district.pk, timezone.localdate())
+                or versions.first()
+            )
             if version is None:
                 raise CommandError(f"{district.name}还没有发布评分方案。")
         scheme = version.scheme
@@ -54,6 +63,8 @@ class Command(BaseCommand):
         text = scheme_to_json(scheme)
         if options["output"]:
             Path(options["output"]).write_text(text, encoding="utf-8")
-            self.stderr.write(f"已导出 {district.name} {version.name} {version.version} → {options['output']}")
+            self.stderr.write(
+                f"已导出 {district.name} {version.name} {version.version} → {options['output']}"
+            )
         else:
             self.stdout.write(text, ending="")

@@ -25,7 +25,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="方案文件（.json，UTF-8）")
         parser.add_argument("--district", required=True, help="区名或 12 位区划代码")
-        parser.add_argument("--effective-from", help="生效日期 YYYY-MM-DD（默认：文件中的生效日期）")
+        parser.add_argument(
+            "--effective-from", help="生效日期 YYYY-MM-DD（默认：文件中的生效日期）"
+        )
 
     def handle(self, *args, **options) -> None:
         district = district_lookup(options["district"])
@@ -42,7 +44,9 @@ class Command(BaseCommand):
         except ValidationError as exc:
             for message in exc.messages:
                 self.stderr.write(f"- {message}")
-            raise CommandError(f"方案文件有 {len(exc.messages)} 个问题，没有保存任何内容。") from None
+            raise CommandError(
+                f"方案文件有 {len(exc.messages)} 个问题，没有保存任何内容。"
+            ) from None
         self.stdout.write(
             f"已发布 {district.name} {version.name} 版本 {version.version}，{version.effective_from:%Y-%m-%d} 起生效。"
         )
