@@ -39,11 +39,23 @@ def test_list_and_detail_query_counts_do_not_grow_with_data(world, login):
 def test_search_by_name_number_and_id_digits(world, login):
     client = login(world.users["committee_head"])
     head = Person.objects.get(household=world.household, is_head=True)
-    last4 = head.id_number_masked[-4:]
+    last4 = head.reveal_id_number()[-4:]
     for query in ["王大山", "001", last4, head.reveal_id_number(), head.reveal_id_number().lower()]:
         text = client.get("/households/", {"q": query}).content.decode()
         assert "王大山" in text, query
         assert "李二河" not in text, query
+
+
+def test_id_search_is_only_for_roles_that_may_see_full_numbers(world, login):
+    """Otherwise trying the 100 endings of a masked number (or each candidate number)
+    would rebuild it: for everyone else, digits match household numbers only."""
+    head = Person.objects.get(household=world.household, is_head=True)
+    full = head.reveal_id_number()
+    for username in ["committee_member", "committee_deputy", "subteam_member", "shop_clerk"]:
+        client = login(world.users[username])
+        assert "王大山" in client.get("/households/", {"q": "王大山"}).content.decode()
+        for query in [full[-4:], full]:
+            assert "王大山" not in client.get("/households/", {"q": query}).content.decode()
 
 
 def test_pagination(world, login):
@@ -61,7 +73,7 @@ def test_detail_masks_ids_and_offers_reveal_only_to_allowed_roles(world, login):
     head = Person.objects.get(household=world.household, is_head=True)
     for username, can_reveal in [
         ("committee_head", True),
-        ("committee_member", False),
+        ("committee_deputy", False),
         ("villager", False),
         ("credit_officer", True),
     ]:

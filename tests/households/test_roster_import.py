@@ -116,7 +116,7 @@ def test_clean_file_imports_fully(world):
     head = Person.objects.get(id_number_hash=crypto.blind_index(valid_id(601)))
     assert valid_id(601) not in head.id_number_encrypted
     assert head.reveal_id_number() == valid_id(601)
-    assert head.id_number_masked == valid_id(601)[:6] + "********" + valid_id(601)[14:]
+    assert head.id_number_masked == valid_id(601)[:6] + "**********" + valid_id(601)[16:]
     assert (head.birth_date, head.sex, head.is_head) == (date(1980, 5, 17), "M", True)
     assert (head.political_status, head.cadre_post, head.phone) == (
         "party_member",
@@ -517,7 +517,7 @@ def test_full_width_digits_and_lowercase_x_are_accepted(world):
     assert result.ok, result.errors
     person = Person.objects.get(name="孙一")
     assert person.id_number_hash == crypto.blind_index(ID_X)
-    assert person.id_number_masked.endswith(ID_X[-4:]) and person.id_number_masked.endswith("X")
+    assert person.id_number_masked.endswith(ID_X[-2:]) and person.id_number_masked.endswith("X")
     assert person.phone == "13912345678"
 
 

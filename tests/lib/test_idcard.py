@@ -13,7 +13,7 @@ def test_valid_number_parses_with_birth_date_and_sex():
     assert number.value == "11010519491231002X"
     assert number.birth_date == date(1949, 12, 31)
     assert number.sex == "F"
-    assert number.masked == "110105********002X"
+    assert number.masked == "110105**********2X"
 
 
 def test_lowercase_x_and_fullwidth_digits_are_normalised():

@@ -73,6 +73,39 @@ PERMISSIONS: dict[Perm, set[str]] = {
 }
 
 
+class Field(StrEnum):
+    """Groups of household fields. Which roles see which is the table FIELDS below
+    (and in docs/access.md); pages and exports ask `scope.sees(field, household)`."""
+
+    HOUSEHOLD = "household"  # 户号, head name, village, group, status, member count
+    ADDRESS = "address"
+    PHONE = "phone"  # the household's and the members' phone numbers
+    MEMBERS = "members"  # members' names and relation to the head
+    SEX_AGE = "sex_age"  # sex and birth year (no role is shown the full birth date)
+    MASKED_ID = "masked_id"  # 130803**********3X
+    POLITICAL = "political"  # political status and post
+    GRADE = "grade"  # the grade in force, grade history and certificates
+    POINTS = "points"  # the provisional grade, score and point details
+    FULL_ID = "full_id"  # with Perm.REVEAL_ID only, each reveal audited
+
+
+_REGISTRY_FIELDS = frozenset(Field) - {Field.FULL_ID}
+
+FIELDS: dict[str, frozenset[Field]] = {
+    Role.DISTRICT_ADMIN: _REGISTRY_FIELDS,
+    Role.TOWN_ADMIN: _REGISTRY_FIELDS,
+    Role.COMMITTEE_HEAD: _REGISTRY_FIELDS,
+    Role.COMMITTEE_DEPUTY: _REGISTRY_FIELDS,
+    Role.COMMITTEE_MEMBER: _REGISTRY_FIELDS - {Field.MASKED_ID},
+    Role.SUBTEAM_MEMBER: _REGISTRY_FIELDS - {Field.MASKED_ID, Field.PHONE},
+    Role.CREDIT_OFFICER: _REGISTRY_FIELDS - {Field.POLITICAL},
+    Role.DEPARTMENT_VIEWER: frozenset({Field.HOUSEHOLD, Field.GRADE, Field.POINTS}),
+    Role.SHOP_CLERK: frozenset({Field.HOUSEHOLD, Field.GRADE}),
+    # Their own household: everything but the full numbers.
+    Role.VILLAGER: _REGISTRY_FIELDS,
+}
+
+
 @dataclass(frozen=True)
 class Grant:
     role: str
@@ -258,6 +291,32 @@ class Scope:
         from sanxin.regions.models import Level
 
         return self.regions(perm).filter(level=Level.VILLAGE)
+
+    # --- fields ------------------------------------------------------------------
+    def fields(self, household) -> frozenset[Field]:
+        """The field groups of `household` this user is shown: the union over the
+        roles they hold over it (FIELDS), all but the full ID for their own household,
+        and the full ID where they hold Perm.REVEAL_ID."""
+        cache = self.__dict__.setdefault("_fields_cache", {})
+        if household.pk not in cache:
+            shown: set[Field] = set()
+            for role in self.roles_covering(household):
+                shown |= FIELDS[role]
+            if household.pk in self.own_household_ids():
+                shown |= FIELDS[Role.VILLAGER]
+            if self.covers_household(household, Perm.REVEAL_ID):
+                shown.add(Field.FULL_ID)
+            cache[household.pk] = frozenset(shown)
+        return cache[household.pk]
+
+    def sees(self, field: Field, household) -> bool:
+        return field in self.fields(household)
+
+    def sees_anywhere(self, field: Field) -> bool:
+        """Whether some household could show this user `field` (for a column header)."""
+        if field is Field.FULL_ID:
+            return self.has(Perm.REVEAL_ID)
+        return any(field in FIELDS[g.role] for g in self.grants)
 
     # --- for the home page -------------------------------------------------------
     @property

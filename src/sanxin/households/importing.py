@@ -449,10 +449,16 @@ def plan_import(sheet: KeyedSheet, village: Region) -> ImportPlan:
             village=village, number__in=list(by_household)
         ).select_related("village", "villager_group")
     }
-    hashes = {r.id_hash for r in first_seen.values()}
-    people = {
+    # Stored hashes may be under any configured data key (a rotation in progress).
+    candidates = {r.id_hash: crypto.blind_indexes(r.id_number.value) for r in first_seen.values()}
+    stored = {
         p.id_number_hash: p
-        for p in Person.objects.filter(id_number_hash__in=hashes).select_related("household")
+        for p in Person.objects.filter(
+            id_number_hash__in={h for hashes in candidates.values() for h in hashes}
+        ).select_related("household")
+    }
+    people = {
+        current: stored[h] for current, hashes in candidates.items() for h in hashes if h in stored
     }
     for r in first_seen.values():
         person = people.get(r.id_hash)
@@ -742,7 +748,10 @@ def _check_head_changes(
         new_heads = [r for r in members if r.is_head and r.id_number]
         if present is None or len(new_heads) != 1:
             continue
-        if present.id_number_hash not in {r.id_hash for r in members if r.id_number}:
+        listed = {
+            h for r in members if r.id_number for h in crypto.blind_indexes(r.id_number.value)
+        }
+        if present.id_number_hash not in listed:
             errors.append(
                 Problem(
                     new_heads[0].row,

@@ -1,11 +1,27 @@
 from __future__ import annotations
 
+from datetime import date
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus, Sex
-from sanxin.lib import crypto
+from sanxin.lib import crypto, idcard
+
+
+def id_number_columns(value: str) -> dict[str, str]:
+    """What a person's row stores for the identity number `value`: the ciphertext, the
+    two keyed look-up hashes (whole number, last four characters) and the masked form.
+    Nothing stored in clear narrows the number below the bound in docs/access.md; the
+    birth date in particular is kept only inside the ciphertext."""
+    return {
+        "id_number_encrypted": crypto.encrypt(value),
+        "id_number_hash": crypto.blind_index(value),
+        "id_last_digits_index": crypto.blind_index(idcard.last_digits(value), crypto.LAST_DIGITS),
+        "id_number_masked": idcard.mask(value),
+    }
 
 
 class Household(models.Model):
@@ -54,8 +70,9 @@ class Person(models.Model):
     name = models.CharField(_("姓名"), max_length=30)
     id_number_encrypted = models.TextField(_("身份证号（密文）"), editable=False)
     id_number_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # Keyed hash of the last four characters, for "search by the last digits".
+    id_last_digits_index = models.CharField(max_length=64, editable=False, db_index=True)
     id_number_masked = models.CharField(_("身份证号"), max_length=18, editable=False)
-    birth_date = models.DateField(_("出生日期"))
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     relation = models.CharField(_("与户主关系"), max_length=20)
     is_head = models.BooleanField(_("户主"), default=False)
@@ -74,7 +91,7 @@ class Person(models.Model):
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
-        ordering = ["household_id", "-is_head", "birth_date"]
+        ordering = ["household_id", "-is_head", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["household"],
@@ -91,6 +108,16 @@ class Person(models.Model):
         """The full number. Call only through households.services.person_reveal_id,
         which checks the scope and writes the audit row."""
         return crypto.decrypt(self.id_number_encrypted)
+
+    @cached_property
+    def birth_date(self) -> date:
+        """Read from the encrypted identity number (it is stored nowhere in clear).
+        For ordering and age rules; pages show only the year (docs/access.md)."""
+        return idcard.IdNumber(crypto.decrypt(self.id_number_encrypted)).birth_date
+
+    @property
+    def birth_year(self) -> int:
+        return self.birth_date.year
 
     @property
     def is_party_member(self) -> bool:

@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.choices import HEAD_RELATIONS, HouseholdStatus
-from sanxin.households.models import Household, Move, Person
+from sanxin.households.models import Household, Move, Person, id_number_columns
 from sanxin.lib import crypto, idcard
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
@@ -153,7 +153,7 @@ class PersonData:
 
 def person_lookup(id_number: str) -> Person | None:
     return (
-        Person.objects.filter(id_number_hash=crypto.blind_index(id_number))
+        Person.objects.filter(id_number_hash__in=crypto.blind_indexes(id_number))
         .select_related("household")
         .first()
     )
@@ -166,10 +166,7 @@ def person_create(
     person = Person(
         household=household,
         name=data.name,
-        id_number_encrypted=crypto.encrypt(value),
-        id_number_hash=crypto.blind_index(value),
-        id_number_masked=idcard.mask(value),
-        birth_date=data.id_number.birth_date,
+        **id_number_columns(value),
         sex=data.id_number.sex,
         relation=data.relation,
         is_head=data.relation in HEAD_RELATIONS,

@@ -24,9 +24,9 @@ def household_list(request):
     if group_id.isdigit():
         households = households.filter(villager_group_id=int(group_id))
     query = request.GET.get("q", "").strip()
-    households = selectors.household_search(households, query).order_by(
-        "village_id", "number", "id"
-    )
+    households = selectors.household_search(
+        households, query, by_id_in=scope.households(Perm.REVEAL_ID)
+    ).order_by("village_id", "number", "id")
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -37,6 +37,7 @@ def household_list(request):
             "groups": groups,
             "group_id": group_id,
             "can_change": scope.has(Perm.CHANGE_REGISTRY),
+            "id_search": scope.has(Perm.REVEAL_ID),
             "filters": urlencode({"q": query, "group": group_id}),
         },
     )
@@ -46,7 +47,7 @@ def household_list(request):
 def household_detail(request, pk: int):
     scope = request.scope
     household = scope.get_household(pk)
-    members = list(selectors.household_members(household))
+    members = selectors.members_by_age(household)
     record = grade_in_force(household)
     return render(
         request,
@@ -54,7 +55,6 @@ def household_detail(request, pk: int):
         {
             "household": household,
             "members": members,
-            "can_reveal": scope.covers_household(household, Perm.REVEAL_ID),
             "can_change": scope.covers_household(household, Perm.CHANGE_REGISTRY),
             "grade": household_grade(household, timezone.localdate()),
             "standing": record,

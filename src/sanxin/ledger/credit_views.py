@@ -75,7 +75,7 @@ def credit_list(request: HttpRequest) -> HttpResponse:
         households = households.filter(village_id=int(village_id))
     if group_id:
         households = households.filter(villager_group_id=int(group_id))
-    households = household_search(households, query)
+    households = household_search(households, query, by_id_in=scope.households(Perm.REVEAL_ID))
     current = CreditAssessment.objects.filter(
         household=OuterRef("pk"), period=period, superseded_by__isnull=True
     ).order_by("-id")

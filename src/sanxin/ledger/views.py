@@ -176,7 +176,9 @@ def _record_once(actor, entry_request, key: str, today):
 def _pick_household(request):
     query = request.GET.get("q", "").strip()
     households = request.scope.households(Perm.RECORD_POINTS).select_related("villager_group")
-    households = household_search(households, query).order_by("village_id", "number", "id")
+    households = household_search(
+        households, query, by_id_in=request.scope.households(Perm.REVEAL_ID)
+    ).order_by("village_id", "number", "id")
     page = Paginator(households, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -1,8 +1,14 @@
 """Field encryption for sensitive values (identity numbers).
 
-Values are encrypted with Fernet (MultiFernet over SANXIN_DATA_KEY, newest key
-first, so keys can rotate) and looked up through a keyed hash (HMAC-SHA256 blind
-index) stored beside them. Neither the ciphertext nor the hash reveals the value.
+Values are encrypted with Fernet (MultiFernet over SANXIN_DATA_KEY) and looked up
+through keyed hashes (HMAC-SHA256 blind indexes) stored beside them. Neither the
+ciphertext nor the hash reveals the value.
+
+Key order, which is what makes rotation work (`sanxin rotate-data-key`,
+docs/guide.md): the FIRST key encrypts and keys every hash written from now on;
+EVERY key decrypts and every key's hash is tried when looking a value up. So with
+`SANXIN_DATA_KEY=new,old` rows written under either key are found, the rotation
+command rewrites every row under `new`, and then `old` can be dropped.
 """
 
 from __future__ import annotations
@@ -29,9 +35,20 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     )
 
 
-@lru_cache(maxsize=4)
-def _index_key(key: str) -> bytes:
-    return _derive(key, b"sanxin-blind-index")
+# What a blind index is for; each purpose has its own key derived from the data key,
+# so an ID's hash and the hash of its last digits cannot be compared.
+ID = "id"
+LAST_DIGITS = "id-last-digits"
+_INDEX_INFO = {ID: b"sanxin-blind-index", LAST_DIGITS: b"sanxin-blind-index-id-last-digits"}
+
+
+@lru_cache(maxsize=8)
+def _index_key(key: str, purpose: str = ID) -> bytes:
+    return _derive(key, _INDEX_INFO[purpose])
+
+
+def _index(key: str, value: str, purpose: str) -> str:
+    return hmac.new(_index_key(key, purpose), value.encode(), hashlib.sha256).hexdigest()
 
 
 def encrypt(value: str) -> str:
@@ -47,10 +64,15 @@ def rotate(token: str) -> str:
     return _fernet(tuple(settings.DATA_KEYS)).rotate(token.encode()).decode()
 
 
-def blind_index(value: str) -> str:
-    """A keyed hash for exact look-up. Stable across rotations of the encryption key
-    list as long as the *last* key (the oldest, the index key) stays."""
-    return hmac.new(_index_key(settings.DATA_KEYS[-1]), value.encode(), hashlib.sha256).hexdigest()
+def blind_index(value: str, purpose: str = ID) -> str:
+    """The keyed hash to store for exact look-up: under the first (newest) key."""
+    return _index(settings.DATA_KEYS[0], value, purpose)
+
+
+def blind_indexes(value: str, purpose: str = ID) -> list[str]:
+    """Every hash the value may be stored under: one per configured key, newest
+    first. Look-ups match any of them, so they keep working during a rotation."""
+    return list(dict.fromkeys(_index(k, value, purpose) for k in settings.DATA_KEYS))
 
 
 def encrypt_bytes(data: bytes) -> bytes:
@@ -59,3 +81,8 @@ def encrypt_bytes(data: bytes) -> bytes:
 
 def decrypt_bytes(token: bytes) -> bytes:
     return _fernet(tuple(settings.DATA_KEYS)).decrypt(token)
+
+
+def rotate_bytes(token: bytes) -> bytes:
+    """Re-encrypt bytes under the newest key."""
+    return _fernet(tuple(settings.DATA_KEYS)).rotate(token)

@@ -126,8 +126,21 @@ def is_valid(raw: object) -> bool:
     return True
 
 
+MASK_SHOWN_TAIL = 2  # characters shown at the end; docs/access.md has the arithmetic
+
+
 def mask(value: str) -> str:
-    """130803********123X: region code and the last four characters only."""
+    """130803**********3X: the region code and the last two characters only.
+
+    The birth date and the first two sequence digits stay hidden, so even someone who
+    also knows the person's birth year and sex is left with about 3,300 candidate
+    numbers (365 days x 100 sequence pairs / 11 check characters); showing the last
+    four would leave about 33."""
     if len(value) != 18:
         return "*" * len(value)
-    return value[:6] + "*" * 8 + value[14:]
+    return value[:6] + "*" * (18 - 6 - MASK_SHOWN_TAIL) + value[-MASK_SHOWN_TAIL:]
+
+
+def last_digits(value: str) -> str:
+    """The last four characters, the part people search by ("身份证号后四位")."""
+    return value[-4:]
