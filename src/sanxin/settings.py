@@ -3,6 +3,7 @@ environment variables read through the typed helpers below, which fail loudly.""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -59,7 +60,8 @@ def _default_var_dir() -> Path:
 
 
 VAR_DIR = Path(env_str("SANXIN_VAR_DIR") or _default_var_dir())
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Owner only: it holds the database, the generated keys and uploaded evidence.
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 DEBUG = env_bool("SANXIN_DEBUG", True)
 
@@ -149,6 +151,23 @@ TEMPLATES = [
     },
 ]
 
+
+def _private_sqlite_file(name: str) -> None:
+    """Create the SQLite file readable by its owner only (0600) before SQLite does
+    (SQLite gives its -wal and -shm files the database file's mode), and take group
+    and world access away from an existing one and its -wal/-shm."""
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    for file in (path, Path(f"{name}-wal"), Path(f"{name}-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
 DATABASE_URL = env_str("SANXIN_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'sanxin.sqlite3'}"
 try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("SANXIN_DB_CONN_MAX_AGE", 0))
@@ -163,6 +182,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
     }
     _db["TEST"] = {"NAME": env_str("SANXIN_TEST_SQLITE_NAME")}
+    _private_sqlite_file(_db["NAME"])
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
 else:
