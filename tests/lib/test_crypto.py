@@ -23,3 +23,30 @@ def test_rotation_keeps_old_tokens_readable(settings):
     rotated = crypto.rotate(token)
     settings.DATA_KEYS = ["new-key"]
     assert crypto.decrypt(rotated) == "secret"
+
+
+def test_new_hashes_use_the_first_key_and_look_ups_try_every_key(settings):
+    settings.DATA_KEYS = ["old-key"]
+    old = crypto.blind_index("130803198005170011")
+    settings.DATA_KEYS = ["new-key", "old-key"]
+    new = crypto.blind_index("130803198005170011")
+    assert new != old
+    assert crypto.blind_indexes("130803198005170011") == [new, old]
+    settings.DATA_KEYS = ["new-key"]
+    assert crypto.blind_indexes("130803198005170011") == [new]
+
+
+def test_the_last_digits_index_has_its_own_key():
+    assert crypto.blind_index("0011", crypto.LAST_DIGITS) != crypto.blind_index("0011")
+    assert crypto.blind_index("0011", crypto.LAST_DIGITS) == crypto.blind_index(
+        "0011", crypto.LAST_DIGITS
+    )
+
+
+def test_bytes_rotate_to_the_new_key(settings):
+    settings.DATA_KEYS = ["old-key"]
+    token = crypto.encrypt_bytes(b"upload")
+    settings.DATA_KEYS = ["new-key", "old-key"]
+    rotated = crypto.rotate_bytes(token)
+    settings.DATA_KEYS = ["new-key"]
+    assert crypto.decrypt_bytes(rotated) == b"upload"
