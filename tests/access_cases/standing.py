@@ -60,6 +60,7 @@ def _cycle(w):
         village=w.village_a1,
         period=str(cut_off.year),
         cut_off=cut_off,
+        today=cut_off,
     )
 
 
