@@ -211,6 +211,10 @@ def cycle_detail(request, pk):
 @requires(Perm.RUN_RATINGS)
 def cycle_compute(request, pk):
     cycle = selectors.get_cycle(request.scope, pk)
+    seen = request.POST.get("seen_run", "")
+    if seen.isdigit():
+        # The run the page showed: a second click of that page is refused, not re-run.
+        cycle.current_run = int(seen)
     try:
         report = services.cycle_compute(actor=request.user, cycle=cycle)
     except ValidationError as exc:
