@@ -512,15 +512,15 @@ def _notify_notice(cycle: Cycle, now: datetime) -> int:
 
 def _put_in_force(cycle: Cycle, actor, today: date, now: datetime) -> int:
     """Each household's effective grade becomes its grade in force from today; a
-    veto still active today lowers it at once (dynamic adjustment)."""
-    grades = selectors.effective_grades(cycle)
+    veto event or veto item still running today lowers it at once (the one rule of
+    `ratings.standing`)."""
     written = standing.records_for_final_cycle(
-        cycle=cycle, grades=grades, actor=actor, today=today, now=now
+        cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now
     )
-    written_ids = grades.keys()
     # The one rule: every veto event and veto item running today caps the new grade.
     vetoed = Household.objects.filter(
-        standing.households_with_vetoes(today), pk__in=list(written_ids)
+        standing.households_with_vetoes(today),
+        pk__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values("household_id"),
     ).select_related("village", "villager_group")
     for household in vetoed:
         standing.standing_refresh(household=household, actor=actor, today=today, now=now)

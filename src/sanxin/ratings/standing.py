@@ -31,7 +31,7 @@ from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
 from sanxin.ratings import periods
-from sanxin.ratings.models import Cycle, GradeRecord, GradeSource
+from sanxin.ratings.models import Cycle, GradeRecord, GradeSource, Rating
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
@@ -120,7 +120,10 @@ def records_for_final_cycle(
     later = {
         household_id
         for household_id, period in GradeRecord.objects.filter(
-            household_id__in=list(grades), source=GradeSource.CYCLE
+            household_id__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values(
+                "household_id"
+            ),
+            source=GradeSource.CYCLE,
         )
         .exclude(cycle=cycle)
         .values_list("household_id", "cycle__period")
