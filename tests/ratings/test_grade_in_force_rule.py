@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanxin.ledger import vetoes
-from sanxin.ledger.models import VetoEvent
+from sanxin.ledger.models import Entry, Review, VetoEvent
 from sanxin.notifications.models import Kind, Notification
 from sanxin.oversight.models import AuditEvent
 from sanxin.ratings import certificates, selectors, services, standing
@@ -189,12 +189,14 @@ _grades = st.sampled_from([g for g in GRADES])
     ),
     order=st.randoms(use_true_random=False),
     veto=st.sampled_from([None, "village.serious_breach", "loan.malicious_default"]),
+    veto_item=st.booleans(),
 )
 def test_the_grade_in_force_comes_from_the_latest_period_capped_by_running_vetoes(
-    world, scheme, cycles, order, veto
+    world, scheme, cycles, order, veto, veto_item
 ):
     """Whatever order cycles of different periods are finalised in, each household's
-    grade in force is the latest period's grade, capped by the vetoes running."""
+    grade in force is the latest period's grade, capped by the veto events and veto
+    items running."""
     n = next(_counter)
     village = child(world.town_a, f"性质村{n}", kind="村")
     group = child(village, "第一村民小组")
@@ -210,6 +212,23 @@ def test_the_grade_in_force_comes_from_the_latest_period_capped_by_running_vetoe
             today=TODAY,
         )
     now = timezone.now()
+    if veto_item:  # an approved 恶意虚假投诉或骗取补贴 (cap A, 730 days), recorded and reviewed
+        item = Entry.objects.create(
+            household=household,
+            scheme_version=scheme,
+            item_code="integrity.fraud",
+            item_name="恶意虚假投诉或骗取补贴",
+            component="base",
+            occurred_on=TODAY,
+            points=-50,
+            tier="masses",
+            evidence_text="核实",
+            recorded_by=world.users["committee_member"],
+            recorded_at=now,
+        )
+        Review.objects.create(
+            entry=item, approved=True, reviewer=world.users["committee_deputy"], reviewed_at=now
+        )
     made = []
     for year, grade in cycles:
         cycle = Cycle.objects.create(
@@ -242,7 +261,7 @@ def test_the_grade_in_force_comes_from_the_latest_period_capped_by_running_vetoe
         )
     latest = max(cycles)[1]
     caps = {"village.serious_breach": "A", "loan.malicious_default": "unrated"}
-    expected = lower_grade(latest, *([caps[veto]] if veto else []))
+    expected = lower_grade(latest, *([caps[veto]] if veto else []), *(["A"] if veto_item else []))
     record = standing.grade_in_force(household)
     assert record.grade == expected
     assert record.cycle.period == str(max(cycles)[0])
