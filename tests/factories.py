@@ -89,7 +89,11 @@ def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | Non
 
     head = world.users["committee_head"]
     cycle = services.cycle_open(
-        actor=head, village=world.village_a1, period=period or str(cut_off.year), cut_off=cut_off
+        actor=head,
+        village=world.village_a1,
+        period=period or str(cut_off.year),
+        cut_off=cut_off,
+        today=cut_off,  # opened before its cut-off, in its own period
     )
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)

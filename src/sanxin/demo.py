@@ -1977,7 +1977,13 @@ def _finish_cycle(village: Region, users: dict[str, User], result: BuildResult) 
     from sanxin.ratings.services import cycle_advance, cycle_compute, cycle_open
 
     head, deputy = users["tuanzhang"], users["futuanzhang"]
-    cycle = cycle_open(actor=head, village=village, period=CYCLE_PERIOD, cut_off=DEMO_AS_OF)
+    cycle = cycle_open(
+        actor=head,
+        village=village,
+        period=CYCLE_PERIOD,
+        cut_off=DEMO_AS_OF,
+        today=DEMO_AS_OF + timedelta(days=COMPUTED_DAY),
+    )
     cycle_compute(actor=head, cycle=cycle)
     # Opening and computing stamp the build's moment; the cycle's own timeline says
     # it was opened and computed the day after the cut-off.

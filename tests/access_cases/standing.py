@@ -11,7 +11,8 @@ from tests.access_cases import ALL_USERS, INSIDERS_OF_HOUSEHOLD, Case
 
 # Everyone who sees some household of village A1.
 VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
-# certificates.can_issue: the committee, the registry editors over the village, the household itself.
+# Scope.may_issue_certificate: Perm.ISSUE_CERTIFICATES over the village (committee, town and
+# district admins), or the household itself.
 ISSUERS = {
     "committee_head",
     "committee_deputy",
@@ -60,6 +61,7 @@ def _cycle(w):
         village=w.village_a1,
         period=str(cut_off.year),
         cut_off=cut_off,
+        today=cut_off,
     )
 
 

@@ -29,7 +29,11 @@ def test_mask_name(name, masked):
 def _cycle(world, *, notice=True):
     head = world.users["committee_head"]
     cycle = services.cycle_open(
-        actor=head, village=world.village_a1, period="2025", cut_off=date(2025, 11, 20)
+        actor=head,
+        village=world.village_a1,
+        period="2025",
+        cut_off=date(2025, 11, 20),
+        today=date(2025, 11, 1),
     )
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)

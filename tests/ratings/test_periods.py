@@ -71,7 +71,11 @@ def test_district_admin_switches_to_quarters(world):
             actor=head, village=world.village_a1, period="2026", cut_off=date(2026, 3, 31)
         )
     cycle = services.cycle_open(
-        actor=head, village=world.village_a1, period="2026年第一季度", cut_off=date(2026, 3, 31)
+        actor=head,
+        village=world.village_a1,
+        period="2026年第一季度",
+        cut_off=date(2026, 3, 31),
+        today=date(2026, 3, 1),
     )
     assert cycle.period == "2026Q1" and cycle.period_label == "2026 年第一季度"
     # The other district still rates by year.

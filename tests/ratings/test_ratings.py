@@ -88,7 +88,11 @@ def graded(world, scheme, credit_for):
 
 def _open(world, user="committee_head", village=None, period="2025"):
     return services.cycle_open(
-        actor=world.users[user], village=village or world.village_a1, period=period, cut_off=CUT_OFF
+        actor=world.users[user],
+        village=village or world.village_a1,
+        period=period,
+        cut_off=CUT_OFF,
+        today=TODAY,
     )
 
 
@@ -248,6 +252,7 @@ def test_command_computes_the_district(graded):
         district="双滦区",
         period="2025",
         cut_off="2025-11-20",
+        history=True,  # 2025 is a past period now: a re-run of history
         stdout=out,
         stderr=err,
     )
@@ -288,6 +293,7 @@ def test_command_skips_cycles_on_notice(graded):
         district="双滦区",
         period="2025",
         cut_off="2025-11-20",
+        history=True,  # 2025 is a past period now: a re-run of history
         stdout=out,
         stderr=StringIO(),
     )
@@ -305,7 +311,9 @@ def _add_households(world, n, start):
 
 def _district_queries(world, period):
     with CaptureQueriesContext(connection) as ctx:
-        services.cycles_compute_district(district=world.district, period=period, cut_off=CUT_OFF)
+        services.cycles_compute_district(
+            district=world.district, period=period, cut_off=CUT_OFF, today=TODAY
+        )
     return len(ctx.captured_queries)
 
 

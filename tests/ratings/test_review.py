@@ -20,7 +20,11 @@ HELD_ON = date(2025, 12, 1)
 def _cycle(world, *, state=CycleState.REVIEW):
     head = world.users["committee_head"]
     cycle = services.cycle_open(
-        actor=head, village=world.village_a1, period="2025", cut_off=date(2025, 11, 20)
+        actor=head,
+        village=world.village_a1,
+        period="2025",
+        cut_off=date(2025, 11, 20),
+        today=date(2025, 11, 1),
     )
     services.cycle_compute(actor=head, cycle=cycle)
     if state == CycleState.REVIEW:
@@ -293,7 +297,11 @@ def test_review_page_filters_and_fixed_query_count(world, scheme, login):
 def test_changed_since_last_cycle_filter(world, scheme, login):
     head = world.users["committee_head"]
     earlier = services.cycle_open(
-        actor=head, village=world.village_a1, period="2024", cut_off=date(2025, 11, 20)
+        actor=head,
+        village=world.village_a1,
+        period="2024",
+        cut_off=date(2025, 11, 20),
+        today=date(2024, 11, 1),
     )
     services.cycle_compute(actor=head, cycle=earlier)
     services.cycle_advance(actor=head, cycle=earlier, to_state=CycleState.REVIEW)

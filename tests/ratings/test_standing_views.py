@@ -5,7 +5,7 @@ notice PDF — as the villager, the committee and a stranger with the QR code se
 import io
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import quote
 
 from django.db import connection
@@ -50,7 +50,11 @@ def _later_final(world):
     """A second cycle of the village, put in force today (supersedes the first)."""
     head = world.users["committee_head"]
     later = services.cycle_open(
-        actor=head, village=world.village_a1, period=str(CUT_OFF.year + 9), cut_off=CUT_OFF
+        actor=head,
+        village=world.village_a1,
+        period=str(CUT_OFF.year + 9),
+        cut_off=CUT_OFF,
+        today=date(CUT_OFF.year + 9, 1, 1),
     )
     services.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
@@ -239,10 +243,23 @@ def test_verification_page_valid_revoked_and_tampered(ready, client):
     assert record.grade in page and f"{record.valid_until:%Y-%m-%d}" in page
     assert not re.search(r"\d{17}[\dXx]", page) and "积分" not in page.split("<main", 1)[1]
 
-    _veto(world)
+    event = _veto(world)
     page = client.get(url).content.decode()
-    assert "verify-status revoked" in page and "已撤销" in page and "恶意拖欠信用社贷款" in page
+    assert "verify-status revoked" in page and "已撤销" in page
     assert "该户现在的在用等级" in page and "未评级" in page
+    # A public page never says why a grade changed: no reason of any record, no veto.
+    reasons = list(GradeRecord.objects.exclude(reason="").values_list("reason", flat=True))
+    assert reasons
+    for text in [*reasons, "恶意拖欠信用社贷款", event.evidence_text]:
+        assert text not in page
+    # The veto was a mistake: revoked, the grade restored, the certificate valid again.
+    vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
+    page = client.get(url).content.decode()
+    assert "verify-status valid" in page and "已撤销" not in page
+    assert "该户现在的在用等级" not in page
+    reasons = list(GradeRecord.objects.exclude(reason="").values_list("reason", flat=True))
+    for text in [*reasons, "恶意拖欠信用社贷款", "系统误报", event.evidence_text]:
+        assert text not in page
 
     tampered = client.get(f"/v/{certificates.token_for(cert)[:-1]}x/")
     assert tampered.status_code == 404 and "证书链接无效或已被篡改" in tampered.content.decode()
@@ -266,21 +283,29 @@ def test_page_status_agrees_with_verify_for_every_status(ready):
     world = ready
     _final(world)
     head = world.users["committee_head"]
-    issued = [certificates.certificate_issue(actor=head, household=world.household)]
-    event = _veto(world)
-    vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
-    issued.append(certificates.certificate_issue(actor=head, household=world.household))
-    _later_final(world)
-    issued.append(certificates.certificate_issue(actor=head, household=world.household))
-    history = list(standing.grade_history(world.household))
     statuses = set()
-    for day in (TODAY, TODAY + timedelta(days=400)):
-        for cert in Certificate.objects.select_related(
-            "grade_record", "household__village__parent"
-        ):
-            status, _changed = certificates.status_of(cert.grade_record, history, day)
-            assert status == certificates.verify(cert, today=day).status
-            statuses.add(status)
+
+    def check(*days):
+        history = standing.grade_history(world.household)
+        for day in days:
+            for cert in Certificate.objects.select_related(
+                "grade_record", "household__village__parent"
+            ):
+                status, _changed = certificates.status_of(cert.grade_record, history, day)
+                assert status == certificates.verify(cert, today=day).status
+                statuses.add(status)
+
+    first = certificates.certificate_issue(actor=head, household=world.household)
+    event = _veto(world)
+    check(TODAY)
+    assert certificates.verify(first).status == "revoked"
+    vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
+    check(TODAY)
+    assert certificates.verify(first).status == "valid"  # the restored grade is its grade
+    certificates.certificate_issue(actor=head, household=world.household)
+    _later_final(world)
+    certificates.certificate_issue(actor=head, household=world.household)
+    check(TODAY, TODAY + timedelta(days=400))
     assert statuses == {"revoked", "superseded", "valid", "expired"}
 
 
@@ -347,14 +372,20 @@ def test_village_results_numbers_match(ready, login):
     )  # oldest first
     assert "最终" in page and "委员会审核" in page
     # An opened but not computed cycle is not listed.
-    services.cycle_open(actor=head, village=world.village_a1, period="2099", cut_off=TODAY)
+    services.cycle_open(
+        actor=head, village=world.village_a1, period="2099", cut_off=TODAY, today=date(2099, 1, 1)
+    )
     assert ">2099 年度</a>" not in _results(client, world).content.decode()
 
 
 def _open_with_adjustment(world, period):
     head = world.users["committee_head"]
     cycle = services.cycle_open(
-        actor=head, village=world.village_a1, period=period, cut_off=TODAY - timedelta(days=1)
+        actor=head,
+        village=world.village_a1,
+        period=period,
+        cut_off=TODAY - timedelta(days=1),
+        today=date(int(period), 1, 1),
     )
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
@@ -428,7 +459,11 @@ def test_notice_pdf_not_before_the_notice(ready, login):
     world = ready
     head = world.users["committee_head"]
     cycle = services.cycle_open(
-        actor=head, village=world.village_a1, period="2025", cut_off=CUT_OFF
+        actor=head,
+        village=world.village_a1,
+        period="2025",
+        cut_off=CUT_OFF,
+        today=date(2025, 1, 1),
     )
     services.cycle_compute(actor=head, cycle=cycle)
     assert login(head).get(f"/ratings/{cycle.pk}/notice.pdf").status_code == 404

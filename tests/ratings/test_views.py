@@ -16,6 +16,7 @@ def _cycle(world):
         village=world.village_a1,
         period="2025",
         cut_off=date(2025, 11, 20),
+        today=date(2025, 11, 1),
     )
 
 

@@ -30,6 +30,14 @@ class Perm(StrEnum):
     RECORD_CREDIT = "credit.record"  # enter 双基 credit assessments
     MANAGE_SCHEME = "scheme.manage"  # publish district scheme versions
     MANAGE_VILLAGE_ITEMS = "scheme.village_items"  # a village's own items
+    RUN_RATINGS = "ratings.run"  # open, compute and advance a village's rating cycles
+    OPEN_PAST_CYCLE = "ratings.open_past"  # open a cycle of a past period (re-run history)
+    SET_RATING_CADENCE = "ratings.cadence"  # a district's yearly or quarterly cycles
+    OVERSEE_RATINGS = "ratings.oversee"  # see a village's review, every appeal, the exports
+    REVIEW_RATINGS = "ratings.review"  # propose and confirm grade adjustments, the meeting
+    DECIDE_APPEALS = "appeals.decide"  # answer appeals (and file them on a household's behalf)
+    DECIDE_VETOES = "vetoes.decide"  # decide and revoke vetoes and direct gradings
+    ISSUE_CERTIFICATES = "certificates.issue"  # issue any household's credit certificate
 
 
 _ALL_STAFF = {
@@ -70,6 +78,36 @@ PERMISSIONS: dict[Perm, set[str]] = {
     Perm.RECORD_CREDIT: {Role.CREDIT_OFFICER},
     Perm.MANAGE_SCHEME: {Role.DISTRICT_ADMIN},
     Perm.MANAGE_VILLAGE_ITEMS: {Role.COMMITTEE_HEAD},
+    Perm.RUN_RATINGS: {
+        Role.DISTRICT_ADMIN,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+    },
+    Perm.OPEN_PAST_CYCLE: {Role.DISTRICT_ADMIN},
+    Perm.SET_RATING_CADENCE: {Role.DISTRICT_ADMIN},
+    Perm.OVERSEE_RATINGS: {
+        Role.DISTRICT_ADMIN,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
+    Perm.REVIEW_RATINGS: {Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
+    Perm.DECIDE_APPEALS: {Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
+    Perm.DECIDE_VETOES: {
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+        Role.CREDIT_OFFICER,
+    },
+    Perm.ISSUE_CERTIFICATES: {
+        Role.DISTRICT_ADMIN,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
 }
 
 
@@ -286,6 +324,13 @@ class Scope:
             if (g.household_id is not None and g.household_id == household.pk)
             or (g.region_path and household.villager_group.path.startswith(g.region_path))
         }
+
+    def may_issue_certificate(self, household) -> bool:
+        """The household's own certificate, or any household's in a village where the
+        user issues certificates (its committee, the town and district admins)."""
+        return household.pk in self.own_household_ids() or self.covers_region(
+            household.village, Perm.ISSUE_CERTIFICATES
+        )
 
     def villages(self, perm: Perm) -> QuerySet:
         from sanxin.regions.models import Level

@@ -436,6 +436,27 @@ def reversal_problem(entry: Entry) -> str:
     return ""
 
 
+def _reversal(*, entry: Entry, actor, reason: str, evidence_text: str, now) -> Entry:
+    return Entry.objects.create(
+        household=entry.household,
+        person=entry.person,
+        scheme_version=entry.scheme_version,
+        item_code=entry.item_code,
+        item_name=entry.item_name,
+        component=entry.component,
+        quantity=entry.quantity,
+        occurred_on=entry.occurred_on,
+        points=-entry.points,
+        tier=entry.tier,
+        evidence_text=evidence_text,
+        source=Source.REVERSAL,
+        recorded_by=actor,
+        recorded_at=now,
+        reversal_of=entry,
+        reason=reason[:300],
+    )
+
+
 @transaction.atomic
 def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
     """A correction: a new entry that cancels `entry` exactly, citing it and a reason.
@@ -455,24 +476,7 @@ def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
     if problem:
         raise ValidationError(problem)
     now = timezone.now()
-    reversal = Entry.objects.create(
-        household=entry.household,
-        person=entry.person,
-        scheme_version=entry.scheme_version,
-        item_code=entry.item_code,
-        item_name=entry.item_name,
-        component=entry.component,
-        quantity=entry.quantity,
-        occurred_on=entry.occurred_on,
-        points=-entry.points,
-        tier=entry.tier,
-        evidence_text=reason,
-        source=Source.REVERSAL,
-        recorded_by=actor,
-        recorded_at=now,
-        reversal_of=entry,
-        reason=reason,
-    )
+    reversal = _reversal(entry=entry, actor=actor, reason=reason, evidence_text=reason, now=now)
     audit(
         actor=actor,
         action="entry.reverse",
@@ -481,4 +485,54 @@ def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
         at=now,
         after={"reverses": entry.pk, "reason": reason, "points": str(reversal.points)},
     )
+    return reversal
+
+
+@transaction.atomic
+def entry_reverse_on_appeal(*, actor, entry: Entry, appeal_id: int, reason: str, now=None) -> Entry:
+    """The reversal an upheld appeal (异议成立) orders: approved at once, citing the
+    appeal. Maker-checker holds in another form: the household asked (the appeal),
+    the deciding committee member — recorded as recorder and approver — may not be
+    the recorder of the disputed entry nor of the household. Like approving a veto
+    item, it refreshes the household's grade in force when the entry carried a veto."""
+    scope = scope_for(actor)
+    household = entry.household
+    if not scope.covers_household(household, Perm.DECIDE_APPEALS):
+        raise PermissionDenied("只有本村评信团成员可以按异议冲正积分")
+    if scope.is_recused(household) or household.pk in scope.own_household_ids():
+        raise PermissionDenied("本人或亲属所在农户，需回避")
+    if entry.recorded_by_id == actor.pk:
+        raise PermissionDenied("有异议的积分是您记录的，需由另一名评信团成员处理")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("冲正必须填写原因")
+    if entry.reversal_of_id is not None:
+        raise ValidationError("冲正记录不能再冲正")
+    if not Review.objects.filter(entry=entry, approved=True).exists():
+        raise ValidationError("只有已通过审核的记录才需要冲正")
+    problem = reversal_problem(entry)
+    if problem:
+        raise ValidationError(problem)
+    now = now or timezone.now()
+    why = f"异议成立（异议 #{appeal_id}）：{reason}"
+    reversal = _reversal(entry=entry, actor=actor, reason=why, evidence_text=why, now=now)
+    Review.objects.create(
+        entry=reversal, approved=True, reason=why[:300], reviewer=actor, reviewed_at=now
+    )
+    audit(
+        actor=actor,
+        action="entry.reverse",
+        obj=reversal,
+        region_path=household.villager_group.path,
+        at=now,
+        after={
+            "reverses": entry.pk,
+            "reason": why,
+            "points": str(reversal.points),
+            "appeal": appeal_id,
+            "approved_under_appeal": True,
+        },
+    )
+    if _is_veto_item(entry):
+        standing_refresh(household=household, actor=actor, now=now)
     return reversal

@@ -44,7 +44,7 @@ class VetoForm(forms.Form):
 @requires(Perm.VIEW_REGISTRY)
 def household_vetoes(request, pk: int):
     household = request.scope.get_household(pk)
-    can_decide = vetoes.can_decide_vetoes(request.user, household)
+    can_decide = request.scope.covers_household(household, Perm.DECIDE_VETOES)
     today = timezone.localdate()
     version = scheme_for_village(household.village, today)
     form = None

@@ -20,12 +20,14 @@ from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
 
 
-def can_decide_vetoes(user, household: Household) -> bool:
-    """The rating committee decides; the credit union reports loan events."""
-    scope = scope_for(user)
-    return scope.covers_household(household, Perm.REVIEW_POINTS) or scope.covers_household(
-        household, Perm.RECORD_CREDIT
-    )
+def _check_can_decide(actor, household: Household, refused: str) -> None:
+    """The rating committee decides, the credit union reports loan events
+    (Perm.DECIDE_VETOES over the household); nobody decides on their own household."""
+    scope = scope_for(actor)
+    if not scope.covers_household(household, Perm.DECIDE_VETOES):
+        raise PermissionDenied(refused)
+    if scope.is_recused(household):
+        raise ValidationError("不能为本人家庭认定或撤销认定，请回避")
 
 
 @transaction.atomic
@@ -38,10 +40,7 @@ def veto_record(
     evidence_text: str,
     today: date | None = None,
 ) -> VetoEvent:
-    if not can_decide_vetoes(actor, household):
-        raise PermissionDenied("无权为该户认定一票否决或直接判级")
-    if scope_for(actor).is_recused(household):
-        raise ValidationError("不能为本人家庭认定，请回避")
+    _check_can_decide(actor, household, "无权为该户认定一票否决或直接判级")
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     if starts_on > today:
@@ -89,9 +88,14 @@ def veto_record(
 
 @transaction.atomic
 def veto_revoke(*, actor, event: VetoEvent, reason: str) -> VetoEvent:
-    """Undo a mistaken decision: a new row citing it; the original stays on record."""
-    if not can_decide_vetoes(actor, event.household):
-        raise PermissionDenied("无权撤销该认定")
+    """Undo a mistaken decision: a new row citing it; the original stays on record.
+    The event's row is locked, so two clicks revoke it once."""
+    event = (
+        VetoEvent.objects.select_for_update()
+        .select_related("household__village", "household__villager_group")
+        .get(pk=event.pk)
+    )
+    _check_can_decide(actor, event.household, "无权撤销该认定")
     if event.revokes_id is not None:
         raise ValidationError("撤销记录不能再撤销")
     if VetoEvent.objects.filter(revokes=event).exists():

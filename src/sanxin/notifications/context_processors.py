@@ -10,8 +10,7 @@ from functools import cached_property
 from sanxin.accounts.scope import scope_for
 from sanxin.households.models import Household
 from sanxin.notifications.selectors import notifications_for, unread_count
-from sanxin.ratings.models import GradeRecord
-from sanxin.ratings.standing import is_expired
+from sanxin.ratings.standing import grades_in_force, is_expired
 from sanxin.rules.scheme import GRADE_LABELS
 
 LATEST = 3
@@ -48,11 +47,7 @@ class Inbox:
             .select_related("village")
             .order_by("pk")
         )
-        latest: dict[int, GradeRecord] = {}
-        for record in GradeRecord.objects.filter(household_id__in=self.household_ids).order_by(
-            "household_id", "-id"
-        ):
-            latest.setdefault(record.household_id, record)
+        latest = grades_in_force(self.household_ids)
         result = []
         for household in households:
             record = latest.get(household.pk)

@@ -57,7 +57,7 @@ def _days(delta: timedelta | None) -> float | None:
 # --- who sees which appeals ---------------------------------------------------------
 def sees_all(scope: Scope, cycle: Cycle) -> bool:
     """The village's committee and the town and district admins over it."""
-    return selectors.oversees_village(scope, cycle.village)
+    return scope.covers_region(cycle.village, Perm.OVERSEE_RATINGS)
 
 
 def own_households(scope: Scope, cycle: Cycle) -> list[tuple[int, str, str]]:
@@ -162,7 +162,7 @@ def appeal_list(request, pk):
     qs = visible_appeals(scope, cycle, own)
     if qs is None:
         raise Http404
-    committee = scope.covers_region(cycle.village, Perm.REVIEW_POINTS)
+    committee = scope.covers_region(cycle.village, Perm.DECIDE_APPEALS)
     if committee and request.GET.get("file_for"):
         # The "file on behalf of" picker: the filing form checks everything.
         return redirect("ratings:appeal_file", cycle.pk, _int(request.GET["file_for"]))
@@ -447,7 +447,7 @@ def appeal_detail(request, pk):
 
 
 @require_POST
-@requires(Perm.REVIEW_POINTS)
+@requires(Perm.DECIDE_APPEALS)
 def appeal_decide(request, pk):
     appeal, full = _appeal_for(request.scope, pk)
     why = appeals.cannot_decide(request.user, appeal)

@@ -23,10 +23,9 @@ from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household
-from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.selectors import household_facts
-from sanxin.ledger.services import reversal_problem
+from sanxin.ledger.services import entry_reverse_on_appeal
 from sanxin.lib import photos as photo_files
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
@@ -53,7 +52,7 @@ def is_own_household(actor, household: Household) -> bool:
 
 
 def is_committee_for(actor, household: Household) -> bool:
-    return scope_for(actor).covers_household(household, Perm.REVIEW_POINTS)
+    return scope_for(actor).covers_household(household, Perm.DECIDE_APPEALS)
 
 
 def window_problem(cycle: Cycle, today: date) -> str:
@@ -75,7 +74,7 @@ def may_file_for(actor, household: Household) -> bool:
 def cannot_decide(actor, appeal: Appeal) -> str:
     """Why `actor` may not answer this appeal ('' if they may)."""
     scope = scope_for(actor)
-    if not scope.covers_household(appeal.household, Perm.REVIEW_POINTS):
+    if not scope.covers_household(appeal.household, Perm.DECIDE_APPEALS):
         return "只有本村评信团成员可以处理异议"
     if scope.is_recused(appeal.household) or is_own_household(actor, appeal.household):
         return "本人或亲属所在农户，需回避"
@@ -260,45 +259,9 @@ def appeal_decide(
 
 
 def _reverse_entry(*, actor, appeal: Appeal, reason: str, now: datetime) -> Entry:
-    """Cancel the disputed entry exactly: a reversal entry approved under the appeal
-    decision (the appellant asked, a member other than the recorder decided)."""
-    entry = appeal.entry
-    problem = reversal_problem(entry)
-    if problem:
-        raise ValidationError(problem)
-    why = f"异议成立（异议 #{appeal.pk}）：{reason}"
-    reversal = Entry.objects.create(
-        household=entry.household,
-        person=entry.person,
-        scheme_version=entry.scheme_version,
-        item_code=entry.item_code,
-        item_name=entry.item_name,
-        component=entry.component,
-        quantity=entry.quantity,
-        occurred_on=entry.occurred_on,
-        points=-entry.points,
-        tier=entry.tier,
-        evidence_text=why,
-        source=Source.REVERSAL,
-        recorded_by=actor,
-        recorded_at=now,
-        reversal_of=entry,
-        reason=why[:300],
+    """Cancel the disputed entry exactly through the ledger's named service: a
+    reversal approved under the appeal decision (the appellant asked, a member other
+    than the recorder decided), which also refreshes the grade in force."""
+    return entry_reverse_on_appeal(
+        actor=actor, entry=appeal.entry, appeal_id=appeal.pk, reason=reason, now=now
     )
-    Review.objects.create(
-        entry=reversal, approved=True, reason=why[:300], reviewer=actor, reviewed_at=now
-    )
-    audit(
-        actor=actor,
-        action="entry.reverse",
-        obj=reversal,
-        region_path=entry.household.villager_group.path,
-        at=now,
-        after={
-            "reverses": entry.pk,
-            "reason": why,
-            "points": str(reversal.points),
-            "appeal": appeal.pk,
-        },
-    )
-    return reversal

@@ -3,8 +3,9 @@
 A certificate is issued for the household's grade in force. Its QR code carries a
 signed link to the public verification page (`/v/<token>/`): the token is the
 certificate's random serial signed with the site's secret, so links cannot be
-guessed or altered. The page says whether the grade is still in force: valid,
-superseded by a later cycle, revoked by a dynamic adjustment, or expired."""
+guessed or altered. The page says whether the grade is still in force (valid,
+superseded by a later cycle, revoked by a dynamic adjustment, or expired) and
+nothing about why a grade changed."""
 
 from __future__ import annotations
 
@@ -17,13 +18,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sanxin.accounts.scope import scope_for
+from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household
 from sanxin.oversight.services import audit
-from sanxin.ratings.models import Certificate, GradeRecord, GradeSource
+from sanxin.ratings.models import Certificate, GradeRecord
 from sanxin.ratings.notice import mask_name
-from sanxin.ratings.selectors import oversees_village
-from sanxin.ratings.standing import grade_history, grade_in_force
+from sanxin.ratings.standing import grade_history, grade_in_force, in_force
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, grade_rank
 
 SALT = "sanxin.ratings.certificate"
@@ -39,21 +39,14 @@ class Status:
 STATUS_LABELS = {
     Status.VALID: "有效",
     Status.SUPERSEDED: "已被新的评定结果取代",
-    Status.REVOKED: "已撤销（等级已动态下调）",
+    Status.REVOKED: "已撤销",
     Status.EXPIRED: "已过有效期",
 }
 
 
-def can_issue(actor, household: Household) -> bool:
-    """The village's committee (head, deputy, members) and the town/district admins;
-    the household itself may print its own certificate too."""
-    scope = scope_for(actor)
-    return household.pk in scope.own_household_ids() or oversees_village(scope, household.village)
-
-
 @transaction.atomic
 def certificate_issue(*, actor, household: Household, today: date | None = None) -> Certificate:
-    if not can_issue(actor, household):
+    if not scope_for(actor).may_issue_certificate(household):
         raise PermissionDenied("无权为该户出具信用等级证书")
     record = grade_in_force(household)
     if record is None:
@@ -100,7 +93,10 @@ def certificate_from_token(token: str) -> Certificate | None:
 
 @dataclass(frozen=True)
 class Verification:
-    certificate: Certificate
+    """Only what the public page may show (no model object, so no reason can leak)."""
+
+    serial: str
+    issued_on: date
     status: str
     head_masked: str
     village: str
@@ -124,38 +120,36 @@ def status_of(
     record: GradeRecord, history: list[GradeRecord], today: date
 ) -> tuple[str, GradeRecord | None]:
     """A certificate's status from the grade record it was issued for and the
-    household's grade history (newest first), and the record that changed it:
-    a later dynamic downgrade of the same cycle revokes it, any other later record
-    supersedes it, the end of its validity expires it. No query."""
-    current = history[0] if history else None
+    household's grade records, and the record in force when it differs. The one
+    rule of `ratings.standing` decides: the certificate is valid while the grade in
+    force is its grade in its cycle (again valid once a revoked veto restores it),
+    revoked while that cycle's grade is dynamically lowered below it, superseded by
+    a later period's grade (or a restored higher one), expired after its validity.
+    No query."""
+    current = in_force(history)
     if current is not None and current.pk != record.pk:
-        later = sorted((r for r in history if r.pk > record.pk), key=lambda r: r.pk)
-        downgraded = next(
-            (r for r in later if r.source == GradeSource.DYNAMIC and r.cycle_id == record.cycle_id),
-            None,
-        )
-        if downgraded is not None and grade_rank(downgraded.grade) < grade_rank(record.grade):
-            return Status.REVOKED, downgraded
-        return Status.SUPERSEDED, current
+        if current.cycle_id != record.cycle_id:
+            return Status.SUPERSEDED, current
+        if grade_rank(current.grade) < grade_rank(record.grade):
+            return Status.REVOKED, current
+        if current.grade != record.grade:
+            return Status.SUPERSEDED, current
     if today > record.valid_until:
         return Status.EXPIRED, None
     return Status.VALID, None
 
 
 def verify(certificate: Certificate, today: date | None = None) -> Verification:
+    """What the public page shows: masked name, village, grade, validity and status.
+    Never the reason of a change (a veto's name is nobody else's business)."""
     today = today or timezone.localdate()
     record = certificate.grade_record
     household = certificate.household
-    history = list(grade_history(household))
+    history = grade_history(household)
     status, changed = status_of(record, history, today)
-    current = history[0] if history else None
-    current_label = (
-        GRADE_LABELS.get(current.grade, current.grade)
-        if current is not None and current.pk != record.pk
-        else ""
-    )
+    current_label = GRADE_LABELS.get(changed.grade, changed.grade) if changed is not None else ""
     if status == Status.REVOKED:
-        explanation = f"{changed.effective_from:%Y-%m-%d} 起{changed.reason}"
+        explanation = f"{changed.effective_from:%Y-%m-%d} 起该户等级调整为{current_label}"
     elif status == Status.SUPERSEDED:
         explanation = f"{changed.effective_from:%Y-%m-%d} 起该户等级为{current_label}"
     elif status == Status.EXPIRED:
@@ -164,7 +158,8 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
         explanation = ""
     village = household.village
     return Verification(
-        certificate=certificate,
+        serial=certificate.serial,
+        issued_on=timezone.localdate(certificate.issued_at),
         status=status,
         head_masked=mask_name(household.head_name),
         village=f"{village.parent.name} {village.name}" if village.parent_id else village.name,
@@ -177,11 +172,6 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
     )
 
 
-def can_issue_for_village(actor, village) -> bool:
-    """The village's committee and the town/district admins over it."""
-    return oversees_village(scope_for(actor), village)
-
-
 @transaction.atomic
 def certificates_issue_village(
     *, actor, village, min_grade: str, today: date | None = None
@@ -191,22 +181,19 @@ def certificates_issue_village(
     already issued for that grade record is reused, the missing ones are issued in
     bulk. Returns (certificates by household number, how many were new). A handful
     of queries whatever the village's size."""
-    if not can_issue_for_village(actor, village):
+    if not scope_for(actor).covers_region(village, Perm.ISSUE_CERTIFICATES):
         raise PermissionDenied("只有本村评信团或镇、区管理员可以批量出具证书")
     if min_grade not in GRADES or min_grade == "unrated":
         raise ValidationError({"min_grade": "请选择最低等级（A 至 5A）"})
     today = today or timezone.localdate()
-    latest: dict[int, GradeRecord] = {}
-    rows = (
-        GradeRecord.objects.filter(household__village=village)
-        .select_related("household")
-        .order_by("household_id", "-id")
-    )
-    for record in rows:
-        latest.setdefault(record.household_id, record)
+    by_household: dict[int, list[GradeRecord]] = {}
+    for record in GradeRecord.objects.filter(household__village=village).select_related(
+        "household", "cycle"
+    ):
+        by_household.setdefault(record.household_id, []).append(record)
     wanted = [
         r
-        for r in latest.values()
+        for r in (in_force(records) for records in by_household.values())
         if r.grade != "unrated"
         and grade_rank(r.grade) >= grade_rank(min_grade)
         and today <= r.valid_until

@@ -65,3 +65,34 @@ def default_cut_off(period: str) -> date | None:
     if re.fullmatch(r"\d{4}", period):
         return date(int(period), 10, 20)
     return None
+
+
+def bounds(period: str) -> tuple[date, date]:
+    """The first and last day of a period (`2026`, `2026Q1`)."""
+    m = re.fullmatch(r"(\d{4})Q([1-4])", period or "")
+    if m:
+        year, q = int(m.group(1)), int(m.group(2))
+        end = date(year, 12, 31) if q == 4 else date(year, 3 * q + 1, 1) - timedelta(days=1)
+        return date(year, 3 * q - 2, 1), end
+    if re.fullmatch(r"\d{4}", period or ""):
+        return date(int(period), 1, 1), date(int(period), 12, 31)
+    return date.min, date.min
+
+
+def order_key(period: str) -> tuple[date, date]:
+    """Sorts periods in time: by their last day, then the shorter (a quarter) after
+    the longer (its year), so a later period always has a greater key."""
+    start, end = bounds(period)
+    return end, start
+
+
+def allowed_to_open(cadence: str, today: date) -> tuple[str, str]:
+    """The current period and the next one: the periods a cycle may be opened for."""
+    this = current(cadence, today)
+    _start, end = bounds(this)
+    return this, current(cadence, end + timedelta(days=1))
+
+
+def is_past(period: str, cadence: str, today: date) -> bool:
+    """Whether `period` ended before the current period began."""
+    return order_key(period) < order_key(current(cadence, today))

@@ -48,7 +48,7 @@ def _check_review(cycle: Cycle) -> None:
 def cannot_decide_on(actor, household: Household) -> str:
     """Why `actor` may not propose or decide on this household's grade ('' if they may)."""
     scope = scope_for(actor)
-    if not scope.covers_household(household, Perm.REVIEW_POINTS):
+    if not scope.covers_household(household, Perm.REVIEW_RATINGS):
         return "只有本村评信团成员可以审核等级"
     if scope.is_recused(household):
         return "本人或亲属所在农户，需回避"

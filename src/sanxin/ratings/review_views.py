@@ -36,14 +36,12 @@ def _int(value) -> int:
 
 
 def _is_committee(scope, cycle) -> bool:
-    return scope.covers_region(cycle.village, Perm.REVIEW_POINTS)
+    return scope.covers_region(cycle.village, Perm.REVIEW_RATINGS)
 
 
 def _check_can_view(scope, cycle) -> None:
     """The village's committee and the town and district admins over it."""
-    if not (
-        _is_committee(scope, cycle) or scope.covers_region(cycle.village, Perm.CHANGE_REGISTRY)
-    ):
+    if not scope.covers_region(cycle.village, Perm.OVERSEE_RATINGS):
         raise PermissionDenied
 
 
@@ -148,11 +146,11 @@ def review_list(request, pk):
     )
 
 
-@requires(Perm.REVIEW_POINTS)
+@requires(Perm.REVIEW_RATINGS)
 def adjust(request, pk, household):
     scope = request.scope
     cycle = selectors.get_cycle(scope, pk)
-    household = scope.get_household(household, Perm.REVIEW_POINTS)
+    household = scope.get_household(household, Perm.REVIEW_RATINGS)
     if household.village_id != cycle.village_id:
         raise Http404
     rating = selectors.current_ratings(cycle).filter(household=household).first()
@@ -261,7 +259,7 @@ def adjustment_list(request, pk):
 
 
 @require_POST
-@requires(Perm.REVIEW_POINTS)
+@requires(Perm.REVIEW_RATINGS)
 def adjustment_decide(request, pk):
     scope = request.scope
     adjustment = (
@@ -288,7 +286,7 @@ def adjustment_decide(request, pk):
     return redirect("ratings:adjustments", adjustment.cycle_id)
 
 
-@requires(Perm.REVIEW_POINTS)
+@requires(Perm.REVIEW_RATINGS)
 def meeting(request, pk):
     scope = request.scope
     cycle = selectors.get_cycle(scope, pk)

@@ -36,14 +36,6 @@ def visible_villages(scope: Scope) -> QuerySet[Region]:
     return Region.objects.filter(condition, level=Level.VILLAGE)
 
 
-def oversees_village(scope: Scope, village: Region) -> bool:
-    """Runs or oversees the village's ratings: its committee (head, deputy, members)
-    and the town and district admins over it."""
-    return scope.covers_region(village, Perm.REVIEW_POINTS) or scope.covers_region(
-        village, Perm.CHANGE_REGISTRY
-    )
-
-
 def cycles_for(scope: Scope) -> QuerySet[Cycle]:
     return Cycle.objects.filter(village__in=visible_villages(scope)).select_related(
         "village__parent"
@@ -178,7 +170,7 @@ def open_appeals_by_cycle(scope: Scope) -> list[dict]:
     appeals about households the user reviews (committee home page). Two queries."""
     rows = (
         Appeal.objects.filter(
-            decision__isnull=True, household__in=scope.households(Perm.REVIEW_POINTS)
+            decision__isnull=True, household__in=scope.households(Perm.DECIDE_APPEALS)
         )
         .order_by()
         .values("cycle_id")

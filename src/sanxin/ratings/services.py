@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +18,6 @@ from django.utils import timezone
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
-from sanxin.ledger.models import VetoEvent
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
@@ -35,6 +34,7 @@ from sanxin.rules.services import scheme_version_mark_in_use
 Progress = Callable[[int, int], None]
 
 COMPUTABLE = {CycleState.OPEN, CycleState.COMPUTED, CycleState.REVIEW}
+BUSY = "另一项计算刚刚改变了该评定周期，本次计算未生效；请查看最新结果，需要时再计算"
 # The public notice runs this many days, both ends included.
 NOTICE_DAYS = 7
 # The one step forward from each state, and the timestamp it sets.
@@ -45,13 +45,15 @@ NEXT_STATE = {
 }
 
 
-def can_manage_cycle(actor, village: Region) -> bool:
-    """Committee head/deputy of the village, town or district admins over it."""
-    return scope_for(actor).covers_region(village, Perm.CHANGE_REGISTRY)
+def _is_person(actor) -> bool:
+    """A signed-in user, as opposed to the system (a command, the demo: None or a label)."""
+    return actor is not None and not isinstance(actor, str)
 
 
 def _check_can_manage(actor, village: Region) -> None:
-    if actor is not None and not can_manage_cycle(actor, village):
+    """Committee head/deputy of the village, town or district admins over it
+    (Perm.RUN_RATINGS)."""
+    if _is_person(actor) and not scope_for(actor).covers_region(village, Perm.RUN_RATINGS):
         raise PermissionDenied("只有本村评信团团长、副团长或镇、区管理员可以管理评定周期")
 
 
@@ -76,7 +78,7 @@ def cadence_for(region: Region) -> str:
 def policy_set(*, actor, district: Region, cadence: str) -> RatingPolicy:
     """The district admin chooses yearly or quarterly cycles for the whole district."""
     if district.level != Level.DISTRICT or not scope_for(actor).covers_region(
-        district, Perm.MANAGE_SCHEME
+        district, Perm.SET_RATING_CADENCE
     ):
         raise PermissionDenied("只有区管理员可以设置本区的评定周期")
     if cadence not in Cadence.values:
@@ -96,23 +98,68 @@ def policy_set(*, actor, district: Region, cadence: str) -> RatingPolicy:
     return policy
 
 
+def period_problem(
+    *, actor, village: Region, period: str, cadence: str, today: date, history: bool
+) -> str:
+    """Why a cycle of `period` may not be opened today ('' if it may). A cycle is for
+    the current period or the next one; an earlier period only as an explicit
+    re-run of history (`history`) by a district admin over the village (or the
+    system, e.g. `compute-cycles --history`). Raises PermissionDenied for a re-run
+    by anyone else."""
+    this, following = periods.allowed_to_open(cadence, today)
+    if period in (this, following):
+        return ""
+    if not periods.is_past(period, cadence, today):
+        return (
+            f"只能开启本期（{periods.label(this)}）或下一期（{periods.label(following)}）的评定周期"
+        )
+    if not history:
+        return (
+            f"{periods.label(period)}已经过去：只能开启本期（{periods.label(this)}）或下一期"
+            f"（{periods.label(following)}）的评定周期；重算以往评定期须由区管理员选择“重算历史评定期”"
+        )
+    if _is_person(actor) and not scope_for(actor).covers_region(village, Perm.OPEN_PAST_CYCLE):
+        raise PermissionDenied("只有区管理员可以开启以往评定期的周期（重算历史）")
+    return ""
+
+
 @transaction.atomic
-def cycle_open(*, actor, village: Region, period: str, cut_off: date) -> Cycle:
+def cycle_open(
+    *,
+    actor,
+    village: Region,
+    period: str,
+    cut_off: date,
+    history: bool = False,
+    today: date | None = None,
+) -> Cycle:
+    """Open a village's cycle for the current period or the next one. `history`:
+    the district admin's explicit choice to re-run a past period (audited as
+    such); its final grades are history and never override a later period's.
+    `today` defaults to now (the demo builds its past calendar with it)."""
     _check_can_manage(actor, village)
     if village.level != Level.VILLAGE:
         raise ValidationError("评定周期属于一个村")
-    period = periods.normalise(period, cadence_for(village))
+    cadence = cadence_for(village)
+    period = periods.normalise(period, cadence)
+    today = today or timezone.localdate()
+    why = period_problem(
+        actor=actor, village=village, period=period, cadence=cadence, today=today, history=history
+    )
+    if why:
+        raise ValidationError({"period": why})
     if Cycle.objects.filter(village=village, period=period).exists():
         raise ValidationError({"period": f"{village.name}已有 {periods.label(period)}的评定周期"})
+    past = periods.is_past(period, cadence, today)
     cycle = Cycle.objects.create(
         village=village, period=period, cut_off=cut_off, created_by=_user(actor)
     )
     audit(
         actor=actor,
-        action="cycle.open",
+        action="cycle.open_history" if past else "cycle.open",
         obj=cycle,
         region_path=village.path,
-        after={"period": period, "cut_off": cut_off.isoformat()},
+        after={"period": period, "cut_off": cut_off.isoformat(), "history": past},
     )
     return cycle
 
@@ -203,12 +250,25 @@ def _compute(
                 result = engine.grade_household(version.scheme, facts[pk], as_of)
                 rows.append(_rating(cycle, runs[cycle.pk], pk, version, result, now))
                 report.grades[cycle.pk][result.grade] += 1
-        Rating.objects.bulk_create(rows, batch_size=CHUNK_SIZE)
+        try:
+            with transaction.atomic():
+                Rating.objects.bulk_create(rows, batch_size=CHUNK_SIZE)
+        except IntegrityError:
+            raise ValidationError(BUSY) from None
         done += len(chunk)
         if progress:
             progress(done, total)
     report.households = done
     with transaction.atomic():
+        # Re-checked under the lock: a cycle changed meanwhile is not moved to this run.
+        fresh = {
+            pk: (state, run)
+            for pk, state, run in Cycle.objects.select_for_update()
+            .filter(pk__in=[c.pk for c in cycles])
+            .values_list("pk", "state", "current_run")
+        }
+        if any(fresh[c.pk] != (c.state, c.current_run) for c in cycles):
+            raise ValidationError(BUSY)
         for version in {v.pk: v for v in versions.values() if v is not None}.values():
             scheme_version_mark_in_use(version)
         for c in cycles:
@@ -242,13 +302,40 @@ def _check_computable(cycle: Cycle) -> None:
         raise ValidationError(f"评定周期已{cycle.get_state_display()}，不能再计算")
 
 
+def _check_not_stale(cycle: Cycle, seen: Cycle) -> None:
+    """Refuse a click made on a page older than the cycle: someone (or a second
+    click) changed it in the meantime."""
+    if (seen.state, seen.current_run) != (cycle.state, cycle.current_run):
+        raise ValidationError(
+            f"评定周期刚刚已有变化（现为“{cycle.get_state_display()}”，"
+            f"第 {cycle.current_run} 次计算），请勿重复提交；请查看最新结果后再操作"
+        )
+
+
+def _locked(cycle: Cycle) -> Cycle:
+    """The cycle's row, locked until the end of the transaction (on SQLite the
+    IMMEDIATE transaction already holds the write lock)."""
+    return Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
+
+
+@transaction.atomic
 def cycle_compute(*, actor, cycle: Cycle, progress: Progress | None = None) -> ComputeReport:
-    """Compute (or re-compute) one cycle under the scheme in force on its cut-off."""
+    """Compute (or re-compute) one cycle under the scheme in force on its cut-off.
+    The cycle's row stays locked for the whole computation, and a request made on
+    a stale view of the cycle (a second click) is refused with a message: the work
+    is done once. The caller's `cycle` is brought up to date."""
     _check_can_manage(actor, cycle.village)
-    cycle = Cycle.objects.select_related("village").get(pk=cycle.pk)
-    _check_computable(cycle)
-    versions = {cycle.village_id: scheme_for_village(cycle.village, cycle.cut_off)}
-    return _compute(actor=actor, cycles=[cycle], versions=versions, progress=progress)
+    locked = _locked(cycle)
+    _check_computable(locked)
+    _check_not_stale(locked, cycle)
+    versions = {locked.village_id: scheme_for_village(locked.village, locked.cut_off)}
+    report = _compute(actor=actor, cycles=[locked], versions=versions, progress=progress)
+    cycle.state, cycle.current_run, cycle.computed_at = (
+        locked.state,
+        locked.current_run,
+        locked.computed_at,
+    )
+    return report
 
 
 def cycles_compute_district(
@@ -259,13 +346,17 @@ def cycles_compute_district(
     actor=None,
     villages: Iterable[Region] | None = None,
     progress: Progress | None = None,
+    history: bool = False,
+    today: date | None = None,
 ) -> ComputeReport:
     """Open the missing cycles of `period` for every village of the district that has
     households, then compute them all together. Cycles on notice or final are left
-    alone (reported as skipped). Set-based: bulk facts per chunk across villages."""
+    alone (reported as skipped). Set-based: bulk facts per chunk across villages.
+    A past period's cycles are opened only with `history` (see `period_problem`)."""
     if district.level != Level.DISTRICT:
         raise ValidationError("请指定一个区")
-    period = periods.normalise(period, cadence_for(district))
+    cadence = cadence_for(district)
+    period = periods.normalise(period, cadence)
     qs = (
         Region.objects.filter(
             level=Level.VILLAGE,
@@ -293,6 +384,16 @@ def cycles_compute_district(
         if v.pk not in existing
     ]
     if new:
+        why = period_problem(
+            actor=actor,
+            village=district,
+            period=period,
+            cadence=cadence,
+            today=today or timezone.localdate(),
+            history=history,
+        )
+        if why:
+            raise ValidationError(why)
         with transaction.atomic():
             Cycle.objects.bulk_create(new)
             created = {
@@ -308,7 +409,12 @@ def cycles_compute_district(
                 object_type="ratings.cycle",
                 object_repr=f"{district.name} {period}",
                 region_path=district.path,
-                after={"period": period, "cut_off": cut_off.isoformat(), "villages": len(created)},
+                after={
+                    "period": period,
+                    "cut_off": cut_off.isoformat(),
+                    "villages": len(created),
+                    "history": periods.is_past(period, cadence, today or timezone.localdate()),
+                },
             )
         existing.update(created)
     cycles = [existing[v.pk] for v in village_list]
@@ -330,7 +436,10 @@ def cycle_advance(
     each household's grade in force (see `ratings.standing`). `today`/`at` default
     to now (the demo builds past cycles with them)."""
     _check_can_manage(actor, cycle.village)
-    cycle = Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
+    cycle = _locked(cycle)
+    if cycle.state == to_state:
+        # A second click (or a colleague) already did it: said plainly, done once.
+        raise ValidationError(f"评定周期已进入“{cycle.get_state_display()}”，请勿重复提交")
     step = NEXT_STATE.get(cycle.state)
     if step is None or step[0] != to_state:
         allowed = (
@@ -403,23 +512,16 @@ def _notify_notice(cycle: Cycle, now: datetime) -> int:
 
 def _put_in_force(cycle: Cycle, actor, today: date, now: datetime) -> int:
     """Each household's effective grade becomes its grade in force from today; a
-    veto still active today lowers it at once (dynamic adjustment)."""
+    veto event or veto item still running today lowers it at once (the one rule of
+    `ratings.standing`)."""
     written = standing.records_for_final_cycle(
         cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now
     )
-    vetoed = (
-        VetoEvent.objects.filter(
-            household__village=cycle.village,
-            revokes__isnull=True,
-            starts_on__lte=today,
-            ends_on__gte=today,
-        )
-        .exclude(revoked_by__isnull=False)
-        .values_list("household_id", flat=True)
-        .distinct()
-    )
-    for household in Household.objects.filter(pk__in=list(vetoed)).select_related(
-        "village", "villager_group"
-    ):
+    # The one rule: every veto event and veto item running today caps the new grade.
+    vetoed = Household.objects.filter(
+        standing.households_with_vetoes(today),
+        pk__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values("household_id"),
+    ).select_related("village", "villager_group")
+    for household in vetoed:
         standing.standing_refresh(household=household, actor=actor, today=today, now=now)
     return written

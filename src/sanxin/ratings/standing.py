@@ -1,32 +1,46 @@
 """A household's standing: the grade in force (在用等级) and its history.
 
+One rule decides the grade in force: the grade of the household's latest final
+cycle — the cycle of the latest *period*, whatever the order cycles were finalised
+in — capped by every veto event and veto item running on that day.
+
 A cycle becoming final writes one `GradeRecord` per household (source=cycle),
 effective from that day until the next final cycle, at most a year. Between
 cycles a serious event — a veto or direct-grading decision, or an approved veto
-item — changes the grade at once (动态调整, source=dynamic), with a notification
-to the household; when the event is revoked or has run out the grade returns to
-the cycle's. Records are append-only: the grade in force is the latest record."""
+item — changes the grade at once (动态调整, source=dynamic, citing the latest
+period's cycle), with a notification to the household; when the event is revoked
+or has run out the grade returns to the cycle's. Records are append-only: the
+record in force is the one of the latest period with the latest effective date
+(`in_force`), never simply the newest row. A re-run of a past period (opened by a
+district admin) adds history lines but never overrides a later period's grade."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from sanxin.households.models import Household
+from sanxin.ledger.models import Entry, VetoEvent
 from sanxin.ledger.selectors import household_facts
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
-from sanxin.ratings.models import Cycle, GradeRecord, GradeSource
+from sanxin.ratings import periods
+from sanxin.ratings.models import Cycle, GradeRecord, GradeSource, Rating
 from sanxin.rules import engine
+from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
 from sanxin.rules.selectors import scheme_for_village
 
 BATCH = 2000
+# `refresh-grades` rechecks households whose veto ended within this many days (so a
+# few days without the daily run lose nothing), besides those with one running.
+RECHECK_DAYS = 31
 
 
 def valid_until(effective_from: date) -> date:
@@ -37,25 +51,41 @@ def valid_until(effective_from: date) -> date:
         return effective_from.replace(year=effective_from.year + 1, day=28)
 
 
+def in_force_key(record: GradeRecord) -> tuple:
+    """Orders a household's records: by the period of their cycle, then by the day
+    they took effect, then by when they were written. The greatest is in force."""
+    return (periods.order_key(record.cycle.period), record.effective_from, record.pk)
+
+
+def in_force(records: Iterable[GradeRecord]) -> GradeRecord | None:
+    """The record in force among one household's records (their `cycle` loaded). No query."""
+    return max(records, key=in_force_key, default=None)
+
+
+def grade_history(household: Household | int) -> list[GradeRecord]:
+    """Every grade record of the household, the one in force first (then older
+    periods and earlier changes). One query."""
+    household_id = getattr(household, "pk", household)
+    records = GradeRecord.objects.filter(household_id=household_id).select_related(
+        "cycle", "recorded_by"
+    )
+    return sorted(records, key=in_force_key, reverse=True)
+
+
 def grade_in_force(household: Household | int) -> GradeRecord | None:
-    """The latest grade record of the household (None before its first final cycle). One query."""
+    """The household's record in force (None before its first final cycle). One query."""
     household_id = getattr(household, "pk", household)
-    return (
-        GradeRecord.objects.filter(household_id=household_id)
-        .select_related("cycle")
-        .order_by("-id")
-        .first()
-    )
+    return in_force(GradeRecord.objects.filter(household_id=household_id).select_related("cycle"))
 
 
-def grade_history(household: Household | int) -> QuerySet[GradeRecord]:
-    """Every grade record of the household, newest first."""
-    household_id = getattr(household, "pk", household)
-    return (
-        GradeRecord.objects.filter(household_id=household_id)
-        .select_related("cycle", "recorded_by")
-        .order_by("-id")
-    )
+def grades_in_force(household_ids: Iterable[int] | QuerySet) -> dict[int, GradeRecord]:
+    """{household id: record in force} for many households. One query."""
+    by_household: dict[int, list[GradeRecord]] = {}
+    for record in GradeRecord.objects.filter(household_id__in=household_ids).select_related(
+        "cycle"
+    ):
+        by_household.setdefault(record.household_id, []).append(record)
+    return {pk: in_force(records) for pk, records in by_household.items()}
 
 
 def is_expired(record: GradeRecord, today: date | None = None) -> bool:
@@ -84,9 +114,26 @@ def records_for_final_cycle(
         for household_id, grade in grades.items()
     ]
     GradeRecord.objects.bulk_create(rows, batch_size=BATCH)
+    # A household that already holds a later period's grade keeps it (a re-run of a
+    # past period is history only): it is not told of a grade that is not in force.
+    mine = periods.order_key(cycle.period)
+    later = {
+        household_id
+        for household_id, period in GradeRecord.objects.filter(
+            household_id__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values(
+                "household_id"
+            ),
+            source=GradeSource.CYCLE,
+        )
+        .exclude(cycle=cycle)
+        .values_list("household_id", "cycle__period")
+        .distinct()
+        if periods.order_key(period) > mine
+    }
     by_grade: dict[str, list[int]] = {}
     for household_id, grade in grades.items():
-        by_grade.setdefault(grade, []).append(household_id)
+        if household_id not in later:
+            by_grade.setdefault(grade, []).append(household_id)
     url = reverse("ratings:notice", args=[cycle.pk])
     for grade, ids in by_grade.items():
         notify(
@@ -108,6 +155,7 @@ def _active_caps(household: Household, today: date) -> list[engine.AppliedVeto]:
     return list(result.vetoes)
 
 
+@transaction.atomic
 def standing_refresh(
     *,
     household: Household,
@@ -117,18 +165,19 @@ def standing_refresh(
     entry=None,
     now: datetime | None = None,
 ) -> GradeRecord | None:
-    """Re-check the household's grade in force against the vetoes active today and
-    write a dynamic record when it changes: lowered by a new veto, or restored when
-    one is revoked or has run out. Households without a final grade are left alone.
-    Returns the new record, or None when nothing changed."""
+    """Apply the one rule (see the module) to the household today and write a
+    dynamic record when its grade in force changes: lowered by a veto, or restored
+    when one is revoked or has run out. Households without a final grade are left
+    alone. Atomic, with the household's row locked, so two refreshes of one
+    household never both write. Returns the new record, or None when nothing changed."""
     today = today or timezone.localdate()
-    current = grade_in_force(household)
+    Household.objects.select_for_update().filter(pk=household.pk).first()
+    records = list(GradeRecord.objects.filter(household=household).select_related("cycle"))
+    current = in_force(records)
     if current is None:
         return None
-    base = (
-        GradeRecord.objects.filter(household=household, source=GradeSource.CYCLE)
-        .order_by("-id")
-        .first()
+    base = in_force(
+        r for r in records if r.source == GradeSource.CYCLE and r.cycle_id == current.cycle_id
     )
     vetoes = _active_caps(household, today)
     grade = lower_grade(base.grade, *(v.cap_grade for v in vetoes))
@@ -145,7 +194,8 @@ def standing_refresh(
         grade=grade,
         source=GradeSource.DYNAMIC,
         cycle=base.cycle,
-        effective_from=today,
+        # Never before the record it follows, so the change is the one in force.
+        effective_from=max(today, current.effective_from),
         valid_until=base.valid_until,
         reason=reason,
         veto_event=veto_event,
@@ -173,27 +223,53 @@ def standing_refresh(
     return record
 
 
-def households_to_recheck(region_path: str = "") -> QuerySet[Household]:
-    """Households whose grade in force is a dynamic adjustment (a veto may have run
-    out since) — the only ones a daily re-check can change; events that start a veto
-    refresh their household at once. Two queries whatever the size."""
-    latest = (
-        GradeRecord.objects.filter(household=OuterRef("pk")).order_by("-id").values("source")[:1]
+def _veto_item_codes() -> tuple[set[str], int]:
+    """The codes of the items that carry a veto in any scheme version, and the
+    longest veto period among them (days). One query."""
+    codes: set[str] = set()
+    longest = 0
+    for version in SchemeVersion.objects.all():
+        for item in version.scheme.items:
+            if item.veto is not None:
+                codes.add(item.code)
+                longest = max(longest, item.veto.days)
+    return codes, longest
+
+
+def households_with_vetoes(today: date, *, ended_within: int = 0) -> Q:
+    """A condition on households: a veto event or an approved veto item running on
+    `today`, or ended within the last `ended_within` days. Two queries' worth of
+    subqueries, whatever the number of households."""
+    since = today - timedelta(days=ended_within)
+    events = VetoEvent.objects.filter(starts_on__lte=today).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=since)
     )
-    qs = Household.objects.annotate(latest_source=Subquery(latest)).filter(
-        latest_source=GradeSource.DYNAMIC
+    condition = Q(pk__in=events.values("household_id"))
+    codes, longest = _veto_item_codes()
+    if codes:
+        items = Entry.objects.filter(
+            item_code__in=codes,
+            review__approved=True,
+            occurred_on__lte=today,
+            occurred_on__gte=since - timedelta(days=longest),
+        )
+        condition |= Q(pk__in=items.values("household_id"))
+    return condition
+
+
+def households_to_recheck(
+    region_path: str = "", today: date | None = None, days: int = RECHECK_DAYS
+) -> QuerySet[Household]:
+    """The households the daily re-check may change: those with a final grade and a
+    veto event or veto item running today or ended within `days`, and those whose
+    current period's grade was dynamically adjusted. A fixed number of queries
+    whatever the size; events that start or end a veto refresh their household at once."""
+    today = today or timezone.localdate()
+    dynamic = GradeRecord.objects.filter(source=GradeSource.DYNAMIC, valid_until__gte=today)
+    qs = Household.objects.filter(
+        households_with_vetoes(today, ended_within=days) | Q(pk__in=dynamic.values("household_id")),
+        pk__in=GradeRecord.objects.values("household_id"),
     )
     if region_path:
         qs = qs.filter(villager_group__path__startswith=region_path)
-    return qs.select_related("village", "villager_group")
-
-
-def standings_refresh(
-    *, households: Iterable[Household], actor, today: date | None = None
-) -> list[GradeRecord]:
-    """`standing_refresh` for several households (the daily `sanxin refresh-grades`)."""
-    return [
-        r
-        for h in households
-        if (r := standing_refresh(household=h, actor=actor, today=today)) is not None
-    ]
+    return qs.select_related("village", "villager_group").order_by("pk")

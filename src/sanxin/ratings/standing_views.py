@@ -25,7 +25,7 @@ GRADE_ORDER = tuple(reversed(GRADES[1:])) + (GRADES[0],)
 def household_grades(request, household):
     household = request.scope.get_household(household)
     today = timezone.localdate()
-    history = list(standing.grade_history(household))
+    history = standing.grade_history(household)
     for record in history:
         record.grade_label = GRADE_LABELS.get(record.grade, record.grade)
     current = history[0] if history else None
@@ -47,7 +47,7 @@ def household_grades(request, household):
             "expired": current is not None and standing.is_expired(current, today),
             "history": history,
             "certificates": certs,
-            "can_issue": certificates.can_issue(request.user, household),
+            "can_issue": request.scope.may_issue_certificate(household),
         },
     )
 
@@ -96,7 +96,7 @@ def village_results(request, village):
             "village": village,
             "rows": rows,
             "grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER],
-            "can_print": certificates.can_issue_for_village(request.user, village),
+            "can_print": request.scope.covers_region(village, Perm.ISSUE_CERTIFICATES),
             "print_grades": [(g, GRADE_LABELS[g]) for g in GRADE_ORDER if g != "unrated"],
         },
     )

@@ -34,8 +34,8 @@ def cycle_list(request):
     cycles = selectors.cycles_for(scope).order_by("-period", "village__path")
     page = Paginator(cycles, PAGE_SIZE).get_page(request.GET.get("page"))
     manageable = (
-        list(scope.villages(Perm.CHANGE_REGISTRY).order_by("path"))
-        if scope.has(Perm.CHANGE_REGISTRY)
+        list(scope.villages(Perm.RUN_RATINGS).order_by("path"))
+        if scope.has(Perm.RUN_RATINGS)
         else []
     )
     today = timezone.localdate()
@@ -58,6 +58,7 @@ def cycle_list(request):
             "cadence": cadence,
             "districts": districts,
             "cadences": Cadence.choices,
+            "may_rerun_history": scope.has(Perm.OPEN_PAST_CYCLE),
         },
     )
 
@@ -65,7 +66,7 @@ def cycle_list(request):
 def _managed_districts(scope) -> list[Region]:
     ids = [
         g.region_id
-        for g in scope.grants_for(Perm.MANAGE_SCHEME)
+        for g in scope.grants_for(Perm.SET_RATING_CADENCE)
         if g.region_level == Level.DISTRICT
     ]
     return (
@@ -76,7 +77,7 @@ def _managed_districts(scope) -> list[Region]:
 
 
 @require_POST
-@requires(Perm.MANAGE_SCHEME)
+@requires(Perm.SET_RATING_CADENCE)
 def cycle_policy(request):
     """The district admin chooses yearly or quarterly cycles for the district."""
     district = next(
@@ -101,12 +102,10 @@ def cycle_policy(request):
 
 
 @require_POST
-@requires(Perm.CHANGE_REGISTRY)
+@requires(Perm.RUN_RATINGS)
 def cycle_open(request):
     scope = request.scope
-    village = (
-        scope.villages(Perm.CHANGE_REGISTRY).filter(pk=_int(request.POST.get("village"))).first()
-    )
+    village = scope.villages(Perm.RUN_RATINGS).filter(pk=_int(request.POST.get("village"))).first()
     if village is None:
         raise Http404
     try:
@@ -120,6 +119,7 @@ def cycle_open(request):
             village=village,
             period=request.POST.get("period", ""),
             cut_off=cut_off,
+            history=request.POST.get("history") == "1",
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
@@ -180,7 +180,7 @@ def cycle_detail(request, pk):
         r.tier_label = TIER_LABELS.get(r.tier, r.tier)
         now = effective.get(r.household_id, r.grade)
         r.adjusted_label = GRADE_LABELS[now] if now != r.grade else ""
-    can_manage = services.can_manage_cycle(request.user, cycle.village)
+    can_manage = scope.covers_region(cycle.village, Perm.RUN_RATINGS)
     step = services.NEXT_STATE.get(cycle.state)
     appeal_summary = (
         appeal_views.appeal_summary(scope, cycle)
@@ -208,9 +208,13 @@ def cycle_detail(request, pk):
 
 
 @require_POST
-@requires(Perm.CHANGE_REGISTRY)
+@requires(Perm.RUN_RATINGS)
 def cycle_compute(request, pk):
     cycle = selectors.get_cycle(request.scope, pk)
+    seen = request.POST.get("seen_run", "")
+    if seen.isdigit():
+        # The run the page showed: a second click of that page is refused, not re-run.
+        cycle.current_run = int(seen)
     try:
         report = services.cycle_compute(actor=request.user, cycle=cycle)
     except ValidationError as exc:
@@ -221,7 +225,7 @@ def cycle_compute(request, pk):
 
 
 @require_POST
-@requires(Perm.CHANGE_REGISTRY)
+@requires(Perm.RUN_RATINGS)
 def cycle_advance(request, pk):
     cycle = selectors.get_cycle(request.scope, pk)
     try:

@@ -1,4 +1,8 @@
-"""Writes for scheme versions."""
+"""Writes for scheme versions. Each checks the actor's permission and scope: a
+district's versions are published by a district admin of that district
+(Perm.MANAGE_SCHEME), a village's own items by a committee head of that village
+(Perm.MANAGE_VILLAGE_ITEMS). `actor=None` is the system (a management command,
+the demo), which the audit row names as such."""
 
 from __future__ import annotations
 
@@ -6,10 +10,11 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from sanxin.accounts.scope import Perm, scope_for
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules.defaults import load_default_scheme
@@ -25,6 +30,13 @@ from sanxin.rules.scheme import (
 )
 
 
+def _check_scope(actor, region: Region, perm: Perm, refused: str) -> None:
+    if actor is None or isinstance(actor, str):
+        return  # the system
+    if not scope_for(actor).covers_region(region, perm):
+        raise PermissionDenied(refused)
+
+
 def _as_validation_error(exc: SchemeError) -> ValidationError:
     messages = exc.args[0] if exc.args and isinstance(exc.args[0], list) else [str(exc)]
     return ValidationError([str(m) for m in messages])
@@ -37,6 +49,7 @@ def scheme_version_publish(
     """Publish a district scheme version from its document (validated in full)."""
     if district.level != Level.DISTRICT:
         raise ValidationError("评分方案由区级发布")
+    _check_scope(actor, district, Perm.MANAGE_SCHEME, "只有本区的区管理员可以发布评分方案")
     try:
         scheme = scheme_from_dict(document)
     except SchemeError as exc:
@@ -67,6 +80,7 @@ def scheme_version_publish(
 
 def scheme_install_default(*, district: Region, actor=None) -> SchemeVersion:
     """The shipped default scheme as the district's first version (idempotent)."""
+    _check_scope(actor, district, Perm.MANAGE_SCHEME, "只有本区的区管理员可以启用评分方案")
     scheme = load_default_scheme()
     existing = SchemeVersion.objects.filter(
         district=district, village__isnull=True, code=scheme.code, version=scheme.version
@@ -87,8 +101,13 @@ def village_version_adopt(
     effective_from: date,
 ) -> SchemeVersion:
     """The village adopts a district version, adding its own items within the limits."""
+    if village.level != Level.VILLAGE:
+        raise ValidationError("村级自设项属于一个村")
+    _check_scope(actor, village, Perm.MANAGE_VILLAGE_ITEMS, "只有本村评信团团长可以设置本村自设项")
     if base.village_id is not None:
         raise ValidationError("只能基于区级方案版本")
+    if not village.path.startswith(base.district.path):
+        raise ValidationError("只能采用本区的方案版本")
     try:
         items = [item_from_dict(d, f"own_items[{i}]") for i, d in enumerate(own_items)]
         scheme = adopt_for_village(base.scheme, items, version=version)
@@ -138,6 +157,7 @@ def scheme_version_import(
     """Publish an exported scheme file as a new district version. Nothing is saved when
     the file has a problem; the ValidationError lists every problem by field path. The
     effective date given here (else the file's) is written into the document too."""
+    _check_scope(actor, district, Perm.MANAGE_SCHEME, "只有本区的区管理员可以发布评分方案")
     try:
         scheme = scheme_from_json(content)
     except SchemeError as exc:
@@ -155,6 +175,7 @@ def scheme_version_derive(
 ) -> SchemeVersion:
     """Publish `scheme` (the base version's scheme with changes) as a new district
     version. The base is never modified (it may be frozen)."""
+    _check_scope(actor, base.district, Perm.MANAGE_SCHEME, "只有本区的区管理员可以发布评分方案")
     if base.village_id is not None:
         raise ValidationError("只能基于区级方案版本")
     if effective_from <= base.effective_from:

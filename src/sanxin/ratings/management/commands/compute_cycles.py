@@ -1,5 +1,6 @@
 """`sanxin compute-cycles --district 双滦区 --period 2026 --cut-off 2026-11-20`:
-open and compute the period's rating cycles of every village of a district at once."""
+open and compute the period's rating cycles of every village of a district at once.
+A past period's cycles are opened only with `--history` (a re-run of history)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,13 @@ class Command(BaseCommand):
         parser.add_argument("--period", required=True, help="评定期，如 2026")
         parser.add_argument("--cut-off", required=True, help="积分截止日期，如 2026-11-20")
         parser.add_argument("--village", help="只计算这个村（名称）")
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help="重算以往评定期（结果只记入历史，不改变在用等级）",
+        )
 
-    def handle(self, *args, district, period, cut_off, village=None, **options):
+    def handle(self, *args, district, period, cut_off, village=None, history=False, **options):
         found = Region.objects.filter(
             Q(name=district) | Q(code=district), level=Level.DISTRICT
         ).first()
@@ -54,7 +60,12 @@ class Command(BaseCommand):
 
         try:
             report = cycles_compute_district(
-                district=found, period=period, cut_off=on, villages=villages, progress=progress
+                district=found,
+                period=period,
+                cut_off=on,
+                villages=villages,
+                progress=progress,
+                history=history,
             )
         except ValidationError as exc:
             raise CommandError("；".join(exc.messages)) from None
