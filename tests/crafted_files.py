@@ -23,9 +23,11 @@ def xlsx(
     shared: Iterable[bytes] | None = None,
     extra: dict[str, Iterable[bytes]] | None = None,
     workbook_prefix: bytes = b"",
+    prefix: str = "",
 ) -> bytes:
     """A workbook whose sheets' XML (each an iterable of chunks, within `<sheetData>`)
-    and shared strings (`<si>` elements) are given; `extra` parts are added as they are."""
+    and shared strings (`<si>` elements) are given; `extra` parts are added as they are.
+    With `prefix` ("x:"), the sheets' wrapping elements are spelt with that prefix."""
     buffer = io.BytesIO()
     overrides = "".join(
         f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{CT}.worksheet+xml"/>'
@@ -76,9 +78,12 @@ def xlsx(
             _stream(
                 archive,
                 f"xl/worksheets/sheet{i}.xml",
-                [f'<worksheet xmlns="{MAIN}"><sheetData>'.encode()],
+                [
+                    f'<{prefix}worksheet xmlns{":" + prefix[:-1] if prefix else ""}="{MAIN}">'
+                    f"<{prefix}sheetData>".encode()
+                ],
                 chunks,
-                [b"</sheetData></worksheet>"],
+                [f"</{prefix}sheetData></{prefix}worksheet>".encode()],
             )
         if shared is not None:
             _stream(
@@ -168,6 +173,11 @@ def wide_row(columns: int = 16_384) -> bytes:
     return xlsx([[inline_row(1, ["x"] * columns)]])
 
 
+def repeated_cell(count: int = 100_000) -> bytes:
+    """One row storing the same cell `count` times."""
+    return xlsx([[b'<row r="1">', (b'<c r="A1"/>' * count), b"</row>"]])
+
+
 def entity_expansion() -> bytes:
     """A workbook part with a DTD whose entities expand a billion times."""
     entities = b'<!ENTITY a0 "lol">' + b"".join(
@@ -201,6 +211,7 @@ CRAFTED_SHEETS: dict[str, tuple[Callable[[], bytes], str]] = {
     "sheet padded to 200 MB": (padded_sheet, "xlsx"),
     "1,000 sheets": (many_sheets, "xlsx"),
     "a row of 16,384 values": (wide_row, "xlsx"),
+    "one cell stored 100,000 times": (repeated_cell, "xlsx"),
     "entity expansion": (entity_expansion, "xlsx"),
     "1,000,000 empty csv lines": (many_lines_csv, "csv"),
     "a 5 MB csv line": (long_line_csv, "csv"),

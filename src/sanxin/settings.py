@@ -232,6 +232,7 @@ SANXIN_IMPORT_LIMITS = {
         "columns",
         "stored_rows",
         "cells",
+        "elements",
         "shared_strings",
         "members",
         "sheets",

@@ -55,9 +55,10 @@ def test_a_truncated_jpeg_is_refused():
 def test_a_decompression_bomb_is_refused_before_decoding():
     content = png_bomb()
     assert len(content) < 200
-    assert "像素过多（超过 4,000 万像素）" in photos.problem(upload("炸弹.png", content))
-    just_over = png_bomb(8000, 5001)  # 40,008,000 pixels: under Pillow's own bound
-    assert "像素过多" in photos.problem(upload("大.png", just_over, "image/png"))
+    message = "像素过多（JPG 最多 4,000 万像素，PNG、WebP 最多 1,600 万像素），请缩小后再上传"
+    assert message in photos.problem(upload("炸弹.png", content))
+    just_over = png_bomb(4000, 4001)  # 16,004,000 pixels: under Pillow's own bound
+    assert message in photos.problem(upload("大.png", just_over, "image/png"))
 
 
 def test_a_file_over_the_size_limit_is_refused():

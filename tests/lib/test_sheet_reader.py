@@ -70,8 +70,18 @@ def test_trailing_empty_rows_are_not_read():
     assert read(styled) == [("户号",)]
 
 
+def test_prefixed_element_names_are_read_and_bounded_alike():
+    rows = [
+        '<x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>户号</x:t></x:is></x:c></x:row>'.encode(),
+        b'<x:row r="2"><x:c r="A2"><x:v>7</x:v></x:c></x:row>',
+    ]
+    assert read(crafted.xlsx([rows], prefix="x:")) == [("户号",), (7,)]
+    far = [b'<x:row r="30000"><x:c r="A30000"><x:v>7</x:v></x:c></x:row>']
+    assert "第 30,000 行" in refused(crafted.xlsx([far], prefix="x:"))
+
+
 def test_a_huge_shared_strings_table_is_refused():
-    assert "不同的文字内容超过 300,000 项" in refused(crafted.huge_shared_strings())
+    assert "不同的文字内容超过 150,000 项" in refused(crafted.huge_shared_strings())
 
 
 def test_a_zip_bomb_member_is_refused_before_unpacking():
@@ -91,6 +101,10 @@ def test_many_sheets_are_refused():
 
 def test_a_row_as_wide_as_the_sheet_is_refused():
     assert "文件超过 60 列的上限（第 1 行第 BI 列有内容）" in refused(crafted.wide_row())
+
+
+def test_a_row_storing_more_cells_than_a_sheet_has_columns_is_refused():
+    assert "无法读取该 Excel 文件" in refused(crafted.repeated_cell(20_000))
 
 
 def test_a_dtd_is_refused():
@@ -154,3 +168,27 @@ def test_every_limit_has_its_setting():
     from django.conf import settings
 
     assert set(settings.SANXIN_IMPORT_LIMITS) == {f.name for f in fields(Limits)}
+
+
+def test_a_part_read_whole_is_bounded_in_elements():
+    styles = b"".join(f'<xf numFmtId="{i * 7919 % 10**6}"/>'.encode() for i in range(60_000))
+    content = crafted.xlsx(
+        [[crafted.inline_row(1, ["户号"])]],
+        extra={
+            "xl/styles.xml": [
+                f'<styleSheet xmlns="{crafted.MAIN}">'.encode(),
+                styles,
+                b"</styleSheet>",
+            ]
+        },
+    )
+    assert "解压后过大" in refused(content)
+
+
+def test_the_bounds_hold_for_the_workbook_as_a_whole():
+    def sheet():
+        return [f'<row r="{i}"/>'.encode() for i in range(1, 30_001)]
+
+    assert read(crafted.xlsx([sheet()])) == []
+    assert "文件存有超过 50,000 行" in refused(crafted.xlsx([sheet(), sheet()]))
+    assert "解压后过大" in refused(crafted.xlsx([sheet(), sheet()]), elements=40_000)

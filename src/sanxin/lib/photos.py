@@ -3,7 +3,7 @@ stored of them, their content hash, and how a stored one is served back.
 
 Every upload is decoded with Pillow, whatever its name or claimed type says: only a
 real JPEG, PNG or WebP of at most `MAX_PIXELS` pixels is accepted (a damaged or
-truncated file, or one declaring more pixels, is refused before its pixels are
+truncated file is refused; one declaring more pixels is refused before a pixel is
 decoded). What is stored is not the upload but the photo re-encoded (`clean`): turned
 upright as its EXIF orientation says, cut down to `MAX_SIDE` pixels on its longest
 side, saved again in its own format (JPEG at quality `JPEG_QUALITY`) with no metadata
@@ -25,7 +25,9 @@ from django.http import Http404, HttpResponse
 from PIL import ExifTags, Image, UnidentifiedImageError
 
 MAX_BYTES = 8 * 1024 * 1024
-MAX_PIXELS = 40_000_000
+# Pixels a photo may have: a JPEG is decoded at 1/2, 1/4 or 1/8 scale when that
+# still covers what is stored, a PNG or WebP is decoded whole (4 bytes a pixel).
+MAX_PIXELS = {"JPEG": 40_000_000, "PNG": 16_000_000, "WEBP": 16_000_000}
 MAX_SIDE = 2560
 JPEG_QUALITY = 85
 # Decoded format -> the suffix it is stored under.
@@ -76,7 +78,8 @@ def _reencode(photo: UploadedFile) -> tuple[bytes, str]:
     unreadable = PhotoRefused(f"照片“{name}”无法识别，请上传 JPG、PNG 或 WebP 格式的照片")
     damaged = PhotoRefused(f"照片“{name}”已损坏或不完整，请重新拍摄或选择照片后再上传")
     too_large = PhotoRefused(
-        f"照片“{name}”像素过多（超过 {MAX_PIXELS // 10_000:,} 万像素），请缩小后再上传"
+        f"照片“{name}”像素过多（JPG 最多 {MAX_PIXELS['JPEG'] // 10_000:,} 万像素，"
+        f"PNG、WebP 最多 {MAX_PIXELS['PNG'] // 10_000:,} 万像素），请缩小后再上传"
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -87,15 +90,16 @@ def _reencode(photo: UploadedFile) -> tuple[bytes, str]:
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
             raise unreadable from None
         with image:
-            if image.width * image.height > MAX_PIXELS:
-                raise too_large  # before a pixel is decoded
             fmt = image.format
+            if image.width * image.height > MAX_PIXELS[fmt]:
+                raise too_large  # before a pixel is decoded
             try:
                 orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
             except Exception:  # a damaged EXIF block: the photo stays as it is
                 orientation = 1
-            if fmt == "JPEG":
-                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 scale
+            if fmt == "JPEG":  # decoded at the smallest scale still covering the stored size
+                scale = min(1.0, MAX_SIDE / max(image.size))
+                image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
             try:
                 image.load()
                 small = _bounded(image, keep_alpha=fmt != "JPEG")

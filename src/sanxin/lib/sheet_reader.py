@@ -65,14 +65,15 @@ class Limits:
     file_bytes: int = 20 * MB  # the file as uploaded (the web form allows 5 MB)
     rows: int = 20_000  # the last row holding a value
     columns: int = 60  # the last column holding a value
-    stored_rows: int = 50_000  # rows a sheet or .csv stores, empty ones included
-    cells: int = 1_000_000  # cells a sheet stores, empty ones included
-    shared_strings: int = 300_000  # entries of the workbook's shared strings table
+    stored_rows: int = 50_000  # rows all sheets (or a .csv) store, empty ones included
+    cells: int = 600_000  # cells all sheets store, empty ones included
+    elements: int = 1_500_000  # XML elements of all parts
+    shared_strings: int = 150_000  # entries of the workbook's shared strings table
     members: int = 300  # parts (files) in the .xlsx zip
     sheets: int = 50  # worksheets in the workbook
     member_bytes: int = 64 * MB  # one worksheet, unpacked
     part_bytes: int = 16 * MB  # any other part, unpacked (these are read whole)
-    part_elements: int = 1_000_000  # XML elements of a part read whole
+    part_elements: int = 50_000  # XML elements of the parts read whole, shared strings aside
     total_bytes: int = 128 * MB  # all parts, unpacked
     ratio: int = 200  # how many times a part larger than 1 MB may unpack
     line_chars: int = 100_000  # one line of a .csv
@@ -155,11 +156,12 @@ def xlsx_grid(
     try:
         names = {info.filename for info in archive.infolist()}
         shapes: dict[str, _Shape] = {}
+        budget = _Budget(limits)
         for name in sorted(names):
             if _SHEET_PART.match(name):
-                shapes[name] = _scan_sheet(archive, name, limits)
+                shapes[name] = _scan_sheet(archive, name, budget)
             elif name.endswith((".xml", ".rels")):
-                _scan_part(archive, name, limits)
+                _scan_part(archive, name, budget)
         workbook = _load_workbook(content)  # reads each sheet's size, up to its end if undeclared
         try:
             if len(workbook.worksheets) > limits.sheets:
@@ -172,7 +174,7 @@ def xlsx_grid(
                 path = getattr(worksheet, "_worksheet_path", "")
                 if path not in names:
                     continue  # a chart sheet or a sheet missing from the file: nothing to read
-                shape = shapes.get(path) or _scan_sheet(archive, path, limits)
+                shape = shapes.get(path) or _scan_sheet(archive, path, budget)
                 grid = _sheet_rows(worksheet, shape)
                 if pick_sheet is not None and pick_sheet(grid):
                     return grid
@@ -239,6 +241,11 @@ def _parser(on_start: Callable[[str, dict[str, str]], None]) -> Any:
     return parser
 
 
+def _local(tag: str) -> str:
+    """An element's name without its prefix (some writers spell "x:row")."""
+    return tag.rpartition(":")[2]
+
+
 def _feed(archive: zipfile.ZipFile, name: str, parser: Any) -> None:
     """Stream one part through `parser`, in chunks."""
     try:
@@ -252,17 +259,44 @@ def _feed(archive: zipfile.ZipFile, name: str, parser: Any) -> None:
         raise _damaged() from None
 
 
-def _scan_part(archive: zipfile.ZipFile, name: str, limits: Limits) -> None:
-    """A part openpyxl reads whole: bounded in elements, and in shared strings."""
-    counts = {"elements": 0, "strings": 0}
+class _Budget:
+    """What the parts of one workbook have used of the limits, counted as they are
+    scanned: the bounds hold for the workbook as a whole, however many sheets and
+    parts it has."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.elements = 0
+        self.part_elements = 0
+        self.stored_rows = 0
+        self.cells = 0
+        self.strings = 0
+
+    def element(self) -> None:
+        self.elements += 1
+        if self.elements > self.limits.elements:
+            raise _oversized()
+
+
+def _scan_part(archive: zipfile.ZipFile, name: str, budget: _Budget) -> None:
+    """A part openpyxl reads whole: bounded in elements; the shared strings (which
+    openpyxl reads string by string) in strings."""
+    limits = budget.limits
+    seen = {"elements": 0, "strings_part": False}
 
     def start(tag: str, _attrs: dict[str, str]) -> None:
-        counts["elements"] += 1
-        if counts["elements"] > limits.part_elements:
-            raise _oversized()
+        tag = _local(tag)
+        budget.element()
+        seen["elements"] += 1
+        if seen["elements"] == 1 and tag == "sst":
+            seen["strings_part"] = True  # the shared strings: bounded by their number
+        if not seen["strings_part"]:
+            budget.part_elements += 1
+            if budget.part_elements > limits.part_elements:
+                raise _oversized()
         if tag == "si":
-            counts["strings"] += 1
-            if counts["strings"] > limits.shared_strings:
+            budget.strings += 1
+            if budget.strings > limits.shared_strings:
                 raise UnreadableFile(
                     _(
                         "文件中不同的文字内容超过 %(n)s 项，无法导入。"
@@ -287,17 +321,23 @@ def _column_number(letters: str) -> int:
     return number
 
 
-def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: Limits) -> _Shape:
+def _scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _Shape:
     """One pass over a worksheet's XML, refusing it at the first row or cell past a
     limit; the last row and column holding a value."""
+    limits = budget.limits
     shape = _Shape()
-    state = {"row": 0, "column": 0, "stored": 0, "cells": 0, "value": False}
+    state = {"row": 0, "column": 0, "in_row": 0, "value": False}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
+        tag = _local(tag)
+        budget.element()
         if tag == "c":
-            state["cells"] += 1
-            if state["cells"] > limits.cells:
+            budget.cells += 1
+            state["in_row"] += 1
+            if budget.cells > limits.cells:
                 raise _oversized()
+            if state["in_row"] > EXCEL_MAX_COLUMN:  # openpyxl holds a row's cells at once
+                raise _damaged()
             match = _CELL_REF.match(attrs.get("r", ""))
             if match:
                 state["column"] = _column_number(match.group(1))
@@ -309,17 +349,18 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, limits: Limits) -> _Shape:
         elif tag in ("v", "is", "f"):
             state["value"] = True
         elif tag == "row":
-            state["stored"] += 1
-            if state["stored"] > limits.stored_rows:
+            budget.stored_rows += 1
+            if budget.stored_rows > limits.stored_rows:
                 raise _too_many_stored_rows(limits)
             number = attrs.get("r", "")
             state["row"] = int(number) if number.isdigit() else state["row"] + 1
             if not 1 <= state["row"] <= EXCEL_MAX_ROW:
                 raise _damaged()
             state["column"] = 0
+            state["in_row"] = 0
 
     def end(tag: str) -> None:
-        if tag != "c" or not state["value"]:
+        if _local(tag) != "c" or not state["value"]:
             return
         row, column = state["row"], state["column"]
         if row > limits.rows:
