@@ -4,6 +4,7 @@ unit tests assert no durations)."""
 
 from __future__ import annotations
 
+import io
 import tracemalloc
 
 import pytest
@@ -192,3 +193,19 @@ def test_the_bounds_hold_for_the_workbook_as_a_whole():
     assert read(crafted.xlsx([sheet()])) == []
     assert "文件存有超过 50,000 行" in refused(crafted.xlsx([sheet(), sheet()]))
     assert "解压后过大" in refused(crafted.xlsx([sheet(), sheet()]), elements=40_000)
+
+
+def test_the_command_refuses_a_file_past_the_size_limit_unread(world, tmp_path, settings):
+    import json
+
+    from django.core.management import call_command
+
+    settings.SANXIN_IMPORT_LIMITS = {"file_bytes": 1024 * 1024}
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b"x" * (2 * 1024 * 1024))
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command(
+            "import_roster", str(path), village=world.village_a1.name, json=True, stdout=out
+        )
+    assert json.loads(out.getvalue())["errors"][0]["message"].startswith("文件超过 1 MB")

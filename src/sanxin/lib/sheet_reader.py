@@ -135,8 +135,9 @@ def _oversized() -> UnreadableFile:
     )
 
 
-def _check_size(content: bytes, limits: Limits) -> None:
-    if len(content) > limits.file_bytes:
+def check_size(size: int, limits: Limits) -> None:
+    """Refuse a file of `size` bytes past the file size limit (before reading it)."""
+    if size > limits.file_bytes:
         raise UnreadableFile(
             _("文件超过 %(mb)s MB，请分成几个文件分批导入。") % {"mb": limits.file_bytes // MB}
         )
@@ -151,7 +152,7 @@ def xlsx_grid(
     """The cells of one sheet of an .xlsx: the first for which `pick_sheet` is true,
     else the first. Rows run from 1 to the last row holding a value, each cut to the
     last column holding a value."""
-    _check_size(content, limits)
+    check_size(len(content), limits)
     archive = _open_zip(content, limits)
     try:
         names = {info.filename for info in archive.infolist()}
@@ -400,7 +401,7 @@ def _sheet_rows(worksheet: Any, shape: _Shape) -> Grid:
 def csv_grid(content: bytes, limits: Limits) -> Grid:
     """The rows of a .csv in UTF-8 (with or without a BOM) or GB18030, comma or tab
     separated, up to the last row holding a value."""
-    _check_size(content, limits)
+    check_size(len(content), limits)
     encoding = _csv_encoding(content)
     lines = _bounded_lines(
         io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline=""), limits
