@@ -209,3 +209,17 @@ def test_the_command_refuses_a_file_past_the_size_limit_unread(world, tmp_path, 
             "import_roster", str(path), village=world.village_a1.name, json=True, stdout=out
         )
     assert json.loads(out.getvalue())["errors"][0]["message"].startswith("文件超过 1 MB")
+
+
+def test_a_text_longer_than_a_cell_holds_is_refused():
+    long_text = "长" * 40_000
+    content = crafted.xlsx([[crafted.inline_row(1, [long_text])]])
+    assert "解压后过大" in refused(content)
+    assert read(crafted.xlsx([[crafted.inline_row(1, ["长" * 32_767])]]))[0][0] == "长" * 32_767
+
+
+def test_a_zip_directory_larger_than_its_parts_need_is_refused():
+    content = crafted.xlsx([[crafted.inline_row(1, ["户号"])]])
+    end = content.rfind(b"PK\x05\x06")
+    forged = content[: end + 12] + (10**6).to_bytes(4, "little") + content[end + 16 :]
+    assert "解压后过大" in refused(forged)

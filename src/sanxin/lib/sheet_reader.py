@@ -3,13 +3,15 @@ crafted, holds a request for long or takes much memory.
 
 An .xlsx is a zip of XML parts. Before openpyxl opens it:
 
-* the zip's own directory: the number of parts, each part's and all parts' size once
+* the zip's own directory: its size and number of parts (read from the end record
+  before Python parses the directory), each part's and all parts' size once
   unpacked, and how far a part unpacks (its compression ratio); the sizes declared
   there also bound what is read (Python's zipfile stops at the declared size and
   refuses a part whose content differs from it);
 * every part openpyxl reads whole (the workbook, styles, shared strings...) is
   streamed through expat once, counting its elements and the shared strings,
-  refusing any DTD (entity expansion);
+  refusing any DTD (entity expansion) and any run of text longer than an Excel cell
+  holds (32,767 characters);
 * each worksheet is streamed through expat once too: the rows it stores (empty ones
   included), its cells, the last row and the widest column holding a value. A value
   past the row or column limit stops the scan there with the row number. openpyxl
@@ -47,6 +49,7 @@ Grid = list[Sequence[Any]]
 MB = 1024 * 1024
 EXCEL_MAX_ROW = 1_048_576
 EXCEL_MAX_COLUMN = 16_384
+EXCEL_MAX_CELL_TEXT = 32_767  # characters
 _CHUNK = 64 * 1024
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
@@ -195,13 +198,16 @@ def xlsx_grid(
 
 
 def _open_zip(content: bytes, limits: Limits) -> zipfile.ZipFile:
-    """The archive, once its directory is within the limits. The number of parts is
-    read from the end record before Python parses the directory."""
+    """The archive, once its directory is within the limits."""
     end = content.rfind(b"PK\x05\x06", max(0, len(content) - 65_557))
     if end < 0 or end + 22 > len(content):
         raise _damaged()
-    (entries,) = struct.unpack_from("<H", content, end + 10)
-    if entries > limits.members:  # 0xFFFF (ZIP64) included: no workbook has that many
+    (entries, directory_bytes) = struct.unpack_from("<HI", content, end + 10)
+    if (
+        entries > limits.members  # 0xFFFF (ZIP64) included: no workbook has that many
+        or directory_bytes > limits.members * 1024  # Python reads the directory by its size
+        or content[max(0, end - 20) : end].startswith(b"PK\x06\x07")  # a ZIP64 locator
+    ):
         raise _oversized()
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
@@ -230,15 +236,28 @@ def _open_zip(content: bytes, limits: Limits) -> zipfile.ZipFile:
 
 
 def _parser(on_start: Callable[[str, dict[str, str]], None]) -> Any:
+    """An expat parser calling `on_start` for each element, refusing a DTD and any
+    run of text longer than a cell may hold."""
     parser = expat.ParserCreate()
     parser.buffer_text = True
+    text = [0]  # characters since the last element began
 
     def refuse_dtd(*_args: Any) -> None:
         raise _damaged()  # no part of a workbook has a DTD; entities could expand without end
 
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        text[0] = 0
+        on_start(tag, attrs)
+
+    def characters(data: str) -> None:
+        text[0] += len(data)
+        if text[0] > EXCEL_MAX_CELL_TEXT:
+            raise _oversized()
+
     parser.StartDoctypeDeclHandler = refuse_dtd
     parser.EntityDeclHandler = refuse_dtd
-    parser.StartElementHandler = on_start
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = characters
     return parser
 
 
