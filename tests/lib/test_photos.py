@@ -110,3 +110,12 @@ def test_the_stored_name_follows_the_real_format_and_the_hash_the_stored_bytes()
     assert cleaned.name == "photo.png" and content.startswith(b"\x89PNG")
     assert photos.sha256(cleaned) == hashlib.sha256(content).hexdigest()
     assert photos.clean(photo).read() == content  # decoded once, the same every time
+
+
+def test_a_multi_picture_jpeg_is_stored_as_its_first_picture():
+    first, second = Image.new("RGB", (40, 30), "red"), Image.new("RGB", (40, 30), "blue")
+    buffer = io.BytesIO()
+    first.save(buffer, "MPO", save_all=True, append_images=[second])
+    result = stored(upload("双摄.jpg", buffer.getvalue()))
+    assert (result.format, result.size, getattr(result, "n_frames", 1)) == ("JPEG", (40, 30), 1)
+    assert result.getpixel((5, 5))[0] > 200

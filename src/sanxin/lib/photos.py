@@ -90,7 +90,9 @@ def _reencode(photo: UploadedFile) -> tuple[bytes, str]:
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
             raise unreadable from None
         with image:
-            fmt = image.format
+            fmt = "JPEG" if image.format == "MPO" else image.format  # MPO: a JPEG and more
+            if fmt not in FORMATS:
+                raise unreadable
             if image.width * image.height > MAX_PIXELS[fmt]:
                 raise too_large  # before a pixel is decoded
             try:
