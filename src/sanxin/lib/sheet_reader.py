@@ -120,6 +120,16 @@ def _too_many_stored_rows(limits: Limits) -> UnreadableFile:
     )
 
 
+def _too_many_cells(limits: Limits) -> UnreadableFile:
+    return UnreadableFile(
+        _(
+            "文件存有超过 %(n)s 个单元格（带格式的空单元格也算在内）。请删除多余的行、列"
+            "（或把数据复制到一个新文件）后再上传。"
+        )
+        % {"n": _n(limits.cells)}
+    )
+
+
 def _damaged() -> UnreadableFile:
     return UnreadableFile(
         _(
@@ -355,7 +365,7 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _Shape:
             budget.cells += 1
             state["in_row"] += 1
             if budget.cells > limits.cells:
-                raise _oversized()
+                raise _too_many_cells(limits)
             if state["in_row"] > EXCEL_MAX_COLUMN:  # openpyxl holds a row's cells at once
                 raise _damaged()
             match = _CELL_REF.match(attrs.get("r", ""))
