@@ -48,7 +48,7 @@ def _at_limit_cells() -> bytes:
 
     def row(number: int) -> bytes:
         cells = b"".join(
-            f'<c r="{crafted._letters(c)}{number}"/>'.encode() for c in range(1, 16_385)
+            f'<c r="{crafted.column_letters(c)}{number}"/>'.encode() for c in range(1, 16_385)
         )
         return f'<row r="{number}">'.encode() + cells + b"</row>"
 

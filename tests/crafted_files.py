@@ -112,13 +112,13 @@ def _batched(make: Callable[[int], bytes], count: int, batch: int = 10_000) -> I
 
 def inline_row(row: int, values: list[str]) -> bytes:
     cells = "".join(
-        f'<c r="{_letters(col)}{row}" t="inlineStr"><is><t>{value}</t></is></c>'
+        f'<c r="{column_letters(col)}{row}" t="inlineStr"><is><t>{value}</t></is></c>'
         for col, value in enumerate(values, 1)
     )
     return f'<row r="{row}">{cells}</row>'.encode()
 
 
-def _letters(column: int) -> str:
+def column_letters(column: int) -> str:
     letters = ""
     while column:
         column, rest = divmod(column - 1, 26)

@@ -228,7 +228,7 @@ def test_a_zip_directory_larger_than_its_parts_need_is_refused():
 def test_stored_cells_are_bounded():
     row = (
         b'<row r="1">'
-        + b"".join(f'<c r="{crafted._letters(c)}1"/>'.encode() for c in range(1, 101))
+        + b"".join(f'<c r="{crafted.column_letters(c)}1"/>'.encode() for c in range(1, 101))
         + b"</row>"
     )
     assert "文件存有超过 50 个单元格" in refused(crafted.xlsx([[row]]), cells=50)
