@@ -241,6 +241,29 @@ MEDIA_URL = "/media/"
 SANXIN_PDF_FONT = env_str("SANXIN_PDF_FONT")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Bounds on imported spreadsheets: the defaults are sanxin.lib.sheet_reader.Limits
+# (listed in docs/roster-import.md); SANXIN_IMPORT_<NAME> overrides one, e.g.
+# SANXIN_IMPORT_ROWS=30000.
+SANXIN_IMPORT_LIMITS = {
+    name: env_int(f"SANXIN_IMPORT_{name.upper()}", 0)
+    for name in (
+        "file_bytes",
+        "rows",
+        "columns",
+        "stored_rows",
+        "cells",
+        "elements",
+        "shared_strings",
+        "members",
+        "sheets",
+        "member_bytes",
+        "part_bytes",
+        "part_elements",
+        "total_bytes",
+        "ratio",
+        "line_chars",
+    )
+}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 3600

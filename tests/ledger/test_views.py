@@ -4,7 +4,8 @@ page with the grade, its reasons and running totals."""
 
 from __future__ import annotations
 
-import base64
+import hashlib
+import io
 from datetime import date, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from PIL import Image
 
 from sanxin.households.choices import PoliticalStatus
 from sanxin.households.models import Person
@@ -19,12 +21,16 @@ from sanxin.ledger import services
 from sanxin.ledger.models import Entry, EntryPhoto, Review
 from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.services import EntryRequest
+from tests.crafted_files import image_bytes
 from tests.factories import make_household
 
-# A 1×1 PNG.
-PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
-)
+PNG = image_bytes("PNG", (3, 2))
+
+
+def same_png(stored: bytes) -> bool:
+    """A stored photo is the upload re-encoded: the same pixels, as a PNG."""
+    with Image.open(io.BytesIO(stored)) as got, Image.open(io.BytesIO(PNG)) as sent:
+        return got.format == "PNG" and got.convert("RGB").tobytes() == sent.convert("RGB").tobytes()
 
 
 @pytest.fixture
@@ -108,7 +114,11 @@ def test_record_with_a_photo(world, scheme, login, media):
         user,
         world.household,
     )
-    assert entry.photos.count() == 1 and entry.photos.get().image.read() == PNG
+    stored = entry.photos.get()
+    content = stored.image.read()
+    assert entry.photos.count() == 1 and same_png(content)
+    assert stored.image.name.endswith(".png")
+    assert stored.sha256 == hashlib.sha256(content).hexdigest()
     assert response["Location"] == f"/points/record/?household={world.household.pk}&last={entry.pk}"
     page = client.get(response["Location"]).content.decode()
     assert (
@@ -118,6 +128,20 @@ def test_record_with_a_photo(world, scheme, login, media):
         and "照片 1 张" in page
     )
     assert f'value="{key}"' not in page, "the next entry gets a new idempotency key"
+
+
+def test_a_file_that_is_not_a_photo_is_refused_on_the_form(world, scheme, login, media):
+    client = login(world.users["subteam_member"])
+    svg = SimpleUploadedFile(
+        "door.png", b'<svg xmlns="http://www.w3.org/2000/svg"/>', content_type="image/png"
+    )
+    response = client.post(
+        "/points/record/",
+        _form(world, item_code="env.dumping", evidence_text="门前乱堆杂物", photos=[svg]),
+    )
+    assert response.status_code == 200
+    assert "照片“door.png”无法识别，请上传 JPG、PNG 或 WebP 格式的照片" in response.content.decode()
+    assert not Entry.objects.exists() and not EntryPhoto.objects.exists()
 
 
 def test_validation_errors_are_shown_in_chinese_and_nothing_is_saved(world, scheme, login):
@@ -425,7 +449,7 @@ def test_photo_is_served_through_the_scope(world, scheme, login, media):
     response = login(world.users["villager"]).get(f"/points/photos/{photo.pk}/")
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png" and "private" in response["Cache-Control"]
-    assert response.content == PNG
+    assert same_png(response.content)
     for outsider in ["other_villager", "other_group_subteam", "neighbour_committee_head"]:
         assert login(world.users[outsider]).get(f"/points/photos/{photo.pk}/").status_code == 404
 

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from PIL import Image
 
 from sanxin.accounts.scope import scope_for
 from sanxin.ledger import services as ledger
@@ -16,6 +17,7 @@ from sanxin.notifications.models import Kind, Notification
 from sanxin.notifications.selectors import notifications_for
 from sanxin.ratings import appeals, certificates, selectors, services, standing
 from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating
+from tests.crafted_files import image_bytes
 from tests.factories import approved_entry, cycle_final, cycle_on_notice
 
 TODAY = timezone.localdate()
@@ -359,9 +361,9 @@ def test_appeal_keeps_its_evidence_photos_and_refuses_bad_ones(ready, settings, 
             photos=[bad],
             today=NOTICE_DAY,
         )
-    assert "格式不支持" in exc.value.message_dict["photos"][0]
+    assert "无法识别，请上传 JPG、PNG 或 WebP 格式的照片" in exc.value.message_dict["photos"][0]
     assert not Appeal.objects.exists()
-    photo = SimpleUploadedFile("收据.jpg", b"\xff\xd8\xff\xe0 jpeg", content_type="image/jpeg")
+    photo = SimpleUploadedFile("收据.jpg", image_bytes("JPEG"), content_type="image/jpeg")
     appeal = appeals.appeal_file(
         actor=world.users["villager"],
         cycle=cycle,
@@ -372,7 +374,8 @@ def test_appeal_keeps_its_evidence_photos_and_refuses_bad_ones(ready, settings, 
         today=NOTICE_DAY,
     )
     stored = AppealPhoto.objects.get(appeal=appeal)
-    assert stored.image.read() == b"\xff\xd8\xff\xe0 jpeg"
+    assert stored.image.name.endswith(".jpg")
+    assert Image.open(stored.image).format == "JPEG"
 
 
 def test_certificate_links_survive_a_secret_key_change(ready, settings):

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from sanxin.lib import sheet_reader
 from sanxin.lib.spreadsheet import Problem, safe_filename
 from sanxin.regions.models import Region
 from sanxin.regions.selectors import village_lookup
@@ -63,7 +64,10 @@ class ImportCommand(BaseCommand):
             actor, problem = self.actor(options, village)
         if problem is None:
             try:
+                sheet_reader.check_size(path.stat().st_size, sheet_reader.Limits.from_settings())
                 content = path.read_bytes()
+            except sheet_reader.UnreadableFile as exc:
+                problem = Problem(None, "", str(exc))
             except OSError:
                 problem = Problem(
                     None, "", _("无法读取文件：%(path)s") % {"path": safe_filename(str(path))}

@@ -73,8 +73,8 @@ REQUIRED_HEADERS: tuple[str, ...] = (NUMBER, GROUP, NAME, RELATION, ID_NUMBER)
 # A row is the header row when it holds at least these.
 KEY_HEADERS: tuple[str, ...] = (NUMBER, NAME, ID_NUMBER)
 HEADER_SCAN_ROWS = 10
-# Bound on what is read, so a hostile or runaway file cannot exhaust memory.
-MAX_ROWS = spreadsheet.MAX_ROWS
+# The rows a roster may have; None: the limit of the settings (sheet_reader.Limits).
+MAX_ROWS: int | None = None
 
 MAX_NAME = 30  # Person.name
 MAX_RELATION = 20  # Person.relation

@@ -197,7 +197,8 @@ def _save(
         idempotency_key=idempotency_key,
     )
     for photo in r.photos:
-        EntryPhoto.objects.create(entry=entry, image=photo, sha256=photo_files.sha256(photo))
+        stored = photo_files.clean(photo)  # re-encoded, without metadata (checked in the plan)
+        EntryPhoto.objects.create(entry=entry, image=stored, sha256=photo_files.sha256(stored))
     scheme_version_mark_in_use(plan.version)
     audit(
         actor=actor,

@@ -1,9 +1,10 @@
 """What the spreadsheet imports share: reading the files clerks upload (.xlsx or
 .csv), the parts of a plan and a result, and building the templates to download.
 
-* `read_grid(content, filename)` gives the cells of one sheet as rows, bounded in
-  size (an .xlsx through openpyxl in read-only mode; a .csv in UTF-8, UTF-8 with a
-  BOM or GB18030, comma or tab separated); a file that cannot be read raises
+* `read_grid(content, filename)` gives the cells of one sheet as rows, within the
+  limits of `sheet_reader.Limits` (an .xlsx checked part by part, then read through
+  openpyxl in read-only mode; a .csv in UTF-8, UTF-8 with a BOM or GB18030, comma or
+  tab separated); a file that cannot be read, or is past a limit, raises
   `UnreadableFile`, whose message is for the user;
 * `read_grid_into(sheet, ...)` does the same, reporting an unreadable file on the
   sheet's errors instead;
@@ -22,29 +23,21 @@
 
 from __future__ import annotations
 
-import csv
 import io
-import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import Any, Self
 
 from django.utils.translation import gettext as _
 
-from sanxin.lib import idcard
+from sanxin.lib import idcard, sheet_reader
+from sanxin.lib.sheet_reader import Grid, Limits, UnreadableFile
 
-logger = logging.getLogger(__name__)
-
-# Bounds on what is read, so a hostile or runaway file cannot exhaust memory.
-MAX_ROWS = 20_000
-MAX_COLUMNS = 60
 HEADER_SCAN_ROWS = 10
-
-Grid = list[Sequence[Any]]
 
 _ID_LIKE = re.compile(r"\d{17}[\dXx]|\d{15}")
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -141,10 +134,6 @@ class Plan:
         return not self.errors
 
 
-class UnreadableFile(Exception):
-    """The file could not be read at all; the message is for the user."""
-
-
 # --- reading -----------------------------------------------------------------------
 
 
@@ -153,17 +142,24 @@ def read_grid(
     filename: str,
     *,
     pick_sheet: Callable[[Grid], bool] | None = None,
-    max_rows: int = MAX_ROWS,
+    max_rows: int | None = None,
+    limits: Limits | None = None,
 ) -> Grid:
-    """The cells of an .xlsx or .csv file, row by row. Of a workbook, the first
-    sheet for which `pick_sheet` is true, else the first sheet."""
+    """The cells of an .xlsx or .csv file, row by row, up to the last row holding a
+    value. Of a workbook, the first sheet for which `pick_sheet` is true, else the
+    first sheet. Within `limits` (by default those of the settings; `max_rows`
+    bounds the rows): a file past one raises `UnreadableFile`, without having been
+    read further (see `sheet_reader`)."""
     if not content:
         raise UnreadableFile(_("文件是空的。"))
+    limits = limits or Limits.from_settings()
+    if max_rows:
+        limits = replace(limits, rows=max_rows)
     suffix = PurePath(filename or "").suffix.lower()
     if suffix == ".xlsx":
-        return _xlsx_grid(content, pick_sheet, max_rows)
+        return sheet_reader.xlsx_grid(content, limits, pick_sheet)
     if suffix == ".csv":
-        return _csv_grid(content, max_rows)
+        return sheet_reader.csv_grid(content, limits)
     if suffix in (".xls", ".et", ".wps"):
         raise UnreadableFile(
             _("不支持 %(suffix)s 格式，请在 Excel 或 WPS 中“另存为” .xlsx 后再上传。")
@@ -180,69 +176,6 @@ def read_grid_into(sheet: Any, content: bytes, filename: str, **options: Any) ->
     except UnreadableFile as exc:
         sheet.errors.append(Problem(None, "", str(exc)))
         return None
-
-
-def _xlsx_grid(content: bytes, pick_sheet: Callable[[Grid], bool] | None, max_rows: int) -> Grid:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or foreign file
-        logger.info("roster import: unreadable xlsx (%s)", type(exc).__name__)
-        raise UnreadableFile(
-            _(
-                "无法读取该 Excel 文件，文件可能已损坏或不是 .xlsx 格式；请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。"
-            )
-        ) from None
-    try:
-        first: Grid | None = None
-        for worksheet in workbook.worksheets:
-            worksheet.reset_dimensions()  # do not trust the stored dimensions
-            grid = _bounded(worksheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), max_rows)
-            if pick_sheet is not None and pick_sheet(grid):
-                return grid
-            if first is None:
-                first = grid
-        return first or []
-    except UnreadableFile:
-        raise
-    except Exception as exc:
-        logger.info("roster import: unreadable xlsx sheet (%s)", type(exc).__name__)
-        raise UnreadableFile(
-            _("无法读取该 Excel 文件的内容，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。")
-        ) from None
-    finally:
-        workbook.close()
-
-
-def _csv_grid(content: bytes, max_rows: int) -> Grid:
-    decoded: str | None = None
-    for encoding in ("utf-8-sig", "gb18030"):  # GB18030 reads every GBK file
-        try:
-            decoded = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if decoded is None:
-        raise UnreadableFile(_("无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV。"))
-    first_line = decoded.split("\n", 1)[0]
-    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    try:
-        return _bounded(csv.reader(io.StringIO(decoded, newline=""), delimiter=delimiter), max_rows)
-    except csv.Error:
-        raise UnreadableFile(_("CSV 文件格式有误，无法读取。")) from None
-
-
-def _bounded(rows: Iterable[Sequence[Any]], max_rows: int) -> Grid:
-    """The rows as a list, refusing a file with data beyond max_rows (empty rows
-    past the end, which spreadsheets often carry, are fine)."""
-    grid: Grid = []
-    for index, row in enumerate(rows):
-        if index < max_rows:
-            grid.append(tuple(row[:MAX_COLUMNS]))
-        elif any(text(v) for v in row):
-            raise UnreadableFile(_("文件超过 %(n)d 行，请分成几个文件分批导入。") % {"n": max_rows})
-    return grid
 
 
 # --- the header row and the rows under it ---------------------------------------------

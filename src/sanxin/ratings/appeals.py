@@ -154,7 +154,8 @@ def appeal_file(
         filed_at=at or timezone.now(),
     )
     for photo in photos:
-        AppealPhoto.objects.create(appeal=appeal, image=photo, sha256=photo_files.sha256(photo))
+        stored = photo_files.clean(photo)  # re-encoded, without metadata (checked above)
+        AppealPhoto.objects.create(appeal=appeal, image=stored, sha256=photo_files.sha256(stored))
     audit(
         actor=actor,
         action="appeal.file",

@@ -69,7 +69,7 @@ class AppealFileForm(forms.Form):
         too_many=_("证据照片最多 %(n)d 张"),
         camera=False,
         help_text=format_lazy(
-            _("可选，最多 {n} 张（jpg、png、webp 或 heic，每张不超过 8 MB）"), n=MAX_PHOTOS
+            _("可选，最多 {n} 张（jpg、png 或 webp，每张不超过 8 MB）"), n=MAX_PHOTOS
         ),
     )
 
