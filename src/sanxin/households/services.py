@@ -154,9 +154,22 @@ class PersonData:
 def person_lookup(id_number: str) -> Person | None:
     return (
         Person.objects.filter(id_number_hash=crypto.blind_index(id_number))
-        .select_related("household")
+        .select_related("household__village", "household__villager_group")
         .first()
     )
+
+
+def id_taken_message(actor, id_number: idcard.IdNumber, existing: Person) -> str:
+    """Why a number cannot be registered again. Where it is registered is named only
+    to a user who may see that household; anyone else learns only that it is taken
+    somewhere, not which village or household (no existence oracle across villages)."""
+    household = existing.household
+    if scope_for(actor).covers_household(household, Perm.VIEW_REGISTRY):
+        return (
+            f"身份证号 {id_number.masked} 已登记在 {household.village.name} "
+            f"{household.number} 号户；人员迁入请在原户办理迁移"
+        )
+    return f"身份证号 {id_number.masked} 已在其他地方登记，不能重复登记；请与管理员核实"
 
 
 def person_create(
@@ -352,11 +365,7 @@ def household_register(
         raise ValidationError({"number": f"户号 {number} 在本村已存在"})
     existing = person_lookup(head.id_number.value)
     if existing is not None:
-        raise ValidationError(
-            {
-                "head_id_number": f"身份证号 {head.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户"
-            }
-        )
+        raise ValidationError({"head_id_number": id_taken_message(actor, head.id_number, existing)})
     household = household_create(
         actor=actor,
         village=village,
@@ -384,11 +393,7 @@ def person_add(*, actor, household: Household, data: PersonData) -> Person:
     _require_change(actor, household)
     existing = person_lookup(data.id_number.value)
     if existing is not None:
-        raise ValidationError(
-            {
-                "id_number": f"身份证号 {data.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户；人员迁入请在原户办理迁移"
-            }
-        )
+        raise ValidationError({"id_number": id_taken_message(actor, data.id_number, existing)})
     _check_single_head(household, becoming_head=data.relation in HEAD_RELATIONS)
     person = person_create(actor=actor, household=household, data=data)
     refresh_household_summary([household.pk])
