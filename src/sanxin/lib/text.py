@@ -1,0 +1,147 @@
+"""Free text typed or imported by users, made safe to show to other people.
+
+Names, addresses, household numbers, reasons and notes end up on public notices
+and on other users' screens. Characters that show nothing or turn the text around
+(zero-width spaces, bidirectional controls, control characters) would make a name
+look blank or a household number read backwards, so they are refused with a
+message naming the field; everything else is normalised:
+
+* NFKC, so full-width letters and digits ("００２") and other lookalike letters
+  become the plain ones ("002") — except compatibility punctuation and symbols
+  Chinese text uses as they are (the full-width comma and brackets "，（）",
+  "……", "①", "㎡"), which stay;
+* trimmed; in a single-line field every run of whitespace becomes one space.
+
+`clean_line` and `clean_text` are the functions (services and imports call them);
+`LineField` and `TextField` the form fields that apply them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+# Invisible characters that are not format (Cf) characters: Hangul fillers, the
+# blank Braille pattern and the combining grapheme joiner. They show as nothing.
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+# Radicals whose NFKC form is the ideograph they look like: normalised, not kept.
+_RADICALS = (0x2E80, 0x2FDF)
+_LINE_BREAKS = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
+_MULTILINE_ALLOWED = frozenset("\n\t")
+
+
+def _message(label: str, ch: str, position: int) -> str:
+    return (
+        f"{str(label)}含有不可见或改变文字方向的字符（U+{ord(ch):04X}，第 {position} 个字符），"
+        "请删除后重新输入"
+    )
+
+
+def forbidden(ch: str) -> bool:
+    """Whether `ch` shows nothing or changes the direction of the text around it:
+    format characters (zero-width spaces and joiners, U+FEFF, the bidirectional
+    marks, embeddings, overrides and isolates, U+061C, soft hyphen, tags…),
+    control characters, lone surrogates and invisible fillers."""
+    category = unicodedata.category(ch)
+    return category in ("Cf", "Cc", "Cs") or ch in _INVISIBLE_EXTRA
+
+
+def first_forbidden(value: str, *, allowed: frozenset[str] = frozenset()) -> tuple[str, int] | None:
+    """The first forbidden character of `value` and its 1-based position, or None."""
+    for i, ch in enumerate(value, start=1):
+        if ch not in allowed and forbidden(ch):
+            return ch, i
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _keeps_form(ch: str) -> bool:
+    """Whether NFKC would change how this character reads in Chinese text: full-width
+    punctuation and symbols, the ellipsis, circled numbers, unit signs."""
+    if unicodedata.normalize("NFKC", ch) == ch:
+        return False
+    if _RADICALS[0] <= ord(ch) <= _RADICALS[1]:
+        return False
+    category = unicodedata.category(ch)
+    return category[0] in "PS" or category == "No"
+
+
+def nfkc(value: str) -> str:
+    """NFKC, leaving the compatibility punctuation and symbols Chinese text uses."""
+    if value.isascii():
+        return value
+    parts: list[str] = []
+    run_start = 0
+    for i, ch in enumerate(value):
+        if not ch.isascii() and _keeps_form(ch):
+            parts.append(unicodedata.normalize("NFKC", value[run_start:i]))
+            parts.append(ch)
+            run_start = i + 1
+    parts.append(unicodedata.normalize("NFKC", value[run_start:]))
+    return "".join(parts)
+
+
+def _error(message: str, field: str | None) -> ValidationError:
+    return ValidationError({field: message}) if field else ValidationError(message)
+
+
+def clean_line(value: object, field_label: str, *, field: str | None = None) -> str:
+    """One line of text (a name, an address, a household number, a reason):
+    normalised, trimmed, inner whitespace (line breaks and tabs too) collapsed to
+    one space. Raises ValidationError naming `field_label` when it holds an
+    invisible, direction-changing or control character; with `field`, the error
+    is keyed by that field name."""
+    text = "" if value is None else str(value)
+    # Line breaks and tabs are whitespace here and collapse with the rest.
+    found = first_forbidden(text, allowed=frozenset("\t\n\r"))
+    if found is None:
+        text = nfkc(text)
+        found = first_forbidden(text, allowed=frozenset("\t\n\r"))
+    if found is not None:
+        raise _error(_message(field_label, *found), field)
+    return " ".join(text.split())
+
+
+def clean_text(value: object, field_label: str, *, field: str | None = None) -> str:
+    """Several lines of text (evidence, notes): as `clean_line`, except that line
+    breaks and tabs stay (line endings become "\\n") and only the ends are trimmed."""
+    text = "" if value is None else str(value)
+    text = _LINE_BREAKS.sub("\n", text)
+    found = first_forbidden(text, allowed=_MULTILINE_ALLOWED)
+    if found is None:
+        text = nfkc(text)
+        found = first_forbidden(text, allowed=_MULTILINE_ALLOWED)
+    if found is not None:
+        raise _error(_message(field_label, *found), field)
+    return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+class _CleanedField(forms.CharField):
+    """A CharField whose value goes through `clean` after the usual stripping; the
+    error names `subject` (default: the field's label)."""
+
+    clean_function = staticmethod(clean_line)
+
+    def __init__(self, *args, subject: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subject = subject
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        return self.clean_function(value, str(self.subject or self.label or ""))
+
+
+class LineField(_CleanedField):
+    """A single-line text field cleaned by `clean_line`."""
+
+
+class TextField(_CleanedField):
+    """A multi-line text field cleaned by `clean_text`."""
+
+    clean_function = staticmethod(clean_text)
