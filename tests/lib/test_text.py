@@ -146,3 +146,12 @@ def test_cjk_text_is_unchanged_up_to_canonical_equivalence(value):
     cleaned = clean_line(value, "x") if not any(forbidden(c) for c in value) else None
     if cleaned is not None:
         assert unicodedata.normalize("NFC", cleaned) == cleaned
+
+
+def test_an_id_number_in_other_digits_is_refused_not_stored_as_another_person():
+    """Arabic-Indic digits are decimal digits to Python's \\d; a number written in
+    them would be a second registration of the same person."""
+    number = valid_id(18)
+    arabic = number[:2] + number[2:17].translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    with pytest.raises(idcard.IdNumberError):
+        idcard.parse(clean_line(arabic + number[17], "身份证号"))
