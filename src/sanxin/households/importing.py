@@ -43,7 +43,7 @@ from sanxin.lib.spreadsheet import Grid, KeyedSheet, Problem, SheetRow, safe_fil
 from sanxin.lib.spreadsheet import clean_header as _clean_header
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
-from sanxin.lib.text import clean_line, forbidden
+from sanxin.lib.text import clean_cells
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 
@@ -532,27 +532,12 @@ def plan_import(sheet: KeyedSheet, village: Region) -> ImportPlan:
     return plan
 
 
-def _clean_cells(row: SheetRow, errors: list[Problem]) -> dict[str, Any]:
-    """The row's text cells through clean_line (NFKC, whitespace collapsed). A cell
-    with an invisible, direction-changing or control character is reported on its
-    row and column, and read without those characters so it raises no second error."""
-    cleaned = dict(row.values)
-    for column, value in row.values.items():
-        if not isinstance(value, str):
-            continue
-        try:
-            cleaned[column] = clean_line(value, column)
-        except ValidationError as exc:
-            errors.append(Problem(row.number, column, exc.messages[0]))
-            cleaned[column] = "".join(ch for ch in value if not forbidden(ch))
-    return cleaned
-
-
 def _parse_row(
     row: SheetRow, present: set[str], groups: GroupResolver, errors: list[Problem]
 ) -> RowData:
-    v = _clean_cells(row, errors)
     n = row.number
+    v, refused = clean_cells(row.values)
+    errors.extend(Problem(n, column, reason) for column, reason in refused)
 
     number = _text(v.get(NUMBER))
     if not number:

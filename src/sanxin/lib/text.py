@@ -12,8 +12,10 @@ message naming the field; everything else is normalised:
   "……", "①", "㎡"), which stay;
 * trimmed; in a single-line field every run of whitespace becomes one space.
 
-`clean_line` and `clean_text` are the functions (services and imports call them);
-`LineField` and `TextField` the form fields that apply them.
+`clean_line` and `clean_text` are the functions (services call them),
+`clean_cells` the spreadsheet imports' use of them (row, column and reason
+reported like the imports' other problems), and `LineField` and `TextField` the
+form fields that apply them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -118,6 +121,31 @@ def clean_text(value: object, field_label: str, *, field: str | None = None) -> 
     if found is not None:
         raise _error(_message(field_label, *found), field)
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
+
+
+def clean_cell(value: Any, column: str) -> tuple[Any, str | None]:
+    """A spreadsheet cell: text through `clean_line`, anything else as it is, with
+    the reason when a character is refused (the cell is then read without it, so
+    the rest of the row's checks raise no second error for it)."""
+    if not isinstance(value, str):
+        return value, None
+    try:
+        return clean_line(value, column), None
+    except ValidationError as exc:
+        kept = " ".join("".join(ch for ch in value if not forbidden(ch)).split())
+        return kept, exc.messages[0]
+
+
+def clean_cells(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A row's cells by column header, each through `clean_cell`, and the
+    (column, reason) of every refused one."""
+    cleaned: dict[str, Any] = {}
+    refused: list[tuple[str, str]] = []
+    for column, value in values.items():
+        cleaned[column], reason = clean_cell(value, column)
+        if reason is not None:
+            refused.append((column, reason))
+    return cleaned, refused
 
 
 class _CleanedField(forms.CharField):
