@@ -220,3 +220,24 @@ def test_the_import_normalises_full_width_digits_and_keeps_the_middle_dot(world)
     household = Household.objects.get(village=world.village_a1, number="102")
     assert household.head_name == "阿卜杜拉·买买提"
     assert Person.objects.get(household=household).birth_date == date(1980, 5, 17)
+
+
+def test_codes_are_normalised_in_full_text_keeps_chinese_punctuation(world):
+    form = NewHouseholdForm(
+        _household_data(
+            world, number="３－１", phone="０３１４－１２３４５６７", address="村东（老井旁）"
+        ),
+        village=world.village_a1,
+    )
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["number"] == "3-1"
+    assert form.cleaned_data["phone"] == "0314-1234567"
+    assert form.cleaned_data["address"] == "村东（老井旁）"
+    household = services.household_create(
+        actor=None,
+        village=world.village_a1,
+        villager_group=world.group_a1_1,
+        number="４－２",
+        address="村东（老井旁）",
+    )
+    assert (household.number, household.address) == ("4-2", "村东（老井旁）")

@@ -39,7 +39,7 @@ class GroupField(forms.ModelChoiceField):
 class HouseholdForm(forms.Form):
     villager_group = GroupField(queryset=Region.objects.none(), label=_("村民小组"))
     address = LineField(label=_("住址"), max_length=120, required=False)
-    phone = LineField(label=_("联系电话"), max_length=20, required=False)
+    phone = LineField(label=_("联系电话"), max_length=20, required=False, code=True)
     status = forms.ChoiceField(label=_("状态"), choices=HouseholdStatus.choices)
 
     def __init__(self, *args, village: Region, **kwargs):
@@ -53,10 +53,13 @@ class HouseholdForm(forms.Form):
 
 
 class NewHouseholdForm(HouseholdForm):
-    number = LineField(label=_("户号"), max_length=30)
+    number = LineField(label=_("户号"), max_length=30, code=True)
     head_name = LineField(label=_("户主姓名"), max_length=30)
     head_id_number = LineField(
-        label=_("户主身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"})
+        label=_("户主身份证号"),
+        max_length=30,
+        code=True,
+        widget=IdNumberInput(attrs={"autocomplete": "off"}),
     )
 
     field_order = [
@@ -83,7 +86,7 @@ class PersonForm(forms.Form):
         max_length=20,
         help_text=_("户主填“户主”；其他如配偶、子、女、父亲、母亲、儿媳、孙子、孙女"),
     )
-    phone = LineField(label=_("联系电话"), max_length=20, required=False)
+    phone = LineField(label=_("联系电话"), max_length=20, required=False, code=True)
     political_status = forms.ChoiceField(label=_("政治面貌"), choices=PoliticalStatus.choices)
     cadre_post = forms.ChoiceField(
         label=_("职务"), choices=[("", _("无"))] + list(CadrePost.choices), required=False
@@ -95,7 +98,10 @@ class PersonForm(forms.Form):
 
 class NewPersonForm(PersonForm):
     id_number = LineField(
-        label=_("身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"})
+        label=_("身份证号"),
+        max_length=30,
+        code=True,
+        widget=IdNumberInput(attrs={"autocomplete": "off"}),
     )
 
     field_order = ["name", "id_number", "relation", "phone", "political_status", "cadre_post"]
@@ -108,7 +114,9 @@ class NewPersonForm(PersonForm):
 
 
 class MoveForm(forms.Form):
-    to_number = LineField(label=_("迁入户的户号（本村）"), max_length=30, subject=_("户号"))
+    to_number = LineField(
+        label=_("迁入户的户号（本村）"), max_length=30, subject=_("户号"), code=True
+    )
     relation = LineField(label=_("在新户中与户主关系"), max_length=20)
     moved_on = forms.DateField(label=_("迁移日期"), widget=forms.DateInput(attrs={"type": "date"}))
     reason = LineField(label=_("原因"), max_length=200, required=False)

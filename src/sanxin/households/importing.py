@@ -536,7 +536,7 @@ def _parse_row(
     row: SheetRow, present: set[str], groups: GroupResolver, errors: list[Problem]
 ) -> RowData:
     n = row.number
-    v, refused = clean_cells(row.values)
+    v, refused = clean_cells(row.values, codes={NUMBER, PHONE, ID_NUMBER})
     errors.extend(Problem(n, column, reason) for column, reason in refused)
 
     number = _text(v.get(NUMBER))

@@ -22,6 +22,7 @@ HOUSEHOLD_FIELDS = ("number", "villager_group_id", "address", "phone", "status")
 # characters refused, NFKC, whitespace collapsed), with the label errors name.
 HOUSEHOLD_TEXT = {"number": "户号", "address": "住址", "phone": "联系电话"}
 PERSON_TEXT = {"name": "姓名", "relation": "与户主关系", "phone": "联系电话"}
+CODE_FIELDS = {"number", "phone"}  # normalised in full ("３－１" is "3-1")
 PERSON_FIELDS = (
     "name",
     "relation",
@@ -39,7 +40,7 @@ def _clean_text_fields(labels: dict[str, str], **values) -> dict[str, str]:
     cleaned, errors = {}, {}
     for field, value in values.items():
         try:
-            cleaned[field] = clean_line(value, labels[field])
+            cleaned[field] = clean_line(value, labels[field], code=field in CODE_FIELDS)
         except ValidationError as exc:
             errors[field] = exc.messages
     if errors:

@@ -332,7 +332,7 @@ def plan_entries(
     for sheet_row in sheet.rows:
         n = sheet_row.number
         errors: list[Problem] = []
-        v, refused = clean_cells(sheet_row.values)
+        v, refused = clean_cells(sheet_row.values, codes={NUMBER})
         errors.extend(Problem(n, column, reason) for column, reason in refused)
 
         household = index.row_household(_text(v.get(NUMBER)), n, errors)

@@ -92,17 +92,20 @@ def _error(message: str, field: str | None) -> ValidationError:
     return ValidationError({field: message}) if field else ValidationError(message)
 
 
-def clean_line(value: object, field_label: str, *, field: str | None = None) -> str:
-    """One line of text (a name, an address, a household number, a reason):
-    normalised, trimmed, inner whitespace (line breaks and tabs too) collapsed to
-    one space. Raises ValidationError naming `field_label` when it holds an
-    invisible, direction-changing or control character; with `field`, the error
-    is keyed by that field name."""
+def clean_line(
+    value: object, field_label: str, *, field: str | None = None, code: bool = False
+) -> str:
+    """One line of text (a name, an address, a reason): normalised, trimmed, inner
+    whitespace (line breaks and tabs too) collapsed to one space. Raises
+    ValidationError naming `field_label` when it holds an invisible,
+    direction-changing or control character; with `field`, the error is keyed by
+    that field name. A `code` (a household number, a phone or ID number) is
+    normalised in full: its full-width punctuation becomes ASCII too ("3－1" is "3-1")."""
     text = "" if value is None else str(value)
     # Line breaks and tabs are whitespace here and collapse with the rest.
     found = first_forbidden(text, allowed=frozenset("\t\n\r"))
     if found is None:
-        text = nfkc(text)
+        text = unicodedata.normalize("NFKC", text) if code else nfkc(text)
         found = first_forbidden(text, allowed=frozenset("\t\n\r"))
     if found is not None:
         raise _error(_message(field_label, *found), field)
@@ -123,53 +126,55 @@ def clean_text(value: object, field_label: str, *, field: str | None = None) -> 
     return "\n".join(line.rstrip() for line in text.strip().split("\n"))
 
 
-def clean_cell(value: Any, column: str) -> tuple[Any, str | None]:
+def clean_cell(value: Any, column: str, *, code: bool = False) -> tuple[Any, str | None]:
     """A spreadsheet cell: text through `clean_line`, anything else as it is, with
     the reason when a character is refused (the cell is then read without it, so
     the rest of the row's checks raise no second error for it)."""
     if not isinstance(value, str):
         return value, None
     try:
-        return clean_line(value, column), None
+        return clean_line(value, column, code=code), None
     except ValidationError as exc:
         kept = " ".join("".join(ch for ch in value if not forbidden(ch)).split())
         return kept, exc.messages[0]
 
 
-def clean_cells(values: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-    """A row's cells by column header, each through `clean_cell`, and the
-    (column, reason) of every refused one."""
+def clean_cells(
+    values: dict[str, Any], *, codes: frozenset[str] | set[str] = frozenset()
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A row's cells by column header, each through `clean_cell` (the `codes`
+    columns as codes), and the (column, reason) of every refused one."""
     cleaned: dict[str, Any] = {}
     refused: list[tuple[str, str]] = []
     for column, value in values.items():
-        cleaned[column], reason = clean_cell(value, column)
+        cleaned[column], reason = clean_cell(value, column, code=column in codes)
         if reason is not None:
             refused.append((column, reason))
     return cleaned, refused
 
 
-class _CleanedField(forms.CharField):
-    """A CharField whose value goes through `clean` after the usual stripping; the
-    error names `subject` (default: the field's label)."""
+class LineField(forms.CharField):
+    """A single-line text field cleaned by `clean_line` after the usual stripping;
+    the error names `subject` (default: the field's label). `code=True` for a
+    household number, a phone or an ID number."""
 
-    clean_function = staticmethod(clean_line)
-
-    def __init__(self, *args, subject: str | None = None, **kwargs):
+    def __init__(self, *args, subject: str | None = None, code: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.subject = subject
+        self.code = code
 
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:
             return value
-        return self.clean_function(value, str(self.subject or self.label or ""))
+        return self.clean_value(value, str(self.subject or self.label or ""))
+
+    def clean_value(self, value: str, label: str) -> str:
+        return clean_line(value, label, code=self.code)
 
 
-class LineField(_CleanedField):
-    """A single-line text field cleaned by `clean_line`."""
-
-
-class TextField(_CleanedField):
+class TextField(LineField):
     """A multi-line text field cleaned by `clean_text`."""
 
-    clean_function = staticmethod(clean_text)
+    def clean_value(self, value: str, label: str) -> str:
+        return clean_text(value, label)
