@@ -48,7 +48,10 @@ def forbidden(ch: str) -> bool:
     """Whether `ch` shows nothing or changes the direction of the text around it:
     format characters (zero-width spaces and joiners, U+FEFF, the bidirectional
     marks, embeddings, overrides and isolates, U+061C, soft hyphen, tags…),
-    control characters, lone surrogates and invisible fillers."""
+    control characters, lone surrogates and invisible fillers. Private-use and
+    unassigned code points are allowed: rare characters in names are sometimes
+    typed from a private-use font, or come from a CJK extension newer than Python's
+    Unicode tables."""
     category = unicodedata.category(ch)
     return category in ("Cf", "Cc", "Cs") or ch in _INVISIBLE_EXTRA
 
