@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.lib import idcard
+from sanxin.lib.text import LineField
 from sanxin.regions.models import Level, Region
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|(0\d{2,3}-?)?\d{7,8})$")
@@ -37,8 +38,8 @@ class GroupField(forms.ModelChoiceField):
 
 class HouseholdForm(forms.Form):
     villager_group = GroupField(queryset=Region.objects.none(), label=_("村民小组"))
-    address = forms.CharField(label=_("住址"), max_length=120, required=False)
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    address = LineField(label=_("住址"), max_length=120, required=False)
+    phone = LineField(label=_("联系电话"), max_length=20, required=False, code=True)
     status = forms.ChoiceField(label=_("状态"), choices=HouseholdStatus.choices)
 
     def __init__(self, *args, village: Region, **kwargs):
@@ -52,10 +53,13 @@ class HouseholdForm(forms.Form):
 
 
 class NewHouseholdForm(HouseholdForm):
-    number = forms.CharField(label=_("户号"), max_length=30)
-    head_name = forms.CharField(label=_("户主姓名"), max_length=30)
-    head_id_number = forms.CharField(
-        label=_("户主身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"})
+    number = LineField(label=_("户号"), max_length=30, code=True)
+    head_name = LineField(label=_("户主姓名"), max_length=30)
+    head_id_number = LineField(
+        label=_("户主身份证号"),
+        max_length=30,
+        code=True,
+        widget=IdNumberInput(attrs={"autocomplete": "off"}),
     )
 
     field_order = [
@@ -76,13 +80,13 @@ class NewHouseholdForm(HouseholdForm):
 
 
 class PersonForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=30)
-    relation = forms.CharField(
+    name = LineField(label=_("姓名"), max_length=30)
+    relation = LineField(
         label=_("与户主关系"),
         max_length=20,
         help_text=_("户主填“户主”；其他如配偶、子、女、父亲、母亲、儿媳、孙子、孙女"),
     )
-    phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    phone = LineField(label=_("联系电话"), max_length=20, required=False, code=True)
     political_status = forms.ChoiceField(label=_("政治面貌"), choices=PoliticalStatus.choices)
     cadre_post = forms.ChoiceField(
         label=_("职务"), choices=[("", _("无"))] + list(CadrePost.choices), required=False
@@ -93,8 +97,11 @@ class PersonForm(forms.Form):
 
 
 class NewPersonForm(PersonForm):
-    id_number = forms.CharField(
-        label=_("身份证号"), max_length=30, widget=IdNumberInput(attrs={"autocomplete": "off"})
+    id_number = LineField(
+        label=_("身份证号"),
+        max_length=30,
+        code=True,
+        widget=IdNumberInput(attrs={"autocomplete": "off"}),
     )
 
     field_order = ["name", "id_number", "relation", "phone", "political_status", "cadre_post"]
@@ -107,7 +114,9 @@ class NewPersonForm(PersonForm):
 
 
 class MoveForm(forms.Form):
-    to_number = forms.CharField(label=_("迁入户的户号（本村）"), max_length=30)
-    relation = forms.CharField(label=_("在新户中与户主关系"), max_length=20)
+    to_number = LineField(
+        label=_("迁入户的户号（本村）"), max_length=30, subject=_("户号"), code=True
+    )
+    relation = LineField(label=_("在新户中与户主关系"), max_length=20)
     moved_on = forms.DateField(label=_("迁移日期"), widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(label=_("原因"), max_length=200, required=False)
+    reason = LineField(label=_("原因"), max_length=200, required=False)

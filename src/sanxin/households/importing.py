@@ -43,6 +43,7 @@ from sanxin.lib.spreadsheet import Grid, KeyedSheet, Problem, SheetRow, safe_fil
 from sanxin.lib.spreadsheet import clean_header as _clean_header
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
+from sanxin.lib.text import clean_cells
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 
@@ -540,8 +541,9 @@ def plan_import(sheet: KeyedSheet, village: Region) -> ImportPlan:
 def _parse_row(
     row: SheetRow, present: set[str], groups: GroupResolver, errors: list[Problem]
 ) -> RowData:
-    v = row.values
     n = row.number
+    v, refused = clean_cells(row.values, codes={NUMBER, PHONE, ID_NUMBER})
+    errors.extend(Problem(n, column, reason) for column, reason in refused)
 
     number = _text(v.get(NUMBER))
     if not number:

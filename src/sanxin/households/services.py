@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,10 +13,16 @@ from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.choices import HEAD_RELATIONS, HouseholdStatus
 from sanxin.households.models import Household, Move, Person, id_number_columns
 from sanxin.lib import crypto, idcard
+from sanxin.lib.text import clean_line
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 
 HOUSEHOLD_FIELDS = ("number", "villager_group_id", "address", "phone", "status")
+# Free-text fields, cleaned by clean_line (invisible and direction-changing
+# characters refused, NFKC, whitespace collapsed), with the label errors name.
+HOUSEHOLD_TEXT = {"number": "户号", "address": "住址", "phone": "联系电话"}
+PERSON_TEXT = {"name": "姓名", "relation": "与户主关系", "phone": "联系电话"}
+CODE_FIELDS = {"number", "phone"}  # normalised in full ("３－１" is "3-1")
 PERSON_FIELDS = (
     "name",
     "relation",
@@ -27,6 +33,26 @@ PERSON_FIELDS = (
     "household_id",
     "active",
 )
+
+
+def _clean_text_fields(labels: dict[str, str], **values) -> dict[str, str]:
+    """The values cleaned by clean_line; one ValidationError naming every bad field."""
+    cleaned, errors = {}, {}
+    for field, value in values.items():
+        try:
+            cleaned[field] = clean_line(value, labels[field], code=field in CODE_FIELDS)
+        except ValidationError as exc:
+            errors[field] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _clean_person_data(data: PersonData) -> PersonData:
+    return replace(
+        data,
+        **_clean_text_fields(PERSON_TEXT, name=data.name, relation=data.relation, phone=data.phone),
+    )
 
 
 def household_snapshot(h: Household) -> dict:
@@ -73,10 +99,8 @@ def household_create(
     household = Household(
         village=village,
         villager_group=villager_group,
-        number=number,
-        address=address,
-        phone=phone,
         status=status,
+        **_clean_text_fields(HOUSEHOLD_TEXT, number=number, address=address, phone=phone),
     )
     household.full_clean()
     household.save()
@@ -97,6 +121,11 @@ def household_update(
     before = household_snapshot(household)
     if "villager_group" in changes:
         _check_group(household.village, changes["villager_group"])
+    changes.update(
+        _clean_text_fields(
+            HOUSEHOLD_TEXT, **{k: v for k, v in changes.items() if k in HOUSEHOLD_TEXT}
+        )
+    )
     changed = False
     for field, value in changes.items():
         if getattr(household, field) != value:
@@ -154,14 +183,28 @@ class PersonData:
 def person_lookup(id_number: str) -> Person | None:
     return (
         Person.objects.filter(id_number_hash__in=crypto.blind_indexes(id_number))
-        .select_related("household")
+        .select_related("household__village", "household__villager_group")
         .first()
     )
+
+
+def id_taken_message(actor, id_number: idcard.IdNumber, existing: Person) -> str:
+    """Why a number cannot be registered again. Where it is registered is named only
+    to a user who may see that household; anyone else learns only that it is taken
+    somewhere, not which village or household (no existence oracle across villages)."""
+    household = existing.household
+    if scope_for(actor).covers_household(household, Perm.VIEW_REGISTRY):
+        return (
+            f"身份证号 {id_number.masked} 已登记在 {household.village.name} "
+            f"{household.number} 号户；人员迁入请在原户办理迁移"
+        )
+    return f"身份证号 {id_number.masked} 已在其他地方登记，不能重复登记；请与管理员核实"
 
 
 def person_create(
     *, actor, household: Household, data: PersonData, audit_action: str = "person.create"
 ) -> Person:
+    data = _clean_person_data(data)
     value = data.id_number.value
     person = Person(
         household=household,
@@ -201,12 +244,14 @@ def _person_fields(data: PersonData) -> dict:
 
 def person_differs(person: Person, data: PersonData) -> bool:
     """Whether person_update would change anything (the roster import asks before)."""
+    data = _clean_person_data(data)
     return any(getattr(person, k) != v for k, v in _person_fields(data).items())
 
 
 def person_update(
     *, actor, person: Person, data: PersonData, audit_action: str = "person.update"
 ) -> bool:
+    data = _clean_person_data(data)
     if not person_differs(person, data):
         return False
     before = person_snapshot(person)
@@ -236,6 +281,10 @@ def person_move(
     reason: str = "",
 ) -> Move:
     """Move a person to another household. Their past records keep pointing at them."""
+    cleaned = _clean_text_fields(
+        {"relation": "与户主关系", "reason": "原因"}, relation=relation, reason=reason
+    )
+    relation, reason = cleaned["relation"], cleaned["reason"]
     scope = scope_for(actor)
     if not (
         scope.covers_household(person.household, Perm.CHANGE_REGISTRY)
@@ -345,15 +394,12 @@ def household_register(
     scope = scope_for(actor)
     if not scope.covers_region(villager_group, Perm.CHANGE_REGISTRY):
         raise PermissionDenied("无权在该村民小组登记农户")
+    number = _clean_text_fields(HOUSEHOLD_TEXT, number=number)["number"]
     if Household.objects.filter(village=village, number=number).exists():
         raise ValidationError({"number": f"户号 {number} 在本村已存在"})
     existing = person_lookup(head.id_number.value)
     if existing is not None:
-        raise ValidationError(
-            {
-                "head_id_number": f"身份证号 {head.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户"
-            }
-        )
+        raise ValidationError({"head_id_number": id_taken_message(actor, head.id_number, existing)})
     household = household_create(
         actor=actor,
         village=village,
@@ -381,11 +427,7 @@ def person_add(*, actor, household: Household, data: PersonData) -> Person:
     _require_change(actor, household)
     existing = person_lookup(data.id_number.value)
     if existing is not None:
-        raise ValidationError(
-            {
-                "id_number": f"身份证号 {data.id_number.masked} 已登记在 {existing.household.village.name} {existing.household.number} 号户；人员迁入请在原户办理迁移"
-            }
-        )
+        raise ValidationError({"id_number": id_taken_message(actor, data.id_number, existing)})
     _check_single_head(household, becoming_head=data.relation in HEAD_RELATIONS)
     person = person_create(actor=actor, household=household, data=data)
     refresh_household_summary([household.pk])

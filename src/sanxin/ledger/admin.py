@@ -1,5 +1,9 @@
 """The ledger in the Django admin: read-only. (The database refuses UPDATE and
-DELETE on these tables anyway; the admin does not offer them.)"""
+DELETE on these tables anyway; the admin does not offer them.)
+
+The 双基 indicator details (an assessment's answers, and its note, shown only with
+them) are financial data whose every read is audited (`credit.credit_details_viewed`);
+the admin writes no audit row, so it never shows them: area scores and total only."""
 
 from django.contrib import admin
 
@@ -44,4 +48,19 @@ class VetoEventAdmin(ReadOnlyAdmin):
 
 @admin.register(CreditAssessment)
 class CreditAssessmentAdmin(ReadOnlyAdmin):
+    # An allow-list, so a field added to the model later is not shown by default.
+    fields = [
+        "household",
+        "scheme_version",
+        "period",
+        "assessed_on",
+        "area_scores",
+        "total",
+        "supersedes",
+        "assessed_by",
+        "created_at",
+    ]
+    readonly_fields = fields
     list_display = ["household", "period", "total", "assessed_on", "assessed_by"]
+    search_fields = ["household__number", "period"]
+    list_select_related = ["household", "assessed_by"]

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from sanxin.households.upload_form import SpreadsheetUploadForm, VillageChoiceField
 from sanxin.ledger.credit import period_error
+from sanxin.lib.text import TextField
 from sanxin.regions.models import Region
 from sanxin.rules.scheme import CreditArea, Scheme
 
@@ -39,7 +40,7 @@ class AssessmentForm(forms.Form):
         label=gettext_lazy("入户评定日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    note = forms.CharField(
+    note = TextField(
         label=gettext_lazy("备注"),
         max_length=300,
         required=False,

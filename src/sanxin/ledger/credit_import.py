@@ -37,6 +37,7 @@ from sanxin.lib import spreadsheet
 from sanxin.lib.spreadsheet import Problem, safe_filename
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
+from sanxin.lib.text import clean_cell
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
@@ -396,7 +397,10 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
                     continue
                 answers[ind.code] = code
 
-        note = _text(sheet.cell(r, note_column))
+        note, refused = clean_cell(sheet.cell(r, note_column), NOTE)
+        note = _text(note)
+        if refused is not None:
+            errors.append(Problem(n, NOTE, refused))
         if len(note) > MAX_NOTE:
             errors.append(
                 Problem(n, NOTE, _("备注太长（最多 %(max)d 个字）。") % {"max": MAX_NOTE})

@@ -54,6 +54,7 @@ from sanxin.lib import spreadsheet
 from sanxin.lib.spreadsheet import KeyedSheet, Problem, clean_header, safe_filename
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
+from sanxin.lib.text import clean_cells
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
@@ -329,8 +330,10 @@ def plan_entries(
     existing = _existing_entries(sheet, village)
 
     for sheet_row in sheet.rows:
-        n, v = sheet_row.number, sheet_row.values
+        n = sheet_row.number
         errors: list[Problem] = []
+        v, refused = clean_cells(sheet_row.values, codes={NUMBER})
+        errors.extend(Problem(n, column, reason) for column, reason in refused)
 
         household = index.row_household(_text(v.get(NUMBER)), n, errors)
         if household is not None and not scope.covers_household(household, Perm.RECORD_POINTS):

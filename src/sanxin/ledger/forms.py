@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from sanxin.households.models import Person
 from sanxin.ledger.tiers import person_tier
+from sanxin.lib.text import LineField, TextField
 from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS, Scheme
 
 MAX_PHOTOS = 9
@@ -124,7 +125,7 @@ class _PointsFields(forms.Form):
             "required": gettext_lazy("请填写发生日期"),
         },
     )
-    evidence_text = forms.CharField(
+    evidence_text = TextField(
         label=gettext_lazy("事实与依据"),
         required=False,
         max_length=2000,
@@ -251,7 +252,12 @@ class BulkReviewForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("approve", gettext_lazy("通过")), ("reject", gettext_lazy("驳回"))]
     )
-    reason = forms.CharField(label=gettext_lazy("理由（驳回必填）"), required=False, max_length=300)
+    reason = LineField(
+        label=gettext_lazy("理由（驳回必填）"),
+        subject=gettext_lazy("理由"),
+        required=False,
+        max_length=300,
+    )
 
     def __init__(self, *args, entries, **kwargs):
         super().__init__(*args, **kwargs)
@@ -268,7 +274,12 @@ class DecideForm(forms.Form):
     action = forms.ChoiceField(
         choices=[("approve", gettext_lazy("通过")), ("reject", gettext_lazy("驳回"))]
     )
-    reason = forms.CharField(label=gettext_lazy("理由（驳回必填）"), required=False, max_length=300)
+    reason = LineField(
+        label=gettext_lazy("理由（驳回必填）"),
+        subject=gettext_lazy("理由"),
+        required=False,
+        max_length=300,
+    )
 
     def clean(self):
         data = super().clean()
@@ -278,7 +289,7 @@ class DecideForm(forms.Form):
 
 
 class ReverseForm(forms.Form):
-    reason = forms.CharField(
+    reason = LineField(
         label=gettext_lazy("冲正原因"),
         max_length=300,
         error_messages={"required": gettext_lazy("冲正必须填写原因")},

@@ -16,6 +16,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ledger import vetoes
 from sanxin.ledger.models import VetoEvent
+from sanxin.lib.text import TextField, clean_line
 from sanxin.rules.scheme import GRADE_LABELS, VETO_KIND_LABELS
 from sanxin.rules.selectors import scheme_for_village
 
@@ -26,7 +27,7 @@ class VetoForm(forms.Form):
         label=gettext_lazy("起始日期（事实发生或认定之日）"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    evidence_text = forms.CharField(
+    evidence_text = TextField(
         label=gettext_lazy("事实与依据"), widget=forms.Textarea(attrs={"rows": 3})
     )
 
@@ -100,7 +101,8 @@ def veto_revoke(request, pk: int):
     if event is None:
         raise Http404
     try:
-        vetoes.veto_revoke(actor=request.user, event=event, reason=request.POST.get("reason", ""))
+        reason = clean_line(request.POST.get("reason", ""), _("撤销原因"))
+        vetoes.veto_revoke(actor=request.user, event=event, reason=reason)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:

@@ -101,7 +101,7 @@ def parse(raw: object, *, today: date | None = None) -> IdNumber:
         )
     if len(text) != 18:
         raise IdNumberError(f"身份证号应为 18 位，这里是 {len(text)} 位")
-    if not re.fullmatch(r"\d{17}[\dX]", text):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", text):  # ASCII: \d matches other scripts
         raise IdNumberError("身份证号只能由数字组成，最后一位可以是 X")
     if text[:2] not in _PROVINCES:
         raise IdNumberError(f"身份证号前两位“{text[:2]}”不是有效的省级行政区划代码")

@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.ledger.forms import PhotosField
+from sanxin.lib.text import TextField
 from sanxin.ratings.appeals import MAX_PHOTOS
 from sanxin.ratings.models import AppealKind
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
@@ -46,7 +47,7 @@ class AppealFileForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("请从本户计入本周期的积分记录中选择")},
     )
-    reason = forms.CharField(
+    reason = TextField(
         label=_("异议理由"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -55,7 +56,7 @@ class AppealFileForm(forms.Form):
             "max_length": _("异议理由不能超过 %(limit_value)d 字"),
         },
     )
-    evidence_text = forms.CharField(
+    evidence_text = TextField(
         label=_("证据说明"),
         required=False,
         max_length=2000,
@@ -99,7 +100,7 @@ class AppealDecideForm(forms.Form):
             "invalid_choice": _("请选择异议是否成立"),
         },
     )
-    reason = forms.CharField(
+    reason = TextField(
         label=_("处理意见和依据"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -19,6 +19,7 @@ from sanxin.accounts.choices import COMMITTEE_ROLES
 from sanxin.accounts.models import RoleAssignment
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household
+from sanxin.lib.text import clean_line, clean_text
 from sanxin.oversight.services import audit
 from sanxin.ratings import selectors
 from sanxin.ratings.models import (
@@ -74,7 +75,7 @@ def adjustment_propose(
     _check_review(cycle)
     if household.village_id != cycle.village_id:
         raise ValidationError("该农户不属于本评定周期的村")
-    reason = (reason or "").strip()
+    reason = clean_line(reason, "调整理由", field="reason")
     errors = {}
     if to_grade not in GRADES:
         errors["to_grade"] = "请选择调整后的等级"
@@ -130,7 +131,7 @@ def adjustment_decide(
     _check_review(cycle)
     if AdjustmentDecision.objects.filter(adjustment=adjustment).exists():
         raise ValidationError("该调整已经决定过了")
-    reason = (reason or "").strip()
+    reason = clean_line(reason, "理由", field="reason")
     if not confirm and not reason:
         raise ValidationError({"reason": "不同意调整时请填写理由"})
     decision = AdjustmentDecision.objects.create(
@@ -208,7 +209,7 @@ def review_close(
     if Adjustment.objects.filter(cycle=cycle, decision__isnull=True).exists():
         raise ValidationError("还有待确认的等级调整，请先确认或不同意")
     errors = {}
-    decision = (decision or "").strip()
+    decision = clean_text(decision, "会议决定", field="decision")
     if not decision:
         errors["decision"] = "请填写会议决定"
     if held_on is None:

@@ -17,6 +17,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanxin.lib.text import LineField
 from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import (
@@ -87,8 +88,8 @@ class SchemeEditForm(forms.Form):
     """Every item's points, annual cap, validity, repeat multiplier and evidence flag,
     every tier's thresholds, and a few rows for new items. `new_scheme` is the result."""
 
-    version = forms.CharField(label=gettext_lazy("新版本号"), max_length=40)
-    name = forms.CharField(label=gettext_lazy("方案名称"), max_length=100)
+    version = LineField(label=gettext_lazy("新版本号"), max_length=40)
+    name = LineField(label=gettext_lazy("方案名称"), max_length=100)
     effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=_date_input())
 
     def __init__(self, *args, base: SchemeVersion, today: date | None = None, **kwargs):
@@ -140,11 +141,17 @@ class SchemeEditForm(forms.Form):
         self.new_rows = []
         for k in range(NEW_ITEM_ROWS):
             p = f"n{k}_"
-            self.fields[p + "code"] = forms.CharField(
-                label=_("编码"), max_length=60, required=False
+            self.fields[p + "code"] = LineField(
+                label=_("编码"),
+                max_length=60,
+                required=False,
+                subject=_("新增第 %(n)d 项的编码") % {"n": k + 1},
             )
-            self.fields[p + "name"] = forms.CharField(
-                label=_("名称"), max_length=100, required=False
+            self.fields[p + "name"] = LineField(
+                label=_("名称"),
+                max_length=100,
+                required=False,
+                subject=_("新增第 %(n)d 项的名称") % {"n": k + 1},
             )
             self.fields[p + "category"] = forms.ChoiceField(
                 label=_("分类"), choices=categories, required=False
@@ -316,7 +323,7 @@ class SchemeEditForm(forms.Form):
 class VillageItemsForm(forms.Form):
     """Up to the district's limit of own items for one village, on one district version."""
 
-    version = forms.CharField(label=gettext_lazy("本村版本号"), max_length=40)
+    version = LineField(label=gettext_lazy("本村版本号"), max_length=40)
     effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=_date_input())
 
     def __init__(
@@ -350,15 +357,20 @@ class VillageItemsForm(forms.Form):
                     if item.code.startswith(OWN_CODE_PREFIX)
                     else item.code
                 )
-            self.fields[p + "suffix"] = forms.CharField(
+            self.fields[p + "suffix"] = LineField(
                 label=_("编码"),
+                subject=_("本村第 %(n)d 项的编码") % {"n": k + 1},
                 max_length=40,
                 required=False,
                 initial=suffix,
                 help_text=_("小写字母、数字、下划线或连字符，系统自动加上前缀 own."),
             )
-            self.fields[p + "name"] = forms.CharField(
-                label=_("名称"), max_length=100, required=False, initial=item.name if item else ""
+            self.fields[p + "name"] = LineField(
+                label=_("名称"),
+                max_length=100,
+                required=False,
+                initial=item.name if item else "",
+                subject=_("本村第 %(n)d 项的名称") % {"n": k + 1},
             )
             self.fields[p + "category"] = forms.ChoiceField(
                 label=_("分类"),
