@@ -1,4 +1,5 @@
-"""双基 credit-union assessments: writes and the visibility rule for their details."""
+"""双基 credit-union assessments: writes, reads and the audited read of their details
+(who may see the details: `Scope.sees_credit_details`)."""
 
 from __future__ import annotations
 
@@ -170,11 +171,6 @@ def _record(
     return assessment
 
 
-def can_see_credit_details(user, household: Household) -> bool:
-    """Indicator details are financial data: the credit union and the household only."""
-    return scope_for(user).covers_household(household, Perm.VIEW_FINANCE)
-
-
 # --- periods, reads and the audited read of the details ------------------------------
 
 _PERIOD_RE = re.compile(r"^(19|20)\d{2}$")
@@ -224,7 +220,7 @@ class AreaLine:
 def assessment_areas(assessment: CreditAssessment, scheme: Scheme | None = None) -> list[AreaLine]:
     """The assessment area by area under the scheme version it was made with: area
     scores always, and the answers (financial details; show them only when
-    `can_see_credit_details`)."""
+    `Scope.sees_credit_details`)."""
     scheme = scheme or assessment.scheme_version.scheme
     lines = []
     for area in scheme.credit_areas:

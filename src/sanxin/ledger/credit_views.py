@@ -297,7 +297,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request.scope
     household = scope.get_household(pk)
-    show_details = credit.can_see_credit_details(request.user, household)
+    show_details = scope.sees_credit_details(household)
     assessments = list(
         household.credit_assessments.select_related(
             "scheme_version", "assessed_by", "superseded_by"
