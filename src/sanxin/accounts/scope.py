@@ -32,6 +32,7 @@ class Perm(StrEnum):
     RECORD_CREDIT = "credit.record"  # enter 双基 credit assessments
     MANAGE_SCHEME = "scheme.manage"  # publish district scheme versions
     MANAGE_VILLAGE_ITEMS = "scheme.village_items"  # a village's own items
+    MANAGE_USERS = "users.manage"  # create users of the region, assign and end their roles
 
 
 _ALL_STAFF = {
@@ -72,6 +73,7 @@ PERMISSIONS: dict[Perm, set[str]] = {
     Perm.RECORD_CREDIT: {Role.CREDIT_OFFICER},
     Perm.MANAGE_SCHEME: {Role.DISTRICT_ADMIN},
     Perm.MANAGE_VILLAGE_ITEMS: {Role.COMMITTEE_HEAD},
+    Perm.MANAGE_USERS: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN},
 }
 
 
@@ -292,7 +294,7 @@ def scope_for(user) -> Scope:
         from sanxin.accounts.models import RoleAssignment
 
         for a in (
-            RoleAssignment.objects.filter(user=user)
+            RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
             .select_related("region", "household__village")
             .order_by("id")
         ):
