@@ -750,7 +750,7 @@ def _build_logins(
         if login.role:
             region = None if household else regions[login.region]
             _, created = RoleAssignment.objects.get_or_create(
-                user=user, role=login.role, region=region, household=household
+                user=user, role=login.role, region=region, household=household, ended_at=None
             )
             result.assignments += created
 

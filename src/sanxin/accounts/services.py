@@ -268,8 +268,9 @@ def role_assign(
 def role_end(*, actor, assignment: RoleAssignment) -> RoleAssignment:
     """End a current role assignment; the row stays as history."""
     _check_manager(actor)
+    # Locked (its own row only: the joins are nullable) so two ends cannot both pass.
     assignment = (
-        RoleAssignment.objects.select_for_update()
+        RoleAssignment.objects.select_for_update(of=("self",))
         .select_related("region", "household__villager_group", "user")
         .get(pk=assignment.pk)
     )
