@@ -362,3 +362,28 @@ def test_the_access_cases_allowed_posts_have_their_effect(case, username, world,
     response = client.post(case.url(world), case.data(world) if case.data else {})
     assert response.status_code in case.ok_statuses
     case.effect(world, username)
+
+
+def test_a_superuser_creates_a_district_admin_on_the_pages(world, client):
+    root = User.objects.create_superuser("root", password=PASSWORD)
+    client.force_login(root, backend="sanxin.accounts.backends.UsernameOrPhoneBackend")
+    assert client.get("/accounts/users/").status_code == 200
+    user = _fresh(world)
+    response = client.post(
+        f"/accounts/users/{user.pk}/roles/", {"role": "district_admin", "region": world.district.pk}
+    )
+    assert response.status_code == 302
+    assert scope_for(User.objects.get(pk=user.pk)).has_role(Role.DISTRICT_ADMIN)
+    assert client.get("/accounts/users/?q=root").context["page"].paginator.count == 0
+
+
+def test_the_user_list_runs_a_fixed_number_of_queries(world, login, django_assert_max_num_queries):
+    from tests.factories import make_user
+
+    client = login(world.users["district_admin"])
+    client.get("/accounts/users/")
+    for i in range(20):
+        make_user(f"extra_{i}", Role.SHOP_CLERK, region=world.village_a1)
+    with django_assert_max_num_queries(12):
+        response = client.get("/accounts/users/")
+    assert response.status_code == 200 and "extra_19" in response.content.decode()

@@ -5,6 +5,8 @@ role's level and writes the audit row."""
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -29,6 +31,21 @@ from sanxin.accounts.scope import Perm
 from sanxin.regions.models import Level, Region
 
 PAGE_SIZE = 30
+
+
+def manages_users(view):
+    """District and town admins (Perm.MANAGE_USERS), and superusers, who create the
+    district admins (403 for everyone else)."""
+
+    @requires()
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_superuser or request.scope.has(Perm.MANAGE_USERS)):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapper.required_perm = Perm.MANAGE_USERS
+    return wrapper
 
 
 def _regions(request):
@@ -77,7 +94,7 @@ def _no_store(response):
     return response
 
 
-@requires(Perm.MANAGE_USERS)
+@manages_users
 def users_list(request):
     query = request.GET.get("q", "").strip()
     users = services.users_in_reach(request.user).select_related("region")
@@ -103,7 +120,7 @@ def _posted_regions_in_reach(request, regions, *fields: str) -> None:
             raise Http404
 
 
-@requires(Perm.MANAGE_USERS)
+@manages_users
 def user_new(request):
     regions, names = _regions(request)
     if request.method == "POST":
@@ -155,7 +172,7 @@ def _assign_form(request, data=None):
     )
 
 
-@requires(Perm.MANAGE_USERS)
+@manages_users
 def user_detail(request, pk: int, *, assign_form=None, password_form=None, status=200):
     managed = _get_user(request, pk)
     assignments = list(
@@ -179,7 +196,7 @@ def user_detail(request, pk: int, *, assign_form=None, password_form=None, statu
 
 
 @require_POST
-@requires(Perm.MANAGE_USERS)
+@manages_users
 def role_assign(request, pk: int):
     managed = _get_user(request, pk)
     _posted_regions_in_reach(request, _regions(request)[0], "region", "household_village")
@@ -208,7 +225,7 @@ def role_assign(request, pk: int):
 
 
 @require_POST
-@requires(Perm.MANAGE_USERS)
+@manages_users
 def role_end(request, pk: int):
     assignment = (
         RoleAssignment.objects.filter(pk=pk, user__in=services.users_in_reach(request.user))
@@ -228,7 +245,7 @@ def role_end(request, pk: int):
 
 
 @require_POST
-@requires(Perm.MANAGE_USERS)
+@manages_users
 def user_active(request, pk: int):
     managed = _get_user(request, pk)
     active = request.POST.get("active") == "1"
@@ -243,7 +260,7 @@ def user_active(request, pk: int):
 
 
 @require_POST
-@requires(Perm.MANAGE_USERS)
+@manages_users
 def user_password(request, pk: int):
     managed = _get_user(request, pk)
     form = PasswordResetForm(request.POST)
