@@ -387,3 +387,19 @@ def test_the_user_list_runs_a_fixed_number_of_queries(world, login, django_asser
     with django_assert_max_num_queries(12):
         response = client.get("/accounts/users/")
     assert response.status_code == 200 and "extra_19" in response.content.decode()
+
+
+def test_the_creation_form_submitted_twice_creates_one_user(world, login):
+    client = login(world.users["town_admin"])
+    assert 'name="idempotency_key"' in client.get("/accounts/users/new/").content.decode()
+    data = {
+        "username": "twice",
+        "display_name": "两次",
+        "region": world.village_a1.pk,
+        "password": "",
+        "idempotency_key": "form-key",
+    }
+    assert client.post("/accounts/users/new/", data).status_code == 200
+    second = client.post("/accounts/users/new/", data, follow=True)
+    assert User.objects.filter(username="twice").count() == 1
+    assert "已经提交过" in second.content.decode() and "重设密码" in second.content.decode()

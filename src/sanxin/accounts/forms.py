@@ -69,6 +69,8 @@ class UserCreateForm(forms.Form):
     )
     person_household = forms.CharField(label=_("户号"), max_length=20, required=False)
     person_name = forms.CharField(label=_("姓名"), max_length=30, required=False)
+    # A double submit creates one user (accounts.services.user_created_by_submission).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
 
     def __init__(self, *args, regions, villages, names, **kwargs):
         super().__init__(*args, **kwargs)

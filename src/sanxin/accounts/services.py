@@ -157,6 +157,19 @@ class CreatedUser:
     generated_password: str | None  # shown once, never stored in clear
 
 
+def user_created_by_submission(*, actor, idempotency_key: str) -> User | None:
+    """The user an earlier submission of the same creation form made (a double submit
+    answers with it; its generated password is not kept, so it cannot be shown again)."""
+    if not idempotency_key:
+        return None
+    from sanxin.oversight.models import AuditEvent
+
+    event = AuditEvent.objects.filter(
+        action="user.create", actor=actor, after__submission=idempotency_key
+    ).first()
+    return User.objects.filter(pk=event.object_id).first() if event else None
+
+
 @transaction.atomic
 def user_create(
     *,
@@ -167,9 +180,11 @@ def user_create(
     phone: str = "",
     password: str | None = None,
     person=None,
+    idempotency_key: str = "",
 ) -> CreatedUser:
     """A new login belonging to `region` (inside the actor's). Without a password one is
-    generated and returned once."""
+    generated and returned once. The form's idempotency key is kept in the audit row
+    (`user_created_by_submission`)."""
     _check_manager(actor)
     _check_region_in_reach(actor, region)
     if region.level == Level.GROUP:
@@ -208,6 +223,7 @@ def user_create(
             "region": region.name,
             "person": person.pk if person else None,
             "password": "generated" if generated else "set",
+            "submission": idempotency_key,
         },
     )
     return CreatedUser(user=user, generated_password=generated)

@@ -5,6 +5,7 @@ role's level and writes the audit row."""
 
 from __future__ import annotations
 
+import uuid
 from functools import wraps
 
 from django.contrib import messages
@@ -130,9 +131,20 @@ def user_new(request):
         regions=regions.exclude(level=Level.GROUP),
         villages=regions.filter(level=Level.VILLAGE),
         names=names,
+        initial={"idempotency_key": uuid.uuid4().hex},
     )
     if request.method == "POST" and form.is_valid():
         cd = form.cleaned_data
+        earlier = services.user_created_by_submission(
+            actor=request.user, idempotency_key=cd["idempotency_key"]
+        )
+        if earlier is not None:
+            messages.info(
+                request,
+                _("这份表单已经提交过，用户 %(u)s 已创建；如未记下初始密码，请在下方重设密码。")
+                % {"u": earlier.username},
+            )
+            return redirect("accounts:user_detail", earlier.pk)
         try:
             created = services.user_create(
                 actor=request.user,
@@ -142,6 +154,7 @@ def user_new(request):
                 region=cd["region"],
                 password=cd["password"] or None,
                 person=cd["person"],
+                idempotency_key=cd["idempotency_key"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
