@@ -403,3 +403,29 @@ def test_the_creation_form_submitted_twice_creates_one_user(world, login):
     second = client.post("/accounts/users/new/", data, follow=True)
     assert User.objects.filter(username="twice").count() == 1
     assert "已经提交过" in second.content.decode() and "重设密码" in second.content.decode()
+
+
+def _users_fingerprint():
+    return (
+        sorted(User.objects.values_list("pk", "username", "is_active", "password", "region_id")),
+        sorted(RoleAssignment.objects.values_list("pk", "role", "region_id", "ended_at")),
+        AuditEvent.objects.filter(action__startswith=("user.")).count()
+        + AuditEvent.objects.filter(action__startswith="role.").count(),
+    )
+
+
+@pytest.mark.parametrize(
+    "case", [c for c in user_cases.CASES if c.method == "post"], ids=lambda c: c.url_name
+)
+def test_refused_posts_change_no_user_or_role(case, world, login):
+    """(The access matrix's fingerprint does not cover users and roles.)"""
+    from tests.access_cases import ALL_USERS
+
+    if case.setup:
+        case.setup(world)
+    for username in sorted(set(ALL_USERS) - case.allowed):
+        client = login(world.users[username])
+        before = _users_fingerprint()
+        response = client.post(case.url(world), case.data(world) if case.data else {})
+        assert response.status_code in (403, 404), username
+        assert _users_fingerprint() == before, username
