@@ -300,13 +300,14 @@ def entries_record_batch(
     with the entries the first one recorded."""
     if not households:
         raise ValidationError({"households": ["请至少选择一户"]})
-    own = sorted(h.number for h in households if h.pk in scope_for(actor).own_household_ids())
+    scope = scope_for(actor)
+    if not all(scope.covers_household(h, Perm.RECORD_POINTS) for h in households):
+        raise PermissionDenied("无权为所选的某些农户记录积分")
+    own = sorted(h.number for h in households if h.pk in scope.own_household_ids())
     if own:
         raise ValidationError(
             {"households": [f"{'、'.join(own)}号户是您本人的家庭，不能为其记录积分，请回避"]}
         )
-    for h in households:
-        _check_can_record(actor, h)
     content = {
         "households": sorted(h.pk for h in households),
         "item": item_code,
