@@ -90,6 +90,13 @@ def _get_user(request, pk) -> User:
     return user
 
 
+def _where(assignment: RoleAssignment) -> str:
+    if assignment.household_id is not None:
+        h = assignment.household
+        return _("%(v)s %(n)s号户") % {"v": h.village.name, "n": h.number}
+    return assignment.region.name
+
+
 def _no_store(response):
     response["Cache-Control"] = "no-store"
     return response
@@ -231,7 +238,8 @@ def role_assign(request, pk: int):
         else:
             messages.success(
                 request,
-                _("已为 %(u)s 分配角色：%(r)s") % {"u": managed, "r": str(assignment)},
+                _("已为 %(u)s 分配角色：%(r)s（%(w)s）")
+                % {"u": managed, "r": assignment.get_role_display(), "w": _where(assignment)},
             )
             return redirect("accounts:user_detail", managed.pk)
     return user_detail(request, managed.pk, assign_form=form)
@@ -253,7 +261,11 @@ def role_end(request, pk: int):
         text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, text)
     else:
-        messages.success(request, _("已结束角色：%(r)s") % {"r": str(assignment)})
+        messages.success(
+            request,
+            _("已结束 %(u)s 的角色：%(r)s（%(w)s）")
+            % {"u": assignment.user, "r": assignment.get_role_display(), "w": _where(assignment)},
+        )
     return redirect("accounts:user_detail", assignment.user_id)
 
 
