@@ -392,7 +392,15 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
         )
         > 0
     )
-    roles = {a.user.username: a for a in RoleAssignment.objects.select_related("user", "region")}
+    roles = {
+        a.user.username: a for a in RoleAssignment.objects.select_related("user__person", "region")
+    }
+    # Each villager group's sub-team member's own household.
+    roles_home = {
+        a.region_id: a.user.person.household_id
+        for a in roles.values()
+        if a.role == Role.SUBTEAM_MEMBER and a.user.person_id
+    }
     scheme = entries[0].scheme_version.scheme
     # Reversals made by an upheld appeal are approved under the appeal's decision.
     appealed = set(AppealDecision.objects.exclude(reversal=None).values_list("reversal", flat=True))
@@ -409,11 +417,14 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
             )
         elif e.component == "vanguard":
             assert recorder.role in COMMITTEE_ROLES, e
+        elif e.household_id == getattr(e.recorded_by.person, "household_id", None):
+            raise AssertionError(f"recorded for the recorder's own household: {e}")
+        elif recorder.role != Role.SUBTEAM_MEMBER:
+            # The sub-team member's own household: the committee records it instead.
+            assert recorder.role in COMMITTEE_ROLES, e
+            assert roles_home.get(e.household.villager_group_id) == e.household_id, e
         else:
-            assert (
-                recorder.role == Role.SUBTEAM_MEMBER
-                and recorder.region == e.household.villager_group
-            ), e
+            assert recorder.region == e.household.villager_group, e
         assert (e.person_id is not None) == (scheme.item(e.item_code).applies_to == "person"), e
         review = getattr(e, "review", None)
         if review is None:

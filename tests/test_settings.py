@@ -7,6 +7,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from sanxin import settings as sanxin_settings
 
+STRONG_SECRET = "k7Qe-9vXr2LmNp4TzW8yHs1Bd6Fg3Jc0Ua5Vo_EiRt7Ky2Mx9Pq4Lw8Zn1Sb6Dh"
+STRONG_DATA_KEY = "Gf3kL9qPz2Xw7Rt5Vn8Bm1Jc4Hd6Sy0Ua_Ei"
+
 
 def _run_check(**env):
     base = {k: v for k, v in os.environ.items() if not k.startswith("SANXIN_")}
@@ -44,8 +47,8 @@ def test_production_settings_start_with_secrets(tmp_path):
     result = _run_check(
         SANXIN_DEBUG="0",
         SANXIN_VAR_DIR=str(tmp_path),
-        SANXIN_SECRET_KEY="x" * 60,
-        SANXIN_DATA_KEY="data-key",
+        SANXIN_SECRET_KEY=STRONG_SECRET,
+        SANXIN_DATA_KEY=STRONG_DATA_KEY,
         SANXIN_ALLOWED_HOSTS="example.org",
         SANXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
@@ -74,3 +77,59 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
         timeout=120,
     )
     assert out.stdout.split() == ["wal", "IMMEDIATE"], out.stderr
+
+
+def _production(tmp_path, **env):
+    return _run_check(
+        SANXIN_DEBUG="0",
+        SANXIN_VAR_DIR=str(tmp_path),
+        SANXIN_ALLOWED_HOSTS="example.org",
+        SANXIN_DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        **env,
+    )
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["short-secret", "x" * 60, "ab" * 30, "django-insecure-" + STRONG_SECRET],
+    ids=["too-short", "one-character", "two-characters", "django-insecure"],
+)
+def test_a_weak_secret_key_refuses_a_production_start(tmp_path, secret):
+    result = _production(tmp_path, SANXIN_SECRET_KEY=secret, SANXIN_DATA_KEY=STRONG_DATA_KEY)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SANXIN_SECRET_KEY is too weak" in result.stderr
+    assert secret not in result.stderr, "the message never repeats the key"
+
+
+@pytest.mark.parametrize(
+    ("data_key", "which"),
+    [
+        ("data-key", "#1 of 1"),
+        ("a" * 40, "#1 of 1"),
+        (f"{STRONG_DATA_KEY},old-key", "#2 of 2"),
+    ],
+    ids=["too-short", "low-entropy", "weak-second-key"],
+)
+def test_a_weak_data_key_refuses_a_production_start(tmp_path, data_key, which):
+    result = _production(tmp_path, SANXIN_SECRET_KEY=STRONG_SECRET, SANXIN_DATA_KEY=data_key)
+    assert result.returncode != 0
+    assert f"SANXIN_DATA_KEY key {which} is too weak" in result.stderr
+
+
+def test_weak_keys_are_accepted_in_debug_mode(tmp_path):
+    result = _run_check(
+        SANXIN_VAR_DIR=str(tmp_path), SANXIN_SECRET_KEY="dev", SANXIN_DATA_KEY="dev"
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_generated_keys_pass_the_strength_check():
+    import secrets
+
+    assert (
+        sanxin_settings.weak_key_problems(
+            secrets.token_urlsafe(48), [secrets.token_urlsafe(48), secrets.token_urlsafe(32)]
+        )
+        == []
+    )

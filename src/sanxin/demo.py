@@ -750,7 +750,7 @@ def _build_logins(
         if login.role:
             region = None if household else regions[login.region]
             _, created = RoleAssignment.objects.get_or_create(
-                user=user, role=login.role, region=region, household=household
+                user=user, role=login.role, region=region, household=household, ended_at=None
             )
             result.assignments += created
 
@@ -1563,7 +1563,13 @@ class _LedgerPlanner:
         if draft.item.component == "vanguard":
             options = [u for u in PARTY_RECORDERS if self.home.get(u) != draft.household.pk]
             return self.rng.choice(options)
-        return f"fentuan{self.group_index[draft.household.villager_group_id] + 1}"
+        subteam = f"fentuan{self.group_index[draft.household.villager_group_id] + 1}"
+        if self.home.get(subteam) != draft.household.pk:
+            return subteam
+        # Nobody records for their own household: the committee records it instead.
+        return self.rng.choice(
+            [u for u in COMMITTEE_LOGINS if self.home.get(u) != draft.household.pk]
+        )
 
     def _record_times(self) -> None:
         rng, end = self.rng, _ledger_end()

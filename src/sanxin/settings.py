@@ -92,6 +92,40 @@ DATA_KEYS = [
     if k.strip()
 ]
 
+SECRET_KEY_MIN_LENGTH, SECRET_KEY_MIN_UNIQUE = 50, 5  # as Django's security.W009 check
+DATA_KEY_MIN_LENGTH, DATA_KEY_MIN_UNIQUE = 32, 10
+_KEY_HINT = 'generate one with: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def weak_key_problems(secret_key: str, data_keys: list[str]) -> list[str]:
+    """Why these keys are too weak for production (empty when they are fine). The
+    secret key signs sessions and certificate links; each data key (any string; it is
+    stretched with HKDF) encrypts identity numbers and keys their search index."""
+    problems = []
+    if (
+        len(secret_key) < SECRET_KEY_MIN_LENGTH
+        or len(set(secret_key)) < SECRET_KEY_MIN_UNIQUE
+        or secret_key.startswith("django-insecure-")
+    ):
+        problems.append(
+            f"SANXIN_SECRET_KEY is too weak: it needs at least {SECRET_KEY_MIN_LENGTH} "
+            f"characters with at least {SECRET_KEY_MIN_UNIQUE} different ones ({_KEY_HINT})"
+        )
+    if not data_keys:
+        problems.append(f"SANXIN_DATA_KEY is empty ({_KEY_HINT})")
+    for position, key in enumerate(data_keys, start=1):
+        if len(key) < DATA_KEY_MIN_LENGTH or len(set(key)) < DATA_KEY_MIN_UNIQUE:
+            problems.append(
+                f"SANXIN_DATA_KEY key #{position} of {len(data_keys)} is too weak: each "
+                f"comma-separated key needs at least {DATA_KEY_MIN_LENGTH} characters with "
+                f"at least {DATA_KEY_MIN_UNIQUE} different ones ({_KEY_HINT})"
+            )
+    return problems
+
+
+if not DEBUG and (_weak := weak_key_problems(SECRET_KEY, DATA_KEYS)):
+    raise ImproperlyConfigured("; ".join(_weak))
+
 ALLOWED_HOSTS = env_list(
     "SANXIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
 )
@@ -212,8 +246,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# django-axes: lock a (username, IP) pair after 5 failures for 30 minutes.
+# django-axes: lock an (account, IP) pair after 5 failures for 30 minutes. Failures
+# count against the account whichever identifier was typed (username or phone).
 AXES_FAILURE_LIMIT = env_int("SANXIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_USERNAME_CALLABLE = "sanxin.accounts.backends.lockout_username"
 AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True

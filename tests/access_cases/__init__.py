@@ -62,6 +62,7 @@ class Case:
     # Allowed users may answer with these codes too (e.g. 400 for a well-formed
     # but invalid POST that changes nothing).
     ok_statuses: tuple[int, ...] = (200, 302)
+    effect: Callable | None = None  # (world, username) -> None: asserts an allowed POST's effect
 
 
 def member_of_household(world) -> Person:

@@ -66,3 +66,25 @@ def test_superuser_reaches_the_django_admin(db, client):
     admin = User.objects.create_superuser("root", password=PASSWORD)
     client.force_login(admin, backend="sanxin.accounts.backends.UsernameOrPhoneBackend")
     assert client.get("/admin/").status_code == 200
+
+
+def test_failures_count_per_account_whichever_identifier_was_typed(world, client, settings):
+    """3 failures by username and 2 by phone number lock the account for both."""
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(3):
+        _post_login(client, "villager", "wrong-password")
+    for _ in range(2):
+        _post_login(client, "13800000001", "wrong-password")
+    for identifier in ("villager", "13800000001", " villager "):
+        response = _post_login(client, identifier, PASSWORD)
+        assert response.status_code == 429, identifier
+        assert "_auth_user_id" not in client.session
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"villager"}
+
+
+def test_unknown_identifiers_are_locked_out_too(world, client, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _post_login(client, "nobody-here", "wrong-password")
+    assert _post_login(client, "nobody-here", "whatever").status_code == 429
+    # The lock on a name that is no account leaves real accounts alone.
+    assert _post_login(client, "committee_head", PASSWORD).status_code == 302

@@ -13,9 +13,18 @@ admin.site.site_header = "三信平台 系统管理"
 
 
 class RoleAssignmentInline(admin.TabularInline):
+    """Read-only here: roles are assigned and ended (never deleted) on the 用户管理
+    pages, through the audited services in accounts/services.py."""
+
     model = RoleAssignment
+    fk_name = "user"
     extra = 0
-    raw_id_fields = ["region", "household"]
+    fields = ["role", "region", "household", "created_at", "created_by", "ended_at", "ended_by"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -23,4 +32,5 @@ class SanxinUserAdmin(UserAdmin):
     inlines = [RoleAssignmentInline]
     list_display = ["username", "display_name", "phone", "is_active", "is_superuser"]
     search_fields = ["username", "display_name", "phone"]
-    fieldsets = UserAdmin.fieldsets + (("三信", {"fields": ("display_name", "phone")}),)
+    fieldsets = UserAdmin.fieldsets + (("三信", {"fields": ("display_name", "phone", "region")}),)
+    raw_id_fields = ["region"]

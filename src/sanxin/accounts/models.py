@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.accounts.choices import Role
+from sanxin.accounts.choices import ROLE_LEVELS, Role
+from sanxin.regions.models import Level
 
 
 class User(AbstractUser):
@@ -21,6 +23,17 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="user",
         verbose_name=_("本人"),
+    )
+
+    # Where the account belongs (set when a district or town admin creates it): the
+    # admins of that region list and manage it, even before it holds a role.
+    region = models.ForeignKey(
+        "regions.Region",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所属辖区"),
     )
 
     class Meta:
@@ -47,6 +60,25 @@ class RoleAssignment(models.Model):
         verbose_name=_("户"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("分配人"),
+    )
+    # An assignment is ended, never deleted: the history of who held what stays.
+    # Only current assignments (ended_at empty) grant anything (`scope_for`).
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("结束人"),
+    )
 
     class Meta:
         verbose_name = _("角色分配")
@@ -61,10 +93,44 @@ class RoleAssignment(models.Model):
                 name="assignment_bound_to_region_or_household",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "region", "household"], name="assignment_unique"
+                fields=["user", "role", "region", "household"],
+                condition=models.Q(ended_at__isnull=True),
+                name="assignment_unique_current",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("created_at")),
+                name="assignment_ends_after_it_starts",
             ),
         ]
 
     def __str__(self) -> str:
         where = self.household or self.region
         return f"{self.get_role_display()} @ {where}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_at is None
+
+    def clean(self) -> None:
+        """Each role is bound to a region of its level (ROLE_LEVELS), a villager to a
+        household."""
+        if self.role == Role.VILLAGER:
+            if self.household_id is None:
+                raise ValidationError({"household": _("村民角色必须绑定到一户")})
+            if self.region_id is not None:
+                raise ValidationError({"region": _("村民角色绑定到户，不绑定辖区")})
+            return
+        if self.household_id is not None:
+            raise ValidationError({"household": _("只有村民角色绑定到户")})
+        if self.region_id is None:
+            raise ValidationError({"region": _("请选择辖区")})
+        levels = ROLE_LEVELS.get(self.role, ())
+        if self.region.level not in levels:
+            wanted = "或".join(str(Level(level).label) for level in levels)
+            raise ValidationError(
+                {
+                    "region": _("“%(role)s”只能绑定到%(levels)s一级，%(region)s不是")
+                    % {"role": Role(self.role).label, "levels": wanted, "region": self.region.name}
+                }
+            )

@@ -24,7 +24,9 @@ class Perm(StrEnum):
     CHANGE_REGISTRY = "registry.change"  # edit households and people, import rosters
     REVEAL_ID = "id.reveal"  # see a full identity number (each reveal is audited)
     VIEW_AUDIT = "audit.view"  # browse the audit log
-    VIEW_FINANCE = "finance.view"  # credit-union indicator details (and the household itself)
+    # credit-union indicator details of the households in reach (the household itself
+    # sees its own: Scope.sees_credit_details)
+    VIEW_FINANCE = "finance.view"
     RECORD_POINTS = "points.record"  # record ledger entries
     REVIEW_POINTS = "points.review"  # approve or reject entries (maker-checker)
     RECORD_CREDIT = "credit.record"  # enter 双基 credit assessments
@@ -38,6 +40,7 @@ class Perm(StrEnum):
     DECIDE_APPEALS = "appeals.decide"  # answer appeals (and file them on a household's behalf)
     DECIDE_VETOES = "vetoes.decide"  # decide and revoke vetoes and direct gradings
     ISSUE_CERTIFICATES = "certificates.issue"  # issue any household's credit certificate
+    MANAGE_USERS = "users.manage"  # create users of the region, assign and end their roles
 
 
 _ALL_STAFF = {
@@ -67,7 +70,7 @@ PERMISSIONS: dict[Perm, set[str]] = {
         Role.COMMITTEE_HEAD,
     },
     Perm.VIEW_AUDIT: {Role.DISTRICT_ADMIN},
-    Perm.VIEW_FINANCE: {Role.CREDIT_OFFICER, Role.VILLAGER},
+    Perm.VIEW_FINANCE: {Role.CREDIT_OFFICER},
     Perm.RECORD_POINTS: {
         Role.SUBTEAM_MEMBER,
         Role.COMMITTEE_HEAD,
@@ -108,6 +111,7 @@ PERMISSIONS: dict[Perm, set[str]] = {
         Role.COMMITTEE_DEPUTY,
         Role.COMMITTEE_MEMBER,
     },
+    Perm.MANAGE_USERS: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN},
 }
 
 
@@ -268,6 +272,14 @@ class Scope:
             ids.add(person.household_id)
         return ids
 
+    def sees_credit_details(self, household) -> bool:
+        """Whether the user may see the household's 双基 indicator answers (financial
+        data): the credit union over its region, and the household itself (its
+        villager logins, and a staff member whose own household it is)."""
+        return household.pk in self.own_household_ids() or self.covers_household(
+            household, Perm.VIEW_FINANCE
+        )
+
     def audit_events(self) -> QuerySet:
         from sanxin.oversight.models import AuditEvent
 
@@ -386,7 +398,7 @@ def scope_for(user) -> Scope:
         from sanxin.accounts.models import RoleAssignment
 
         for a in (
-            RoleAssignment.objects.filter(user=user)
+            RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
             .select_related("region", "household__village")
             .order_by("id")
         ):

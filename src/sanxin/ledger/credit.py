@@ -1,4 +1,5 @@
-"""双基 credit-union assessments: writes and the visibility rule for their details."""
+"""双基 credit-union assessments: writes, reads and the audited read of their details
+(who may see the details: `Scope.sees_credit_details`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household
+from sanxin.ledger import submissions
 from sanxin.ledger.models import CreditAssessment
 from sanxin.oversight.services import audit
 from sanxin.rules import engine
@@ -33,6 +35,42 @@ def answers_errors(scheme, answers: dict[str, str]) -> dict[str, str]:
     return errors
 
 
+def _submission_content(household, period, assessed_on, answers, note, supersedes_id) -> dict:
+    return {
+        "household": household.pk,
+        "period": period,
+        "assessed_on": str(assessed_on),
+        "answers": dict(answers),
+        "note": note.strip(),
+        "supersedes": supersedes_id,
+    }
+
+
+def assessment_submitted(
+    *,
+    actor,
+    idempotency_key: str,
+    household: Household,
+    period: str,
+    assessed_on: date,
+    answers: dict[str, str],
+    note: str = "",
+    supersedes_id: int | None = None,
+) -> CreditAssessment | None:
+    """The assessment an earlier submission of this very form recorded, if any (a
+    double submit answers with it instead of recording again)."""
+    content = _submission_content(household, period, assessed_on, answers, note, supersedes_id)
+    outcome = submissions.earlier(
+        actor=actor, kind=SUBMISSION_KIND, key=idempotency_key, content=content
+    )
+    if outcome is None:
+        return None
+    return CreditAssessment.objects.filter(pk__in=outcome.object_ids).first()
+
+
+SUBMISSION_KIND = "credit.assess"
+
+
 @transaction.atomic
 def assessment_record(
     *,
@@ -43,11 +81,48 @@ def assessment_record(
     answers: dict[str, str],
     note: str = "",
     supersedes: CreditAssessment | None = None,
+    idempotency_key: str | None = None,
 ) -> CreditAssessment:
     """Record a household's assessment for a period; a correction supersedes the
-    previous one (which stays, append-only)."""
-    if not scope_for(actor).covers_household(household, Perm.RECORD_CREDIT):
+    previous one (which stays, append-only). With an idempotency key (the form's), a
+    repeated submission answers with the assessment the first one recorded."""
+    scope = scope_for(actor)
+    if not scope.covers_household(household, Perm.RECORD_CREDIT):
         raise PermissionDenied("无权为该户录入信用评定")
+    if household.pk in scope.own_household_ids():
+        raise ValidationError(f"{household.number}号户是您本人的家庭，不能为其录入信用评定，请回避")
+    outcome = submissions.submit_once(
+        actor=actor,
+        kind=SUBMISSION_KIND,
+        key=idempotency_key,
+        content=_submission_content(
+            household, period, assessed_on, answers, note, supersedes.pk if supersedes else None
+        ),
+        perform=lambda: [
+            _record(
+                actor=actor,
+                household=household,
+                period=period,
+                assessed_on=assessed_on,
+                answers=answers,
+                note=note,
+                supersedes=supersedes,
+            ).pk
+        ],
+    )
+    return CreditAssessment.objects.get(pk=outcome.object_ids[0])
+
+
+def _record(
+    *,
+    actor,
+    household: Household,
+    period: str,
+    assessed_on: date,
+    answers: dict[str, str],
+    note: str,
+    supersedes: CreditAssessment | None,
+) -> CreditAssessment:
     if assessed_on > timezone.localdate():
         raise ValidationError({"assessed_on": "评定日期不能在今天之后"})
     version = scheme_for_village(household.village, assessed_on)
@@ -94,11 +169,6 @@ def assessment_record(
         },
     )
     return assessment
-
-
-def can_see_credit_details(user, household: Household) -> bool:
-    """Indicator details are financial data: the credit union and the household only."""
-    return scope_for(user).covers_household(household, Perm.VIEW_FINANCE)
 
 
 # --- periods, reads and the audited read of the details ------------------------------
@@ -150,7 +220,7 @@ class AreaLine:
 def assessment_areas(assessment: CreditAssessment, scheme: Scheme | None = None) -> list[AreaLine]:
     """The assessment area by area under the scheme version it was made with: area
     scores always, and the answers (financial details; show them only when
-    `can_see_credit_details`)."""
+    `Scope.sees_credit_details`)."""
     scheme = scheme or assessment.scheme_version.scheme
     lines = []
     for area in scheme.credit_areas:

@@ -49,6 +49,8 @@ class AssessmentForm(forms.Form):
     # The assessment this form corrects, as the officer saw it (guards against a
     # silent correction of a period they did not mean, or of a newer correction).
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The rendered form carries a fresh key: a double submit records once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
 
     def __init__(self, *args, scheme: Scheme, **kwargs):
         super().__init__(*args, **kwargs)

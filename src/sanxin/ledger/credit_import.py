@@ -291,6 +291,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
     in_scope = set(
         scope.households(Perm.RECORD_CREDIT).filter(village=village).values_list("pk", flat=True)
     )
+    own = scope.own_household_ids()
     periods = {_period_text(sheet.cell(r, sheet.columns[PERIOD])) for r in sheet.rows}
     existing = set(
         CreditAssessment.objects.filter(
@@ -312,6 +313,16 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
                     n,
                     NUMBER,
                     _("%(number)s 号户不在您的管辖范围内，不能为其录入评定。")
+                    % {"number": household.number},
+                )
+            )
+            household = None
+        elif household is not None and household.pk in own:
+            errors.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("%(number)s 号户是您本人的家庭，不能为其录入评定，请回避。")
                     % {"number": household.number},
                 )
             )

@@ -4,6 +4,7 @@ only for the credit union and the household), and the Excel import."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from functools import partial
 
@@ -169,6 +170,29 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             period = form.cleaned_data["period"]
             note = form.cleaned_data["note"].strip()
+            earlier = credit.assessment_submitted(
+                actor=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                household=household,
+                period=period,
+                assessed_on=form.cleaned_data["assessed_on"],
+                answers=form.answers(),
+                note=note,
+                supersedes_id=form.cleaned_data["supersedes"],
+            )
+            if earlier is not None:
+                messages.info(
+                    request,
+                    _(
+                        "这份评定表已经提交过，未重复录入：%(number)s 号户 %(period)s 年总分 %(total)s 分。"
+                    )
+                    % {
+                        "number": household.number,
+                        "period": earlier.period,
+                        "total": points_text(earlier.total),
+                    },
+                )
+                return redirect("credit:detail", pk=household.pk)
             if correcting is not None and form.cleaned_data["supersedes"] != correcting.pk:
                 # The period has an assessment the officer has not seen on this form.
                 form.data["supersedes"] = str(correcting.pk)
@@ -195,6 +219,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
                         answers=form.answers(),
                         note=note,
                         supersedes=correcting,
+                        idempotency_key=form.cleaned_data["idempotency_key"],
                     )
                 except ValidationError as exc:
                     _apply_service_errors(form, exc)
@@ -225,7 +250,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         period = _period_from(request)
         correcting = credit.current_assessment(household, period)
-        initial = {"period": period, "assessed_on": today}
+        initial = {"period": period, "assessed_on": today, "idempotency_key": uuid.uuid4().hex}
         if correcting is not None:
             initial["supersedes"] = correcting.pk
             codes = {
@@ -272,7 +297,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request.scope
     household = scope.get_household(pk)
-    show_details = credit.can_see_credit_details(request.user, household)
+    show_details = scope.sees_credit_details(household)
     assessments = list(
         household.credit_assessments.select_related(
             "scheme_version", "assessed_by", "superseded_by"

@@ -346,6 +346,16 @@ def plan_entries(
                 )
             )
             household = None
+        elif household is not None and household.pk in scope.own_household_ids():
+            errors.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("%(number)s 号户是您本人的家庭，不能为其记录积分，请回避。")
+                    % {"number": household.number},
+                )
+            )
+            household = None
 
         raw_date = v.get(DATE)
         occurred_on = parse_date(raw_date)
@@ -658,6 +668,10 @@ def import_entries(
     """Read, check and (unless dry_run or there are problems) record a sheet of entries."""
     sheet = read_sheet(content, filename)
     with transaction.atomic():
+        if not dry_run:
+            # The rows are weighed against the entries already recorded (annual caps,
+            # repeats): nobody records for these households until this one is saved.
+            services.lock_households(Household.objects.filter(village=village))
         plan = plan_entries(sheet, village, actor=actor, today=today)
         if dry_run or plan.errors:
             return plan.result(dry_run=dry_run)

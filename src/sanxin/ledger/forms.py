@@ -204,6 +204,10 @@ class BatchForm(_PointsFields):
         },
     )
 
+    # The rendered form carries a fresh key: a double submit records once (see
+    # ledger.submissions). A client posting without one gets no such protection.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
+
     def __init__(self, *args, households, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["households"].queryset = households

@@ -236,3 +236,23 @@ class VetoEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.household} {self.name}"
+
+
+class Submission(models.Model):
+    """One submitted form that records something, by its idempotency key: a repeated
+    submission (a double tap, a resent POST) answers with what the first recorded
+    instead of recording again. The key is unique per user and kind of form."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=30)
+    fingerprint = models.CharField(max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    object_ids = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("表单提交")
+        verbose_name_plural = _("表单提交")
+
+    def __str__(self) -> str:
+        return self.key

@@ -14,13 +14,14 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household, Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
+from sanxin.ledger.submissions import submit_once
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
 from sanxin.oversight.services import audit
@@ -218,8 +219,25 @@ def _save(
 
 
 def _check_can_record(actor, household: Household) -> None:
-    if not scope_for(actor).covers_household(household, Perm.RECORD_POINTS):
+    scope = scope_for(actor)
+    if not scope.covers_household(household, Perm.RECORD_POINTS):
         raise PermissionDenied("无权为该户记录积分")
+    if household.pk in scope.own_household_ids():
+        raise ValidationError(
+            {"households": [f"{household.number}号户是您本人的家庭，不能为其记录积分，请回避"]}
+        )
+
+
+def lock_households(households: Iterable[Household] | QuerySet) -> None:
+    """Lock the households' rows until the transaction ends, in id order (no
+    deadlocks): the annual-cap check reads their entries of the year, and two
+    recordings for one household must not both pass it. (On SQLite the write lock
+    taken at BEGIN IMMEDIATE already serialises recordings.)"""
+    if isinstance(households, QuerySet):
+        locked = households.select_for_update()
+    else:
+        locked = Household.objects.select_for_update().filter(pk__in={h.pk for h in households})
+    list(locked.order_by("pk").values_list("pk", flat=True))
 
 
 def _request_fingerprint(request: EntryRequest) -> str:
@@ -251,6 +269,7 @@ def entry_record(
             raise ValidationError("该提交编号已用于另一条不同的记录")
         idempotency_key = key
     with transaction.atomic():
+        lock_households([request.household])
         plan = entry_plan(request, today=today)
         if isinstance(plan, dict):
             raise ValidationError(plan)
@@ -261,6 +280,7 @@ def entry_record(
 class BatchResult:
     entries: list[Entry]
     errors: dict[int, dict[str, list[str]]]  # household id -> field errors
+    repeated: bool = False  # the same form was submitted before: these are its entries
 
 
 def entries_record_batch(
@@ -274,13 +294,71 @@ def entries_record_batch(
     photos: Sequence[UploadedFile] = (),
     source: str = Source.BATCH,
     today: date | None = None,
+    idempotency_key: str | None = None,
 ) -> BatchResult:
-    """One household-level item for many households at once: all or nothing."""
+    """One household-level item for many households at once: all or nothing. With an
+    idempotency key (the form's), a repeated submission records nothing and answers
+    with the entries the first one recorded."""
     if not households:
         raise ValidationError({"households": ["请至少选择一户"]})
-    for h in households:
-        _check_can_record(actor, h)
+    scope = scope_for(actor)
+    if not all(scope.covers_household(h, Perm.RECORD_POINTS) for h in households):
+        raise PermissionDenied("无权为所选的某些农户记录积分")
+    own = sorted(h.number for h in households if h.pk in scope.own_household_ids())
+    if own:
+        raise ValidationError(
+            {"households": [f"{'、'.join(own)}号户是您本人的家庭，不能为其记录积分，请回避"]}
+        )
+    content = {
+        "households": sorted(h.pk for h in households),
+        "item": item_code,
+        "on": str(occurred_on),
+        "quantity": quantity,
+        "evidence": evidence_text.strip(),
+        "photos": [photo_files.sha256(p) for p in photos],
+    }
+    outcome_errors: dict[int, dict[str, list[str]]] = {}
+
+    def perform() -> list[int] | None:
+        result = _record_batch(
+            actor=actor,
+            households=households,
+            item_code=item_code,
+            occurred_on=occurred_on,
+            quantity=quantity,
+            evidence_text=evidence_text,
+            photos=photos,
+            source=source,
+            today=today,
+        )
+        if result.errors:
+            outcome_errors.update(result.errors)
+            return None
+        return [e.pk for e in result.entries]
+
+    outcome = submit_once(
+        actor=actor, kind="points.batch", key=idempotency_key, content=content, perform=perform
+    )
+    if outcome is None:
+        return BatchResult(entries=[], errors=outcome_errors)
+    entries = list(Entry.objects.filter(pk__in=outcome.object_ids).order_by("pk"))
+    return BatchResult(entries=entries, errors={}, repeated=outcome.repeated)
+
+
+def _record_batch(
+    *,
+    actor,
+    households: Sequence[Household],
+    item_code: str,
+    occurred_on: date,
+    quantity: int,
+    evidence_text: str,
+    photos: Sequence[UploadedFile],
+    source: str,
+    today: date | None,
+) -> BatchResult:
     with transaction.atomic():
+        lock_households(households)
         plans, errors = [], {}
         for h in households:
             plan = entry_plan(
@@ -333,6 +411,7 @@ def entries_record_planned(
     for p in plans:
         _check_can_record(actor, p.request.household)
     with transaction.atomic():
+        lock_households(p.request.household for p in plans)
         now, batch_key = timezone.now(), uuid.uuid4().hex
         return [
             _save(

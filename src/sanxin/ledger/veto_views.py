@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ledger import vetoes
 from sanxin.ledger.models import VetoEvent
+from sanxin.ledger.submissions import submit_once
 from sanxin.lib.text import TextField, clean_line
 from sanxin.rules.scheme import GRADE_LABELS, VETO_KIND_LABELS
 from sanxin.rules.selectors import scheme_for_village
@@ -30,6 +33,8 @@ class VetoForm(forms.Form):
     evidence_text = TextField(
         label=gettext_lazy("事实与依据"), widget=forms.Textarea(attrs={"rows": 3})
     )
+    # A double submit records one event (see ledger.submissions).
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
 
     def __init__(self, *args, rules, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,11 +56,23 @@ def household_vetoes(request, pk: int):
     form = None
     if can_decide and version is not None:
         form = VetoForm(
-            request.POST or None, rules=version.scheme.veto_rules, initial={"starts_on": today}
+            request.POST or None,
+            rules=version.scheme.veto_rules,
+            initial={"starts_on": today, "idempotency_key": uuid.uuid4().hex},
         )
         if request.method == "POST" and form.is_valid():
+            fields = dict(form.cleaned_data)
+            key = fields.pop("idempotency_key")
             try:
-                vetoes.veto_record(actor=request.user, household=household, **form.cleaned_data)
+                submit_once(
+                    actor=request.user,
+                    kind="veto.record",
+                    key=key,
+                    content={"household": household.pk, **fields},
+                    perform=lambda: [
+                        vetoes.veto_record(actor=request.user, household=household, **fields).pk
+                    ],
+                )
             except ValidationError as exc:
                 for field, errors in (
                     exc.message_dict.items()

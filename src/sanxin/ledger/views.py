@@ -93,6 +93,12 @@ def record(request):
     if not raw:
         return _pick_household(request)
     household = scope.get_household(raw, Perm.RECORD_POINTS)
+    if household.pk in scope.own_household_ids():
+        messages.error(
+            request,
+            _("%(n)s号户是您本人的家庭，不能为其记录积分，请回避。") % {"n": household.number},
+        )
+        return redirect("points:record")
     today = timezone.localdate()
     members_qs = household_members(household)
     members = list(members_qs)
@@ -175,7 +181,12 @@ def _record_once(actor, entry_request, key: str, today):
 
 def _pick_household(request):
     query = request.GET.get("q", "").strip()
-    households = request.scope.households(Perm.RECORD_POINTS).select_related("villager_group")
+    # One's own household is not offered: recording for it is refused (recusal).
+    households = (
+        request.scope.households(Perm.RECORD_POINTS)
+        .exclude(pk__in=request.scope.own_household_ids())
+        .select_related("villager_group")
+    )
     households = household_search(
         households, query, by_id_in=request.scope.households(Perm.REVEAL_ID)
     ).order_by("village_id", "number", "id")
@@ -222,14 +233,24 @@ def batch(request):
         Region.objects.filter(pk__in=in_village.values("villager_group_id")).order_by("path")
     )
     group_id = request.GET.get("group", "")
-    listed = in_village.select_related("village", "villager_group").order_by("number", "id")
+    # One's own household is not offered: recording for it is refused (recusal).
+    listed = (
+        in_village.exclude(pk__in=scope.own_household_ids())
+        .select_related("village", "villager_group")
+        .order_by("number", "id")
+    )
     if group_id.isdigit():
         listed = listed.filter(villager_group_id=int(group_id))
     data = request.POST if posted else None
     version = scheme_for_village(village, _form_date(data, today))
     items = item_choices(version.scheme, household_level_only=True) if version else []
     form = BatchForm(
-        data, request.FILES if posted else None, today=today, items=items, households=listed
+        data,
+        request.FILES if posted else None,
+        today=today,
+        items=items,
+        households=listed,
+        initial={"idempotency_key": uuid.uuid4().hex},
     )
     household_errors = []
     if posted and form.is_valid():
@@ -246,10 +267,18 @@ def batch(request):
                 photos=cd["photos"],
                 source=Source.BATCH,
                 today=today,
+                idempotency_key=cd["idempotency_key"],
             )
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
+            if result.repeated:
+                messages.info(
+                    request,
+                    _("这份表单已经提交过，未重复记录：已为 %(n)d 户记录积分，待评信团审核")
+                    % {"n": len(result.entries)},
+                )
+                return redirect(f"{reverse('points:batch')}?{_querystring(request.GET)}")
             if not result.errors:
                 messages.success(
                     request, _("已为 %(n)d 户记录积分，待评信团审核") % {"n": len(result.entries)}

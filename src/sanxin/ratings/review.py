@@ -172,11 +172,11 @@ def effective_grade(cycle: Cycle, household: Household, rating: Rating | None = 
 
 
 def committee_members(village) -> list:
-    """Active users holding a committee role bound to the village, head first."""
+    """Active users currently holding a committee role bound to the village, head first."""
     order = {r: i for i, r in enumerate(COMMITTEE_ROLES)}
     best: dict[int, tuple[int, str]] = {}
     rows = RoleAssignment.objects.filter(
-        role__in=COMMITTEE_ROLES, region=village, user__is_active=True
+        role__in=COMMITTEE_ROLES, region=village, user__is_active=True, ended_at__isnull=True
     ).values_list("user_id", "role")
     for user_id, role in rows:
         rank = order[role]
