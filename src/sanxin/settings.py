@@ -213,7 +213,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         # the lock (busy timeout) instead of failing with SQLITE_BUSY halfway through.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+        # recursive_triggers: REPLACE (REPLACE INTO, INSERT/UPDATE OR REPLACE) deletes
+        # the conflicting row, and SQLite fires delete triggers for that only with it
+        # on; without it the append-only tables could be rewritten by a REPLACE.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+            " PRAGMA recursive_triggers=ON;"
+        ),
     }
     _db["TEST"] = {"NAME": env_str("SANXIN_TEST_SQLITE_NAME")}
     _private_sqlite_file(_db["NAME"])

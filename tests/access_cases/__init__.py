@@ -62,6 +62,9 @@ class Case:
     # Allowed users may answer with these codes too (e.g. 400 for a well-formed
     # but invalid POST that changes nothing).
     ok_statuses: tuple[int, ...] = (200, 302)
+    # Every allowed POST says what it did: a status 200/302 alone proves nothing, since
+    # views turn a refused action into a flash message and a redirect. Called after each
+    # allowed user's POST, in a fresh world, with the response at `world.response`.
     effect: Callable | None = None  # (world, username) -> None: asserts an allowed POST's effect
 
 

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from tests.access_cases import COMMITTEE, Case
+from tests.access_cases.effects import audited, succeeded
 from tests.access_cases.ratings import _cycle, _on_notice
 
 # The village's committee and the town and district admins over it see every appeal.
@@ -72,6 +73,32 @@ def _pk(w):
     return _cycle(w).pk
 
 
+def _filed(w, username):
+    from sanxin.ratings.models import Appeal
+
+    succeeded(w, username)
+    appeal = Appeal.objects.get(household=w.household, filed_by=w.users[username])
+    assert (appeal.kind, appeal.reason, appeal.on_behalf) == (
+        "grade",
+        "等级偏低",
+        username != "villager",
+    )
+    audited(w, username, "appeal.file")
+
+
+def _dismissed(w, username):
+    from sanxin.ratings.models import Appeal
+
+    succeeded(w, username)
+    decision = Appeal.objects.get().decision
+    assert (decision.upheld, decision.reason, decision.decided_by) == (
+        False,
+        "评分无误",
+        w.users[username],
+    )
+    audited(w, username, "appeal.dismiss")
+
+
 CASES = [
     Case("ratings:appeals", lambda w: f"/ratings/{_pk(w)}/appeals/", APPEAL_LIST, setup=_appealed),
     Case(
@@ -99,6 +126,7 @@ CASES = [
         method="post",
         setup=_on_notice,
         data=lambda w: {"kind": "grade", "reason": "等级偏低"},
+        effect=_filed,
     ),
     Case(
         "ratings:appeal",
@@ -119,5 +147,6 @@ CASES = [
         method="post",
         setup=_appealed,
         data=lambda w: {"upheld": "0", "reason": "评分无误"},
+        effect=_dismissed,
     ),
 ]

@@ -5,6 +5,14 @@ from tests.access_cases import (
     Case,
     member_of_household,
 )
+from tests.access_cases.effects import audited
+
+
+def _revealed(w, username):
+    person = member_of_household(w)
+    audited(w, username, "person.reveal_id", object_id=str(person.pk))
+    assert person.reveal_id_number() in w.response.content.decode()
+
 
 CASES = [
     Case("home", lambda w: "/", set(ALL_USERS)),
@@ -15,6 +23,7 @@ CASES = [
         lambda w: f"/households/people/{member_of_household(w).pk}/reveal-id/",
         {"district_admin", "credit_officer", "town_admin", "committee_head"},
         method="post",
+        effect=_revealed,
     ),
     Case(
         "oversight:audit_log",

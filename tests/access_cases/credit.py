@@ -7,6 +7,7 @@ from datetime import date
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.access_cases import INSIDERS_OF_HOUSEHOLD, Case
+from tests.access_cases.effects import audited, succeeded
 
 CREDIT_OFFICERS = {"credit_officer", "other_credit_officer"}
 ANSWERS = {
@@ -65,6 +66,35 @@ def _assess_post(w) -> dict:
     return data
 
 
+def _assessed_2024(w, username):
+    from sanxin.ledger.models import CreditAssessment
+
+    succeeded(w, username)
+    assessment = CreditAssessment.objects.get(household=w.household, period="2024")
+    assert (assessment.total, assessment.assessed_by) == (87, w.users[username])
+    audited(w, username, "credit.assess", object_id=str(assessment.pk))
+
+
+def _previewed(w, username):
+    """The preview shows what would be saved and saves nothing but the pending file."""
+    from sanxin.households.models import PendingImport
+    from sanxin.ledger.models import CreditAssessment
+
+    assert not CreditAssessment.objects.exists()
+    pending = PendingImport.objects.get(user=w.users[username])
+    assert f"/credit/import/{pending.token}/confirm/" in w.response.content.decode()
+
+
+def _imported(w, username):
+    from sanxin.households.models import PendingImport
+    from sanxin.ledger.models import CreditAssessment
+
+    succeeded(w, username)
+    assessment = CreditAssessment.objects.get(household=w.household, period="2024")
+    assert (assessment.total, assessment.assessed_by) == (87, w.users[username])
+    assert not PendingImport.objects.exists(), "a confirmed upload is not kept"
+
+
 CASES = [
     Case("credit:list", lambda w: "/credit/", CREDIT_OFFICERS),
     Case(
@@ -93,6 +123,7 @@ CASES = [
         method="post",
         data=_assess_post,
         setup=_scheme,
+        effect=_assessed_2024,
     ),
     Case("credit:import", lambda w: "/credit/import/", CREDIT_OFFICERS),
     Case(
@@ -102,6 +133,7 @@ CASES = [
         method="post",
         setup=_scheme,
         data=lambda w: {"village": w.village_a1.pk, "file": SimpleUploadedFile("评定.csv", _csv())},
+        effect=_previewed,
     ),
     # Without a scheme in force the officers are sent back to the import page (302):
     # the matrix reads every allowed response as UTF-8 text, which an .xlsx is not.
@@ -113,5 +145,6 @@ CASES = [
         {"credit_officer"},
         method="post",
         setup=_pending,
+        effect=_imported,
     ),
 ]

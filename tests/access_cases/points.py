@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from sanxin.ledger.models import Entry, EntryPhoto
 from tests.access_cases import COMMITTEE, INSIDERS_OF_HOUSEHOLD, Case
+from tests.access_cases.effects import audited, succeeded
 
 # Everyone who records points somewhere (the record and batch pages themselves).
 RECORDERS = COMMITTEE | {"subteam_member", "other_group_subteam", "neighbour_committee_head"}
@@ -61,6 +62,51 @@ def _approved(w) -> Entry:
     return Entry.objects.filter(household=w.household, review__approved=True).order_by("id").first()
 
 
+def _first_tidy(w) -> Entry:
+    """The pending 六齐 entry `_entries` recorded (by the sub-team member)."""
+    return Entry.objects.filter(household=w.household, item_code="env.tidy").order_by("id").first()
+
+
+def _recorded(w, username) -> None:
+    succeeded(w, username)
+    entry = Entry.objects.get(idempotency_key__contains=":access-case:")
+    assert (entry.household, entry.item_code, entry.points, entry.recorded_by) == (
+        w.household,
+        "env.tidy",
+        2,
+        w.users[username],
+    )
+    assert not hasattr(entry, "review"), "a new entry waits for review"
+    audited(w, username, "entry.record", object_id=str(entry.pk))
+
+
+def _batch_recorded(w, username) -> None:
+    succeeded(w, username)
+    (entry,) = Entry.objects.filter(recorded_by=w.users[username]).exclude(batch_key="")
+    assert (entry.household, entry.item_code, entry.points) == (w.household, "env.tidy", 2)
+    assert not hasattr(entry, "review"), "a new entry waits for review"
+
+
+def _approved_by(w, username) -> None:
+    succeeded(w, username)
+    entry = _first_tidy(w)
+    entry.refresh_from_db()
+    assert entry.review.approved and entry.review.reviewer == w.users[username]
+    audited(w, username, "entry.approve", object_id=str(entry.pk))
+
+
+def _reversed_by(w, username) -> None:
+    succeeded(w, username)
+    original = Entry.objects.get(household=w.household, item_code="env.untidy", reversal_of=None)
+    (reversal,) = original.reversals.all()
+    assert (reversal.points, reversal.reason, reversal.recorded_by) == (
+        -original.points,
+        "记错了户",
+        w.users[username],
+    )
+    assert not hasattr(reversal, "review"), "a reversal waits for another member's review"
+
+
 def _record_data(w) -> dict:
     return {
         "household": w.household.pk,
@@ -97,6 +143,7 @@ CASES = [
         method="post",
         data=_record_data,
         setup=_entries,
+        effect=_recorded,
     ),
     Case("points:batch", lambda w: "/points/batch/", RECORDERS, setup=_entries),
     Case(
@@ -106,6 +153,7 @@ CASES = [
         method="post",
         data=_batch_data,
         setup=_entries,
+        effect=_batch_recorded,
     ),
     Case("points:review", lambda w: "/points/review/", REVIEWERS, setup=_entries),
     Case(
@@ -115,6 +163,7 @@ CASES = [
         method="post",
         data=lambda w: {"entry": [_pending(w).pk], "action": "approve", "reason": ""},
         setup=_entries,
+        effect=_approved_by,
     ),
     Case(
         "points:entry",
@@ -129,6 +178,7 @@ CASES = [
         method="post",
         data=lambda w: {"action": "approve", "reason": ""},
         setup=_entries,
+        effect=_approved_by,
     ),
     Case(
         "points:entry_reverse",
@@ -137,6 +187,7 @@ CASES = [
         method="post",
         data=lambda w: {"reason": "记错了户"},
         setup=_entries,
+        effect=_reversed_by,
     ),
     Case(
         "points:photo",

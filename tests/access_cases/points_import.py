@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.access_cases import COMMITTEE, Case
+from tests.access_cases.effects import succeeded
 
 # Everyone who may record points somewhere: sub-team members (their village comes
 # from their villager group) and the committees, the neighbour village's included.
@@ -32,6 +33,38 @@ def _pending(w) -> None:
     ).token
 
 
+def _previewed(w, username):
+    """The preview shows what would be saved and saves nothing but the pending file."""
+    from sanxin.households.models import PendingImport
+    from sanxin.ledger.models import Entry
+
+    assert not Entry.objects.exists()
+    page = w.response.content.decode()
+    if username == "other_group_subteam":
+        # Village A1, but not the group of household 001: the row is refused, nothing kept.
+        assert "001 号户（第一村民小组）不在您可以记录积分的范围内。" in page
+        assert not PendingImport.objects.exists()
+        return
+    pending = PendingImport.objects.get(user=w.users[username])
+    assert f"/points/import/{pending.token}/confirm/" in page
+
+
+def _imported(w, username):
+    from sanxin.households.models import PendingImport
+    from sanxin.ledger.models import Entry
+
+    succeeded(w, username)
+    (entry,) = Entry.objects.all()
+    assert (entry.household, entry.item_code, str(entry.occurred_on), entry.points) == (
+        w.household,
+        "env.tidy",
+        "2025-06-01",
+        2,
+    )
+    assert entry.recorded_by == w.users[username] and not hasattr(entry, "review")
+    assert not PendingImport.objects.exists(), "a confirmed upload is not kept"
+
+
 CASES = [
     Case("points_import:upload", lambda w: "/points/import/", RECORDERS),
     # The preview: the file is checked, nothing is saved; another village's users get 404.
@@ -42,6 +75,7 @@ CASES = [
         method="post",
         setup=_scheme,
         data=lambda w: {"village": w.village_a1.pk, "file": SimpleUploadedFile("积分.csv", _csv())},
+        effect=_previewed,
     ),
     Case(
         "points_import:template", lambda w: "/points/import/template.xlsx", RECORDERS, setup=_scheme
@@ -53,5 +87,6 @@ CASES = [
         {"subteam_member"},
         method="post",
         setup=_pending,
+        effect=_imported,
     ),
 ]

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from sanxin.accounts.choices import Role
 from tests.access_cases import COMMITTEE, INSIDERS_OF_HOUSEHOLD, WITH_ROLES, Case
+from tests.access_cases.effects import audited, succeeded
+from tests.factories import make_user
 
 # Everyone who sees some household of village A1 (its cycle page).
 VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
@@ -61,8 +64,14 @@ def _proposed(w):
 
     _in_review(w)
     if not Adjustment.objects.exists():
+        # A fourth member proposes it, so that each of the three may confirm it
+        # (nobody confirms their own proposal).
+        if "committee_proposer" not in w.users:
+            w.users["committee_proposer"] = make_user(
+                "committee_proposer", Role.COMMITTEE_MEMBER, region=w.village_a1
+            )
         adjustment_propose(
-            actor=w.users["committee_head"],
+            actor=w.users["committee_proposer"],
             cycle=_cycle(w),
             household=w.household,
             to_grade="5A",
@@ -100,6 +109,82 @@ def _pk(w):
     return _cycle(w).pk
 
 
+def _opened(w, username):
+    from sanxin.ratings.models import Cycle
+
+    succeeded(w, username)
+    cycle = Cycle.objects.get(village=w.village_a1, period="2026")
+    assert (cycle.state, str(cycle.cut_off), cycle.created_by) == (
+        "open",
+        "2026-11-20",
+        w.users[username],
+    )
+    audited(w, username, "cycle.open")
+
+
+def _policy_set(w, username):
+    from sanxin.ratings.models import RatingPolicy
+
+    succeeded(w, username)
+    policy = RatingPolicy.objects.get(district=w.district)
+    assert (policy.cadence, policy.updated_by) == ("quarter", w.users[username])
+    audited(w, username, "rating.policy")
+
+
+def _computed_by(w, username):
+    from sanxin.ratings.models import Rating
+
+    succeeded(w, username)
+    cycle = _cycle(w)
+    assert (cycle.state, cycle.current_run) == ("computed", 1)
+    rated = Rating.objects.filter(cycle=cycle, run=1).values_list("household_id", flat=True)
+    assert sorted(rated) == sorted([w.household.pk, w.household_a1_2.pk])
+    audited(w, username, "cycle.compute")
+
+
+def _advanced_by(w, username):
+    succeeded(w, username)
+    assert _cycle(w).state == "review"
+    audited(w, username, "cycle.advance")
+
+
+def _adjustment_proposed(w, username):
+    from sanxin.ratings.models import Adjustment
+
+    succeeded(w, username)
+    adjustment = Adjustment.objects.get(household=w.household)
+    assert (adjustment.to_grade, adjustment.reason, adjustment.proposed_by) == (
+        "5A",
+        "表现突出",
+        w.users[username],
+    )
+    assert not hasattr(adjustment, "decision"), "another member confirms it"
+
+
+def _adjustment_confirmed(w, username):
+    from sanxin.ratings.models import Adjustment
+
+    succeeded(w, username)
+    decision = Adjustment.objects.get().decision
+    assert decision.confirmed and decision.decided_by == w.users[username]
+    audited(w, username, "rating.adjust_confirm")
+
+
+def _meeting_recorded(w, username):
+    from sanxin.ratings.models import ReviewMeeting
+
+    succeeded(w, username)
+    meeting = ReviewMeeting.objects.get(cycle=_cycle(w))
+    assert (str(meeting.held_on), meeting.decision, meeting.recorded_by) == (
+        "2025-12-01",
+        "同意",
+        w.users[username],
+    )
+    assert sorted(m["id"] for m in meeting.members_present) == sorted(
+        w.users[k].pk for k in COMMITTEE
+    )
+
+
 CASES = [
     Case("ratings:list", lambda w: "/ratings/", WITH_ROLES, setup=_computed),
     Case("ratings:cycle", lambda w: f"/ratings/{_pk(w)}/", VILLAGE_A1, setup=_computed),
@@ -116,6 +201,7 @@ CASES = [
         method="post",
         setup=_cycle,
         data=lambda w: {"village": w.village_a1.pk, "period": "2026", "cut_off": "2026-11-20"},
+        effect=_opened,
     ),
     # The district's choice of yearly or quarterly cycles: its district admin only.
     Case(
@@ -123,7 +209,8 @@ CASES = [
         lambda w: "/ratings/policy/",
         {"district_admin"},
         method="post",
-        data=lambda w: {"district": w.district.pk, "cadence": "year"},
+        data=lambda w: {"district": w.district.pk, "cadence": "quarter"},
+        effect=_policy_set,
     ),
     Case(
         "ratings:compute",
@@ -131,6 +218,7 @@ CASES = [
         MANAGERS,
         method="post",
         setup=_cycle,
+        effect=_computed_by,
     ),
     Case(
         "ratings:advance",
@@ -139,6 +227,7 @@ CASES = [
         method="post",
         setup=_computed,
         data=lambda w: {"to_state": "review"},
+        effect=_advanced_by,
     ),
     # Committee review: the village's committee, and (read-only) the admins over it.
     Case(
@@ -167,6 +256,7 @@ CASES = [
         method="post",
         setup=_in_review,
         data=lambda w: {"to_grade": "5A", "reason": "表现突出"},
+        effect=_adjustment_proposed,
     ),
     Case(
         "ratings:adjustment_decide",
@@ -175,6 +265,7 @@ CASES = [
         method="post",
         setup=_proposed,
         data=lambda w: {"confirm": "1"},
+        effect=_adjustment_confirmed,
     ),
     Case("ratings:meeting", lambda w: f"/ratings/{_pk(w)}/meeting/", COMMITTEE, setup=_in_review),
     Case(
@@ -188,6 +279,7 @@ CASES = [
             "present": [u.pk for k, u in w.users.items() if k in COMMITTEE],
             "decision": "同意",
         },
+        effect=_meeting_recorded,
     ),
     Case(
         "ratings:notice", lambda w: f"/ratings/{_pk(w)}/notice/", NOTICE_READERS, setup=_on_notice

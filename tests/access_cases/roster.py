@@ -7,6 +7,7 @@ import io
 from openpyxl import Workbook
 
 from tests.access_cases import Case
+from tests.access_cases.effects import succeeded
 from tests.factories import valid_id
 
 # Whoever holds registry.change somewhere may open the upload page and the template.
@@ -56,6 +57,24 @@ def _confirm_url(world) -> str:
     return f"/households/import/{PendingImport.objects.get().token}/confirm/"
 
 
+def _previewed(w, username):
+    """The preview shows what would change and saves nothing but the pending file."""
+    from sanxin.households.models import Household, PendingImport
+
+    assert not Household.objects.filter(number="901").exists()
+    pending = PendingImport.objects.get(user=w.users[username])
+    assert f"/households/import/{pending.token}/confirm/" in w.response.content.decode()
+
+
+def _imported(w, username):
+    from sanxin.households.models import Household, PendingImport
+
+    succeeded(w, username)
+    household = Household.objects.get(village=w.village_a1, number="901")
+    assert (household.villager_group, household.head_name) == (w.group_a1_1, "测试户主")
+    assert not PendingImport.objects.exists(), "a confirmed upload is not kept"
+
+
 CASES = [
     Case("households:roster_import", lambda w: "/households/import/", CHANGERS),
     Case(
@@ -64,6 +83,7 @@ CASES = [
         CHANGERS_OF_VILLAGE_A1,
         method="post",
         data=_upload,
+        effect=_previewed,
     ),
     # HEAD: the same checks as GET, without the binary body the table would try to decode.
     Case(
@@ -74,6 +94,11 @@ CASES = [
     ),
     # Only the uploader may confirm their upload.
     Case(
-        "households:roster_confirm", _confirm_url, {"committee_head"}, method="post", setup=_pending
+        "households:roster_confirm",
+        _confirm_url,
+        {"committee_head"},
+        method="post",
+        setup=_pending,
+        effect=_imported,
     ),
 ]

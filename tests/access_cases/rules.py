@@ -10,6 +10,7 @@ from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.access_cases import ALL_USERS, WITH_ROLES, Case
+from tests.access_cases.effects import audited, succeeded
 
 DISTRICT_ADMINS = {"district_admin", "other_district_admin"}
 
@@ -74,6 +75,31 @@ def village_items_data(world, **overrides) -> dict:
     return data
 
 
+def _published(version: str):
+    def effect(w, username):
+        from sanxin.rules.models import SchemeVersion
+
+        succeeded(w, username)
+        district = w.district if username == "district_admin" else w.other_district
+        new = SchemeVersion.objects.get(district=district, village=None, version=version)
+        assert new.created_by == w.users[username]
+        # The version it was made from is still there, unchanged.
+        assert district_version(w).version == "2024.1"
+        audited(w, username, "scheme.publish" if version == "2025.1" else "scheme.derive")
+
+    return effect
+
+
+def _village_items_saved(w, username):
+    from sanxin.rules.models import SchemeVersion
+
+    succeeded(w, username)
+    version = SchemeVersion.objects.get(village=w.village_a1, version="2025.1-村")
+    assert version.based_on == district_version(w) and version.created_by == w.users[username]
+    own = [i for i in version.document["items"] if i.get("own")]
+    assert [(i["name"], i["points"]) for i in own] == [("庭院整洁（村级）", 2)]
+
+
 CASES = [
     Case("rules:catalogue", lambda w: "/rules/", set(ALL_USERS), public=True, setup=install_scheme),
     Case("rules:versions", lambda w: "/rules/versions/", DISTRICT_ADMINS, setup=install_scheme),
@@ -93,6 +119,7 @@ CASES = [
         method="post",
         setup=install_scheme,
         data=lambda w: {"file": scheme_file(district_version(w)), "effective_from": "2025-01-01"},
+        effect=_published("2025.1"),
     ),
     Case(
         "rules:edit",
@@ -107,6 +134,7 @@ CASES = [
         method="post",
         setup=install_scheme,
         data=lambda w: edit_form_data(district_version(w)),
+        effect=_published("2025.1"),
     ),
     Case(
         "rules:village_items",
@@ -121,5 +149,6 @@ CASES = [
         method="post",
         setup=install_scheme,
         data=village_items_data,
+        effect=_village_items_saved,
     ),
 ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.access_cases import ALL_USERS, INSIDERS_OF_HOUSEHOLD, Case
+from tests.access_cases.effects import audited, succeeded
 
 # Everyone who sees some household of village A1.
 VILLAGE_A1 = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
@@ -126,6 +127,28 @@ def _token(w):
     return token_for(_certificate(w))
 
 
+def _certificate_issued(w, username):
+    from sanxin.ratings.models import Certificate
+
+    succeeded(w, username)
+    (certificate,) = Certificate.objects.filter(household=w.household)
+    assert certificate.issued_by == w.users[username]
+    assert certificate.grade_record.household == w.household
+    audited(w, username, "certificate.issue")
+
+
+def _village_certificates_printed(w, username):
+    """The PDF of the village's certificates, issued now for the graded households."""
+    from sanxin.ratings.models import Certificate
+
+    assert w.response["Content-Type"] == "application/pdf"
+    assert w.response.content.startswith(b"%PDF")
+    issued = Certificate.objects.filter(household__village=w.village_a1)
+    assert issued.exists() and all(c.issued_by == w.users[username] for c in issued)
+    assert w.household.pk in {c.household_id for c in issued}
+    audited(w, username, "certificate.issue_village")
+
+
 CASES = [
     Case(
         "ratings:household_grades",
@@ -139,6 +162,7 @@ CASES = [
         ISSUERS,
         method="post",
         setup=_final,
+        effect=_certificate_issued,
     ),
     Case(
         "ratings:certificate_pdf",
@@ -167,6 +191,7 @@ CASES = [
         method="post",
         setup=_final,
         data=lambda w: {"min_grade": "A"},
+        effect=_village_certificates_printed,
     ),
     Case(
         "ratings:notice_pdf",

@@ -1,6 +1,7 @@
 from datetime import date
 
 from tests.access_cases import COMMITTEE, INSIDERS_OF_HOUSEHOLD, Case
+from tests.access_cases.effects import audited, succeeded
 
 DECIDERS = COMMITTEE | {"credit_officer"}
 
@@ -25,6 +26,16 @@ def _event(w):
         )
 
 
+def _revoked(w, username):
+    from sanxin.ledger.models import VetoEvent
+
+    succeeded(w, username)
+    original = VetoEvent.objects.get(household=w.household, revokes=None)
+    revocation = original.revoked_by
+    assert (revocation.evidence_text, revocation.recorded_by) == ("误报", w.users[username])
+    audited(w, username, "veto.revoke", object_id=str(original.pk))
+
+
 CASES = [
     Case(
         "points:vetoes",
@@ -39,5 +50,6 @@ CASES = [
         method="post",
         data=lambda w: {"reason": "误报"},
         setup=_event,
+        effect=_revoked,
     ),
 ]

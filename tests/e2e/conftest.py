@@ -5,11 +5,27 @@ import shutil
 
 import pytest
 
-CHROMIUM = (
-    os.environ.get("SANXIN_CHROMIUM")
-    or shutil.which("chromium")
-    or shutil.which("chromium-browser")
-)
+
+def _chromium() -> tuple[str | None, str]:
+    """The browser to drive, or None and why there is none. SANXIN_CHROMIUM, when set,
+    is the only candidate: a path that is not an executable file counts as missing."""
+    configured = os.environ.get("SANXIN_CHROMIUM")
+    if configured:
+        if os.path.isfile(configured) and os.access(configured, os.X_OK):
+            return configured, ""
+        return None, f"SANXIN_CHROMIUM={configured} is not an executable file"
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found, ""
+    return None, "Chromium is not installed (apt-get install chromium); .ci/run installs it"
+
+
+CHROMIUM, MISSING = _chromium()
+
+
+def _under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests
 # make between browser steps are ordinary synchronous code.
@@ -17,14 +33,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
+    """Without a browser the browser tests are skipped locally, with the reason; under
+    CI (CI=true, as .ci/run runs) the run fails instead, so a green CI always means
+    the browser tests ran."""
     if CHROMIUM:
         return
-    skip = pytest.mark.skip(
-        reason="Chromium is not installed (apt-get install chromium); .ci/run installs it"
-    )
-    for item in items:
-        if "e2e" in item.keywords:
-            item.add_marker(skip)
+    e2e = [item for item in items if "e2e" in item.keywords]
+    if not e2e:
+        return
+    if _under_ci():
+        raise pytest.UsageError(
+            f"{len(e2e)} browser tests cannot run under CI: {MISSING}. "
+            "Install Chromium or point SANXIN_CHROMIUM at it; CI does not skip them."
+        )
+    skip = pytest.mark.skip(reason=MISSING)
+    for item in e2e:
+        item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
