@@ -47,6 +47,9 @@ INSIDERS_OF_HOUSEHOLD = {
     "shop_clerk",
     "villager",
 }
+# Insiders shown the household's points, entries, vetoes and credit scores
+# (Field.POINTS): everyone but the shop clerk, whose counter needs the grade only.
+SEES_POINTS = INSIDERS_OF_HOUSEHOLD - {"shop_clerk"}
 COMMITTEE = {"committee_head", "committee_deputy", "committee_member"}
 
 

@@ -21,7 +21,7 @@ CASES = [
     Case(
         "households:reveal_id",
         lambda w: f"/households/people/{member_of_household(w).pk}/reveal-id/",
-        {"district_admin", "credit_officer", "town_admin", "committee_head"},
+        {"district_admin", "credit_officer", "town_admin", "committee_head", "committee_deputy"},
         method="post",
         effect=_revealed,
     ),

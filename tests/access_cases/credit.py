@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.access_cases import INSIDERS_OF_HOUSEHOLD, Case
+from tests.access_cases import SEES_POINTS, Case
 from tests.access_cases.effects import audited, succeeded
 
 CREDIT_OFFICERS = {"credit_officer", "other_credit_officer"}
@@ -100,7 +100,7 @@ CASES = [
     Case(
         "credit:detail",
         lambda w: f"/credit/households/{w.household.pk}/",
-        INSIDERS_OF_HOUSEHOLD,
+        SEES_POINTS,
         setup=_assessed,
     ),
     Case(

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from sanxin.ledger.models import Entry, EntryPhoto
-from tests.access_cases import COMMITTEE, INSIDERS_OF_HOUSEHOLD, Case
+from tests.access_cases import COMMITTEE, SEES_POINTS, Case
 from tests.access_cases.effects import audited, succeeded
 
 # Everyone who records points somewhere (the record and batch pages themselves).
@@ -168,7 +168,7 @@ CASES = [
     Case(
         "points:entry",
         lambda w: f"/points/entries/{_pending(w).pk}/",
-        INSIDERS_OF_HOUSEHOLD,
+        SEES_POINTS,
         setup=_entries,
     ),
     Case(
@@ -192,13 +192,13 @@ CASES = [
     Case(
         "points:photo",
         lambda w: f"/points/photos/{EntryPhoto.objects.order_by('id').first().pk}/",
-        INSIDERS_OF_HOUSEHOLD,
+        SEES_POINTS,
         setup=_entries,
     ),
     Case(
         "points:household",
         lambda w: f"/points/households/{w.household.pk}/",
-        INSIDERS_OF_HOUSEHOLD,
+        SEES_POINTS,
         setup=_entries,
     ),
 ]

@@ -1,6 +1,6 @@
 from datetime import date
 
-from tests.access_cases import COMMITTEE, INSIDERS_OF_HOUSEHOLD, Case
+from tests.access_cases import COMMITTEE, SEES_POINTS, Case
 from tests.access_cases.effects import audited, succeeded
 
 DECIDERS = COMMITTEE | {"credit_officer"}
@@ -40,7 +40,7 @@ CASES = [
     Case(
         "points:vetoes",
         lambda w: f"/points/households/{w.household.pk}/vetoes/",
-        INSIDERS_OF_HOUSEHOLD,
+        SEES_POINTS,
         setup=_scheme,
     ),
     Case(

@@ -92,3 +92,11 @@ def test_own_household_of_a_staff_account_shows_everything(page_world, login):
     assert "13911112222" in own and head.id_number_masked in own
     other = client.get(f"/households/{page_world.household_a1_2.pk}/").content.decode()
     assert "出生年份" not in other and "联系电话" not in other
+
+
+def test_every_role_that_registers_people_may_reveal_numbers():
+    """Registering people answers "this number is already registered at …", a
+    look-up by another name: only roles whose reveals are audited may do it."""
+    from sanxin.accounts.scope import PERMISSIONS, Perm
+
+    assert PERMISSIONS[Perm.CHANGE_REGISTRY] <= PERMISSIONS[Perm.REVEAL_ID]

@@ -217,3 +217,36 @@ def test_scheme_and_village_item_names(world, scheme):
     )
     assert not form.is_valid()
     assert form.errors["o0_name"][0].startswith("本村第 1 项的名称" + REFUSED)
+
+
+@pytest.mark.parametrize("ch", ["\u202e", "\u200b"], ids=_ids(["\u202e", "\u200b"]))
+def test_services_refuse_them_without_a_form(ch, world, scheme):
+    """Commands, imports and later the API call the services directly."""
+    from sanxin.ledger import vetoes
+    from sanxin.ledger.services import EntryRequest, entry_record
+
+    version = scheme_for_village(world.village_a1, date.today())
+    rule = version.scheme.veto_rules[0]
+    with pytest.raises(ValidationError) as refused:
+        vetoes.veto_record(
+            actor=world.users["committee_head"],
+            household=world.household,
+            rule_code=rule.code,
+            starts_on=date.today(),
+            evidence_text="法院" + ch + "判决",
+        )
+    assert REFUSED in str(refused.value)
+    assert not VetoEvent.objects.exists()
+    item = next(i for i in version.scheme.items if i.applies_to == "household" and i.points > 0)
+    with pytest.raises(ValidationError) as refused:
+        entry_record(
+            actor=world.users["subteam_member"],
+            request=EntryRequest(
+                household=world.household,
+                item_code=item.code,
+                occurred_on=date.today(),
+                evidence_text="打扫" + ch + "街道",
+            ),
+        )
+    assert REFUSED in str(refused.value)
+    assert not Entry.objects.exists()

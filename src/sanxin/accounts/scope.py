@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -63,11 +64,16 @@ PERMISSIONS: dict[Perm, set[str]] = {
         Role.COMMITTEE_HEAD,
         Role.COMMITTEE_DEPUTY,
     },
+    # Whoever may register people checks numbers against the register (a duplicate
+    # is named to them), which is as good as a look-up: they hold the reveal
+    # permission too, so every role that can learn a full number is one that is
+    # audited for it. (The deputy head is the township credit co-op's director.)
     Perm.REVEAL_ID: {
         Role.DISTRICT_ADMIN,
         Role.TOWN_ADMIN,
         Role.CREDIT_OFFICER,
         Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
     },
     Perm.VIEW_AUDIT: {Role.DISTRICT_ADMIN},
     Perm.VIEW_FINANCE: {Role.CREDIT_OFFICER},
@@ -127,7 +133,7 @@ class Field(StrEnum):
     MASKED_ID = "masked_id"  # 130803**********3X
     POLITICAL = "political"  # political status and post
     GRADE = "grade"  # the grade in force, grade history and certificates
-    POINTS = "points"  # the provisional grade, score and point details
+    POINTS = "points"  # provisional grade, scores, entries, vetoes, credit-union scores
     FULL_ID = "full_id"  # with Perm.REVEAL_ID only, each reveal audited
 
 
@@ -368,6 +374,12 @@ class Scope:
 
     def sees(self, field: Field, household) -> bool:
         return field in self.fields(household)
+
+    def require(self, field: Field, household) -> None:
+        """403 unless the user is shown `field` of `household` (a page that exists
+        only to show that field, e.g. the points page for Field.POINTS)."""
+        if not self.sees(field, household):
+            raise PermissionDenied
 
     def sees_anywhere(self, field: Field) -> bool:
         """Whether some household could show this user `field` (for a column header)."""

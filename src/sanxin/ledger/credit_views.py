@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sanxin.accounts.decorators import requires
-from sanxin.accounts.scope import Perm
+from sanxin.accounts.scope import Field, Perm
 from sanxin.households import pending_upload
 from sanxin.households.selectors import household_search
 from sanxin.households.upload_form import preview_page, upload_page
@@ -297,6 +297,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
 def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scope = request.scope
     household = scope.get_household(pk)
+    scope.require(Field.POINTS, household)
     show_details = scope.sees_credit_details(household)
     assessments = list(
         household.credit_assessments.select_related(

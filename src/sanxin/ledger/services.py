@@ -24,6 +24,7 @@ from sanxin.ledger.models import Entry, EntryPhoto, Review
 from sanxin.ledger.submissions import submit_once
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
+from sanxin.lib.text import clean_line, clean_text
 from sanxin.oversight.services import audit
 from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
@@ -128,6 +129,10 @@ def entry_plan(
         _error(errors, "person", f"“{item.name}”是先锋积分项，只适用于党员，{person.name} 不是党员")
     elif tier not in item.tiers:
         _error(errors, "item_code", f"“{item.name}”不适用于{TIER_LABELS[tier]}")
+    try:
+        clean_text(request.evidence_text, "事实依据")
+    except ValidationError as exc:
+        _error(errors, "evidence_text", exc.messages[0])
     if item.evidence_required and not request.evidence_text.strip() and not request.photos:
         _error(errors, "evidence_text", f"“{item.name}”必须填写事实依据或上传照片")
     for photo in request.photos:
@@ -190,7 +195,7 @@ def _save(
         occurred_on=r.occurred_on,
         points=plan.points,
         tier=plan.tier,
-        evidence_text=r.evidence_text.strip(),
+        evidence_text=clean_text(r.evidence_text, "事实依据", field="evidence_text"),
         source=r.source,
         recorded_by=actor,
         recorded_at=now,
@@ -436,6 +441,7 @@ def _check_can_decide(actor, entry: Entry) -> None:
 
 @transaction.atomic
 def entry_review(*, actor, entry: Entry, approve: bool, reason: str = "") -> Review:
+    reason = clean_line(reason, "理由", field="reason")
     _check_can_decide(actor, entry)
     reason = reason.strip()
     if not approve and not reason:
@@ -544,7 +550,7 @@ def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
     scope = scope_for(actor)
     if not scope.covers_household(entry.household, Perm.REVIEW_POINTS):
         raise PermissionDenied("无权冲正该户的积分")
-    reason = reason.strip()
+    reason = clean_line(reason, "冲正原因", field="reason")
     if not reason:
         raise ValidationError("冲正必须填写原因")
     if entry.reversal_of_id is not None:
@@ -583,7 +589,7 @@ def entry_reverse_on_appeal(*, actor, entry: Entry, appeal_id: int, reason: str,
         raise PermissionDenied("本人或亲属所在农户，需回避")
     if entry.recorded_by_id == actor.pk:
         raise PermissionDenied("有异议的积分是您记录的，需由另一名评信团成员处理")
-    reason = (reason or "").strip()
+    reason = clean_text(reason, "处理意见和依据", field="reason")
     if not reason:
         raise ValidationError("冲正必须填写原因")
     if entry.reversal_of_id is not None:

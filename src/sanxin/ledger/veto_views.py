@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
-from sanxin.accounts.scope import Perm
+from sanxin.accounts.scope import Field, Perm
 from sanxin.ledger import vetoes
 from sanxin.ledger.models import VetoEvent
 from sanxin.ledger.submissions import submit_once
@@ -50,6 +50,7 @@ class VetoForm(forms.Form):
 @requires(Perm.VIEW_REGISTRY)
 def household_vetoes(request, pk: int):
     household = request.scope.get_household(pk)
+    request.scope.require(Field.POINTS, household)
     can_decide = request.scope.covers_household(household, Perm.DECIDE_VETOES)
     today = timezone.localdate()
     version = scheme_for_village(household.village, today)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households.models import Household
 from sanxin.ledger.models import VetoEvent
+from sanxin.lib.text import clean_text
 from sanxin.oversight.services import audit
 from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
@@ -45,7 +46,8 @@ def veto_record(
     errors: dict[str, list[str]] = {}
     if starts_on > today:
         errors["starts_on"] = [f"起始日期 {starts_on:%Y-%m-%d} 在今天之后"]
-    if not evidence_text.strip():
+    evidence_text = clean_text(evidence_text, "事实与依据", field="evidence_text")
+    if not evidence_text:
         errors["evidence_text"] = ["必须写明事实与依据（如判决书、通报的文号）"]
     version = scheme_for_village(household.village, starts_on)
     if version is None:
@@ -100,7 +102,8 @@ def veto_revoke(*, actor, event: VetoEvent, reason: str) -> VetoEvent:
         raise ValidationError("撤销记录不能再撤销")
     if VetoEvent.objects.filter(revokes=event).exists():
         raise ValidationError("该认定已经撤销过")
-    if not reason.strip():
+    reason = clean_text(reason, "撤销原因", field="reason")
+    if not reason:
         raise ValidationError({"reason": ["撤销必须写明原因"]})
     revocation = VetoEvent.objects.create(
         household=event.household,

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.models import User
-from sanxin.accounts.scope import Perm
+from sanxin.accounts.scope import Field, Perm
 from sanxin.households.selectors import household_members, household_search
 from sanxin.ledger import services
 from sanxin.ledger.choices import Source, Status
@@ -463,6 +463,7 @@ def entry_detail(request, pk: int):
     """Everything one entry traces to: rule item, date, evidence, recorder, reviewer."""
     scope = request.scope
     entry = _entry_in_scope(scope, pk, Perm.VIEW_REGISTRY)
+    scope.require(Field.POINTS, entry.household)
     review_ = _review_of(entry)
     # At most one reversal is pending or approved (`entry_reverse`); rejected ones stay on record.
     reversals = list(entry.reversals.select_related("review").order_by("id"))
@@ -569,6 +570,7 @@ def photo(request, pk: int):
         found.entry.household, Perm.VIEW_REGISTRY
     ):
         raise Http404
+    request.scope.require(Field.POINTS, found.entry.household)
     return photo_files.response(found.image, f"photo-{found.pk}")
 
 
@@ -619,6 +621,7 @@ def household_points(request, pk: int):
     """The household's provisional grade, why it holds it, and every entry behind it."""
     scope = request.scope
     household = scope.get_household(pk)
+    scope.require(Field.POINTS, household)
     today = timezone.localdate()
     as_of = parse_date(request.GET.get("as_of")) or today
     grade = household_grade(household, as_of)

@@ -27,6 +27,7 @@ from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.selectors import household_facts
 from sanxin.ledger.services import entry_reverse_on_appeal
 from sanxin.lib import photos as photo_files
+from sanxin.lib.text import clean_text
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
 from sanxin.oversight.services import audit
@@ -111,7 +112,7 @@ def appeal_file(
     if why:
         raise ValidationError(why)
     errors: dict[str, str] = {}
-    reason = (reason or "").strip()
+    reason = clean_text(reason, "异议理由", field="reason")
     if kind not in AppealKind.values:
         errors["kind"] = "请选择异议对象：等级或某条积分记录"
     if not reason:
@@ -148,7 +149,7 @@ def appeal_file(
         entry=entry,
         grade_at_filing=effective_grade(cycle, household, rating),
         reason=reason,
-        evidence_text=(evidence_text or "").strip(),
+        evidence_text=clean_text(evidence_text, "证据说明", field="evidence_text"),
         on_behalf=not is_own_household(actor, household),
         filed_by=actor,
         filed_at=at or timezone.now(),
@@ -204,7 +205,7 @@ def appeal_decide(
         raise ValidationError(f"评定周期现为“{cycle.get_state_display()}”，不能再处理异议")
     if AppealDecision.objects.filter(appeal=appeal).exists():
         raise ValidationError("该异议已经处理过了")
-    reason = (reason or "").strip()
+    reason = clean_text(reason, "处理意见和依据", field="reason")
     errors: dict[str, str] = {}
     if not reason:
         errors["reason"] = "请写明处理意见和依据"
