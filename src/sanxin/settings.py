@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "sanxin.ledger",
     "sanxin.ratings",
     "sanxin.notifications",
+    "sanxin.web",
 ]
 
 MIDDLEWARE = [
