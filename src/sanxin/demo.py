@@ -163,7 +163,7 @@ DEMO_LOGINS: list[DemoLogin] = [
     DemoLogin("xinyongshe", Role.CREDIT_OFFICER, _T, "查看双塔山镇农户、查看完整身份证号、录入“双基”信用评定", "双塔山信用社"),
     DemoLogin("zhenadmin", Role.TOWN_ADMIN, _T, "管理双塔山镇农户、导入花名册、查看完整身份证号", "双塔山镇管理员"),
     DemoLogin("tuanzhang", Role.COMMITTEE_HEAD, _V, "管理大贵口村农户、导入花名册、查看完整身份证号、审核积分、本村自设积分项、主持评定周期（计算、公示、定级）、处理异议、出具证书"),
-    DemoLogin("futuanzhang", Role.COMMITTEE_DEPUTY, _V, "管理大贵口村农户、导入花名册、审核积分、主持评定周期、处理异议", "周立华"),
+    DemoLogin("futuanzhang", Role.COMMITTEE_DEPUTY, _V, "管理大贵口村农户、导入花名册、查看完整身份证号、审核积分、主持评定周期、处理异议", "周立华"),
     *(DemoLogin(f"chengyuan{i}", Role.COMMITTEE_MEMBER, _V, "查看大贵口村农户、审核积分、提出和确认等级调整、处理异议") for i in (1, 2, 3)),
     *(
         DemoLogin(f"fentuan{i + 1}", Role.SUBTEAM_MEMBER, (*_V, group_name(i)), "查看本村民小组农户、为本组农户记录积分")

@@ -223,7 +223,7 @@ def test_credit_officer_of_another_town_gets_404(world, scheme, credit_for, logi
 
 
 @pytest.mark.parametrize(
-    "username", ["committee_member", "shop_clerk", "committee_head", "town_admin", "district_admin"]
+    "username", ["committee_member", "committee_head", "town_admin", "district_admin"]
 )
 def test_others_see_scores_but_not_the_indicator_details(
     world, scheme, credit_for, login, username
@@ -239,6 +239,14 @@ def test_others_see_scores_but_not_the_indicator_details(
         assert label not in page
     assert "指标明细" not in page
     assert not AuditEvent.objects.filter(action="credit.view_details").exists()
+
+
+def test_the_shop_clerk_is_refused_the_credit_page(world, scheme, credit_for, login):
+    """The counter needs the grade in force only (Field.POINTS in docs/access.md)."""
+    credit_for(world.household, {"village_appraisal": "excellent"})
+    response = login(world.users["shop_clerk"]).get(f"/credit/households/{world.household.pk}/")
+    assert response.status_code == 403
+    assert "92" not in response.content.decode()
 
 
 @pytest.mark.parametrize("username", ["villager", "credit_officer"])

@@ -499,8 +499,14 @@ def test_household_page_shows_credit_total_but_not_the_indicator_answers(
     world, scheme, login, credit_for
 ):
     credit_for(world.household, on=_today() - timedelta(days=30))
-    html = (
+    assert (
         login(world.users["shop_clerk"])
+        .get(f"/points/households/{world.household.pk}/")
+        .status_code
+        == 403
+    )
+    html = (
+        login(world.users["committee_member"])
         .get(f"/points/households/{world.household.pk}/")
         .content.decode()
     )
