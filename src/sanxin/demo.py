@@ -169,7 +169,7 @@ DEMO_LOGINS: list[DemoLogin] = [
         DemoLogin(f"fentuan{i + 1}", Role.SUBTEAM_MEMBER, (*_V, group_name(i)), "查看本村民小组农户、为本组农户记录积分")
         for i in range(6)
     ),
-    DemoLogin("chaoshi", Role.SHOP_CLERK, _V, "查看大贵口村农户", "刘晓燕"),
+    DemoLogin("chaoshi", Role.SHOP_CLERK, _V, "查看大贵口村农户的户号、户主和在用等级", "刘晓燕"),
     *(DemoLogin(f"cunmin{i}", Role.VILLAGER, _V, "查看本户积分、等级和通知，公示期内提出异议，打印信用等级证书") for i in (1, 2, 3)),
     DemoLogin(
         "linjuntuanzhang",
