@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.models import User
 from sanxin.accounts.scope import Field, Perm
+from sanxin.credit.selectors import latest_credit
 from sanxin.households.selectors import household_members, household_search
 from sanxin.ledger import services
 from sanxin.ledger.choices import Source, Status
@@ -43,7 +44,7 @@ from sanxin.ledger.forms import (
     parse_date,
 )
 from sanxin.ledger.models import Entry, EntryPhoto
-from sanxin.ledger.selectors import household_grade, latest_credit
+from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
 from sanxin.ratings.standing import grade_in_force

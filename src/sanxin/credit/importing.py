@@ -27,12 +27,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.credit.forms import points_text
+from sanxin.credit.models import CreditAssessment
+from sanxin.credit.periods import period_error
+from sanxin.credit.services import assessment_record
 from sanxin.households import importing as roster
 from sanxin.households import pending_upload
 from sanxin.households.models import Household, PendingImport
-from sanxin.ledger.credit import assessment_record, period_error
-from sanxin.ledger.credit_forms import points_text
-from sanxin.ledger.models import CreditAssessment
 from sanxin.lib import spreadsheet
 from sanxin.lib.spreadsheet import Problem, safe_filename
 from sanxin.lib.spreadsheet import echo as _echo
