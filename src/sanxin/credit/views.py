@@ -35,6 +35,7 @@ from sanxin.credit.periods import current_period, period_error
 from sanxin.households import pending_upload
 from sanxin.households.selectors import household_search
 from sanxin.households.upload_form import preview_page, upload_page
+from sanxin.lib.forms import apply_service_errors
 from sanxin.regions.models import Level, Region
 from sanxin.rules.selectors import scheme_for_village
 
@@ -135,19 +136,6 @@ def _scheme_date(form_data, today):
     return on if on <= today else today
 
 
-def _apply_service_errors(form: AssessmentForm, exc: ValidationError) -> None:
-    indicator_codes = {ind.code for area in form.scheme.credit_areas for ind in area.indicators}
-    for key, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-        if key in indicator_codes:
-            field = answer_field_name(key)
-        elif key in form.fields:
-            field = key
-        else:
-            field = None
-        for error in errors:
-            form.add_error(field, error)
-
-
 @require_http_methods(["GET", "POST"])
 @requires(Perm.RECORD_CREDIT)
 def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
@@ -223,7 +211,16 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
                         idempotency_key=form.cleaned_data["idempotency_key"],
                     )
                 except ValidationError as exc:
-                    _apply_service_errors(form, exc)
+                    # The service names an answer by its indicator's code.
+                    apply_service_errors(
+                        form,
+                        exc,
+                        fields={
+                            ind.code: answer_field_name(ind.code)
+                            for area in version.scheme.credit_areas
+                            for ind in area.indicators
+                        },
+                    )
                 except IntegrityError:
                     form.add_error(
                         None, _("该户本期的评定刚被他人录入或更正，请刷新页面查看后再提交。")
