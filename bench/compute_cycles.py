@@ -61,8 +61,9 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
     from django.utils import timezone
 
     from sanxin.accounts.models import User
+    from sanxin.credit.models import CreditAssessment
     from sanxin.households.models import Household, Person
-    from sanxin.ledger.models import CreditAssessment, Entry, Review
+    from sanxin.ledger.models import Entry, Review
     from sanxin.regions.models import Level
     from sanxin.regions.services import region_create
     from sanxin.rules.services import scheme_install_default

@@ -131,7 +131,7 @@ def credit_for(world):
     """Give a household a 双基 assessment (answers by option code, defaults: good)."""
     from datetime import date
 
-    from sanxin.ledger.credit import assessment_record
+    from sanxin.credit.services import assessment_record
 
     def _credit(household, answers=None, *, on=date(2025, 3, 1)):
         defaults = {

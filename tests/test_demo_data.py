@@ -19,10 +19,11 @@ from sanxin import demo
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import PERMISSIONS, Perm
+from sanxin.credit.models import CreditAssessment
 from sanxin.households.choices import CadrePost, PoliticalStatus
 from sanxin.households.models import Household, Person
 from sanxin.ledger import services
-from sanxin.ledger.models import CreditAssessment, Entry, Review
+from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.services import EntryRequest
 from sanxin.lib import idcard

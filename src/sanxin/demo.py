@@ -43,11 +43,12 @@ from django.utils import timezone
 
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
+from sanxin.credit.models import CreditAssessment
+from sanxin.credit.services import assessment_record
 from sanxin.households import services as hh
 from sanxin.households.choices import CadrePost, PoliticalStatus
 from sanxin.households.models import Household, Person
-from sanxin.ledger.credit import assessment_record
-from sanxin.ledger.models import CreditAssessment, Entry, Review
+from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import append_only, crypto, idcard
 from sanxin.oversight.services import audit

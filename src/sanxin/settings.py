@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "sanxin.oversight",
     "sanxin.rules",
     "sanxin.ledger",
+    "sanxin.credit",
     "sanxin.ratings",
     "sanxin.notifications",
     "sanxin.web",

@@ -10,7 +10,7 @@ urlpatterns = [
     path("households/", include("sanxin.households.urls")),
     path("points/import/", include("sanxin.ledger.import_urls")),
     path("points/", include("sanxin.ledger.urls")),
-    path("credit/", include("sanxin.ledger.credit_urls")),
+    path("credit/", include("sanxin.credit.urls")),
     path("rules/", include("sanxin.rules.urls")),
     path("ratings/", include("sanxin.ratings.urls")),
     path("v/<str:token>/", certificate_views.verify, name="certificate_verify"),

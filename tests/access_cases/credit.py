@@ -39,7 +39,7 @@ def _scheme(w) -> None:
 
 
 def _assessed(w) -> None:
-    from sanxin.ledger.credit import assessment_record
+    from sanxin.credit.services import assessment_record
 
     _scheme(w)
     assessment_record(
@@ -52,7 +52,7 @@ def _assessed(w) -> None:
 
 
 def _pending(w) -> None:
-    from sanxin.ledger.credit_import import pending_credit_create
+    from sanxin.credit.importing import pending_credit_create
 
     _scheme(w)
     w.credit_token = pending_credit_create(
@@ -67,7 +67,7 @@ def _assess_post(w) -> dict:
 
 
 def _assessed_2024(w, username):
-    from sanxin.ledger.models import CreditAssessment
+    from sanxin.credit.models import CreditAssessment
 
     succeeded(w, username)
     assessment = CreditAssessment.objects.get(household=w.household, period="2024")
@@ -77,8 +77,8 @@ def _assessed_2024(w, username):
 
 def _previewed(w, username):
     """The preview shows what would be saved and saves nothing but the pending file."""
+    from sanxin.credit.models import CreditAssessment
     from sanxin.households.models import PendingImport
-    from sanxin.ledger.models import CreditAssessment
 
     assert not CreditAssessment.objects.exists()
     pending = PendingImport.objects.get(user=w.users[username])
@@ -86,8 +86,8 @@ def _previewed(w, username):
 
 
 def _imported(w, username):
+    from sanxin.credit.models import CreditAssessment
     from sanxin.households.models import PendingImport
-    from sanxin.ledger.models import CreditAssessment
 
     succeeded(w, username)
     assessment = CreditAssessment.objects.get(household=w.household, period="2024")
@@ -137,7 +137,7 @@ CASES = [
     ),
     # Without a scheme in force the officers are sent back to the import page (302):
     # the matrix reads every allowed response as UTF-8 text, which an .xlsx is not.
-    # The download itself is tested in tests/ledger/test_credit.py.
+    # The download itself is tested in tests/credit/test_credit.py.
     Case("credit:template", lambda w: "/credit/import/template.xlsx", CREDIT_OFFICERS),
     Case(
         "credit:import_confirm",

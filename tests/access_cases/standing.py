@@ -27,8 +27,8 @@ ISSUERS = {
 def _cycle(w):
     from django.utils import timezone
 
-    from sanxin.ledger.credit import assessment_record
-    from sanxin.ledger.models import CreditAssessment
+    from sanxin.credit.models import CreditAssessment
+    from sanxin.credit.services import assessment_record
     from sanxin.ratings.models import Cycle
     from sanxin.ratings.services import cycle_open
     from sanxin.rules.services import scheme_install_default

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from sanxin.accounts.scope import scope_for
+from sanxin.credit import selectors, services, views
 from sanxin.households.models import Person
-from sanxin.ledger import credit
 
 
 def test_no_credit_visibility_helper_lives_outside_the_scope_module():
-    assert not hasattr(credit, "can_see_credit_details")
+    for module in (services, selectors, views):
+        assert not hasattr(module, "can_see_credit_details")
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
-from sanxin.ledger import credit_import, entry_import
-from sanxin.ledger.credit_forms import AssessmentForm
+from sanxin.credit import importing as credit_import
+from sanxin.credit.forms import AssessmentForm
+from sanxin.credit.models import CreditAssessment
+from sanxin.ledger import entry_import
 from sanxin.ledger.forms import DecideForm, ReverseForm
-from sanxin.ledger.models import CreditAssessment, Entry, VetoEvent
+from sanxin.ledger.models import Entry, VetoEvent
 from sanxin.ledger.veto_views import VetoForm
 from sanxin.ratings import review, services
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm

@@ -12,13 +12,16 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 from django.utils import timezone
 
+from sanxin.credit import importing as credit_import
+from sanxin.credit import services as credit
+from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Person
-from sanxin.ledger import credit, credit_import, entry_import, services
-from sanxin.ledger.models import CreditAssessment, Entry, Submission, VetoEvent
+from sanxin.ledger import entry_import, services
+from sanxin.ledger.models import Entry, Submission, VetoEvent
 from sanxin.ledger.services import EntryRequest
+from tests.credit.test_credit import GOOD_LABELS, MIXED, post_data
+from tests.credit.test_credit import _xlsx as credit_xlsx
 from tests.factories import sheet_xlsx
-from tests.ledger.test_credit import GOOD_LABELS, MIXED, post_data
-from tests.ledger.test_credit import _xlsx as credit_xlsx
 
 
 def _today():

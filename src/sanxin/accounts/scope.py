@@ -252,7 +252,7 @@ class Scope:
         return Entry.objects.filter(condition) if condition is not None else Entry.objects.none()
 
     def credit_assessments(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
-        from sanxin.ledger.models import CreditAssessment
+        from sanxin.credit.models import CreditAssessment
 
         condition = self._filter(
             perm, path_field="household__villager_group__path", household_field="household_id"

@@ -29,6 +29,7 @@ from sanxin.accounts.forms import (
 )
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm
+from sanxin.lib.forms import apply_service_errors
 from sanxin.regions.models import Level, Region
 
 PAGE_SIZE = 30
@@ -63,14 +64,6 @@ def _ancestors(regions):
     """The regions and every region above them (their paths list the ids)."""
     ids = {i for r in regions.only("path") for i in r.ancestor_ids}
     return Region.objects.filter(pk__in=ids)
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _current_roles():
@@ -164,7 +157,7 @@ def user_new(request):
                 idempotency_key=cd["idempotency_key"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -232,7 +225,7 @@ def role_assign(request, pk: int):
                 household=cd["household"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -295,7 +288,7 @@ def user_password(request, pk: int):
                 actor=request.user, user=managed, password=form.cleaned_data["password"] or None
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:

@@ -19,14 +19,7 @@ from sanxin.households.forms import (
     NewPersonForm,
     PersonForm,
 )
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+from sanxin.lib.forms import apply_service_errors
 
 
 @requires(Perm.CHANGE_REGISTRY)
@@ -45,7 +38,7 @@ def household_edit(request, pk: int):
                 actor=request.user, household=household, **form.cleaned_data
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。") if changed else _("没有改动。"))
             return redirect("households:detail", household.pk)
@@ -90,7 +83,7 @@ def household_new(request):
                 phone=data["phone"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已登记新户。"))
             return redirect("households:detail", household.pk)
@@ -116,7 +109,7 @@ def person_new(request, pk: int):
         try:
             services.person_add(actor=request.user, household=household, data=data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已添加家庭成员。"))
             return redirect("households:detail", household.pk)
@@ -152,7 +145,7 @@ def person_edit(request, pk: int):
                 cadre_post=d["cadre_post"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已保存。") if changed else _("没有改动。"))
             return redirect("households:detail", household.pk)
@@ -188,7 +181,7 @@ def person_move(request, pk: int):
                     reason=d["reason"],
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("已迁入 %(number)s 号户。") % {"number": target.number})
                 return redirect("households:detail", target.pk)

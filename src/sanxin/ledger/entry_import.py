@@ -30,6 +30,7 @@ import logging
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -51,7 +52,7 @@ from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry
 from sanxin.ledger.services import EntryPlan, EntryRequest, entry_plan
 from sanxin.lib import spreadsheet
-from sanxin.lib.spreadsheet import KeyedSheet, Problem, clean_header, safe_filename
+from sanxin.lib.spreadsheet import KeyedSheet, Problem, SheetRow, clean_header, safe_filename
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
 from sanxin.lib.text import clean_cells
@@ -257,6 +258,13 @@ def import_villages(scope: Scope) -> QuerySet[Region]:
 
 
 # --- planning --------------------------------------------------------------------
+#
+# `plan_entries` takes each row in two steps: `parse_row` reads it on its own into a
+# `ParsedRow` (date, quantity, evidence, the item in the scheme of the date, the name
+# as written; no database beyond the cached scheme of the date), then the checks that
+# need more than the row: the household's scope and recusal and the person
+# (`_Reach`), the checks of recording one entry by hand (`entry_plan`), and the rows
+# before it in the file (`_EarlierRows`: repeats, annual caps, duplicates).
 
 
 @dataclass
@@ -305,39 +313,170 @@ def _row_key(plan: EntryPlan) -> tuple[int, str, int | None]:
     return (r.household.pk, plan.item.code, person)
 
 
-def plan_entries(
-    sheet: KeyedSheet, village: Region, *, actor, today: date | None = None
-) -> EntryImportPlan:
-    """Check every row and the file as a whole; report every problem at once and work
-    out the entries to record, with the points to freeze. Writes nothing."""
-    plan = EntryImportPlan.for_sheet(sheet, village)
-    if plan.errors:
-        return plan
-    today = today or timezone.localdate()
-    scope = scope_for(actor)
-    index = _HouseholdIndex(village)
-    versions: dict[date, SchemeVersion | None] = {}
-    present = set(sheet.columns)
+class _SchemesOn:
+    """The village's scheme version in force on a date, each date looked up once."""
 
-    def version_on(on: date) -> SchemeVersion | None:
-        if on not in versions:
-            versions[on] = scheme_for_village(village, on)
-        return versions[on]
+    def __init__(self, village: Region):
+        self.village = village
+        self.versions: dict[date, SchemeVersion | None] = {}
 
-    # Earlier accepted rows of this file, by (household, item, person).
-    earlier: dict[tuple[int, str, int | None], list[_Accepted]] = defaultdict(list)
-    year_totals: dict[tuple[int, str, int | None, int], Decimal] = {}
-    existing = _existing_entries(sheet, village)
+    def __call__(self, on: date) -> SchemeVersion | None:
+        if on not in self.versions:
+            self.versions[on] = scheme_for_village(self.village, on)
+        return self.versions[on]
 
-    for sheet_row in sheet.rows:
-        n = sheet_row.number
-        errors: list[Problem] = []
-        v, refused = clean_cells(sheet_row.values, codes={NUMBER})
-        errors.extend(Problem(n, column, reason) for column, reason in refused)
 
-        household = index.row_household(_text(v.get(NUMBER)), n, errors)
-        if household is not None and not scope.covers_household(household, Perm.RECORD_POINTS):
-            errors.append(
+@dataclass
+class ParsedRow:
+    """One row read on its own; `occurred_on` and `item` are None when unusable."""
+
+    number: int
+    household_number: str  # 户号 as written
+    name: str  # 姓名 as written, cleaned
+    occurred_on: date | None
+    quantity: int
+    evidence: str
+    item: Item | None
+    problems: list[Problem]
+
+
+def parse_row(
+    sheet_row: SheetRow,
+    *,
+    present: set[str],
+    schemes_on: Callable[[date], SchemeVersion | None],
+    today: date,
+) -> ParsedRow:
+    """Read one row: its cells cleaned, the date, the quantity, the evidence and the
+    item in the scheme in force on the date."""
+    n = sheet_row.number
+    v, refused = clean_cells(sheet_row.values, codes={NUMBER})
+    problems = [Problem(n, column, reason) for column, reason in refused]
+    occurred_on = _row_date(v.get(DATE), n, problems, today)
+    quantity = _row_quantity(v.get(QUANTITY), n, problems) if QUANTITY in present else 1
+    evidence = _text(v.get(EVIDENCE)) if EVIDENCE in present else ""
+    if len(evidence) > MAX_EVIDENCE:
+        problems.append(
+            Problem(n, EVIDENCE, _("事实依据太长（最多 %(max)d 个字）。") % {"max": MAX_EVIDENCE})
+        )
+    item = _row_item(_text(v.get(ITEM)), occurred_on, n, problems, schemes_on)
+    return ParsedRow(
+        number=n,
+        household_number=_text(v.get(NUMBER)),
+        name=roster.clean_name(v.get(NAME)) if NAME in present else "",
+        occurred_on=occurred_on,
+        quantity=quantity,
+        evidence=evidence,
+        item=item,
+        problems=problems,
+    )
+
+
+def _row_date(raw: Any, n: int, problems: list[Problem], today: date) -> date | None:
+    occurred_on = parse_date(raw)
+    if _text(raw) == "":
+        problems.append(Problem(n, DATE, _("发生日期为空。")))
+        return None
+    if occurred_on is None:
+        problems.append(
+            Problem(
+                n,
+                DATE,
+                _(
+                    "发生日期“%(value)s”无法识别，请填写如 2025-06-01、2025/6/1 或 2025年6月1日的日期。"
+                )
+                % {"value": _echo(raw)},
+            )
+        )
+    elif occurred_on > today:
+        problems.append(
+            Problem(
+                n,
+                DATE,
+                _("发生日期 %(date)s 在今天（%(today)s）之后。")
+                % {"date": occurred_on.isoformat(), "today": today.isoformat()},
+            )
+        )
+        return None
+    return occurred_on
+
+
+def _row_quantity(raw: Any, n: int, problems: list[Problem]) -> int:
+    """The quantity, 1 when the cell is empty (or unusable, with the reason)."""
+    if _text(raw) == "":
+        return 1
+    parsed = parse_quantity(raw)
+    if parsed is None:
+        problems.append(
+            Problem(
+                n,
+                QUANTITY,
+                _("数量“%(value)s”应为正整数（如 1、2、3），不超过 %(max)d。")
+                % {"value": _echo(raw), "max": MAX_QUANTITY},
+            )
+        )
+        return 1
+    return parsed
+
+
+def _row_item(
+    item_text: str,
+    occurred_on: date | None,
+    n: int,
+    problems: list[Problem],
+    schemes_on: Callable[[date], SchemeVersion | None],
+) -> Item | None:
+    """The item the row names in the scheme in force on its date (not looked up
+    when the date is unusable)."""
+    if not item_text:
+        problems.append(Problem(n, ITEM, _("积分项为空。")))
+        return None
+    if occurred_on is None:
+        return None
+    version = schemes_on(occurred_on)
+    if version is None:
+        problems.append(
+            Problem(
+                n,
+                ITEM,
+                _("%(date)s 时本村还没有生效的评分方案。") % {"date": occurred_on.isoformat()},
+            )
+        )
+        return None
+    item = find_item(version.scheme, item_text)
+    if item is None:
+        problems.append(
+            Problem(
+                n,
+                ITEM,
+                _(
+                    "积分项“%(value)s”不在本户 %(date)s 适用的评分方案（%(scheme)s %(version)s）中；请填写积分项编码或完整名称（见模板中的“积分项目录”）。"
+                )
+                % {
+                    "value": _echo(item_text),
+                    "date": occurred_on.isoformat(),
+                    "scheme": version.name,
+                    "version": version.version,
+                },
+            )
+        )
+    return item
+
+
+class _Reach:
+    """The village's households and people the actor may record points for: in their
+    scope, not their own household."""
+
+    def __init__(self, village: Region, scope: Scope):
+        self.index = _HouseholdIndex(village)
+        self.scope = scope
+
+    def household(self, row: ParsedRow, problems: list[Problem]) -> Household | None:
+        """The household a row names, or None with the reason on `problems`."""
+        n = row.number
+        household = self.index.row_household(row.household_number, n, problems)
+        if household is not None and not self.scope.covers_household(household, Perm.RECORD_POINTS):
+            problems.append(
                 Problem(
                     n,
                     NUMBER,
@@ -345,9 +484,9 @@ def plan_entries(
                     % {"number": household.number, "group": household.villager_group.name},
                 )
             )
-            household = None
-        elif household is not None and household.pk in scope.own_household_ids():
-            errors.append(
+            return None
+        if household is not None and household.pk in self.scope.own_household_ids():
+            problems.append(
                 Problem(
                     n,
                     NUMBER,
@@ -355,98 +494,20 @@ def plan_entries(
                     % {"number": household.number},
                 )
             )
-            household = None
+            return None
+        return household
 
-        raw_date = v.get(DATE)
-        occurred_on = parse_date(raw_date)
-        if _text(raw_date) == "":
-            errors.append(Problem(n, DATE, _("发生日期为空。")))
-            occurred_on = None
-        elif occurred_on is None:
-            errors.append(
-                Problem(
-                    n,
-                    DATE,
-                    _(
-                        "发生日期“%(value)s”无法识别，请填写如 2025-06-01、2025/6/1 或 2025年6月1日的日期。"
-                    )
-                    % {"value": _echo(raw_date)},
-                )
-            )
-        elif occurred_on > today:
-            errors.append(
-                Problem(
-                    n,
-                    DATE,
-                    _("发生日期 %(date)s 在今天（%(today)s）之后。")
-                    % {"date": occurred_on.isoformat(), "today": today.isoformat()},
-                )
-            )
-            occurred_on = None
-
-        quantity = 1
-        if QUANTITY in present and _text(v.get(QUANTITY)) != "":
-            parsed = parse_quantity(v.get(QUANTITY))
-            if parsed is None:
-                errors.append(
-                    Problem(
-                        n,
-                        QUANTITY,
-                        _("数量“%(value)s”应为正整数（如 1、2、3），不超过 %(max)d。")
-                        % {"value": _echo(v.get(QUANTITY)), "max": MAX_QUANTITY},
-                    )
-                )
-            else:
-                quantity = parsed
-
-        evidence = _text(v.get(EVIDENCE)) if EVIDENCE in present else ""
-        if len(evidence) > MAX_EVIDENCE:
-            errors.append(
-                Problem(
-                    n, EVIDENCE, _("事实依据太长（最多 %(max)d 个字）。") % {"max": MAX_EVIDENCE}
-                )
-            )
-
-        item_text = _text(v.get(ITEM))
-        item = version = None
-        if not item_text:
-            errors.append(Problem(n, ITEM, _("积分项为空。")))
-        elif occurred_on is not None:
-            version = version_on(occurred_on)
-            if version is None:
-                errors.append(
-                    Problem(
-                        n,
-                        ITEM,
-                        _("%(date)s 时本村还没有生效的评分方案。")
-                        % {"date": occurred_on.isoformat()},
-                    )
-                )
-            else:
-                item = find_item(version.scheme, item_text)
-                if item is None:
-                    errors.append(
-                        Problem(
-                            n,
-                            ITEM,
-                            _(
-                                "积分项“%(value)s”不在本户 %(date)s 适用的评分方案（%(scheme)s %(version)s）中；请填写积分项编码或完整名称（见模板中的“积分项目录”）。"
-                            )
-                            % {
-                                "value": _echo(item_text),
-                                "date": occurred_on.isoformat(),
-                                "scheme": version.name,
-                                "version": version.version,
-                            },
-                        )
-                    )
-
-        name = roster.clean_name(v.get(NAME)) if NAME in present else ""
+    def person(
+        self, household: Household | None, row: ParsedRow, problems: list[Problem]
+    ) -> Person | None:
+        """The member the row names (when it names one), and what the item requires:
+        a name for an item scored per person, evidence where the item asks for it."""
+        n, name, item = row.number, row.name, row.item
         person = None
         if household is not None and name:
-            people = index.people_named(household, name)
+            people = self.index.people_named(household, name)
             if not people:
-                errors.append(
+                problems.append(
                     Problem(
                         n,
                         NAME,
@@ -455,7 +516,7 @@ def plan_entries(
                     )
                 )
             elif len(people) > 1:
-                errors.append(
+                problems.append(
                     Problem(
                         n,
                         NAME,
@@ -467,7 +528,7 @@ def plan_entries(
                 person = people[0]
         if item is not None and household is not None:
             if item.applies_to == "person" and not name:
-                errors.append(
+                problems.append(
                     Problem(
                         n,
                         NAME,
@@ -475,99 +536,141 @@ def plan_entries(
                         % {"item": item.name},
                     )
                 )
-            if item.evidence_required and not evidence:
-                errors.append(
+            if item.evidence_required and not row.evidence:
+                problems.append(
                     Problem(n, EVIDENCE, _("“%(item)s”必须填写事实依据。") % {"item": item.name})
                 )
+        return person
 
-        if errors or household is None or item is None or occurred_on is None:
-            plan.errors.extend(errors)
-            continue
 
-        request = EntryRequest(
-            household=household, item_code=item.code, occurred_on=occurred_on, quantity=quantity,
-            person=person if item.applies_to == "person" else None, evidence_text=evidence, source=Source.IMPORT,
-        )  # fmt: skip
-        planned = entry_plan(request, today=today)
-        if isinstance(planned, dict):
-            for field_name, messages in planned.items():
-                column = FIELD_COLUMNS.get(field_name, "")
-                plan.errors.extend(Problem(n, column, message) for message in messages)
-            continue
-        role_problem = services.recorder_role_problem(actor, planned)
-        if role_problem:
-            plan.errors.append(Problem(n, FIELD_COLUMNS.get("item_code", ""), role_problem))
-            continue
+def _entry_plan(
+    row: ParsedRow,
+    household: Household,
+    item: Item,
+    occurred_on: date,
+    person: Person | None,
+    *,
+    actor,
+    today: date,
+    problems: list[Problem],
+) -> EntryPlan | None:
+    """The row through the checks of recording one entry by hand; None with the
+    reasons on `problems` when they refuse it."""
+    n = row.number
+    request = EntryRequest(
+        household=household, item_code=item.code, occurred_on=occurred_on, quantity=row.quantity,
+        person=person if item.applies_to == "person" else None, evidence_text=row.evidence, source=Source.IMPORT,
+    )  # fmt: skip
+    planned = entry_plan(request, today=today)
+    if isinstance(planned, dict):
+        for field_name, messages in planned.items():
+            column = FIELD_COLUMNS.get(field_name, "")
+            problems.extend(Problem(n, column, message) for message in messages)
+        return None
+    role_problem = services.recorder_role_problem(actor, planned)
+    if role_problem:
+        problems.append(Problem(n, FIELD_COLUMNS.get("item_code", ""), role_problem))
+        return None
+    return planned
 
-        # The earlier rows of this file, as if they had been recorded one after another.
-        key = _row_key(planned)
-        before = earlier[key]
+
+class _EarlierRows:
+    """The rows of the file accepted so far, by (household, item, person): a row is
+    weighed as if the rows before it had been recorded one after another."""
+
+    def __init__(self, sheet: KeyedSheet, village: Region):
+        self.earlier: dict[tuple[int, str, int | None], list[_Accepted]] = defaultdict(list)
+        self.year_totals: dict[tuple[int, str, int | None, int], Decimal] = {}
+        self.existing = _existing_entries(sheet, village)
+
+    def repeated(self, planned: EntryPlan, item: Item) -> EntryPlan:
+        """The plan with the repeat multiplier counting the earlier rows in the item's window."""
+        occurred_on = planned.request.occurred_on
         in_window = [
             a
-            for a in before
+            for a in self.earlier[_row_key(planned)]
             if a.occurred_on <= occurred_on
             and engine.valid_until(item, a.occurred_on) >= occurred_on
         ]
-        if in_window:
-            points = engine.points_for_entry(
-                planned.version.scheme, item.code, planned.tier, quantity, len(in_window)
-            )
-            planned = replace(planned, points=points)
-        if item.annual_cap is not None and planned.points > 0:
-            same_year = [
-                a for a in before if a.occurred_on.year == occurred_on.year and a.plan.points > 0
-            ]
-            if same_year:
-                year_key = (*key, occurred_on.year)
-                if year_key not in year_totals:
-                    year_totals[year_key] = services.entry_year_total(
-                        household=household,
-                        item_code=item.code,
-                        person=request.person,
-                        year=occurred_on.year,
-                    )
-                recorded = year_totals[year_key]
-                in_file = sum((a.plan.points for a in same_year), Decimal(0))
-                if recorded + in_file + planned.points > item.annual_cap:
-                    left = max(item.annual_cap - recorded - in_file, Decimal(0))
-                    who = (
-                        person.name
-                        if request.person is not None
-                        else _("%(number)s 号户") % {"number": household.number}
-                    )
-                    plan.errors.append(
-                        Problem(
-                            n,
-                            QUANTITY,
-                            _(
-                                "“%(item)s”每年最多 %(cap)s 分：%(who)s %(year)d 年已记 %(recorded)s 分，本文件第 %(rows)s 行又记 %(in_file)s 分，这一行的 %(points)s 分超过上限（最多还能记 %(left)s 分）。"
-                            )
-                            % {
-                                "item": item.name,
-                                "cap": _num(item.annual_cap),
-                                "who": who,
-                                "year": occurred_on.year,
-                                "recorded": _num(recorded),
-                                "rows": "、".join(str(a.row) for a in same_year),
-                                "in_file": _num(in_file),
-                                "points": _num(planned.points),
-                                "left": _num(left),
-                            },  # fmt: skip
-                        )
-                    )
-                    continue
+        if not in_window:
+            return planned
+        points = engine.points_for_entry(
+            planned.version.scheme,
+            item.code,
+            planned.tier,
+            planned.request.quantity,
+            len(in_window),
+        )
+        return replace(planned, points=points)
 
-        # Warnings: the same entry twice in the file, or already in the ledger.
+    def cap_problem(self, planned: EntryPlan, item: Item, n: int) -> Problem | None:
+        """The annual cap, counting what is recorded and the earlier rows of the year."""
+        request = planned.request
+        occurred_on = request.occurred_on
+        if item.annual_cap is None or planned.points <= 0:
+            return None
+        key = _row_key(planned)
+        same_year = [
+            a
+            for a in self.earlier[key]
+            if a.occurred_on.year == occurred_on.year and a.plan.points > 0
+        ]
+        if not same_year:
+            return None
+        year_key = (*key, occurred_on.year)
+        if year_key not in self.year_totals:
+            self.year_totals[year_key] = services.entry_year_total(
+                household=request.household,
+                item_code=item.code,
+                person=request.person,
+                year=occurred_on.year,
+            )
+        recorded = self.year_totals[year_key]
+        in_file = sum((a.plan.points for a in same_year), Decimal(0))
+        if recorded + in_file + planned.points <= item.annual_cap:
+            return None
+        left = max(item.annual_cap - recorded - in_file, Decimal(0))
+        who = (
+            request.person.name
+            if request.person is not None
+            else _("%(number)s 号户") % {"number": request.household.number}
+        )
+        return Problem(
+            n,
+            QUANTITY,
+            _(
+                "“%(item)s”每年最多 %(cap)s 分：%(who)s %(year)d 年已记 %(recorded)s 分，本文件第 %(rows)s 行又记 %(in_file)s 分，这一行的 %(points)s 分超过上限（最多还能记 %(left)s 分）。"
+            )
+            % {
+                "item": item.name,
+                "cap": _num(item.annual_cap),
+                "who": who,
+                "year": occurred_on.year,
+                "recorded": _num(recorded),
+                "rows": "、".join(str(a.row) for a in same_year),
+                "in_file": _num(in_file),
+                "points": _num(planned.points),
+                "left": _num(left),
+            },  # fmt: skip
+        )
+
+    def warnings(self, planned: EntryPlan, item: Item, n: int) -> list[Problem]:
+        """The same entry twice in the file, or already in the ledger; a household
+        that is not active."""
+        request = planned.request
+        household, occurred_on = request.household, request.occurred_on
+        key = _row_key(planned)
+        warnings = []
         twin = next(
             (
                 a
-                for a in before
-                if a.occurred_on == occurred_on and a.plan.request.quantity == quantity
+                for a in self.earlier[key]
+                if a.occurred_on == occurred_on and a.plan.request.quantity == request.quantity
             ),
             None,
         )
         if twin is not None:
-            plan.warnings.append(
+            warnings.append(
                 Problem(
                     n,
                     "",
@@ -575,8 +678,8 @@ def plan_entries(
                     % {"row": twin.row},
                 )
             )
-        elif (household.pk, item.code, key[2], occurred_on) in existing:
-            plan.warnings.append(
+        elif (household.pk, item.code, key[2], occurred_on) in self.existing:
+            warnings.append(
                 Problem(
                     n,
                     "",
@@ -589,7 +692,7 @@ def plan_entries(
                 )
             )
         if household.status != HouseholdStatus.ACTIVE:
-            plan.warnings.append(
+            warnings.append(
                 Problem(
                     n,
                     NUMBER,
@@ -597,9 +700,50 @@ def plan_entries(
                     % {"number": household.number, "status": household.get_status_display()},
                 )
             )
+        return warnings
+
+    def accept(self, n: int, planned: EntryPlan) -> _Accepted:
         accepted = _Accepted(row=n, plan=planned)
-        before.append(accepted)
-        plan.accepted.append(accepted)
+        self.earlier[_row_key(planned)].append(accepted)
+        return accepted
+
+
+def plan_entries(
+    sheet: KeyedSheet, village: Region, *, actor, today: date | None = None
+) -> EntryImportPlan:
+    """Check every row and the file as a whole; report every problem at once and work
+    out the entries to record, with the points to freeze. Writes nothing."""
+    plan = EntryImportPlan.for_sheet(sheet, village)
+    if plan.errors:
+        return plan
+    today = today or timezone.localdate()
+    schemes_on = _SchemesOn(village)
+    present = set(sheet.columns)
+    reach = _Reach(village, scope_for(actor))
+    earlier = _EarlierRows(sheet, village)
+
+    for sheet_row in sheet.rows:
+        row = parse_row(sheet_row, present=present, schemes_on=schemes_on, today=today)
+        n, item, occurred_on = row.number, row.item, row.occurred_on
+        problems = list(row.problems)
+        household = reach.household(row, problems)
+        person = reach.person(household, row, problems)
+        if problems or household is None or item is None or occurred_on is None:
+            plan.errors.extend(problems)
+            continue
+        planned = _entry_plan(
+            row, household, item, occurred_on, person, actor=actor, today=today, problems=problems
+        )
+        if planned is None:
+            plan.errors.extend(problems)
+            continue
+        planned = earlier.repeated(planned, item)
+        cap_problem = earlier.cap_problem(planned, item, n)
+        if cap_problem is not None:
+            plan.errors.append(cap_problem)
+            continue
+        plan.warnings.extend(earlier.warnings(planned, item, n))
+        plan.accepted.append(earlier.accept(n, planned))
 
     plan.errors.sort(
         key=lambda p: (p.row or 0, HEADERS.index(p.field) if p.field in HEADERS else len(HEADERS))

@@ -132,62 +132,6 @@ class EntryPhoto(models.Model):
         return self.image.name
 
 
-class CreditAssessment(models.Model):
-    """A credit-union officer's 双基 assessment of a household for a period. The
-    indicator answers are financial data: only the credit union and the household
-    see them; others see the area scores and the total. A correction is a new
-    assessment that supersedes the previous one."""
-
-    household = models.ForeignKey(
-        "households.Household",
-        on_delete=models.PROTECT,
-        related_name="credit_assessments",
-        verbose_name=_("农户"),
-    )
-    scheme_version = models.ForeignKey(
-        "rules.SchemeVersion",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("方案版本"),
-    )
-    period = models.CharField(_("评定期"), max_length=20)
-    assessed_on = models.DateField(_("入户评定日期"))
-    answers = models.JSONField(_("指标明细"))
-    area_scores = models.JSONField(_("各方面得分"))
-    total = models.DecimalField(_("总分"), max_digits=6, decimal_places=2)
-    note = models.CharField(_("备注"), max_length=300, blank=True)
-    supersedes = models.OneToOneField(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="superseded_by",
-        verbose_name=_("更正的原评定"),
-    )
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("评定人"),
-    )
-    created_at = models.DateTimeField(_("录入时间"))
-
-    class Meta:
-        verbose_name = _("“双基”信用评定")
-        verbose_name_plural = _("“双基”信用评定")
-        ordering = ["-assessed_on", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["household", "period"],
-                condition=models.Q(supersedes__isnull=True),
-                name="credit_one_original_per_period",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.household} {self.period} {self.total}"
-
-
 class VetoEvent(models.Model):
     """A veto (一票否决) or direct grading (直接判级) decided for a household from the
     scheme's catalogue (e.g. 被列为失信被执行人, 恶意拖欠信用社贷款): it caps the

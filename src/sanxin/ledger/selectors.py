@@ -6,21 +6,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sanxin.credit.selectors import latest_credit
 from sanxin.households.models import Household
-from sanxin.ledger.models import CreditAssessment, Entry
+from sanxin.ledger.models import Entry
 from sanxin.ledger.tiers import person_tier
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village
-
-
-def latest_credit(household: Household) -> CreditAssessment | None:
-    """The assessment in effect: the newest one not superseded by a correction."""
-    return (
-        household.credit_assessments.filter(superseded_by__isnull=True)
-        .order_by("-assessed_on", "-id")
-        .first()
-    )
 
 
 def household_facts(household: Household, as_of: date) -> engine.HouseholdFacts:

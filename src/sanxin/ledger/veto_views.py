@@ -19,6 +19,7 @@ from sanxin.accounts.scope import Field, Perm
 from sanxin.ledger import vetoes
 from sanxin.ledger.models import VetoEvent
 from sanxin.ledger.submissions import submit_once
+from sanxin.lib.forms import apply_service_errors
 from sanxin.lib.text import TextField, clean_line
 from sanxin.rules.scheme import GRADE_LABELS, VETO_KIND_LABELS
 from sanxin.rules.selectors import scheme_for_village
@@ -75,12 +76,7 @@ def household_vetoes(request, pk: int):
                     ],
                 )
             except ValidationError as exc:
-                for field, errors in (
-                    exc.message_dict.items()
-                    if hasattr(exc, "error_dict")
-                    else [(None, exc.messages)]
-                ):
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("已认定，该户等级立即按规则封顶，并记入审计日志。"))
                 return redirect("points:vetoes", household.pk)

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.models import User
 from sanxin.accounts.scope import Field, Perm
+from sanxin.credit.selectors import latest_credit
 from sanxin.households.selectors import household_members, household_search
 from sanxin.ledger import services
 from sanxin.ledger.choices import Source, Status
@@ -43,9 +44,10 @@ from sanxin.ledger.forms import (
     parse_date,
 )
 from sanxin.ledger.models import Entry, EntryPhoto
-from sanxin.ledger.selectors import household_grade, latest_credit
+from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
+from sanxin.lib.forms import apply_service_errors
 from sanxin.ratings.standing import grade_in_force
 from sanxin.regions.models import Level, Region
 from sanxin.rules.engine import STATUS_LABELS
@@ -55,15 +57,6 @@ from sanxin.rules.selectors import scheme_for_village
 
 PICK_PAGE_SIZE = 30
 QUEUE_PAGE_SIZE = 50
-
-
-def _apply_service_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _form_date(data, today):
@@ -135,7 +128,7 @@ def record(request):
         try:
             entry = _record_once(request.user, entry_request, cd["idempotency_key"], today)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(request, _("已记录，待评信团审核"))
             return redirect(
@@ -270,7 +263,7 @@ def batch(request):
                 idempotency_key=cd["idempotency_key"],
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             if result.repeated:
                 messages.info(

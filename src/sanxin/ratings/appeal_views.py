@@ -25,8 +25,9 @@ from sanxin.households.models import Household
 from sanxin.ledger.models import Entry
 from sanxin.lib import photos as photo_files
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
+from sanxin.lib.forms import apply_service_errors
 from sanxin.ratings import appeals, review, selectors
-from sanxin.ratings.forms import AppealDecideForm, AppealFileForm, add_service_errors
+from sanxin.ratings.forms import AppealDecideForm, AppealFileForm
 from sanxin.ratings.models import Appeal, AppealKind, AppealPhoto, Cycle, CycleState
 from sanxin.rules.scheme import GRADE_LABELS
 from sanxin.rules.selectors import scheme_for_village
@@ -338,7 +339,7 @@ def appeal_file(request, pk, household):
                     today=today,
                 )
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                apply_service_errors(form, exc)
             else:
                 messages.success(request, _("已提出异议，评信团将在公示期内答复"))
                 return redirect("ratings:appeal", appeal.pk)
@@ -467,7 +468,7 @@ def appeal_decide(request, pk):
         except PermissionDenied as exc:
             return _render_appeal(request, appeal, full, refused=str(exc), status=403)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_service_errors(form, exc)
         else:
             messages.success(
                 request,

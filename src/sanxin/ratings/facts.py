@@ -9,8 +9,9 @@ from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
+from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Person
-from sanxin.ledger.models import CreditAssessment, Entry, VetoEvent
+from sanxin.ledger.models import Entry, VetoEvent
 from sanxin.ledger.tiers import person_tier
 from sanxin.ledger.vetoes import veto_facts
 from sanxin.regions.models import Region
@@ -77,7 +78,7 @@ def facts_for_households(
     )
     for household_id, assessed_on, area_scores in rows:
         if household_id in credit:
-            continue  # the newest one is in effect (as in ledger.selectors.latest_credit)
+            continue  # the newest one is in effect (as in credit.selectors.latest_credit)
         credit[household_id] = (
             engine.CreditAssessment(
                 assessed_on=assessed_on,

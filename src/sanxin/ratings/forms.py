@@ -5,7 +5,6 @@ which entry may be disputed) and name what is wrong."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -16,16 +15,6 @@ from sanxin.ratings.models import AppealKind
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 
 UPHELD_CHOICES = [("1", _("异议成立")), ("0", _("异议不成立"))]
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: per field where it names one
-    the form has, otherwise as an error of the whole form."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class AppealFileForm(forms.Form):

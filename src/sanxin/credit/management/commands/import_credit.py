@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 
 from sanxin.accounts.choices import Role
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.credit import importing
+from sanxin.credit.importing import CreditImportResult
 from sanxin.households.import_command import ImportCommand
-from sanxin.ledger import credit_import
-from sanxin.ledger.credit_import import CreditImportResult
 from sanxin.lib.spreadsheet import Problem
 
 
@@ -27,7 +27,7 @@ class Command(ImportCommand):
         return self._officer(options["officer"], village)
 
     def run_import(self, content, filename, village, *, actor, dry_run):
-        return credit_import.import_credit(content, filename, village, actor=actor, dry_run=dry_run)
+        return importing.import_credit(content, filename, village, actor=actor, dry_run=dry_run)
 
     def failed(self, problem, *, dry_run):
         return CreditImportResult(ok=False, errors=[problem])

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanxin.credit.periods import period_error
 from sanxin.households.upload_form import SpreadsheetUploadForm, VillageChoiceField
-from sanxin.ledger.credit import period_error
 from sanxin.lib.text import TextField
 from sanxin.regions.models import Region
 from sanxin.rules.scheme import CreditArea, Scheme

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from sanxin.accounts.models import User
-from sanxin.ledger.credit import assessment_record
-from sanxin.ledger.models import CreditAssessment
+from sanxin.credit.models import CreditAssessment
+from sanxin.credit.services import assessment_record
 from sanxin.oversight.models import AuditEvent
 
 # Option codes of the credit_for fixture's answers and an indicator code: all details.
@@ -47,20 +47,20 @@ def _assert_no_details(page: str) -> None:
 
 def test_admin_list_shows_the_total_not_the_details(admin_client, assessment):
     reads_before = AuditEvent.objects.filter(action="credit.view_details").count()
-    response = admin_client.get("/admin/ledger/creditassessment/")
+    response = admin_client.get("/admin/credit/creditassessment/")
     assert response.status_code == 200
     page = response.content.decode()
     assert str(assessment.total) in page
     _assert_no_details(page)
     # Searching the details finds nothing: they are not searchable.
-    found = admin_client.get("/admin/ledger/creditassessment/", {"q": "ge_5k"})
+    found = admin_client.get("/admin/credit/creditassessment/", {"q": "ge_5k"})
     assert found.status_code == 200
     assert found.context["cl"].result_count == 0
     assert AuditEvent.objects.filter(action="credit.view_details").count() == reads_before
 
 
 def test_admin_change_page_shows_area_scores_not_the_details(admin_client, assessment):
-    url = f"/admin/ledger/creditassessment/{assessment.pk}/change/"
+    url = f"/admin/credit/creditassessment/{assessment.pk}/change/"
     response = admin_client.get(url)
     assert response.status_code == 200  # view only
     page = response.content.decode()
@@ -69,8 +69,8 @@ def test_admin_change_page_shows_area_scores_not_the_details(admin_client, asses
 
 
 def test_admin_cannot_add_change_or_delete_assessments(admin_client, assessment):
-    assert admin_client.get("/admin/ledger/creditassessment/add/").status_code == 403
-    url = f"/admin/ledger/creditassessment/{assessment.pk}/"
+    assert admin_client.get("/admin/credit/creditassessment/add/").status_code == 403
+    url = f"/admin/credit/creditassessment/{assessment.pk}/"
     assert admin_client.post(url + "change/", {"total": "1", "note": "x"}).status_code == 403
     assert admin_client.post(url + "delete/", {"post": "yes"}).status_code == 403
     assessment.refresh_from_db()

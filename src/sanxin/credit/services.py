@@ -1,10 +1,9 @@
-"""双基 credit-union assessments: writes, reads and the audited read of their details
-(who may see the details: `Scope.sees_credit_details`)."""
+"""双基 credit-union assessments: the writes (recording an assessment or its
+correction, once per submitted form) and the audit row of a read of their details
+(who may see the details: `Scope.sees_credit_details`). Reads: `selectors`."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -13,12 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Household
 from sanxin.ledger import submissions
-from sanxin.ledger.models import CreditAssessment
 from sanxin.oversight.services import audit
 from sanxin.rules import engine
-from sanxin.rules.scheme import Scheme
 from sanxin.rules.selectors import scheme_for_village
 
 
@@ -169,84 +167,6 @@ def _record(
         },
     )
     return assessment
-
-
-# --- periods, reads and the audited read of the details ------------------------------
-
-_PERIOD_RE = re.compile(r"^(19|20)\d{2}$")
-
-
-def current_period(today: date | None = None) -> str:
-    """The default period: the current year."""
-    return str((today or timezone.localdate()).year)
-
-
-def period_error(period: str, today: date | None = None) -> str | None:
-    """A Chinese reason when `period` is not a usable period (a year, not in the future)."""
-    if not _PERIOD_RE.fullmatch(period or ""):
-        return "评定期应为四位年份，如“2025”"
-    if int(period) > (today or timezone.localdate()).year:
-        return "评定期不能在今年之后"
-    return None
-
-
-def current_assessment(household: Household, period: str) -> CreditAssessment | None:
-    """The assessment in effect for the period: the one no correction has superseded."""
-    return (
-        household.credit_assessments.filter(period=period, superseded_by__isnull=True)
-        .select_related("scheme_version")
-        .order_by("-id")
-        .first()
-    )
-
-
-@dataclass(frozen=True)
-class AnswerLine:
-    indicator: str
-    option: str  # the option's label, or the stored code when the scheme no longer has it
-    points: Decimal | None
-    max_points: Decimal
-
-
-@dataclass(frozen=True)
-class AreaLine:
-    code: str
-    name: str
-    score: Decimal | None
-    max_points: Decimal
-    answers: tuple[AnswerLine, ...]
-
-
-def assessment_areas(assessment: CreditAssessment, scheme: Scheme | None = None) -> list[AreaLine]:
-    """The assessment area by area under the scheme version it was made with: area
-    scores always, and the answers (financial details; show them only when
-    `Scope.sees_credit_details`)."""
-    scheme = scheme or assessment.scheme_version.scheme
-    lines = []
-    for area in scheme.credit_areas:
-        answers = []
-        for ind in area.indicators:
-            code = assessment.answers.get(ind.code)
-            option = next((o for o in ind.options if o.code == code), None)
-            answers.append(
-                AnswerLine(
-                    indicator=ind.name,
-                    option=option.label if option else (code or "—"),
-                    points=option.points if option else None,
-                    max_points=ind.max_points,
-                )
-            )
-        raw = assessment.area_scores.get(area.code)
-        lines.append(
-            AreaLine(
-                code=area.code,
-                name=area.name,
-                score=Decimal(str(raw)) if raw is not None else None,
-                max_points=area.max_points,
-                answers=tuple(answers),
-            )
-        )
-    return lines
 
 
 def credit_details_viewed(

@@ -17,11 +17,11 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from sanxin.accounts.choices import Role
+from sanxin.credit import importing
+from sanxin.credit.models import CreditAssessment
+from sanxin.credit.selectors import latest_credit
+from sanxin.credit.services import assessment_record
 from sanxin.households.models import Household, PendingImport
-from sanxin.ledger import credit_import
-from sanxin.ledger.credit import assessment_record
-from sanxin.ledger.models import CreditAssessment
-from sanxin.ledger.selectors import latest_credit
 from sanxin.oversight.models import AuditEvent
 from tests.factories import make_user
 
@@ -324,8 +324,8 @@ def test_list_query_count_is_fixed(world, scheme, credit_for, login):
 
 def _xlsx(rows, *, scheme_version, drop: str | None = None) -> bytes:
     """The downloadable template, filled in."""
-    workbook = load_workbook(io.BytesIO(credit_import.build_template(scheme_version.scheme)))
-    sheet = workbook[credit_import.TEMPLATE_SHEET]
+    workbook = load_workbook(io.BytesIO(importing.build_template(scheme_version.scheme)))
+    sheet = workbook[importing.TEMPLATE_SHEET]
     if drop:
         headers = [c.value for c in sheet[1]]
         sheet.delete_cols(headers.index(drop) + 1)
@@ -348,18 +348,17 @@ def test_template_has_the_scheme_headers_and_options(world, scheme, login):
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.content))
-    first = workbook[credit_import.TEMPLATE_SHEET]
+    first = workbook[importing.TEMPLATE_SHEET]
     assert [c.value for c in first[1]] == ["户号", "评定期", "评定日期", *INDICATOR_COLUMNS, "备注"]
     assert not any(
         v is not None for row in first.iter_rows(min_row=2, values_only=True) for v in row
     )
     options = [
-        row[2]
-        for row in workbook[credit_import.OPTIONS_SHEET].iter_rows(min_row=2, values_only=True)
+        row[2] for row in workbook[importing.OPTIONS_SHEET].iter_rows(min_row=2, values_only=True)
     ]
     assert "日均存款5千至1万元" in options and "当前有欠息或逾期" in options
     # An untouched template imports nothing.
-    result = credit_import.import_credit(
+    result = importing.import_credit(
         response.content,
         "t.xlsx",
         world.village_a1,
@@ -381,7 +380,7 @@ def test_clean_file_creates_every_assessment(world, scheme):
         ],
         scheme_version=scheme,
     )
-    result = credit_import.import_credit(
+    result = importing.import_credit(
         content, "评定.xlsx", world.village_a1, actor=world.users["credit_officer"], dry_run=False
     )
     assert result.ok, result.errors
@@ -414,7 +413,7 @@ def test_bad_file_reports_every_problem_and_saves_nothing(world, scheme, credit_
         _row("001", period="明年"),  # row 9: bad period
         _row("001", period="2021", on="三月初"),  # row 10: bad date
     ]
-    result = credit_import.import_credit(
+    result = importing.import_credit(
         _xlsx(rows, scheme_version=scheme),
         "评定.xlsx",
         world.village_a1,
@@ -437,7 +436,7 @@ def test_bad_file_reports_every_problem_and_saves_nothing(world, scheme, credit_
 
 
 def test_households_outside_the_officers_scope_are_refused(world, scheme):
-    result = credit_import.import_credit(
+    result = importing.import_credit(
         _xlsx([_row("001")], scheme_version=scheme),
         "评定.xlsx",
         world.village_a1,
@@ -451,7 +450,7 @@ def test_households_outside_the_officers_scope_are_refused(world, scheme):
 
 def test_a_missing_indicator_column_is_one_error_on_the_header_row(world, scheme):
     content = _xlsx([_row("001")[:-2] + [""]], scheme_version=scheme, drop="还款记录")
-    result = credit_import.import_credit(
+    result = importing.import_credit(
         content, "评定.xlsx", world.village_a1, actor=world.users["credit_officer"], dry_run=False
     )
     assert not result.ok
@@ -463,7 +462,7 @@ def test_csv_with_short_headers_and_codes(world, scheme):
     content = (header + "\n001,2025年,2025/3/1,3plus,2,good,ge_1,ge_1,ge_1,ge_5k,normal\n").encode(
         "gb18030"
     )
-    result = credit_import.import_credit(
+    result = importing.import_credit(
         content, "评定.csv", world.village_a1, actor=world.users["credit_officer"], dry_run=False
     )
     assert result.ok, result.errors
@@ -487,7 +486,7 @@ def test_upload_preview_then_confirm(world, scheme, login):
     assert response.status_code == 200
     assert response.context["result"].ok
     token = response.context["token"]
-    assert token.startswith(credit_import.TOKEN_PREFIX)
+    assert token.startswith(importing.TOKEN_PREFIX)
     assert CreditAssessment.objects.count() == 0  # preview saves nothing
     # Another officer cannot confirm my upload.
     other = make_user("credit_officer_2", Role.CREDIT_OFFICER, region=world.town_a)

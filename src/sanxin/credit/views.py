@@ -23,17 +23,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Field, Perm
-from sanxin.households import pending_upload
-from sanxin.households.selectors import household_search
-from sanxin.households.upload_form import preview_page, upload_page
-from sanxin.ledger import credit, credit_import
-from sanxin.ledger.credit_forms import (
+from sanxin.credit import importing, selectors, services
+from sanxin.credit.forms import (
     AssessmentForm,
     CreditUploadForm,
     answer_field_name,
     points_text,
 )
-from sanxin.ledger.models import CreditAssessment
+from sanxin.credit.models import CreditAssessment
+from sanxin.credit.periods import current_period, period_error
+from sanxin.households import pending_upload
+from sanxin.households.selectors import household_search
+from sanxin.households.upload_form import preview_page, upload_page
+from sanxin.lib.forms import apply_service_errors
 from sanxin.regions.models import Level, Region
 from sanxin.rules.selectors import scheme_for_village
 
@@ -43,7 +45,7 @@ PERIOD_CHOICES = 6  # the current year and the five before it
 
 def _period_from(request: HttpRequest) -> str:
     period = request.GET.get("period", "").strip()
-    return period if period and credit.period_error(period) is None else credit.current_period()
+    return period if period and period_error(period) is None else current_period()
 
 
 def _period_choices(selected: str) -> list[str]:
@@ -134,19 +136,6 @@ def _scheme_date(form_data, today):
     return on if on <= today else today
 
 
-def _apply_service_errors(form: AssessmentForm, exc: ValidationError) -> None:
-    indicator_codes = {ind.code for area in form.scheme.credit_areas for ind in area.indicators}
-    for key, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
-        if key in indicator_codes:
-            field = answer_field_name(key)
-        elif key in form.fields:
-            field = key
-        else:
-            field = None
-        for error in errors:
-            form.add_error(field, error)
-
-
 @require_http_methods(["GET", "POST"])
 @requires(Perm.RECORD_CREDIT)
 def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
@@ -165,12 +154,12 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = AssessmentForm(request.POST.copy(), scheme=version.scheme)
         posted_period = request.POST.get("period", "").strip()
-        if credit.period_error(posted_period) is None:
-            correcting = credit.current_assessment(household, posted_period)
+        if period_error(posted_period) is None:
+            correcting = selectors.current_assessment(household, posted_period)
         if form.is_valid():
             period = form.cleaned_data["period"]
             note = form.cleaned_data["note"].strip()
-            earlier = credit.assessment_submitted(
+            earlier = services.assessment_submitted(
                 actor=request.user,
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 household=household,
@@ -211,7 +200,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error("note", _("更正评定必须在备注中说明原因。"))
             else:
                 try:
-                    assessment = credit.assessment_record(
+                    assessment = services.assessment_record(
                         actor=request.user,
                         household=household,
                         period=period,
@@ -222,7 +211,16 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
                         idempotency_key=form.cleaned_data["idempotency_key"],
                     )
                 except ValidationError as exc:
-                    _apply_service_errors(form, exc)
+                    # The service names an answer by its indicator's code.
+                    apply_service_errors(
+                        form,
+                        exc,
+                        fields={
+                            ind.code: answer_field_name(ind.code)
+                            for area in version.scheme.credit_areas
+                            for ind in area.indicators
+                        },
+                    )
                 except IntegrityError:
                     form.add_error(
                         None, _("该户本期的评定刚被他人录入或更正，请刷新页面查看后再提交。")
@@ -230,7 +228,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 else:
                     scores = "，".join(
                         f"{a.name} {points_text(a.score)} 分"
-                        for a in credit.assessment_areas(assessment, version.scheme)
+                        for a in selectors.assessment_areas(assessment, version.scheme)
                         if a.score is not None
                     )
                     messages.success(
@@ -249,7 +247,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("credit:detail", pk=household.pk)
     else:
         period = _period_from(request)
-        correcting = credit.current_assessment(household, period)
+        correcting = selectors.current_assessment(household, period)
         initial = {"period": period, "assessed_on": today, "idempotency_key": uuid.uuid4().hex}
         if correcting is not None:
             initial["supersedes"] = correcting.pk
@@ -262,7 +260,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
                 if option in codes.get(code, ()):
                     initial[answer_field_name(code)] = option
             # The officer is shown the household's present answers: a sensitive read.
-            credit.credit_details_viewed(
+            services.credit_details_viewed(
                 actor=request.user,
                 household=household,
                 assessments=[correcting],
@@ -282,7 +280,7 @@ def credit_assess(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "version": version,
             "correcting": correcting,
-            "correcting_areas": credit.assessment_areas(correcting) if correcting else None,
+            "correcting_areas": selectors.assessment_areas(correcting) if correcting else None,
         },
     )
     response["Cache-Control"] = "no-store"
@@ -312,12 +310,12 @@ def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
         history.append(
             {
                 "assessment": a,
-                "areas": credit.assessment_areas(a, schemes[a.scheme_version_id]),
+                "areas": selectors.assessment_areas(a, schemes[a.scheme_version_id]),
                 "superseded": getattr(a, "superseded_by", None) is not None,
             }
         )
     if show_details:
-        credit.credit_details_viewed(
+        services.credit_details_viewed(
             actor=request.user,
             household=household,
             assessments=assessments,
@@ -332,7 +330,7 @@ def credit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": history,
             "show_details": show_details,
             "can_assess": scope.covers_household(household, Perm.RECORD_CREDIT),
-            "period": credit.current_period(),
+            "period": current_period(),
         },
     )
     if show_details:
@@ -364,11 +362,11 @@ def credit_import_view(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: check the file and show the preview."""
 
     def check(village: Region, upload, content: bytes) -> HttpResponse:
-        sheet = credit_import.read_sheet(content, upload.name)
-        result = credit_import.plan_credit_import(sheet, village, actor=request.user).result()
+        sheet = importing.read_sheet(content, upload.name)
+        result = importing.plan_credit_import(sheet, village, actor=request.user).result()
         token = None
         if result.ok and result.created:
-            token = credit_import.pending_credit_create(
+            token = importing.pending_credit_create(
                 user=request.user, village=village, filename=upload.name, content=content
             ).token
         return preview_page(
@@ -397,10 +395,10 @@ def credit_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
         request,
         token,
         villages=_villages(request),
-        prefix=credit_import.TOKEN_PREFIX,
+        prefix=importing.TOKEN_PREFIX,
         expired_message=_("预览已过期，请重新上传评定表。"),
         upload_url="credit:import",
-        apply=credit_import.pending_credit_confirm,
+        apply=importing.pending_credit_confirm,
         preview=partial(preview_page, request, IMPORT_PREVIEW),
         done=_imported,
     )
@@ -420,7 +418,7 @@ def credit_template(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("还没有生效的评分方案，无法生成评定表模板。"))
         return redirect("credit:import")
     response = HttpResponse(
-        credit_import.build_template(version.scheme),
+        importing.build_template(version.scheme),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = content_disposition_header(

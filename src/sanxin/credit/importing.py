@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,13 +26,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanxin.accounts.scope import Perm, scope_for
+from sanxin.accounts.scope import Perm, Scope, scope_for
+from sanxin.credit.forms import points_text
+from sanxin.credit.models import CreditAssessment
+from sanxin.credit.periods import period_error
+from sanxin.credit.services import assessment_record
 from sanxin.households import importing as roster
 from sanxin.households import pending_upload
 from sanxin.households.models import Household, PendingImport
-from sanxin.ledger.credit import assessment_record, period_error
-from sanxin.ledger.credit_forms import points_text
-from sanxin.ledger.models import CreditAssessment
 from sanxin.lib import spreadsheet
 from sanxin.lib.spreadsheet import Problem, safe_filename
 from sanxin.lib.spreadsheet import echo as _echo
@@ -202,6 +203,12 @@ def _period_text(value: Any) -> str:
 
 
 # --- planning ----------------------------------------------------------------------
+#
+# `plan_credit_import` checks the file's columns, then each row in two steps: `parse_row`
+# reads one row on its own into a `ParsedRow` (its period, date, answers and note, or
+# the problems with them; no database beyond the cached scheme of the date), and the
+# checks that need more than the row: the household's scope and recusal (`_Reach`),
+# the same household and period twice in the file or already assessed (`_Duplicates`).
 
 
 @dataclass
@@ -227,24 +234,268 @@ class CreditPlan(spreadsheet.Plan):
         )
 
 
+class _SchemesOn:
+    """The village's scheme version in force on a date, each date looked up once."""
+
+    def __init__(self, village: Region):
+        self.village = village
+        self.versions: dict[date, SchemeVersion | None] = {}
+
+    def __call__(self, on: date) -> SchemeVersion | None:
+        if on not in self.versions:
+            self.versions[on] = scheme_for_village(self.village, on)
+        return self.versions[on]
+
+
+@dataclass
+class ParsedRow:
+    """One row read on its own: `period` is "" and `assessed_on` None when unusable."""
+
+    number: int
+    period: str
+    assessed_on: date | None
+    answers: dict[str, str]
+    note: str
+    problems: list[Problem]
+
+
+def parse_row(
+    sheet: CreditSheet,
+    r: CreditRow,
+    *,
+    header_scheme: Scheme,
+    schemes_on: Callable[[date], SchemeVersion | None],
+    today: date,
+) -> ParsedRow:
+    """Read one row: the period, the assessment date (and so the scheme its answers
+    follow), each indicator's answer and the note."""
+    n = r.number
+    problems: list[Problem] = []
+    period = _row_period(sheet.cell(r, sheet.columns[PERIOD]), n, problems, today)
+    raw_date = sheet.cell(r, sheet.columns[DATE])
+    assessed_on = parse_date(raw_date)
+    version = _row_version(raw_date, assessed_on, n, problems, schemes_on, today)
+    scheme = version.scheme if version is not None else header_scheme
+    answers = _row_answers(sheet, r, scheme, assessed_on, problems)
+    note = _row_note(sheet.cell(r, sheet.columns.get(NOTE)), n, problems)
+    return ParsedRow(n, period, assessed_on, answers, note, problems)
+
+
+def _row_period(value: Any, n: int, problems: list[Problem], today: date) -> str:
+    period = _period_text(value)
+    if not period:
+        problems.append(Problem(n, PERIOD, _("评定期为空，请填写四位年份，如 2025。")))
+        return ""
+    if (reason := period_error(period, today)) is not None:
+        problems.append(Problem(n, PERIOD, f"{reason}（填写的是“{_echo(period)}”）。"))
+        return ""
+    return period
+
+
+def _row_version(
+    raw_date: Any,
+    assessed_on: date | None,
+    n: int,
+    problems: list[Problem],
+    schemes_on: Callable[[date], SchemeVersion | None],
+    today: date,
+) -> SchemeVersion | None:
+    """The scheme version in force on the row's date; None (with the reason) when
+    the date is missing, unreadable, in the future or before any scheme."""
+    if _text(raw_date) == "":
+        problems.append(Problem(n, DATE, _("评定日期为空。")))
+    elif assessed_on is None:
+        problems.append(
+            Problem(
+                n,
+                DATE,
+                _("无法识别的日期“%(value)s”，请填写如 2025-03-01。") % {"value": _echo(raw_date)},
+            )
+        )
+    elif assessed_on > today:
+        problems.append(
+            Problem(
+                n, DATE, _("评定日期 %(date)s 在今天之后。") % {"date": assessed_on.isoformat()}
+            )
+        )
+    else:
+        version = schemes_on(assessed_on)
+        if version is None:
+            problems.append(
+                Problem(
+                    n,
+                    DATE,
+                    _("%(date)s 本村还没有生效的评分方案。") % {"date": assessed_on.isoformat()},
+                )
+            )
+        return version
+    return None
+
+
+def _row_answers(
+    sheet: CreditSheet,
+    r: CreditRow,
+    scheme: Scheme,
+    assessed_on: date | None,
+    problems: list[Problem],
+) -> dict[str, str]:
+    """{indicator code: option code} for every indicator answered with a known option."""
+    n = r.number
+    answers: dict[str, str] = {}
+    for area in scheme.credit_areas:
+        for ind in area.indicators:
+            column = _indicator_column(sheet, ind, scheme)
+            if column is None:
+                problems.append(
+                    Problem(
+                        n,
+                        ind.name,
+                        _("%(date)s 生效的评分方案有指标“%(name)s”，但文件中没有这一列。")
+                        % {"date": assessed_on, "name": ind.name},
+                    )
+                )
+                continue
+            raw = sheet.cell(r, column)
+            if _text(raw) == "":
+                problems.append(
+                    Problem(n, ind.name, _("“%(name)s”没有填写。") % {"name": ind.name})
+                )
+                continue
+            code = option_code(ind, raw)
+            if code is None:
+                problems.append(
+                    Problem(
+                        n,
+                        ind.name,
+                        _("“%(name)s”没有选项“%(value)s”；可填：%(allowed)s。")
+                        % {
+                            "name": ind.name,
+                            "value": _echo(raw),
+                            "allowed": "、".join(o.label for o in ind.options),
+                        },
+                    )
+                )
+                continue
+            answers[ind.code] = code
+    return answers
+
+
+def _row_note(value: Any, n: int, problems: list[Problem]) -> str:
+    note, refused = clean_cell(value, NOTE)
+    note = _text(note)
+    if refused is not None:
+        problems.append(Problem(n, NOTE, refused))
+    if len(note) > MAX_NOTE:
+        problems.append(Problem(n, NOTE, _("备注太长（最多 %(max)d 个字）。") % {"max": MAX_NOTE}))
+    return note
+
+
+class _Reach:
+    """The village's households the actor may assess: in their scope, not their own."""
+
+    def __init__(self, village: Region, scope: Scope):
+        self.households = roster.HouseholdIndex(village)
+        self.in_scope = set(
+            scope.households(Perm.RECORD_CREDIT)
+            .filter(village=village)
+            .values_list("pk", flat=True)
+        )
+        self.own = scope.own_household_ids()
+
+    def household(self, number: str, n: int, problems: list[Problem]) -> Household | None:
+        """The household a row names, or None with the reason on `problems`."""
+        household = self.households.row_household(number, n, problems)
+        if household is not None and household.pk not in self.in_scope:
+            problems.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("%(number)s 号户不在您的管辖范围内，不能为其录入评定。")
+                    % {"number": household.number},
+                )
+            )
+            return None
+        if household is not None and household.pk in self.own:
+            problems.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("%(number)s 号户是您本人的家庭，不能为其录入评定，请回避。")
+                    % {"number": household.number},
+                )
+            )
+            return None
+        return household
+
+
+class _Duplicates:
+    """One assessment per household and period: not twice in the file, and not where
+    the household already has one for the period (a correction is made on the web)."""
+
+    def __init__(self, sheet: CreditSheet, village: Region):
+        periods = {_period_text(sheet.cell(r, sheet.columns[PERIOD])) for r in sheet.rows}
+        self.existing = set(
+            CreditAssessment.objects.filter(
+                household__village=village, period__in=periods, superseded_by__isnull=True
+            ).values_list("household_id", "period")
+        )
+        self.seen: dict[tuple[int, str], int] = {}  # (household, period) -> first row
+
+    def check(self, household: Household, period: str, n: int, problems: list[Problem]) -> None:
+        key = (household.pk, period)
+        if key in self.seen:
+            problems.append(
+                Problem(
+                    n,
+                    NUMBER,
+                    _("与第 %(row)d 行重复：%(number)s 号户 %(period)s 年在文件中出现了两次。")
+                    % {"row": self.seen[key], "number": household.number, "period": period},
+                )
+            )
+            return
+        self.seen[key] = n
+        if key in self.existing:
+            problems.append(Problem(n, PERIOD, _("该户本期已有评定，请在网页上更正。")))
+
+
+def _check_columns(plan: CreditPlan, sheet: CreditSheet, scheme: Scheme) -> bool:
+    """Every required column present (else an error and False); anything unknown is
+    ignored with a warning."""
+    missing = [h for h in FIXED_HEADERS if h not in sheet.columns]
+    missing += [
+        ind.name
+        for area in scheme.credit_areas
+        for ind in area.indicators
+        if _indicator_column(sheet, ind, scheme) is None
+    ]
+    if missing:
+        plan.errors.append(spreadsheet.missing_columns(sheet.header_row, missing))
+        return False
+    known = {*FIXED_HEADERS, NOTE}
+    for area in scheme.credit_areas:
+        for ind in area.indicators:
+            known.update(_indicator_keys(ind, scheme))
+    for name in sheet.columns:
+        if name not in known:
+            plan.warnings.append(
+                Problem(
+                    sheet.header_row,
+                    sheet.labels[name],
+                    _("无法识别的列“%(name)s”，已忽略。") % {"name": sheet.labels[name]},
+                )
+            )
+    return True
+
+
 def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditPlan:
     """Check every row and the file as a whole; report every problem at once and
     work out the assessments to record. Writes nothing."""
     plan = CreditPlan.for_sheet(sheet, village)
     if plan.errors:
         return plan
-    # Households outside the actor's reach are refused row by row (the web form and
-    # the command offer only villages the actor covers).
-    scope = scope_for(actor)
     today = timezone.localdate()
-    versions: dict[date, SchemeVersion | None] = {}
-
-    def version_on(on: date) -> SchemeVersion | None:
-        if on not in versions:
-            versions[on] = scheme_for_village(village, on)
-        return versions[on]
-
-    current = version_on(today)
+    schemes_on = _SchemesOn(village)
+    current = schemes_on(today)
     if current is None:
         plan.errors.append(
             Problem(
@@ -255,195 +506,36 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditP
             )
         )
         return plan
-    header_scheme = current.scheme
-
-    # Columns: every required one present; anything unknown is ignored with a warning.
-    missing = [h for h in FIXED_HEADERS if h not in sheet.columns]
-    missing += [
-        ind.name
-        for area in header_scheme.credit_areas
-        for ind in area.indicators
-        if _indicator_column(sheet, ind, header_scheme) is None
-    ]
-    if missing:
-        plan.errors.append(spreadsheet.missing_columns(sheet.header_row, missing))
+    if not _check_columns(plan, sheet, current.scheme):
         return plan
-    known = {*FIXED_HEADERS, NOTE}
-    for area in header_scheme.credit_areas:
-        for ind in area.indicators:
-            known.update(_indicator_keys(ind, header_scheme))
-    for name in sheet.columns:
-        if name not in known:
-            plan.warnings.append(
-                Problem(
-                    sheet.header_row,
-                    sheet.labels[name],
-                    _("无法识别的列“%(name)s”，已忽略。") % {"name": sheet.labels[name]},
-                )
-            )
     if not sheet.rows:
         plan.warnings.append(
             Problem(sheet.header_row, "", _("表头下面没有数据行，没有可导入的内容。"))
         )
         return plan
 
-    households = roster.HouseholdIndex(village)
-    in_scope = set(
-        scope.households(Perm.RECORD_CREDIT).filter(village=village).values_list("pk", flat=True)
-    )
-    own = scope.own_household_ids()
-    periods = {_period_text(sheet.cell(r, sheet.columns[PERIOD])) for r in sheet.rows}
-    existing = set(
-        CreditAssessment.objects.filter(
-            household__village=village, period__in=periods, superseded_by__isnull=True
-        ).values_list("household_id", "period")
-    )
-    seen: dict[tuple[int, str], int] = {}
-    note_column = sheet.columns.get(NOTE)
-
+    # Households outside the actor's reach are refused row by row (the web form and
+    # the command offer only villages the actor covers).
+    reach = _Reach(village, scope_for(actor))
+    duplicates = _Duplicates(sheet, village)
     for r in sheet.rows:
-        errors: list[Problem] = []
-        n = r.number
-
-        number = _text(sheet.cell(r, sheet.columns[NUMBER]))
-        household = households.row_household(number, n, errors)
-        if household is not None and household.pk not in in_scope:
-            errors.append(
-                Problem(
-                    n,
-                    NUMBER,
-                    _("%(number)s 号户不在您的管辖范围内，不能为其录入评定。")
-                    % {"number": household.number},
-                )
-            )
-            household = None
-        elif household is not None and household.pk in own:
-            errors.append(
-                Problem(
-                    n,
-                    NUMBER,
-                    _("%(number)s 号户是您本人的家庭，不能为其录入评定，请回避。")
-                    % {"number": household.number},
-                )
-            )
-            household = None
-
-        period = _period_text(sheet.cell(r, sheet.columns[PERIOD]))
-        if not period:
-            errors.append(Problem(n, PERIOD, _("评定期为空，请填写四位年份，如 2025。")))
-            period = ""
-        elif (reason := period_error(period, today)) is not None:
-            errors.append(Problem(n, PERIOD, f"{reason}（填写的是“{_echo(period)}”）。"))
-            period = ""
-
-        raw_date = sheet.cell(r, sheet.columns[DATE])
-        assessed_on = parse_date(raw_date)
-        scheme = header_scheme
-        version = None
-        if _text(raw_date) == "":
-            errors.append(Problem(n, DATE, _("评定日期为空。")))
-        elif assessed_on is None:
-            errors.append(
-                Problem(
-                    n,
-                    DATE,
-                    _("无法识别的日期“%(value)s”，请填写如 2025-03-01。")
-                    % {"value": _echo(raw_date)},
-                )
-            )
-        elif assessed_on > today:
-            errors.append(
-                Problem(
-                    n, DATE, _("评定日期 %(date)s 在今天之后。") % {"date": assessed_on.isoformat()}
-                )
-            )
-        else:
-            version = version_on(assessed_on)
-            if version is None:
-                errors.append(
-                    Problem(
-                        n,
-                        DATE,
-                        _("%(date)s 本村还没有生效的评分方案。")
-                        % {"date": assessed_on.isoformat()},
-                    )
-                )
-            else:
-                scheme = version.scheme
-
-        answers: dict[str, str] = {}
-        for area in scheme.credit_areas:
-            for ind in area.indicators:
-                column = _indicator_column(sheet, ind, scheme)
-                if column is None:
-                    errors.append(
-                        Problem(
-                            n,
-                            ind.name,
-                            _("%(date)s 生效的评分方案有指标“%(name)s”，但文件中没有这一列。")
-                            % {"date": assessed_on, "name": ind.name},
-                        )
-                    )
-                    continue
-                raw = sheet.cell(r, column)
-                if _text(raw) == "":
-                    errors.append(
-                        Problem(n, ind.name, _("“%(name)s”没有填写。") % {"name": ind.name})
-                    )
-                    continue
-                code = option_code(ind, raw)
-                if code is None:
-                    errors.append(
-                        Problem(
-                            n,
-                            ind.name,
-                            _("“%(name)s”没有选项“%(value)s”；可填：%(allowed)s。")
-                            % {
-                                "name": ind.name,
-                                "value": _echo(raw),
-                                "allowed": "、".join(o.label for o in ind.options),
-                            },
-                        )
-                    )
-                    continue
-                answers[ind.code] = code
-
-        note, refused = clean_cell(sheet.cell(r, note_column), NOTE)
-        note = _text(note)
-        if refused is not None:
-            errors.append(Problem(n, NOTE, refused))
-        if len(note) > MAX_NOTE:
-            errors.append(
-                Problem(n, NOTE, _("备注太长（最多 %(max)d 个字）。") % {"max": MAX_NOTE})
-            )
-
-        if household is not None and period:
-            key = (household.pk, period)
-            if key in seen:
-                errors.append(
-                    Problem(
-                        n,
-                        NUMBER,
-                        _("与第 %(row)d 行重复：%(number)s 号户 %(period)s 年在文件中出现了两次。")
-                        % {"row": seen[key], "number": household.number, "period": period},
-                    )
-                )
-            else:
-                seen[key] = n
-                if key in existing:
-                    errors.append(Problem(n, PERIOD, _("该户本期已有评定，请在网页上更正。")))
-
-        if errors:
-            plan.errors.extend(errors)
-        elif household is not None and assessed_on is not None:
+        problems: list[Problem] = []
+        household = reach.household(_text(sheet.cell(r, sheet.columns[NUMBER])), r.number, problems)
+        row = parse_row(sheet, r, header_scheme=current.scheme, schemes_on=schemes_on, today=today)
+        problems += row.problems
+        if household is not None and row.period:
+            duplicates.check(household, row.period, r.number, problems)
+        if problems:
+            plan.errors.extend(problems)
+        elif household is not None and row.assessed_on is not None:
             plan.rows.append(
                 RowPlan(
-                    row=n,
+                    row=row.number,
                     household=household,
-                    period=period,
-                    assessed_on=assessed_on,
-                    answers=answers,
-                    note=note,
+                    period=row.period,
+                    assessed_on=row.assessed_on,
+                    answers=row.answers,
+                    note=row.note,
                 )
             )
     return plan
