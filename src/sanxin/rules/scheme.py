@@ -20,14 +20,17 @@ from decimal import Decimal, InvalidOperation
 from functools import cached_property
 from typing import Any
 
-GRADES = ("unrated", "A", "2A", "3A", "4A", "5A")
-RATED_GRADES = GRADES[1:]
-GRADE_LABELS = {"unrated": "未评级", "A": "A", "2A": "2A", "3A": "3A", "4A": "4A", "5A": "5A"}
-
-# Ordered from the mildest to the strictest standard.
-TIERS = ("masses", "party_member", "party_cadre")
-PARTY_TIERS = ("party_member", "party_cadre")
-TIER_LABELS = {"masses": "群众", "party_member": "党员", "party_cadre": "党员干部"}
+from sanxin.rules.choices import (
+    GRADE_LABELS,
+    GRADES,
+    PARTY_TIERS,
+    RATED_GRADES,
+    TIER_LABELS,
+    TIERS,
+    grade_rank,
+    lower_grade,
+    tier_rank,
+)
 
 COMPONENTS = ("base", "credit", "vanguard")
 COMPONENT_LABELS = {"base": "基础积分", "credit": "“双基”共建信用积分", "vanguard": "先锋积分"}
@@ -41,20 +44,6 @@ FILE_FORMAT_VERSION = 1
 
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 _CENT = Decimal("0.01")
-
-
-def grade_rank(grade: str) -> int:
-    """Position of a grade in GRADES: unrated 0 … 5A 5."""
-    return GRADES.index(grade)
-
-
-def lower_grade(*grades: str) -> str:
-    """The lowest of the given grades."""
-    return min(grades, key=grade_rank)
-
-
-def tier_rank(tier: str) -> int:
-    return TIERS.index(tier)
 
 
 # Roles that may record points (accounts.choices.Role values), for recorder_roles.
@@ -810,7 +799,7 @@ def validate_scheme(s: Scheme) -> list[str]:
             if t.code == "masses" and f.get("vanguard", 0) != 0:
                 e.append(f"{fp}.vanguard：群众户没有先锋积分，权重应为 0")
         keys = list(t.thresholds)
-        if sorted(keys, key=lambda g: GRADES.index(g) if g in GRADES else 99) != list(RATED_GRADES):
+        if sorted(keys, key=lambda g: grade_rank(g) if g in GRADES else 99) != list(RATED_GRADES):
             e.append(f"{p}.thresholds：应恰好列出 A、2A、3A、4A、5A 的分数线，实际为 {keys}")
         else:
             values = [t.thresholds[g] for g in RATED_GRADES]
