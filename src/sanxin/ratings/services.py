@@ -63,8 +63,7 @@ def _user(actor):
 
 def district_of(region: Region) -> Region | None:
     """The district a region belongs to (from its materialised path). One query."""
-    ids = [int(p) for p in region.path.strip("/").split("/") if p]
-    return Region.objects.filter(pk__in=ids, level=Level.DISTRICT).first()
+    return Region.objects.filter(pk__in=region.ancestor_ids, level=Level.DISTRICT).first()
 
 
 def cadence_for(region: Region) -> str:

@@ -225,7 +225,7 @@ def _home_region(request: HttpRequest) -> tuple[int | None, int | None]:
         return None, None
     for grant in scope_for(request.user).grants:
         if grant.region_path:
-            ids = [int(x) for x in grant.region_path.strip("/").split("/") if x]
+            ids = Region.ids_in_path(grant.region_path)
             # Paths run district / town / village / group.
             return ids[0], (ids[2] if len(ids) >= 3 else None)
         if grant.household_id:
@@ -237,7 +237,7 @@ def _home_region(request: HttpRequest) -> tuple[int | None, int | None]:
                 .first()
             )
             if row:
-                return int(row[1].strip("/").split("/")[0]), row[0]
+                return Region.ids_in_path(row[1])[0], row[0]
     return None, None
 
 
