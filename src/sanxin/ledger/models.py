@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.ledger.choices import Source
+from sanxin.lib.photos import PhotoBase, stored_name
 from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 
@@ -116,22 +117,18 @@ class Review(models.Model):
 
 
 def evidence_path(instance: EntryPhoto, filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"evidence/{instance.entry.recorded_at:%Y/%m}/{instance.entry_id}-{instance.sha256[:16]}.{suffix}"
+    return stored_name(
+        "evidence", instance.entry.recorded_at, instance.entry_id, instance.sha256, filename
+    )
 
 
-class EntryPhoto(models.Model):
+class EntryPhoto(PhotoBase):
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="photos")
     image = models.FileField(_("照片"), upload_to=evidence_path)
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("证据照片")
         verbose_name_plural = _("证据照片")
-
-    def __str__(self) -> str:
-        return self.image.name
 
 
 class CreditAssessment(models.Model):

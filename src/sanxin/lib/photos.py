@@ -16,10 +16,12 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from datetime import datetime
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpResponse
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -178,3 +180,24 @@ def response(image: FieldFile, filename_stem: str) -> HttpResponse:
     resp["Content-Disposition"] = f'inline; filename="{filename_stem}.{suffix or "jpg"}"'
     resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
+
+
+class PhotoBase(models.Model):
+    """The columns every stored evidence photo has: the re-encoded file's hash and
+    when it was uploaded. A concrete photo model adds its `image` field (its own
+    label and `upload_to`, see `stored_name`) and the row it is evidence for."""
+
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.image.name  # type: ignore[attr-defined]
+
+
+def stored_name(folder: str, when: datetime, owner_id: int, digest: str, filename: str) -> str:
+    """Where a photo is stored: `folder/YYYY/MM/<owner id>-<hash prefix>.<suffix>`."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"{folder}/{when:%Y/%m}/{owner_id}-{digest[:16]}.{suffix}"

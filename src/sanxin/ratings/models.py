@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.lib.photos import PhotoBase, stored_name
 from sanxin.ratings.periods import Cadence, label
 from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
@@ -279,26 +280,22 @@ class Appeal(models.Model):
 
 
 def appeal_evidence_path(instance: AppealPhoto, filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"appeals/{instance.appeal.filed_at:%Y/%m}/{instance.appeal_id}-{instance.sha256[:16]}.{suffix}"
+    return stored_name(
+        "appeals", instance.appeal.filed_at, instance.appeal_id, instance.sha256, filename
+    )
 
 
-class AppealPhoto(models.Model):
+class AppealPhoto(PhotoBase):
     """A photo or scan the appellant gives as evidence. Never changed."""
 
     appeal = models.ForeignKey(
         Appeal, on_delete=models.PROTECT, related_name="photos", verbose_name=_("异议")
     )
     image = models.FileField(_("证据照片"), upload_to=appeal_evidence_path)
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("异议证据照片")
         verbose_name_plural = _("异议证据照片")
-
-    def __str__(self) -> str:
-        return self.image.name
 
 
 class AppealDecision(models.Model):
