@@ -31,10 +31,8 @@ from sanxin.rules.scheme import (
     Item,
     Scheme,
     SchemeError,
-    adopt_for_village,
-    item_from_dict,
-    validate_scheme,
 )
+from sanxin.rules.scheme_reader import adopt_for_village, item_from_dict, validate_scheme
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 NEW_ITEM_ROWS = 5

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.rules.scheme import Scheme, scheme_from_dict
+from sanxin.rules.scheme import Scheme
+from sanxin.rules.scheme_reader import scheme_from_dict
 
 
 class SchemeVersion(models.Model):

@@ -19,9 +19,8 @@ from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules.defaults import load_default_scheme
 from sanxin.rules.models import SchemeVersion
-from sanxin.rules.scheme import (
-    Scheme,
-    SchemeError,
+from sanxin.rules.scheme import Scheme, SchemeError
+from sanxin.rules.scheme_reader import (
     adopt_for_village,
     item_from_dict,
     scheme_from_dict,
