@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,6 +21,9 @@ from sanxin.oversight.services import audit
 from sanxin.rules import engine
 from sanxin.rules.scheme import Scheme
 from sanxin.rules.selectors import scheme_for_village
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 
 def answers_errors(scheme, answers: dict[str, str]) -> dict[str, str]:
@@ -48,7 +52,7 @@ def _submission_content(household, period, assessed_on, answers, note, supersede
 
 def assessment_submitted(
     *,
-    actor,
+    actor: User,
     idempotency_key: str,
     household: Household,
     period: str,
@@ -74,7 +78,7 @@ SUBMISSION_KIND = "credit.assess"
 @transaction.atomic
 def assessment_record(
     *,
-    actor,
+    actor: User,
     household: Household,
     period: str,
     assessed_on: date,
@@ -115,7 +119,7 @@ def assessment_record(
 
 def _record(
     *,
-    actor,
+    actor: User,
     household: Household,
     period: str,
     assessed_on: date,
@@ -251,7 +255,7 @@ def assessment_areas(assessment: CreditAssessment, scheme: Scheme | None = None)
 
 def credit_details_viewed(
     *,
-    actor,
+    actor: User | None,
     household: Household,
     assessments: list[CreditAssessment],
     context: str,

@@ -71,7 +71,7 @@ def clean(photo: UploadedFile) -> ContentFile:
 
 
 def _reencode(photo: UploadedFile) -> tuple[bytes, str]:
-    name = _shown(photo.name)
+    name = _shown(photo.name or "")
     if photo.size is not None and photo.size > MAX_BYTES:
         raise PhotoRefused(f"照片“{name}”超过 {MAX_BYTES // (1024 * 1024)} MB")
     photo.seek(0)
@@ -169,7 +169,7 @@ def response(image: FieldFile, filename_stem: str) -> HttpResponse:
     """A stored photo, inline, private, sandboxed; 404 when the file has gone.
     Photos are at most MAX_BYTES, so a plain response is fine (the access matrix
     reads `.content`, which a streaming response would not have)."""
-    suffix = PurePath(image.name).suffix.lower().lstrip(".")
+    suffix = PurePath(image.name or "").suffix.lower().lstrip(".")
     try:
         with image.open("rb") as handle:
             content = handle.read()

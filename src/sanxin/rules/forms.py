@@ -237,7 +237,7 @@ class SchemeEditForm(forms.Form):
             if not value and value != 0:
                 self.add_error(p + field_name, _("新增积分项需填写此项"))
                 missing = True
-        if missing:
+        if missing or points is None:
             return None
         component = cd.get(p + "component") or "base"
         return Item(

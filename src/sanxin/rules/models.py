@@ -63,7 +63,7 @@ class SchemeVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.village.name if self.village_id else self.district.name
+        owner = self.village.name if self.village is not None else self.district.name
         return f"{owner} {self.name} {self.version}"
 
     @property

@@ -196,40 +196,56 @@ class Scheme:
 
     # Lookups (cached on the instance; not part of equality).
     @cached_property
-    def _by_code(self) -> dict[str, dict[str, Any]]:
-        return {
-            "component": {c.code: c for c in self.components},
-            "tier": {t.code: t for t in self.tiers},
-            "category": {c.code: c for c in self.categories},
-            "item": {i.code: i for i in self.items},
-            "veto_rule": {v.code: v for v in self.veto_rules},
-            "area": {a.code: a for a in self.credit_areas},
-            "indicator": {i.code: i for a in self.credit_areas for i in a.indicators},
-        }
+    def _components(self) -> dict[str, ComponentRule]:
+        return {c.code: c for c in self.components}
+
+    @cached_property
+    def _tiers(self) -> dict[str, Tier]:
+        return {t.code: t for t in self.tiers}
+
+    @cached_property
+    def _categories(self) -> dict[str, Category]:
+        return {c.code: c for c in self.categories}
+
+    @cached_property
+    def _items(self) -> dict[str, Item]:
+        return {i.code: i for i in self.items}
+
+    @cached_property
+    def _veto_rules(self) -> dict[str, VetoRule]:
+        return {v.code: v for v in self.veto_rules}
+
+    @cached_property
+    def _credit_areas(self) -> dict[str, CreditArea]:
+        return {a.code: a for a in self.credit_areas}
+
+    @cached_property
+    def _credit_indicators(self) -> dict[str, CreditIndicator]:
+        return {i.code: i for a in self.credit_areas for i in a.indicators}
 
     def component(self, code: str) -> ComponentRule:
-        return self._by_code["component"][code]
+        return self._components[code]
 
     def tier(self, code: str) -> Tier:
-        return self._by_code["tier"][code]
+        return self._tiers[code]
 
     def category(self, code: str) -> Category:
-        return self._by_code["category"][code]
+        return self._categories[code]
 
     def item(self, code: str) -> Item:
-        return self._by_code["item"][code]
+        return self._items[code]
 
     def find_item(self, code: str) -> Item | None:
-        return self._by_code["item"].get(code)
+        return self._items.get(code)
 
     def veto_rule(self, code: str) -> VetoRule:
-        return self._by_code["veto_rule"][code]
+        return self._veto_rules[code]
 
     def credit_area(self, code: str) -> CreditArea:
-        return self._by_code["area"][code]
+        return self._credit_areas[code]
 
     def credit_indicator(self, code: str) -> CreditIndicator:
-        return self._by_code["indicator"][code]
+        return self._credit_indicators[code]
 
     @property
     def credit_max_points(self) -> Decimal:

@@ -138,7 +138,9 @@ class _Reader:
             raise ValueError("应为对象 {...}")
         return v
 
-    def number_map(self, obj: Any, key: str, path: str, default: Any = _MISSING) -> dict:
+    def number_map(
+        self, obj: Any, key: str, path: str, default: Any = _MISSING
+    ) -> dict[str, Decimal]:
         raw = self.get(obj, key, path, "dict", default)
         return self.numbers(raw or {}, _join(path, key))
 
@@ -152,7 +154,9 @@ class _Reader:
                 self.fail(_join(path, k), str(exc))
         return out
 
-    def each(self, obj: Any, key: str, path: str, default: Any = _MISSING) -> list:
+    def each(
+        self, obj: Any, key: str, path: str, default: Any = _MISSING
+    ) -> list[tuple[int, dict[str, Any], str]]:
         """(index, element, element path) for a list field whose elements are objects."""
         raw = self.get(obj, key, path, "list", default)
         out = []
@@ -165,7 +169,7 @@ class _Reader:
         return out
 
 
-def _read_item(r: _Reader, d: dict, p: str) -> Item:
+def _read_item(r: _Reader, d: dict[str, Any], p: str) -> Item:
     veto = None
     raw_veto = r.get(d, "veto", p, "dict", None)
     if raw_veto is not None:
@@ -477,8 +481,8 @@ def validate_scheme(s: Scheme) -> list[str]:
 
     # Categories and items.
     cat_codes = [c.code for c in s.categories]
-    for n, c in enumerate(s.categories):
-        _check_code(e, f"categories[{n}].code", c.code)
+    for n, category in enumerate(s.categories):
+        _check_code(e, f"categories[{n}].code", category.code)
     for dup in sorted({c for c in cat_codes if cat_codes.count(c) > 1}):
         e.append(f"categories：分类编码 {dup!r} 重复")
     item_codes = [i.code for i in s.items]
