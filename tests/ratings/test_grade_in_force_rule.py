@@ -395,7 +395,7 @@ def test_standing_refresh_and_veto_revoke_twice_write_once(ready):
         today=TODAY,
     )
     count = GradeRecord.objects.count()
-    assert standing.standing_refresh(household=world.household, actor="系统") is None
+    assert standing.standing_refresh(household=world.household, actor=None) is None
     assert GradeRecord.objects.count() == count
     stale = VetoEvent.objects.get(pk=event.pk)
     vetoes.veto_revoke(actor=world.users["committee_head"], event=event, reason="有误")

@@ -198,6 +198,33 @@ def test_ratings_are_immutable(graded):
         cur.execute("UPDATE ratings_rating SET total = 0")
 
 
+def test_database_refuses_unknown_grades_and_tiers(graded):
+    """The grade and tier columns hold only `rules.choices` values, even written
+    around the services."""
+    from django.db import IntegrityError
+
+    from sanxin.ledger.models import Entry, VetoEvent
+
+    w = graded
+    cycle = _open(w)
+    services.cycle_compute(actor=w.users["committee_head"], cycle=cycle)
+    rating = Rating.objects.filter(cycle=cycle).first()
+    for field, value in [("grade", "6A"), ("computed_grade", "AAA"), ("tier", "villager")]:
+        copy = Rating.objects.get(pk=rating.pk)
+        copy.pk, copy.run = None, 99
+        setattr(copy, field, value)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            copy.save()
+    veto = VetoEvent.objects.first()
+    veto.pk, veto.cap_grade = None, "6A"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        veto.save()
+    entry = Entry.objects.first()
+    entry.pk, entry.tier, entry.idempotency_key = None, "villager", None
+    with pytest.raises(IntegrityError), transaction.atomic():
+        entry.save()
+
+
 def test_state_rules(graded):
     w = graded
     head = w.users["committee_head"]

@@ -19,11 +19,13 @@ from sanxin.rules.scheme import (
     ItemVeto,
     Scheme,
     SchemeError,
+    scheme_to_json,
+)
+from sanxin.rules.scheme_reader import (
     adopt_for_village,
     item_from_dict,
     scheme_from_dict,
     scheme_from_json,
-    scheme_to_json,
     validate_scheme,
     validate_village_items,
 )
@@ -117,8 +119,8 @@ def test_default_file_is_in_export_format(scheme):
 
 
 def test_dict_round_trip(scheme):
-    assert Scheme.from_dict(scheme.to_dict()) == scheme
-    assert Scheme.from_dict(json.loads(json.dumps(scheme.to_dict()))) == scheme
+    assert scheme_from_dict(scheme.to_dict()) == scheme
+    assert scheme_from_dict(json.loads(json.dumps(scheme.to_dict()))) == scheme
 
 
 def test_json_round_trip_is_readable(scheme):

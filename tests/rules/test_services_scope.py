@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from sanxin.rules import services
 from sanxin.rules.models import SchemeVersion
-from sanxin.rules.scheme import scheme_from_dict, scheme_to_json
+from sanxin.rules.scheme import scheme_to_json
+from sanxin.rules.scheme_reader import scheme_from_dict
 
 
 def _document(scheme, version: str) -> dict:

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
 
-from sanxin.accounts.scope import Perm, scope_for
+from sanxin.accounts.scope import Perm, Scope, scope_for
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
+
+
+class ScopedRequest(HttpRequest):
+    """The request a view under `@requires` receives, for the type checker: a
+    signed-in user and that user's scope."""
+
+    user: User  # narrower than HttpRequest's: login is required
+    scope: Scope
 
 
 def requires(perm: Perm | None = None):

@@ -60,22 +60,22 @@ def _admin_paths(scope: Scope) -> list[str]:
     return [g.region_path for g in scope.grants_for(Perm.MANAGE_USERS) if g.region_path]
 
 
-def _is_superuser(actor) -> bool:
+def _is_superuser(actor: User | None) -> bool:
     return bool(actor is not None and actor.is_active and actor.is_superuser)
 
 
 def _path_in(path: str | None, paths: list[str]) -> bool:
-    return bool(path) and any(path.startswith(p) for p in paths)
+    return path is not None and path != "" and any(path.startswith(p) for p in paths)
 
 
-def _check_manager(actor) -> Scope:
+def _check_manager(actor: User | None) -> Scope:
     scope = scope_for(actor)
     if not _is_superuser(actor) and not scope.has(Perm.MANAGE_USERS):
         raise PermissionDenied("无权管理用户")
     return scope
 
 
-def users_in_reach(actor) -> QuerySet:
+def users_in_reach(actor: User | None) -> QuerySet:
     """The users an admin lists: created in their region, or holding (or having held) a
     role there, or linked to a person registered there. Superusers are never listed."""
     users = User.objects.filter(is_superuser=False)
@@ -98,17 +98,17 @@ def users_in_reach(actor) -> QuerySet:
 
 
 def _assignment_path(a: RoleAssignment) -> str:
-    if a.household_id is not None:
+    if a.household is not None:
         return a.household.villager_group.path
-    return a.region.path
+    return a.region.path if a.region is not None else ""
 
 
-def _check_reaches_user(actor, user: User) -> None:
+def _check_reaches_user(actor: User | None, user: User) -> None:
     if not users_in_reach(actor).filter(pk=user.pk).exists():
         raise PermissionDenied("该用户不在您的管辖范围内")
 
 
-def _check_may_change_user(actor, user: User) -> None:
+def _check_may_change_user(actor: User, user: User) -> None:
     """Passwords and the active flag: only when the user belongs wholly to the actor's
     region (a town admin cannot lock out a district officer who lives in the town)."""
     _check_reaches_user(actor, user)
@@ -123,7 +123,7 @@ def _check_may_change_user(actor, user: User) -> None:
         )
     )
     outside = [a for a in current if not _path_in(_assignment_path(a), paths)]
-    if outside or (user.region_id and not _path_in(user.region.path, paths)):
+    if outside or (user.region is not None and not _path_in(user.region.path, paths)):
         raise PermissionDenied("该用户还在您的辖区以外担任角色，只能由上级管理员修改")
     grantable = set(grantable_roles(actor))
     above = sorted({str(Role(a.role).label) for a in current if a.role not in grantable})
@@ -131,14 +131,14 @@ def _check_may_change_user(actor, user: User) -> None:
         raise PermissionDenied(f"该用户担任{'、'.join(above)}，只能由上级管理员修改")
 
 
-def _check_region_in_reach(actor, region: Region) -> None:
+def _check_region_in_reach(actor: User | None, region: Region) -> None:
     if _is_superuser(actor):
         return
     if not _path_in(region.path, _admin_paths(scope_for(actor))):
         raise PermissionDenied(f"{region.name}不在您的管辖范围内")
 
 
-def grantable_roles(actor) -> list[str]:
+def grantable_roles(actor: User | None) -> list[str]:
     """The roles `actor` may grant, in the order of `Role`."""
     if _is_superuser(actor):
         return list(Role)
@@ -157,7 +157,7 @@ class CreatedUser:
     generated_password: str | None  # shown once, never stored in clear
 
 
-def user_created_by_submission(*, actor, idempotency_key: str) -> User | None:
+def user_created_by_submission(*, actor: User | None, idempotency_key: str) -> User | None:
     """The user an earlier submission of the same creation form made (a double submit
     answers with it; its generated password is not kept, so it cannot be shown again)."""
     if not idempotency_key:
@@ -173,7 +173,7 @@ def user_created_by_submission(*, actor, idempotency_key: str) -> User | None:
 @transaction.atomic
 def user_create(
     *,
-    actor,
+    actor: User | None,
     username: str,
     display_name: str,
     region: Region,
@@ -231,7 +231,7 @@ def user_create(
 
 @transaction.atomic
 def role_assign(
-    *, actor, user: User, role: str, region: Region | None = None, household=None
+    *, actor: User, user: User, role: str, region: Region | None = None, household=None
 ) -> RoleAssignment:
     """Give `user` a role over a region of the role's level (a villager: a household),
     inside the actor's region, if the actor may grant that role."""
@@ -264,7 +264,8 @@ def role_assign(
     ).exists():
         raise ValidationError(f"{user} 已经担任该角色")
     assignment.save()
-    where = household.villager_group.path if household else region.path
+    place = household.villager_group if household else region
+    where = place.path if place is not None else ""
     audit(
         actor=actor,
         action="role.assign",
@@ -281,7 +282,7 @@ def role_assign(
 
 
 @transaction.atomic
-def role_end(*, actor, assignment: RoleAssignment) -> RoleAssignment:
+def role_end(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
     """End a current role assignment; the row stays as history."""
     _check_manager(actor)
     # Locked (its own row only: the joins are nullable) so two ends cannot both pass.
@@ -317,7 +318,7 @@ def role_end(*, actor, assignment: RoleAssignment) -> RoleAssignment:
 
 
 @transaction.atomic
-def user_set_active(*, actor, user: User, active: bool) -> User:
+def user_set_active(*, actor: User, user: User, active: bool) -> User:
     """Deactivate (the login stops working at once) or reactivate a user."""
     _check_manager(actor)
     _check_may_change_user(actor, user)
@@ -329,7 +330,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
         actor=actor,
         action="user.activate" if active else "user.deactivate",
         obj=user,
-        region_path=user.region.path if user.region_id else "",
+        region_path=user.region.path if user.region is not None else "",
         before={"is_active": not active},
         after={"is_active": active},
     )
@@ -337,7 +338,7 @@ def user_set_active(*, actor, user: User, active: bool) -> User:
 
 
 @transaction.atomic
-def user_password_reset(*, actor, user: User, password: str | None = None) -> str | None:
+def user_password_reset(*, actor: User, user: User, password: str | None = None) -> str | None:
     """Set a new password (or generate one, returned once). The user's other sessions
     end, since Django ties sessions to the password hash."""
     _check_manager(actor)
@@ -355,7 +356,7 @@ def user_password_reset(*, actor, user: User, password: str | None = None) -> st
         actor=actor,
         action="user.password_reset",
         obj=user,
-        region_path=user.region.path if user.region_id else "",
+        region_path=user.region.path if user.region is not None else "",
         after={"password": "generated" if generated else "set"},
     )
     return generated

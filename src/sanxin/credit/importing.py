@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -44,6 +44,9 @@ from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import CreditIndicator, Scheme
 from sanxin.rules.selectors import scheme_for_village
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -487,7 +490,7 @@ def _check_columns(plan: CreditPlan, sheet: CreditSheet, scheme: Scheme) -> bool
     return True
 
 
-def plan_credit_import(sheet: CreditSheet, village: Region, *, actor) -> CreditPlan:
+def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | None) -> CreditPlan:
     """Check every row and the file as a whole; report every problem at once and
     work out the assessments to record. Writes nothing."""
     plan = CreditPlan.for_sheet(sheet, village)
@@ -550,7 +553,7 @@ class _RowFailed(Exception):
         self.problem = problem
 
 
-def apply_credit_import(plan: CreditPlan, *, actor) -> CreditImportResult:
+def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
     """Record the planned assessments through the service, all or nothing, with one
     summary audit row (each assessment writes its own too)."""
     if plan.errors:
@@ -602,7 +605,7 @@ def apply_credit_import(plan: CreditPlan, *, actor) -> CreditImportResult:
 
 
 def import_credit(
-    content: bytes, filename: str, village: Region, *, actor, dry_run: bool
+    content: bytes, filename: str, village: Region, *, actor: User, dry_run: bool
 ) -> CreditImportResult:
     """Read, check and (unless dry_run or there are problems) record an assessment sheet."""
     sheet = read_sheet(content, filename)
@@ -624,7 +627,7 @@ def pending_credit_create(*, user, village: Region, filename: str, content: byte
     )
 
 
-def pending_credit_confirm(*, pending: PendingImport, actor) -> CreditImportResult:
+def pending_credit_confirm(*, pending: PendingImport, actor: User | None) -> CreditImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
         pending, import_credit, result=CreditImportResult, actor=actor, dry_run=False

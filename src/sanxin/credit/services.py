@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -18,6 +19,9 @@ from sanxin.ledger import submissions
 from sanxin.oversight.services import audit
 from sanxin.rules import engine
 from sanxin.rules.selectors import scheme_for_village
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 
 def answers_errors(scheme, answers: dict[str, str]) -> dict[str, str]:
@@ -46,7 +50,7 @@ def _submission_content(household, period, assessed_on, answers, note, supersede
 
 def assessment_submitted(
     *,
-    actor,
+    actor: User,
     idempotency_key: str,
     household: Household,
     period: str,
@@ -72,7 +76,7 @@ SUBMISSION_KIND = "credit.assess"
 @transaction.atomic
 def assessment_record(
     *,
-    actor,
+    actor: User,
     household: Household,
     period: str,
     assessed_on: date,
@@ -108,12 +112,14 @@ def assessment_record(
             ).pk
         ],
     )
+    # `perform` always returns one id, so there is always an outcome.
+    assert outcome is not None
     return CreditAssessment.objects.get(pk=outcome.object_ids[0])
 
 
 def _record(
     *,
-    actor,
+    actor: User,
     household: Household,
     period: str,
     assessed_on: date,
@@ -171,7 +177,7 @@ def _record(
 
 def credit_details_viewed(
     *,
-    actor,
+    actor: User | None,
     household: Household,
     assessments: list[CreditAssessment],
     context: str,

@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -46,6 +46,9 @@ from sanxin.lib.spreadsheet import text as _text
 from sanxin.lib.text import clean_cells
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -785,7 +788,7 @@ def _person_data(r: RowData, person: Person | None) -> services.PersonData:
 # --- applying --------------------------------------------------------------------
 
 
-def apply_import(plan: ImportPlan, *, actor) -> ImportResult:
+def apply_import(plan: ImportPlan, *, actor: User | None) -> ImportResult:
     """Write the plan through the services, all or nothing, with one summary audit row."""
     if plan.errors:
         return plan.result()
@@ -839,7 +842,7 @@ def apply_import(plan: ImportPlan, *, actor) -> ImportResult:
 
 
 def import_roster(
-    content: bytes, filename: str, village: Region, *, actor, dry_run: bool
+    content: bytes, filename: str, village: Region, *, actor: User | None, dry_run: bool
 ) -> ImportResult:
     """Read, check and (unless dry_run or there are problems) apply a roster file."""
     sheet = read_rows(content, filename)
@@ -859,7 +862,7 @@ def pending_import_create(*, user, village: Region, filename: str, content: byte
     return pending_upload.store(user=user, village=village, filename=filename, content=content)
 
 
-def pending_import_confirm(*, pending: PendingImport, actor) -> ImportResult:
+def pending_import_confirm(*, pending: PendingImport, actor: User | None) -> ImportResult:
     """Check the stored file again and apply it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
         pending, import_roster, result=ImportResult, actor=actor, dry_run=False

@@ -12,6 +12,7 @@ The steps for an operator are in docs/guide.md."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,9 @@ from django.db import transaction
 from sanxin.households.models import PendingImport, Person, id_number_columns
 from sanxin.lib import crypto
 from sanxin.oversight.services import audit
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 PERSON_COLUMNS = [
     "id_number_encrypted",
@@ -29,7 +33,7 @@ PERSON_COLUMNS = [
 
 
 def data_key_rotate(
-    *, actor: str = "sanxin rotate-data-key", batch_size: int = 500, progress: Callable = print
+    *, actor: User | None = None, batch_size: int = 500, progress: Callable = print
 ) -> dict[str, int]:
     """Re-encrypt and re-key every row under settings.DATA_KEYS[0]; returns the counts."""
     people_total = Person.objects.count()
@@ -68,5 +72,11 @@ def data_key_rotate(
     progress(f"待确认的上传文件 {uploads} 个")
 
     counts = {"people": people, "uploads": uploads, "keys": len(settings.DATA_KEYS)}
-    audit(actor=actor, action="data_key.rotate", object_type="households.person", after=counts)
+    audit(
+        actor=actor,
+        system="sanxin rotate-data-key",
+        action="data_key.rotate",
+        object_type="households.person",
+        after=counts,
+    )
     return counts

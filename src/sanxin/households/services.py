@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +17,9 @@ from sanxin.lib import crypto, idcard
 from sanxin.lib.text import clean_line
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 HOUSEHOLD_FIELDS = ("number", "villager_group_id", "address", "phone", "status")
 # Free-text fields, cleaned by clean_line (invisible and direction-changing
@@ -49,10 +53,17 @@ def _clean_text_fields(labels: dict[str, str], **values) -> dict[str, str]:
 
 
 def _clean_person_data(data: PersonData) -> PersonData:
-    return replace(
-        data,
-        **_clean_text_fields(PERSON_TEXT, name=data.name, relation=data.relation, phone=data.phone),
+    cleaned = _clean_text_fields(
+        PERSON_TEXT, name=data.name, relation=data.relation, phone=data.phone
     )
+    return replace(data, name=cleaned["name"], relation=cleaned["relation"], phone=cleaned["phone"])
+
+
+def _new_id_number(data: PersonData) -> idcard.IdNumber:
+    """The ID number of a person being registered (only an edit leaves it None)."""
+    if data.id_number is None:
+        raise ValueError(f"registering {data.name!r} needs an ID number")
+    return data.id_number
 
 
 def household_snapshot(h: Household) -> dict:
@@ -86,7 +97,7 @@ def _check_group(village: Region, villager_group: Region) -> None:
 
 def household_create(
     *,
-    actor,
+    actor: User | None,
     village: Region,
     villager_group: Region,
     number: str,
@@ -115,7 +126,7 @@ def household_create(
 
 
 def household_update(
-    *, actor, household: Household, audit_action: str = "household.update", **changes
+    *, actor: User | None, household: Household, audit_action: str = "household.update", **changes
 ) -> bool:
     """Apply changes; returns False (and writes nothing) when nothing differs."""
     before = household_snapshot(household)
@@ -188,7 +199,7 @@ def person_lookup(id_number: str) -> Person | None:
     )
 
 
-def id_taken_message(actor, id_number: idcard.IdNumber, existing: Person) -> str:
+def id_taken_message(actor: User | None, id_number: idcard.IdNumber, existing: Person) -> str:
     """Why a number cannot be registered again. Where it is registered is named only
     to a user who may see that household; anyone else learns only that it is taken
     somewhere, not which village or household (no existence oracle across villages)."""
@@ -202,15 +213,20 @@ def id_taken_message(actor, id_number: idcard.IdNumber, existing: Person) -> str
 
 
 def person_create(
-    *, actor, household: Household, data: PersonData, audit_action: str = "person.create"
+    *,
+    actor: User | None,
+    household: Household,
+    data: PersonData,
+    audit_action: str = "person.create",
 ) -> Person:
     data = _clean_person_data(data)
-    value = data.id_number.value
+    id_number = _new_id_number(data)
+    value = id_number.value
     person = Person(
         household=household,
         name=data.name,
         **id_number_columns(value),
-        sex=data.id_number.sex,
+        sex=id_number.sex,
         relation=data.relation,
         is_head=data.relation in HEAD_RELATIONS,
         phone=data.phone,
@@ -249,7 +265,7 @@ def person_differs(person: Person, data: PersonData) -> bool:
 
 
 def person_update(
-    *, actor, person: Person, data: PersonData, audit_action: str = "person.update"
+    *, actor: User | None, person: Person, data: PersonData, audit_action: str = "person.update"
 ) -> bool:
     data = _clean_person_data(data)
     if not person_differs(person, data):
@@ -273,7 +289,7 @@ def person_update(
 @transaction.atomic
 def person_move(
     *,
-    actor,
+    actor: User | None,
     person: Person,
     to_household: Household,
     moved_on: date,
@@ -328,7 +344,7 @@ def person_move(
     return move
 
 
-def person_reveal_id(*, actor, person: Person, ip_address: str | None = None) -> str:
+def person_reveal_id(*, actor: User | None, person: Person, ip_address: str | None = None) -> str:
     """The full identity number, for a user allowed to see it, with the audit row
     written in the same transaction. Anyone else is refused (PermissionDenied) and
     the refusal itself is audited."""
@@ -357,7 +373,7 @@ def person_reveal_id(*, actor, person: Person, ip_address: str | None = None) ->
 # --- hand edits from the UI: scope-checked, head rule explained ----------------------
 
 
-def _require_change(actor, household: Household) -> None:
+def _require_change(actor: User | None, household: Household) -> None:
     if not scope_for(actor).covers_household(household, Perm.CHANGE_REGISTRY):
         raise PermissionDenied("无权修改该户信息")
 
@@ -382,7 +398,7 @@ def _check_single_head(
 @transaction.atomic
 def household_register(
     *,
-    actor,
+    actor: User | None,
     village: Region,
     villager_group: Region,
     number: str,
@@ -397,9 +413,10 @@ def household_register(
     number = _clean_text_fields(HOUSEHOLD_TEXT, number=number)["number"]
     if Household.objects.filter(village=village, number=number).exists():
         raise ValidationError({"number": f"户号 {number} 在本村已存在"})
-    existing = person_lookup(head.id_number.value)
+    head_id = _new_id_number(head)
+    existing = person_lookup(head_id.value)
     if existing is not None:
-        raise ValidationError({"head_id_number": id_taken_message(actor, head.id_number, existing)})
+        raise ValidationError({"head_id_number": id_taken_message(actor, head_id, existing)})
     household = household_create(
         actor=actor,
         village=village,
@@ -417,17 +434,18 @@ def household_register(
 
 
 @transaction.atomic
-def household_change(*, actor, household: Household, **changes) -> bool:
+def household_change(*, actor: User | None, household: Household, **changes) -> bool:
     _require_change(actor, household)
     return household_update(actor=actor, household=household, **changes)
 
 
 @transaction.atomic
-def person_add(*, actor, household: Household, data: PersonData) -> Person:
+def person_add(*, actor: User | None, household: Household, data: PersonData) -> Person:
     _require_change(actor, household)
-    existing = person_lookup(data.id_number.value)
+    id_number = _new_id_number(data)
+    existing = person_lookup(id_number.value)
     if existing is not None:
-        raise ValidationError({"id_number": id_taken_message(actor, data.id_number, existing)})
+        raise ValidationError({"id_number": id_taken_message(actor, id_number, existing)})
     _check_single_head(household, becoming_head=data.relation in HEAD_RELATIONS)
     person = person_create(actor=actor, household=household, data=data)
     refresh_household_summary([household.pk])
@@ -437,7 +455,7 @@ def person_add(*, actor, household: Household, data: PersonData) -> Person:
 @transaction.atomic
 def person_change(
     *,
-    actor,
+    actor: User | None,
     person: Person,
     name: str,
     relation: str,

@@ -12,12 +12,6 @@ class Source(models.TextChoices):
     REVERSAL = "reversal", _("冲正")
 
 
-class Tier(models.TextChoices):
-    MASSES = "masses", _("群众")
-    PARTY_MEMBER = "party_member", _("党员")
-    PARTY_CADRE = "party_cadre", _("党员干部")
-
-
 class Status(models.TextChoices):
     PENDING = "pending", _("待审核")
     APPROVED = "approved", _("已通过")

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -62,6 +62,9 @@ from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS, Item, Scheme
 from sanxin.rules.selectors import scheme_for_village
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -709,7 +712,7 @@ class _EarlierRows:
 
 
 def plan_entries(
-    sheet: KeyedSheet, village: Region, *, actor, today: date | None = None
+    sheet: KeyedSheet, village: Region, *, actor: User | None, today: date | None = None
 ) -> EntryImportPlan:
     """Check every row and the file as a whole; report every problem at once and work
     out the entries to record, with the points to freeze. Writes nothing."""
@@ -774,7 +777,7 @@ def _existing_entries(sheet: KeyedSheet, village: Region) -> set[tuple[int, str,
 # --- applying --------------------------------------------------------------------
 
 
-def apply_entries(plan: EntryImportPlan, *, actor) -> EntryImportResult:
+def apply_entries(plan: EntryImportPlan, *, actor: User) -> EntryImportResult:
     """Record the planned entries, all or nothing, with one summary audit row (each
     entry writes its own too, as when recorded by hand)."""
     if plan.errors or not plan.accepted:
@@ -805,7 +808,7 @@ def import_entries(
     filename: str,
     village: Region,
     *,
-    actor,
+    actor: User,
     dry_run: bool,
     today: date | None = None,
 ) -> EntryImportResult:
@@ -835,7 +838,7 @@ def pending_entries_create(
     )
 
 
-def pending_entries_confirm(*, pending: PendingImport, actor) -> EntryImportResult:
+def pending_entries_confirm(*, pending: PendingImport, actor: User | None) -> EntryImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
         pending, import_entries, result=EntryImportResult, actor=actor, dry_run=False

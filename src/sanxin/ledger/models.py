@@ -8,7 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.ledger.choices import Source, Tier
+from sanxin.ledger.choices import Source
+from sanxin.lib.photos import PhotoBase, stored_name
+from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 
 class Entry(models.Model):
@@ -76,6 +78,7 @@ class Entry(models.Model):
                 condition=models.Q(reversal_of__isnull=True) | ~models.Q(reason=""),
                 name="entry_reversal_has_reason",
             ),
+            tier_check("tier", "entry_tier_valid"),
         ]
         indexes = [models.Index(fields=["household", "occurred_on"], name="entry_household_date")]
 
@@ -114,22 +117,18 @@ class Review(models.Model):
 
 
 def evidence_path(instance: EntryPhoto, filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"evidence/{instance.entry.recorded_at:%Y/%m}/{instance.entry_id}-{instance.sha256[:16]}.{suffix}"
+    return stored_name(
+        "evidence", instance.entry.recorded_at, instance.entry_id, instance.sha256, filename
+    )
 
 
-class EntryPhoto(models.Model):
+class EntryPhoto(PhotoBase):
     entry = models.ForeignKey(Entry, on_delete=models.PROTECT, related_name="photos")
     image = models.FileField(_("照片"), upload_to=evidence_path)
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("证据照片")
         verbose_name_plural = _("证据照片")
-
-    def __str__(self) -> str:
-        return self.image.name
 
 
 class VetoEvent(models.Model):
@@ -153,7 +152,7 @@ class VetoEvent(models.Model):
     rule_code = models.CharField(_("规则代码"), max_length=60)
     name = models.CharField(_("事由"), max_length=120)
     kind = models.CharField(_("类型"), max_length=10)
-    cap_grade = models.CharField(_("最高等级"), max_length=10)
+    cap_grade = models.CharField(_("最高等级"), max_length=10, choices=Grade.choices)
     starts_on = models.DateField(_("起始日期"))
     ends_on = models.DateField(_("截止日期"), null=True, blank=True)
     evidence_text = models.TextField(_("事实与依据"))
@@ -177,6 +176,7 @@ class VetoEvent(models.Model):
         verbose_name = _("一票否决/直接判级")
         verbose_name_plural = _("一票否决/直接判级")
         ordering = ["-starts_on", "-id"]
+        constraints = [grade_check("cap_grade", "vetoevent_cap_grade_valid")]
 
     def __str__(self) -> str:
         return f"{self.household} {self.name}"

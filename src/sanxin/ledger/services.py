@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -32,6 +33,9 @@ from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import TIER_LABELS, Item
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 
 @dataclass
@@ -161,7 +165,7 @@ def entry_plan(
     return EntryPlan(request=request, version=version, item=item, tier=tier, points=points)
 
 
-def recorder_role_problem(actor, plan: EntryPlan) -> str | None:
+def recorder_role_problem(actor: User | None, plan: EntryPlan) -> str | None:
     """Some components are recorded only by the roles the scheme names (vanguard
     points: the village party branch, i.e. the rating committee). The reason in
     Chinese when `actor` may not record this plan's item, else None."""
@@ -173,14 +177,19 @@ def recorder_role_problem(actor, plan: EntryPlan) -> str | None:
     return None
 
 
-def _check_recorder_role(actor, plan: EntryPlan) -> None:
+def _check_recorder_role(actor: User | None, plan: EntryPlan) -> None:
     problem = recorder_role_problem(actor, plan)
     if problem:
         raise ValidationError({"item_code": [problem]})
 
 
 def _save(
-    plan: EntryPlan, *, actor, now, batch_key: str = "", idempotency_key: str | None = None
+    plan: EntryPlan,
+    *,
+    actor: User,
+    now,
+    batch_key: str = "",
+    idempotency_key: str | None = None,
 ) -> Entry:
     _check_recorder_role(actor, plan)
     r = plan.request
@@ -223,7 +232,7 @@ def _save(
     return entry
 
 
-def _check_can_record(actor, household: Household) -> None:
+def _check_can_record(actor: User | None, household: Household) -> None:
     scope = scope_for(actor)
     if not scope.covers_household(household, Perm.RECORD_POINTS):
         raise PermissionDenied("无权为该户记录积分")
@@ -258,7 +267,11 @@ def _request_fingerprint(request: EntryRequest) -> str:
 
 
 def entry_record(
-    *, actor, request: EntryRequest, idempotency_key: str | None = None, today: date | None = None
+    *,
+    actor: User,
+    request: EntryRequest,
+    idempotency_key: str | None = None,
+    today: date | None = None,
 ) -> Entry:
     """Record one entry. With an idempotency key, a repeated submission returns the
     entry already recorded; the same key with different content is refused."""
@@ -290,7 +303,7 @@ class BatchResult:
 
 def entries_record_batch(
     *,
-    actor,
+    actor: User,
     households: Sequence[Household],
     item_code: str,
     occurred_on: date,
@@ -352,7 +365,7 @@ def entries_record_batch(
 
 def _record_batch(
     *,
-    actor,
+    actor: User,
     households: Sequence[Household],
     item_code: str,
     occurred_on: date,
@@ -405,7 +418,7 @@ def entry_year_total(
 
 
 def entries_record_planned(
-    *, actor, plans: Sequence[EntryPlan], source: str = Source.IMPORT
+    *, actor: User, plans: Sequence[EntryPlan], source: str = Source.IMPORT
 ) -> list[Entry]:
     """Save entries already planned by `entry_plan` and checked as a whole by the
     caller (an import whose rows count each other's caps and repeats), all or
@@ -429,7 +442,7 @@ def entries_record_planned(
         ]
 
 
-def _check_can_decide(actor, entry: Entry) -> None:
+def _check_can_decide(actor: User, entry: Entry) -> None:
     scope = scope_for(actor)
     if not scope.covers_household(entry.household, Perm.REVIEW_POINTS):
         raise PermissionDenied("无权审核该户的积分")
@@ -440,7 +453,7 @@ def _check_can_decide(actor, entry: Entry) -> None:
 
 
 @transaction.atomic
-def entry_review(*, actor, entry: Entry, approve: bool, reason: str = "") -> Review:
+def entry_review(*, actor: User, entry: Entry, approve: bool, reason: str = "") -> Review:
     reason = clean_line(reason, "理由", field="reason")
     _check_can_decide(actor, entry)
     reason = reason.strip()
@@ -481,7 +494,7 @@ def _is_veto_item(entry: Entry) -> bool:
 
 
 def entries_review_bulk(
-    *, actor, entries: Iterable[Entry], approve: bool, reason: str = ""
+    *, actor: User, entries: Iterable[Entry], approve: bool, reason: str = ""
 ) -> list[Review]:
     """Decide many entries with one reason: all or nothing."""
     entries = list(entries)
@@ -522,7 +535,7 @@ def reversal_problem(entry: Entry) -> str:
     return ""
 
 
-def _reversal(*, entry: Entry, actor, reason: str, evidence_text: str, now) -> Entry:
+def _reversal(*, entry: Entry, actor: User, reason: str, evidence_text: str, now) -> Entry:
     return Entry.objects.create(
         household=entry.household,
         person=entry.person,
@@ -544,7 +557,7 @@ def _reversal(*, entry: Entry, actor, reason: str, evidence_text: str, now) -> E
 
 
 @transaction.atomic
-def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
+def entry_reverse(*, actor: User, entry: Entry, reason: str) -> Entry:
     """A correction: a new entry that cancels `entry` exactly, citing it and a reason.
     It takes effect once another committee member approves it."""
     scope = scope_for(actor)
@@ -575,7 +588,9 @@ def entry_reverse(*, actor, entry: Entry, reason: str) -> Entry:
 
 
 @transaction.atomic
-def entry_reverse_on_appeal(*, actor, entry: Entry, appeal_id: int, reason: str, now=None) -> Entry:
+def entry_reverse_on_appeal(
+    *, actor: User, entry: Entry, appeal_id: int, reason: str, now=None
+) -> Entry:
     """The reversal an upheld appeal (异议成立) orders: approved at once, citing the
     appeal. Maker-checker holds in another form: the household asked (the appeal),
     the deciding committee member — recorded as recorder and approver — may not be

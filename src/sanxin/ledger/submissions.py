@@ -8,11 +8,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from sanxin.ledger.models import Submission
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -36,19 +40,24 @@ def _earlier(full_key: str, print_: str) -> Outcome | None:
     return Outcome(object_ids=list(earlier.object_ids), repeated=True)
 
 
-def earlier(*, actor, kind: str, key: str | None, content) -> Outcome | None:
+def earlier(*, actor: User, kind: str, key: str | None, content) -> Outcome | None:
     """What an earlier submission of this form (same user, kind and key) recorded."""
     if not key:
         return None
     return _earlier(_full_key(actor, kind, key), fingerprint(content))
 
 
-def _full_key(actor, kind: str, key: str) -> str:
+def _full_key(actor: User, kind: str, key: str) -> str:
     return f"{actor.pk}:{kind}:{key}"[:120]
 
 
 def submit_once(
-    *, actor, kind: str, key: str | None, content, perform: Callable[[], list[int] | None]
+    *,
+    actor: User,
+    kind: str,
+    key: str | None,
+    content,
+    perform: Callable[[], list[int] | None],
 ) -> Outcome | None:
     """Run `perform` (which records and returns the ids it recorded, or None when it
     recorded nothing, e.g. the input had errors) at most once for `actor`'s `key`.

@@ -1,4 +1,5 @@
-"""A person's tier for stricter standards: 群众 < 党员 < 党员干部."""
+"""A person's tier for stricter standards: 群众 < 党员 < 党员干部 (the order is
+`rules.choices.Tier`'s)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Iterable
 
 from sanxin.households.choices import CadrePost
 from sanxin.households.models import Person
-from sanxin.ledger.choices import Tier
+from sanxin.rules.choices import Tier, tier_rank
 
 # Posts that make a party member a party cadre (村"两委"干部). A group leader alone does not.
 CADRE_POSTS = {
@@ -15,7 +16,6 @@ CADRE_POSTS = {
     CadrePost.TWO_COMMITTEES_MEMBER,
     CadrePost.OTHER_CADRE,
 }
-_RANK = {Tier.MASSES: 0, Tier.PARTY_MEMBER: 1, Tier.PARTY_CADRE: 2}
 
 
 def person_tier(person: Person) -> str:
@@ -27,4 +27,4 @@ def person_tier(person: Person) -> str:
 def household_tier_of(members: Iterable[Person]) -> str:
     """The strictest tier among the active members."""
     tiers = [person_tier(p) for p in members if p.active] or [Tier.MASSES]
-    return str(max(tiers, key=_RANK.__getitem__))
+    return str(max(tiers, key=tier_rank))

@@ -5,6 +5,7 @@ engine from the entries themselves.)"""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,8 +21,11 @@ from sanxin.rules import engine
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
 
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
-def _check_can_decide(actor, household: Household, refused: str) -> None:
+
+def _check_can_decide(actor: User | None, household: Household, refused: str) -> None:
     """The rating committee decides, the credit union reports loan events
     (Perm.DECIDE_VETOES over the household); nobody decides on their own household."""
     scope = scope_for(actor)
@@ -34,7 +38,7 @@ def _check_can_decide(actor, household: Household, refused: str) -> None:
 @transaction.atomic
 def veto_record(
     *,
-    actor,
+    actor: User,
     household: Household,
     rule_code: str,
     starts_on: date,
@@ -89,7 +93,7 @@ def veto_record(
 
 
 @transaction.atomic
-def veto_revoke(*, actor, event: VetoEvent, reason: str) -> VetoEvent:
+def veto_revoke(*, actor: User, event: VetoEvent, reason: str) -> VetoEvent:
     """Undo a mistaken decision: a new row citing it; the original stays on record.
     The event's row is locked, so two clicks revoke it once."""
     event = (

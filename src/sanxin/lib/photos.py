@@ -16,10 +16,12 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from datetime import datetime
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, HttpResponse
 from PIL import ExifTags, Image, UnidentifiedImageError
@@ -69,7 +71,7 @@ def clean(photo: UploadedFile) -> ContentFile:
 
 
 def _reencode(photo: UploadedFile) -> tuple[bytes, str]:
-    name = _shown(photo.name)
+    name = _shown(photo.name or "")
     if photo.size is not None and photo.size > MAX_BYTES:
         raise PhotoRefused(f"照片“{name}”超过 {MAX_BYTES // (1024 * 1024)} MB")
     photo.seek(0)
@@ -167,7 +169,7 @@ def response(image: FieldFile, filename_stem: str) -> HttpResponse:
     """A stored photo, inline, private, sandboxed; 404 when the file has gone.
     Photos are at most MAX_BYTES, so a plain response is fine (the access matrix
     reads `.content`, which a streaming response would not have)."""
-    suffix = PurePath(image.name).suffix.lower().lstrip(".")
+    suffix = PurePath(image.name or "").suffix.lower().lstrip(".")
     try:
         with image.open("rb") as handle:
             content = handle.read()
@@ -178,3 +180,24 @@ def response(image: FieldFile, filename_stem: str) -> HttpResponse:
     resp["Content-Disposition"] = f'inline; filename="{filename_stem}.{suffix or "jpg"}"'
     resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return resp
+
+
+class PhotoBase(models.Model):
+    """The columns every stored evidence photo has: the re-encoded file's hash and
+    when it was uploaded. A concrete photo model adds its `image` field (its own
+    label and `upload_to`, see `stored_name`) and the row it is evidence for."""
+
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.image.name  # type: ignore[attr-defined]
+
+
+def stored_name(folder: str, when: datetime, owner_id: int, digest: str, filename: str) -> str:
+    """Where a photo is stored: `folder/YYYY/MM/<owner id>-<hash prefix>.<suffix>`."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"{folder}/{when:%Y/%m}/{owner_id}-{digest[:16]}.{suffix}"

@@ -22,4 +22,5 @@ def notifications_for(scope: Scope) -> QuerySet[Notification]:
 
 
 def unread_count(scope: Scope) -> int:
-    return notifications_for(scope).filter(is_read=False).count()
+    # django-stubs does not see the `is_read` annotation of notifications_for.
+    return notifications_for(scope).filter(is_read=False).count()  # type: ignore[misc]

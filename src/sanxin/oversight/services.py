@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.utils import timezone
 
 from sanxin.oversight.models import AuditEvent
 
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
+
+# Who the trail names for a system action (a command, the demo): `actor=None`.
+SYSTEM_NAME = "系统"
+
 
 def audit(
     *,
-    actor,
+    actor: User | None,
     action: str,
     obj: models.Model | None = None,
     object_type: str = "",
@@ -21,16 +28,17 @@ def audit(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     ip_address: str | None = None,
-    at=None,
+    at: datetime | None = None,
+    system: str = SYSTEM_NAME,
 ) -> AuditEvent:
+    """Record one action. `actor` None is a system action, named `system` in the trail."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_repr = object_repr or str(obj)[:200]
-    user = actor if getattr(actor, "pk", None) else None
     return AuditEvent.objects.create(
         at=at or timezone.now(),
-        actor=user,
-        actor_name=(str(user) if user else (actor if isinstance(actor, str) else "系统"))[:150],
+        actor=actor,
+        actor_name=(str(actor) if actor is not None else system)[:150],
         action=action,
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -45,14 +46,17 @@ from sanxin.rules import engine
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 from sanxin.rules.selectors import scheme_for_village
 
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
+
 MAX_PHOTOS = 5
 
 
-def is_own_household(actor, household: Household) -> bool:
+def is_own_household(actor: User | None, household: Household) -> bool:
     return household.pk in scope_for(actor).own_household_ids()
 
 
-def is_committee_for(actor, household: Household) -> bool:
+def is_committee_for(actor: User | None, household: Household) -> bool:
     return scope_for(actor).covers_household(household, Perm.DECIDE_APPEALS)
 
 
@@ -67,12 +71,12 @@ def window_problem(cycle: Cycle, today: date) -> str:
     return ""
 
 
-def may_file_for(actor, household: Household) -> bool:
+def may_file_for(actor: User | None, household: Household) -> bool:
     """The household itself, or a committee member of its village on its behalf."""
     return is_own_household(actor, household) or is_committee_for(actor, household)
 
 
-def cannot_decide(actor, appeal: Appeal) -> str:
+def cannot_decide(actor: User, appeal: Appeal) -> str:
     """Why `actor` may not answer this appeal ('' if they may)."""
     scope = scope_for(actor)
     if not scope.covers_household(appeal.household, Perm.DECIDE_APPEALS):
@@ -93,7 +97,7 @@ def open_appeals(cycle: Cycle):
 @transaction.atomic
 def appeal_file(
     *,
-    actor,
+    actor: User,
     cycle: Cycle,
     household: Household,
     kind: str,
@@ -187,7 +191,7 @@ def recompute(cycle: Cycle, household: Household) -> engine.GradeResult:
 @transaction.atomic
 def appeal_decide(
     *,
-    actor,
+    actor: User,
     appeal: Appeal,
     upheld: bool,
     reason: str,
@@ -260,7 +264,7 @@ def appeal_decide(
     return decision
 
 
-def _reverse_entry(*, actor, appeal: Appeal, reason: str, now: datetime) -> Entry:
+def _reverse_entry(*, actor: User, appeal: Appeal, reason: str, now: datetime) -> Entry:
     """Cancel the disputed entry exactly through the ledger's named service: a
     reversal approved under the appeal decision (the appellant asked, a member other
     than the recorder decided), which also refreshes the grade in force."""

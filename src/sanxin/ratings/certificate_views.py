@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.lib.pdf import CertificateDoc
-from sanxin.lib.pdf import certificate_pdf as build_certificate_pdf
-from sanxin.lib.pdf import certificates_pdf as build_certificates_pdf
 from sanxin.ratings import certificates, selectors
 from sanxin.ratings.models import Certificate
 from sanxin.ratings.notice import mask_name
+from sanxin.ratings.pdf import CertificateDoc
+from sanxin.ratings.pdf import certificate_pdf as build_certificate_pdf
+from sanxin.ratings.pdf import certificates_pdf as build_certificates_pdf
 from sanxin.rules.scheme import GRADE_LABELS
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,9 @@ from sanxin.ratings.models import Certificate, GradeRecord
 from sanxin.ratings.notice import mask_name
 from sanxin.ratings.standing import grade_history, grade_in_force, in_force
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, grade_rank
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 SALT = "sanxin.ratings.certificate"
 
@@ -45,7 +49,9 @@ STATUS_LABELS = {
 
 
 @transaction.atomic
-def certificate_issue(*, actor, household: Household, today: date | None = None) -> Certificate:
+def certificate_issue(
+    *, actor: User, household: Household, today: date | None = None
+) -> Certificate:
     if not scope_for(actor).may_issue_certificate(household):
         raise PermissionDenied("无权为该户出具信用等级证书")
     record = grade_in_force(household)
@@ -174,7 +180,7 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
 
 @transaction.atomic
 def certificates_issue_village(
-    *, actor, village, min_grade: str, today: date | None = None
+    *, actor: User | None, village, min_grade: str, today: date | None = None
 ) -> tuple[list[Certificate], int]:
     """Certificates for every household of the village whose grade in force is at
     least `min_grade` and still valid, for printing them all at once: a certificate

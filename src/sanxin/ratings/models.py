@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.lib.photos import PhotoBase, stored_name
 from sanxin.ratings.periods import Cadence, label
+from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 
 class CycleState(models.TextChoices):
@@ -93,12 +95,12 @@ class Rating(models.Model):
         related_name="+",
         verbose_name=_("方案版本"),
     )
-    tier = models.CharField(_("身份"), max_length=14)
+    tier = models.CharField(_("身份"), max_length=14, choices=Tier.choices)
     total = models.DecimalField(
         _("综合得分"), max_digits=6, decimal_places=2, null=True, blank=True
     )
-    computed_grade = models.CharField(_("按积分等级"), max_length=10)
-    grade = models.CharField(_("等级"), max_length=10)
+    computed_grade = models.CharField(_("按积分等级"), max_length=10, choices=Grade.choices)
+    grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices)
     vetoed = models.BooleanField(_("有否决事项"), default=False)
     components = models.JSONField(_("各项得分"))
     reasons = models.JSONField(_("评定理由"))
@@ -113,6 +115,9 @@ class Rating(models.Model):
             models.UniqueConstraint(
                 fields=["cycle", "run", "household"], name="rating_unique_household_in_run"
             ),
+            tier_check("tier", "rating_tier_valid"),
+            grade_check("computed_grade", "rating_computed_grade_valid"),
+            grade_check("grade", "rating_grade_valid"),
         ]
         indexes = [models.Index(fields=["cycle", "run", "grade"], name="rating_cycle_run_grade")]
 
@@ -140,8 +145,8 @@ class Adjustment(models.Model):
         related_name="adjustments",
         verbose_name=_("所调整的评定结果"),
     )
-    from_grade = models.CharField(_("原等级"), max_length=10)
-    to_grade = models.CharField(_("调整为"), max_length=10)
+    from_grade = models.CharField(_("原等级"), max_length=10, choices=Grade.choices)
+    to_grade = models.CharField(_("调整为"), max_length=10, choices=Grade.choices)
     reason = models.TextField(_("调整理由"))
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -155,6 +160,10 @@ class Adjustment(models.Model):
         verbose_name = _("等级调整")
         verbose_name_plural = _("等级调整")
         ordering = ["cycle_id", "proposed_at", "id"]
+        constraints = [
+            grade_check("from_grade", "adjustment_from_grade_valid"),
+            grade_check("to_grade", "adjustment_to_grade_valid"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cycle_id} {self.household_id} {self.from_grade}→{self.to_grade}"
@@ -239,7 +248,7 @@ class Appeal(models.Model):
         related_name="appeals",
         verbose_name=_("有异议的积分记录"),
     )
-    grade_at_filing = models.CharField(_("提出时的等级"), max_length=10)
+    grade_at_filing = models.CharField(_("提出时的等级"), max_length=10, choices=Grade.choices)
     reason = models.TextField(_("异议理由"))
     evidence_text = models.TextField(_("证据说明"), blank=True)
     on_behalf = models.BooleanField(_("评信团成员代为提出"), default=False)
@@ -263,6 +272,7 @@ class Appeal(models.Model):
                 ),
                 name="appeal_entry_matches_kind",
             ),
+            grade_check("grade_at_filing", "appeal_grade_at_filing_valid"),
         ]
 
     def __str__(self) -> str:
@@ -270,26 +280,22 @@ class Appeal(models.Model):
 
 
 def appeal_evidence_path(instance: AppealPhoto, filename: str) -> str:
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"appeals/{instance.appeal.filed_at:%Y/%m}/{instance.appeal_id}-{instance.sha256[:16]}.{suffix}"
+    return stored_name(
+        "appeals", instance.appeal.filed_at, instance.appeal_id, instance.sha256, filename
+    )
 
 
-class AppealPhoto(models.Model):
+class AppealPhoto(PhotoBase):
     """A photo or scan the appellant gives as evidence. Never changed."""
 
     appeal = models.ForeignKey(
         Appeal, on_delete=models.PROTECT, related_name="photos", verbose_name=_("异议")
     )
     image = models.FileField(_("证据照片"), upload_to=appeal_evidence_path)
-    sha256 = models.CharField(max_length=64)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("异议证据照片")
         verbose_name_plural = _("异议证据照片")
-
-    def __str__(self) -> str:
-        return self.image.name
 
 
 class AppealDecision(models.Model):
@@ -303,7 +309,7 @@ class AppealDecision(models.Model):
     )
     upheld = models.BooleanField(_("异议成立"))
     reason = models.TextField(_("处理意见"))
-    to_grade = models.CharField(_("处理后等级"), max_length=10, blank=True)
+    to_grade = models.CharField(_("处理后等级"), max_length=10, blank=True, choices=Grade.choices)
     reversal = models.ForeignKey(
         "ledger.Entry",
         null=True,
@@ -324,6 +330,7 @@ class AppealDecision(models.Model):
     class Meta:
         verbose_name = _("异议处理")
         verbose_name_plural = _("异议处理")
+        constraints = [grade_check("to_grade", "appealdecision_to_grade_valid", blank=True)]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {'upheld' if self.upheld else 'dismissed'}"
@@ -346,7 +353,7 @@ class GradeRecord(models.Model):
         related_name="grade_records",
         verbose_name=_("农户"),
     )
-    grade = models.CharField(_("等级"), max_length=10)
+    grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices)
     source = models.CharField(_("来源"), max_length=10, choices=GradeSource.choices)
     cycle = models.ForeignKey(
         Cycle, on_delete=models.PROTECT, related_name="grade_records", verbose_name=_("评定周期")
@@ -385,6 +392,7 @@ class GradeRecord(models.Model):
         verbose_name_plural = _("等级记录")
         ordering = ["household_id", "-effective_from", "-id"]
         indexes = [models.Index(fields=["household", "-id"], name="graderecord_household_latest")]
+        constraints = [grade_check("grade", "graderecord_grade_valid")]
 
     def __str__(self) -> str:
         return f"{self.household_id} {self.grade} {self.effective_from}"

@@ -9,6 +9,7 @@ quorum of the village's committee; only then may the cycle go on to notice."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +33,9 @@ from sanxin.ratings.models import (
 )
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
+
 
 def _locked_cycle(cycle: Cycle) -> Cycle:
     return Cycle.objects.select_for_update().select_related("village").get(pk=cycle.pk)
@@ -46,7 +50,7 @@ def _check_review(cycle: Cycle) -> None:
         raise ValidationError("评审会议已记录，审核已结束")
 
 
-def cannot_decide_on(actor, household: Household) -> str:
+def cannot_decide_on(actor: User | None, household: Household) -> str:
     """Why `actor` may not propose or decide on this household's grade ('' if they may)."""
     scope = scope_for(actor)
     if not scope.covers_household(household, Perm.REVIEW_RATINGS):
@@ -56,7 +60,7 @@ def cannot_decide_on(actor, household: Household) -> str:
     return ""
 
 
-def cannot_decide(actor, adjustment: Adjustment) -> str:
+def cannot_decide(actor: User, adjustment: Adjustment) -> str:
     """Why `actor` may not confirm or refuse this adjustment ('' if they may)."""
     if adjustment.proposed_by_id == actor.pk:
         return "不能确认本人提出的调整，需另一名评信团成员确认"
@@ -65,7 +69,7 @@ def cannot_decide(actor, adjustment: Adjustment) -> str:
 
 @transaction.atomic
 def adjustment_propose(
-    *, actor, cycle: Cycle, household: Household, to_grade: str, reason: str
+    *, actor: User, cycle: Cycle, household: Household, to_grade: str, reason: str
 ) -> Adjustment:
     cycle = _locked_cycle(cycle)
     household = Household.objects.select_related("villager_group").get(pk=household.pk)
@@ -119,7 +123,7 @@ def adjustment_propose(
 
 @transaction.atomic
 def adjustment_decide(
-    *, actor, adjustment: Adjustment, confirm: bool, reason: str = ""
+    *, actor: User, adjustment: Adjustment, confirm: bool, reason: str = ""
 ) -> AdjustmentDecision:
     adjustment = Adjustment.objects.select_related("household__villager_group", "cycle").get(
         pk=adjustment.pk
@@ -195,7 +199,7 @@ def _name(user) -> str:
 
 @transaction.atomic
 def review_close(
-    *, actor, cycle: Cycle, held_on: date, present_user_ids, decision: str
+    *, actor: User, cycle: Cycle, held_on: date, present_user_ids, decision: str
 ) -> ReviewMeeting:
     cycle = _locked_cycle(cycle)
     members = committee_members(cycle.village)

@@ -29,7 +29,7 @@ def visible_villages(scope: Scope) -> QuerySet[Region]:
     condition = Q(pk__in=[])
     for g in scope.grants_for(Perm.VIEW_REGISTRY):
         if g.region_path:
-            ancestors = [int(p) for p in g.region_path.strip("/").split("/") if p]
+            ancestors = Region.ids_in_path(g.region_path)
             condition |= Q(path__startswith=g.region_path) | Q(pk__in=ancestors)
         elif g.household_id:
             condition |= Q(pk__in=Household.objects.filter(pk=g.household_id).values("village_id"))

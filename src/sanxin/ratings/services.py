@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -31,6 +32,9 @@ from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
 
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
+
 Progress = Callable[[int, int], None]
 
 COMPUTABLE = {CycleState.OPEN, CycleState.COMPUTED, CycleState.REVIEW}
@@ -38,33 +42,23 @@ BUSY = "另一项计算刚刚改变了该评定周期，本次计算未生效；
 # The public notice runs this many days, both ends included.
 NOTICE_DAYS = 7
 # The one step forward from each state, and the timestamp it sets.
-NEXT_STATE = {
+NEXT_STATE: dict[str, tuple[CycleState, str]] = {
     CycleState.COMPUTED: (CycleState.REVIEW, "review_at"),
     CycleState.REVIEW: (CycleState.NOTICE, "notice_at"),
     CycleState.NOTICE: (CycleState.FINAL, "finalised_at"),
 }
 
 
-def _is_person(actor) -> bool:
-    """A signed-in user, as opposed to the system (a command, the demo: None or a label)."""
-    return actor is not None and not isinstance(actor, str)
-
-
-def _check_can_manage(actor, village: Region) -> None:
+def _check_can_manage(actor: User | None, village: Region) -> None:
     """Committee head/deputy of the village, town or district admins over it
     (Perm.RUN_RATINGS)."""
-    if _is_person(actor) and not scope_for(actor).covers_region(village, Perm.RUN_RATINGS):
+    if actor is not None and not scope_for(actor).covers_region(village, Perm.RUN_RATINGS):
         raise PermissionDenied("只有本村评信团团长、副团长或镇、区管理员可以管理评定周期")
-
-
-def _user(actor):
-    return actor if getattr(actor, "pk", None) else None
 
 
 def district_of(region: Region) -> Region | None:
     """The district a region belongs to (from its materialised path). One query."""
-    ids = [int(p) for p in region.path.strip("/").split("/") if p]
-    return Region.objects.filter(pk__in=ids, level=Level.DISTRICT).first()
+    return Region.objects.filter(pk__in=region.ancestor_ids, level=Level.DISTRICT).first()
 
 
 def cadence_for(region: Region) -> str:
@@ -75,7 +69,7 @@ def cadence_for(region: Region) -> str:
 
 
 @transaction.atomic
-def policy_set(*, actor, district: Region, cadence: str) -> RatingPolicy:
+def policy_set(*, actor: User | None, district: Region, cadence: str) -> RatingPolicy:
     """The district admin chooses yearly or quarterly cycles for the whole district."""
     if district.level != Level.DISTRICT or not scope_for(actor).covers_region(
         district, Perm.SET_RATING_CADENCE
@@ -99,7 +93,7 @@ def policy_set(*, actor, district: Region, cadence: str) -> RatingPolicy:
 
 
 def period_problem(
-    *, actor, village: Region, period: str, cadence: str, today: date, history: bool
+    *, actor: User | None, village: Region, period: str, cadence: str, today: date, history: bool
 ) -> str:
     """Why a cycle of `period` may not be opened today ('' if it may). A cycle is for
     the current period or the next one; an earlier period only as an explicit
@@ -118,7 +112,7 @@ def period_problem(
             f"{periods.label(period)}已经过去：只能开启本期（{periods.label(this)}）或下一期"
             f"（{periods.label(following)}）的评定周期；重算以往评定期须由区管理员选择“重算历史评定期”"
         )
-    if _is_person(actor) and not scope_for(actor).covers_region(village, Perm.OPEN_PAST_CYCLE):
+    if actor is not None and not scope_for(actor).covers_region(village, Perm.OPEN_PAST_CYCLE):
         raise PermissionDenied("只有区管理员可以开启以往评定期的周期（重算历史）")
     return ""
 
@@ -126,7 +120,7 @@ def period_problem(
 @transaction.atomic
 def cycle_open(
     *,
-    actor,
+    actor: User | None,
     village: Region,
     period: str,
     cut_off: date,
@@ -151,9 +145,7 @@ def cycle_open(
     if Cycle.objects.filter(village=village, period=period).exists():
         raise ValidationError({"period": f"{village.name}已有 {periods.label(period)}的评定周期"})
     past = periods.is_past(period, cadence, today)
-    cycle = Cycle.objects.create(
-        village=village, period=period, cut_off=cut_off, created_by=_user(actor)
-    )
+    cycle = Cycle.objects.create(village=village, period=period, cut_off=cut_off, created_by=actor)
     audit(
         actor=actor,
         action="cycle.open_history" if past else "cycle.open",
@@ -201,7 +193,7 @@ def _rating(
 
 def _compute(
     *,
-    actor,
+    actor: User | None,
     cycles: list[Cycle],
     versions: dict[int, SchemeVersion | None],
     progress: Progress | None,
@@ -214,6 +206,7 @@ def _compute(
     missing = [c.village.name for c in cycles if versions.get(c.village_id) is None]
     if missing:
         raise ValidationError(f"截止日期时这些村还没有生效的评分方案：{'、'.join(missing)}")
+    in_force = {village_id: v for village_id, v in versions.items() if v is not None}
     now = timezone.now()
     by_village = {c.village_id: c for c in cycles}
     last_runs = dict(
@@ -246,7 +239,7 @@ def _compute(
         for as_of, pairs in by_cut_off.items():
             facts = facts_for_households([pk for pk, _ in pairs], as_of)
             for pk, village_id in pairs:
-                cycle, version = by_village[village_id], versions[village_id]
+                cycle, version = by_village[village_id], in_force[village_id]
                 result = engine.grade_household(version.scheme, facts[pk], as_of)
                 rows.append(_rating(cycle, runs[cycle.pk], pk, version, result, now))
                 report.grades[cycle.pk][result.grade] += 1
@@ -319,7 +312,9 @@ def _locked(cycle: Cycle) -> Cycle:
 
 
 @transaction.atomic
-def cycle_compute(*, actor, cycle: Cycle, progress: Progress | None = None) -> ComputeReport:
+def cycle_compute(
+    *, actor: User | None, cycle: Cycle, progress: Progress | None = None
+) -> ComputeReport:
     """Compute (or re-compute) one cycle under the scheme in force on its cut-off.
     The cycle's row stays locked for the whole computation, and a request made on
     a stale view of the cycle (a second click) is refused with a message: the work
@@ -343,7 +338,7 @@ def cycles_compute_district(
     district: Region,
     period: str,
     cut_off: date,
-    actor=None,
+    actor: User | None = None,
     villages: Iterable[Region] | None = None,
     progress: Progress | None = None,
     history: bool = False,
@@ -379,7 +374,7 @@ def cycles_compute_district(
         )
     }
     new = [
-        Cycle(village=v, period=period, cut_off=cut_off, created_by=_user(actor))
+        Cycle(village=v, period=period, cut_off=cut_off, created_by=actor)
         for v in village_list
         if v.pk not in existing
     ]
@@ -403,7 +398,7 @@ def cycles_compute_district(
                 ).select_related("village")
             }
             audit(
-                actor=actor or "系统",
+                actor=actor,
                 action="cycle.open_district",
                 obj=None,
                 object_type="ratings.cycle",
@@ -421,14 +416,19 @@ def cycles_compute_district(
     skipped = [c for c in cycles if c.state not in COMPUTABLE]
     cycles = [c for c in cycles if c.state in COMPUTABLE]
     versions = schemes_for_villages([c.village for c in cycles], cut_off)
-    report = _compute(actor=actor or "系统", cycles=cycles, versions=versions, progress=progress)
+    report = _compute(actor=actor, cycles=cycles, versions=versions, progress=progress)
     report.skipped = skipped
     return report
 
 
 @transaction.atomic
 def cycle_advance(
-    *, actor, cycle: Cycle, to_state: str, today: date | None = None, at: datetime | None = None
+    *,
+    actor: User | None,
+    cycle: Cycle,
+    to_state: str,
+    today: date | None = None,
+    at: datetime | None = None,
 ) -> Cycle:
     """One step forward: computed → review → notice → final. Never back. Entering
     notice fixes its window (NOTICE_DAYS from `today`) and tells every household;
@@ -510,7 +510,7 @@ def _notify_notice(cycle: Cycle, now: datetime) -> int:
     )
 
 
-def _put_in_force(cycle: Cycle, actor, today: date, now: datetime) -> int:
+def _put_in_force(cycle: Cycle, actor: User | None, today: date, now: datetime) -> int:
     """Each household's effective grade becomes its grade in force from today; a
     veto event or veto item still running today lowers it at once (the one rule of
     `ratings.standing`)."""

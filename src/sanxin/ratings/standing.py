@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -36,6 +37,9 @@ from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
 from sanxin.rules.selectors import scheme_for_village
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 BATCH = 2000
 # `refresh-grades` rechecks households whose veto ended within this many days (so a
@@ -93,12 +97,11 @@ def is_expired(record: GradeRecord, today: date | None = None) -> bool:
 
 
 def records_for_final_cycle(
-    *, cycle: Cycle, grades: dict[int, str], actor, today: date, now: datetime
+    *, cycle: Cycle, grades: dict[int, str], actor: User | None, today: date, now: datetime
 ) -> int:
     """Write the final cycle's grade record for every household in `grades`
     (bulk inserts) and tell each household. Returns the number written."""
     until = valid_until(today)
-    user = actor if getattr(actor, "pk", None) else None
     rows = [
         GradeRecord(
             household_id=household_id,
@@ -108,7 +111,7 @@ def records_for_final_cycle(
             effective_from=today,
             valid_until=until,
             reason=f"{cycle.period_label}评定结果",
-            recorded_by=user,
+            recorded_by=actor,
             recorded_at=now,
         )
         for household_id, grade in grades.items()
@@ -159,7 +162,7 @@ def _active_caps(household: Household, today: date) -> list[engine.AppliedVeto]:
 def standing_refresh(
     *,
     household: Household,
-    actor,
+    actor: User | None,
     today: date | None = None,
     veto_event=None,
     entry=None,
@@ -200,7 +203,7 @@ def standing_refresh(
         reason=reason,
         veto_event=veto_event,
         entry=entry,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
+        recorded_by=actor,
         recorded_at=now,
     )
     audit(

@@ -61,6 +61,13 @@ class Region(models.Model):
     def is_within(self, other: Region) -> bool:
         return self.path.startswith(other.path)
 
+    @staticmethod
+    def ids_in_path(path: str) -> list[int]:
+        """The region ids of a materialised path ("/1/4/17/" → [1, 4, 17]), from the
+        district down: the one place that parses a path."""
+        return [int(part) for part in path.strip("/").split("/") if part]
+
     @property
     def ancestor_ids(self) -> list[int]:
-        return [int(part) for part in self.path.strip("/").split("/") if part]
+        """This region's chain of ids, from its district down to itself."""
+        return Region.ids_in_path(self.path)

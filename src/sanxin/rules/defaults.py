@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib.resources import files
 
-from sanxin.rules.scheme import Scheme, scheme_from_json
+from sanxin.rules.scheme import Scheme
+from sanxin.rules.scheme_reader import scheme_from_json
 
 DEFAULT_SCHEME_FILE = "default_scheme.json"
 

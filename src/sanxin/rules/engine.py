@@ -217,7 +217,8 @@ class GradeResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (Decimals and dates as strings), e.g. to freeze a rating's explanation."""
-        return _plain(self)
+        plain: dict[str, Any] = _plain(self)
+        return plain
 
 
 def _plain(value: Any) -> Any:
@@ -392,7 +393,7 @@ class _Tally:
     contributions: dict[EntryId, Contribution] = field(default_factory=dict)
     base: Decimal = _ZERO
     credit: Decimal = _ZERO
-    vanguard: dict[PersonId, Decimal] = field(default_factory=dict)
+    vanguard: dict[PersonId | None, Decimal] = field(default_factory=dict)
 
 
 def grade_household(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> GradeResult:
@@ -461,7 +462,7 @@ def _grade(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> GradeResult:
         points_to_next = _q(target - total)
         base_to_next = _base_points_needed(scheme, tier, scores, base_raw, target)
 
-    result_args = {
+    result_args: dict[str, Any] = {
         "scheme_code": scheme.code,
         "scheme_version": scheme.version,
         "as_of": as_of,
@@ -499,7 +500,15 @@ def _tally_entries(
         item = scheme.find_item(e.item_code)
         until = valid_until(item, e.occurred_on) if item else None
 
-        def done(status: str, note: str, counted: Decimal = _ZERO, *, e=e, item=item, until=until):
+        def done(
+            status: str,
+            note: str,
+            counted: Decimal = _ZERO,
+            *,
+            e: Entry = e,
+            item: Item | None = item,
+            until: date | None = until,
+        ) -> None:
             tally.contributions[e.id] = Contribution(
                 entry_id=e.id,
                 item_code=e.item_code,
@@ -523,7 +532,7 @@ def _tally_entries(
             done("unknown_item", f"积分项 {e.item_code!r} 不在本方案版本中，不计分")
         elif e.occurred_on > as_of:
             done("not_yet", "发生在评定日期之后，暂不计分")
-        elif as_of > until:
+        elif until is not None and as_of > until:
             done("expired", f"有效期至{until.isoformat()}，已过期，不再计分")
         elif item.component == "vanguard" and e.person_id not in party:
             done("not_party_member", "该成员不是本户现有党员，先锋积分不计入")
@@ -692,22 +701,21 @@ def _reasons(
     )
 
     status = r["credit_status"]
+    assessed_on = facts.credit.assessed_on.isoformat() if facts.credit else ""
     if status == "ok":
         adj = sum((c.counted_points for c in counted if c.component == "credit"), _ZERO)
         extra = f"，信用事项{_signed(adj)}" if adj else ""
         out.append(
-            f"{credit.name}：信用联社{facts.credit.assessed_on.isoformat()}入户评分"
+            f"{credit.name}：信用联社{assessed_on}入户评分"
             f"{_fmt(credit.raw - adj)}分{extra}，折合百分制{credit.score}分。"
         )
     elif status == "missing":
         out.append(f"尚无{credit.name}（信用联社还没有入户评分），暂不评级。")
     elif status == "future":
-        out.append(
-            f"信用联社的评分日期（{facts.credit.assessed_on.isoformat()}）晚于评定日期，暂不评级。"
-        )
+        out.append(f"信用联社的评分日期（{assessed_on}）晚于评定日期，暂不评级。")
     else:
         out.append(
-            f"信用联社的评分（{facts.credit.assessed_on.isoformat()}）已超过"
+            f"信用联社的评分（{assessed_on}）已超过"
             f"{scheme.credit_valid_days}天有效期，需要重新入户评分，暂不评级。"
         )
 

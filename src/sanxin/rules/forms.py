@@ -31,10 +31,8 @@ from sanxin.rules.scheme import (
     Item,
     Scheme,
     SchemeError,
-    adopt_for_village,
-    item_from_dict,
-    validate_scheme,
 )
+from sanxin.rules.scheme_reader import adopt_for_village, item_from_dict, validate_scheme
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 NEW_ITEM_ROWS = 5
@@ -239,7 +237,7 @@ class SchemeEditForm(forms.Form):
             if not value and value != 0:
                 self.add_error(p + field_name, _("新增积分项需填写此项"))
                 missing = True
-        if missing:
+        if missing or points is None:
             return None
         component = cd.get(p + "component") or "base"
         return Item(

@@ -4,7 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.rules.scheme import Scheme, scheme_from_dict
+from sanxin.rules.scheme import Scheme
+from sanxin.rules.scheme_reader import scheme_from_dict
 
 
 class SchemeVersion(models.Model):
@@ -62,7 +63,7 @@ class SchemeVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        owner = self.village.name if self.village_id else self.district.name
+        owner = self.village.name if self.village is not None else self.district.name
         return f"{owner} {self.name} {self.version}"
 
     @property

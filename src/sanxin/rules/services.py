@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,9 +19,8 @@ from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules.defaults import load_default_scheme
 from sanxin.rules.models import SchemeVersion
-from sanxin.rules.scheme import (
-    Scheme,
-    SchemeError,
+from sanxin.rules.scheme import Scheme, SchemeError
+from sanxin.rules.scheme_reader import (
     adopt_for_village,
     item_from_dict,
     scheme_from_dict,
@@ -29,9 +28,12 @@ from sanxin.rules.scheme import (
     validate_scheme,
 )
 
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
-def _check_scope(actor, region: Region, perm: Perm, refused: str) -> None:
-    if actor is None or isinstance(actor, str):
+
+def _check_scope(actor: User | None, region: Region, perm: Perm, refused: str) -> None:
+    if actor is None:
         return  # the system
     if not scope_for(actor).covers_region(region, perm):
         raise PermissionDenied(refused)
@@ -44,7 +46,11 @@ def _as_validation_error(exc: SchemeError) -> ValidationError:
 
 @transaction.atomic
 def scheme_version_publish(
-    *, actor, district: Region, document: dict[str, Any], effective_from: date | None = None
+    *,
+    actor: User | None,
+    district: Region,
+    document: dict[str, Any],
+    effective_from: date | None = None,
 ) -> SchemeVersion:
     """Publish a district scheme version from its document (validated in full)."""
     if district.level != Level.DISTRICT:
@@ -66,7 +72,7 @@ def scheme_version_publish(
         name=scheme.name,
         effective_from=effective,
         document=scheme.to_dict(),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor,
     )
     audit(
         actor=actor,
@@ -78,7 +84,7 @@ def scheme_version_publish(
     return version
 
 
-def scheme_install_default(*, district: Region, actor=None) -> SchemeVersion:
+def scheme_install_default(*, district: Region, actor: User | None = None) -> SchemeVersion:
     """The shipped default scheme as the district's first version (idempotent)."""
     _check_scope(actor, district, Perm.MANAGE_SCHEME, "只有本区的区管理员可以启用评分方案")
     scheme = load_default_scheme()
@@ -93,7 +99,7 @@ def scheme_install_default(*, district: Region, actor=None) -> SchemeVersion:
 @transaction.atomic
 def village_version_adopt(
     *,
-    actor,
+    actor: User | None,
     village: Region,
     base: SchemeVersion,
     own_items: list[dict[str, Any]],
@@ -124,7 +130,7 @@ def village_version_adopt(
         name=f"{scheme.name}（{village.name}）",
         effective_from=effective_from,
         document=scheme.to_dict(),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=actor,
     )
     audit(
         actor=actor,
@@ -152,7 +158,11 @@ def _errors_of(exc: SchemeError) -> ValidationError:
 
 
 def scheme_version_import(
-    *, actor, district: Region, content: str | bytes, effective_from: date | None = None
+    *,
+    actor: User | None,
+    district: Region,
+    content: str | bytes,
+    effective_from: date | None = None,
 ) -> SchemeVersion:
     """Publish an exported scheme file as a new district version. Nothing is saved when
     the file has a problem; the ValidationError lists every problem by field path. The
@@ -171,7 +181,7 @@ def scheme_version_import(
 
 @transaction.atomic
 def scheme_version_derive(
-    *, actor, base: SchemeVersion, scheme: Scheme, effective_from: date
+    *, actor: User | None, base: SchemeVersion, scheme: Scheme, effective_from: date
 ) -> SchemeVersion:
     """Publish `scheme` (the base version's scheme with changes) as a new district
     version. The base is never modified (it may be frozen)."""

@@ -18,6 +18,7 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -29,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sanxin.accounts.decorators import requires
+from sanxin.accounts.decorators import ScopedRequest, requires
 from sanxin.accounts.scope import Perm, Scope, scope_for
 from sanxin.regions.models import Level, Region
 from sanxin.rules import selectors, services
@@ -225,7 +226,7 @@ def _home_region(request: HttpRequest) -> tuple[int | None, int | None]:
         return None, None
     for grant in scope_for(request.user).grants:
         if grant.region_path:
-            ids = [int(x) for x in grant.region_path.strip("/").split("/") if x]
+            ids = Region.ids_in_path(grant.region_path)
             # Paths run district / town / village / group.
             return ids[0], (ids[2] if len(ids) >= 3 else None)
         if grant.household_id:
@@ -237,7 +238,7 @@ def _home_region(request: HttpRequest) -> tuple[int | None, int | None]:
                 .first()
             )
             if row:
-                return int(row[1].strip("/").split("/")[0]), row[0]
+                return Region.ids_in_path(row[1])[0], row[0]
     return None, None
 
 
@@ -269,7 +270,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
         upcoming = selectors.district_version_next(district.pk, today)
         if version is None:
             version, upcoming = upcoming, None
-    context = {
+    context: dict[str, Any] = {
         "districts": districts,
         "district": district,
         "villages": villages,
@@ -292,7 +293,7 @@ def _managed_districts(scope: Scope) -> list[Region]:
     ids = [
         g.region_id
         for g in scope.grants_for(Perm.MANAGE_SCHEME)
-        if g.region_level == Level.DISTRICT
+        if g.region_level == Level.DISTRICT and g.region_id is not None
     ]
     districts = list(Region.objects.filter(pk__in=ids, level=Level.DISTRICT).order_by("path"))
     if not districts:
@@ -324,7 +325,7 @@ def _managed_version(scope: Scope, pk: int) -> SchemeVersion:
 
 @require_GET
 @requires(Perm.MANAGE_SCHEME)
-def version_list(request: HttpRequest) -> HttpResponse:
+def version_list(request: ScopedRequest) -> HttpResponse:
     districts = _managed_districts(request.scope)
     district = _pick(districts, request.GET.get("district"))
     today = timezone.localdate()
@@ -349,7 +350,7 @@ def _ascii_filename(text: str) -> str:
 
 @require_GET
 @requires(Perm.VIEW_REGISTRY)
-def version_export(request: HttpRequest, pk: int) -> HttpResponse:
+def version_export(request: ScopedRequest, pk: int) -> HttpResponse:
     version = SchemeVersion.objects.select_related("district", "village").filter(pk=pk).first()
     if (
         version is None
@@ -377,7 +378,7 @@ def version_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires(Perm.MANAGE_SCHEME)
-def version_import(request: HttpRequest) -> HttpResponse:
+def version_import(request: ScopedRequest) -> HttpResponse:
     districts = _managed_districts(request.scope)
     params = request.POST if request.method == "POST" else request.GET
     district = _pick(districts, params.get("district"))
@@ -422,11 +423,11 @@ def version_import(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires(Perm.MANAGE_SCHEME)
-def version_new(request: HttpRequest, pk: int) -> HttpResponse:
+def version_new(request: ScopedRequest, pk: int) -> HttpResponse:
     base = _managed_version(request.scope, pk)
     today = timezone.localdate()
     form = SchemeEditForm(request.POST or None, base=base, today=today)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and form.new_scheme is not None:
         changed, added = form.changed_count()
         try:
             version = services.scheme_version_derive(
@@ -460,7 +461,7 @@ def version_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @requires(Perm.MANAGE_VILLAGE_ITEMS)
-def village_items(request: HttpRequest) -> HttpResponse:
+def village_items(request: ScopedRequest) -> HttpResponse:
     villages = list(
         request.scope.villages(Perm.MANAGE_VILLAGE_ITEMS).select_related("parent").order_by("path")
     )

@@ -50,7 +50,7 @@ class Command(BaseCommand):
         changed, failed = 0, 0
         for household in households:
             try:
-                record = standing_refresh(household=household, actor="系统", today=today)
+                record = standing_refresh(household=household, actor=None, today=today)
             except Exception as exc:  # one household's problem must not stop the others
                 failed += 1
                 self.stderr.write(
