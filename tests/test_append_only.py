@@ -22,7 +22,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.test import override_settings
 from django.utils import timezone
 
-from sanxin import demo
+from sanxin.web import demo
 from sanxin.lib.append_only import AppendOnly, append_only_tables, trigger_sql
 
 

@@ -14,7 +14,7 @@ from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanxin import demo
+from sanxin.web import demo
 from sanxin.households import services as hh
 from sanxin.households.models import Person
 from sanxin.lib import idcard

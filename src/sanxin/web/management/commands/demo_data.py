@@ -1,4 +1,4 @@
-"""`sanxin demo-data`: build the demo data set (see sanxin.demo)."""
+"""`sanxin demo-data`: build the demo data set (see sanxin.web.demo)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from sanxin import demo
+from sanxin.web import demo
 
 
 class Command(BaseCommand):
