@@ -526,6 +526,19 @@ def test_frozen_points_are_those_the_services_compute(db, monkeypatch, cal):
                 d.household.number,
                 d.occurred_on,
             )
+            # The row the bulk path writes (ledger_year.write_entries) holds what the
+            # service wrote, but for the moment and the batch marks the services stamp.
+            assert (
+                entry.item_name, entry.component, entry.quantity, entry.occurred_on,
+                entry.person_id, entry.household_id, entry.recorded_by_id, entry.scheme_version_id,
+                entry.reason,
+            ) == (
+                d.item.name, d.item.component, d.quantity, d.occurred_on,
+                d.person.pk if d.person is not None else None, d.household.pk,
+                users[d.recorder].pk, ledger.version.pk, d.reversal_reason,
+            ), (d.item.code, d.household.number)  # fmt: skip
+            if d.reversal_of is None:
+                assert entry.evidence_text == d.evidence
     assert len(saved) > 8 * SMALL
     for lg in ledger.ledgers:
         assert (
