@@ -107,3 +107,18 @@ def test_the_checks_catch_what_they_refuse():
         "date.today", "date.today", "datetime.now", "timezone.now().date",
     ]  # fmt: skip
     assert [n for _, n in _import_time_clock_reads(tree)] == ["date.today", "datetime.now"]
+
+
+def test_an_id_number_born_today_in_shanghai_is_accepted_before_utc_midnight(monkeypatch):
+    """At 2026-11-09 16:30 UTC it is already 10 November in Shanghai: a child born
+    that day can be registered; the machine's UTC date would call the birth future."""
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from sanxin.lib import idcard
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2026, 11, 9, 16, 30, tzinfo=UTC))
+    first17 = "13080320261110001"
+    parsed = idcard.parse(first17 + idcard.check_char(first17))
+    assert parsed.birth_date.isoformat() == "2026-11-10"
