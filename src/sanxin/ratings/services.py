@@ -4,6 +4,8 @@ writes a new run and then moves the cycle's `current_run` to it."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -211,6 +215,7 @@ def _compute(
     report = ComputeReport(cycles=cycles)
     if not cycles:
         return report
+    started = time.perf_counter()
     missing = [c.village.name for c in cycles if versions.get(c.village_id) is None]
     if missing:
         raise ValidationError(f"截止日期时这些村还没有生效的评分方案：{'、'.join(missing)}")
@@ -294,6 +299,11 @@ def _compute(
                 },
             )
         Cycle.objects.bulk_update(cycles, ["current_run", "computed_at", "state"])
+    logger.info(
+        "cycle computation: %d cycles (ids %s), %d households in %.2f s",
+        len(cycles), ",".join(str(c.pk) for c in cycles[:20]), report.households,
+        time.perf_counter() - started,
+    )  # fmt: skip
     return report
 
 
@@ -423,6 +433,12 @@ def cycles_compute_district(
     versions = schemes_for_villages([c.village for c in cycles], cut_off)
     report = _compute(actor=actor or "系统", cycles=cycles, versions=versions, progress=progress)
     report.skipped = skipped
+    logger.info(
+        "district compute of district %s, period %s: %d villages, %d cycles opened, "
+        "%d computed, %d skipped, %d households",
+        district.pk, period, len(village_list), len(new), len(cycles), len(skipped),
+        report.households,
+    )  # fmt: skip
     return report
 
 
