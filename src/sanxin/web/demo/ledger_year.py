@@ -38,7 +38,7 @@ from sanxin.web.demo.fixtures import (
     SEED,
     VETO,
 )
-from sanxin.web.demo.people import DemoPlan, PlannedPerson, _spread, age
+from sanxin.web.demo.people import DemoPlan, PlannedPerson, age, spread
 from sanxin.web.demo.regions import DISTRICT_NAME, PILOT_VILLAGE, village_path
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ class _HouseholdLedger:
 def _targets(count: int) -> list[str]:
     """The target grades for `count` households, shaped like the pilot's year."""
     vetoes = max(2, round(PILOT_VETOES * count / PILOT_HOUSEHOLDS))
-    sizes = _spread(count - vetoes, tuple(n for _, n in PILOT_SHAPE))
+    sizes = spread(count - vetoes, tuple(n for _, n in PILOT_SHAPE))
     return [VETO] * vetoes + [
         g for (g, _), n in zip(PILOT_SHAPE, sizes, strict=True) for _ in range(n)
     ]

@@ -315,7 +315,7 @@ class _Inventor:
         )
 
 
-def _spread(total: int, weights: tuple[int, ...]) -> list[int]:
+def spread(total: int, weights: tuple[int, ...]) -> list[int]:
     """`total` split in proportion to `weights` (largest remainders)."""
     exact = [total * w / sum(weights) for w in weights]
     sizes = [int(x) for x in exact]
@@ -332,7 +332,7 @@ def _plan_village(
     rng = inventor.rng
     planned: list[PlannedHousehold] = []
     number = 0
-    for g, size in enumerate(_spread(households, weights)):
+    for g, size in enumerate(spread(households, weights)):
         doors = sorted(rng.sample(range(1, int(size * 1.4) + 2), size))
         for door in doors:
             number += 1
