@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
+
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.households import services as hh
 from sanxin.lib import idcard
@@ -98,7 +100,7 @@ def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | Non
     services.cycle_compute(actor=head, cycle=cycle)
     cycle = services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
     present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
-    held_on = min(notice_day, date.today()) - timedelta(days=1)
+    held_on = min(notice_day, timezone.localdate()) - timedelta(days=1)
     review_close(
         actor=head, cycle=cycle, held_on=held_on, present_user_ids=present, decision="同意"
     )

@@ -22,8 +22,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.test import override_settings
 from django.utils import timezone
 
-from sanxin import demo
 from sanxin.lib.append_only import AppendOnly, append_only_tables, trigger_sql
+from sanxin.web import demo
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ def targets(django_db_setup, django_db_blocker):
     test runs in its own savepoint)."""
     with django_db_blocker.unblock(), transaction.atomic():
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            demo.build_demo(households=12)
+            demo.build(households=12)
         found = {}
         for table in append_only_tables():
             model = _model_for(table)

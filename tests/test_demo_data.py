@@ -4,18 +4,18 @@ the shape of its grades."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 from django.utils import timezone
 
-from sanxin import demo
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import PERMISSIONS, Perm
@@ -47,6 +47,9 @@ from sanxin.ratings.selectors import effective_grades
 from sanxin.ratings.standing import grade_in_force
 from sanxin.regions.models import Level, Region
 from sanxin.rules.models import SchemeVersion
+from sanxin.web import demo
+from sanxin.web.demo import ledger_year
+from sanxin.web.demo.calendar import CYCLE_DAYS, year_shift
 
 SMALL = 24
 
@@ -59,7 +62,13 @@ def fast_hashing(settings):
 
 @pytest.fixture
 def built(db):
-    return demo.build_demo(households=SMALL)
+    return demo.build(households=SMALL)
+
+
+@pytest.fixture
+def cal():
+    """The calendar of a demo built today (the project's local date)."""
+    return demo.Calendar.on()
 
 
 def _counts() -> dict[str, int]:
@@ -89,10 +98,8 @@ def _counts() -> dict[str, int]:
     }
 
 
-def _login(username: str):
-    return authenticate(
-        request=RequestFactory().post("/"), username=username, password=demo.PASSWORD
-    )
+def _login(username: str, password: str = demo.PASSWORD):
+    return authenticate(request=RequestFactory().post("/"), username=username, password=password)
 
 
 def test_region_tree(built):
@@ -207,7 +214,13 @@ def test_every_demo_login_authenticates_with_its_roles(built):
         people.filter(cadre_post=CadrePost.TWO_COMMITTEES_MEMBER).values_list("name", flat=True)
     )
     for login in demo.demo_logins():
-        user = _login(login.username)
+        if login.role:
+            user = _login(login.username)
+        else:
+            # The superuser has its own generated password, not the shared one.
+            assert built.superuser_password and built.superuser_password != demo.PASSWORD
+            assert _login(login.username) is None
+            user = _login(login.username, built.superuser_password)
         assert user is not None and user.username == login.username, login.username
         assignments = list(
             RoleAssignment.objects.filter(user=user).select_related("region", "household")
@@ -250,7 +263,7 @@ def test_phone_login_for_villager(built):
 
 def test_running_twice_changes_nothing(built):
     before = _counts()
-    again = demo.build_demo(households=SMALL)
+    again = demo.build(households=SMALL)
     assert not again.changed
     assert _counts() == before
 
@@ -260,6 +273,10 @@ def test_command_prints_the_logins(db):
     call_command("demo_data", households=SMALL, stdout=out)
     text = out.getvalue()
     assert "演示数据已生成" in text and demo.PASSWORD in text
+    # The superuser's own password is printed once, and it is the one that works.
+    (line,) = [x for x in text.splitlines() if "超级用户 admin 的密码" in x]
+    password = line.rsplit("：", 1)[1].strip()
+    assert password and password != demo.PASSWORD and _login("admin", password) is not None
     for login in demo.demo_logins():
         assert login.username in text and login.can in text
     assert "异议 3 项（成立 1 项，不成立 2 项）" in text and "已定级" in text
@@ -268,7 +285,8 @@ def test_command_prints_the_logins(db):
     assert "演示数据已存在，没有改动" in out.getvalue()
 
 
-def test_reset_starts_over_and_keeps_the_audit_log_append_only(built):
+def test_reset_starts_over_and_keeps_the_audit_log_append_only(built, settings):
+    settings.DEBUG = True  # `make demo` runs in debug mode
     fresh = _counts()
     User.objects.create_user(username="someone-else", password="x")
     call_command("demo_data", households=SMALL, reset=True, stdout=StringIO(), stderr=StringIO())
@@ -351,21 +369,21 @@ def test_staff_who_are_villagers_are_linked_to_their_person(built):
     assert User.objects.get(username="futuanzhang").person is None  # the credit co-op's director
 
 
-def test_every_household_has_a_credit_assessment(built):
+def test_every_household_has_a_credit_assessment(built, cal):
     village = Region.objects.get(name="大贵口村")
     assessments = CreditAssessment.objects.filter(household__village=village)
     assert assessments.count() == SMALL == Household.objects.filter(village=village).count()
     assert set(assessments.values_list("period", "assessed_by__username")) == {
-        (demo.CREDIT_PERIOD, "xinyongshe")
+        (cal.credit_period, "xinyongshe")
     }
     dates = sorted(assessments.values_list("assessed_on", flat=True))
-    assert demo._d(2025, 2, 1) <= dates[0] and dates[-1] <= demo._d(2025, 4, 30)
+    assert cal.d(2025, 2, 1) <= dates[0] and dates[-1] <= cal.d(2025, 4, 30)
     totals = [a.total for a in assessments]
     assert max(totals) - min(totals) >= 20, "a realistic spread of scores"
     assert AuditEvent.objects.filter(action="credit.assess").count() == SMALL
 
 
-def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
+def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built, cal):
     village = Region.objects.get(name="大贵口村")
     entries = list(
         Entry.objects.filter(household__village=village).select_related(
@@ -373,7 +391,7 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
         )
     )
     assert len(entries) >= 8 * SMALL
-    assert all(demo.LEDGER_FROM <= e.occurred_on <= demo.DEMO_AS_OF for e in entries)
+    assert all(cal.ledger_from <= e.occurred_on <= cal.as_of for e in entries)
     assert all(e.recorded_at.date() >= e.occurred_on for e in entries)
     assert {e.scheme_version.code for e in entries} == {"sanxin-default"}
     codes = Counter(e.item_code for e in entries)
@@ -438,7 +456,7 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
         assert review.reviewed_at >= e.recorded_at
         assert review.approved or review.reason
     pending = [e for e in entries if getattr(e, "review", None) is None]
-    assert 3 <= len(pending) <= 20 and all(e.occurred_on >= demo._d(2025, 9, 20) for e in pending)
+    assert 3 <= len(pending) <= 20 and all(e.occurred_on >= cal.d(2025, 9, 20) for e in pending)
     assert any(not e.review.approved for e in entries if getattr(e, "review", None) is not None), (
         "some rejected"
     )
@@ -448,9 +466,9 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built):
     assert SchemeVersion.objects.get(village__isnull=True).in_use_since is not None
 
 
-def test_grades_are_spread_with_vetoes(built):
+def test_grades_are_spread_with_vetoes(built, cal):
     village = Region.objects.get(name="大贵口村")
-    grades = demo.grade_distribution(village)
+    grades = demo.grade_distribution(village, cal.as_of)
     assert sum(grades.values()) == SMALL and set(grades) <= {"A", "2A", "3A", "4A", "5A"}
     assert grades["3A"] + grades["4A"] + grades["5A"] >= SMALL // 3 and grades["5A"] >= 1
     vetoed = Entry.objects.filter(
@@ -460,21 +478,21 @@ def test_grades_are_spread_with_vetoes(built):
     )
     assert 2 <= vetoed.count() <= 4
     for entry in vetoed:
-        result = household_grade(entry.household, demo.DEMO_AS_OF).result
+        result = household_grade(entry.household, cal.as_of).result
         assert result.grade == "A" and result.vetoes, entry.household
 
 
-def test_frozen_points_are_those_the_services_compute(db, monkeypatch):
+def test_frozen_points_are_those_the_services_compute(db, monkeypatch, cal):
     """Replay the demo's plan through the ledger services, in recording order: every
     entry, review and reversal is accepted, with the same frozen points, and the
     households end on the grades the demo aimed at."""
     captured = {}
     monkeypatch.setattr(
-        demo,
-        "_write_entries",
+        ledger_year,
+        "write_entries",
         lambda ledger, version, village, users, result: captured.update(ledger=ledger, users=users),
     )
-    demo.build_demo(households=SMALL)
+    demo.build(households=SMALL)
     ledger, users = captured["ledger"], captured["users"]
     events = []
     for d in ledger.drafts:
@@ -509,24 +527,37 @@ def test_frozen_points_are_those_the_services_compute(db, monkeypatch):
                 d.household.number,
                 d.occurred_on,
             )
+            # The row the bulk path writes (ledger_year.write_entries) holds what the
+            # service wrote, but for the moment and the batch marks the services stamp.
+            assert (
+                entry.item_name, entry.component, entry.quantity, entry.occurred_on,
+                entry.person_id, entry.household_id, entry.recorded_by_id, entry.scheme_version_id,
+                entry.reason,
+            ) == (
+                d.item.name, d.item.component, d.quantity, d.occurred_on,
+                d.person.pk if d.person is not None else None, d.household.pk,
+                users[d.recorder].pk, ledger.version.pk, d.reversal_reason,
+            ), (d.item.code, d.household.number)  # fmt: skip
+            if d.reversal_of is None:
+                assert entry.evidence_text == d.evidence
     assert len(saved) > 8 * SMALL
     for lg in ledger.ledgers:
         assert (
-            household_grade(lg.household, demo.DEMO_AS_OF).result.grade
+            household_grade(lg.household, cal.as_of).result.grade
             == ledger.final_grades[lg.household.pk]
         )
 
 
-def test_the_full_village_is_graded_like_the_pilot(db):
+def test_the_full_village_is_graded_like_the_pilot(db, cal):
     """300 households: 5A 29, 4A 26, 3A 75 as in the pilot's year; the rest 2A and A.
     The finished cycle ends with the same distribution as the cut-off's grades."""
-    result = demo.build_demo()
+    result = demo.build()
     village = Region.objects.get(name="大贵口村")
-    grades = demo.grade_distribution(village)
+    grades = demo.grade_distribution(village, cal.as_of)
     assert grades == result.grades
     for grade, pilot in (("5A", 29), ("4A", 26), ("3A", 75)):
         assert abs(grades[grade] - pilot) <= 3, grades
-    cycle = Cycle.objects.get(village=village, period=demo.CYCLE_PERIOD)
+    cycle = Cycle.objects.get(village=village, period=cal.cycle_period)
     final = Counter(
         GradeRecord.objects.filter(cycle=cycle, source=GradeSource.CYCLE).values_list(
             "grade", flat=True
@@ -542,29 +573,29 @@ def test_the_full_village_is_graded_like_the_pilot(db):
 # --- the rating cycles ---------------------------------------------------------------
 
 
-def test_the_calendar_fits_the_finished_cycle_in_the_past():
-    assert demo.DEMO_AS_OF.month == 10 and demo.DEMO_AS_OF.day == 20
-    today = date.today()
-    assert demo.DEMO_AS_OF + timedelta(days=demo.CYCLE_DAYS) <= today
-    assert today < demo.DEMO_AS_OF.replace(year=demo.DEMO_AS_OF.year + 1) + timedelta(
-        days=demo.CYCLE_DAYS
-    ), "the most recent such 20 October"
+def test_the_calendar_fits_the_finished_cycle_in_the_past(cal):
+    assert cal.as_of.month == 10 and cal.as_of.day == 20
+    today = timezone.localdate()
+    assert cal.as_of + timedelta(days=CYCLE_DAYS) <= today
+    assert today < cal.as_of.replace(year=cal.as_of.year + 1) + timedelta(days=CYCLE_DAYS), (
+        "the most recent such 20 October"
+    )
     for today, shift in (
         (date(2026, 11, 25), 1), (date(2026, 11, 10), 1), (date(2026, 11, 9), 0), (date(2027, 1, 5), 1),
         (date(2025, 11, 10), 0),
     ):  # fmt: skip
-        assert demo._year_shift(today) == shift, today
+        assert year_shift(today) == shift, today
 
 
-def test_the_finished_cycle_of_the_demo_year(built):
+def test_the_finished_cycle_of_the_demo_year(built, cal):
     village = Region.objects.get(name="大贵口村")
-    cycle = Cycle.objects.get(village=village, period=demo.CYCLE_PERIOD)
-    cut_off = demo.DEMO_AS_OF
+    cycle = Cycle.objects.get(village=village, period=cal.cycle_period)
+    cut_off = cal.as_of
     assert cycle.state == CycleState.FINAL and cycle.cut_off == cut_off
     assert cycle.notice_starts_on == cut_off + timedelta(days=7)
     assert cycle.notice_ends_on == cycle.notice_starts_on + timedelta(days=6)
     final_on = cycle.notice_ends_on + timedelta(days=1)
-    assert cycle.finalised_at.date() == final_on <= date.today()
+    assert cycle.finalised_at.date() == final_on <= timezone.localdate()
     assert cycle.computed_at < cycle.review_at < cycle.notice_at < cycle.finalised_at
     meeting = ReviewMeeting.objects.get(cycle=cycle)
     assert cut_off < meeting.held_on < cycle.notice_starts_on
@@ -618,7 +649,7 @@ def test_the_finished_cycle_of_the_demo_year(built):
     assert len(dynamic) == 1
     (lowered,) = dynamic
     assert lowered.veto_event is not None and lowered.effective_from > final_on
-    assert lowered.effective_from <= date.today() and "恶意拖欠信用社贷款" in lowered.reason
+    assert lowered.effective_from <= timezone.localdate() and "恶意拖欠信用社贷款" in lowered.reason
     for household in households:
         record = grade_in_force(household)
         assert record is not None
@@ -643,14 +674,73 @@ def test_the_finished_cycle_of_the_demo_year(built):
     assert set(statuses) & villager_homes, "a villager printed the household's own"
 
     # The next cycle, open.
-    following = Cycle.objects.get(village=village, period=demo.NEXT_PERIOD)
+    following = Cycle.objects.get(village=village, period=cal.next_period)
     assert following.state == CycleState.OPEN and following.current_run == 0
     assert following.cut_off == cut_off.replace(year=cut_off.year + 1)
     assert Cycle.objects.filter(village=village).count() == 2
 
 
-def test_the_finished_cycle_keeps_the_cut_off_distribution(built):
+def test_the_finished_cycle_keeps_the_cut_off_distribution(built, cal):
     village = Region.objects.get(name="大贵口村")
-    cycle = Cycle.objects.get(village=village, period=demo.CYCLE_PERIOD)
+    cycle = Cycle.objects.get(village=village, period=cal.cycle_period)
     final = Counter(effective_grades(cycle).values())
-    assert final == built.final_grades == built.grades == demo.grade_distribution(village)
+    assert (
+        final == built.final_grades == built.grades == demo.grade_distribution(village, cal.as_of)
+    )
+
+
+# --- the calendar follows the Shanghai date; --reset is guarded -----------------------
+
+
+def test_the_calendar_uses_the_shanghai_date_near_midnight(monkeypatch):
+    """2026-11-09 16:30 UTC is already 2026-11-10 00:30 in Shanghai: the day the
+    demo's year moves on (the 2026 cut-off is then 21 days past). A build at that
+    moment uses the Shanghai date, not the machine's UTC date."""
+    moment = datetime(2026, 11, 9, 16, 30, tzinfo=UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    assert timezone.localdate() == date(2026, 11, 10)
+    cal = demo.Calendar.on()
+    assert cal.as_of == date(2026, 10, 20) and cal.cycle_period == "2026"
+    assert cal.next_period == "2027" and cal.next_cut_off == date(2027, 10, 20)
+    assert demo.Calendar.on(moment.date()).as_of == date(2025, 10, 20), "UTC's day is still before"
+
+
+def test_reset_is_refused_outside_debug_mode(built, settings):
+    settings.DEBUG = False
+    before = _counts()
+    err = StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("demo_data", households=SMALL, reset=True, stdout=StringIO(), stderr=err)
+    assert "--yes-really" in str(refused.value) and "没有删除任何数据" in str(refused.value)
+    assert "Nothing was erased" in str(refused.value)
+    assert _counts() == before
+    call_command(
+        "demo_data", households=SMALL, reset=True, yes_really=True, stdout=StringIO(), stderr=err
+    )
+    assert _counts()["households"] == before["households"]
+
+
+def test_reset_refusal_exits_non_zero(tmp_path):
+    """From the command line: a non-zero exit code and the message, nothing touched."""
+    import secrets
+    import subprocess
+    import sys
+
+    db = tmp_path / "demo.sqlite3"
+    env = {
+        **os.environ,
+        "SANXIN_DEBUG": "0",
+        "SANXIN_DATABASE_URL": f"sqlite:///{db}",
+        "SANXIN_SECRET_KEY": secrets.token_urlsafe(48),
+        "SANXIN_DATA_KEY": secrets.token_urlsafe(48),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "sanxin", "demo-data", "--reset", "--households", "12"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "--yes-really" in done.stderr and "Nothing was erased" in done.stderr, done.stderr
+    assert not db.exists() or db.stat().st_size == 0

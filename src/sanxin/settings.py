@@ -322,10 +322,21 @@ SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SANXIN_BEHIND_PROXY", False) else None
 )
 
+# The product's own loggers (`sanxin.<app>.<module>`: imports, computations, admin
+# actions, the demo build) log at INFO to stderr, so operators see them under
+# runserver and WSGI; SANXIN_LOG_LEVEL changes their level. Other libraries: WARNING.
+# Log lines carry counts, ids and durations, never names, ID numbers or phones.
+LOG_LEVEL = env_str("SANXIN_LOG_LEVEL", "INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("SANXIN_LOG_LEVEL", "WARNING")},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"}  # stderr
+    },
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # No handler of its own: it reaches the root's console handler (and pytest's caplog).
+        "sanxin": {"level": LOG_LEVEL},
+    },
 }

@@ -79,12 +79,11 @@ def _flushable_append_only_tables(transactional_db):
     """Browser tests commit for real, and Django empties every table after each
     one; the append-only triggers would refuse that. Keep them on during the test
     (put back if a previous teardown dropped them), drop them just for the flush."""
-    from django.db import connection
 
     from sanxin.lib.append_only import append_only_tables, create_triggers, drop_triggers
+    from sanxin.rules.services import scheme_versions_unfreeze_for_erase
 
     create_triggers(append_only_tables())
     yield
     drop_triggers()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE rules_schemeversion SET in_use_since = NULL")
+    scheme_versions_unfreeze_for_erase()

@@ -14,10 +14,10 @@ from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sanxin import demo
 from sanxin.households import services as hh
 from sanxin.households.models import Person
 from sanxin.lib import idcard
+from sanxin.web import demo
 from tests.factories import valid_id
 
 BOUND = 1000

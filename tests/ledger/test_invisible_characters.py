@@ -5,10 +5,11 @@ in the forms, the services without a form and the points and credit imports."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from sanxin.credit import importing as credit_import
@@ -66,7 +67,7 @@ def test_multi_line_reasons_keep_their_lines_and_chinese_punctuation():
 
 
 def test_veto_evidence_and_credit_note(world, scheme):
-    version = scheme_for_village(world.village_a1, date.today())
+    version = scheme_for_village(world.village_a1, timezone.localdate())
     form = VetoForm(
         {
             "rule_code": version.scheme.veto_rules[0].code,
@@ -89,7 +90,7 @@ def test_the_entry_page_refuses_reversed_evidence(world, scheme, login):
             "household": world.household.pk,
             "item_code": "env.tidy",
             "quantity": 1,
-            "occurred_on": date.today().isoformat(),
+            "occurred_on": timezone.localdate().isoformat(),
             "evidence_text": "门前\u202e整洁",
             "idempotency_key": "k" * 32,
         },
@@ -116,7 +117,7 @@ def test_a_veto_revocation_reason_is_refused_with_a_message(world, scheme, login
 
 def test_adjustment_reasons_and_meeting_decisions_are_refused_by_the_services(world, scheme):
     head = world.users["committee_head"]
-    today = date.today()
+    today = timezone.localdate()
     try:
         cycle = services.cycle_open(
             actor=head,
@@ -227,14 +228,14 @@ def test_services_refuse_them_without_a_form(ch, world, scheme):
     from sanxin.ledger import vetoes
     from sanxin.ledger.services import EntryRequest, entry_record
 
-    version = scheme_for_village(world.village_a1, date.today())
+    version = scheme_for_village(world.village_a1, timezone.localdate())
     rule = version.scheme.veto_rules[0]
     with pytest.raises(ValidationError) as refused:
         vetoes.veto_record(
             actor=world.users["committee_head"],
             household=world.household,
             rule_code=rule.code,
-            starts_on=date.today(),
+            starts_on=timezone.localdate(),
             evidence_text="法院" + ch + "判决",
         )
     assert REFUSED in str(refused.value)
@@ -246,7 +247,7 @@ def test_services_refuse_them_without_a_form(ch, world, scheme):
             request=EntryRequest(
                 household=world.household,
                 item_code=item.code,
-                occurred_on=date.today(),
+                occurred_on=timezone.localdate(),
                 evidence_text="打扫" + ch + "街道",
             ),
         )

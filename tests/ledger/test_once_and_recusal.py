@@ -127,12 +127,12 @@ def committing(transactional_db):
     empties every table; drop the append-only triggers just for that flush (as the
     browser tests do)."""
     from sanxin.lib.append_only import append_only_tables, create_triggers, drop_triggers
+    from sanxin.rules.services import scheme_versions_unfreeze_for_erase
 
     create_triggers(append_only_tables())
     yield
     drop_triggers()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE rules_schemeversion SET in_use_since = NULL")
+    scheme_versions_unfreeze_for_erase()
 
 
 def _race(n, work):

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from sanxin.accounts.models import User
 from sanxin.ledger import services
@@ -56,7 +57,7 @@ def test_committee_records_and_revokes_a_veto_in_the_browser_forms(world, scheme
     )
     assert ok.status_code == 302
     event = VetoEvent.objects.get()
-    assert "生效中" in client.get(url).content.decode() or event.ends_on < date.today()
+    assert "生效中" in client.get(url).content.decode() or event.ends_on < timezone.localdate()
     client.post(f"/points/vetoes/{event.pk}/revoke/", {"reason": "误报"})
     assert VetoEvent.objects.filter(revokes=event).exists()
     assert "已撤销" in client.get(url).content.decode()

@@ -409,12 +409,12 @@ def _flushable(transactional_db):
     """This test commits for real and Django empties the tables after it; the
     append-only triggers are dropped just for that flush (as in tests/e2e)."""
     from sanxin.lib.append_only import append_only_tables, create_triggers, drop_triggers
+    from sanxin.rules.services import scheme_versions_unfreeze_for_erase
 
     create_triggers(append_only_tables())
     yield
     drop_triggers()
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE rules_schemeversion SET in_use_since = NULL")
+    scheme_versions_unfreeze_for_erase()
 
 
 @pytest.mark.skipif(

@@ -16,6 +16,7 @@ The rules:
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -30,6 +31,8 @@ from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm, Scope, scope_for
 from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
+
+logger = logging.getLogger(__name__)
 
 # The roles each admin role may grant (within its region).
 GRANTABLE: dict[str, frozenset[str]] = {
@@ -226,6 +229,10 @@ def user_create(
             "submission": idempotency_key,
         },
     )
+    logger.info(
+        "user created: user %s in region %s by user %s (password %s)",
+        user.pk, region.pk, getattr(actor, "pk", None), "generated" if generated else "set",
+    )  # fmt: skip
     return CreatedUser(user=user, generated_password=generated)
 
 
@@ -278,6 +285,11 @@ def role_assign(
             "household": household.pk if household else None,
         },
     )
+    logger.info(
+        "role assigned: %s to user %s over %s %s by user %s",
+        role, user.pk, "household" if household else "region",
+        household.pk if household else assignment.region_id, actor.pk,
+    )  # fmt: skip
     return assignment
 
 
@@ -314,6 +326,10 @@ def role_end(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
         before={"role": assignment.role, "user": assignment.user.username},
         after={"ended_at": now.isoformat()},
     )
+    logger.info(
+        "role ended: assignment %s (%s of user %s) by user %s",
+        assignment.pk, assignment.role, assignment.user_id, actor.pk,
+    )  # fmt: skip
     return assignment
 
 
@@ -333,6 +349,9 @@ def user_set_active(*, actor: User, user: User, active: bool) -> User:
         region_path=user.region.path if user.region is not None else "",
         before={"is_active": not active},
         after={"is_active": active},
+    )
+    logger.info(
+        "user %s: user %s by user %s", "activated" if active else "deactivated", user.pk, actor.pk
     )
     return user
 
@@ -359,4 +378,8 @@ def user_password_reset(*, actor: User, user: User, password: str | None = None)
         region_path=user.region.path if user.region is not None else "",
         after={"password": "generated" if generated else "set"},
     )
+    logger.info(
+        "password reset: user %s by user %s (%s)",
+        user.pk, actor.pk, "generated" if generated else "set",
+    )  # fmt: skip
     return generated

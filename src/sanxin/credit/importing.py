@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -558,6 +559,7 @@ def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
     summary audit row (each assessment writes its own too)."""
     if plan.errors:
         return plan.result()
+    started = time.perf_counter()
     try:
         with transaction.atomic():
             for rp in plan.rows:
@@ -600,7 +602,10 @@ def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
             ],
             warnings=list(plan.warnings),
         )
-    logger.info("credit import into village %s: %d assessments", plan.village.pk, len(plan.rows))
+    logger.info(
+        "credit import into village %s: %d assessments in %.2f s",
+        plan.village.pk, len(plan.rows), time.perf_counter() - started,
+    )  # fmt: skip
     return CreditImportResult(ok=True, created=len(plan.rows), warnings=list(plan.warnings))
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -793,6 +794,7 @@ def apply_import(plan: ImportPlan, *, actor: User | None) -> ImportResult:
     if plan.errors:
         return plan.result()
     result = ImportResult(ok=True, warnings=list(plan.warnings))
+    started = time.perf_counter()
     try:
         with transaction.atomic():
             touched: list[int] = []
@@ -837,7 +839,10 @@ def apply_import(plan: ImportPlan, *, actor: User | None) -> ImportResult:
             "roster import into village %s rolled back: %s", plan.village.pk, type(exc).__name__
         )
         return ImportResult.rolled_back(plan)
-    logger.info("roster import into village %s: %s", plan.village.pk, result.figures())
+    logger.info(
+        "roster import into village %s: %s in %.2f s",
+        plan.village.pk, result.figures(), time.perf_counter() - started,
+    )  # fmt: skip
     return result
 
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
@@ -782,6 +783,7 @@ def apply_entries(plan: EntryImportPlan, *, actor: User) -> EntryImportResult:
     entry writes its own too, as when recorded by hand)."""
     if plan.errors or not plan.accepted:
         return plan.result()
+    started = time.perf_counter()
     try:
         with transaction.atomic():
             entries = services.entries_record_planned(
@@ -797,7 +799,10 @@ def apply_entries(plan: EntryImportPlan, *, actor: User) -> EntryImportResult:
             "entry import into village %s rolled back: %s", plan.village.pk, type(exc).__name__
         )
         return EntryImportResult.rolled_back(plan)
-    logger.info("entry import into village %s: %d entries", plan.village.pk, len(entries))
+    logger.info(
+        "entry import into village %s: %d entries in %.2f s",
+        plan.village.pk, len(entries), time.perf_counter() - started,
+    )  # fmt: skip
     result = plan.result()
     result.created = len(entries)
     return result

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import timezone
+
 _WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 _CHECK_CHARS = "10X98765432"
 # Province-level codes in use (GB/T 2260), plus 71/81/82 for Taiwan, Hong Kong, Macao.
@@ -109,7 +111,7 @@ def parse(raw: object, *, today: date | None = None) -> IdNumber:
         born = date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
     except ValueError:
         raise IdNumberError(f"身份证号中的出生日期“{text[6:14]}”不存在") from None
-    today = today or date.today()
+    today = today or timezone.localdate()
     if born > today or born.year < 1900:
         raise IdNumberError(f"身份证号中的出生日期“{text[6:14]}”不合理")
     expected = check_char(text[:17])

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -295,7 +296,11 @@ def meeting(request, pk):
     members = review.committee_members(cycle.village)
     existing = ReviewMeeting.objects.filter(cycle=cycle).select_related("recorded_by").first()
     errors: dict[str, list[str]] = {}
-    form = {"held_on": date.today().isoformat(), "present": {str(request.user.pk)}, "decision": ""}
+    form = {
+        "held_on": timezone.localdate().isoformat(),
+        "present": {str(request.user.pk)},
+        "decision": "",
+    }
     if request.method == "POST" and existing is None:
         form = {
             "held_on": request.POST.get("held_on", ""),
@@ -361,6 +366,6 @@ def signoff(request, pk):
             "total": len(effective),
             "adjustments": adjustments,
             "meeting": existing,
-            "today": date.today(),
+            "today": timezone.localdate(),
         },
     )

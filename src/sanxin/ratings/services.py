@@ -4,6 +4,8 @@ writes a new run and then moves the cycle's `current_run` to it."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ from sanxin.rules.services import scheme_version_mark_in_use
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
@@ -203,6 +207,7 @@ def _compute(
     report = ComputeReport(cycles=cycles)
     if not cycles:
         return report
+    started = time.perf_counter()
     missing = [c.village.name for c in cycles if versions.get(c.village_id) is None]
     if missing:
         raise ValidationError(f"截止日期时这些村还没有生效的评分方案：{'、'.join(missing)}")
@@ -287,6 +292,11 @@ def _compute(
                 },
             )
         Cycle.objects.bulk_update(cycles, ["current_run", "computed_at", "state"])
+    logger.info(
+        "cycle computation: %d cycles (ids %s), %d households in %.2f s",
+        len(cycles), ",".join(str(c.pk) for c in cycles[:20]), report.households,
+        time.perf_counter() - started,
+    )  # fmt: skip
     return report
 
 
@@ -418,6 +428,12 @@ def cycles_compute_district(
     versions = schemes_for_villages([c.village for c in cycles], cut_off)
     report = _compute(actor=actor, cycles=cycles, versions=versions, progress=progress)
     report.skipped = skipped
+    logger.info(
+        "district compute of district %s, period %s: %d villages, %d cycles opened, "
+        "%d computed, %d skipped, %d households",
+        district.pk, period, len(village_list), len(new), len(cycles), len(skipped),
+        report.households,
+    )  # fmt: skip
     return report
 
 

@@ -14,6 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -94,7 +95,7 @@ class SchemeEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.base = base
         scheme = self.scheme = base.scheme
-        today = today or date.today()
+        today = today or timezone.localdate()
         self.fields["name"].initial = scheme.name
         self.fields["effective_from"].initial = max(today, base.effective_from + timedelta(days=1))
         self.new_scheme: Scheme | None = None
@@ -337,7 +338,7 @@ class VillageItemsForm(forms.Form):
         self.base = base
         self.village = village
         scheme = self.scheme = base.scheme
-        today = today or date.today()
+        today = today or timezone.localdate()
         self.fields["effective_from"].initial = max(today, base.effective_from)
         self.own_items: list[dict[str, Any]] = []
         self.scheme_errors: list[str] = []

@@ -11,7 +11,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
@@ -150,6 +150,17 @@ def scheme_version_mark_in_use(version: SchemeVersion) -> None:
             in_use_since=now
         )
         version.in_use_since = now
+
+
+def scheme_versions_unfreeze_for_erase(using: str = DEFAULT_DB_ALIAS) -> int:
+    """Unfreeze every scheme version (in use: no DELETE) so that erasing a whole
+    database can delete them: `demo-data --reset` and the flush after tests that
+    commit. Nothing else may call it; returns how many versions were unfrozen."""
+    return (
+        SchemeVersion.objects.using(using)
+        .filter(in_use_since__isnull=False)
+        .update(in_use_since=None)
+    )
 
 
 def _errors_of(exc: SchemeError) -> ValidationError:

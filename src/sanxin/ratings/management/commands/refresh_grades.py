@@ -8,6 +8,8 @@ leaves the others done. Run it once a day (cron or a systemd timer)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +18,8 @@ from django.db.models import Q
 from sanxin.ratings.standing import RECHECK_DAYS, households_to_recheck, standing_refresh
 from sanxin.regions.models import Level, Region
 from sanxin.rules.scheme import GRADE_LABELS
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -46,6 +50,7 @@ class Command(BaseCommand):
                 today = date.fromisoformat(on)
             except ValueError:
                 raise CommandError(f"日期“{on}”应写成 2026-11-25 的格式") from None
+        started = time.perf_counter()
         households = list(households_to_recheck(path, today=today, days=days))
         changed, failed = 0, 0
         for household in households:
@@ -63,5 +68,9 @@ class Command(BaseCommand):
                     f"{household.village.name} {household.number}号户：{GRADE_LABELS[record.grade]}（{record.reason}）"
                 )
         self.stdout.write(f"复核 {len(households)} 户，{changed} 户等级变化")
+        logger.info(
+            "refresh-grades: %d households rechecked, %d changed, %d failed in %.2f s",
+            len(households), changed, failed, time.perf_counter() - started,
+        )  # fmt: skip
         if failed:
             raise CommandError(f"{failed} 户复核失败，见上")

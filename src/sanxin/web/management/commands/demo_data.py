@@ -1,13 +1,26 @@
-"""`sanxin demo-data`: build the demo data set (see sanxin.demo)."""
+"""`sanxin demo-data`: build the demo data set (see sanxin.web.demo)."""
 
 from __future__ import annotations
 
-import time
+import logging
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from sanxin import demo
+from sanxin.web import demo
+from sanxin.web.demo.reset import reset_database
+
+logger = logging.getLogger(__name__)
+
+REFUSE_RESET = (
+    "拒绝执行：--reset 会清空数据库中的全部数据（农户、人员、账号、审计日志……），"
+    "当前不是调试模式（SANXIN_DEBUG 已关闭），这可能是正式环境。"
+    "如确实要清空并重建演示数据，请同时加上 --yes-really。没有删除任何数据。\n"
+    "Refused: --reset erases ALL data (households, people, logins, the audit log...) and "
+    "debug mode is off (SANXIN_DEBUG), so this may be a production database. Add "
+    "--yes-really if you really mean it. Nothing was erased."
+)
 
 
 class Command(BaseCommand):
@@ -17,7 +30,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="先清空数据库中的全部数据（包括审计日志和所有账号），再重新生成。仅用于演示环境。",
+            help="先清空数据库中的全部数据（包括审计日志和所有账号），再重新生成。仅用于演示环境；非调试模式下还须加 --yes-really。",
+        )
+        parser.add_argument(
+            "--yes-really",
+            action="store_true",
+            help="确认在非调试模式（SANXIN_DEBUG 关闭）下也执行 --reset。",
         )
         parser.add_argument(
             "--households",
@@ -26,8 +44,12 @@ class Command(BaseCommand):
             help=f"大贵口村的户数（默认 {demo.PILOT_HOUSEHOLDS}）",
         )
 
-    def handle(self, *args, reset: bool, households: int, **options):
-        started = time.perf_counter()
+    def handle(self, *args, reset: bool, yes_really: bool, households: int, **options):
+        if reset and not settings.DEBUG and not yes_really:
+            logger.warning(
+                "demo-data --reset refused: debug mode is off and --yes-really not given"
+            )
+            raise CommandError(REFUSE_RESET)
         try:
             with transaction.atomic():
                 if reset:
@@ -36,16 +58,17 @@ class Command(BaseCommand):
                             "警告：--reset 会清空数据库中的全部数据（农户、人员、账号、审计日志……），然后重新生成演示数据。"
                         )
                     )
-                    demo.reset_database()
-                result = demo.build_demo(households=households)
+                    reset_database()
+                    logger.info("demo-data --reset: the whole database was erased")
+                result = demo.build(households=households)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        elapsed = time.perf_counter() - started
+        cal = result.calendar
 
         if result.changed:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"演示数据已生成（用时 {elapsed:.1f} 秒）：新建行政区划 {result.regions} 个、"
+                    f"演示数据已生成（用时 {result.seconds:.1f} 秒）：新建行政区划 {result.regions} 个、"
                     f"农户 {result.households} 户、人员 {result.people} 人、账号 {result.users} 个、"
                     f"角色分配 {result.assignments} 条。"
                 )
@@ -58,7 +81,7 @@ class Command(BaseCommand):
                 )
             if result.grades:
                 self.stdout.write(
-                    f"{demo.PILOT_VILLAGE}截至 {demo.DEMO_AS_OF:%Y-%m-%d} 的暂定等级：{demo.format_grades(result.grades)}。"
+                    f"{demo.PILOT_VILLAGE}截至 {cal.as_of:%Y-%m-%d} 的暂定等级：{demo.format_grades(result.grades)}。"
                 )
             if result.final_grades:
                 for line in demo.format_cycle_story(result):
@@ -75,4 +98,17 @@ class Command(BaseCommand):
         self.stdout.write("演示账号（人员均为虚构，区划代码仅为示意）：")
         self.stdout.write(demo.format_logins())
         self.stdout.write("")
-        self.stdout.write(f"所有演示账号的密码都是：{demo.PASSWORD}    村民也可以用手机号登录。")
+        self.stdout.write(
+            f"除 admin 外，所有演示账号的密码都是：{demo.PASSWORD}    村民也可以用手机号登录。"
+        )
+        if result.superuser_password:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"超级用户 admin 的密码（随机生成，只显示这一次，请记下）：{result.superuser_password}"
+                )
+            )
+        else:
+            self.stdout.write(
+                "超级用户 admin 的密码在它创建时已显示过一次；忘记了可以用 "
+                "`sanxin changepassword admin` 重新设置。"
+            )

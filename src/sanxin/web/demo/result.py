@@ -1,0 +1,56 @@
+"""What a demo build created, for the command's summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sanxin.web.demo.calendar import Calendar
+
+if TYPE_CHECKING:
+    from sanxin.web.demo.cycle_story import DemoAppeal
+    from sanxin.web.demo.people import DemoPlan
+
+
+@dataclass
+class BuildResult:
+    regions: int = 0
+    households: int = 0
+    people: int = 0
+    users: int = 0
+    assignments: int = 0
+    skipped_people: int = 0
+    schemes: int = 0
+    linked: int = 0  # logins linked to their own Person
+    assessments: int = 0
+    entries: int = 0
+    reviews: int = 0
+    pending: int = 0
+    rejected: int = 0
+    reversals: int = 0
+    vetoes: int = 0
+    # Provisional grades of 大贵口村 as of the cut-off, when the entries were built now.
+    grades: Counter[str] = field(default_factory=Counter)
+    cycles: int = 0  # rating cycles opened
+    adjustments: int = 0
+    appeals: list[DemoAppeal] = field(default_factory=list)
+    certificates: int = 0
+    veto_events: int = 0
+    # Grades in force from the finished cycle, when it was built now.
+    final_grades: Counter[str] = field(default_factory=Counter)
+    plan: DemoPlan | None = field(default=None, repr=False)
+    calendar: Calendar = field(default_factory=Calendar.on, repr=False)
+    # The superuser's generated password, when this build created the superuser.
+    superuser_password: str = field(default="", repr=False)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            (
+                self.regions, self.households, self.people, self.users, self.assignments,
+                self.schemes, self.linked, self.assessments, self.entries, self.reviews,
+                self.cycles,
+            )
+        )  # fmt: skip
