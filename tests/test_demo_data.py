@@ -19,6 +19,7 @@ from sanxin import demo
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import PERMISSIONS, Perm
+from sanxin.audit.models import AuditEvent
 from sanxin.households.choices import CadrePost, PoliticalStatus
 from sanxin.households.models import Household, Person
 from sanxin.ledger import services
@@ -28,7 +29,6 @@ from sanxin.ledger.services import EntryRequest
 from sanxin.lib import idcard
 from sanxin.lib.append_only import append_only_tables
 from sanxin.notifications.models import Notification
-from sanxin.oversight.models import AuditEvent
 from sanxin.ratings import certificates
 from sanxin.ratings.models import (
     Adjustment,

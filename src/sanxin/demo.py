@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
+from sanxin.audit.services import audit
 from sanxin.households import services as hh
 from sanxin.households.choices import CadrePost, PoliticalStatus
 from sanxin.households.models import Household, Person
@@ -50,7 +51,6 @@ from sanxin.ledger.credit import assessment_record
 from sanxin.ledger.models import CreditAssessment, Entry, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import append_only, crypto, idcard
-from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.regions.services import region_get_or_create
 from sanxin.rules import engine

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "sanxin.regions",
+    "sanxin.audit",
     "sanxin.accounts",
     "sanxin.households",
     "sanxin.oversight",

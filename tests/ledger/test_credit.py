@@ -17,12 +17,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from sanxin.accounts.choices import Role
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Household, PendingImport
 from sanxin.ledger import credit_import
 from sanxin.ledger.credit import assessment_record
 from sanxin.ledger.models import CreditAssessment
 from sanxin.ledger.selectors import latest_credit
-from sanxin.oversight.models import AuditEvent
 from tests.factories import make_user
 
 # Labels from default_scheme.json that only the credit union and the household may see.

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from sanxin.oversight.models import AuditEvent
+from sanxin.audit.models import AuditEvent
 from sanxin.ratings import periods, services
 from sanxin.ratings.periods import Cadence
 

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
 from sanxin.ledger import services as ledger
 from sanxin.ledger.selectors import household_facts, household_grade
-from sanxin.oversight.models import AuditEvent
 from sanxin.ratings import services
 from sanxin.ratings.facts import facts_for_households, schemes_for_villages
 from sanxin.ratings.models import Cycle, CycleState, Rating

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
-from sanxin.oversight.models import AuditEvent
 from sanxin.ratings import review, selectors, services
 from sanxin.ratings.models import Adjustment, CycleState, Rating
 from tests.factories import make_household

@@ -287,7 +287,7 @@ class Scope:
         )
 
     def audit_events(self) -> QuerySet:
-        from sanxin.oversight.models import AuditEvent
+        from sanxin.audit.models import AuditEvent
 
         condition = self._filter(Perm.VIEW_AUDIT, path_field="region_path", household_field=None)
         return (

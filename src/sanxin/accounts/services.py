@@ -28,7 +28,7 @@ from django.utils import timezone
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm, Scope, scope_for
-from sanxin.oversight.services import audit
+from sanxin.audit.services import audit
 from sanxin.regions.models import Level, Region
 
 # The roles each admin role may grant (within its region).
@@ -162,7 +162,7 @@ def user_created_by_submission(*, actor, idempotency_key: str) -> User | None:
     answers with it; its generated password is not kept, so it cannot be shown again)."""
     if not idempotency_key:
         return None
-    from sanxin.oversight.models import AuditEvent
+    from sanxin.audit.models import AuditEvent
 
     event = AuditEvent.objects.filter(
         action="user.create", actor=actor, after__submission=idempotency_key

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 
+from sanxin.audit.services import audit
 from sanxin.households.models import PendingImport, Person, id_number_columns
 from sanxin.lib import crypto
-from sanxin.oversight.services import audit
 
 PERSON_COLUMNS = [
     "id_number_encrypted",

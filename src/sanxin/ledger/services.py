@@ -18,6 +18,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household, Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
@@ -25,7 +26,6 @@ from sanxin.ledger.submissions import submit_once
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_line, clean_text
-from sanxin.oversight.services import audit
 from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion

@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.ledger.models import VetoEvent
 from sanxin.lib.text import clean_text
-from sanxin.oversight.services import audit
 from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
 from sanxin.rules.selectors import scheme_for_village

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.selectors import household_facts
@@ -30,7 +31,6 @@ from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_text
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
-from sanxin.oversight.services import audit
 from sanxin.ratings.models import (
     Appeal,
     AppealDecision,

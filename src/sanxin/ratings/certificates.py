@@ -19,8 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
-from sanxin.oversight.services import audit
 from sanxin.ratings.models import Certificate, GradeRecord
 from sanxin.ratings.notice import mask_name
 from sanxin.ratings.standing import grade_history, grade_in_force, in_force

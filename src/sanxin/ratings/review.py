@@ -18,9 +18,9 @@ from django.utils import timezone
 from sanxin.accounts.choices import COMMITTEE_ROLES
 from sanxin.accounts.models import RoleAssignment
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.lib.text import clean_line, clean_text
-from sanxin.oversight.services import audit
 from sanxin.ratings import selectors
 from sanxin.ratings.models import (
     Adjustment,

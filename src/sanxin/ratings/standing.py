@@ -24,12 +24,12 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, VetoEvent
 from sanxin.ledger.selectors import household_facts
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
-from sanxin.oversight.services import audit
 from sanxin.ratings import periods
 from sanxin.ratings.models import Cycle, GradeRecord, GradeSource, Rating
 from sanxin.rules import engine

@@ -7,7 +7,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from sanxin.oversight.models import AuditEvent
+from sanxin.audit.models import AuditEvent
 
 
 def audit(
