@@ -181,7 +181,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sanxin.accounts.context_processors.scope",
-                "sanxin.notifications.context_processors.inbox",
+                "sanxin.web.context_processors.inbox",
             ],
         },
     },

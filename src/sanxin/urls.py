@@ -1,13 +1,21 @@
+"""The root URLconf (site layer): every app's URLs under its prefix. The household
+page lives in sanxin.web but keeps its name `households:detail`: the households
+namespace is the households app's patterns plus web's household page."""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from sanxin.accounts import views as account_views
+from sanxin.households import urls as household_urls
 from sanxin.ratings import certificate_views
+from sanxin.web import urls as web_urls
+from sanxin.web.views import home
+
+households = (web_urls.household_urlpatterns + household_urls.urlpatterns, "households")
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home.home, name="home"),
     path("accounts/", include("sanxin.accounts.urls")),
-    path("households/", include("sanxin.households.urls")),
+    path("households/", include(households)),
     path("points/import/", include("sanxin.ledger.import_urls")),
     path("points/", include("sanxin.ledger.urls")),
     path("credit/", include("sanxin.ledger.credit_urls")),

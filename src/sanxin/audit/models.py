@@ -10,6 +10,10 @@ class AuditEvent(models.Model):
     same transaction as the change (audit.services.audit). The database refuses
     UPDATE and DELETE on this table (see the migration's triggers)."""
 
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "region_path"
+    SCOPE_HOUSEHOLD = None
+
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,10 +2,9 @@ from django.urls import path
 
 from sanxin.households import edit_views, import_views, views
 
-app_name = "households"
+app_name = "households"  # the root URLconf adds web's household page (households:detail)
 urlpatterns = [
     path("", views.household_list, name="list"),
-    path("<int:pk>/", views.household_detail, name="detail"),
     path("new/", edit_views.household_new, name="new"),
     path("<int:pk>/edit/", edit_views.household_edit, name="edit"),
     path("<int:pk>/people/new/", edit_views.person_new, name="person_new"),

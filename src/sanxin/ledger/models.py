@@ -12,6 +12,10 @@ from sanxin.ledger.choices import Source, Tier
 
 
 class Entry(models.Model):
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "household__villager_group__path"
+    SCOPE_HOUSEHOLD = "household_id"
+
     household = models.ForeignKey(
         "households.Household",
         on_delete=models.PROTECT,
@@ -137,6 +141,10 @@ class CreditAssessment(models.Model):
     indicator answers are financial data: only the credit union and the household
     see them; others see the area scores and the total. A correction is a new
     assessment that supersedes the previous one."""
+
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "household__villager_group__path"
+    SCOPE_HOUSEHOLD = "household_id"
 
     household = models.ForeignKey(
         "households.Household",

@@ -145,7 +145,7 @@ def record(request):
     last_id = request.GET.get("last", "")
     if not posted and last_id.isdigit():
         last = (
-            scope.entries(Perm.RECORD_POINTS)
+            scope.filter(Entry.objects, Perm.RECORD_POINTS)
             .filter(pk=int(last_id), household=household)
             .select_related("person")
             .annotate(photo_count=Count("photos"))
@@ -323,7 +323,7 @@ def _block_reason(scope, user, entry) -> str:
 def review(request):
     """The pending entries in the user's reach, filtered; approve or reject in bulk."""
     scope = request.scope
-    in_reach = scope.entries(Perm.REVIEW_POINTS)
+    in_reach = scope.filter(Entry.objects, Perm.REVIEW_POINTS)
     bulk_errors: list[str] = []
     action_form = None
     if request.method == "POST":
@@ -430,7 +430,7 @@ def review(request):
 
 def _entry_in_scope(scope, pk, perm: Perm) -> Entry:
     entry = (
-        scope.entries(perm)
+        scope.filter(Entry.objects, perm)
         .select_related(
             "household__village",
             "household__villager_group",
