@@ -1,23 +1,26 @@
 """The root URLconf (site layer): every app's URLs under its prefix. The household
-page lives in sanxin.web but keeps its name `households:detail`: the households
-namespace is the households app's patterns plus web's household page."""
+page and the household points page live in sanxin.web and the veto pages in ratings,
+but they keep their names (`households:detail`, `points:household`, `points:vetoes`):
+a namespace here is its app's patterns plus those of web.urls."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from sanxin.households import urls as household_urls
+from sanxin.ledger import urls as points_urls
 from sanxin.ratings import certificate_views
 from sanxin.web import urls as web_urls
 from sanxin.web.views import home
 
 households = (web_urls.household_urlpatterns + household_urls.urlpatterns, "households")
+points = (points_urls.urlpatterns + web_urls.points_urlpatterns, "points")
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("accounts/", include("sanxin.accounts.urls")),
     path("households/", include(households)),
     path("points/import/", include("sanxin.ledger.import_urls")),
-    path("points/", include("sanxin.ledger.urls")),
+    path("points/", include(points)),
     path("credit/", include("sanxin.ledger.credit_urls")),
     path("rules/", include("sanxin.rules.urls")),
     path("ratings/", include("sanxin.ratings.urls")),

@@ -11,11 +11,10 @@ from PIL import Image
 
 from sanxin.accounts.scope import scope_for
 from sanxin.ledger import services as ledger
-from sanxin.ledger import vetoes
 from sanxin.ledger.models import Entry
 from sanxin.notifications.models import Kind, Notification
 from sanxin.notifications.selectors import notifications_for
-from sanxin.ratings import appeals, certificates, selectors, services, standing
+from sanxin.ratings import appeals, certificates, selectors, services, standing, vetoes
 from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating
 from tests.crafted_files import image_bytes
 from tests.factories import approved_entry, cycle_final, cycle_on_notice

@@ -18,10 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanxin.audit.models import AuditEvent
-from sanxin.ledger import vetoes
 from sanxin.ledger.models import Entry, Review, VetoEvent
 from sanxin.notifications.models import Kind, Notification
-from sanxin.ratings import certificates, selectors, services, standing
+from sanxin.ratings import certificates, selectors, services, standing, vetoes
 from sanxin.ratings.models import Cycle, CycleState, GradeRecord, GradeSource, Rating
 from sanxin.ratings.review import review_close
 from sanxin.rules.scheme import GRADES, grade_rank, lower_grade

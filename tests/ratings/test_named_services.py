@@ -15,9 +15,8 @@ from sanxin.accounts.scope import PERMISSIONS, Perm
 from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
 from sanxin.ledger import services as ledger
-from sanxin.ledger import vetoes
 from sanxin.ledger.models import Entry, Review, VetoEvent
-from sanxin.ratings import appeals, standing
+from sanxin.ratings import appeals, standing, vetoes
 from sanxin.ratings.models import AppealKind, GradeRecord
 from tests.factories import approved_entry, cycle_final, cycle_on_notice
 

@@ -73,7 +73,7 @@ def graded(world, scheme, credit_for):
     Person.objects.filter(household=world.household_a1_2, is_head=True).update(
         political_status="party_member"
     )
-    from sanxin.ledger.vetoes import veto_record
+    from sanxin.ratings.vetoes import veto_record
 
     veto_record(
         actor=world.users["committee_head"],

@@ -14,8 +14,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from sanxin.households.models import Household
-from sanxin.ledger import vetoes
-from sanxin.ratings import certificates, selectors, services, standing
+from sanxin.ratings import certificates, selectors, services, standing, vetoes
 from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource, Rating
 from sanxin.ratings.review import adjustment_decide, adjustment_propose
 from sanxin.rules.scheme import GRADE_LABELS

@@ -283,9 +283,7 @@ class Scope:
     # --- single objects ----------------------------------------------------------
     def get_household(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
         """The household if it is in scope for `perm`, else 404."""
-        return self.get(
-            self.households(perm).select_related("village", "villager_group"), pk, perm
-        )
+        return self.get(self.households(perm).select_related("village", "villager_group"), pk, perm)
 
     def get_person(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
         """The person if they are in scope for `perm`, else 404."""

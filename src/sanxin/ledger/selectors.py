@@ -65,8 +65,6 @@ def household_facts(household: Household, as_of: date) -> engine.HouseholdFacts:
         if credit_row and credit_row.assessed_on <= as_of
         else None
     )
-    from sanxin.ledger.vetoes import veto_facts
-
     vetoes = veto_facts(household.veto_events.filter(starts_on__lte=as_of).order_by("id"))
     return engine.HouseholdFacts(members=members, entries=entries, credit=credit, vetoes=vetoes)
 
@@ -85,4 +83,23 @@ def household_grade(household: Household, as_of: date) -> HouseholdGrade:
     return HouseholdGrade(
         version=version,
         result=engine.grade_household(version.scheme, household_facts(household, as_of), as_of),
+    )
+
+
+def veto_facts(events) -> tuple[engine.VetoFact, ...]:
+    """Engine facts from a household's events: revoked ones and revocations drop out."""
+    events = list(events)
+    revoked = {e.revokes_id for e in events if e.revokes_id}
+    return tuple(
+        engine.VetoFact(
+            id=f"veto-{e.pk}",
+            name=e.name,
+            cap_grade=e.cap_grade,
+            starts_on=e.starts_on,
+            ends_on=e.ends_on,
+            kind=e.kind,
+            code=e.rule_code,
+        )
+        for e in events
+        if e.revokes_id is None and e.pk not in revoked
     )

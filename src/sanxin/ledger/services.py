@@ -22,11 +22,11 @@ from sanxin.audit.services import audit
 from sanxin.households.models import Household, Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
+from sanxin.ledger.signals import veto_item_changed
 from sanxin.ledger.submissions import submit_once
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_line, clean_text
-from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import TIER_LABELS, Item
@@ -465,8 +465,10 @@ def entry_review(*, actor, entry: Entry, approve: bool, reason: str = "") -> Rev
         after={"reason": reason},
     )
     if approve and _is_veto_item(entry):
-        # A serious event between cycles changes the grade in force at once (动态调整).
-        standing_refresh(
+        # A serious event between cycles changes the grade in force at once (动态调整):
+        # ratings, which owns that grade, listens (ledger/signals.py).
+        veto_item_changed.send(
+            sender=Entry,
             household=entry.household,
             actor=actor,
             entry=entry if entry.reversal_of_id is None else None,
@@ -620,5 +622,5 @@ def entry_reverse_on_appeal(*, actor, entry: Entry, appeal_id: int, reason: str,
         },
     )
     if _is_veto_item(entry):
-        standing_refresh(household=household, actor=actor, now=now)
+        veto_item_changed.send(sender=Entry, household=household, actor=actor, entry=None, now=now)
     return reversal

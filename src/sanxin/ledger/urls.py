@@ -1,7 +1,9 @@
 from django.urls import path
 
-from sanxin.ledger import veto_views, views
+from sanxin.ledger import views
 
+# The root URLconf adds ratings' veto pages and web's household points page to
+# this namespace (points:vetoes, points:veto_revoke, points:household).
 app_name = "points"
 urlpatterns = [
     path("record/", views.record, name="record"),
@@ -11,7 +13,4 @@ urlpatterns = [
     path("entries/<int:pk>/decide/", views.entry_decide, name="entry_decide"),
     path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
     path("photos/<int:pk>/", views.photo, name="photo"),
-    path("households/<int:pk>/", views.household_points, name="household"),
-    path("households/<int:pk>/vetoes/", veto_views.household_vetoes, name="vetoes"),
-    path("vetoes/<int:pk>/revoke/", veto_views.veto_revoke, name="veto_revoke"),
 ]

@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from sanxin.households.models import Person
 from sanxin.ledger.models import CreditAssessment, Entry, VetoEvent
+from sanxin.ledger.selectors import veto_facts
 from sanxin.ledger.tiers import person_tier
-from sanxin.ledger.vetoes import veto_facts
 from sanxin.regions.models import Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion

@@ -1,10 +1,19 @@
-"""The site layer's pages. The household page joins the households namespace in the
-root URLconf (sanxin/urls.py), so its name stays `households:detail`."""
+"""URL patterns that join other apps' namespaces in the root URLconf (sanxin/urls.py),
+so pages that moved up the layers keep their names: the household page
+(`households:detail`), the household points page (`points:household`) and the veto
+pages that ratings owns (`points:vetoes`, `points:veto_revoke`)."""
 
 from django.urls import path
 
-from sanxin.web.views import household
+from sanxin.ratings import veto_views
+from sanxin.web.views import household, points
 
 household_urlpatterns = [
     path("<int:pk>/", household.household_detail, name="detail"),
+]
+
+points_urlpatterns = [
+    path("households/<int:pk>/", points.household_points, name="household"),
+    path("households/<int:pk>/vetoes/", veto_views.household_vetoes, name="vetoes"),
+    path("vetoes/<int:pk>/revoke/", veto_views.veto_revoke, name="veto_revoke"),
 ]

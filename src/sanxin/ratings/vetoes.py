@@ -16,7 +16,6 @@ from sanxin.households.models import Household
 from sanxin.ledger.models import VetoEvent
 from sanxin.lib.text import clean_text
 from sanxin.ratings.standing import standing_refresh
-from sanxin.rules import engine
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
 
@@ -128,22 +127,3 @@ def veto_revoke(*, actor, event: VetoEvent, reason: str) -> VetoEvent:
     )
     standing_refresh(household=event.household, actor=actor, veto_event=revocation)
     return revocation
-
-
-def veto_facts(events) -> tuple[engine.VetoFact, ...]:
-    """Engine facts from a household's events: revoked ones and revocations drop out."""
-    events = list(events)
-    revoked = {e.revokes_id for e in events if e.revokes_id}
-    return tuple(
-        engine.VetoFact(
-            id=f"veto-{e.pk}",
-            name=e.name,
-            cap_grade=e.cap_grade,
-            starts_on=e.starts_on,
-            ends_on=e.ends_on,
-            kind=e.kind,
-            code=e.rule_code,
-        )
-        for e in events
-        if e.revokes_id is None and e.pk not in revoked
-    )
