@@ -8,7 +8,7 @@ from django.urls import include, path
 
 from sanxin.households import urls as household_urls
 from sanxin.ledger import urls as points_urls
-from sanxin.ratings import certificate_views
+from sanxin.ratings.views import certificates
 from sanxin.web import urls as web_urls
 from sanxin.web.views import home
 
@@ -24,7 +24,7 @@ urlpatterns = [
     path("credit/", include("sanxin.ledger.credit_urls")),
     path("rules/", include("sanxin.rules.urls")),
     path("ratings/", include("sanxin.ratings.urls")),
-    path("v/<str:token>/", certificate_views.verify, name="certificate_verify"),
+    path("v/<str:token>/", certificates.verify, name="certificate_verify"),
     path("notifications/", include("sanxin.notifications.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),

@@ -18,7 +18,7 @@ from sanxin.ledger.models import CreditAssessment, Entry, VetoEvent
 from sanxin.ratings import review, services
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm
 from sanxin.ratings.models import CycleState
-from sanxin.ratings.veto_views import VetoForm
+from sanxin.ratings.views.vetoes import VetoForm
 from sanxin.rules.selectors import scheme_for_village
 from tests.factories import sheet_xlsx
 

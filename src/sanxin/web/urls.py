@@ -5,7 +5,7 @@ pages that ratings owns (`points:vetoes`, `points:veto_revoke`)."""
 
 from django.urls import path
 
-from sanxin.ratings import veto_views
+from sanxin.ratings.views import vetoes
 from sanxin.web.views import household, points
 
 household_urlpatterns = [
@@ -14,6 +14,6 @@ household_urlpatterns = [
 
 points_urlpatterns = [
     path("households/<int:pk>/", points.household_points, name="household"),
-    path("households/<int:pk>/vetoes/", veto_views.household_vetoes, name="vetoes"),
-    path("vetoes/<int:pk>/revoke/", veto_views.veto_revoke, name="veto_revoke"),
+    path("households/<int:pk>/vetoes/", vetoes.household_vetoes, name="vetoes"),
+    path("vetoes/<int:pk>/revoke/", vetoes.veto_revoke, name="veto_revoke"),
 ]
