@@ -1953,7 +1953,7 @@ class DemoAppeal:
 def _build_cycles(regions: dict[tuple[str, ...], Region], result: BuildResult) -> None:
     """The finished cycle of the demo's year and the open one of the next, for 大贵口村."""
     from sanxin.ratings.models import Cycle
-    from sanxin.ratings.services import cycle_open
+    from sanxin.ratings.services.cycles import cycle_open
 
     village = regions[village_path(PILOT_VILLAGE)]
     users = {
@@ -1976,11 +1976,11 @@ def _build_cycles(regions: dict[tuple[str, ...], Region], result: BuildResult) -
 
 
 def _finish_cycle(village: Region, users: dict[str, User], result: BuildResult) -> None:
-    from sanxin.ratings import appeals, certificates, review
     from sanxin.ratings.models import Cycle, CycleState, Rating
     from sanxin.ratings.selectors import effective_grades
-    from sanxin.ratings.services import cycle_advance, cycle_compute, cycle_open
-    from sanxin.ratings.vetoes import veto_record
+    from sanxin.ratings.services import appeals, certificates, review
+    from sanxin.ratings.services.cycles import cycle_advance, cycle_compute, cycle_open
+    from sanxin.ratings.services.vetoes import veto_record
 
     head, deputy = users["tuanzhang"], users["futuanzhang"]
     cycle = cycle_open(

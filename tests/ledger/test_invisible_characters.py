@@ -15,9 +15,10 @@ from sanxin.ledger import credit_import, entry_import
 from sanxin.ledger.credit_forms import AssessmentForm
 from sanxin.ledger.forms import DecideForm, ReverseForm
 from sanxin.ledger.models import CreditAssessment, Entry, VetoEvent
-from sanxin.ratings import review, services
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm
 from sanxin.ratings.models import CycleState
+from sanxin.ratings.services import cycles as services
+from sanxin.ratings.services import review
 from sanxin.ratings.views.vetoes import VetoForm
 from sanxin.rules.selectors import scheme_for_village
 from tests.factories import sheet_xlsx
@@ -223,7 +224,7 @@ def test_scheme_and_village_item_names(world, scheme):
 def test_services_refuse_them_without_a_form(ch, world, scheme):
     """Commands, imports and later the API call the services directly."""
     from sanxin.ledger.services import EntryRequest, entry_record
-    from sanxin.ratings import vetoes
+    from sanxin.ratings.services import vetoes
 
     version = scheme_for_village(world.village_a1, date.today())
     rule = version.scheme.veto_rules[0]

@@ -266,7 +266,7 @@ def test_vanguard_points_are_recorded_only_by_the_roles_the_scheme_names(world, 
 
 
 def test_a_veto_event_caps_the_grade_until_revoked(world, scheme, credit_for):
-    from sanxin.ratings import vetoes
+    from sanxin.ratings.services import vetoes
 
     credit_for(
         world.household,

@@ -5,7 +5,7 @@ RatingsConfig.ready."""
 from django.dispatch import receiver
 
 from sanxin.ledger.signals import veto_item_changed
-from sanxin.ratings.standing import standing_refresh
+from sanxin.ratings.services.standing import standing_refresh
 
 
 @receiver(veto_item_changed, dispatch_uid="ratings.standing_refresh")

@@ -19,7 +19,7 @@ from sanxin.accounts.scope import Field, Perm
 from sanxin.ledger.models import VetoEvent
 from sanxin.ledger.submissions import submit_once
 from sanxin.lib.text import TextField, clean_line
-from sanxin.ratings import vetoes
+from sanxin.ratings.services import vetoes
 from sanxin.rules.scheme import GRADE_LABELS, VETO_KIND_LABELS
 from sanxin.rules.selectors import scheme_for_village
 

@@ -31,6 +31,7 @@ from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_text
 from sanxin.notifications.models import Kind
 from sanxin.notifications.services import notify
+from sanxin.ratings import selectors
 from sanxin.ratings.models import (
     Appeal,
     AppealDecision,
@@ -40,7 +41,7 @@ from sanxin.ratings.models import (
     CycleState,
     Rating,
 )
-from sanxin.ratings.review import effective_grade
+from sanxin.ratings.selectors import effective_grade
 from sanxin.rules import engine
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 from sanxin.rules.selectors import scheme_for_village
@@ -84,10 +85,6 @@ def cannot_decide(actor, appeal: Appeal) -> str:
     if appeal.entry_id is not None and appeal.entry.recorded_by_id == actor.pk:
         return "有异议的积分是您记录的，需由另一名评信团成员处理"
     return ""
-
-
-def open_appeals(cycle: Cycle):
-    return Appeal.objects.filter(cycle=cycle, decision__isnull=True)
 
 
 @transaction.atomic
@@ -137,7 +134,7 @@ def appeal_file(
         errors["photos"] = f"证据照片最多 {MAX_PHOTOS} 张"
     if errors:
         raise ValidationError(errors)
-    if open_appeals(cycle).filter(household=household, entry=entry).exists():
+    if selectors.open_appeals(cycle).filter(household=household, entry=entry).exists():
         raise ValidationError("该户对此已有一项待处理的异议")
     rating = Rating.objects.filter(cycle=cycle, run=cycle.current_run, household=household).first()
     if rating is None:

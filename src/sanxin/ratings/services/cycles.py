@@ -25,6 +25,7 @@ from sanxin.ratings import periods, selectors, standing
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
 from sanxin.ratings.models import Appeal, Cycle, CycleState, Rating, RatingPolicy, ReviewMeeting
 from sanxin.ratings.periods import Cadence
+from sanxin.ratings.services.standing import records_for_final_cycle, standing_refresh
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
@@ -514,7 +515,7 @@ def _put_in_force(cycle: Cycle, actor, today: date, now: datetime) -> int:
     """Each household's effective grade becomes its grade in force from today; a
     veto event or veto item still running today lowers it at once (the one rule of
     `ratings.standing`)."""
-    written = standing.records_for_final_cycle(
+    written = records_for_final_cycle(
         cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now
     )
     # The one rule: every veto event and veto item running today caps the new grade.
@@ -523,5 +524,5 @@ def _put_in_force(cycle: Cycle, actor, today: date, now: datetime) -> int:
         pk__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values("household_id"),
     ).select_related("village", "villager_group")
     for household in vetoed:
-        standing.standing_refresh(household=household, actor=actor, today=today, now=now)
+        standing_refresh(household=household, actor=actor, today=today, now=now)
     return written

@@ -15,7 +15,7 @@ from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.ledger.models import VetoEvent
 from sanxin.lib.text import clean_text
-from sanxin.ratings.standing import standing_refresh
+from sanxin.ratings.services.standing import standing_refresh
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
 
