@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sanxin.accounts.scope import scope_for
-from sanxin.notifications.models import Kind, NotificationRead
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.models import NotificationRead
 from sanxin.notifications.selectors import unread_count
 from sanxin.notifications.services import notify
 from sanxin.ratings.models import AppealKind

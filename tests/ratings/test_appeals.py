@@ -12,7 +12,8 @@ from PIL import Image
 from sanxin.accounts.scope import scope_for
 from sanxin.ledger import services as ledger
 from sanxin.ledger.models import Entry
-from sanxin.notifications.models import Kind, Notification
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.models import Notification
 from sanxin.notifications.selectors import notifications_for
 from sanxin.ratings import certificates, selectors, standing
 from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from sanxin.audit.models import AuditEvent
 from sanxin.ledger.models import Entry, Review, VetoEvent
-from sanxin.notifications.models import Kind, Notification
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.models import Notification
 from sanxin.ratings import certificates, selectors, standing
 from sanxin.ratings.models import Cycle, CycleState, GradeRecord, GradeSource, Rating
 from sanxin.ratings.services import cycles as services

@@ -29,7 +29,7 @@ from sanxin.ledger.selectors import household_facts
 from sanxin.ledger.services import entry_reverse_on_appeal
 from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_text
-from sanxin.notifications.models import Kind
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import selectors
 from sanxin.ratings.models import (

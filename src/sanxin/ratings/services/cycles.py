@@ -19,7 +19,7 @@ from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
-from sanxin.notifications.models import Kind
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods, selectors, standing
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages

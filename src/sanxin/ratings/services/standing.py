@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from sanxin.audit.services import audit
 from sanxin.households.models import Household
-from sanxin.notifications.models import Kind
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods
 from sanxin.ratings.models import Cycle, GradeRecord, GradeSource, Rating
