@@ -25,8 +25,8 @@ LAYERS: list[set[str]] = [
     {"households"},
     {"notifications"},
     {"rules"},
-    {"ledger"},
     {"credit"},
+    {"ledger"},
     {"ratings"},
     {"oversight"},
     # the site: home pages, the household page, the demo, the URLconf, settings
