@@ -4,6 +4,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.accounts.choices import Role
 from sanxin.accounts.models import related_rows
 
 
@@ -116,8 +117,6 @@ class RoleAssignForm(forms.Form):
     household_number = forms.CharField(label=_("村民角色：户号"), max_length=20, required=False)
 
     def __init__(self, *args, roles, regions, villages, names, **kwargs):
-        from sanxin.accounts.choices import Role
-
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]
         self.fields["region"].queryset = regions
@@ -126,8 +125,6 @@ class RoleAssignForm(forms.Form):
         self.fields["household_village"].names = names
 
     def clean(self):
-        from sanxin.accounts.choices import Role
-
         data = super().clean()
         data["household"] = None
         if data.get("role") != Role.VILLAGER:

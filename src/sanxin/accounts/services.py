@@ -28,6 +28,7 @@ from django.utils import timezone
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm, Scope, scope_for
+from sanxin.audit.models import AuditEvent
 from sanxin.audit.services import audit
 from sanxin.regions.models import Level, Region
 
@@ -162,8 +163,6 @@ def user_created_by_submission(*, actor, idempotency_key: str) -> User | None:
     answers with it; its generated password is not kept, so it cannot be shown again)."""
     if not idempotency_key:
         return None
-    from sanxin.audit.models import AuditEvent
-
     event = AuditEvent.objects.filter(
         action="user.create", actor=actor, after__submission=idempotency_key
     ).first()

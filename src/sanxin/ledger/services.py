@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from sanxin.accounts.choices import Role
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
 from sanxin.households.models import Household, Person
@@ -167,8 +168,6 @@ def recorder_role_problem(actor, plan: EntryPlan) -> str | None:
     Chinese when `actor` may not record this plan's item, else None."""
     allowed = plan.version.scheme.component(plan.item.component).recorder_roles
     if allowed and not scope_for(actor).roles_covering(plan.request.household) & set(allowed):
-        from sanxin.accounts.choices import Role
-
         return f"“{plan.item.name}”只能由{'、'.join(str(Role(r).label) for r in allowed)}记录"
     return None
 
