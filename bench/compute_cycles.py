@@ -185,7 +185,7 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
 def measure() -> dict:
     from django.db import connection
 
-    from sanxin.ratings.services import cycles_compute_district
+    from sanxin.ratings.services.cycles import cycles_compute_district
     from sanxin.regions.models import Level, Region
 
     district = Region.objects.get(level=Level.DISTRICT, code="139999000000")
@@ -224,7 +224,7 @@ def measure_finalise(cycles) -> dict:
 
     from sanxin.accounts.models import User
     from sanxin.ratings.models import Cycle, CycleState, ReviewMeeting
-    from sanxin.ratings.services import NOTICE_DAYS, cycle_advance
+    from sanxin.ratings.services.cycles import NOTICE_DAYS, cycle_advance
 
     user = User.objects.get(username="bench")
     notice_day = CUT_OFF + timedelta(days=3)

@@ -85,9 +85,9 @@ def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | Non
     notice starting on `notice_day` (by the committee head, the deputy attending)."""
     from datetime import timedelta
 
-    from sanxin.ratings import services
     from sanxin.ratings.models import CycleState
-    from sanxin.ratings.review import review_close
+    from sanxin.ratings.services import cycles as services
+    from sanxin.ratings.services.review import review_close
 
     head = world.users["committee_head"]
     cycle = services.cycle_open(
@@ -113,8 +113,8 @@ def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | Non
 
 def cycle_final(world, cycle, *, day: date):
     """Finalise a cycle on notice on `day` (after its window), as the committee head."""
-    from sanxin.ratings import services
     from sanxin.ratings.models import CycleState
+    from sanxin.ratings.services import cycles as services
 
     return services.cycle_advance(
         actor=world.users["committee_head"], cycle=cycle, to_state=CycleState.FINAL, today=day

@@ -22,8 +22,8 @@ from django.db import connection, models
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from sanxin.accounts.models import User
+from sanxin.audit.models import AuditEvent
 from sanxin.lib import idcard
-from sanxin.oversight.models import AuditEvent
 from tests.access_cases import ALL_USERS, CASES, member_of_household
 
 FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
@@ -117,7 +117,7 @@ def _changed(before: dict, after: dict) -> list[str]:
 def test_the_fingerprint_covers_every_app_and_sees_a_change(world):
     before = _fingerprint()
     labels = {label.split(".")[0] for label in before}
-    assert {"accounts", "households", "ledger", "ratings", "rules", "oversight"} <= labels
+    assert {"accounts", "households", "ledger", "ratings", "rules", "audit"} <= labels
     assert {"regions", "notifications"} <= labels
     world.household_a2.address = "改过的住址"
     world.household_a2.save(update_fields=["address"])

@@ -19,18 +19,18 @@ from django.utils import timezone
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import PERMISSIONS, Perm
+from sanxin.audit.models import AuditEvent
 from sanxin.credit.models import CreditAssessment
 from sanxin.households.choices import CadrePost, PoliticalStatus
 from sanxin.households.models import Household, Person
 from sanxin.ledger import services
 from sanxin.ledger.models import Entry, Review
-from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.services import EntryRequest
 from sanxin.lib import idcard
 from sanxin.lib.append_only import append_only_tables
 from sanxin.notifications.models import Notification
-from sanxin.oversight.models import AuditEvent
 from sanxin.ratings import certificates
+from sanxin.ratings.facts import household_grade
 from sanxin.ratings.models import (
     Adjustment,
     Appeal,

@@ -1,19 +1,30 @@
+"""The root URLconf (site layer): every app's URLs under its prefix. The household
+page and the household points page live in sanxin.web and the veto pages in ratings,
+but they keep their names (`households:detail`, `points:household`, `points:vetoes`):
+a namespace here is its app's patterns plus those of web.urls."""
+
 from django.contrib import admin
 from django.urls import include, path
 
-from sanxin.accounts import views as account_views
-from sanxin.ratings import certificate_views
+from sanxin.households import urls as household_urls
+from sanxin.ledger import urls as points_urls
+from sanxin.ratings.views import certificates
+from sanxin.web import urls as web_urls
+from sanxin.web.views import home
+
+households = (web_urls.household_urlpatterns + household_urls.urlpatterns, "households")
+points = (points_urls.urlpatterns + web_urls.points_urlpatterns, "points")
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home.home, name="home"),
     path("accounts/", include("sanxin.accounts.urls")),
-    path("households/", include("sanxin.households.urls")),
+    path("households/", include(households)),
     path("points/import/", include("sanxin.ledger.import_urls")),
-    path("points/", include("sanxin.ledger.urls")),
+    path("points/", include(points)),
     path("credit/", include("sanxin.credit.urls")),
     path("rules/", include("sanxin.rules.urls")),
     path("ratings/", include("sanxin.ratings.urls")),
-    path("v/<str:token>/", certificate_views.verify, name="certificate_verify"),
+    path("v/<str:token>/", certificates.verify, name="certificate_verify"),
     path("notifications/", include("sanxin.notifications.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),

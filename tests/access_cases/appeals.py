@@ -24,8 +24,8 @@ FILERS = COMMITTEE | {"villager"}
 
 
 def _appealed(w):
-    from sanxin.ratings.appeals import appeal_file
     from sanxin.ratings.models import Appeal, AppealKind
+    from sanxin.ratings.services.appeals import appeal_file
 
     _on_notice(w)
     if not Appeal.objects.exists():

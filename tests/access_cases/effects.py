@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.messages import get_messages
 
-from sanxin.oversight.models import AuditEvent
+from sanxin.audit.models import AuditEvent
 
 
 def messages_shown(world) -> list[str]:

@@ -41,7 +41,7 @@ def _cycle(w):
 
 
 def _computed(w):
-    from sanxin.ratings.services import cycle_compute
+    from sanxin.ratings.services.cycles import cycle_compute
 
     cycle = _cycle(w)
     if cycle.current_run == 0:
@@ -50,7 +50,7 @@ def _computed(w):
 
 def _in_review(w):
     from sanxin.ratings.models import CycleState
-    from sanxin.ratings.services import cycle_advance
+    from sanxin.ratings.services.cycles import cycle_advance
 
     _computed(w)
     cycle = _cycle(w)
@@ -60,7 +60,7 @@ def _in_review(w):
 
 def _proposed(w):
     from sanxin.ratings.models import Adjustment
-    from sanxin.ratings.review import adjustment_propose
+    from sanxin.ratings.services.review import adjustment_propose
 
     _in_review(w)
     if not Adjustment.objects.exists():
@@ -81,8 +81,8 @@ def _proposed(w):
 
 def _on_notice(w):
     from sanxin.ratings.models import CycleState, ReviewMeeting
-    from sanxin.ratings.review import review_close
-    from sanxin.ratings.services import cycle_advance
+    from sanxin.ratings.services.cycles import cycle_advance
+    from sanxin.ratings.services.review import review_close
 
     _in_review(w)
     cycle = _cycle(w)

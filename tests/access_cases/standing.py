@@ -30,7 +30,7 @@ def _cycle(w):
     from sanxin.credit.models import CreditAssessment
     from sanxin.credit.services import assessment_record
     from sanxin.ratings.models import Cycle
-    from sanxin.ratings.services import cycle_open
+    from sanxin.ratings.services.cycles import cycle_open
     from sanxin.rules.services import scheme_install_default
 
     cycle = Cycle.objects.filter(village=w.village_a1).first()
@@ -70,8 +70,8 @@ def _on_notice(w):
     from django.utils import timezone
 
     from sanxin.ratings.models import CycleState, ReviewMeeting
-    from sanxin.ratings.review import review_close
-    from sanxin.ratings.services import cycle_advance, cycle_compute
+    from sanxin.ratings.services.cycles import cycle_advance, cycle_compute
+    from sanxin.ratings.services.review import review_close
 
     cycle = _cycle(w)
     head = w.users["committee_head"]
@@ -99,7 +99,7 @@ def _final(w):
     from django.utils import timezone
 
     from sanxin.ratings.models import CycleState
-    from sanxin.ratings.services import cycle_advance
+    from sanxin.ratings.services.cycles import cycle_advance
 
     cycle = _on_notice(w)
     if cycle.state == CycleState.NOTICE:
@@ -112,8 +112,8 @@ def _final(w):
 
 
 def _certificate(w):
-    from sanxin.ratings.certificates import certificate_issue
     from sanxin.ratings.models import Certificate
+    from sanxin.ratings.services.certificates import certificate_issue
 
     _final(w)
     return Certificate.objects.first() or certificate_issue(

@@ -13,7 +13,7 @@ def _scheme(w):
 
 
 def _event(w):
-    from sanxin.ledger.vetoes import veto_record
+    from sanxin.ratings.services.vetoes import veto_record
 
     _scheme(w)
     if not w.household.veto_events.exists():

@@ -10,8 +10,8 @@ from sanxin.accounts import services
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
-from sanxin.oversight.models import AuditEvent
 from tests.access_cases import users as user_cases
 from tests.factories import PASSWORD
 

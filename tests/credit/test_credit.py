@@ -17,12 +17,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from sanxin.accounts.choices import Role
+from sanxin.audit.models import AuditEvent
 from sanxin.credit import importing
 from sanxin.credit.models import CreditAssessment
 from sanxin.credit.selectors import latest_credit
 from sanxin.credit.services import assessment_record
 from sanxin.households.models import Household, PendingImport
-from sanxin.oversight.models import AuditEvent
 from tests.factories import make_user
 
 # Labels from default_scheme.json that only the credit union and the household may see.

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 
 from sanxin.accounts.models import User
+from sanxin.audit.models import AuditEvent
 from sanxin.credit.models import CreditAssessment
 from sanxin.credit.services import assessment_record
-from sanxin.oversight.models import AuditEvent
 
 # Option codes of the credit_for fixture's answers and an indicator code: all details.
 DETAIL_CODES = ["ge_5k", "3plus", "village_appraisal", "deposits", "repayment"]

@@ -3,8 +3,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
-from sanxin.oversight.models import AuditEvent
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

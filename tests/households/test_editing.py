@@ -2,8 +2,8 @@
 
 from datetime import date
 
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Household, Move, Person
-from sanxin.oversight.models import AuditEvent
 from tests.factories import valid_id
 
 

@@ -13,10 +13,10 @@ from django.core.management import CommandError, call_command
 from openpyxl import load_workbook
 
 from sanxin.__main__ import hyphenated_command
+from sanxin.audit.models import AuditEvent
 from sanxin.households import importing
 from sanxin.households.models import Household, PendingImport, Person
 from sanxin.lib import crypto, idcard
-from sanxin.oversight.models import AuditEvent
 from tests.factories import sheet_csv, sheet_xlsx, valid_id
 
 HEADER = [

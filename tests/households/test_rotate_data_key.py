@@ -8,12 +8,12 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from sanxin.audit.models import AuditEvent
 from sanxin.households import selectors
 from sanxin.households import services as hh
 from sanxin.households.models import Household, PendingImport, Person
 from sanxin.households.pending_upload import content, store
 from sanxin.lib import crypto, idcard
-from sanxin.oversight.models import AuditEvent
 from tests.factories import child, make_household, make_tree, make_user, valid_id
 
 

@@ -18,13 +18,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from sanxin.__main__ import hyphenated_command
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import PendingImport
 from sanxin.ledger import entry_import, services
 from sanxin.ledger.choices import Source
 from sanxin.ledger.entry_import import HEADERS
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.services import EntryRequest
-from sanxin.oversight.models import AuditEvent
 from tests.factories import sheet_csv, sheet_xlsx
 
 HEADER = ["户号", "姓名", "积分项", "数量", "发生日期", "事实依据"]

@@ -18,10 +18,11 @@ from sanxin.credit.models import CreditAssessment
 from sanxin.ledger import entry_import
 from sanxin.ledger.forms import DecideForm, ReverseForm
 from sanxin.ledger.models import Entry, VetoEvent
-from sanxin.ledger.veto_views import VetoForm
-from sanxin.ratings import review, services
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm
 from sanxin.ratings.models import CycleState
+from sanxin.ratings.services import cycles as services
+from sanxin.ratings.services import review
+from sanxin.ratings.views.vetoes import VetoForm
 from sanxin.rules.selectors import scheme_for_village
 from tests.factories import sheet_xlsx
 
@@ -225,8 +226,8 @@ def test_scheme_and_village_item_names(world, scheme):
 @pytest.mark.parametrize("ch", ["\u202e", "\u200b"], ids=_ids(["\u202e", "\u200b"]))
 def test_services_refuse_them_without_a_form(ch, world, scheme):
     """Commands, imports and later the API call the services directly."""
-    from sanxin.ledger import vetoes
     from sanxin.ledger.services import EntryRequest, entry_record
+    from sanxin.ratings.services import vetoes
 
     version = scheme_for_village(world.village_a1, timezone.localdate())
     rule = version.scheme.veto_rules[0]

@@ -10,8 +10,8 @@ from django.db import DatabaseError, connection, transaction
 from sanxin.households.models import Person
 from sanxin.ledger import services
 from sanxin.ledger.models import Entry, Review
-from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.services import EntryRequest
+from sanxin.ratings.facts import household_grade
 
 TODAY = date(2025, 11, 1)
 
@@ -266,7 +266,7 @@ def test_vanguard_points_are_recorded_only_by_the_roles_the_scheme_names(world, 
 
 
 def test_a_veto_event_caps_the_grade_until_revoked(world, scheme, credit_for):
-    from sanxin.ledger import vetoes
+    from sanxin.ratings.services import vetoes
 
     credit_for(
         world.household,

@@ -19,8 +19,8 @@ from sanxin.households.choices import PoliticalStatus
 from sanxin.households.models import Person
 from sanxin.ledger import services
 from sanxin.ledger.models import Entry, EntryPhoto, Review
-from sanxin.ledger.selectors import household_grade
 from sanxin.ledger.services import EntryRequest
+from sanxin.ratings.facts import household_grade
 from tests.crafted_files import image_bytes
 from tests.factories import make_household
 

@@ -11,11 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sanxin.accounts.scope import scope_for
-from sanxin.notifications.models import Kind, NotificationRead
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.models import NotificationRead
 from sanxin.notifications.selectors import unread_count
 from sanxin.notifications.services import notify
-from sanxin.ratings import appeals
 from sanxin.ratings.models import AppealKind
+from sanxin.ratings.services import appeals
 from tests.factories import cycle_final, cycle_on_notice
 
 TODAY = timezone.localdate()

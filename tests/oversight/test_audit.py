@@ -1,10 +1,10 @@
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from sanxin.audit.models import AuditEvent
+from sanxin.audit.services import audit
 from sanxin.households.models import Person
 from sanxin.households.services import person_reveal_id
-from sanxin.oversight.models import AuditEvent
-from sanxin.oversight.services import audit
 
 
 def _event():

@@ -11,12 +11,16 @@ from PIL import Image
 
 from sanxin.accounts.scope import scope_for
 from sanxin.ledger import services as ledger
-from sanxin.ledger import vetoes
 from sanxin.ledger.models import Entry
-from sanxin.notifications.models import Kind, Notification
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.models import Notification
 from sanxin.notifications.selectors import notifications_for
-from sanxin.ratings import appeals, certificates, selectors, services, standing
+from sanxin.ratings import certificates, selectors, standing
 from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating
+from sanxin.ratings.services import appeals, vetoes
+from sanxin.ratings.services import cycles as services
+from sanxin.ratings.services.certificates import certificate_issue
+from sanxin.ratings.services.standing import records_for_final_cycle
 from tests.crafted_files import image_bytes
 from tests.factories import approved_entry, cycle_final, cycle_on_notice
 
@@ -252,10 +256,8 @@ def test_certificate_verifies_valid_revoked_superseded_expired_and_refuses_tampe
     world = ready
     _final(world, _on_notice(world))
     with pytest.raises(PermissionDenied):
-        certificates.certificate_issue(
-            actor=world.users["other_villager"], household=world.household
-        )
-    cert = certificates.certificate_issue(actor=world.users["villager"], household=world.household)
+        certificate_issue(actor=world.users["other_villager"], household=world.household)
+    cert = certificate_issue(actor=world.users["villager"], household=world.household)
     token = certificates.token_for(cert)
     assert cert.serial not in token.split(":")[-1]
     found = certificates.certificate_from_token(token)
@@ -288,9 +290,7 @@ def test_certificate_verifies_valid_revoked_superseded_expired_and_refuses_tampe
 def test_a_later_final_cycle_supersedes_the_certificate(ready):
     world = ready
     _final(world, _on_notice(world))
-    cert = certificates.certificate_issue(
-        actor=world.users["committee_head"], household=world.household
-    )
+    cert = certificate_issue(actor=world.users["committee_head"], household=world.household)
     head = world.users["committee_head"]
     later = services.cycle_open(
         actor=head, village=world.village_a1, period=str(CUT_OFF.year + 1), cut_off=CUT_OFF
@@ -298,18 +298,14 @@ def test_a_later_final_cycle_supersedes_the_certificate(ready):
     services.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
     grades = selectors.effective_grades(later)
-    standing.records_for_final_cycle(
-        cycle=later, grades=grades, actor=head, today=TODAY, now=timezone.now()
-    )
+    records_for_final_cycle(cycle=later, grades=grades, actor=head, today=TODAY, now=timezone.now())
     assert certificates.verify(cert).status == certificates.Status.SUPERSEDED
 
 
 def test_no_certificate_without_a_final_grade(ready):
     world = ready
     with pytest.raises(ValidationError, match="还没有最终评定"):
-        certificates.certificate_issue(
-            actor=world.users["committee_head"], household=world.household
-        )
+        certificate_issue(actor=world.users["committee_head"], household=world.household)
     assert not Entry.objects.exists()
 
 
@@ -381,9 +377,7 @@ def test_appeal_keeps_its_evidence_photos_and_refuses_bad_ones(ready, settings, 
 def test_certificate_links_survive_a_secret_key_change(ready, settings):
     world = ready
     _final(world, _on_notice(world))
-    cert = certificates.certificate_issue(
-        actor=world.users["committee_head"], household=world.household
-    )
+    cert = certificate_issue(actor=world.users["committee_head"], household=world.household)
     token = certificates.token_for(cert)
     old = settings.SECRET_KEY
     settings.SECRET_KEY = "a-new-key-after-rotation-0123456789-abcdefghijklmnop"

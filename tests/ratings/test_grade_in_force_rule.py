@@ -17,13 +17,17 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanxin.ledger import vetoes
+from sanxin.audit.models import AuditEvent
 from sanxin.ledger.models import Entry, Review, VetoEvent
-from sanxin.notifications.models import Kind, Notification
-from sanxin.oversight.models import AuditEvent
-from sanxin.ratings import certificates, selectors, services, standing
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.models import Notification
+from sanxin.ratings import certificates, selectors, standing
 from sanxin.ratings.models import Cycle, CycleState, GradeRecord, GradeSource, Rating
-from sanxin.ratings.review import review_close
+from sanxin.ratings.services import cycles as services
+from sanxin.ratings.services import vetoes
+from sanxin.ratings.services.certificates import certificate_issue
+from sanxin.ratings.services.review import review_close
+from sanxin.ratings.services.standing import records_for_final_cycle, standing_refresh
 from sanxin.rules.scheme import GRADES, grade_rank, lower_grade
 from tests.factories import approved_entry, child, cycle_final, cycle_on_notice, make_household
 
@@ -295,7 +299,7 @@ def test_refresh_grades_rechecks_households_with_a_running_veto_item(ready):
     # A final that did not cap (as the old code did): the cycle's grades only.
     cycle.state = CycleState.FINAL
     Cycle.objects.filter(pk=cycle.pk).update(state=CycleState.FINAL)
-    standing.records_for_final_cycle(
+    records_for_final_cycle(
         cycle=cycle,
         grades=selectors.effective_grades(cycle),
         actor=world.users["committee_head"],
@@ -321,9 +325,7 @@ def test_households_to_recheck_runs_a_fixed_number_of_queries(ready, django_asse
 def test_a_revoked_veto_restores_the_grade_and_the_certificate(ready, client):
     world = ready
     _final_this_period(world)
-    cert = certificates.certificate_issue(
-        actor=world.users["committee_head"], household=world.household
-    )
+    cert = certificate_issue(actor=world.users["committee_head"], household=world.household)
     event = vetoes.veto_record(
         actor=world.users["credit_officer"],
         household=world.household,
@@ -395,7 +397,7 @@ def test_standing_refresh_and_veto_revoke_twice_write_once(ready):
         today=TODAY,
     )
     count = GradeRecord.objects.count()
-    assert standing.standing_refresh(household=world.household, actor=None) is None
+    assert standing_refresh(household=world.household, actor=None) is None
     assert GradeRecord.objects.count() == count
     stale = VetoEvent.objects.get(pk=event.pk)
     vetoes.veto_revoke(actor=world.users["committee_head"], event=event, reason="有误")

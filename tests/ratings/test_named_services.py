@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from sanxin.accounts.choices import Role
 from sanxin.accounts.scope import PERMISSIONS, Perm
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
 from sanxin.ledger import services as ledger
-from sanxin.ledger import vetoes
 from sanxin.ledger.models import Entry, Review, VetoEvent
-from sanxin.oversight.models import AuditEvent
-from sanxin.ratings import appeals, standing
+from sanxin.ratings import standing
 from sanxin.ratings.models import AppealKind, GradeRecord
+from sanxin.ratings.services import appeals, vetoes
+from sanxin.ratings.services.certificates import certificate_issue
 from tests.factories import approved_entry, cycle_final, cycle_on_notice
 
 TODAY = timezone.localdate()
@@ -132,10 +133,9 @@ def test_permissions_keep_todays_who_may_do_what():
 def test_certificates_issued_by_permission_or_own_household(ready):
     world = ready
     _in_force(world)
-    from sanxin.ratings import certificates
 
     for user in ("villager", "committee_member", "town_admin", "district_admin"):
-        certificates.certificate_issue(actor=world.users[user], household=world.household)
+        certificate_issue(actor=world.users[user], household=world.household)
     for user in ("other_villager", "shop_clerk", "credit_officer", "neighbour_committee_head"):
         with pytest.raises(PermissionDenied):
-            certificates.certificate_issue(actor=world.users[user], household=world.household)
+            certificate_issue(actor=world.users[user], household=world.household)

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sanxin.households.models import Household
-from sanxin.ratings import services
 from sanxin.ratings.models import CycleState
 from sanxin.ratings.notice import mask_name, notice_rows
-from sanxin.ratings.review import review_close
+from sanxin.ratings.services import cycles as services
+from sanxin.ratings.services.review import review_close
 
 NOTICE_DAY = date(2025, 12, 2)
 

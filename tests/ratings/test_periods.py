@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from sanxin.oversight.models import AuditEvent
-from sanxin.ratings import periods, services
+from sanxin.audit.models import AuditEvent
+from sanxin.ratings import periods
 from sanxin.ratings.periods import Cadence
+from sanxin.ratings.services import cycles as services
 
 
 @pytest.mark.parametrize(

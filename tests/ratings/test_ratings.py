@@ -10,13 +10,17 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
 from sanxin.ledger import services as ledger
-from sanxin.ledger.selectors import household_facts, household_grade
-from sanxin.oversight.models import AuditEvent
-from sanxin.ratings import services
-from sanxin.ratings.facts import facts_for_households, schemes_for_villages
+from sanxin.ratings.facts import (
+    facts_for_households,
+    household_facts,
+    household_grade,
+    schemes_for_villages,
+)
 from sanxin.ratings.models import Cycle, CycleState, Rating
+from sanxin.ratings.services import cycles as services
 from sanxin.rules.selectors import scheme_for_village
 from tests.factories import make_household
 
@@ -25,7 +29,7 @@ TODAY = date(2025, 11, 25)
 
 
 def _meeting(world, cycle):
-    from sanxin.ratings.review import review_close
+    from sanxin.ratings.services.review import review_close
 
     present = [world.users[k].pk for k in ("committee_head", "committee_deputy")]
     review_close(
@@ -73,7 +77,7 @@ def graded(world, scheme, credit_for):
     Person.objects.filter(household=world.household_a1_2, is_head=True).update(
         political_status="party_member"
     )
-    from sanxin.ledger.vetoes import veto_record
+    from sanxin.ratings.services.vetoes import veto_record
 
     veto_record(
         actor=world.users["committee_head"],

@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
-from sanxin.oversight.models import AuditEvent
-from sanxin.ratings import review, selectors, services
+from sanxin.ratings import selectors
 from sanxin.ratings.models import Adjustment, CycleState, Rating
+from sanxin.ratings.services import cycles as services
+from sanxin.ratings.services import review
 from tests.factories import make_household
 
 HELD_ON = date(2025, 12, 1)
@@ -62,7 +64,7 @@ def test_propose_and_confirm_changes_the_effective_grade(world, scheme):
         actor=world.users["committee_head"], adjustment=adjustment, confirm=True
     )
     assert selectors.effective_grades(cycle)[world.household.pk] == "5A"
-    assert review.effective_grade(cycle, world.household) == "5A"
+    assert selectors.effective_grade(cycle, world.household) == "5A"
     with pytest.raises(ValidationError, match="已经决定"):
         review.adjustment_decide(
             actor=world.users["committee_deputy"],

@@ -9,11 +9,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanxin.ledger import vetoes
 from sanxin.ledger.models import VetoEvent
-from sanxin.notifications.models import Kind, Notification
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.models import Notification
 from sanxin.ratings import standing
 from sanxin.ratings.models import GradeRecord, GradeSource
+from sanxin.ratings.services import vetoes
 from sanxin.rules.scheme import lower_grade
 from tests.factories import cycle_final, cycle_on_notice
 

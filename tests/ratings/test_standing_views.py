@@ -14,10 +14,13 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from sanxin.households.models import Household
-from sanxin.ledger import vetoes
-from sanxin.ratings import certificates, selectors, services, standing
+from sanxin.ratings import certificates, selectors, standing
 from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource, Rating
-from sanxin.ratings.review import adjustment_decide, adjustment_propose
+from sanxin.ratings.services import cycles as services
+from sanxin.ratings.services import vetoes
+from sanxin.ratings.services.certificates import certificate_issue
+from sanxin.ratings.services.review import adjustment_decide, adjustment_propose
+from sanxin.ratings.services.standing import records_for_final_cycle
 from sanxin.rules.scheme import GRADE_LABELS
 from tests.factories import cycle_final, cycle_on_notice, make_household
 
@@ -58,7 +61,7 @@ def _later_final(world):
     )
     services.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
-    standing.records_for_final_cycle(
+    records_for_final_cycle(
         cycle=later,
         grades=selectors.effective_grades(later),
         actor=head,
@@ -158,14 +161,14 @@ def test_grades_page_query_count_is_fixed(ready, login):
     world = ready
     _final(world)
     head = world.users["committee_head"]
-    certificates.certificate_issue(actor=head, household=world.household)
+    certificate_issue(actor=head, household=world.household)
     client = login(head)
     few = _grades_queries(client, world)
     for _ in range(4):
-        certificates.certificate_issue(actor=head, household=world.household)
+        certificate_issue(actor=head, household=world.household)
     event = _veto(world)
     vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
-    certificates.certificate_issue(actor=head, household=world.household)
+    certificate_issue(actor=head, household=world.household)
     _later_final(world)
     assert (
         Certificate.objects.count() == 6
@@ -224,9 +227,7 @@ def test_issue_refusals(ready, login):
 def test_verification_page_valid_revoked_and_tampered(ready, client):
     world = ready
     _final(world)
-    cert = certificates.certificate_issue(
-        actor=world.users["committee_head"], household=world.household
-    )
+    cert = certificate_issue(actor=world.users["committee_head"], household=world.household)
     url = f"/v/{certificates.token_for(cert)}/"
     response = client.get(url)  # nobody logged in
     assert response.status_code == 200
@@ -269,7 +270,7 @@ def test_verification_page_valid_revoked_and_tampered(ready, client):
 def test_verification_page_superseded(ready, client):
     world = ready
     _final(world)
-    cert = certificates.certificate_issue(actor=world.users["villager"], household=world.household)
+    cert = certificate_issue(actor=world.users["villager"], household=world.household)
     _later_final(world)
     page = client.get(f"/v/{certificates.token_for(cert)}/").content.decode()
     assert (
@@ -295,16 +296,16 @@ def test_page_status_agrees_with_verify_for_every_status(ready):
                 assert status == certificates.verify(cert, today=day).status
                 statuses.add(status)
 
-    first = certificates.certificate_issue(actor=head, household=world.household)
+    first = certificate_issue(actor=head, household=world.household)
     event = _veto(world)
     check(TODAY)
     assert certificates.verify(first).status == "revoked"
     vetoes.veto_revoke(actor=world.users["credit_officer"], event=event, reason="系统误报")
     check(TODAY)
     assert certificates.verify(first).status == "valid"  # the restored grade is its grade
-    certificates.certificate_issue(actor=head, household=world.household)
+    certificate_issue(actor=head, household=world.household)
     _later_final(world)
-    certificates.certificate_issue(actor=head, household=world.household)
+    certificate_issue(actor=head, household=world.household)
     check(TODAY, TODAY + timedelta(days=400))
     assert statuses == {"revoked", "superseded", "valid", "expired"}
 

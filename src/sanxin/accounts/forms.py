@@ -4,6 +4,9 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.accounts.choices import Role
+from sanxin.accounts.models import related_rows
+
 
 class LoginForm(AuthenticationForm):
     username = forms.CharField(
@@ -80,8 +83,6 @@ class UserCreateForm(forms.Form):
         self.fields["person_village"].names = names
 
     def clean(self):
-        from sanxin.households.models import Person
-
         data = super().clean()
         village = data.get("person_village")
         number = (data.get("person_household") or "").strip()
@@ -92,7 +93,7 @@ class UserCreateForm(forms.Form):
         if village is None or not number or not name:
             raise forms.ValidationError(_("关联村民时，请同时填写村、户号和姓名"))
         people = list(
-            Person.objects.filter(
+            related_rows("person").filter(
                 household__village=village, household__number=number, name=name, active=True
             )[:2]
         )
@@ -116,8 +117,6 @@ class RoleAssignForm(forms.Form):
     household_number = forms.CharField(label=_("村民角色：户号"), max_length=20, required=False)
 
     def __init__(self, *args, roles, regions, villages, names, **kwargs):
-        from sanxin.accounts.choices import Role
-
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]
         self.fields["region"].queryset = regions
@@ -126,9 +125,6 @@ class RoleAssignForm(forms.Form):
         self.fields["household_village"].names = names
 
     def clean(self):
-        from sanxin.accounts.choices import Role
-        from sanxin.households.models import Household
-
         data = super().clean()
         data["household"] = None
         if data.get("role") != Role.VILLAGER:
@@ -139,7 +135,7 @@ class RoleAssignForm(forms.Form):
         number = (data.get("household_number") or "").strip()
         if village is None or not number:
             raise forms.ValidationError(_("村民角色请选择所在村并填写户号"))
-        household = Household.objects.filter(village=village, number=number).first()
+        household = related_rows("household").filter(village=village, number=number).first()
         if household is None:
             raise forms.ValidationError(
                 _("%(village)s没有 %(number)s 号户") % {"village": village.name, "number": number}

@@ -134,3 +134,14 @@ class RoleAssignment(models.Model):
                     % {"role": Role(self.role).label, "levels": wanted, "region": self.region.name}
                 }
             )
+
+
+def related_rows(field: str):
+    """All rows of the registry model at the other end of one of accounts' own
+    relations: "household" (`RoleAssignment.household`) or "person" (`User.person`).
+    Accounts sits below households in the layers but its models point at them (a
+    login may be a villager, a villager role names a household); code in accounts
+    reaches those rows through these declared foreign keys, never by importing the
+    households app (docs/architecture.md, "Layers")."""
+    model = {"household": RoleAssignment, "person": User}[field]
+    return model._meta.get_field(field).related_model._default_manager.all()

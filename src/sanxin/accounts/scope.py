@@ -18,6 +18,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from sanxin.accounts.choices import Role
+from sanxin.accounts.models import RoleAssignment, related_rows
+from sanxin.regions.models import Level, Region
 
 
 class Perm(StrEnum):
@@ -163,6 +165,9 @@ class Grant:
     region_name: str | None
     household_id: int | None
     household_label: str | None = None
+    # a villager grant's household: its village and its villager group's path
+    household_village_id: int | None = None
+    household_group_path: str | None = None
 
     @property
     def role_label(self) -> str:
@@ -208,60 +213,49 @@ class Scope:
             condition = part if condition is None else condition | part
         return condition
 
-    def regions(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
-        from sanxin.regions.models import Region
+    def filter(self, queryset, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
+        """`queryset` (a manager or a queryset) narrowed to the rows the user reaches
+        with `perm`. The model says where it hangs in the region tree, next to its
+        fields: `SCOPE_PATH`, the lookup of the region path its rows belong to (e.g.
+        "household__villager_group__path"), and `SCOPE_HOUSEHOLD`, the lookup of its
+        household's id for a villager's own-household grant (None: villagers reach no
+        row of it). A new kind of record declares the two; this module stays unaware
+        of it."""
+        queryset = queryset.all()
+        model = queryset.model
+        try:
+            path_field = model.SCOPE_PATH
+        except AttributeError:
+            raise TypeError(
+                f"{model.__name__} declares no SCOPE_PATH: it cannot be scoped"
+            ) from None
+        condition = self._filter(
+            perm, path_field=path_field, household_field=getattr(model, "SCOPE_HOUSEHOLD", None)
+        )
+        return queryset.filter(condition) if condition is not None else queryset.none()
 
-        condition = self._filter(perm, path_field="path", household_field=None)
-        villager_households = [g.household_id for g in self.grants_for(perm) if g.household_id]
-        if villager_households:
-            from sanxin.households.models import Household
-
-            paths = Household.objects.filter(pk__in=villager_households).values_list(
-                "villager_group__path", flat=True
-            )
-            extra = Q(
-                pk__in=Household.objects.filter(pk__in=villager_households).values("village_id")
-            ) | Q(path__in=list(paths))
-            condition = extra if condition is None else condition | extra
-        return Region.objects.filter(condition) if condition is not None else Region.objects.none()
+    def get(self, queryset, pk, perm: Perm = Perm.VIEW_REGISTRY):
+        """The row `pk` of `queryset` if it is in scope for `perm`, else 404 (it does
+        not exist for the user)."""
+        found = self.filter(queryset, perm).filter(pk=_int_or_404(pk)).first()
+        if found is None:
+            raise Http404
+        return found
 
     def households(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
-        from sanxin.households.models import Household
+        """The households in reach: `filter` over the registry's households, the unit
+        every other record is scoped through (a convenience, the most used query)."""
+        return self.filter(related_rows("household"), perm)
 
-        condition = self._filter(perm, path_field="villager_group__path", household_field="pk")
-        return (
-            Household.objects.filter(condition)
-            if condition is not None
-            else Household.objects.none()
-        )
-
-    def people(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
-        from sanxin.households.models import Person
-
-        condition = self._filter(
-            perm, path_field="household__villager_group__path", household_field="household_id"
-        )
-        return Person.objects.filter(condition) if condition is not None else Person.objects.none()
-
-    def entries(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
-        from sanxin.ledger.models import Entry
-
-        condition = self._filter(
-            perm, path_field="household__villager_group__path", household_field="household_id"
-        )
-        return Entry.objects.filter(condition) if condition is not None else Entry.objects.none()
-
-    def credit_assessments(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
-        from sanxin.credit.models import CreditAssessment
-
-        condition = self._filter(
-            perm, path_field="household__villager_group__path", household_field="household_id"
-        )
-        return (
-            CreditAssessment.objects.filter(condition)
-            if condition is not None
-            else CreditAssessment.objects.none()
-        )
+    def regions(self, perm: Perm = Perm.VIEW_REGISTRY) -> QuerySet:
+        """The regions in reach: the subtrees of the user's grants, and for a villager
+        grant the village and the villager group of their household."""
+        condition = self._filter(perm, path_field="path", household_field=None)
+        for g in self.grants_for(perm):
+            if g.household_id is not None:
+                extra = Q(pk=g.household_village_id) | Q(path=g.household_group_path)
+                condition = extra if condition is None else condition | extra
+        return Region.objects.filter(condition) if condition is not None else Region.objects.none()
 
     def is_recused(self, household) -> bool:
         """Whether the user must stay out of decisions on this household: it is
@@ -286,39 +280,16 @@ class Scope:
             household, Perm.VIEW_FINANCE
         )
 
-    def audit_events(self) -> QuerySet:
-        from sanxin.oversight.models import AuditEvent
-
-        condition = self._filter(Perm.VIEW_AUDIT, path_field="region_path", household_field=None)
-        return (
-            AuditEvent.objects.filter(condition)
-            if condition is not None
-            else AuditEvent.objects.none()
-        )
-
     # --- single objects ----------------------------------------------------------
     def get_household(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
-        """The household if it is in scope for `perm`, else 404 (it does not exist for them)."""
-        household = (
-            self.households(perm)
-            .select_related("village", "villager_group")
-            .filter(pk=_int_or_404(pk))
-            .first()
-        )
-        if household is None:
-            raise Http404
-        return household
+        """The household if it is in scope for `perm`, else 404."""
+        return self.get(self.households(perm).select_related("village", "villager_group"), pk, perm)
 
     def get_person(self, pk, perm: Perm = Perm.VIEW_REGISTRY):
-        person = (
-            self.people(perm)
-            .select_related("household__villager_group")
-            .filter(pk=_int_or_404(pk))
-            .first()
+        """The person if they are in scope for `perm`, else 404."""
+        return self.get(
+            related_rows("person").select_related("household__villager_group"), pk, perm
         )
-        if person is None:
-            raise Http404
-        return person
 
     def covers_region(self, region, perm: Perm) -> bool:
         """Whether `region` lies inside a subtree where the user holds `perm`."""
@@ -351,8 +322,6 @@ class Scope:
         )
 
     def villages(self, perm: Perm) -> QuerySet:
-        from sanxin.regions.models import Level
-
         return self.regions(perm).filter(level=Level.VILLAGE)
 
     # --- fields ------------------------------------------------------------------
@@ -407,11 +376,9 @@ def scope_for(user) -> Scope:
         return cached
     grants: list[Grant] = []
     if user is not None and user.is_authenticated and user.is_active:
-        from sanxin.accounts.models import RoleAssignment
-
         for a in (
             RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
-            .select_related("region", "household__village")
+            .select_related("region", "household__village", "household__villager_group")
             .order_by("id")
         ):
             grants.append(
@@ -425,6 +392,8 @@ def scope_for(user) -> Scope:
                     household_label=f"{a.household.village.name} {a.household.number}号户"
                     if a.household
                     else None,
+                    household_village_id=a.household.village_id if a.household else None,
+                    household_group_path=a.household.villager_group.path if a.household else None,
                 )
             )
     scope = Scope(user, grants)

@@ -29,7 +29,8 @@ from django.utils import timezone
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm, Scope, scope_for
-from sanxin.oversight.services import audit
+from sanxin.audit.models import AuditEvent
+from sanxin.audit.services import audit
 from sanxin.regions.models import Level, Region
 
 logger = logging.getLogger(__name__)
@@ -165,8 +166,6 @@ def user_created_by_submission(*, actor: User | None, idempotency_key: str) -> U
     answers with it; its generated password is not kept, so it cannot be shown again)."""
     if not idempotency_key:
         return None
-    from sanxin.oversight.models import AuditEvent
-
     event = AuditEvent.objects.filter(
         action="user.create", actor=actor, after__submission=idempotency_key
     ).first()

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sanxin.accounts import user_views, views
 from sanxin.accounts.forms import LoginForm
+from sanxin.accounts.views import auth, users
 
 app_name = "accounts"
 urlpatterns = [
@@ -15,12 +15,12 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", views.logout_view, name="logout"),
-    path("users/", user_views.users_list, name="users"),
-    path("users/new/", user_views.user_new, name="user_new"),
-    path("users/<int:pk>/", user_views.user_detail, name="user_detail"),
-    path("users/<int:pk>/roles/", user_views.role_assign, name="role_assign"),
-    path("users/<int:pk>/active/", user_views.user_active, name="user_active"),
-    path("users/<int:pk>/password/", user_views.user_password, name="user_password"),
-    path("roles/<int:pk>/end/", user_views.role_end, name="role_end"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("users/", users.users_list, name="users"),
+    path("users/new/", users.user_new, name="user_new"),
+    path("users/<int:pk>/", users.user_detail, name="user_detail"),
+    path("users/<int:pk>/roles/", users.role_assign, name="role_assign"),
+    path("users/<int:pk>/active/", users.user_active, name="user_active"),
+    path("users/<int:pk>/password/", users.user_password, name="user_password"),
+    path("roles/<int:pk>/end/", users.role_end, name="role_end"),
 ]

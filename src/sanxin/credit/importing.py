@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, Scope, scope_for
+from sanxin.audit.services import audit
 from sanxin.credit.forms import points_text
 from sanxin.credit.models import CreditAssessment
 from sanxin.credit.periods import period_error
@@ -40,7 +41,6 @@ from sanxin.lib.spreadsheet import Problem, safe_filename
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
 from sanxin.lib.text import clean_cell
-from sanxin.oversight.services import audit
 from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import CreditIndicator, Scheme

@@ -15,6 +15,10 @@ class CreditAssessment(models.Model):
     see them; others see the area scores and the total. A correction is a new
     assessment that supersedes the previous one."""
 
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "household__villager_group__path"
+    SCOPE_HOUSEHOLD = "household_id"
+
     household = models.ForeignKey(
         "households.Household",
         on_delete=models.PROTECT,

@@ -13,10 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Household
 from sanxin.ledger import submissions
-from sanxin.oversight.services import audit
 from sanxin.rules import engine
 from sanxin.rules.selectors import scheme_for_village
 

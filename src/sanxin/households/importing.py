@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from sanxin.audit.services import audit
 from sanxin.households import pending_upload, services
 from sanxin.households.choices import (
     CADRE_ALIASES,
@@ -45,7 +46,6 @@ from sanxin.lib.spreadsheet import clean_header as _clean_header
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
 from sanxin.lib.text import clean_cells
-from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 
 if TYPE_CHECKING:

@@ -27,6 +27,10 @@ def id_number_columns(value: str) -> dict[str, str]:
 class Household(models.Model):
     """A household (户), the unit that is rated."""
 
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "villager_group__path"
+    SCOPE_HOUSEHOLD = "pk"
+
     village = models.ForeignKey(
         "regions.Region", on_delete=models.PROTECT, related_name="households", verbose_name=_("村")
     )
@@ -64,6 +68,10 @@ class Household(models.Model):
 
 
 class Person(models.Model):
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "household__villager_group__path"
+    SCOPE_HOUSEHOLD = "household_id"
+
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在户")
     )

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 
+from sanxin.audit.services import audit
 from sanxin.households.models import PendingImport, Person, id_number_columns
 from sanxin.lib import crypto
-from sanxin.oversight.services import audit
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User

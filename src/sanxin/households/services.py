@@ -11,11 +11,11 @@ from django.db import transaction
 from django.db.models import Count, Q
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.choices import HEAD_RELATIONS, HouseholdStatus
 from sanxin.households.models import Household, Move, Person, id_number_columns
 from sanxin.lib import crypto, idcard
 from sanxin.lib.text import clean_line
-from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 
 if TYPE_CHECKING:

@@ -44,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, Scope, scope_for
+from sanxin.audit.services import audit
 from sanxin.households import importing as roster
 from sanxin.households import pending_upload
 from sanxin.households.choices import HouseholdStatus
@@ -57,7 +58,6 @@ from sanxin.lib.spreadsheet import KeyedSheet, Problem, SheetRow, clean_header, 
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
 from sanxin.lib.text import clean_cells
-from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion

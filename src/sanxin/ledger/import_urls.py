@@ -1,10 +1,10 @@
 from django.urls import path
 
-from sanxin.ledger import entry_import_views
+from sanxin.ledger.views import imports
 
 app_name = "points_import"
 urlpatterns = [
-    path("", entry_import_views.upload, name="upload"),
-    path("template.xlsx", entry_import_views.template, name="template"),
-    path("<str:token>/confirm/", entry_import_views.confirm, name="confirm"),
+    path("", imports.upload, name="upload"),
+    path("template.xlsx", imports.template, name="template"),
+    path("<str:token>/confirm/", imports.confirm, name="confirm"),
 ]

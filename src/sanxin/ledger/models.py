@@ -14,6 +14,10 @@ from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 
 class Entry(models.Model):
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "household__villager_group__path"
+    SCOPE_HOUSEHOLD = "household_id"
+
     household = models.ForeignKey(
         "households.Household",
         on_delete=models.PROTECT,

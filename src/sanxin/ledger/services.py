@@ -18,16 +18,17 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from sanxin.accounts.choices import Role
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household, Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
+from sanxin.ledger.signals import veto_item_changed
 from sanxin.ledger.submissions import submit_once
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_line, clean_text
-from sanxin.oversight.services import audit
-from sanxin.ratings.standing import standing_refresh
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import TIER_LABELS, Item
@@ -171,8 +172,6 @@ def recorder_role_problem(actor: User | None, plan: EntryPlan) -> str | None:
     Chinese when `actor` may not record this plan's item, else None."""
     allowed = plan.version.scheme.component(plan.item.component).recorder_roles
     if allowed and not scope_for(actor).roles_covering(plan.request.household) & set(allowed):
-        from sanxin.accounts.choices import Role
-
         return f"“{plan.item.name}”只能由{'、'.join(str(Role(r).label) for r in allowed)}记录"
     return None
 
@@ -478,8 +477,10 @@ def entry_review(*, actor: User, entry: Entry, approve: bool, reason: str = "") 
         after={"reason": reason},
     )
     if approve and _is_veto_item(entry):
-        # A serious event between cycles changes the grade in force at once (动态调整).
-        standing_refresh(
+        # A serious event between cycles changes the grade in force at once (动态调整):
+        # ratings, which owns that grade, listens (ledger/signals.py).
+        veto_item_changed.send(
+            sender=Entry,
             household=entry.household,
             actor=actor,
             entry=entry if entry.reversal_of_id is None else None,
@@ -635,5 +636,5 @@ def entry_reverse_on_appeal(
         },
     )
     if _is_veto_item(entry):
-        standing_refresh(household=household, actor=actor, now=now)
+        veto_item_changed.send(sender=Entry, household=household, actor=actor, entry=None, now=now)
     return reversal

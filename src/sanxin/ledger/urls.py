@@ -1,17 +1,16 @@
 from django.urls import path
 
-from sanxin.ledger import veto_views, views
+from sanxin.ledger.views import entries, review
 
+# The root URLconf adds ratings' veto pages and web's household points page to
+# this namespace (points:vetoes, points:veto_revoke, points:household).
 app_name = "points"
 urlpatterns = [
-    path("record/", views.record, name="record"),
-    path("batch/", views.batch, name="batch"),
-    path("review/", views.review, name="review"),
-    path("entries/<int:pk>/", views.entry_detail, name="entry"),
-    path("entries/<int:pk>/decide/", views.entry_decide, name="entry_decide"),
-    path("entries/<int:pk>/reverse/", views.entry_reverse, name="entry_reverse"),
-    path("photos/<int:pk>/", views.photo, name="photo"),
-    path("households/<int:pk>/", views.household_points, name="household"),
-    path("households/<int:pk>/vetoes/", veto_views.household_vetoes, name="vetoes"),
-    path("vetoes/<int:pk>/revoke/", veto_views.veto_revoke, name="veto_revoke"),
+    path("record/", entries.record, name="record"),
+    path("batch/", entries.batch, name="batch"),
+    path("review/", review.review, name="review"),
+    path("entries/<int:pk>/", review.entry_detail, name="entry"),
+    path("entries/<int:pk>/decide/", review.entry_decide, name="entry_decide"),
+    path("entries/<int:pk>/reverse/", review.entry_reverse, name="entry_reverse"),
+    path("photos/<int:pk>/", review.photo, name="photo"),
 ]

@@ -8,12 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Kind(models.TextChoices):
-    NOTICE_OPEN = "notice_open", _("公示开始")
-    APPEAL_ANSWERED = "appeal_answered", _("异议已答复")
-    GRADE_FINAL = "grade_final", _("等级确定")
-    GRADE_CHANGED = "grade_changed", _("等级动态调整")
+from sanxin.notifications.choices import Kind
 
 
 class Notification(models.Model):

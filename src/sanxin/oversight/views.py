@@ -5,13 +5,14 @@ from django.utils.http import urlencode
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
+from sanxin.audit.models import AuditEvent
 
 PAGE_SIZE = 50
 
 
 @requires(Perm.VIEW_AUDIT)
 def audit_log(request):
-    events = request.scope.audit_events()
+    events = request.scope.filter(AuditEvent.objects, Perm.VIEW_AUDIT)
     action = request.GET.get("action", "").strip()
     actor = request.GET.get("actor", "").strip()
     if action:

@@ -1,23 +1,26 @@
 """Engine facts for many households at once, in a constant number of queries per
-chunk: the set-based twin of `ledger.selectors.household_facts` (which reads one
-household at a time). Both must give the same facts; tests/ratings checks it."""
+chunk (`facts_for_households`), and for one household (`household_facts`, the
+household pages and appeals); both must give the same facts, tests/ratings checks
+it. They sit above the ledger and credit, whose rows they bring together."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from sanxin.credit.models import CreditAssessment
-from sanxin.households.models import Person
+from sanxin.credit.selectors import latest_credit
+from sanxin.households.models import Household, Person
 from sanxin.ledger.models import Entry, VetoEvent
+from sanxin.ledger.selectors import veto_facts
 from sanxin.ledger.tiers import person_tier
-from sanxin.ledger.vetoes import veto_facts
 from sanxin.regions.models import Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
-from sanxin.rules.selectors import district_of
+from sanxin.rules.selectors import district_of, scheme_for_village
 
 CHUNK_SIZE = 2000
 
@@ -127,3 +130,66 @@ def schemes_for_villages(villages: Iterable[Region], on: date) -> dict[int, Sche
         own = village_version.get(v.pk)
         out[v.pk] = own if own and (base is None or own.based_on_id == base.pk) else base
     return out
+
+
+def household_facts(household: Household, as_of: date) -> engine.HouseholdFacts:
+    """What the engine needs, in four queries: members, approved entries, credit, vetoes."""
+    members = tuple(
+        engine.Member(person_id=p.pk, tier=person_tier(p))
+        for p in household.members.filter(active=True).order_by("id")
+    )
+    rows = (
+        Entry.objects.filter(household=household, review__approved=True, occurred_on__lte=as_of)
+        .order_by("occurred_on", "id")
+        .values_list(
+            "pk",
+            "item_code",
+            "occurred_on",
+            "points",
+            "quantity",
+            "person_id",
+            "tier",
+            "reversal_of_id",
+        )
+    )
+    entries = tuple(
+        engine.Entry(
+            id=pk,
+            item_code=code,
+            occurred_on=on,
+            points=Decimal(points),
+            quantity=qty,
+            person_id=person_id,
+            tier=tier,
+            reversal_of=rev,
+        )
+        for pk, code, on, points, qty, person_id, tier, rev in rows
+    )
+    credit_row = latest_credit(household)
+    credit = (
+        engine.CreditAssessment(
+            assessed_on=credit_row.assessed_on,
+            area_scores={k: Decimal(str(v)) for k, v in credit_row.area_scores.items()},
+        )
+        if credit_row and credit_row.assessed_on <= as_of
+        else None
+    )
+    vetoes = veto_facts(household.veto_events.filter(starts_on__lte=as_of).order_by("id"))
+    return engine.HouseholdFacts(members=members, entries=entries, credit=credit, vetoes=vetoes)
+
+
+@dataclass
+class HouseholdGrade:
+    version: SchemeVersion | None
+    result: engine.GradeResult | None
+
+
+def household_grade(household: Household, as_of: date) -> HouseholdGrade:
+    """The provisional grade as of a date under the scheme then in force."""
+    version = scheme_for_village(household.village, as_of)
+    if version is None:
+        return HouseholdGrade(version=None, result=None)
+    return HouseholdGrade(
+        version=version,
+        result=engine.grade_household(version.scheme, household_facts(household, as_of), as_of),
+    )

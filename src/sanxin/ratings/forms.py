@@ -1,5 +1,5 @@
 """Forms of the appeal (异议) screens. They check the shape of the input; the
-services in `ratings.appeals` check the rules (window, who may file or decide,
+services in `ratings.services.appeals` check the rules (window, who may file or decide,
 which entry may be disputed) and name what is wrong."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxin.ledger.forms import PhotosField
 from sanxin.lib.text import TextField
-from sanxin.ratings.appeals import MAX_PHOTOS
 from sanxin.ratings.models import AppealKind
+from sanxin.ratings.services.appeals import MAX_PHOTOS
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 
 UPHELD_CHOICES = [("1", _("异议成立")), ("0", _("异议不成立"))]

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
+from sanxin.accounts.choices import COMMITTEE_ROLES
+from sanxin.accounts.models import RoleAssignment
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
 from sanxin.ratings.models import (
@@ -183,3 +186,38 @@ def open_appeals_by_cycle(scope: Scope) -> list[dict]:
         .order_by("-period", "village__path")
     )
     return [{"cycle": c, "open": counts[c.pk]} for c in cycles]
+
+
+def open_appeals(cycle: Cycle):
+    return Appeal.objects.filter(cycle=cycle, decision__isnull=True)
+
+
+def effective_grade(cycle: Cycle, household: Household, rating: Rating | None = None) -> str:
+    """One household's grade in the cycle (see `selectors.grade_changes`): its latest
+    upheld appeal, else its latest confirmed adjustment, else its snapshot."""
+    changed = grade_changes([cycle.pk], [household.pk]).get((cycle.pk, household.pk))
+    if changed:
+        return changed
+    if rating is None:
+        rating = Rating.objects.filter(
+            cycle=cycle, run=cycle.current_run, household=household
+        ).first()
+    return rating.grade if rating else ""
+
+
+def committee_members(village) -> list:
+    """Active users currently holding a committee role bound to the village, head first."""
+    order: dict[str, int] = {r: i for i, r in enumerate(COMMITTEE_ROLES)}
+    best: dict[int, tuple[int, str]] = {}
+    rows = RoleAssignment.objects.filter(
+        role__in=COMMITTEE_ROLES, region=village, user__is_active=True, ended_at__isnull=True
+    ).values_list("user_id", "role")
+    for user_id, role in rows:
+        rank = order[role]
+        if user_id not in best or rank < best[user_id][0]:
+            best[user_id] = (rank, role)
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=list(best))}
+    members = sorted(users.values(), key=lambda u: (best[u.pk][0], u.pk))
+    for u in members:
+        u.committee_role = best[u.pk][1]  # type: ignore[attr-defined]  # shown beside the name
+    return members

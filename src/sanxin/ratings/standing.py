@@ -17,29 +17,19 @@ district admin) adds history lines but never overrides a later period's grade.""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, VetoEvent
-from sanxin.ledger.selectors import household_facts
-from sanxin.notifications.models import Kind
-from sanxin.notifications.services import notify
-from sanxin.oversight.services import audit
 from sanxin.ratings import periods
-from sanxin.ratings.models import Cycle, GradeRecord, GradeSource, Rating
+from sanxin.ratings.facts import household_facts
+from sanxin.ratings.models import GradeRecord, GradeSource
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
-from sanxin.rules.scheme import GRADE_LABELS, lower_grade
 from sanxin.rules.selectors import scheme_for_village
-
-if TYPE_CHECKING:
-    from sanxin.accounts.models import User
 
 BATCH = 2000
 # `refresh-grades` rechecks households whose veto ended within this many days (so a
@@ -96,134 +86,13 @@ def is_expired(record: GradeRecord, today: date | None = None) -> bool:
     return (today or timezone.localdate()) > record.valid_until
 
 
-def records_for_final_cycle(
-    *, cycle: Cycle, grades: dict[int, str], actor: User | None, today: date, now: datetime
-) -> int:
-    """Write the final cycle's grade record for every household in `grades`
-    (bulk inserts) and tell each household. Returns the number written."""
-    until = valid_until(today)
-    rows = [
-        GradeRecord(
-            household_id=household_id,
-            grade=grade,
-            source=GradeSource.CYCLE,
-            cycle=cycle,
-            effective_from=today,
-            valid_until=until,
-            reason=f"{cycle.period_label}评定结果",
-            recorded_by=actor,
-            recorded_at=now,
-        )
-        for household_id, grade in grades.items()
-    ]
-    GradeRecord.objects.bulk_create(rows, batch_size=BATCH)
-    # A household that already holds a later period's grade keeps it (a re-run of a
-    # past period is history only): it is not told of a grade that is not in force.
-    mine = periods.order_key(cycle.period)
-    later = {
-        household_id
-        for household_id, period in GradeRecord.objects.filter(
-            household_id__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values(
-                "household_id"
-            ),
-            source=GradeSource.CYCLE,
-        )
-        .exclude(cycle=cycle)
-        .values_list("household_id", "cycle__period")
-        .distinct()
-        if periods.order_key(period) > mine
-    }
-    by_grade: dict[str, list[int]] = {}
-    for household_id, grade in grades.items():
-        if household_id not in later:
-            by_grade.setdefault(grade, []).append(household_id)
-    url = reverse("ratings:notice", args=[cycle.pk])
-    for grade, ids in by_grade.items():
-        notify(
-            households=ids,
-            kind=Kind.GRADE_FINAL,
-            at=now,
-            url=url,
-            title=f"您家的信用等级已确定：{GRADE_LABELS.get(grade, grade)}",
-            body=f"{cycle.village.name} {cycle.period_label}评定已于 {today:%Y-%m-%d} 最终确定，有效至 {until:%Y-%m-%d}（下一周期评定生效后以新等级为准）。",
-        )
-    return len(rows)
-
-
-def _active_caps(household: Household, today: date) -> list[engine.AppliedVeto]:
+def active_caps(household: Household, today: date) -> list[engine.AppliedVeto]:
+    """The vetoes (events and approved items) capping the household's grade today."""
     version = scheme_for_village(household.village, today)
     if version is None:
         return []
     result = engine.grade_household(version.scheme, household_facts(household, today), today)
     return list(result.vetoes)
-
-
-@transaction.atomic
-def standing_refresh(
-    *,
-    household: Household,
-    actor: User | None,
-    today: date | None = None,
-    veto_event=None,
-    entry=None,
-    now: datetime | None = None,
-) -> GradeRecord | None:
-    """Apply the one rule (see the module) to the household today and write a
-    dynamic record when its grade in force changes: lowered by a veto, or restored
-    when one is revoked or has run out. Households without a final grade are left
-    alone. Atomic, with the household's row locked, so two refreshes of one
-    household never both write. Returns the new record, or None when nothing changed."""
-    today = today or timezone.localdate()
-    Household.objects.select_for_update().filter(pk=household.pk).first()
-    records = list(GradeRecord.objects.filter(household=household).select_related("cycle"))
-    current = in_force(records)
-    if current is None:
-        return None
-    base = in_force(
-        r for r in records if r.source == GradeSource.CYCLE and r.cycle_id == current.cycle_id
-    )
-    vetoes = _active_caps(household, today)
-    grade = lower_grade(base.grade, *(v.cap_grade for v in vetoes))
-    if grade == current.grade:
-        return None
-    now = now or timezone.now()
-    if vetoes and grade != base.grade:
-        names = "、".join(dict.fromkeys(v.name for v in vetoes))
-        reason = f"因“{names}”，等级由{GRADE_LABELS[current.grade]}调整为{GRADE_LABELS[grade]}"
-    else:
-        reason = f"否决事项已撤销或期满，恢复{base.cycle.period_label}评定等级{GRADE_LABELS[grade]}"
-    record = GradeRecord.objects.create(
-        household=household,
-        grade=grade,
-        source=GradeSource.DYNAMIC,
-        cycle=base.cycle,
-        # Never before the record it follows, so the change is the one in force.
-        effective_from=max(today, current.effective_from),
-        valid_until=base.valid_until,
-        reason=reason,
-        veto_event=veto_event,
-        entry=entry,
-        recorded_by=actor,
-        recorded_at=now,
-    )
-    audit(
-        actor=actor,
-        action="grade.dynamic",
-        obj=record,
-        region_path=household.villager_group.path,
-        at=now,
-        before={"grade": current.grade},
-        after={"grade": grade, "reason": reason},
-    )
-    notify(
-        households=[household.pk],
-        kind=Kind.GRADE_CHANGED,
-        at=now,
-        url=reverse("ratings:household_grades", args=[household.pk]),
-        title=f"您家的信用等级已调整为{GRADE_LABELS[grade]}",
-        body=reason,
-    )
-    return record
 
 
 def _veto_item_codes() -> tuple[set[str], int]:

@@ -15,7 +15,7 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
-from sanxin.oversight.services import audit
+from sanxin.audit.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules.defaults import load_default_scheme
 from sanxin.rules.models import SchemeVersion

@@ -70,7 +70,7 @@ def build_cycles(
 ) -> None:
     """The finished cycle of the demo's year and the open one of the next, for 大贵口村."""
     from sanxin.ratings.models import Cycle
-    from sanxin.ratings.services import cycle_open
+    from sanxin.ratings.services.cycles import cycle_open
 
     village = regions[village_path(PILOT_VILLAGE)]
     users = {
@@ -98,11 +98,11 @@ def build_cycles(
 def _finish_cycle(
     cal: Calendar, village: Region, users: dict[str, User], result: BuildResult
 ) -> None:
-    from sanxin.ledger.vetoes import veto_record
-    from sanxin.ratings import appeals, certificates, review
     from sanxin.ratings.models import Cycle, CycleState, Rating
     from sanxin.ratings.selectors import effective_grades
-    from sanxin.ratings.services import cycle_advance, cycle_compute, cycle_open
+    from sanxin.ratings.services import appeals, certificates, review
+    from sanxin.ratings.services.cycles import cycle_advance, cycle_compute, cycle_open
+    from sanxin.ratings.services.vetoes import veto_record
 
     head, deputy = users["tuanzhang"], users["futuanzhang"]
     cycle = cycle_open(
@@ -336,7 +336,7 @@ def _disputed_entry(cal: Calendar, cycle, households: list[int], ratings) -> Ent
     """The planned disputed deduction (DISPUTED_ITEM on the calendar's `disputed_on`) of one of the
     villagers' households, counted in the cycle, if its reversal leaves the
     household's grade as it is (so the final distribution stays the pilot's)."""
-    from sanxin.ledger.selectors import household_facts
+    from sanxin.ratings.facts import household_facts
 
     version = scheme_for_village(cycle.village, cycle.cut_off)
     candidates = (
@@ -364,7 +364,7 @@ def _disputed_entry(cal: Calendar, cycle, households: list[int], ratings) -> Ent
 def grade_distribution(village: Region, as_of: date) -> Counter[str]:
     """The provisional grades of a village's households as of a date, by the same
     selector the household pages use."""
-    from sanxin.ledger.selectors import household_grade
+    from sanxin.ratings.facts import household_grade
 
     grades: Counter[str] = Counter()
     for household in Household.objects.filter(village=village).select_related("village"):

@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sanxin.accounts.models import User
+from sanxin.audit.services import audit
 from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Household, Person
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
-from sanxin.oversight.services import audit
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from sanxin.ratings.services import cycles_compute_district
+from sanxin.ratings.services.cycles import cycles_compute_district
 from sanxin.regions.models import Level, Region
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 

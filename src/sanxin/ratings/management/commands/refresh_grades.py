@@ -15,7 +15,8 @@ from datetime import date
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from sanxin.ratings.standing import RECHECK_DAYS, households_to_recheck, standing_refresh
+from sanxin.ratings.services.standing import standing_refresh
+from sanxin.ratings.standing import RECHECK_DAYS, households_to_recheck
 from sanxin.regions.models import Level, Region
 from sanxin.rules.scheme import GRADE_LABELS
 

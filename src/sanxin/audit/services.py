@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.utils import timezone
 
-from sanxin.oversight.models import AuditEvent
+from sanxin.audit.models import AuditEvent
 
 if TYPE_CHECKING:
-    from sanxin.accounts.models import User
+    # The user model lives above the audit log (accounts); its base class is enough here.
+    from django.contrib.auth.base_user import AbstractBaseUser as User
 
 # Who the trail names for a system action (a command, the demo): `actor=None`.
 SYSTEM_NAME = "系统"
@@ -37,7 +38,7 @@ def audit(
         object_repr = object_repr or str(obj)[:200]
     return AuditEvent.objects.create(
         at=at or timezone.now(),
-        actor=actor,
+        actor=actor,  # type: ignore[misc]  # the project User, typed by its base here
         actor_name=(str(actor) if actor is not None else system)[:150],
         action=action,
         object_type=object_type,

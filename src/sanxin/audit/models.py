@@ -7,8 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 class AuditEvent(models.Model):
     """Append-only: who did what to which object, with before/after. Written in the
-    same transaction as the change (oversight.services.audit). The database refuses
+    same transaction as the change (audit.services.audit). The database refuses
     UPDATE and DELETE on this table (see the migration's triggers)."""
+
+    # Where its rows hang in the region tree, for Scope.filter (accounts/scope.py).
+    SCOPE_PATH = "region_path"
+    SCOPE_HOUSEHOLD = None
 
     at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
@@ -31,6 +35,8 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
+        # The table keeps the name it had in the oversight app (moved without copying).
+        db_table = "oversight_auditevent"
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
         ordering = ["-at", "-id"]

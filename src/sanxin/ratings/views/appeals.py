@@ -2,7 +2,7 @@
 the village's committee and the admins over it, its own for a household), the
 filing form (the household itself, or a committee member on its behalf, while the
 notice window is open), one appeal with its answer, and the committee's decision.
-Views stay thin: lookups go through the scope, writes through `ratings.appeals`."""
+Views stay thin: lookups go through the scope, writes through `ratings.services.appeals`."""
 
 from __future__ import annotations
 
@@ -26,9 +26,10 @@ from sanxin.ledger.models import Entry
 from sanxin.lib import photos as photo_files
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
 from sanxin.lib.forms import apply_service_errors
-from sanxin.ratings import appeals, review, selectors
+from sanxin.ratings import selectors
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm
 from sanxin.ratings.models import Appeal, AppealKind, AppealPhoto, Cycle, CycleState
+from sanxin.ratings.services import appeals
 from sanxin.rules.scheme import GRADE_LABELS
 from sanxin.rules.selectors import scheme_for_village
 
@@ -367,7 +368,7 @@ def appeal_file(request, pk, household):
             "form": form,
             "entries": entries,
             "blocked": blocked,
-            "grade_label": _grade_label(review.effective_grade(cycle, household, rating))
+            "grade_label": _grade_label(selectors.effective_grade(cycle, household, rating))
             if rating
             else "—",
             "committee": committee,
@@ -435,7 +436,7 @@ def _render_appeal(
             "form_errors": form.non_field_errors() if form is not None else [],
             "blocked": blocked,
             "recomputed_label": _grade_label(recomputed) if recomputed else "",
-            "current_label": _grade_label(review.effective_grade(cycle, appeal.household)),
+            "current_label": _grade_label(selectors.effective_grade(cycle, appeal.household)),
         },
         status=status,
     )

@@ -1,6 +1,8 @@
-from django.contrib.auth import logout
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+"""The home page: what the user can reach, the open appeals of the villages they
+review, and (through web.context_processors.inbox) their own households' grades in
+force and latest notifications."""
+
+from django.shortcuts import render
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
@@ -13,7 +15,7 @@ def home(request):
     household_count = scope.households().count() if scope.has(Perm.VIEW_REGISTRY) else 0
     return render(
         request,
-        "home.html",
+        "web/home.html",
         {
             "household_count": household_count,
             "can_change": scope.has(Perm.CHANGE_REGISTRY),
@@ -21,9 +23,3 @@ def home(request):
             "open_appeals": open_appeals_by_cycle(scope) if scope.has(Perm.REVIEW_POINTS) else [],
         },
     )
-
-
-@require_POST
-def logout_view(request):
-    logout(request)
-    return redirect("accounts:login")

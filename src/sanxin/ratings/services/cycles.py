@@ -19,15 +19,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
-from sanxin.notifications.models import Kind
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
-from sanxin.oversight.services import audit
 from sanxin.ratings import periods, selectors, standing
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
 from sanxin.ratings.models import Appeal, Cycle, CycleState, Rating, RatingPolicy, ReviewMeeting
 from sanxin.ratings.periods import Cadence
+from sanxin.ratings.services.standing import records_for_final_cycle, standing_refresh
 from sanxin.regions.models import Level, Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
@@ -530,7 +531,7 @@ def _put_in_force(cycle: Cycle, actor: User | None, today: date, now: datetime) 
     """Each household's effective grade becomes its grade in force from today; a
     veto event or veto item still running today lowers it at once (the one rule of
     `ratings.standing`)."""
-    written = standing.records_for_final_cycle(
+    written = records_for_final_cycle(
         cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now
     )
     # The one rule: every veto event and veto item running today caps the new grade.
@@ -539,5 +540,5 @@ def _put_in_force(cycle: Cycle, actor: User | None, today: date, now: datetime) 
         pk__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values("household_id"),
     ).select_related("village", "villager_group")
     for household in vetoed:
-        standing.standing_refresh(household=household, actor=actor, today=today, now=now)
+        standing_refresh(household=household, actor=actor, today=today, now=now)
     return written

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Field, Perm
-from sanxin.ledger import vetoes
 from sanxin.ledger.models import VetoEvent
 from sanxin.ledger.submissions import submit_once
 from sanxin.lib.forms import apply_service_errors
 from sanxin.lib.text import TextField, clean_line
+from sanxin.ratings.services import vetoes
 from sanxin.rules.scheme import GRADE_LABELS, VETO_KIND_LABELS
 from sanxin.rules.selectors import scheme_for_village
 

@@ -23,6 +23,7 @@ from sanxin.ratings.notice import mask_name
 from sanxin.ratings.pdf import CertificateDoc
 from sanxin.ratings.pdf import certificate_pdf as build_certificate_pdf
 from sanxin.ratings.pdf import certificates_pdf as build_certificates_pdf
+from sanxin.ratings.services import certificates as certificate_services
 from sanxin.rules.scheme import GRADE_LABELS
 
 
@@ -32,7 +33,9 @@ def certificate_issue(request, household):
     household = request.scope.get_household(household)
     try:
         # Refuses (PermissionDenied → 403) those who may see but not issue.
-        certificate = certificates.certificate_issue(actor=request.user, household=household)
+        certificate = certificate_services.certificate_issue(
+            actor=request.user, household=household
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
@@ -105,7 +108,7 @@ def village_certificates(request, village):
         raise Http404
     min_grade = request.POST.get("min_grade", "")
     try:
-        certs, _new = certificates.certificates_issue_village(
+        certs, _new = certificate_services.certificates_issue_village(
             actor=request.user, village=village, min_grade=min_grade
         )
     except ValidationError as exc:

@@ -23,15 +23,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, Review
-from sanxin.ledger.selectors import household_facts
 from sanxin.ledger.services import entry_reverse_on_appeal
 from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_text
-from sanxin.notifications.models import Kind
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
-from sanxin.oversight.services import audit
+from sanxin.ratings import selectors
+from sanxin.ratings.facts import household_facts
 from sanxin.ratings.models import (
     Appeal,
     AppealDecision,
@@ -41,7 +42,7 @@ from sanxin.ratings.models import (
     CycleState,
     Rating,
 )
-from sanxin.ratings.review import effective_grade
+from sanxin.ratings.selectors import effective_grade
 from sanxin.rules import engine
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 from sanxin.rules.selectors import scheme_for_village
@@ -66,7 +67,7 @@ def window_problem(cycle: Cycle, today: date) -> str:
         return f"评定周期现为“{cycle.get_state_display()}”，只有在公示期内才能提出异议"
     if today < cycle.notice_starts_on:
         return f"公示期从 {cycle.notice_starts_on:%Y-%m-%d} 开始"
-    if today > cycle.notice_ends_on:
+    if cycle.notice_ends_on is not None and today > cycle.notice_ends_on:
         return f"公示期已于 {cycle.notice_ends_on:%Y-%m-%d} 结束，不能再提出异议"
     return ""
 
@@ -85,13 +86,9 @@ def cannot_decide(actor: User, appeal: Appeal) -> str:
         return "本人或亲属所在农户，需回避"
     if appeal.filed_by_id == actor.pk:
         return "不能处理本人提出（或代为提出）的异议，需另一名评信团成员处理"
-    if appeal.entry_id is not None and appeal.entry.recorded_by_id == actor.pk:
+    if appeal.entry is not None and appeal.entry.recorded_by_id == actor.pk:
         return "有异议的积分是您记录的，需由另一名评信团成员处理"
     return ""
-
-
-def open_appeals(cycle: Cycle):
-    return Appeal.objects.filter(cycle=cycle, decision__isnull=True)
 
 
 @transaction.atomic
@@ -141,7 +138,7 @@ def appeal_file(
         errors["photos"] = f"证据照片最多 {MAX_PHOTOS} 张"
     if errors:
         raise ValidationError(errors)
-    if open_appeals(cycle).filter(household=household, entry=entry).exists():
+    if selectors.open_appeals(cycle).filter(household=household, entry=entry).exists():
         raise ValidationError("该户对此已有一项待处理的异议")
     rating = Rating.objects.filter(cycle=cycle, run=cycle.current_run, household=household).first()
     if rating is None:
@@ -183,6 +180,8 @@ def appeal_file(
 def recompute(cycle: Cycle, household: Household) -> engine.GradeResult:
     """The household's grade as of the cycle's cut-off under the scheme then in force."""
     version = scheme_for_village(household.village, cycle.cut_off)
+    if version is None:  # a computed cycle always had a scheme in force at its cut-off
+        raise ValidationError(f"{household.village.name}在评定截止日没有生效的评分方案")
     return engine.grade_household(
         version.scheme, household_facts(household, cycle.cut_off), cycle.cut_off
     )
@@ -268,6 +267,8 @@ def _reverse_entry(*, actor: User, appeal: Appeal, reason: str, now: datetime) -
     """Cancel the disputed entry exactly through the ledger's named service: a
     reversal approved under the appeal decision (the appellant asked, a member other
     than the recorder decided), which also refreshes the grade in force."""
+    if appeal.entry is None:
+        raise ValidationError("这项异议不是针对某条积分提出的")
     return entry_reverse_on_appeal(
         actor=actor, entry=appeal.entry, appeal_id=appeal.pk, reason=reason, now=now
     )

@@ -1,7 +1,7 @@
 """The committee review screens of a rating cycle: the households with their grades
 and reasons (filters for the committee), a grade adjustment, the pending
 adjustments with confirm/refuse, the closing meeting and the printable sign-off
-sheet. Writes go through `ratings.review`."""
+sheet. Writes go through `ratings.services.review`."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from django.views.decorators.http import require_POST
 from sanxin.accounts.choices import Role
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.ratings import review, selectors
+from sanxin.ratings import selectors
 from sanxin.ratings.models import Adjustment, CycleState, ReviewMeeting
+from sanxin.ratings.services import review
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, TIER_LABELS
 
 PAGE_SIZE = 50
@@ -157,7 +158,7 @@ def adjust(request, pk, household):
     rating = selectors.current_ratings(cycle).filter(household=household).first()
     if rating is None:
         raise Http404
-    current = review.effective_grade(cycle, household, rating)
+    current = selectors.effective_grade(cycle, household, rating)
     errors: dict[str, list[str]] = {}
     form = {"to_grade": "", "reason": ""}
     if request.method == "POST":
@@ -293,7 +294,7 @@ def meeting(request, pk):
     cycle = selectors.get_cycle(scope, pk)
     if not _is_committee(scope, cycle):
         raise PermissionDenied
-    members = review.committee_members(cycle.village)
+    members = selectors.committee_members(cycle.village)
     existing = ReviewMeeting.objects.filter(cycle=cycle).select_related("recorded_by").first()
     errors: dict[str, list[str]] = {}
     form = {

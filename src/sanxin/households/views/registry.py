@@ -1,16 +1,12 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import selectors, services
-from sanxin.ledger.selectors import household_grade
-from sanxin.ratings.standing import grade_in_force, is_expired
 from sanxin.regions.models import Level
-from sanxin.rules.scheme import GRADE_LABELS
 
 PAGE_SIZE = 30
 
@@ -39,27 +35,6 @@ def household_list(request):
             "can_change": scope.has(Perm.CHANGE_REGISTRY),
             "id_search": scope.has(Perm.REVEAL_ID),
             "filters": urlencode({"q": query, "group": group_id}),
-        },
-    )
-
-
-@requires(Perm.VIEW_REGISTRY)
-def household_detail(request, pk: int):
-    scope = request.scope
-    household = scope.get_household(pk)
-    members = selectors.members_by_age(household)
-    record = grade_in_force(household)
-    return render(
-        request,
-        "households/detail.html",
-        {
-            "household": household,
-            "members": members,
-            "can_change": scope.covers_household(household, Perm.CHANGE_REGISTRY),
-            "grade": household_grade(household, timezone.localdate()),
-            "standing": record,
-            "standing_label": GRADE_LABELS.get(record.grade, record.grade) if record else "",
-            "standing_expired": record is not None and is_expired(record),
         },
     )
 

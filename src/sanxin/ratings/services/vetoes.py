@@ -12,12 +12,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.ledger.models import VetoEvent
 from sanxin.lib.text import clean_text
-from sanxin.oversight.services import audit
-from sanxin.ratings.standing import standing_refresh
-from sanxin.rules import engine
+from sanxin.ratings.services.standing import standing_refresh
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
 
@@ -58,7 +57,7 @@ def veto_record(
         errors.setdefault("starts_on", []).append("该日期本村还没有生效的评分方案")
     elif rule_code not in {v.code for v in version.scheme.veto_rules}:
         errors["rule_code"] = [f"方案中没有规则“{rule_code}”"]
-    if errors:
+    if errors or version is None:
         raise ValidationError(errors)
     rule = version.scheme.veto_rule(rule_code)
     event = VetoEvent.objects.create(
@@ -132,22 +131,3 @@ def veto_revoke(*, actor: User, event: VetoEvent, reason: str) -> VetoEvent:
     )
     standing_refresh(household=event.household, actor=actor, veto_event=revocation)
     return revocation
-
-
-def veto_facts(events) -> tuple[engine.VetoFact, ...]:
-    """Engine facts from a household's events: revoked ones and revocations drop out."""
-    events = list(events)
-    revoked = {e.revokes_id for e in events if e.revokes_id}
-    return tuple(
-        engine.VetoFact(
-            id=f"veto-{e.pk}",
-            name=e.name,
-            cap_grade=e.cap_grade,
-            starts_on=e.starts_on,
-            ends_on=e.ends_on,
-            kind=e.kind,
-            code=e.rule_code,
-        )
-        for e in events
-        if e.revokes_id is None and e.pk not in revoked
-    )

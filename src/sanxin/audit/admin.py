@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sanxin.oversight.models import AuditEvent
+from sanxin.audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)

@@ -11,17 +11,14 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from sanxin.accounts.choices import COMMITTEE_ROLES
-from sanxin.accounts.models import RoleAssignment
 from sanxin.accounts.scope import Perm, scope_for
+from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.lib.text import clean_line, clean_text
-from sanxin.oversight.services import audit
 from sanxin.ratings import selectors
 from sanxin.ratings.models import (
     Adjustment,
@@ -92,7 +89,7 @@ def adjustment_propose(
         raise ValidationError("该农户在本评定周期没有评定结果")
     if Adjustment.objects.filter(cycle=cycle, household=household, decision__isnull=True).exists():
         raise ValidationError("该农户已有一项待确认的调整")
-    current = effective_grade(cycle, household, rating)
+    current = selectors.effective_grade(cycle, household, rating)
     if to_grade == current:
         raise ValidationError({"to_grade": f"该农户现已是{GRADE_LABELS[to_grade]}"})
     adjustment = Adjustment.objects.create(
@@ -162,37 +159,6 @@ def adjustment_decide(
     return decision
 
 
-def effective_grade(cycle: Cycle, household: Household, rating: Rating | None = None) -> str:
-    """One household's grade in the cycle (see `selectors.grade_changes`): its latest
-    upheld appeal, else its latest confirmed adjustment, else its snapshot."""
-    changed = selectors.grade_changes([cycle.pk], [household.pk]).get((cycle.pk, household.pk))
-    if changed:
-        return changed
-    if rating is None:
-        rating = Rating.objects.filter(
-            cycle=cycle, run=cycle.current_run, household=household
-        ).first()
-    return rating.grade if rating else ""
-
-
-def committee_members(village) -> list:
-    """Active users currently holding a committee role bound to the village, head first."""
-    order = {r: i for i, r in enumerate(COMMITTEE_ROLES)}
-    best: dict[int, tuple[int, str]] = {}
-    rows = RoleAssignment.objects.filter(
-        role__in=COMMITTEE_ROLES, region=village, user__is_active=True, ended_at__isnull=True
-    ).values_list("user_id", "role")
-    for user_id, role in rows:
-        rank = order[role]
-        if user_id not in best or rank < best[user_id][0]:
-            best[user_id] = (rank, role)
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=list(best))}
-    members = sorted(users.values(), key=lambda u: (best[u.pk][0], u.pk))
-    for u in members:
-        u.committee_role = best[u.pk][1]
-    return members
-
-
 def _name(user) -> str:
     return str(user)
 
@@ -202,7 +168,7 @@ def review_close(
     *, actor: User, cycle: Cycle, held_on: date, present_user_ids, decision: str
 ) -> ReviewMeeting:
     cycle = _locked_cycle(cycle)
-    members = committee_members(cycle.village)
+    members = selectors.committee_members(cycle.village)
     by_id = {u.pk: u for u in members}
     if actor.pk not in by_id:
         raise PermissionDenied("只有本村评信团成员可以记录评审会议")
