@@ -15,7 +15,7 @@ from datetime import date
 from sanxin.accounts import services as accounts
 from sanxin.accounts.choices import Role
 from sanxin.households import importing
-from sanxin.ratings import services as ratings
+from sanxin.ratings.services import cycles as ratings
 from tests.households.test_roster_import import clean_rows, xlsx
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
