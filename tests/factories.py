@@ -42,20 +42,20 @@ def make_household(
     members: int = 0,
     actor=None,
 ):
-    household = hh.household_create(
+    household = hh._household_create(
         actor=actor,
         village=village,
         villager_group=group,
         number=number,
         address=f"{village.name}{number}号",
     )
-    hh.person_create(
+    hh._person_create(
         actor=actor,
         household=household,
         data=hh.PersonData(name=head, id_number=idcard.parse(valid_id(head_seq)), relation="户主"),
     )
     for i in range(members):
-        hh.person_create(
+        hh._person_create(
             actor=actor,
             household=household,
             data=hh.PersonData(

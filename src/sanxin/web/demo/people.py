@@ -436,7 +436,7 @@ def build_households(
         )
     created_ids = []
     for planned in todo:
-        household = hh.household_create(
+        household = hh._household_create(
             actor=None, village=village, villager_group=groups[planned.group], number=planned.number,
             address=planned.address, phone=planned.phone,
         )  # fmt: skip
@@ -450,6 +450,6 @@ def build_households(
                 name=p.name, id_number=idcard.parse(p.id_number), relation=p.relation, phone=p.phone,
                 political_status=p.political_status, cadre_post=p.cadre_post,
             )  # fmt: skip
-            hh.person_create(actor=None, household=household, data=data)
+            hh._person_create(actor=None, household=household, data=data)
             result.people += 1
     hh.refresh_household_summary(created_ids)
