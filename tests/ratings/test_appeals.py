@@ -16,7 +16,8 @@ from sanxin.notifications.choices import Kind
 from sanxin.notifications.models import Notification
 from sanxin.notifications.selectors import notifications_for
 from sanxin.ratings import certificates, selectors, standing
-from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import AppealKind, GradeSource
+from sanxin.ratings.models import GradeRecord, Rating
 from sanxin.ratings.services import appeals, vetoes
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services.certificates import certificate_issue

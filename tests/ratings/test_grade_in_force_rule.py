@@ -22,7 +22,8 @@ from sanxin.ledger.models import Entry, Review, VetoEvent
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.models import Notification
 from sanxin.ratings import certificates, selectors, standing
-from sanxin.ratings.models import Cycle, CycleState, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import CycleState, GradeSource
+from sanxin.ratings.models import Cycle, GradeRecord, Rating
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services import vetoes
 from sanxin.ratings.services.certificates import certificate_issue

@@ -15,7 +15,8 @@ from pypdf import PdfReader
 
 from sanxin.households.models import Household
 from sanxin.ratings import certificates, selectors, standing
-from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import CycleState, GradeSource
+from sanxin.ratings.models import Certificate, GradeRecord, Rating
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services import vetoes
 from sanxin.ratings.services.certificates import certificate_issue

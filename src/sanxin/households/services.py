@@ -16,7 +16,8 @@ from sanxin.households.choices import HEAD_RELATIONS, HouseholdStatus
 from sanxin.households.models import Household, Move, Person, id_number_columns
 from sanxin.lib import crypto, idcard
 from sanxin.lib.text import clean_line
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User

@@ -16,7 +16,8 @@ from sanxin.households.models import Household
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods
-from sanxin.ratings.models import Cycle, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import GradeSource
+from sanxin.ratings.models import Cycle, GradeRecord, Rating
 from sanxin.ratings.standing import BATCH, active_caps, in_force, valid_until
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
 

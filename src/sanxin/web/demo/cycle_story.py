@@ -98,7 +98,8 @@ def build_cycles(
 def _finish_cycle(
     cal: Calendar, village: Region, users: dict[str, User], result: BuildResult
 ) -> None:
-    from sanxin.ratings.models import Cycle, CycleState, Rating
+    from sanxin.ratings.choices import CycleState
+    from sanxin.ratings.models import Cycle, Rating
     from sanxin.ratings.selectors import effective_grades
     from sanxin.ratings.services import appeals, certificates, review
     from sanxin.ratings.services.cycles import cycle_advance, cycle_compute, cycle_open

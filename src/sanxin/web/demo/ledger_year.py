@@ -15,7 +15,8 @@ from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Household, Person
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import Item
