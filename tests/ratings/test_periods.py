@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sanxin.audit.models import AuditEvent
 from sanxin.ratings import periods
-from sanxin.ratings.periods import Cadence
+from sanxin.ratings.choices import Cadence
 from sanxin.ratings.services import cycles as services
 
 

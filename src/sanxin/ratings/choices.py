@@ -1,8 +1,14 @@
-"""The ratings app's fixed vocabularies: a cycle's states, what an appeal is about, where a
-grade record comes from. Values are stored in the database; labels are shown."""
+"""The ratings app's fixed vocabularies: a district's rating cadence, a cycle's states,
+what an appeal is about, where a grade record comes from. The values are stored in the
+database, the labels shown."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class Cadence(models.TextChoices):
+    YEAR = "year", _("按年度评定")
+    QUARTER = "quarter", _("按季度评定")
 
 
 class CycleState(models.TextChoices):

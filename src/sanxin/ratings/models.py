@@ -15,8 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.lib.photos import PhotoBase, stored_name
-from sanxin.ratings.choices import AppealKind, CycleState, GradeSource
-from sanxin.ratings.periods import Cadence, label
+from sanxin.ratings.choices import AppealKind, Cadence, CycleState, GradeSource
+from sanxin.ratings.periods import label
 from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 

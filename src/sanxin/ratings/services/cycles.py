@@ -25,10 +25,9 @@ from sanxin.households.models import Household
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods, selectors, standing
-from sanxin.ratings.choices import CycleState
+from sanxin.ratings.choices import Cadence, CycleState
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
 from sanxin.ratings.models import Appeal, Cycle, Rating, RatingPolicy, ReviewMeeting
-from sanxin.ratings.periods import Cadence
 from sanxin.ratings.services.standing import records_for_final_cycle, standing_refresh
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region

@@ -20,9 +20,8 @@ from django.views.decorators.http import require_POST
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ratings import periods, selectors
-from sanxin.ratings.choices import CycleState
+from sanxin.ratings.choices import Cadence, CycleState
 from sanxin.ratings.models import RatingPolicy
-from sanxin.ratings.periods import Cadence
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.views import appeals as appeal_views
 from sanxin.regions.choices import Level
