@@ -555,7 +555,7 @@ def _entry_plan(
     occurred_on: date,
     person: Person | None,
     *,
-    actor,
+    actor: User,
     today: date,
     problems: list[Problem],
 ) -> EntryPlan | None:

@@ -6,6 +6,7 @@ between cycles (standing_refresh)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import reverse
@@ -20,6 +21,9 @@ from sanxin.ratings.choices import GradeSource
 from sanxin.ratings.models import Cycle, GradeRecord, Rating
 from sanxin.ratings.standing import BATCH, active_caps, in_force, valid_until
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 
 def records_for_final_cycle(
@@ -81,7 +85,7 @@ def records_for_final_cycle(
 def standing_refresh(
     *,
     household: Household,
-    actor,
+    actor: User | None,
     today: date | None = None,
     veto_event=None,
     entry=None,
