@@ -88,12 +88,13 @@ def _defined(path: Path) -> dict[str, set[str]]:
 
 @cache
 def _known_words() -> frozenset[str]:
-    """Every name the product's code (and the top-level tests: `LAYERS`) binds or
-    uses (functions, classes, variables, arguments, attributes, imports) and every
+    """Every module name and every name the product's code (and the top-level tests:
+    `LAYERS`) binds or uses (functions, classes, variables, arguments, attributes, imports) and every
     string it writes (a table's name)."""
     words = {"None", "True", "False"}
     tests = [p for p in (ROOT / "tests").glob("*.py") if p.name != Path(__file__).name]
     for path in [*SRC.rglob("*.py"), *tests]:
+        words.add(path.stem)
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 words.add(node.name)
