@@ -15,7 +15,7 @@ from datetime import date
 from sanxin.accounts import services as accounts
 from sanxin.accounts.choices import Role
 from sanxin.households import importing
-from sanxin.ratings import services as ratings
+from sanxin.ratings.services import cycles as ratings
 from tests.households.test_roster_import import clean_rows, xlsx
 
 FULL_ID = re.compile(r"\d{17}[\dXx]")
@@ -61,7 +61,7 @@ def test_a_cycle_computation_logs_its_counts(world, scheme, credit_for, caplog):
     )
     caplog.set_level(logging.INFO, logger="sanxin")
     report = ratings.cycle_compute(actor=head, cycle=cycle)
-    (line,) = _lines(caplog, "sanxin.ratings.services")
+    (line,) = _lines(caplog, "sanxin.ratings.services.cycles")
     assert f"cycle computation: 1 cycles (ids {cycle.pk}), {report.households} households" in line
     assert report.households >= 2 and re.search(r"in \d+\.\d\d s$", line), line
     names = {p.name for h in (world.household, world.household_a1_2) for p in h.members.all()}
