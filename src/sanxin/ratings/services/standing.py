@@ -26,11 +26,12 @@ if TYPE_CHECKING:
     from sanxin.accounts.models import User
 
 
-def records_for_final_cycle(
-    *, cycle: Cycle, grades: dict[int, str], actor, today: date, now: datetime
+def _records_for_final_cycle(
+    *, cycle: Cycle, grades: dict[int, str], actor: User | None, today: date, now: datetime
 ) -> int:
     """Write the final cycle's grade record for every household in `grades`
-    (bulk inserts) and tell each household. Returns the number written."""
+    (bulk inserts) and tell each household. Returns the number written. No permission
+    check: `cycle_advance` calls it inside its own checked, locked transaction."""
     until = valid_until(today)
     user = actor if getattr(actor, "pk", None) else None
     rows = [
