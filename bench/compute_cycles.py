@@ -64,7 +64,7 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
     from sanxin.credit.models import CreditAssessment
     from sanxin.households.models import Household, Person
     from sanxin.ledger.models import Entry, Review
-    from sanxin.regions.models import Level
+    from sanxin.regions.choices import Level
     from sanxin.regions.services import region_create
     from sanxin.rules.services import scheme_install_default
 
@@ -186,7 +186,8 @@ def measure() -> dict:
     from django.db import connection
 
     from sanxin.ratings.services.cycles import cycles_compute_district
-    from sanxin.regions.models import Level, Region
+    from sanxin.regions.choices import Level
+    from sanxin.regions.models import Region
 
     district = Region.objects.get(level=Level.DISTRICT, code="139999000000")
     count = [0]
@@ -223,7 +224,8 @@ def measure_finalise(cycles) -> dict:
     from django.db import connection
 
     from sanxin.accounts.models import User
-    from sanxin.ratings.models import Cycle, CycleState, ReviewMeeting
+    from sanxin.ratings.choices import CycleState
+    from sanxin.ratings.models import Cycle, ReviewMeeting
     from sanxin.ratings.services.cycles import NOTICE_DAYS, cycle_advance
 
     user = User.objects.get(username="bench")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.households import services as hh
 from sanxin.lib import idcard
-from sanxin.regions.models import Level
+from sanxin.regions.choices import Level
 from sanxin.regions.services import region_create
 
 PASSWORD = "Sanxin-test-2026"
@@ -42,20 +42,20 @@ def make_household(
     members: int = 0,
     actor=None,
 ):
-    household = hh.household_create(
+    household = hh._household_create(
         actor=actor,
         village=village,
         villager_group=group,
         number=number,
         address=f"{village.name}{number}号",
     )
-    hh.person_create(
+    hh._person_create(
         actor=actor,
         household=household,
         data=hh.PersonData(name=head, id_number=idcard.parse(valid_id(head_seq)), relation="户主"),
     )
     for i in range(members):
-        hh.person_create(
+        hh._person_create(
             actor=actor,
             household=household,
             data=hh.PersonData(
@@ -75,7 +75,7 @@ def make_tree(name: str = "双滦区", code: str = "130803000000"):
 
 
 def child(parent, name: str, *, kind: str = ""):
-    from sanxin.regions.models import CHILD_LEVEL
+    from sanxin.regions.choices import CHILD_LEVEL
 
     return region_create(level=CHILD_LEVEL[parent.level], name=name, parent=parent, kind=kind)
 
@@ -85,7 +85,7 @@ def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | Non
     notice starting on `notice_day` (by the committee head, the deputy attending)."""
     from datetime import timedelta
 
-    from sanxin.ratings.models import CycleState
+    from sanxin.ratings.choices import CycleState
     from sanxin.ratings.services import cycles as services
     from sanxin.ratings.services.review import review_close
 
@@ -113,7 +113,7 @@ def cycle_on_notice(world, *, cut_off: date, notice_day: date, period: str | Non
 
 def cycle_final(world, cycle, *, day: date):
     """Finalise a cycle on notice on `day` (after its window), as the committee head."""
-    from sanxin.ratings.models import CycleState
+    from sanxin.ratings.choices import CycleState
     from sanxin.ratings.services import cycles as services
 
     return services.cycle_advance(

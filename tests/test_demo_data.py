@@ -30,6 +30,7 @@ from sanxin.lib import idcard
 from sanxin.lib.append_only import append_only_tables
 from sanxin.notifications.models import Notification
 from sanxin.ratings import certificates
+from sanxin.ratings.choices import CycleState, GradeSource
 from sanxin.ratings.facts import household_grade
 from sanxin.ratings.models import (
     Adjustment,
@@ -37,15 +38,14 @@ from sanxin.ratings.models import (
     AppealDecision,
     Certificate,
     Cycle,
-    CycleState,
     GradeRecord,
-    GradeSource,
     Rating,
     ReviewMeeting,
 )
 from sanxin.ratings.selectors import effective_grades
 from sanxin.ratings.standing import grade_in_force
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
 from sanxin.web import demo
 from sanxin.web.demo import ledger_year

@@ -24,7 +24,8 @@ FILERS = COMMITTEE | {"villager"}
 
 
 def _appealed(w):
-    from sanxin.ratings.models import Appeal, AppealKind
+    from sanxin.ratings.choices import AppealKind
+    from sanxin.ratings.models import Appeal
     from sanxin.ratings.services.appeals import appeal_file
 
     _on_notice(w)

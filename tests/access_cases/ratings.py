@@ -49,7 +49,7 @@ def _computed(w):
 
 
 def _in_review(w):
-    from sanxin.ratings.models import CycleState
+    from sanxin.ratings.choices import CycleState
     from sanxin.ratings.services.cycles import cycle_advance
 
     _computed(w)
@@ -80,7 +80,8 @@ def _proposed(w):
 
 
 def _on_notice(w):
-    from sanxin.ratings.models import CycleState, ReviewMeeting
+    from sanxin.ratings.choices import CycleState
+    from sanxin.ratings.models import ReviewMeeting
     from sanxin.ratings.services.cycles import cycle_advance
     from sanxin.ratings.services.review import review_close
 

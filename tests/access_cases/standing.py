@@ -69,7 +69,8 @@ def _cycle(w):
 def _on_notice(w):
     from django.utils import timezone
 
-    from sanxin.ratings.models import CycleState, ReviewMeeting
+    from sanxin.ratings.choices import CycleState
+    from sanxin.ratings.models import ReviewMeeting
     from sanxin.ratings.services.cycles import cycle_advance, cycle_compute
     from sanxin.ratings.services.review import review_close
 
@@ -98,7 +99,7 @@ def _on_notice(w):
 def _final(w):
     from django.utils import timezone
 
-    from sanxin.ratings.models import CycleState
+    from sanxin.ratings.choices import CycleState
     from sanxin.ratings.services.cycles import cycle_advance
 
     cycle = _on_notice(w)

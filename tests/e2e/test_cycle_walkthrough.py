@@ -16,7 +16,8 @@ from playwright.sync_api import expect
 from sanxin.ledger import services as ledger
 from sanxin.ledger.services import EntryRequest
 from sanxin.ratings import certificates
-from sanxin.ratings.models import Appeal, Certificate, Cycle, CycleState, GradeRecord, Rating
+from sanxin.ratings.choices import CycleState
+from sanxin.ratings.models import Appeal, Certificate, Cycle, GradeRecord, Rating
 from sanxin.rules.scheme import GRADE_LABELS
 from tests.factories import PASSWORD
 

@@ -137,12 +137,12 @@ def test_household_services_refuse_them(world, ch, field, label):
     values = {"number": "095", "address": "某地"}
     values[field] = "09" + ch + "5"
     with pytest.raises(ValidationError) as exc:
-        services.household_create(
+        services._household_create(
             actor=None, village=world.village_a1, villager_group=world.group_a1_1, **values
         )
     assert exc.value.message_dict[field][0].startswith(label + REFUSED)
     with pytest.raises(ValidationError) as exc:
-        services.household_update(actor=None, household=world.household, **{field: values[field]})
+        services._household_update(actor=None, household=world.household, **{field: values[field]})
     assert field in exc.value.message_dict
     assert not Household.objects.filter(number__startswith="09").exists()
 
@@ -152,11 +152,11 @@ def test_person_services_refuse_them(world, field, label):
     data = {"name": "王小山", "relation": "子", field: "王\u2066小山"}
     person_data = services.PersonData(id_number=idcard.parse(valid_id(704)), **data)
     with pytest.raises(ValidationError) as exc:
-        services.person_create(actor=None, household=world.household, data=person_data)
+        services._person_create(actor=None, household=world.household, data=person_data)
     assert exc.value.message_dict[field][0].startswith(label + REFUSED)
     head = Person.objects.get(household=world.household, is_head=True)
     with pytest.raises(ValidationError):
-        services.person_update(
+        services._person_update(
             actor=None,
             person=head,
             data=services.PersonData(id_number=None, **{**data, "relation": "户主"})
@@ -166,7 +166,7 @@ def test_person_services_refuse_them(world, field, label):
 
 
 def test_services_normalise_what_they_store(world):
-    household = services.household_create(
+    household = services._household_create(
         actor=None,
         village=world.village_a1,
         villager_group=world.group_a1_1,
@@ -233,7 +233,7 @@ def test_codes_are_normalised_in_full_text_keeps_chinese_punctuation(world):
     assert form.cleaned_data["number"] == "3-1"
     assert form.cleaned_data["phone"] == "0314-1234567"
     assert form.cleaned_data["address"] == "村东（老井旁）"
-    household = services.household_create(
+    household = services._household_create(
         actor=None,
         village=world.village_a1,
         villager_group=world.group_a1_1,

@@ -774,7 +774,7 @@ def test_confirm_rechecks_the_stored_file(world, login):
     # Meanwhile someone registers one of the file's people in household 001.
     from sanxin.households import services
 
-    services.person_create(
+    services._person_create(
         actor=None,
         household=world.household,
         data=services.PersonData(

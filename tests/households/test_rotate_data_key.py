@@ -41,7 +41,7 @@ def test_rotation_rewrites_everything_under_the_new_key(db, settings):
     # Before the command, look-ups already work (the old hashes are tried too), and a
     # person added now is stored under B and found as well.
     assert _found(numbers[Person.objects.get(name="王3").pk]) == ["王3"]
-    new = hh.person_create(
+    new = hh._person_create(
         actor=None,
         household=Household.objects.get(number="003"),
         data=hh.PersonData(

@@ -18,8 +18,8 @@ from sanxin.credit.models import CreditAssessment
 from sanxin.ledger import entry_import
 from sanxin.ledger.forms import DecideForm, ReverseForm
 from sanxin.ledger.models import Entry, VetoEvent
+from sanxin.ratings.choices import CycleState
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm
-from sanxin.ratings.models import CycleState
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services import review
 from sanxin.ratings.views.vetoes import VetoForm

@@ -15,7 +15,7 @@ from sanxin.notifications.choices import Kind
 from sanxin.notifications.models import NotificationRead
 from sanxin.notifications.selectors import unread_count
 from sanxin.notifications.services import notify
-from sanxin.ratings.models import AppealKind
+from sanxin.ratings.choices import AppealKind
 from sanxin.ratings.services import appeals
 from tests.factories import cycle_final, cycle_on_notice
 

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from sanxin.ledger.models import Entry
-from sanxin.ratings.models import Appeal, AppealDecision, AppealKind
+from sanxin.ratings.choices import AppealKind
+from sanxin.ratings.models import Appeal, AppealDecision
 from sanxin.ratings.services import appeals
 from tests.crafted_files import image_bytes
 from tests.factories import approved_entry, cycle_on_notice, make_household

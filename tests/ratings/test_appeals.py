@@ -16,11 +16,12 @@ from sanxin.notifications.choices import Kind
 from sanxin.notifications.models import Notification
 from sanxin.notifications.selectors import notifications_for
 from sanxin.ratings import certificates, selectors, standing
-from sanxin.ratings.models import AppealKind, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import AppealKind, GradeSource
+from sanxin.ratings.models import GradeRecord, Rating
 from sanxin.ratings.services import appeals, vetoes
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services.certificates import certificate_issue
-from sanxin.ratings.services.standing import records_for_final_cycle
+from sanxin.ratings.services.standing import _records_for_final_cycle
 from tests.crafted_files import image_bytes
 from tests.factories import approved_entry, cycle_final, cycle_on_notice
 
@@ -298,7 +299,9 @@ def test_a_later_final_cycle_supersedes_the_certificate(ready):
     services.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
     grades = selectors.effective_grades(later)
-    records_for_final_cycle(cycle=later, grades=grades, actor=head, today=TODAY, now=timezone.now())
+    _records_for_final_cycle(
+        cycle=later, grades=grades, actor=head, today=TODAY, now=timezone.now()
+    )
     assert certificates.verify(cert).status == certificates.Status.SUPERSEDED
 
 

@@ -22,12 +22,13 @@ from sanxin.ledger.models import Entry, Review, VetoEvent
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.models import Notification
 from sanxin.ratings import certificates, selectors, standing
-from sanxin.ratings.models import Cycle, CycleState, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import CycleState, GradeSource
+from sanxin.ratings.models import Cycle, GradeRecord, Rating
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services import vetoes
 from sanxin.ratings.services.certificates import certificate_issue
 from sanxin.ratings.services.review import review_close
-from sanxin.ratings.services.standing import records_for_final_cycle, standing_refresh
+from sanxin.ratings.services.standing import _records_for_final_cycle, standing_refresh
 from sanxin.rules.scheme import GRADES, grade_rank, lower_grade
 from tests.factories import approved_entry, child, cycle_final, cycle_on_notice, make_household
 
@@ -299,7 +300,7 @@ def test_refresh_grades_rechecks_households_with_a_running_veto_item(ready):
     # A final that did not cap (as the old code did): the cycle's grades only.
     cycle.state = CycleState.FINAL
     Cycle.objects.filter(pk=cycle.pk).update(state=CycleState.FINAL)
-    records_for_final_cycle(
+    _records_for_final_cycle(
         cycle=cycle,
         grades=selectors.effective_grades(cycle),
         actor=world.users["committee_head"],

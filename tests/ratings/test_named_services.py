@@ -17,7 +17,8 @@ from sanxin.households.models import Person
 from sanxin.ledger import services as ledger
 from sanxin.ledger.models import Entry, Review, VetoEvent
 from sanxin.ratings import standing
-from sanxin.ratings.models import AppealKind, GradeRecord
+from sanxin.ratings.choices import AppealKind
+from sanxin.ratings.models import GradeRecord
 from sanxin.ratings.services import appeals, vetoes
 from sanxin.ratings.services.certificates import certificate_issue
 from tests.factories import approved_entry, cycle_final, cycle_on_notice

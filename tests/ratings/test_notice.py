@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sanxin.households.models import Household
-from sanxin.ratings.models import CycleState
+from sanxin.ratings.choices import CycleState
 from sanxin.ratings.notice import mask_name, notice_rows
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services.review import review_close

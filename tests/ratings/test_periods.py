@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from sanxin.audit.models import AuditEvent
 from sanxin.ratings import periods
-from sanxin.ratings.periods import Cadence
+from sanxin.ratings.choices import Cadence
 from sanxin.ratings.services import cycles as services
 
 
@@ -102,7 +102,7 @@ def test_cycles_page_sets_quarters_and_suggests_the_quarter(world, login):
 
 
 def test_a_computation_before_the_cut_off_is_only_a_preview(world, scheme):
-    from sanxin.ratings.models import CycleState
+    from sanxin.ratings.choices import CycleState
 
     head = world.users["committee_head"]
     today = timezone.localdate()

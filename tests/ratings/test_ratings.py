@@ -13,13 +13,14 @@ from django.test.utils import CaptureQueriesContext
 from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
 from sanxin.ledger import services as ledger
+from sanxin.ratings.choices import CycleState
 from sanxin.ratings.facts import (
     facts_for_households,
     household_facts,
     household_grade,
     schemes_for_villages,
 )
-from sanxin.ratings.models import Cycle, CycleState, Rating
+from sanxin.ratings.models import Cycle, Rating
 from sanxin.ratings.services import cycles as services
 from sanxin.rules.selectors import scheme_for_village
 from tests.factories import make_household

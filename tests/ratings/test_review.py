@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
 from sanxin.ratings import selectors
-from sanxin.ratings.models import Adjustment, CycleState, Rating
+from sanxin.ratings.choices import CycleState
+from sanxin.ratings.models import Adjustment, Rating
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services import review
 from tests.factories import make_household

@@ -13,7 +13,8 @@ from sanxin.ledger.models import VetoEvent
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.models import Notification
 from sanxin.ratings import standing
-from sanxin.ratings.models import GradeRecord, GradeSource
+from sanxin.ratings.choices import GradeSource
+from sanxin.ratings.models import GradeRecord
 from sanxin.ratings.services import vetoes
 from sanxin.rules.scheme import lower_grade
 from tests.factories import cycle_final, cycle_on_notice

@@ -15,12 +15,13 @@ from pypdf import PdfReader
 
 from sanxin.households.models import Household
 from sanxin.ratings import certificates, selectors, standing
-from sanxin.ratings.models import Certificate, CycleState, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import CycleState, GradeSource
+from sanxin.ratings.models import Certificate, GradeRecord, Rating
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.services import vetoes
 from sanxin.ratings.services.certificates import certificate_issue
 from sanxin.ratings.services.review import adjustment_decide, adjustment_propose
-from sanxin.ratings.services.standing import records_for_final_cycle
+from sanxin.ratings.services.standing import _records_for_final_cycle
 from sanxin.rules.scheme import GRADE_LABELS
 from tests.factories import cycle_final, cycle_on_notice, make_household
 
@@ -61,7 +62,7 @@ def _later_final(world):
     )
     services.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
-    records_for_final_cycle(
+    _records_for_final_cycle(
         cycle=later,
         grades=selectors.effective_grades(later),
         actor=head,

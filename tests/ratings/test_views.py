@@ -5,7 +5,8 @@ from datetime import date
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from sanxin.ratings.models import Cycle, CycleState, Rating
+from sanxin.ratings.choices import CycleState
+from sanxin.ratings.models import Cycle, Rating
 from sanxin.ratings.services import cycles as services
 from tests.factories import make_household
 

@@ -6,7 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.accounts.choices import ROLE_LEVELS, Role
-from sanxin.regions.models import Level
+from sanxin.regions.choices import Level
 
 
 class User(AbstractUser):

@@ -19,7 +19,8 @@ from django.http import Http404
 
 from sanxin.accounts.choices import Role
 from sanxin.accounts.models import RoleAssignment, related_rows
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 
 class Perm(StrEnum):

@@ -31,7 +31,8 @@ from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm, Scope, scope_for
 from sanxin.audit.models import AuditEvent
 from sanxin.audit.services import audit
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,8 @@ from sanxin.households import pending_upload
 from sanxin.households.selectors import household_search
 from sanxin.households.upload_form import preview_page, upload_page
 from sanxin.lib.forms import apply_service_errors
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.selectors import scheme_for_village
 
 PAGE_SIZE = 30

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.lib import idcard
 from sanxin.lib.text import LineField
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|(0\d{2,3}-?)?\d{7,8})$")
 

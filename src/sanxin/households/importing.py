@@ -46,7 +46,8 @@ from sanxin.lib.spreadsheet import clean_header as _clean_header
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
 from sanxin.lib.text import clean_cells
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User
@@ -800,7 +801,7 @@ def apply_import(plan: ImportPlan, *, actor: User | None) -> ImportResult:
             touched: list[int] = []
             for hp in plan.households:
                 if hp.existing is None:
-                    household = services.household_create(
+                    household = services._household_create(
                         actor=actor,
                         village=plan.village,
                         villager_group=hp.group,
@@ -811,17 +812,17 @@ def apply_import(plan: ImportPlan, *, actor: User | None) -> ImportResult:
                     result.households_created += 1
                 else:
                     household = hp.existing
-                    if services.household_update(actor=actor, household=household, **hp.changes()):
+                    if services._household_update(actor=actor, household=household, **hp.changes()):
                         result.households_updated += 1
                 touched.append(household.pk)
                 # The head last, so a present head is demoted before the new one is made.
                 for pp in sorted(hp.people, key=lambda p: p.data.relation in HEAD_RELATIONS):
                     if pp.existing is None:
-                        services.person_create(actor=actor, household=household, data=pp.data)
+                        services._person_create(actor=actor, household=household, data=pp.data)
                         result.people_created += 1
                     else:
                         pp.existing.household = household
-                        if services.person_update(actor=actor, person=pp.existing, data=pp.data):
+                        if services._person_update(actor=actor, person=pp.existing, data=pp.data):
                             result.people_updated += 1
                         else:
                             result.unchanged += 1

@@ -16,7 +16,8 @@ from sanxin.households.choices import HEAD_RELATIONS, HouseholdStatus
 from sanxin.households.models import Household, Move, Person, id_number_columns
 from sanxin.lib import crypto, idcard
 from sanxin.lib.text import clean_line
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User
@@ -90,12 +91,19 @@ def person_snapshot(p: Person) -> dict:
     }
 
 
+# --- inner writes: no permission or scope check ----------------------------------------
+# The underscore says the caller has done the checks: the checked services below
+# (household_register, household_change, person_add, person_change), the roster import
+# (its page takes only a village in the user's scope; `import-households` is the
+# operator's) and the demo. They still clean, validate (full_clean) and audit.
+
+
 def _check_group(village: Region, villager_group: Region) -> None:
     if villager_group.level != Level.GROUP or villager_group.parent_id != village.pk:
         raise ValidationError({"villager_group": "村民小组不属于该村"})
 
 
-def household_create(
+def _household_create(
     *,
     actor: User | None,
     village: Region,
@@ -125,7 +133,7 @@ def household_create(
     return household
 
 
-def household_update(
+def _household_update(
     *, actor: User | None, household: Household, audit_action: str = "household.update", **changes
 ) -> bool:
     """Apply changes; returns False (and writes nothing) when nothing differs."""
@@ -212,7 +220,7 @@ def id_taken_message(actor: User | None, id_number: idcard.IdNumber, existing: P
     return f"身份证号 {id_number.masked} 已在其他地方登记，不能重复登记；请与管理员核实"
 
 
-def person_create(
+def _person_create(
     *,
     actor: User | None,
     household: Household,
@@ -246,7 +254,7 @@ def person_create(
 
 
 def _person_fields(data: PersonData) -> dict:
-    """The fields person_update sets from the data."""
+    """The fields _person_update sets from the data."""
     return {
         "name": data.name,
         "relation": data.relation,
@@ -259,12 +267,12 @@ def _person_fields(data: PersonData) -> dict:
 
 
 def person_differs(person: Person, data: PersonData) -> bool:
-    """Whether person_update would change anything (the roster import asks before)."""
+    """Whether _person_update would change anything (the roster import asks before)."""
     data = _clean_person_data(data)
     return any(getattr(person, k) != v for k, v in _person_fields(data).items())
 
 
-def person_update(
+def _person_update(
     *, actor: User | None, person: Person, data: PersonData, audit_action: str = "person.update"
 ) -> bool:
     data = _clean_person_data(data)
@@ -417,7 +425,7 @@ def household_register(
     existing = person_lookup(head_id.value)
     if existing is not None:
         raise ValidationError({"head_id_number": id_taken_message(actor, head_id, existing)})
-    household = household_create(
+    household = _household_create(
         actor=actor,
         village=village,
         villager_group=villager_group,
@@ -425,7 +433,7 @@ def household_register(
         address=address,
         phone=phone,
     )
-    person_create(
+    _person_create(
         actor=actor, household=household, data=PersonData(**{**head.__dict__, "relation": "户主"})
     )
     refresh_household_summary([household.pk])
@@ -436,7 +444,7 @@ def household_register(
 @transaction.atomic
 def household_change(*, actor: User | None, household: Household, **changes) -> bool:
     _require_change(actor, household)
-    return household_update(actor=actor, household=household, **changes)
+    return _household_update(actor=actor, household=household, **changes)
 
 
 @transaction.atomic
@@ -447,7 +455,7 @@ def person_add(*, actor: User | None, household: Household, data: PersonData) ->
     if existing is not None:
         raise ValidationError({"id_number": id_taken_message(actor, id_number, existing)})
     _check_single_head(household, becoming_head=data.relation in HEAD_RELATIONS)
-    person = person_create(actor=actor, household=household, data=data)
+    person = _person_create(actor=actor, household=household, data=data)
     refresh_household_summary([household.pk])
     return person
 
@@ -482,7 +490,7 @@ def person_change(
         political_status=political_status,
         cadre_post=cadre_post,
     )
-    changed = person_update(actor=actor, person=person, data=data)
+    changed = _person_update(actor=actor, person=person, data=data)
     if changed:
         refresh_household_summary([person.household_id])
     return changed

@@ -58,7 +58,8 @@ from sanxin.lib.spreadsheet import KeyedSheet, Problem, SheetRow, clean_header, 
 from sanxin.lib.spreadsheet import echo as _echo
 from sanxin.lib.spreadsheet import text as _text
 from sanxin.lib.text import clean_cells
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS, Item, Scheme
@@ -554,7 +555,7 @@ def _entry_plan(
     occurred_on: date,
     person: Person | None,
     *,
-    actor,
+    actor: User,
     today: date,
     problems: list[Problem],
 ) -> EntryPlan | None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxin.ledger.forms import PhotosField
 from sanxin.lib.text import TextField
-from sanxin.ratings.models import AppealKind
+from sanxin.ratings.choices import AppealKind
 from sanxin.ratings.services.appeals import MAX_PHOTOS
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 

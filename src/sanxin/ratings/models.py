@@ -15,16 +15,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.lib.photos import PhotoBase, stored_name
-from sanxin.ratings.periods import Cadence, label
+from sanxin.ratings.choices import AppealKind, Cadence, CycleState, GradeSource
+from sanxin.ratings.periods import label
 from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
-
-
-class CycleState(models.TextChoices):
-    OPEN = "open", _("已开启")
-    COMPUTED = "computed", _("已计算")
-    REVIEW = "review", _("委员会审核")
-    NOTICE = "notice", _("公示")
-    FINAL = "final", _("最终")
 
 
 class Cycle(models.Model):
@@ -220,11 +213,6 @@ class ReviewMeeting(models.Model):
         return f"{self.cycle_id} {self.held_on}"
 
 
-class AppealKind(models.TextChoices):
-    GRADE = "grade", _("对评定等级")
-    ENTRY = "entry", _("对某条积分记录")
-
-
 class Appeal(models.Model):
     """An objection (异议) filed during a cycle's public notice by the household, or
     by a committee member on its behalf, about its grade or one of its entries.
@@ -334,11 +322,6 @@ class AppealDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {'upheld' if self.upheld else 'dismissed'}"
-
-
-class GradeSource(models.TextChoices):
-    CYCLE = "cycle", _("周期评定")
-    DYNAMIC = "dynamic", _("动态调整")
 
 
 class GradeRecord(models.Model):

@@ -8,14 +8,8 @@ import re
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.utils.translation import gettext_lazy as _
 
-
-class Cadence(models.TextChoices):
-    YEAR = "year", _("按年度评定")
-    QUARTER = "quarter", _("按季度评定")
-
+from sanxin.ratings.choices import Cadence
 
 QUARTER_WORDS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _YEAR = re.compile(r"^(\d{4})\s*(?:年度|年)?$")

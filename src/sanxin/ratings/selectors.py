@@ -12,17 +12,17 @@ from sanxin.accounts.choices import COMMITTEE_ROLES
 from sanxin.accounts.models import RoleAssignment
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
+from sanxin.ratings.choices import CycleState, GradeSource
 from sanxin.ratings.models import (
     AdjustmentDecision,
     Appeal,
     AppealDecision,
     Cycle,
-    CycleState,
     GradeRecord,
-    GradeSource,
     Rating,
 )
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADES, PARTY_TIERS
 
 

@@ -25,8 +25,9 @@ from django.utils import timezone
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, VetoEvent
 from sanxin.ratings import periods
+from sanxin.ratings.choices import GradeSource
 from sanxin.ratings.facts import household_facts
-from sanxin.ratings.models import GradeRecord, GradeSource
+from sanxin.ratings.models import GradeRecord
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village

@@ -3,15 +3,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class Level(models.TextChoices):
-    DISTRICT = "district", _("区")
-    TOWN = "town", _("镇/乡/街道")
-    VILLAGE = "village", _("村/社区")
-    GROUP = "group", _("村民小组")
-
-
-CHILD_LEVEL = {Level.DISTRICT: Level.TOWN, Level.TOWN: Level.VILLAGE, Level.VILLAGE: Level.GROUP}
+from sanxin.regions.choices import Level
 
 
 class Region(models.Model):

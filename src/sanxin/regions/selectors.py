@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 
 def village_lookup(name_or_code: str) -> QuerySet[Region]:

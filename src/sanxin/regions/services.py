@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from sanxin.regions.models import CHILD_LEVEL, Level, Region
+from sanxin.regions.choices import CHILD_LEVEL, Level
+from sanxin.regions.models import Region
 
 
 @transaction.atomic

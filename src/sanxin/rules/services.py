@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.defaults import load_default_scheme
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import Scheme, SchemeError

@@ -32,7 +32,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sanxin.accounts.decorators import ScopedRequest, requires
 from sanxin.accounts.scope import Perm, Scope, scope_for
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules import selectors, services
 from sanxin.rules.forms import SchemeEditForm, SchemeImportForm, VillageItemsForm
 from sanxin.rules.models import SchemeVersion

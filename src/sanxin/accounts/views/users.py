@@ -30,7 +30,8 @@ from sanxin.accounts.forms import (
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm
 from sanxin.lib.forms import apply_service_errors
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 
 PAGE_SIZE = 30
 

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import selectors, services
-from sanxin.regions.models import Level
+from sanxin.regions.choices import Level
 
 PAGE_SIZE = 30
 

@@ -28,7 +28,7 @@ from sanxin.ledger.forms import (
 from sanxin.ledger.models import Entry, EntryPhoto
 from sanxin.ledger.views.entries import querystring
 from sanxin.lib import photos as photo_files
-from sanxin.regions.models import Level
+from sanxin.regions.choices import Level
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS
 

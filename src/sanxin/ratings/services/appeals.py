@@ -32,16 +32,9 @@ from sanxin.lib.text import clean_text
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import selectors
+from sanxin.ratings.choices import AppealKind, CycleState
 from sanxin.ratings.facts import household_facts
-from sanxin.ratings.models import (
-    Appeal,
-    AppealDecision,
-    AppealKind,
-    AppealPhoto,
-    Cycle,
-    CycleState,
-    Rating,
-)
+from sanxin.ratings.models import Appeal, AppealDecision, AppealPhoto, Cycle, Rating
 from sanxin.ratings.selectors import effective_grade
 from sanxin.rules import engine
 from sanxin.rules.scheme import GRADE_LABELS, GRADES

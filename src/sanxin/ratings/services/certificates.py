@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,11 +17,17 @@ from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.ratings.models import Certificate, GradeRecord
 from sanxin.ratings.standing import grade_in_force, in_force
+from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADES, grade_rank
+
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
 
 @transaction.atomic
-def certificate_issue(*, actor, household: Household, today: date | None = None) -> Certificate:
+def certificate_issue(
+    *, actor: User, household: Household, today: date | None = None
+) -> Certificate:
     if not scope_for(actor).may_issue_certificate(household):
         raise PermissionDenied("无权为该户出具信用等级证书")
     record = grade_in_force(household)
@@ -50,7 +57,7 @@ def certificate_issue(*, actor, household: Household, today: date | None = None)
 
 @transaction.atomic
 def certificates_issue_village(
-    *, actor, village, min_grade: str, today: date | None = None
+    *, actor: User, village: Region, min_grade: str, today: date | None = None
 ) -> tuple[list[Certificate], int]:
     """Certificates for every household of the village whose grade in force is at
     least `min_grade` and still valid, for printing them all at once: a certificate

@@ -25,11 +25,12 @@ from sanxin.households.models import Household
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods, selectors, standing
+from sanxin.ratings.choices import Cadence, CycleState
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
-from sanxin.ratings.models import Appeal, Cycle, CycleState, Rating, RatingPolicy, ReviewMeeting
-from sanxin.ratings.periods import Cadence
-from sanxin.ratings.services.standing import records_for_final_cycle, standing_refresh
-from sanxin.regions.models import Level, Region
+from sanxin.ratings.models import Appeal, Cycle, Rating, RatingPolicy, ReviewMeeting
+from sanxin.ratings.services.standing import _records_for_final_cycle, standing_refresh
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village
@@ -531,7 +532,7 @@ def _put_in_force(cycle: Cycle, actor: User | None, today: date, now: datetime) 
     """Each household's effective grade becomes its grade in force from today; a
     veto event or veto item still running today lowers it at once (the one rule of
     `ratings.standing`)."""
-    written = records_for_final_cycle(
+    written = _records_for_final_cycle(
         cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now
     )
     # The one rule: every veto event and veto item running today caps the new grade.

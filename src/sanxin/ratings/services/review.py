@@ -20,14 +20,8 @@ from sanxin.audit.services import audit
 from sanxin.households.models import Household
 from sanxin.lib.text import clean_line, clean_text
 from sanxin.ratings import selectors
-from sanxin.ratings.models import (
-    Adjustment,
-    AdjustmentDecision,
-    Cycle,
-    CycleState,
-    Rating,
-    ReviewMeeting,
-)
+from sanxin.ratings.choices import CycleState
+from sanxin.ratings.models import Adjustment, AdjustmentDecision, Cycle, Rating, ReviewMeeting
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 
 if TYPE_CHECKING:

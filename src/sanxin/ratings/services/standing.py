@@ -6,6 +6,7 @@ between cycles (standing_refresh)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.urls import reverse
@@ -16,16 +17,21 @@ from sanxin.households.models import Household
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods
-from sanxin.ratings.models import Cycle, GradeRecord, GradeSource, Rating
+from sanxin.ratings.choices import GradeSource
+from sanxin.ratings.models import Cycle, GradeRecord, Rating
 from sanxin.ratings.standing import BATCH, active_caps, in_force, valid_until
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
 
+if TYPE_CHECKING:
+    from sanxin.accounts.models import User
 
-def records_for_final_cycle(
-    *, cycle: Cycle, grades: dict[int, str], actor, today: date, now: datetime
+
+def _records_for_final_cycle(
+    *, cycle: Cycle, grades: dict[int, str], actor: User | None, today: date, now: datetime
 ) -> int:
     """Write the final cycle's grade record for every household in `grades`
-    (bulk inserts) and tell each household. Returns the number written."""
+    (bulk inserts) and tell each household. Returns the number written. No permission
+    check: `cycle_advance` calls it inside its own checked, locked transaction."""
     until = valid_until(today)
     user = actor if getattr(actor, "pk", None) else None
     rows = [
@@ -80,7 +86,7 @@ def records_for_final_cycle(
 def standing_refresh(
     *,
     household: Household,
-    actor,
+    actor: User | None,
     today: date | None = None,
     veto_event=None,
     entry=None,

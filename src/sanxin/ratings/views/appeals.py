@@ -27,8 +27,9 @@ from sanxin.lib import photos as photo_files
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
 from sanxin.lib.forms import apply_service_errors
 from sanxin.ratings import selectors
+from sanxin.ratings.choices import AppealKind, CycleState
 from sanxin.ratings.forms import AppealDecideForm, AppealFileForm
-from sanxin.ratings.models import Appeal, AppealKind, AppealPhoto, Cycle, CycleState
+from sanxin.ratings.models import Appeal, AppealPhoto, Cycle
 from sanxin.ratings.services import appeals
 from sanxin.rules.scheme import GRADE_LABELS
 from sanxin.rules.selectors import scheme_for_village

@@ -20,11 +20,12 @@ from django.views.decorators.http import require_POST
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ratings import periods, selectors
-from sanxin.ratings.models import CycleState, RatingPolicy
-from sanxin.ratings.periods import Cadence
+from sanxin.ratings.choices import Cadence, CycleState
+from sanxin.ratings.models import RatingPolicy
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.views import appeals as appeal_views
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, TIER_LABELS
 
 PAGE_SIZE = 50

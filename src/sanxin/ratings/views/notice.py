@@ -14,7 +14,8 @@ from django.views.decorators.http import require_GET
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.ratings.models import Cycle, CycleState
+from sanxin.ratings.choices import CycleState
+from sanxin.ratings.models import Cycle
 from sanxin.ratings.notice import notice_rows
 from sanxin.ratings.pdf import NoticeDoc
 from sanxin.ratings.pdf import notice_pdf as build_notice_pdf

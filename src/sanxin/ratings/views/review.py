@@ -22,7 +22,8 @@ from sanxin.accounts.choices import Role
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ratings import selectors
-from sanxin.ratings.models import Adjustment, CycleState, ReviewMeeting
+from sanxin.ratings.choices import CycleState
+from sanxin.ratings.models import Adjustment, ReviewMeeting
 from sanxin.ratings.services import review
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, TIER_LABELS
 

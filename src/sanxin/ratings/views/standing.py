@@ -10,11 +10,8 @@ from django.utils import timezone
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ratings import certificates, selectors, standing
-from sanxin.ratings.models import (
-    Certificate,
-    Cycle,
-    CycleState,
-)
+from sanxin.ratings.choices import CycleState
+from sanxin.ratings.models import Certificate, Cycle
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 
 # Best grade first, "unrated" last: the order of every table of grades.

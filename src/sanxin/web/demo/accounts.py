@@ -16,7 +16,7 @@ from sanxin.accounts.services import generate_password
 from sanxin.households.models import Household, Person
 from sanxin.lib import crypto
 from sanxin.regions.models import Region
-from sanxin.web.demo.people import DemoPlan, PlannedPerson
+from sanxin.web.demo.plan import DemoPlan, PlannedPerson
 from sanxin.web.demo.regions import (
     DISTRICT_NAME,
     NEIGHBOUR_VILLAGE,

@@ -5,6 +5,7 @@ ones, so that the engine gives each household its target grade; written through
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -13,13 +14,13 @@ from sanxin.accounts.models import User
 from sanxin.credit.services import assessment_record
 from sanxin.ledger.tiers import person_tier
 from sanxin.rules import engine
-from sanxin.rules.scheme import grade_rank
-from sanxin.web.demo.calendar import CREDIT_DAYS
+from sanxin.rules.scheme import Scheme, grade_rank
+from sanxin.web.demo.calendar import CREDIT_DAYS, Calendar
+from sanxin.web.demo.drafts import Draft, HouseholdLedger
 from sanxin.web.demo.fixtures import PILOT_SHAPE, VETO
 from sanxin.web.demo.people import age
 
 if TYPE_CHECKING:
-    from sanxin.web.demo.ledger_year import LedgerPlanner, _Draft, _HouseholdLedger
     from sanxin.web.demo.result import BuildResult
 
 
@@ -37,14 +38,23 @@ _FREE_INDICATORS = (
 
 
 class CreditAnswers:
-    """The credit-union half of the ledger planner (`ledger_year.LedgerPlanner`)."""
+    """The credit-union half of the ledger planner (`ledger_year.LedgerPlanner`), which
+    sets these attributes."""
+
+    cal: Calendar
+    scheme: Scheme
+    rng: random.Random
+    ledgers: list[HouseholdLedger]
+    answers: dict[int, dict[str, str]]  # household id -> the credit union's answers
+    assessed_on: dict[int, date]
+    final_grades: dict[int, str]
 
     # The credit union's answers -------------------------------------------------------
     def _facts(
         self,
-        ledger: _HouseholdLedger,
+        ledger: HouseholdLedger,
         credit: engine.CreditAssessment | None,
-        without: _Draft | None = None,
+        without: Draft | None = None,
     ) -> engine.HouseholdFacts:
         ids = {id(d): i for i, d in enumerate(ledger.drafts, start=1)}
         entries = tuple(
@@ -60,7 +70,7 @@ class CreditAnswers:
         return engine.HouseholdFacts(members=members, entries=entries, credit=credit)
 
     def _grade(
-        self, ledger: _HouseholdLedger, total: int, on: date, without: _Draft | None = None
+        self, ledger: HouseholdLedger, total: int, on: date, without: Draft | None = None
     ) -> str:
         areas, left = {}, Decimal(total)
         for area in self.scheme.credit_areas:
@@ -72,11 +82,11 @@ class CreditAnswers:
 
     def _first_total(
         self,
-        ledger: _HouseholdLedger,
+        ledger: HouseholdLedger,
         totals: list[int],
         on: date,
         rank: int,
-        without: _Draft | None = None,
+        without: Draft | None = None,
     ) -> int:
         """The index of the lowest credit total in `totals` (ascending) that grades the
         household at `rank` or above (the grade never falls as the credit score rises),
@@ -166,7 +176,7 @@ class CreditAnswers:
 
 
 def write_credit(
-    ledger: LedgerPlanner, officer: User, assessed: set[int], result: BuildResult
+    ledger: CreditAnswers, officer: User, assessed: set[int], result: BuildResult
 ) -> None:
     """One 双基 assessment per household, through the service, as the credit officer."""
     for lg in ledger.ledgers:

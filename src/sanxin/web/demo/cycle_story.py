@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from sanxin.web.demo.calendar import (
 from sanxin.web.demo.fixtures import COMMITTEE_LOGINS, CREDIT_LOGIN
 from sanxin.web.demo.ledger_year import DISPUTED_ITEM
 from sanxin.web.demo.regions import PILOT_VILLAGE, village_path
+from sanxin.web.demo.result import DemoAppeal
 
 if TYPE_CHECKING:
     from sanxin.web.demo.result import BuildResult
@@ -50,19 +51,6 @@ if TYPE_CHECKING:
 _ADJUST_DOWN = "群众反映该户长期占用村道堆放建材和柴草，影响通行，经村干部多次劝导仍未清理；评信团讨论认为评为2A偏高，下调一级。"
 _ADJUST_UP = "汛期户主主动参加巡堤值守三天，因未在值守签到表上登记而没有积分；经评信团向值班干部核实属实，上调一级。"
 _MEETING_DECISION = "同意本年度评定结果及两项等级调整（一户下调、一户上调），自 {day.year}年{day.month}月{day.day}日起在村务公开栏和平台上公示 7 天。"
-
-
-@dataclass(frozen=True)
-class DemoAppeal:
-    """One appeal of the finished demo cycle, for the command's summary."""
-
-    household: str  # 户号
-    kind: str  # AppealKind label
-    filed_by: str  # username
-    on_behalf: bool
-    upheld: bool
-    decided_by: str
-    grade: str  # the household's grade after the answer
 
 
 def build_cycles(
@@ -98,7 +86,8 @@ def build_cycles(
 def _finish_cycle(
     cal: Calendar, village: Region, users: dict[str, User], result: BuildResult
 ) -> None:
-    from sanxin.ratings.models import Cycle, CycleState, Rating
+    from sanxin.ratings.choices import CycleState
+    from sanxin.ratings.models import Cycle, Rating
     from sanxin.ratings.selectors import effective_grades
     from sanxin.ratings.services import appeals, certificates, review
     from sanxin.ratings.services.cycles import cycle_advance, cycle_compute, cycle_open

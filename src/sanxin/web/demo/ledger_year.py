@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -15,16 +14,17 @@ from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Household, Person
 from sanxin.ledger.models import Entry, Review
 from sanxin.ledger.tiers import household_tier_of, person_tier
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
-from sanxin.rules.scheme import Item
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_install_default, scheme_version_mark_in_use
 from sanxin.web.demo.accounts import DEMO_LOGINS
 from sanxin.web.demo.calendar import Calendar
 from sanxin.web.demo.calendar import at as _at
 from sanxin.web.demo.credit import CreditAnswers, write_credit
+from sanxin.web.demo.drafts import Draft, HouseholdLedger
 from sanxin.web.demo.fixtures import (
     COMMITTEE_LOGINS,
     CREDIT_LOGIN,
@@ -39,7 +39,8 @@ from sanxin.web.demo.fixtures import (
     SEED,
     VETO,
 )
-from sanxin.web.demo.people import DemoPlan, PlannedPerson, age, spread
+from sanxin.web.demo.people import age, spread
+from sanxin.web.demo.plan import DemoPlan, PlannedPerson
 from sanxin.web.demo.regions import DISTRICT_NAME, PILOT_VILLAGE, village_path
 
 if TYPE_CHECKING:
@@ -112,56 +113,6 @@ _REVERSAL_REASONS = (
     "同一次活动重复记录，冲销重复的一条",
     "签到表与实际出工人员不符，经评信团核实予以冲正",
 )
-
-
-@dataclass(eq=False)
-class _Draft:
-    """One entry of the demo ledger, planned."""
-
-    household: Household
-    item: Item
-    occurred_on: date
-    quantity: int = 1
-    person: Person | None = None
-    evidence: str = ""
-    recorder: str = ""
-    recorded_at: datetime | None = None
-    source: str = "manual"
-    batch_key: str = ""
-    tier: str = ""
-    points: Decimal = Decimal(0)
-    decision: str = "approve"  # approve | reject | pending
-    reviewer: str = ""
-    reviewed_at: datetime | None = None
-    reject_reason: str = ""
-    reversal_of: _Draft | None = None
-    reversed_by: _Draft | None = None
-    reversal_reason: str = ""
-    dropped: bool = False  # the service would refuse it (over the cap): left out
-    disputed: bool = False  # approved as recorded; appealed in the cycle's notice
-
-    @property
-    def key(self) -> tuple[int, str, int | None]:
-        person = (
-            self.person.pk
-            if (self.person is not None and self.item.applies_to == "person")
-            else None
-        )
-        return (self.household.pk, self.item.code, person)
-
-
-@dataclass
-class _HouseholdLedger:
-    household: Household
-    members: list[Person]
-    target: str
-    veto_item: str = ""  # the item of a VETO target
-    disputed: _Draft | None = None  # the deduction a villager disputes in the cycle's notice
-    drafts: list[_Draft] = field(default_factory=list)
-
-    @property
-    def adults(self) -> list[Person]:
-        return [p for p in self.members if 18 <= age(p) <= 75] or self.members
 
 
 def _targets(count: int) -> list[str]:
@@ -244,7 +195,7 @@ class LedgerPlanner(CreditAnswers):
             "household__number", "id"
         ):
             members[p.household_id].append(p)
-        self.ledgers = [_HouseholdLedger(h, members[h.pk], "") for h in households]
+        self.ledgers = [HouseholdLedger(h, members[h.pk], "") for h in households]
         self.group_index = {
             g.pk: i
             for i, g in enumerate(
@@ -259,7 +210,7 @@ class LedgerPlanner(CreditAnswers):
         self.answers: dict[int, dict[str, str]] = {}
         self.assessed_on: dict[int, date] = {}
         self.final_grades: dict[int, str] = {}
-        self.drafts: list[_Draft] = []
+        self.drafts: list[Draft] = []
 
     # The whole plan ------------------------------------------------------------
     def plan(self) -> LedgerPlanner:
@@ -317,7 +268,7 @@ class LedgerPlanner(CreditAnswers):
             for lg in others
             if any(p.relation in ("父亲", "母亲") for p in lg.members) and len(lg.adults) >= 2
         ]
-        chosen: list[_HouseholdLedger] = []
+        chosen: list[HouseholdLedger] = []
         for i in range(vetoes):
             code = _VETO_ITEMS[i % len(_VETO_ITEMS)][0]
             candidates = [
@@ -339,14 +290,14 @@ class LedgerPlanner(CreditAnswers):
     # Entries ---------------------------------------------------------------------
     def _draft(
         self,
-        ledger: _HouseholdLedger,
+        ledger: HouseholdLedger,
         code: str,
         on: date,
         *,
         quantity: int = 1,
         person: Person | None = None,
         evidence: str = "",
-    ) -> _Draft:
+    ) -> Draft:
         item = self.scheme.item(code)
         members = ledger.members
         tier = (
@@ -354,10 +305,10 @@ class LedgerPlanner(CreditAnswers):
             if (item.applies_to == "person" and person is not None)
             else household_tier_of(members)
         )
-        return _Draft(household=ledger.household, item=item, occurred_on=on, quantity=quantity,
+        return Draft(household=ledger.household, item=item, occurred_on=on, quantity=quantity,
                       person=person if item.applies_to == "person" else None, evidence=evidence, tier=tier)  # fmt: skip
 
-    def _estimate(self, drafts: list[_Draft], draft: _Draft) -> Decimal | None:
+    def _estimate(self, drafts: list[Draft], draft: Draft) -> Decimal | None:
         """The points `draft` would get after the drafts before it (repeats), or None
         when it would pass the item's annual cap."""
         item = draft.item
@@ -381,7 +332,7 @@ class LedgerPlanner(CreditAnswers):
                 return None
         return points
 
-    def _counted_base(self, ledger: _HouseholdLedger) -> Decimal:
+    def _counted_base(self, ledger: HouseholdLedger) -> Decimal:
         return sum(
             (
                 d.points
@@ -392,7 +343,7 @@ class LedgerPlanner(CreditAnswers):
             Decimal(0),
         )
 
-    def _add(self, ledger: _HouseholdLedger, draft: _Draft) -> bool:
+    def _add(self, ledger: HouseholdLedger, draft: Draft) -> bool:
         points = self._estimate(ledger.drafts, draft)
         if points is None:
             return False
@@ -400,11 +351,11 @@ class LedgerPlanner(CreditAnswers):
         ledger.drafts.append(draft)
         return True
 
-    def _positive_options(self, ledger: _HouseholdLedger) -> list[_Draft]:
+    def _positive_options(self, ledger: HouseholdLedger) -> list[Draft]:
         rng, adults = self.rng, ledger.adults
         doers = sorted(adults, key=lambda p: (not p.is_head, abs(age(p) - 45)))[:2]
         young = [p for p in adults if age(p) <= 55] or adults
-        options: list[_Draft] = []
+        options: list[Draft] = []
         for on, label in self.cal.cleanups:
             for p in doers:
                 options.append(
@@ -538,7 +489,7 @@ class LedgerPlanner(CreditAnswers):
     def _day(self, first: date, last: date) -> date:
         return first + timedelta(days=self.rng.randrange((last - first).days + 1))
 
-    def _positives(self, ledger: _HouseholdLedger) -> None:
+    def _positives(self, ledger: HouseholdLedger) -> None:
         rng = self.rng
         low, high = _BASE_AIM[ledger.target]
         aim = (
@@ -570,7 +521,7 @@ class LedgerPlanner(CreditAnswers):
                 self._add(ledger, draft)
         ledger.drafts.sort(key=lambda d: d.occurred_on)
 
-    def _party(self, ledger: _HouseholdLedger) -> None:
+    def _party(self, ledger: HouseholdLedger) -> None:
         rng = self.rng
         attend = {"5A": 0.97, "4A": 0.93, "3A": 0.88, "2A": 0.78, "A": 0.65, VETO: 0.7}[
             ledger.target
@@ -635,7 +586,7 @@ class LedgerPlanner(CreditAnswers):
                 )
         ledger.drafts.sort(key=lambda d: d.occurred_on)
 
-    def _deductions(self, ledger: _HouseholdLedger) -> None:
+    def _deductions(self, ledger: HouseholdLedger) -> None:
         rng = self.rng
         target = ledger.target
         if target in ("5A", "4A", "3A"):
@@ -674,7 +625,7 @@ class LedgerPlanner(CreditAnswers):
             self._add(ledger, self._draft(ledger, code, on, person=person, evidence=texts[code]))
         ledger.drafts.sort(key=lambda d: d.occurred_on)
 
-    def _veto(self, ledger: _HouseholdLedger) -> None:
+    def _veto(self, ledger: HouseholdLedger) -> None:
         if ledger.target != VETO:
             return
         code, text = ledger.veto_item, dict(_VETO_ITEMS)[ledger.veto_item]
@@ -688,7 +639,7 @@ class LedgerPlanner(CreditAnswers):
         self._add(ledger, self._draft(ledger, code, on, person=person, evidence=text))
         ledger.drafts.sort(key=lambda d: d.occurred_on)
 
-    def _disputed(self, ledger: _HouseholdLedger) -> None:
+    def _disputed(self, ledger: HouseholdLedger) -> None:
         """cunmin2's household gets the deduction it disputes in the cycle's notice
         (upheld there: see `_finish_cycle`)."""
         if ledger.household.number != self.demo_plan.villager_households()[1].number:
@@ -700,7 +651,7 @@ class LedgerPlanner(CreditAnswers):
             ledger.drafts.sort(key=lambda d: d.occurred_on)
 
     # Who recorded what, when -----------------------------------------------------
-    def _recorder(self, draft: _Draft) -> str:
+    def _recorder(self, draft: Draft) -> str:
         if draft.item.component == "vanguard":
             options = [u for u in PARTY_RECORDERS if self.home.get(u) != draft.household.pk]
             return self.rng.choice(options)
@@ -732,7 +683,7 @@ class LedgerPlanner(CreditAnswers):
                 d.source = "batch"
                 d.batch_key = f"demo-{d.occurred_on:%Y%m%d}-{d.item.code}-{d.recorder}"[:40]
 
-    def _reviewer(self, draft: _Draft, *, recorder: str) -> str:
+    def _reviewer(self, draft: Draft, *, recorder: str) -> str:
         options = [
             u for u in COMMITTEE_LOGINS if u != recorder and self.home.get(u) != draft.household.pk
         ]
@@ -787,7 +738,7 @@ class LedgerPlanner(CreditAnswers):
                 days=rng.randrange(3, 20), minutes=rng.randrange(0, 240)
             )
             reason = rng.choice(_REVERSAL_REASONS)
-            reversal = _Draft(
+            reversal = Draft(
                 household=original.household, item=original.item, occurred_on=original.occurred_on, quantity=original.quantity,
                 person=original.person, evidence=reason, recorder=recorder, recorded_at=at, source="reversal",
                 tier=original.tier, reversal_of=original, reversal_reason=reason,
@@ -801,10 +752,10 @@ class LedgerPlanner(CreditAnswers):
             self.drafts.append(reversal)
 
     # Frozen points -------------------------------------------------------------------
-    def _freeze(self, ledger: _HouseholdLedger) -> None:
+    def _freeze(self, ledger: HouseholdLedger) -> None:
         """The points each entry gets when recorded, in recording order, with the
         live entries of its item at that moment (as `entry_plan` counts them)."""
-        done: list[_Draft] = []
+        done: list[Draft] = []
         for d in sorted(ledger.drafts, key=lambda d: d.recorded_at):
             if d.reversal_of is not None:
                 d.dropped = d.reversal_of.dropped
@@ -853,7 +804,7 @@ def write_entries(
     )
     rows: dict[int, Entry] = {}
 
-    def row(d: _Draft) -> Entry:
+    def row(d: Draft) -> Entry:
         return Entry(
             household=d.household, person=d.person, scheme_version=version, item_code=d.item.code, item_name=d.item.name,
             component=d.item.component, quantity=d.quantity, occurred_on=d.occurred_on, points=d.points, tier=d.tier,

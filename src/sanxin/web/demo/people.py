@@ -5,7 +5,6 @@ through the household services."""
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from sanxin.web.demo.fixtures import (
     REFERENCE_YEAR,
     SEED,
 )
+from sanxin.web.demo.plan import Cadres, DemoPlan, PlannedHousehold, PlannedPerson, VillagePlan
 from sanxin.web.demo.regions import (
     GROUP_NUMERALS,
     NEIGHBOUR_GROUP_WEIGHTS,
@@ -90,71 +90,6 @@ _PATTERNS: dict[int, list[tuple[int, tuple[str, ...]]]] = {
         (4, ("户主", "配偶", "子", "儿媳", "grandchild", "grandchild")),
     ],
 }
-
-
-@dataclass
-class PlannedPerson:
-    name: str
-    id_number: str
-    relation: str
-    sex: str
-    age: int
-    phone: str = ""
-    political_status: str = PoliticalStatus.MASSES
-    cadre_post: str = ""
-
-    @property
-    def is_head(self) -> bool:
-        return self.relation == "户主"
-
-
-@dataclass
-class PlannedHousehold:
-    number: str
-    group: int  # 0-based index of the villager group
-    address: str
-    phone: str
-    members: list[PlannedPerson]
-
-    @property
-    def head(self) -> PlannedPerson:
-        return self.members[0]
-
-
-@dataclass
-class Cadres:
-    secretary: PlannedPerson
-    director: PlannedPerson
-    committee: list[PlannedPerson]
-    group_leaders: list[PlannedPerson]
-
-
-@dataclass
-class VillagePlan:
-    name: str
-    group_count: int
-    households: list[PlannedHousehold]
-    cadres: Cadres
-
-
-@dataclass
-class DemoPlan:
-    pilot: VillagePlan
-    neighbour: VillagePlan
-
-    def villager_households(self) -> list[PlannedHousehold]:
-        """The households cunmin1..3 belong to: one in each of the first three groups,
-        with three or more members and no cadre."""
-        chosen = []
-        for g in range(3):
-            in_group = [h for h in self.pilot.households if h.group == g]
-            fitting = [
-                h
-                for h in in_group
-                if len(h.members) >= 3 and not any(p.cadre_post for p in h.members)
-            ]
-            chosen.append((fitting or in_group)[0])
-        return chosen
 
 
 class _Inventor:
@@ -436,7 +371,7 @@ def build_households(
         )
     created_ids = []
     for planned in todo:
-        household = hh.household_create(
+        household = hh._household_create(
             actor=None, village=village, villager_group=groups[planned.group], number=planned.number,
             address=planned.address, phone=planned.phone,
         )  # fmt: skip
@@ -450,6 +385,6 @@ def build_households(
                 name=p.name, id_number=idcard.parse(p.id_number), relation=p.relation, phone=p.phone,
                 political_status=p.political_status, cadre_post=p.cadre_post,
             )  # fmt: skip
-            hh.person_create(actor=None, household=household, data=data)
+            hh._person_create(actor=None, household=household, data=data)
             result.people += 1
     hh.refresh_household_summary(created_ids)

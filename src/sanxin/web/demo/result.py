@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sanxin.web.demo.calendar import Calendar
+from sanxin.web.demo.plan import DemoPlan
 
-if TYPE_CHECKING:
-    from sanxin.web.demo.cycle_story import DemoAppeal
-    from sanxin.web.demo.people import DemoPlan
+
+@dataclass(frozen=True)
+class DemoAppeal:
+    """One appeal of the finished demo cycle, for the command's summary."""
+
+    household: str  # 户号
+    kind: str  # AppealKind label
+    filed_by: str  # username
+    on_behalf: bool
+    upheld: bool
+    decided_by: str
+    grade: str  # the household's grade after the answer
 
 
 @dataclass

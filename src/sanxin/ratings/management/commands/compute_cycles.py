@@ -12,7 +12,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
 from sanxin.ratings.services.cycles import cycles_compute_district
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 
 

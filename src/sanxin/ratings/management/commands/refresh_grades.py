@@ -17,7 +17,8 @@ from django.db.models import Q
 
 from sanxin.ratings.services.standing import standing_refresh
 from sanxin.ratings.standing import RECHECK_DAYS, households_to_recheck
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADE_LABELS
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from django.utils import timezone
 
-from sanxin.regions.models import Level, Region
+from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules import selectors
 from sanxin.rules.scheme import scheme_to_json
 
