@@ -30,4 +30,9 @@ CASES = [
         lambda w: "/oversight/audit/",
         {"district_admin", "other_district_admin"},
     ),
+    Case(
+        "oversight:audit_export",
+        lambda w: "/oversight/audit/export/",
+        {"district_admin", "other_district_admin"},
+    ),
 ]

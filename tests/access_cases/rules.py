@@ -65,7 +65,6 @@ def village_items_data(world, **overrides) -> dict:
         "base": district_version(world).pk,
         "version": "2025.1-村",
         "effective_from": "2025-01-01",
-        "o0_suffix": "courtyard",
         "o0_name": "庭院整洁（村级）",
         "o0_category": "env",
         "o0_points": "2",

@@ -215,7 +215,7 @@ def test_scheme_and_village_item_names(world, scheme):
     assert form.errors["name"][0].startswith("方案名称" + REFUSED)
     assert form.errors["n0_name"][0].startswith("新增第 1 项的名称" + REFUSED)
     form = VillageItemsForm(
-        {"version": "村1", "o0_suffix": "snow", "o0_name": "扫\u2066雪"},
+        {"version": "村1", "o0_name": "扫\u2066雪"},
         base=scheme,
         village=world.village_a1,
     )

@@ -482,7 +482,10 @@ def test_villager_home_shows_grade_in_force_and_latest_notifications(ready, logi
     _final(world)
     grade = standing.grade_in_force(world.household).grade
     page = client.get("/").content.decode()
-    assert f'<div class="points-grade">{grade}</div>' in page and _grades_url(world) in page
+    assert f'<p class="key-figure">{grade}</p>' in page and _grades_url(world) in page
+    # The household's points are one tap away, and the two grades are told apart.
+    assert f'href="/points/households/{world.household.pk}/"' in page
+    assert "暂定等级" in page and "下次评定时才生效" in page
     assert "您家的信用等级已确定" in page and "查看全部通知" in page
     staff = login(world.users["committee_head"]).get("/").content.decode()
     assert "在用信用等级" not in staff and "/notifications/" not in staff

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -17,7 +18,12 @@ from django.utils import timezone
 
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.services import scheme_version_mark_in_use
-from tests.access_cases.rules import edit_form_data, scheme_file, village_items_data
+from tests.access_cases.rules import (
+    district_version,
+    edit_form_data,
+    scheme_file,
+    village_items_data,
+)
 from tests.factories import child
 
 
@@ -288,7 +294,6 @@ def test_village_items_within_limits_make_a_village_version(world, scheme, login
     assert page.status_code == 200 and "最多 5 项" in page.content.decode()
     data = village_items_data(
         world,
-        o1_suffix="late_meeting",
         o1_name="村民会议无故缺席",
         o1_category="affairs",
         o1_points="-2",
@@ -300,15 +305,22 @@ def test_village_items_within_limits_make_a_village_version(world, scheme, login
     assert response.status_code == 302
     version = SchemeVersion.objects.get(village=world.village_a1)
     assert version.based_on == scheme and version.version == "2025.1-村"
-    own = {i.code: i for i in version.scheme.own_items}
-    assert set(own) == {"own.courtyard", "own.late_meeting"}
-    assert own["own.late_meeting"].points == -2 and own["own.late_meeting"].repeat_multiplier == 2
-    assert (
-        own["own.late_meeting"].validity_days == 365 and own["own.late_meeting"].evidence_required
-    )
-    # The form starts from the saved items next time.
+    own = {i.name: i for i in version.scheme.own_items}
+    assert set(own) == {"庭院整洁（村级）", "村民会议无故缺席"}
+    late = own["村民会议无故缺席"]
+    assert late.points == -2 and late.repeat_multiplier == 2
+    assert late.validity_days == 365 and late.evidence_required
+    # The committee head typed no code: one was generated, and it is never shown.
+    assert all(re.fullmatch(r"own\.[0-9a-f]{10}", i.code) for i in own.values())
     html = client.get("/rules/village/").content.decode()
-    assert 'value="late_meeting"' in html
+    assert 'value="村民会议无故缺席"' in html and late.code not in html
+    assert "own." not in html and "编码" not in html
+    # Saved again under a new version label, an unchanged name keeps its code.
+    client.post("/rules/village/", village_items_data(world, version="2025.2-村", o0_points="1"))
+    newer = SchemeVersion.objects.get(village=world.village_a1, version="2025.2-村")
+    assert {i.name: i.code for i in newer.scheme.own_items}["庭院整洁（村级）"] == (
+        own["庭院整洁（村级）"].code
+    )
 
 
 def test_village_items_over_the_limits_are_refused(world, scheme, login):
@@ -317,14 +329,19 @@ def test_village_items_over_the_limits_are_refused(world, scheme, login):
     response = client.post("/rules/village/", village_items_data(world, o0_points="3"))
     assert response.status_code == 200
     assert "村级自设项每项不超过 2 分" in response.content.decode()
-    # A code clash with a district item is refused too.
+    # Two rows with one name, or a district item's name, are refused too.
     response = client.post(
         "/rules/village/",
         village_items_data(
-            world, o0_suffix="x", o1_suffix="x", o1_name="重复", o1_category="env", o1_points="1"
+            world, o0_points="1", o1_name="庭院整洁（村级）", o1_category="env", o1_points="1"
         ),
     )
-    assert "与已有积分项重复" in response.content.decode()
+    assert "与本村第 1 项同名" in response.content.decode()
+    district_name = district_version(world).scheme.items[0].name
+    response = client.post(
+        "/rules/village/", village_items_data(world, o0_points="1", o0_name=district_name)
+    )
+    assert "区级方案已有同名积分项" in response.content.decode()
     assert _versions() == before
 
 

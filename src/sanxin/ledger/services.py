@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet, Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from sanxin.accounts.choices import Role
@@ -29,6 +30,8 @@ from sanxin.ledger.submissions import submit_once
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
 from sanxin.lib.text import clean_line, clean_text
+from sanxin.notifications.choices import Kind
+from sanxin.notifications.services import Message, notify_each
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import TIER_LABELS, Item
@@ -231,6 +234,31 @@ def _save(
     return entry
 
 
+def _signed(points: Decimal) -> str:
+    text = format(points.normalize(), "f")
+    return f"+{text}" if points > 0 else text
+
+
+def _message(entry: Entry, kind: str, reason: str = "") -> Message:
+    """What the household reads about one of its entries, in plain words."""
+    what = f"{entry.item_name} {_signed(entry.points)} 分"
+    if entry.reversal_of_id is not None:
+        what = f"撤销此前的一条积分：{what}"
+    if kind == Kind.ENTRY_RECORDED:
+        title = f"为您家记录了一条积分：{what}，待评信团审核"
+    elif kind == Kind.ENTRY_APPROVED:
+        title = f"您家的积分记录已通过审核：{what}"
+    else:
+        title = f"您家的积分记录未通过审核：{what}，理由：{reason}"
+    return Message(
+        household_id=entry.household_id,
+        kind=kind,
+        title=title,
+        body=f"理由：{reason}" if kind == Kind.ENTRY_REJECTED else "",
+        url=reverse("points:household", args=[entry.household_id]),
+    )
+
+
 def _check_can_record(actor: User | None, household: Household) -> None:
     scope = scope_for(actor)
     if not scope.covers_household(household, Perm.RECORD_POINTS):
@@ -290,7 +318,10 @@ def entry_record(
         plan = entry_plan(request, today=today)
         if isinstance(plan, dict):
             raise ValidationError(plan)
-        return _save(plan, actor=actor, now=timezone.now(), idempotency_key=idempotency_key)
+        now = timezone.now()
+        entry = _save(plan, actor=actor, now=now, idempotency_key=idempotency_key)
+        notify_each([_message(entry, Kind.ENTRY_RECORDED)], at=now)
+        return entry
 
 
 @dataclass
@@ -399,9 +430,9 @@ def _record_batch(
         if errors:
             return BatchResult(entries=[], errors=errors)
         now, batch_key = timezone.now(), uuid.uuid4().hex
-        return BatchResult(
-            entries=[_save(p, actor=actor, now=now, batch_key=batch_key) for p in plans], errors={}
-        )
+        entries = [_save(p, actor=actor, now=now, batch_key=batch_key) for p in plans]
+        notify_each((_message(e, Kind.ENTRY_RECORDED) for e in entries), at=now)
+        return BatchResult(entries=entries, errors={})
 
 
 def entry_year_total(
@@ -430,7 +461,7 @@ def entries_record_planned(
     with transaction.atomic():
         lock_households(p.request.household for p in plans)
         now, batch_key = timezone.now(), uuid.uuid4().hex
-        return [
+        entries = [
             _save(
                 replace(p, request=replace(p.request, source=source)),
                 actor=actor,
@@ -439,6 +470,8 @@ def entries_record_planned(
             )
             for p in plans
         ]
+        notify_each((_message(e, Kind.ENTRY_RECORDED) for e in entries), at=now)
+        return entries
 
 
 def _check_can_decide(actor: User, entry: Entry) -> None:
@@ -453,6 +486,18 @@ def _check_can_decide(actor: User, entry: Entry) -> None:
 
 @transaction.atomic
 def entry_review(*, actor: User, entry: Entry, approve: bool, reason: str = "") -> Review:
+    """Approve or reject one entry (maker-checker, recusal); the household is told."""
+    review = _review(actor=actor, entry=entry, approve=approve, reason=reason)
+    notify_each([_review_message(entry, review)], at=review.reviewed_at)
+    return review
+
+
+def _review_message(entry: Entry, review: Review) -> Message:
+    kind = Kind.ENTRY_APPROVED if review.approved else Kind.ENTRY_REJECTED
+    return _message(entry, kind, review.reason)
+
+
+def _review(*, actor: User, entry: Entry, approve: bool, reason: str) -> Review:
     reason = clean_line(reason, "理由", field="reason")
     _check_can_decide(actor, entry)
     reason = reason.strip()
@@ -511,13 +556,17 @@ def entries_review_bulk(
         reviews = []
         for e in entries:
             try:
-                reviews.append(entry_review(actor=actor, entry=e, approve=approve, reason=reason))
+                reviews.append(_review(actor=actor, entry=e, approve=approve, reason=reason))
             except (ValidationError, PermissionDenied) as exc:
                 messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
                 problems.append(f"{e.household.number}号户 {e.item_name}：{'；'.join(messages)}")
         if problems:
             transaction.set_rollback(True)
             raise ValidationError(problems)
+        notify_each(
+            (_review_message(e, r) for e, r in zip(entries, reviews, strict=True)),
+            at=reviews[0].reviewed_at,
+        )
         return reviews
 
 
@@ -585,6 +634,7 @@ def entry_reverse(*, actor: User, entry: Entry, reason: str) -> Entry:
         at=now,
         after={"reverses": entry.pk, "reason": reason, "points": str(reversal.points)},
     )
+    notify_each([_message(reversal, Kind.ENTRY_RECORDED)], at=now)
     return reversal
 
 

@@ -9,3 +9,6 @@ class Kind(models.TextChoices):
     APPEAL_ANSWERED = "appeal_answered", _("异议已答复")
     GRADE_FINAL = "grade_final", _("等级确定")
     GRADE_CHANGED = "grade_changed", _("等级动态调整")
+    ENTRY_RECORDED = "entry_recorded", _("积分已记录")
+    ENTRY_APPROVED = "entry_approved", _("积分审核通过")
+    ENTRY_REJECTED = "entry_rejected", _("积分审核未通过")

@@ -4,6 +4,7 @@ households with bulk inserts (no query per household)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
@@ -11,6 +12,22 @@ from django.utils import timezone
 from sanxin.notifications.models import Notification, NotificationRead
 
 BATCH = 2000
+TITLE_MAX = 120
+
+
+@dataclass(frozen=True)
+class Message:
+    """One household's own notification (its words differ from its neighbours')."""
+
+    household_id: int
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+def _title(text: str) -> str:
+    return text if len(text) <= TITLE_MAX else text[: TITLE_MAX - 1] + "…"
 
 
 def notify(
@@ -38,6 +55,25 @@ def notify(
         Notification.objects.bulk_create(batch)
         written += len(batch)
     return written
+
+
+def notify_each(messages: Iterable[Message], *, at: datetime | None = None) -> int:
+    """A different notification for each household, written in bulk (one insert per
+    BATCH, no query per household); returns how many were written."""
+    at = at or timezone.now()
+    rows = [
+        Notification(
+            household_id=m.household_id,
+            kind=m.kind,
+            title=_title(m.title),
+            body=m.body,
+            url=m.url,
+            created_at=at,
+        )
+        for m in messages
+    ]
+    Notification.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def notifications_mark_read(*, user, notifications: Iterable[Notification]) -> int:

@@ -5,6 +5,7 @@ field path before anything is saved; the services check again."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import replace
 from datetime import date, timedelta
@@ -42,7 +43,12 @@ OWN_CODE_PREFIX = "own."
 # within the validity period counts double; up to 40 points stay 1 year, more 2 years.
 DEDUCTION_REPEAT = Decimal(2)
 _ITEM_PATH = re.compile(r"^items\[(\d+)\]")
-_SUFFIX_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+
+
+def own_item_code(name: str) -> str:
+    """The code of a village's own item, from its name: the same name gets the same
+    code in every version (so entries keep their item), and users never see it."""
+    return OWN_CODE_PREFIX + hashlib.sha1(name.encode()).hexdigest()[:10]
 
 
 def _date_input() -> forms.DateInput:
@@ -345,25 +351,13 @@ class VillageItemsForm(forms.Form):
         category_codes = {c.code for c in scheme.categories}
         current = tuple(i for i in current if i.category in category_codes)
         categories = [("", "—")] + [(c.code, c.name) for c in scheme.categories]
+        # A committee head types only a name; an item keeps its code while its name
+        # stays the same (entries recorded under it keep pointing at it).
+        self.code_by_name = {i.name: i.code for i in current}
         self.rows = []
         for k in range(scheme.village_limits.max_items):
             p = f"o{k}_"
             item = current[k] if k < len(current) else None
-            suffix = ""
-            if item is not None:
-                suffix = (
-                    item.code[len(OWN_CODE_PREFIX) :]
-                    if item.code.startswith(OWN_CODE_PREFIX)
-                    else item.code
-                )
-            self.fields[p + "suffix"] = LineField(
-                label=_("编码"),
-                subject=_("本村第 %(n)d 项的编码") % {"n": k + 1},
-                max_length=40,
-                required=False,
-                initial=suffix,
-                help_text=_("小写字母、数字、下划线或连字符，系统自动加上前缀 own."),
-            )
             self.fields[p + "name"] = LineField(
                 label=_("名称"),
                 max_length=100,
@@ -423,16 +417,16 @@ class VillageItemsForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         own: list[dict[str, Any]] = []
+        seen_names: dict[str, int] = {}
+        district_names = {i.name for i in self.scheme.items if not i.own}
         for row in self.rows:
             p = row.prefix
-            suffix = (cleaned.get(p + "suffix") or "").strip()
             name = (cleaned.get(p + "name") or "").strip()
             points = cleaned.get(p + "points")
-            if not suffix and not name and points is None:
+            if not name and points is None:
                 continue
             missing = False
             for field_name, value in (
-                ("suffix", suffix),
                 ("name", name),
                 ("category", cleaned.get(p + "category")),
                 ("points", points),
@@ -440,17 +434,21 @@ class VillageItemsForm(forms.Form):
                 if not value and value != 0:
                     self.add_error(p + field_name, _("自设项需填写此项"))
                     missing = True
-            if suffix and not _SUFFIX_RE.match(suffix):
+            if name in seen_names:
                 self.add_error(
-                    p + "suffix",
-                    _("编码只能用小写字母、数字、点、下划线和连字符，且以字母或数字开头"),
+                    p + "name",
+                    _("与本村第 %(n)d 项同名，请换一个名称") % {"n": seen_names[name] + 1},
                 )
                 missing = True
+            elif name in district_names:
+                self.add_error(p + "name", _("区级方案已有同名积分项，请换一个名称"))
+                missing = True
+            seen_names.setdefault(name, row.index)
             if missing:
                 continue
             own.append(
                 {
-                    "code": OWN_CODE_PREFIX + suffix,
+                    "code": self.code_by_name.get(name) or own_item_code(name),
                     "name": name,
                     "category": cleaned[p + "category"],
                     "component": "base",

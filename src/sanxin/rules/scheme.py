@@ -71,6 +71,8 @@ class ComponentRule:
     start: Decimal
     full_marks: Decimal
     note: str = ""
+    # Where the numbers come from (research remarks); never rendered, see docs/scoring.md.
+    source: str = ""
     # Roles (accounts.choices.Role values) that may record this component's items;
     # empty: every role that records points. Vanguard points are the party's to record.
     recorder_roles: tuple[str, ...] = ()
@@ -89,6 +91,8 @@ class Tier:
     # Rated grade -> minimum combined score (A … 5A, ascending).
     thresholds: dict[str, Decimal]
     note: str = ""
+    # Where the numbers come from (research remarks); never rendered, see docs/scoring.md.
+    source: str = ""
 
     def deduction_multiplier(self, component: str) -> Decimal:
         return self.deduction_multipliers.get(component, Decimal(1))
@@ -315,6 +319,7 @@ def _scheme_to_dict(s: Scheme) -> dict[str, Any]:
                 "start": _num(c.start),
                 "full_marks": _num(c.full_marks),
                 "note": c.note,
+                **({"source": c.source} if c.source else {}),
                 **({"recorder_roles": list(c.recorder_roles)} if c.recorder_roles else {}),
             }
             for c in s.components
@@ -328,6 +333,7 @@ def _scheme_to_dict(s: Scheme) -> dict[str, Any]:
                 "formulas": [{k: _num(v) for k, v in f.items()} for f in t.formulas],
                 "thresholds": {k: _num(v) for k, v in t.thresholds.items()},
                 "note": t.note,
+                **({"source": t.source} if t.source else {}),
             }
             for t in s.tiers
         ],

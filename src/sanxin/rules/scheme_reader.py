@@ -227,6 +227,7 @@ def scheme_from_dict(data: Any) -> Scheme:
             start=r.get(c, "start", p, "number", Decimal(0)),
             full_marks=r.get(c, "full_marks", p, "number"),
             note=r.get(c, "note", p, "str", ""),
+            source=r.get(c, "source", p, "str", ""),
             recorder_roles=tuple(str(x) for x in (r.get(c, "recorder_roles", p, "list", []) or [])),
         )
         for _, c, p in r.each(data, "components", "")
@@ -248,6 +249,7 @@ def scheme_from_dict(data: Any) -> Scheme:
                 formulas=tuple(formulas),
                 thresholds=r.number_map(t, "thresholds", p),
                 note=r.get(t, "note", p, "str", ""),
+                source=r.get(t, "source", p, "str", ""),
             )
         )
     categories = tuple(
