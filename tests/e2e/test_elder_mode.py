@@ -13,17 +13,38 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 SHOTS = os.environ.get("SANXIN_E2E_SCREENSHOTS")
 
-# Visible elements of <main> with text of their own: font size, line height, where.
-TEXT = """() => [...document.querySelectorAll('main *')].filter(el => {
+# Visible elements of <main> and the header with text of their own: font size, line
+# height, and the contrast of the text against the first opaque background behind it.
+TEXT = """() => {
+  const lum = c => {
+    const [r, g, b] = c.match(/[\\d.]+/g).map(Number).slice(0, 3).map(v => {
+      v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = el => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor, parts = c.match(/[\\d.]+/g).map(Number);
+      if (parts.length < 4 || parts[3] > 0.5) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return [...document.querySelectorAll('main *, header *')].filter(el => {
     const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
     const r = el.getBoundingClientRect();
     return own && r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
-}).map(el => {
+  }).map(el => {
     const cs = getComputedStyle(el);
     const size = parseFloat(cs.fontSize);
     const line = cs.lineHeight === 'normal' ? 1.2 * size : parseFloat(cs.lineHeight);
-    return {what: el.tagName + ' ' + el.textContent.trim().slice(0, 20), size, ratio: line / size};
-})"""
+    const [a, b] = [lum(cs.color), lum(background(el))];
+    return {
+      what: el.tagName + ' ' + el.textContent.trim().slice(0, 20), size, ratio: line / size,
+      contrast: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05),
+      main: !!el.closest('main'),
+    };
+  });
+}"""
 
 # Visible tap targets matching the selector, with their box.
 TARGETS = """(selector) => [...document.querySelectorAll(selector)].filter(el => {
@@ -81,10 +102,17 @@ def _switch(page, on: bool):
     expect(page.locator("html")).to_have_class("elder" if on else "")
 
 
+def _check_contrast(page, url):
+    faint = [t for t in page.evaluate(TEXT) if t["contrast"] < 4.5]
+    assert not faint, f"{url}: text contrast under 4.5:1: {faint}"
+
+
 def _check_elder(page, url):
-    small = [t for t in page.evaluate(TEXT) if t["size"] < 18]
+    _check_contrast(page, url)
+    text = [t for t in page.evaluate(TEXT) if t["main"]]
+    small = [t for t in text if t["size"] < 18]
     assert not small, f"{url}: text under 18 px in elder mode: {small}"
-    tight = [t for t in page.evaluate(TEXT) if t["ratio"] < 1.3]
+    tight = [t for t in text if t["ratio"] < 1.3]
     assert not tight, f"{url}: line spacing under 1.3 in elder mode: {tight}"
     tiny = [t for t in page.evaluate(TARGETS, MAIN_TARGETS) if t["w"] < 60 or t["h"] < 60]
     assert not tiny, f"{url}: main tap targets under 60×60 in elder mode: {tiny}"
@@ -93,6 +121,7 @@ def _check_elder(page, url):
 
 
 def _check_normal(page, url):
+    _check_contrast(page, url)
     tiny = [t for t in page.evaluate(TARGETS, EVERY_BUTTON) if t["w"] < 44 or t["h"] < 44]
     assert not tiny, f"{url}: buttons under 44×44: {tiny}"
 
