@@ -70,3 +70,14 @@ def test_the_favicon_is_linked_and_answered(client):
     assert 'rel="icon"' in client.get("/accounts/login/").content.decode()
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"].endswith("sanxin/favicon.svg")
+
+
+@override_settings(DEBUG=True)
+def test_an_uncaught_error_with_debug_on_is_the_chinese_500_and_is_logged(rf, caplog):
+    from sanxin.web.errors import ChineseErrorPagesMiddleware
+
+    middleware = ChineseErrorPagesMiddleware(lambda request: None)
+    request = rf.get("/")
+    response = middleware.process_exception(request, RuntimeError("boom"))
+    assert response.status_code == 500 and "系统出错了" in response.content.decode()
+    assert "boom" in caplog.text
