@@ -130,6 +130,10 @@ ALLOWED_HOSTS = env_list(
     "SANXIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
 )
 CSRF_TRUSTED_ORIGINS = env_list("SANXIN_CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "sanxin.web.errors.csrf_failure"
+# With DEBUG on the error pages stay the Chinese ones (the demo runs with DEBUG);
+# set this to see Django's technical 404 and 500 pages while developing.
+SANXIN_TECHNICAL_ERROR_PAGES = env_bool("SANXIN_TECHNICAL_ERROR_PAGES", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -166,6 +170,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "sanxin.web.errors.ChineseErrorPagesMiddleware",
 ]
 
 ROOT_URLCONF = "sanxin.urls"
@@ -182,6 +187,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sanxin.accounts.context_processors.scope",
+                "sanxin.accounts.context_processors.elder",
                 "sanxin.web.context_processors.inbox",
             ],
         },

@@ -4,7 +4,9 @@ but they keep their names (`households:detail`, `points:household`, `points:veto
 a namespace here is its app's patterns plus those of web.urls."""
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from sanxin.households import urls as household_urls
 from sanxin.ledger import urls as points_urls
@@ -28,4 +30,13 @@ urlpatterns = [
     path("notifications/", include("sanxin.notifications.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=static("sanxin/favicon.svg"), permanent=True),
+        name="favicon",
+    ),
 ]
+
+handler403 = "sanxin.web.errors.permission_denied"
+handler404 = "sanxin.web.errors.page_not_found"
+handler500 = "sanxin.web.errors.server_error"

@@ -122,6 +122,7 @@ def test_a_full_cycle_in_the_browser(world, scheme, credit_for, live_server, ope
 
     # The villager is told, opens the notice (masked names only) and appeals the entry.
     villager = open_as("villager")
+    villager.locator("details.menu > summary").click()  # the header's menu
     villager.get_by_role("link", name=re.compile("^通知")).first.click()
     _click_and_wait(villager, villager.get_by_role("link", name=re.compile("开始公示")))
     expect(villager.get_by_role("heading", name=re.compile("评定结果公示"))).to_be_visible()

@@ -36,6 +36,9 @@ class User(AbstractUser):
         verbose_name=_("所属辖区"),
     )
 
+    # 长辈模式: larger text and tap targets on every page, chosen by the user.
+    elder_mode = models.BooleanField(_("长辈模式"), default=False)
+
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")

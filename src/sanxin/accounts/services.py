@@ -383,3 +383,25 @@ def user_password_reset(*, actor: User, user: User, password: str | None = None)
         user.pk, actor.pk, "generated" if generated else "set",
     )  # fmt: skip
     return generated
+
+
+def user_set_elder_mode(*, actor: User, elder_mode: bool) -> User:
+    """The user's own choice of 长辈模式 (larger text and buttons), kept on the account."""
+    if not actor.is_authenticated:
+        raise PermissionDenied("请先登录")
+    before = actor.elder_mode
+    if before == elder_mode:
+        return actor
+    with transaction.atomic():
+        actor.elder_mode = elder_mode
+        actor.full_clean()
+        actor.save(update_fields=["elder_mode"])
+        audit(
+            actor=actor,
+            action="user.set_elder_mode",
+            obj=actor,
+            before={"elder_mode": before},
+            after={"elder_mode": elder_mode},
+        )
+    logger.info("user %s set elder mode %s", actor.pk, "on" if elder_mode else "off")
+    return actor

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from sanxin.accounts.forms import LoginForm
-from sanxin.accounts.views import auth, users
+from sanxin.accounts.views import auth, preferences, users
 
 app_name = "accounts"
 urlpatterns = [
@@ -16,6 +16,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth.logout_view, name="logout"),
+    path("settings/", preferences.settings_page, name="settings"),
+    path("elder-mode/", preferences.elder_mode, name="elder_mode"),
     path("users/", users.users_list, name="users"),
     path("users/new/", users.user_new, name="user_new"),
     path("users/<int:pk>/", users.user_detail, name="user_detail"),
