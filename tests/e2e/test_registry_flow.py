@@ -44,9 +44,12 @@ def test_committee_head_finds_a_household_and_reveals_an_id(world, live_server, 
 
 def test_villager_logs_in_by_phone_and_sees_only_their_household(world, live_server, page):
     _log_in(page, live_server, "13800000001")
-    page.get_by_role("link", name="查看本户信息").click()
+    # The villager's home links straight to their household (one tap, issue 10).
+    page.get_by_role("link", name="查看 001号户的家庭成员和信息").click()
+    expect(page.get_by_text("王大山").first).to_be_visible()
+    expect(page.get_by_role("button", name="显示完整号码")).to_have_count(0)
+    # The household list holds their household only.
+    page.goto(f"{live_server.url}/households/")
     expect(page.get_by_text("共 1 户")).to_be_visible()
     expect(page.get_by_role("link", name="王大山")).to_be_visible()
     expect(page.get_by_text("李二河")).to_have_count(0)
-    page.get_by_role("link", name="王大山").click()
-    expect(page.get_by_role("button", name="显示完整号码")).to_have_count(0)

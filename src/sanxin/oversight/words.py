@@ -60,6 +60,7 @@ ACTION_LABELS: dict[str, Any] = {
     "user.create": _("创建用户"),
     "user.deactivate": _("停用账号"),
     "user.password_reset": _("重设密码"),
+    "user.set_elder_mode": _("切换长辈模式"),
     "veto.record": _("记录否决或直接判级"),
     "veto.revoke": _("撤销否决或直接判级"),
 }
