@@ -58,6 +58,28 @@ def test_catalogue_is_public_and_shows_the_rules(world, scheme, client):
     assert "基础积分 × 60%" in html and "× 40%" in html
 
 
+def test_catalogue_groups_items_by_component_and_category_with_anchors(world, scheme, client):
+    html = client.get("/rules/").content.decode()
+    # Table of contents links to an anchor per component and per category.
+    for anchor in ["items-base", "items-base-env", "items-credit"]:
+        assert f'href="#{anchor}"' in html, anchor
+        assert f'id="{anchor}"' in html, anchor
+    assert html.index('href="#items-base-env"') < html.index('id="items-base-env"')
+    assert 'name="q"' in html
+
+
+def test_catalogue_search_filters_items_by_name(world, scheme, client):
+    html = client.get("/rules/", {"q": "垃圾"}).content.decode()
+    assert "乱倒垃圾" in html
+    assert "名称含“垃圾”的积分项" in html
+    # Items whose names do not match are left out; the rest of the page stays.
+    other = next(i.name for i in scheme.scheme.items if "垃圾" not in i.name)
+    assert f'<td data-label="积分项">{other}' not in html
+    assert "信用联社评分表" in html
+    html = client.get("/rules/", {"q": "没有这样的项"}).content.decode()
+    assert "没有名称相符的积分项" in html
+
+
 def test_catalogue_without_a_scheme(world, client):
     response = client.get("/rules/")
     assert response.status_code == 200

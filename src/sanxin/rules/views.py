@@ -127,16 +127,50 @@ def _component_text(scheme: Scheme, code: str) -> str:
     )
 
 
-def catalogue_context(scheme: Scheme) -> dict:
-    """Everything the catalogue shows, as plain values for the template."""
-    by_category: dict[str, list] = {}
-    for item in scheme.items:
-        by_category.setdefault(item.category, []).append(_item_view(item))
-    categories = [
-        SimpleNamespace(code=c.code, name=c.name, items=by_category[c.code])
-        for c in scheme.categories
-        if c.code in by_category
-    ]
+def _item_groups(scheme: Scheme, query: str = "") -> list[SimpleNamespace]:
+    """Items grouped by component, then category (scheme order), filtered by name.
+
+    Each group and category carries an anchor for the table of contents.
+    """
+    query = query.strip().casefold()
+    wanted = [i for i in scheme.items if not query or query in i.name.casefold()]
+    groups = []
+    for component in scheme.components:
+        categories = []
+        for category in scheme.categories:
+            items = [
+                _item_view(i)
+                for i in wanted
+                if i.component == component.code and i.category == category.code
+            ]
+            if items:
+                categories.append(
+                    SimpleNamespace(
+                        code=category.code,
+                        name=category.name,
+                        anchor=f"items-{component.code}-{category.code}",
+                        items=items,
+                    )
+                )
+        if categories:
+            groups.append(
+                SimpleNamespace(
+                    name=component.name,
+                    anchor=f"items-{component.code}",
+                    categories=categories,
+                    count=sum(len(c.items) for c in categories),
+                )
+            )
+    return groups
+
+
+def catalogue_context(scheme: Scheme, query: str = "") -> dict:
+    """Everything the catalogue shows, as plain values for the template.
+
+    `query` narrows the items table to names containing it; the rest of the
+    catalogue (components, grades, vetoes, credit table) is always shown.
+    """
+    groups = _item_groups(scheme, query)
     tiers = []
     for t in scheme.tiers:
         multipliers = "、".join(
@@ -198,7 +232,9 @@ def catalogue_context(scheme: Scheme) -> dict:
         for a in scheme.credit_areas
     ]
     return {
-        "categories": categories,
+        "item_groups": groups,
+        "query": query.strip(),
+        "match_count": sum(g.count for g in groups),
         "item_count": len(scheme.items),
         "own_count": len(scheme.own_items),
         "tiers": tiers,
@@ -282,7 +318,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     }
     if version is not None:
         context["is_village_version"] = version.village_id is not None
-        context.update(catalogue_context(version.scheme))
+        context.update(catalogue_context(version.scheme, request.GET.get("q", "")[:50]))
     return render(request, "rules/catalogue.html", context)
 
 
