@@ -134,3 +134,52 @@ def _cycle_to_notice(world, cycle):
     return services.cycle_advance(
         actor=head, cycle=cycle, to_state=CycleState.NOTICE, today=NOTICE_DAY
     )
+
+
+def test_search_finds_the_household_in_one_request(world, scheme, login):
+    cycle = _cycle(world)
+    client = login(world.users["villager"])
+    url = f"/ratings/{cycle.pk}/notice/"
+
+    def numbers(page: str) -> list[str]:
+        return re.findall(r'data-label="户号">(\d+)<', page)
+
+    # By 户号, exactly or as a prefix.
+    assert numbers(client.get(url, {"q": "002"}).content.decode()) == ["002"]
+    assert numbers(client.get(url, {"q": "00"}).content.decode()) == ["001", "002"]
+    # By the head's full name or the masked name as published; only the masked one shows.
+    page = client.get(url, {"q": "李二河"}).content.decode()
+    assert numbers(page) == ["002"] and "李*河" in page
+    assert "李二河" not in page.split("<tbody>", 1)[1]
+    assert numbers(client.get(url, {"q": "王*山"}).content.decode()) == ["001"]
+    # A part of a name does not match, so a name cannot be unmasked by guessing.
+    assert numbers(client.get(url, {"q": "李二"}).content.decode()) == []
+    # Another village's household is never found, by name or number.
+    page = client.get(url, {"q": "赵三林"}).content.decode()
+    assert numbers(page) == [] and "没有找到相符的农户" in page
+    # The grade summary of the whole village stays at the top of a narrowed page.
+    page = client.get(url, {"q": "002"}).content.decode()
+    assert "全村 2 户的等级" in page
+    assert page.index("全村 2 户的等级") < page.index('id="notice-q"')
+
+
+def test_notice_pages_keep_the_query_and_a_fixed_number_of_queries(
+    world, scheme, login, monkeypatch
+):
+    from sanxin.ratings.views import notice as notice_views
+
+    cycle = _cycle(world)
+    monkeypatch.setattr(notice_views, "NOTICE_PAGE_SIZE", 1)
+    client = login(world.users["villager"])
+    url = f"/ratings/{cycle.pk}/notice/"
+    page = client.get(url, {"q": "00"}).content.decode()
+    assert re.findall(r'data-label="户号">(\d+)<', page) == ["001"]
+    assert "?q=00&amp;page=2" in page and "第 1 / 2 页" in page
+    page = client.get(url, {"q": "00", "page": "2"}).content.decode()
+    assert re.findall(r'data-label="户号">(\d+)<', page) == ["002"]
+    client.get(url)  # warm the session and caches
+    with CaptureQueriesContext(connection) as one:
+        client.get(url, {"q": "00"})
+    with CaptureQueriesContext(connection) as two:
+        client.get(url, {"q": "002", "page": "9"})
+    assert len(one.captured_queries) == len(two.captured_queries)

@@ -4,6 +4,7 @@ posting on the village notice board."""
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -16,7 +17,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ratings.choices import CycleState
 from sanxin.ratings.models import Cycle
-from sanxin.ratings.notice import notice_rows
+from sanxin.ratings.notice import grade_summary, notice_entries, notice_rows, notice_search
 from sanxin.ratings.pdf import NoticeDoc
 from sanxin.ratings.pdf import notice_pdf as build_notice_pdf
 
@@ -42,10 +43,32 @@ def _notice_cycle(request, pk) -> Cycle:
     return cycle
 
 
+NOTICE_PAGE_SIZE = 50
+
+
+@require_GET
 @requires(Perm.VIEW_REGISTRY)
 def notice(request, pk):
+    """The notice page: the grade summary of the whole village, a search by 户号 or
+    the head's name (server-side, one step) and the rows 50 to a page."""
     cycle = _notice_cycle(request, pk)
-    return render(request, "ratings/notice.html", {"cycle": cycle, "rows": notice_rows(cycle)})
+    rows = notice_entries(cycle)
+    query = request.GET.get("q", "").strip()[:30]
+    found = notice_search(rows, query)
+    page = Paginator(found, NOTICE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "ratings/notice.html",
+        {
+            "cycle": cycle,
+            "summary": grade_summary(rows),
+            "total": len(rows),
+            "query": query,
+            "found": len(found),
+            "page": page,
+            "rows": page.object_list,
+        },
+    )
 
 
 @require_GET
