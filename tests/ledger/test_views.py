@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -368,6 +371,23 @@ def test_review_queue_query_count_is_fixed(world, scheme, login, media):
     assert Entry.objects.count() == 30
     assert _count_queries(client, "/points/review/") == few
     assert few <= 12, f"{few} queries"
+
+
+def test_review_actions_come_before_the_list(world, scheme, login):
+    client = login(world.users["committee_member"])
+    _make_pending(world, 3)
+    html = client.get("/points/review/").content.decode()
+    first_row = html.index('name="entry"')
+    for button in (
+        'value="approve"',
+        'value="reject"',
+        'name="reason"',
+        "已选 <output>0</output> 条",
+    ):
+        assert html.index(button) < first_row, button
+    # The bar sticks while the list scrolls (the rule is in the shared stylesheet).
+    css = Path(finders.find("sanxin/sanxin.css")).read_text(encoding="utf-8")
+    assert re.search(r"\.points-actions \{[^}]*position:sticky", css)
 
 
 # ---------------------------------------------------------------------- entry
