@@ -17,6 +17,7 @@ def _revealed(w, username):
 CASES = [
     Case("home", lambda w: "/", set(ALL_USERS)),
     Case("households:list", lambda w: "/households/", WITH_ROLES),
+    Case("households:export", lambda w: "/households/export.xlsx", WITH_ROLES),
     Case("households:detail", lambda w: f"/households/{w.household.pk}/", INSIDERS_OF_HOUSEHOLD),
     Case(
         "households:reveal_id",

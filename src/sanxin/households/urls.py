@@ -2,9 +2,8 @@ from django.urls import path
 
 from sanxin.households.views import edit, imports, registry
 
-app_name = "households"  # the root URLconf adds web's household page (households:detail)
+app_name = "households"  # the root URLconf adds web's pages (households:list, :export, :detail)
 urlpatterns = [
-    path("", registry.household_list, name="list"),
     path("new/", edit.household_new, name="new"),
     path("<int:pk>/edit/", edit.household_edit, name="edit"),
     path("<int:pk>/people/new/", edit.person_new, name="person_new"),

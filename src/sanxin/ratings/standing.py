@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, CharField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from sanxin.households.models import Household
@@ -81,6 +82,43 @@ def grades_in_force(household_ids: Iterable[int] | QuerySet) -> dict[int, GradeR
     ):
         by_household.setdefault(record.household_id, []).append(record)
     return {pk: in_force(records) for pk, records in by_household.items()}
+
+
+def period_order(field: str = "cycle__period") -> Case:
+    """The SQL twin of `periods.order_key` for canonical periods: a text key that
+    sorts like it — the year, then 3, 5, 7 for Q1–Q3, 8 for the whole year (it ends
+    with Q4 and starts earlier) and 9 for Q4. The period text itself does not sort
+    right ("2026" < "2026Q1", but the year ends after its first quarter). Anything
+    else sorts first, as order_key puts it at date.min."""
+    year = Substr(field, 1, 4)
+
+    def key(rank: str) -> Concat:
+        return Concat(year, Value(rank), output_field=CharField())
+
+    return Case(
+        When(**{f"{field}__regex": r"^[0-9]{4}$"}, then=key("8")),
+        When(**{f"{field}__regex": r"^[0-9]{4}Q1$"}, then=key("3")),
+        When(**{f"{field}__regex": r"^[0-9]{4}Q2$"}, then=key("5")),
+        When(**{f"{field}__regex": r"^[0-9]{4}Q3$"}, then=key("7")),
+        When(**{f"{field}__regex": r"^[0-9]{4}Q4$"}, then=key("9")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+def with_grade_in_force(households: QuerySet[Household]) -> QuerySet[Household]:
+    """`households` annotated with `grade_in_force` (None before the first final
+    cycle) and `grade_valid_until`, in SQL: the record `in_force` would pick — latest
+    period, then effective date, then id. No extra query; filter on the annotation."""
+    records = (
+        GradeRecord.objects.filter(household=OuterRef("pk"))
+        .annotate(period_key=period_order())
+        .order_by("-period_key", "-effective_from", "-pk")
+    )
+    return households.annotate(
+        grade_in_force=Subquery(records.values("grade")[:1]),
+        grade_valid_until=Subquery(records.values("valid_until")[:1]),
+    )
 
 
 def is_expired(record: GradeRecord, today: date | None = None) -> bool:
