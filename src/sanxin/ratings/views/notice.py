@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -67,6 +67,7 @@ def notice(request, pk):
             "found": len(found),
             "page": page,
             "rows": page.object_list,
+            "page_query": urlencode({"q": query}) if query else "",
         },
     )
 
