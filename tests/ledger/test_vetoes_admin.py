@@ -64,3 +64,16 @@ def test_committee_records_and_revokes_a_veto_in_the_browser_forms(world, scheme
     # A villager sees the page but not the form.
     villager_page = login(world.users["villager"]).get(url).content.decode()
     assert "确认认定" not in villager_page
+
+
+def test_the_veto_form_shows_todays_date_in_the_date_widget(world, scheme, login):
+    from django.utils import timezone
+
+    page = login(world.users["committee_head"]).get(
+        f"/points/households/{world.household.pk}/vetoes/"
+    )
+    html = page.content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="starts_on" value="{today}"' in html, (
+        "an <input type=date> shows its default only in ISO form"
+    )
