@@ -20,6 +20,8 @@ demo: $(STAMP)
 	$(BIN)/sanxin demo-data
 	@echo
 	@echo "  三信平台已启动: http://$(HOST):$(PORT)/   (Ctrl+C 停止)"
+	@if [ "$(HOST)" = "0.0.0.0" ]; then for ip in $$($(BIN)/python -m sanxin.lib.network); do \
+		echo "  同一网络的手机请打开: http://$$ip:$(PORT)/"; done; fi
 	@echo
 	$(BIN)/sanxin runserver --noreload $(HOST):$(PORT)
 

@@ -744,3 +744,82 @@ def test_reset_refusal_exits_non_zero(tmp_path):
     assert done.returncode != 0, done.stdout + done.stderr
     assert "--yes-really" in done.stderr and "Nothing was erased" in done.stderr, done.stderr
     assert not db.exists() or db.stat().st_size == 0
+
+
+def test_the_demo_story_happens_in_order(built, cal):
+    """Nothing is issued after it was revoked, adjustments come before the meeting that
+    confirmed them, the notice before the final, appeals inside the notice window,
+    reviews after recording, and nothing after the build (issue 10, item 12)."""
+    from sanxin.ledger.models import VetoEvent
+    from sanxin.notifications.choices import Kind
+
+    now = timezone.now()
+    village = Region.objects.get(name="大贵口村")
+    cycle = Cycle.objects.get(village=village, period=cal.cycle_period)
+    local = timezone.localtime
+    assert (
+        cycle.created_at
+        <= cycle.computed_at
+        <= cycle.review_at
+        < cycle.notice_at
+        < cycle.finalised_at
+        < now
+    )
+    meeting = ReviewMeeting.objects.get(cycle=cycle)
+    assert local(meeting.recorded_at).date() == meeting.held_on
+    assert meeting.recorded_at < cycle.notice_at
+    adjustments = list(Adjustment.objects.filter(cycle=cycle).select_related("decision"))
+    assert adjustments
+    for a in adjustments:
+        assert cycle.review_at < a.proposed_at < a.decision.decided_at, a.reason
+        assert local(a.decision.decided_at).date() < meeting.held_on, (
+            "an adjustment is dated before the meeting that confirmed it"
+        )
+
+    appeals = list(Appeal.objects.filter(cycle=cycle).select_related("decision"))
+    assert appeals
+    for appeal in appeals:
+        assert cycle.notice_starts_on <= local(appeal.filed_at).date() <= cycle.notice_ends_on
+        assert appeal.filed_at < appeal.decision.decided_at < cycle.finalised_at
+
+    notices = Notification.objects.filter(kind=Kind.NOTICE_OPEN)
+    finals = Notification.objects.filter(kind=Kind.GRADE_FINAL)
+    assert notices.exists() and finals.exists()
+    assert max(n.created_at for n in notices) < min(n.created_at for n in finals)
+    for n in Notification.objects.filter(kind=Kind.APPEAL_ANSWERED):
+        assert cycle.notice_at < n.created_at < cycle.finalised_at
+
+    # Certificates are issued while their grade record is the one in force: before a
+    # later record (the veto's dynamic downgrade) took its place.
+    certificates_ = list(Certificate.objects.select_related("grade_record"))
+    assert certificates_
+    for cert in certificates_:
+        assert cert.issued_at >= cycle.finalised_at
+        assert local(cert.issued_at).date() >= cert.grade_record.effective_from
+        later = GradeRecord.objects.filter(household=cert.household_id, id__gt=cert.grade_record_id)
+        for record in later:
+            assert cert.issued_at < record.recorded_at, (
+                f"certificate {cert.serial} issued after its grade record was replaced"
+            )
+            assert local(cert.issued_at).date() < record.effective_from
+    dynamic = GradeRecord.objects.filter(source=GradeSource.DYNAMIC)
+    assert dynamic.exists()
+    for record in dynamic:
+        assert local(record.recorded_at).date() == record.effective_from
+        assert record.recorded_at < now
+    for event in VetoEvent.objects.all():
+        assert local(event.recorded_at).date() >= event.starts_on
+        assert event.recorded_at < now
+
+    # Entries: reviewed after they were recorded, recorded on or after they happened.
+    late = [
+        r.entry_id
+        for r in Review.objects.select_related("entry")
+        if r.reviewed_at < r.entry.recorded_at
+    ]
+    assert not late, f"reviews before their entry was recorded: {late[:5]}"
+    early = [e.pk for e in Entry.objects.all() if local(e.recorded_at).date() < e.occurred_on]
+    assert not early, f"entries recorded before they happened: {early[:5]}"
+    for kind in (Kind.ENTRY_APPROVED, Kind.ENTRY_REJECTED, Kind.ENTRY_RECORDED):
+        assert all(n.created_at < now for n in Notification.objects.filter(kind=kind))
+    assert not AuditEvent.objects.filter(at__gt=now).exists()

@@ -133,3 +133,34 @@ def test_generated_keys_pass_the_strength_check():
         )
         == []
     )
+
+
+def test_the_demo_answers_on_the_machines_own_network_address(monkeypatch, tmp_path):
+    """`make demo HOST=0.0.0.0`: a phone on the same network opens http://192.168.x.y:8000/
+    in debug mode without configuration; production allows only the configured hosts."""
+    from sanxin.lib import network
+
+    assert all(
+        not a.startswith("127.") and a.count(".") == 3 for a in network.own_private_addresses()
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith("SANXIN_")}
+    code = (
+        "import sanxin.lib.network as n; n.own_private_addresses = lambda: ['192.168.1.23'];"
+        "import sanxin.settings as s; print(s.ALLOWED_HOSTS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "SANXIN_VAR_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "'192.168.1.23'" in result.stdout and "'localhost'" in result.stdout, result.stderr
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**base, "SANXIN_VAR_DIR": str(tmp_path), "SANXIN_ALLOWED_HOSTS": "example.org"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.strip() == "['example.org']", result.stderr

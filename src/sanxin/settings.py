@@ -11,6 +11,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from sanxin.lib.network import own_private_addresses
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 _REPO_DIR = PACKAGE_DIR.parent.parent
 
@@ -126,8 +128,11 @@ def weak_key_problems(secret_key: str, data_keys: list[str]) -> list[str]:
 if not DEBUG and (_weak := weak_key_problems(SECRET_KEY, DATA_KEYS)):
     raise ImproperlyConfigured("; ".join(_weak))
 
+# In debug mode (the demo) the machine's own private addresses are allowed too, so a
+# phone on the same network reaches `make demo HOST=0.0.0.0` at http://192.168.x.y:8000/.
 ALLOWED_HOSTS = env_list(
-    "SANXIN_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEBUG else []
+    "SANXIN_ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "testserver", *own_private_addresses()] if DEBUG else [],
 )
 CSRF_TRUSTED_ORIGINS = env_list("SANXIN_CSRF_TRUSTED_ORIGINS", [])
 CSRF_FAILURE_VIEW = "sanxin.web.errors.csrf_failure"

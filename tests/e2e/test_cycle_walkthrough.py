@@ -72,7 +72,7 @@ def test_a_full_cycle_in_the_browser(world, scheme, credit_for, live_server, ope
     # The committee head opens the cycle for 大贵口村 on the cycles page and computes it.
     head = open_as("committee_head")
     head.goto(f"{url}/ratings/")
-    head.get_by_label("评定期").fill(str(cut_off.year))
+    head.get_by_label("评定期").select_option(str(cut_off.year))
     head.get_by_label("截止日期").fill(cut_off.isoformat())
     _click_and_wait(head, head.get_by_role("button", name="开启"))
     expect(head.get_by_text("已开启评定周期")).to_be_visible()

@@ -10,6 +10,7 @@ from sanxin.accounts.models import User
 from sanxin.ledger import services
 from sanxin.ledger.models import Entry, VetoEvent
 from sanxin.ledger.services import EntryRequest
+from tests.test_form_labels import unlabelled_fields
 
 
 @pytest.fixture
@@ -57,10 +58,25 @@ def test_committee_records_and_revokes_a_veto_in_the_browser_forms(world, scheme
     )
     assert ok.status_code == 302
     event = VetoEvent.objects.get()
-    assert "生效中" in client.get(url).content.decode() or event.ends_on < timezone.localdate()
+    listed = client.get(url).content.decode()
+    assert "生效中" in listed or event.ends_on < timezone.localdate()
+    assert not unlabelled_fields(listed), "the revoke form's reason has a visible label"
     client.post(f"/points/vetoes/{event.pk}/revoke/", {"reason": "误报"})
     assert VetoEvent.objects.filter(revokes=event).exists()
     assert "已撤销" in client.get(url).content.decode()
     # A villager sees the page but not the form.
     villager_page = login(world.users["villager"]).get(url).content.decode()
     assert "确认认定" not in villager_page
+
+
+def test_the_veto_form_shows_todays_date_in_the_date_widget(world, scheme, login):
+    from django.utils import timezone
+
+    page = login(world.users["committee_head"]).get(
+        f"/points/households/{world.household.pk}/vetoes/"
+    )
+    html = page.content.decode()
+    today = timezone.localdate().isoformat()
+    assert f'type="date" name="starts_on" value="{today}"' in html, (
+        "an <input type=date> shows its default only in ISO form"
+    )

@@ -86,7 +86,10 @@ def test_record_form_lists_items_by_category_for_the_household(world, scheme, lo
     assert "参加“三会一课”" not in html, (
         "vanguard items are left out for a household without party members"
     )
-    assert 'capture="environment"' in html and 'accept="image/*"' in html
+    assert 'accept="image/*"' in html and "capture" not in html, (
+        "the photo field lets the user choose the camera or the album"
+    )
+    assert "可以拍照或从相册选择" in html
     assert page.context["form"]["idempotency_key"].value()
 
 
@@ -589,3 +592,16 @@ def test_navigation_by_capability(world, login):
     assert "/points/record/" in html and "/points/batch/" in html and "/points/review/" not in html
     html = login(world.users["villager"]).get("/").content.decode()
     assert "/points/record/" not in html and "/points/review/" not in html
+
+
+def test_every_photo_field_lets_the_user_choose_the_camera_or_the_album():
+    """`capture` would force the camera on many phones; without it the phone asks."""
+    from sanxin.ledger.forms import BatchForm, EntryForm
+    from sanxin.ratings.forms import AppealFileForm
+
+    for form_class in (EntryForm, BatchForm, AppealFileForm):
+        field = form_class.base_fields["photos"]
+        attrs = field.widget.attrs
+        assert attrs.get("accept") == "image/*", form_class.__name__
+        assert "capture" not in attrs, form_class.__name__
+        assert "可以拍照或从相册选择" in str(field.help_text), form_class.__name__

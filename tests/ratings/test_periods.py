@@ -114,3 +114,12 @@ def test_a_computation_before_the_cut_off_is_only_a_preview(world, scheme):
         services.cycle_advance(actor=head, cycle=cycle, to_state=CycleState.REVIEW)
     cycle.refresh_from_db()
     assert cycle.state == CycleState.COMPUTED
+
+
+def test_earlier_periods_run_back_from_the_current_one():
+    from datetime import date as _date
+
+    from sanxin.ratings.periods import earlier
+
+    assert earlier("quarter", _date(2026, 2, 1), 3) == ["2025Q4", "2025Q3", "2025Q2"]
+    assert earlier("year", _date(2026, 2, 1), 2) == ["2025", "2024"]

@@ -89,3 +89,35 @@ def test_cycle_page_query_count_is_fixed(world, scheme, login):
     services.cycle_compute(actor=head, cycle=cycle)
     assert Rating.objects.filter(cycle=cycle, run=2).count() == 32
     assert _page_queries(client, cycle) == few
+
+
+def _period_select(html: str) -> str:
+    start = html.index('<select id="period"')
+    return html[start : html.index("</select>", start)]
+
+
+def test_the_open_form_offers_this_and_the_next_period_and_skips_an_opened_one(
+    world, scheme, login
+):
+    from django.utils import timezone
+
+    from sanxin.ratings import periods
+
+    this, following = periods.allowed_to_open("year", timezone.localdate())
+    client = login(world.users["committee_head"])
+    select = _period_select(client.get("/ratings/").content.decode())
+    assert f'<option value="{this}" selected>' in select
+    assert f'<option value="{following}">' in select
+    services.cycle_open(
+        actor=world.users["committee_head"],
+        village=world.village_a1,
+        period=this,
+        cut_off=periods.default_cut_off(this),
+    )
+    page = client.get("/ratings/").content.decode()
+    select = _period_select(page)
+    assert f'<option value="{this}" disabled>{periods.label(this)}（已开启）' in select, (
+        "a period the village already has a cycle for cannot be chosen again"
+    )
+    assert f'<option value="{following}" selected>' in select
+    assert f'value="{periods.default_cut_off(following).isoformat()}"' in page

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from sanxin.credit.periods import period_error
 from sanxin.households.upload_form import SpreadsheetUploadForm, VillageChoiceField
+from sanxin.lib.forms import DateInput
 from sanxin.lib.text import TextField
 from sanxin.regions.models import Region
 from sanxin.rules.scheme import CreditArea, Scheme
@@ -38,7 +39,7 @@ class AssessmentForm(forms.Form):
     )
     assessed_on = forms.DateField(
         label=gettext_lazy("入户评定日期"),
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     note = TextField(
         label=gettext_lazy("备注"),

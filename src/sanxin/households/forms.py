@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.lib import idcard
+from sanxin.lib.forms import DateInput
 from sanxin.lib.text import LineField
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
@@ -119,5 +120,5 @@ class MoveForm(forms.Form):
         label=_("迁入户的户号（本村）"), max_length=30, subject=_("户号"), code=True
     )
     relation = LineField(label=_("在新户中与户主关系"), max_length=20)
-    moved_on = forms.DateField(label=_("迁移日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    moved_on = forms.DateField(label=_("迁移日期"), widget=DateInput())
     reason = LineField(label=_("原因"), max_length=200, required=False)

@@ -12,10 +12,12 @@ from django.utils.translation import gettext_lazy
 
 from sanxin.households.models import Person
 from sanxin.ledger.tiers import person_tier
+from sanxin.lib.forms import DateInput
 from sanxin.lib.text import LineField, TextField
 from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS, Scheme
 
 MAX_PHOTOS = 9
+PHOTO_HELP = gettext_lazy("可以拍照或从相册选择")
 
 
 class MultipleFileInput(forms.FileInput):
@@ -23,8 +25,9 @@ class MultipleFileInput(forms.FileInput):
 
 
 class PhotosField(forms.FileField):
-    """Several photos from one `<input type=file multiple>`. `camera`: open the camera
-    on phones (the album stays available); `too_many`: the message past `max_count`
+    """Several photos from one `<input type=file multiple accept="image/*">`. No
+    `capture` attribute: it forces the camera on many phones, and the user should
+    choose between the camera and the album. `too_many`: the message past `max_count`
     (with %(n)d). The services check each photo's type and size."""
 
     def __init__(
@@ -32,16 +35,15 @@ class PhotosField(forms.FileField):
         *,
         max_count: int = MAX_PHOTOS,
         too_many: str | None = None,
-        camera: bool = True,
         **kwargs,
     ):
         self.max_count = max_count
         self.too_many = too_many
-        attrs = {"accept": "image/*", "multiple": True}
-        if camera:
-            attrs["capture"] = "environment"
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", MultipleFileInput(attrs=attrs))
+        kwargs.setdefault("help_text", PHOTO_HELP)
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/*", "multiple": True})
+        )
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
@@ -124,6 +126,7 @@ class _PointsFields(forms.Form):
             "invalid": gettext_lazy("日期格式应为 年-月-日"),
             "required": gettext_lazy("请填写发生日期"),
         },
+        widget=DateInput(),
     )
     evidence_text = TextField(
         label=gettext_lazy("事实与依据"),
@@ -133,16 +136,14 @@ class _PointsFields(forms.Form):
             attrs={"rows": 3, "placeholder": gettext_lazy("何时、何地、什么事，谁能证明")}
         ),
     )
-    photos = PhotosField(label=gettext_lazy("照片（可拍照或从相册选，可多张）"))
+    photos = PhotosField(label=gettext_lazy("照片（可多张）"))
 
     def __init__(self, *args, today: date, items: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["item_code"].choices = [("", _("请选择积分项")), *items]
         self.fields["occurred_on"].initial = today
-        self.fields["occurred_on"].widget = forms.DateInput(
-            attrs={"type": "date", "max": today.isoformat()}, format="%Y-%m-%d"
-        )
+        self.fields["occurred_on"].widget = DateInput(attrs={"max": today.isoformat()})
 
     def clean_occurred_on(self):
         on = self.cleaned_data["occurred_on"]
@@ -227,12 +228,12 @@ class ReviewFilterForm(forms.Form):
     date_from = forms.DateField(
         label=gettext_lazy("发生日期从"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     date_to = forms.DateField(
         label=gettext_lazy("至"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     reversals = forms.BooleanField(label=gettext_lazy("只看冲正"), required=False)
 

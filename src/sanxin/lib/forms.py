@@ -20,3 +20,14 @@ def apply_service_errors(
     for key, messages in exc.message_dict.items():
         name = (fields or {}).get(key, key)
         form.add_error(name if name in form.fields else None, messages)
+
+
+class DateInput(forms.DateInput):
+    """An `<input type="date">` whose value is always ISO `YYYY-MM-DD`: the browser's date
+    widget drops any other form (such as the localized 2026/12/01), so a default date
+    would not show. `attrs` adds to the type (e.g. `max`)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -19,6 +19,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.audit.models import AuditEvent
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
+from sanxin.lib.forms import DateInput
 from sanxin.oversight import words
 
 PAGE_SIZE = 50
@@ -36,12 +37,12 @@ class AuditFilterForm(forms.Form):
     since = forms.DateField(
         label=gettext_lazy("日期从"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
     until = forms.DateField(
         label=gettext_lazy("至"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DateInput(),
     )
 
     def __init__(self, data, *, events, villages):

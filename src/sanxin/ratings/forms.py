@@ -8,7 +8,7 @@ from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.ledger.forms import PhotosField
+from sanxin.ledger.forms import PHOTO_HELP, PhotosField
 from sanxin.lib.text import TextField
 from sanxin.ratings.choices import AppealKind
 from sanxin.ratings.services.appeals import MAX_PHOTOS
@@ -57,9 +57,10 @@ class AppealFileForm(forms.Form):
         label=_("证据照片"),
         max_count=MAX_PHOTOS,
         too_many=_("证据照片最多 %(n)d 张"),
-        camera=False,
         help_text=format_lazy(
-            _("可选，最多 {n} 张（jpg、png 或 webp，每张不超过 8 MB）"), n=MAX_PHOTOS
+            _("{help}。可选，最多 {n} 张（jpg、png 或 webp，每张不超过 8 MB）"),
+            help=PHOTO_HELP,
+            n=MAX_PHOTOS,
         ),
     )
 

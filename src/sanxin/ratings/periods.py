@@ -90,3 +90,14 @@ def allowed_to_open(cadence: str, today: date) -> tuple[str, str]:
 def is_past(period: str, cadence: str, today: date) -> bool:
     """Whether `period` ended before the current period began."""
     return order_key(period) < order_key(current(cadence, today))
+
+
+def earlier(cadence: str, today: date, count: int) -> list[str]:
+    """The `count` periods before the current one, latest first (for re-running history)."""
+    found: list[str] = []
+    start, _end = bounds(current(cadence, today))
+    for _ in range(count):
+        period = current(cadence, start - timedelta(days=1))
+        found.append(period)
+        start, _end = bounds(period)
+    return found

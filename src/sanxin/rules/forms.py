@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanxin.lib.forms import DateInput
 from sanxin.lib.text import LineField
 from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
@@ -51,10 +52,6 @@ def own_item_code(name: str) -> str:
     return OWN_CODE_PREFIX + hashlib.sha1(name.encode()).hexdigest()[:10]
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 def _points_field(label, *, required: bool = True) -> forms.DecimalField:
     return forms.DecimalField(label=label, required=required, max_digits=8, decimal_places=2)
 
@@ -75,7 +72,7 @@ def default_validity_days(points: Decimal) -> int | None:
 
 class SchemeImportForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("方案文件（.json）"))
-    effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=_date_input())
+    effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=DateInput())
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -95,7 +92,7 @@ class SchemeEditForm(forms.Form):
 
     version = LineField(label=gettext_lazy("新版本号"), max_length=40)
     name = LineField(label=gettext_lazy("方案名称"), max_length=100)
-    effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=_date_input())
+    effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=DateInput())
 
     def __init__(self, *args, base: SchemeVersion, today: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -329,7 +326,7 @@ class VillageItemsForm(forms.Form):
     """Up to the district's limit of own items for one village, on one district version."""
 
     version = LineField(label=gettext_lazy("本村版本号"), max_length=40)
-    effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=_date_input())
+    effective_from = forms.DateField(label=gettext_lazy("生效日期"), widget=DateInput())
 
     def __init__(
         self,

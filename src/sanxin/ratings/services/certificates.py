@@ -5,7 +5,7 @@ public page's facts) is a read: ratings/certificates.py."""
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,8 +26,10 @@ if TYPE_CHECKING:
 
 @transaction.atomic
 def certificate_issue(
-    *, actor: User, household: Household, today: date | None = None
+    *, actor: User, household: Household, today: date | None = None, at: datetime | None = None
 ) -> Certificate:
+    """A certificate for the household's grade in force. `at`: the moment it is issued
+    (default now; the demo writes its past)."""
     if not scope_for(actor).may_issue_certificate(household):
         raise PermissionDenied("无权为该户出具信用等级证书")
     record = grade_in_force(household)
@@ -43,11 +45,12 @@ def certificate_issue(
         grade_record=record,
         serial=secrets.token_hex(8).upper(),
         issued_by=actor,
-        issued_at=timezone.now(),
+        issued_at=at or timezone.now(),
     )
     audit(
         actor=actor,
         action="certificate.issue",
+        at=at,
         obj=certificate,
         region_path=household.villager_group.path,
         after={"household": household.pk, "grade": record.grade, "serial": certificate.serial},

@@ -8,7 +8,7 @@ quorum of the village's committee; only then may the cycle go on to notice."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,8 +60,16 @@ def cannot_decide(actor: User, adjustment: Adjustment) -> str:
 
 @transaction.atomic
 def adjustment_propose(
-    *, actor: User, cycle: Cycle, household: Household, to_grade: str, reason: str
+    *,
+    actor: User,
+    cycle: Cycle,
+    household: Household,
+    to_grade: str,
+    reason: str,
+    at: datetime | None = None,
 ) -> Adjustment:
+    """Propose a grade adjustment in the committee's review. `at`: when it was proposed
+    (default now; the demo writes its past)."""
     cycle = _locked_cycle(cycle)
     household = Household.objects.select_related("villager_group").get(pk=household.pk)
     why = cannot_decide_on(actor, household)
@@ -94,11 +102,12 @@ def adjustment_propose(
         to_grade=to_grade,
         reason=reason,
         proposed_by=actor,
-        proposed_at=timezone.now(),
+        proposed_at=at or timezone.now(),
     )
     audit(
         actor=actor,
         action="rating.adjust_propose",
+        at=at,
         obj=adjustment,
         region_path=household.villager_group.path,
         after={
@@ -114,7 +123,12 @@ def adjustment_propose(
 
 @transaction.atomic
 def adjustment_decide(
-    *, actor: User, adjustment: Adjustment, confirm: bool, reason: str = ""
+    *,
+    actor: User,
+    adjustment: Adjustment,
+    confirm: bool,
+    reason: str = "",
+    at: datetime | None = None,
 ) -> AdjustmentDecision:
     adjustment = Adjustment.objects.select_related("household__villager_group", "cycle").get(
         pk=adjustment.pk
@@ -134,11 +148,12 @@ def adjustment_decide(
         confirmed=bool(confirm),
         reason=reason,
         decided_by=actor,
-        decided_at=timezone.now(),
+        decided_at=at or timezone.now(),
     )
     audit(
         actor=actor,
         action="rating.adjust_confirm" if confirm else "rating.adjust_refuse",
+        at=at,
         obj=adjustment,
         region_path=adjustment.household.villager_group.path,
         after={
@@ -159,7 +174,13 @@ def _name(user) -> str:
 
 @transaction.atomic
 def review_close(
-    *, actor: User, cycle: Cycle, held_on: date, present_user_ids, decision: str
+    *,
+    actor: User,
+    cycle: Cycle,
+    held_on: date,
+    present_user_ids,
+    decision: str,
+    at: datetime | None = None,
 ) -> ReviewMeeting:
     cycle = _locked_cycle(cycle)
     members = selectors.committee_members(cycle.village)
@@ -178,7 +199,7 @@ def review_close(
         errors["decision"] = "请填写会议决定"
     if held_on is None:
         errors["held_on"] = "请填写会议日期"
-    elif held_on > timezone.localdate():
+    elif held_on > (timezone.localtime(at).date() if at else timezone.localdate()):
         errors["held_on"] = "会议日期不能晚于今天"
     try:
         present = sorted({int(i) for i in present_user_ids})
@@ -199,11 +220,12 @@ def review_close(
         committee_size=len(members),
         decision=decision,
         recorded_by=actor,
-        recorded_at=timezone.now(),
+        recorded_at=at or timezone.now(),
     )
     audit(
         actor=actor,
         action="rating.review_close",
+        at=at,
         obj=meeting,
         region_path=cycle.village.path,
         after={

@@ -4,7 +4,7 @@ engine from the entries themselves.)"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,7 +43,10 @@ def veto_record(
     starts_on: date,
     evidence_text: str,
     today: date | None = None,
+    at: datetime | None = None,
 ) -> VetoEvent:
+    """Record a veto or direct grading; the grade in force changes at once. `at`: the
+    moment it is recorded (default now; the demo writes its past)."""
     _check_can_decide(actor, household, "无权为该户认定一票否决或直接判级")
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
@@ -71,12 +74,13 @@ def veto_record(
         ends_on=starts_on + timedelta(days=rule.days - 1),
         evidence_text=evidence_text.strip(),
         recorded_by=actor,
-        recorded_at=timezone.now(),
+        recorded_at=at or timezone.now(),
     )
     scheme_version_mark_in_use(version)
     audit(
         actor=actor,
         action="veto.record",
+        at=at,
         obj=event,
         region_path=household.villager_group.path,
         after={
@@ -87,7 +91,7 @@ def veto_record(
         },
     )
     # The grade in force changes at once (动态调整), with a notice to the household.
-    standing_refresh(household=household, actor=actor, today=today, veto_event=event)
+    standing_refresh(household=household, actor=actor, today=today, veto_event=event, now=at)
     return event
 
 

@@ -21,7 +21,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ratings import periods, selectors
 from sanxin.ratings.choices import Cadence, CycleState
-from sanxin.ratings.models import RatingPolicy
+from sanxin.ratings.models import Cycle, RatingPolicy
 from sanxin.ratings.services import cycles as services
 from sanxin.ratings.views import appeals as appeal_views
 from sanxin.regions.choices import Level
@@ -43,7 +43,10 @@ def cycle_list(request):
     )
     today = timezone.localdate()
     cadence = services.cadence_for(manageable[0]) if manageable else Cadence.YEAR
-    period = periods.current(cadence, today)
+    period_options = _period_options(
+        cadence, today, manageable, history=scope.has(Perm.OPEN_PAST_CYCLE)
+    )
+    period = next((o["value"] for o in period_options if o["selected"]), None)
     districts = _managed_districts(scope)
     policies = dict(
         RatingPolicy.objects.filter(district__in=districts).values_list("district_id", "cadence")
@@ -56,14 +59,49 @@ def cycle_list(request):
         {
             "page": page,
             "villages": manageable,
-            "default_period": period,
-            "default_cut_off": periods.default_cut_off(period).isoformat(),
+            "period_options": period_options,
+            "default_cut_off": _cut_off_value(period),
             "cadence": cadence,
             "districts": districts,
             "cadences": Cadence.choices,
             "may_rerun_history": scope.has(Perm.OPEN_PAST_CYCLE),
         },
     )
+
+
+PAST_PERIODS_OFFERED = 4
+
+
+def _period_options(cadence: str, today: date, villages: list[Region], *, history: bool):
+    """The periods the open-cycle form offers: the current and the next one (and, for
+    whoever may re-run history, a few earlier ones). A period every listed village
+    already has a cycle for is shown as opened and cannot be chosen; the first
+    period still open to some village is chosen by default."""
+    allowed = list(periods.allowed_to_open(cadence, today))
+    past = periods.earlier(cadence, today, PAST_PERIODS_OFFERED) if history else []
+    opened: dict[str, set[int]] = {}
+    for village_id, period in Cycle.objects.filter(
+        village__in=villages, period__in=allowed + past
+    ).values_list("village_id", "period"):
+        opened.setdefault(period, set()).add(village_id)
+    options = []
+    for period in allowed + past:
+        taken = len(opened.get(period, ())) >= len(villages)
+        text = periods.label(period)
+        if taken:
+            text = _("%(period)s（已开启）") % {"period": text}
+        elif period in past:
+            text = _("%(period)s（重算历史）") % {"period": text}
+        options.append({"value": period, "label": text, "disabled": taken, "selected": False})
+    first = next((o for o in options[:2] if not o["disabled"]), None)
+    if first is not None:
+        first["selected"] = True
+    return options
+
+
+def _cut_off_value(period: str | None) -> str:
+    cut_off = periods.default_cut_off(period) if period else None
+    return cut_off.isoformat() if cut_off else ""
 
 
 def _managed_districts(scope) -> list[Region]:

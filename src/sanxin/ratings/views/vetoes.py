@@ -18,7 +18,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Field, Perm
 from sanxin.ledger.models import VetoEvent
 from sanxin.ledger.submissions import submit_once
-from sanxin.lib.forms import apply_service_errors
+from sanxin.lib.forms import DateInput, apply_service_errors
 from sanxin.lib.text import TextField, clean_line
 from sanxin.ratings.services import vetoes
 from sanxin.rules.scheme import GRADE_LABELS, VETO_KIND_LABELS
@@ -29,7 +29,7 @@ class VetoForm(forms.Form):
     rule_code = forms.ChoiceField(label=gettext_lazy("事由（方案中的一票否决、直接判级规则）"))
     starts_on = forms.DateField(
         label=gettext_lazy("起始日期（事实发生或认定之日）"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     evidence_text = TextField(
         label=gettext_lazy("事实与依据"), widget=forms.Textarea(attrs={"rows": 3})

@@ -22,11 +22,13 @@ CYCLE_DAYS = 21
 # The cycle's calendar, in days after the cut-off (Calendar.as_of).
 COMPUTED_DAY = 1
 REVIEW_DAY = 1
+ADJUST_DAY = 2  # adjustments proposed on this day, confirmed the next, before the meeting
 MEETING_DAY = 5
 NOTICE_DAY = 7  # the notice runs 7 days, NOTICE_DAY to NOTICE_DAY + 6
 FINAL_DAY = NOTICE_DAY + 7  # the day after the window
 VETO_DAY = FINAL_DAY + 4  # < CYCLE_DAYS: in the past whenever the demo is built
 assert VETO_DAY < CYCLE_DAYS
+assert REVIEW_DAY < ADJUST_DAY and ADJUST_DAY + 1 < MEETING_DAY < NOTICE_DAY
 
 CREDIT_DAYS = 78  # the credit union's visits: 10 February to 28 April
 

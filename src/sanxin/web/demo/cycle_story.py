@@ -17,6 +17,7 @@ from sanxin.rules.scheme import GRADE_LABELS, grade_rank
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.web.demo.accounts import DEMO_LOGINS
 from sanxin.web.demo.calendar import (
+    ADJUST_DAY,
     COMPUTED_DAY,
     FINAL_DAY,
     MEETING_DAY,
@@ -43,9 +44,8 @@ if TYPE_CHECKING:
 # (one upheld: the disputed deduction is reversed and the household recomputed
 # without leaving its grade), final the day after the window, a few certificates,
 # and a veto after the final that lowers one household at once (动态调整) and revokes
-# its certificate. Then next year's cycle, opened and waiting. Timestamps the
-# services take no argument for (adjustments, the meeting record, certificates) are
-# the build's own moment.
+# its certificate. Then next year's cycle, opened and waiting (at the build's own
+# moment). Every step of the finished cycle is stamped with its day in the story.
 
 
 _ADJUST_DOWN = "群众反映该户长期占用村道堆放建材和柴草，影响通行，经村干部多次劝导仍未清理；评信团讨论认为评为2A偏高，下调一级。"
@@ -144,21 +144,29 @@ def _finish_cycle(
     down = next((r for r in plain if r.grade == "2A"), None)
     up = next((r for r in reversed(plain) if r.grade == "A"), None)
     if down is not None and up is not None:
-        for rating, to_grade, reason in ((down, "A", _ADJUST_DOWN), (up, "2A", _ADJUST_UP)):
+        # Proposed and confirmed in the days of review, before the meeting.
+        changes = ((down, "A", _ADJUST_DOWN), (up, "2A", _ADJUST_UP))
+        for n, (rating, to_grade, reason) in enumerate(changes):
             adjustment = review.adjustment_propose(
                 actor=proposer,
                 cycle=cycle,
                 household=rating.household,
                 to_grade=to_grade,
                 reason=reason,
+                at=cal.cycle_day(ADJUST_DAY, 10 + n, 5),
             )
-            review.adjustment_decide(actor=head, adjustment=adjustment, confirm=True)
+            review.adjustment_decide(
+                actor=head,
+                adjustment=adjustment,
+                confirm=True,
+                at=cal.cycle_day(ADJUST_DAY + 1, 9 + n, 30),
+            )
             result.adjustments += 1
     present = [users[name].pk for name in ("tuanzhang", "futuanzhang", "chengyuan1", "chengyuan2")]
     notice_on = cal.as_of + timedelta(days=NOTICE_DAY)
     review.review_close(
         actor=head, cycle=cycle, held_on=cal.as_of + timedelta(days=MEETING_DAY), present_user_ids=present,
-        decision=_MEETING_DECISION.format(day=notice_on),
+        decision=_MEETING_DECISION.format(day=notice_on), at=cal.cycle_day(MEETING_DAY, 17, 0),
     )  # fmt: skip
     cycle = cycle_advance(
         actor=head,
@@ -299,9 +307,12 @@ def _finish_cycle(
     )
     for rating in best[:2]:
         issued.append((head, rating.household))
-    for actor, household in issued:
+    for n, (actor, household) in enumerate(issued):
         certificates.certificate_issue(
-            actor=actor, household=household, today=final_on + timedelta(days=1)
+            actor=actor,
+            household=household,
+            today=final_on + timedelta(days=1),
+            at=cal.cycle_day(FINAL_DAY + 1, 9, 10 * n),
         )
         result.certificates += 1
     if len(best) >= 2:
@@ -309,6 +320,7 @@ def _finish_cycle(
         veto_record(
             actor=users[CREDIT_LOGIN], household=best[1].household, rule_code="loan.malicious_default", starts_on=veto_on,
             evidence_text=f"信用社催收通知书（{veto_on.year}）第 17 号：5 万元信用贷款逾期 95 天，三次上门催收仍拒不还款。", today=veto_on,
+            at=cal.cycle_day(VETO_DAY, 15, 20),
         )  # fmt: skip
         result.veto_events += 1
 
