@@ -44,7 +44,7 @@ from sanxin.lib.text import clean_cell
 from sanxin.regions.models import Region
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import CreditIndicator, Scheme
-from sanxin.rules.selectors import scheme_for_village
+from sanxin.rules.selectors import SchemesOn
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User
@@ -236,19 +236,6 @@ class CreditPlan(spreadsheet.Plan):
             errors=list(self.errors),
             warnings=list(self.warnings),
         )
-
-
-class _SchemesOn:
-    """The village's scheme version in force on a date, each date looked up once."""
-
-    def __init__(self, village: Region):
-        self.village = village
-        self.versions: dict[date, SchemeVersion | None] = {}
-
-    def __call__(self, on: date) -> SchemeVersion | None:
-        if on not in self.versions:
-            self.versions[on] = scheme_for_village(self.village, on)
-        return self.versions[on]
 
 
 @dataclass
@@ -498,7 +485,7 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | Non
     if plan.errors:
         return plan
     today = timezone.localdate()
-    schemes_on = _SchemesOn(village)
+    schemes_on = SchemesOn(village)
     current = schemes_on(today)
     if current is None:
         plan.errors.append(

@@ -63,7 +63,7 @@ from sanxin.regions.models import Region
 from sanxin.rules import engine
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS, Item, Scheme
-from sanxin.rules.selectors import scheme_for_village
+from sanxin.rules.selectors import SchemesOn
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User
@@ -316,19 +316,6 @@ def _row_key(plan: EntryPlan) -> tuple[int, str, int | None]:
     r = plan.request
     person = r.person.pk if (plan.item.applies_to == "person" and r.person is not None) else None
     return (r.household.pk, plan.item.code, person)
-
-
-class _SchemesOn:
-    """The village's scheme version in force on a date, each date looked up once."""
-
-    def __init__(self, village: Region):
-        self.village = village
-        self.versions: dict[date, SchemeVersion | None] = {}
-
-    def __call__(self, on: date) -> SchemeVersion | None:
-        if on not in self.versions:
-            self.versions[on] = scheme_for_village(self.village, on)
-        return self.versions[on]
 
 
 @dataclass
@@ -722,7 +709,7 @@ def plan_entries(
     if plan.errors:
         return plan
     today = today or timezone.localdate()
-    schemes_on = _SchemesOn(village)
+    schemes_on = SchemesOn(village)
     present = set(sheet.columns)
     reach = _Reach(village, scope_for(actor))
     earlier = _EarlierRows(sheet, village)

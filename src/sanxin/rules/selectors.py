@@ -74,3 +74,17 @@ def village_versions(village: Region):
         .defer("document", "based_on__document")
         .order_by("-effective_from", "-id")
     )
+
+
+class SchemesOn:
+    """The village's scheme version in force on a date, each date looked up once
+    (the spreadsheet imports ask for every row's date)."""
+
+    def __init__(self, village: Region):
+        self.village = village
+        self.versions: dict[date, SchemeVersion | None] = {}
+
+    def __call__(self, on: date) -> SchemeVersion | None:
+        if on not in self.versions:
+            self.versions[on] = scheme_for_village(self.village, on)
+        return self.versions[on]
