@@ -65,6 +65,37 @@ class AppendOnly(migrations.operations.base.Operation):
         return (self.__class__.__qualname__, [self.table], {})
 
 
+class PutBackAppendOnly(migrations.operations.base.Operation):
+    """Migration operation: put the append-only triggers of `tables` back. SQLite
+    rebuilds a table to change a field's type or add a constraint, and the rebuild
+    drops the table's triggers. Put one before and one after such operations: it
+    works in both directions, so the triggers are back whichever way the migration
+    runs (on PostgreSQL it only replaces them)."""
+
+    reversible = True
+
+    def __init__(self, *tables: str):
+        self.tables = tables
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for table in self.tables:
+            create, drop = trigger_sql(schema_editor.connection.vendor, table)
+            for sql in drop + create:
+                schema_editor.execute(sql, params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self.database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self):
+        return f"Put back the append-only triggers of {', '.join(self.tables)}"
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, list(self.tables), {})
+
+
 def append_only_tables(using: str = "default") -> list[str]:
     """The tables made append-only by applied migrations."""
     from django.db import connections

@@ -6,13 +6,9 @@ triggers, so they are put back."""
 import django.db.models.deletion
 from django.db import migrations, models
 
-from sanxin.lib.append_only import trigger_sql
+from sanxin.lib.append_only import PutBackAppendOnly
 
 
-def put_back_triggers(apps, schema_editor):
-    create, drop = trigger_sql(schema_editor.connection.vendor, "ledger_entry")
-    for sql in drop + create:
-        schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):
@@ -21,6 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        PutBackAppendOnly("ledger_entry"),
         migrations.AlterField(
             model_name="entry",
             name="reversal_of",
@@ -29,5 +26,5 @@ class Migration(migrations.Migration):
                 to="ledger.entry", verbose_name="冲正的原记录",
             ),
         ),
-        migrations.RunPython(put_back_triggers, put_back_triggers),
+        PutBackAppendOnly("ledger_entry"),
     ]

@@ -7,16 +7,11 @@ backwards, after the constraints are removed)."""
 
 from django.db import migrations, models
 
-from sanxin.lib.append_only import trigger_sql
+from sanxin.lib.append_only import PutBackAppendOnly
 
 TABLES = ('ledger_entry', 'ledger_vetoevent')
 
 
-def put_back_triggers(apps, schema_editor):
-    for table in TABLES:
-        create, drop = trigger_sql(schema_editor.connection.vendor, table)
-        for sql in drop + create:
-            schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):
@@ -25,7 +20,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(migrations.RunPython.noop, put_back_triggers),
+        PutBackAppendOnly(*TABLES),
         migrations.AlterField(
             model_name='vetoevent',
             name='cap_grade',
@@ -39,5 +34,5 @@ class Migration(migrations.Migration):
             model_name='vetoevent',
             constraint=models.CheckConstraint(condition=models.Q(('cap_grade__in', ['unrated', 'A', '2A', '3A', '4A', '5A'])), name='vetoevent_cap_grade_valid'),
         ),
-        migrations.RunPython(put_back_triggers, migrations.RunPython.noop),
+        PutBackAppendOnly(*TABLES),
     ]

@@ -8,16 +8,11 @@ backwards, after the constraints are removed)."""
 
 from django.db import migrations, models
 
-from sanxin.lib.append_only import trigger_sql
+from sanxin.lib.append_only import PutBackAppendOnly
 
 TABLES = ('ratings_rating', 'ratings_adjustment', 'ratings_appeal', 'ratings_appealdecision', 'ratings_graderecord')
 
 
-def put_back_triggers(apps, schema_editor):
-    for table in TABLES:
-        create, drop = trigger_sql(schema_editor.connection.vendor, table)
-        for sql in drop + create:
-            schema_editor.execute(sql, params=None)
 
 
 class Migration(migrations.Migration):
@@ -26,7 +21,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(migrations.RunPython.noop, put_back_triggers),
+        PutBackAppendOnly(*TABLES),
         migrations.AlterField(
             model_name='adjustment',
             name='from_grade',
@@ -99,5 +94,5 @@ class Migration(migrations.Migration):
             model_name='rating',
             constraint=models.CheckConstraint(condition=models.Q(('grade__in', ['unrated', 'A', '2A', '3A', '4A', '5A'])), name='rating_grade_valid'),
         ),
-        migrations.RunPython(put_back_triggers, migrations.RunPython.noop),
+        PutBackAppendOnly(*TABLES),
     ]
