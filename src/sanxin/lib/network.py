@@ -9,12 +9,13 @@ import socket
 
 
 def own_private_addresses() -> list[str]:
-    """The private (not public, not loopback) IPv4 addresses of this machine, such as
-    192.168.x.y, sorted; none when they cannot be found. No packet is sent: connecting a UDP socket
-    only chooses the interface a packet would leave by."""
+    """The private (not public, not loopback) IPv4 address of this machine's main
+    interface, such as 192.168.x.y; none when it cannot be found. Settings call this at
+    every start in debug mode, so it must cost nothing: no name look-up (a host name
+    missing from /etc/hosts would wait for DNS, which a village intranet may not have)
+    and no packet — connecting a UDP socket only chooses the interface a packet would
+    leave by. Other interfaces are named with SANXIN_ALLOWED_HOSTS."""
     found: set[str] = set()
-    with contextlib.suppress(OSError):
-        found.update(socket.gethostbyname_ex(socket.gethostname())[2])
     with (
         contextlib.suppress(OSError),
         socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe,
