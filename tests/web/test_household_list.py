@@ -164,3 +164,15 @@ def test_list_query_count_is_fixed_as_households_and_grades_grow(world, scheme, 
     assert count("/households/?grade=") == small
     assert count("/households/export.xlsx") == small_export
     assert count("/households/?grade=3A") == small
+
+
+def test_an_export_is_audited_with_its_row_count_and_filters(world, login):
+    """A list of names (and phones) leaving the system is on the audit log."""
+    from sanxin.audit.models import AuditEvent
+
+    rows = _export(login(world.users["committee_head"]), grade="none")
+    event = AuditEvent.objects.get(action="household.export")
+    assert event.actor == world.users["committee_head"]
+    assert event.after == {"rows": len(rows) - 1, "filters": {"grade": "none"}}
+    assert event.region_path == world.village_a1.path
+    assert event in login(world.users["district_admin"]).get("/oversight/audit/").context["page"]

@@ -381,6 +381,21 @@ def person_reveal_id(*, actor: User | None, person: Person, ip_address: str | No
 # --- hand edits from the UI: scope-checked, head rule explained ----------------------
 
 
+def households_exported(
+    *, actor: User, rows: int, filters: dict[str, str], region_path: str = ""
+) -> None:
+    """The audit row of a bulk read: someone took a list of households (names,
+    and phones where their role sees them) out of the system as a spreadsheet."""
+    audit(
+        actor=actor,
+        action="household.export",
+        object_type="households.household",
+        object_repr=f"{rows}",
+        region_path=region_path,
+        after={"rows": rows, "filters": filters},
+    )
+
+
 def _require_change(actor: User | None, household: Household) -> None:
     if not scope_for(actor).covers_household(household, Perm.CHANGE_REGISTRY):
         raise PermissionDenied("无权修改该户信息")

@@ -40,6 +40,7 @@ ACTION_LABELS: dict[str, Any] = {
     "grade.dynamic": _("等级动态调整"),
     "household.create": _("新增农户"),
     "household.update": _("修改农户信息"),
+    "household.export": _("导出农户名单"),
     "person.create": _("新增人员"),
     "person.move": _("人员迁户"),
     "person.reveal_id": _("查看完整身份证号"),

@@ -23,6 +23,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Field, Perm, Scope
 from sanxin.households import selectors
 from sanxin.households.models import Household
+from sanxin.households.services import households_exported
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
 from sanxin.ratings.standing import with_grade_in_force
 from sanxin.regions.choices import Level
@@ -137,9 +138,13 @@ def household_export(request):
     columns = _export_columns(scope)
     households = _households(scope, Filters.from_request(request))
 
+    written = 0
+
     def rows() -> Iterator[list[Any]]:
+        nonlocal written
         for h in households.iterator(chunk_size=2000):
             shown = scope.fields(h)
+            written += 1
             yield [value(h) if field in shown else None for _h, field, value, _w in columns]
 
     content = table_xlsx(
@@ -147,6 +152,15 @@ def household_export(request):
         headers=[c[0] for c in columns],
         rows=rows(),
         widths=[c[3] for c in columns],
+    )
+    households_exported(
+        actor=request.user,
+        rows=written,
+        filters={k: v for k, v in request.GET.items() if v},
+        region_path=min(
+            (g.region_path for g in scope.grants_for(Perm.VIEW_REGISTRY) if g.region_path),
+            default="",
+        ),
     )
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, _("农户名单.xlsx"))
