@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import islice
 
 from django.utils import timezone
 
@@ -39,41 +40,32 @@ def notify(
     url: str = "",
     at: datetime | None = None,
 ) -> int:
-    """One notification per household id; returns how many were written."""
-    at = at or timezone.now()
-    written, batch = 0, []
-    for household_id in households:
-        batch.append(
-            Notification(
-                household_id=household_id, kind=kind, title=title, body=body, url=url, created_at=at
-            )
-        )
-        if len(batch) >= BATCH:
-            Notification.objects.bulk_create(batch)
-            written, batch = written + len(batch), []
-    if batch:
-        Notification.objects.bulk_create(batch)
-        written += len(batch)
-    return written
+    """The same notification for every household id; returns how many were written."""
+    return notify_each((Message(h, kind, title, body, url) for h in households), at=at)
 
 
 def notify_each(messages: Iterable[Message], *, at: datetime | None = None) -> int:
-    """A different notification for each household, written in bulk (one insert per
-    BATCH, no query per household); returns how many were written."""
+    """A notification for each message's household, written in bulk (one insert per
+    BATCH, no query per household, memory bounded by BATCH); returns how many."""
     at = at or timezone.now()
-    rows = [
-        Notification(
-            household_id=m.household_id,
-            kind=m.kind,
-            title=_title(m.title),
-            body=m.body,
-            url=m.url,
-            created_at=at,
+    written = 0
+    messages = iter(messages)
+    while batch := list(islice(messages, BATCH)):
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    household_id=m.household_id,
+                    kind=m.kind,
+                    title=_title(m.title),
+                    body=m.body,
+                    url=m.url,
+                    created_at=at,
+                )
+                for m in batch
+            ]
         )
-        for m in messages
-    ]
-    Notification.objects.bulk_create(rows, batch_size=BATCH)
-    return len(rows)
+        written += len(batch)
+    return written
 
 
 def notifications_mark_read(*, user, notifications: Iterable[Notification]) -> int:
