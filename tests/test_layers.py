@@ -28,6 +28,8 @@ LAYERS: list[set[str]] = [
     {"ledger"},
     {"credit"},
     {"ratings"},
+    # what follows from a grade: the points supermarket and candidates; credit lines and loans
+    {"rewards", "lending"},
     {"oversight"},
     # the site: home pages, the household page, the demo, the URLconf, settings
     {"web", "demo", "urls", "settings", "wsgi", "__main__"},

@@ -159,6 +159,8 @@ INSTALLED_APPS = [
     "sanxin.ledger",
     "sanxin.credit",
     "sanxin.ratings",
+    "sanxin.rewards",
+    "sanxin.lending",
     "sanxin.notifications",
     "sanxin.web",
 ]

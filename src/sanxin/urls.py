@@ -26,6 +26,8 @@ urlpatterns = [
     path("credit/", include("sanxin.credit.urls")),
     path("rules/", include("sanxin.rules.urls")),
     path("ratings/", include("sanxin.ratings.urls")),
+    path("shop/", include("sanxin.rewards.urls")),
+    path("lending/", include("sanxin.lending.urls")),
     path("v/<str:token>/", certificates.verify, name="certificate_verify"),
     path("notifications/", include("sanxin.notifications.urls")),
     path("oversight/", include("sanxin.oversight.urls")),

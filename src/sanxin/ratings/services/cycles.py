@@ -29,6 +29,7 @@ from sanxin.ratings.choices import Cadence, CycleState
 from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
 from sanxin.ratings.models import Appeal, Cycle, Rating, RatingPolicy, ReviewMeeting
 from sanxin.ratings.services.standing import _records_for_final_cycle, standing_refresh
+from sanxin.ratings.signals import cycle_final
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 from sanxin.rules import engine
@@ -500,6 +501,7 @@ def cycle_advance(
         after["households_notified"] = _notify_notice(cycle, now)
     elif cycle.state == CycleState.FINAL:
         after["grades_in_force"] = _put_in_force(cycle, actor, today, now)
+        cycle_final.send(sender=Cycle, cycle=cycle, actor=actor, today=today, now=now)
     audit(
         actor=actor,
         action="cycle.advance",

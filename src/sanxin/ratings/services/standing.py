@@ -19,6 +19,7 @@ from sanxin.notifications.services import notify
 from sanxin.ratings import periods
 from sanxin.ratings.choices import GradeSource
 from sanxin.ratings.models import Cycle, GradeRecord, Rating
+from sanxin.ratings.signals import grade_changed
 from sanxin.ratings.standing import BATCH, active_caps, in_force, valid_until
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
 
@@ -148,5 +149,13 @@ def standing_refresh(
         url=reverse("ratings:household_grades", args=[household.pk]),
         title=f"您家的信用等级已调整为{GRADE_LABELS[grade]}",
         body=reason,
+    )
+    grade_changed.send(
+        sender=GradeRecord,
+        household=household,
+        record=record,
+        before=current.grade,
+        actor=actor,
+        now=now,
     )
     return record
