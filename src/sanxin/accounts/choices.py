@@ -25,7 +25,7 @@ ROLE_LEVELS: dict[str, tuple[str, ...]] = {
     Role.COMMITTEE_DEPUTY: ("village",),
     Role.COMMITTEE_MEMBER: ("village",),
     Role.SUBTEAM_MEMBER: ("group",),
-    Role.SHOP_CLERK: ("village",),
+    Role.SHOP_CLERK: ("village", "town"),  # a town may run one shop for several villages
     Role.VILLAGER: (),
 }
 

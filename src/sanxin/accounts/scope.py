@@ -45,6 +45,22 @@ class Perm(StrEnum):
     DECIDE_VETOES = "vetoes.decide"  # decide and revoke vetoes and direct gradings
     ISSUE_CERTIFICATES = "certificates.issue"  # issue any household's credit certificate
     MANAGE_USERS = "users.manage"  # create users of the region, assign and end their roles
+    # 奖励用信: the points supermarket (rewards)
+    SHOP_POLICY = "shop.policy"  # publish the district's redemption policy versions
+    SHOP_MANAGE = "shop.manage"  # shops, products and prices, funding sources and money received
+    SHOP_STOCK = "shop.stock"  # stock receipts, adjustments (a second person confirms), stocktakes
+    SHOP_REDEEM = "shop.redeem"  # the counter: redeem, same-day void, paper slips, QR cards
+    SHOP_CONFIRM_VOID = "shop.confirm_void"  # confirm a void after the day of the sale
+    SHOP_VIEW = "shop.view"  # shops' stock, redemptions, funding and reports; a villager's wallet
+    # party and cadre reserve candidates (政治激励, in rewards)
+    CANDIDATES_VIEW = "candidates.view"
+    CANDIDATES_NOMINATE = "candidates.nominate"  # the committee nominates with a reason
+    CANDIDATES_CONFIRM = "candidates.confirm"  # the town confirms and forwards; the district accepts
+    # 授信用信: credit policy, lines, loans (lending)
+    LENDING_POLICY = "lending.policy"  # the credit policy by grade (district credit officer)
+    LENDING_MANAGE = "lending.manage"  # grant lines, decide and disburse loans, repayments
+    LENDING_VIEW = "lending.view"  # lines, loans and repayments in detail; a household its own
+    LENDING_TOTALS = "lending.totals"  # totals per village, town and district only
 
 
 _ALL_STAFF = {
@@ -121,6 +137,40 @@ PERMISSIONS: dict[Perm, set[str]] = {
         Role.COMMITTEE_MEMBER,
     },
     Perm.MANAGE_USERS: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN},
+    Perm.SHOP_POLICY: {Role.DISTRICT_ADMIN},
+    Perm.SHOP_MANAGE: {Role.DISTRICT_ADMIN, Role.TOWN_ADMIN, Role.COMMITTEE_HEAD},
+    Perm.SHOP_STOCK: {
+        Role.SHOP_CLERK,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
+    Perm.SHOP_REDEEM: {Role.SHOP_CLERK},
+    Perm.SHOP_CONFIRM_VOID: {Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
+    Perm.SHOP_VIEW: {
+        Role.DISTRICT_ADMIN,
+        Role.DEPARTMENT_VIEWER,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+        Role.SHOP_CLERK,
+        Role.VILLAGER,
+    },
+    Perm.CANDIDATES_VIEW: {
+        Role.DISTRICT_ADMIN,
+        Role.DEPARTMENT_VIEWER,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
+    Perm.CANDIDATES_NOMINATE: {Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER},
+    Perm.CANDIDATES_CONFIRM: {Role.TOWN_ADMIN, Role.DISTRICT_ADMIN},
+    Perm.LENDING_POLICY: {Role.CREDIT_OFFICER},
+    Perm.LENDING_MANAGE: {Role.CREDIT_OFFICER},
+    Perm.LENDING_VIEW: {Role.CREDIT_OFFICER, Role.VILLAGER},
+    Perm.LENDING_TOTALS: {Role.DISTRICT_ADMIN, Role.DEPARTMENT_VIEWER, Role.CREDIT_OFFICER},
 }
 
 
