@@ -1,3 +1,9 @@
+from django.urls import path
+
+from sanxin.rewards.views import policy
+
 app_name = "rewards"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("policy/", policy.policy, name="policy"),
+]
