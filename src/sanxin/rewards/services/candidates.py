@@ -198,7 +198,7 @@ class _Step:
     verb: str  # "确认", for the refusal
 
 
-_STEPS = {
+_STEPS: dict[str, _Step] = {
     CandidateAction.CONFIRM: _Step(CandidateAction.CONFIRM, S.CONFIRMED, (S.NOMINATED,), "确认"),
     CandidateAction.FORWARD: _Step(
         CandidateAction.FORWARD, S.FORWARDED, (S.CONFIRMED,), "报送区委组织部"
@@ -233,7 +233,7 @@ def allowed_actions(scope: Scope, candidate: Candidate) -> list[str]:
     household = candidate.household
     if scope.is_recused(household):
         return []
-    found = [
+    found: list[str] = [
         action
         for action, step in _STEPS.items()
         if candidate.status in step.allowed_from and _may(scope, action, household)
