@@ -163,7 +163,9 @@ def suggestions(village: Region, today: date) -> Suggestions:
     households = {
         h.pk: h
         for h in with_grade_in_force(
-            Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE)
+            Household.objects.filter(village=village, status=HouseholdStatus.ACTIVE).select_related(
+                "villager_group"
+            )
         ).filter(grade_in_force__in=qualifying_grades(criteria), grade_valid_until__gte=today)
     }
     if criteria.exclude_vetoed:
