@@ -15,12 +15,20 @@ from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatu
 from sanxin.ledger.choices import Source
 from sanxin.ratings.models import AppealKind, CycleState
 from sanxin.rewards.choices import RedemptionSource
+from sanxin.rewards.models import CandidateStatus
 from sanxin.rules.scheme import GRADE_LABELS
 
 ACTION_LABELS: dict[str, Any] = {
     "appeal.dismiss": _("异议不成立"),
     "appeal.file": _("提出异议"),
     "appeal.uphold": _("异议成立"),
+    "candidate.accept": _("列入后备人选"),
+    "candidate.confirm": _("确认后备人选"),
+    "candidate.criteria": _("设置后备人选建议条件"),
+    "candidate.forward": _("报送后备人选"),
+    "candidate.nominate": _("提名后备人选"),
+    "candidate.tell": _("告知本户后备人选"),
+    "candidate.withdraw": _("撤回后备人选"),
     "certificate.issue": _("发放信用等级证书"),
     "certificate.issue_village": _("全村批量发放证书"),
     "credit.assess": _("录入“双基”信用评定"),
@@ -84,6 +92,8 @@ KEY_LABELS: dict[str, Any] = {
     "base": _("依据版本"),
     "batch": _("批次"),
     "cadence": _("评定频率"),
+    "cadre_max_age": _("村干部后备人选最高年龄"),
+    "cadre_min_vanguard": _("村干部后备人选先锋积分至少"),
     "cadre_post": _("干部职务"),
     "cap_grade": _("等级上限"),
     "code": _("方案编码"),
@@ -97,6 +107,7 @@ KEY_LABELS: dict[str, Any] = {
     "decision": _("会议决定"),
     "display_name": _("显示名"),
     "effective_from": _("生效日期"),
+    "exclude_vetoed": _("有一票否决时不建议"),
     "ended_at": _("结束时间"),
     "ends_on": _("结束日期"),
     "entry": _("积分记录"),
@@ -125,6 +136,8 @@ KEY_LABELS: dict[str, Any] = {
     "occurred_on": _("发生日期"),
     "on_behalf": _("代为提出"),
     "own_items": _("自设项"),
+    "party_max_age": _("发展党员后备人选最高年龄"),
+    "party_min_age": _("发展党员后备人选最低年龄"),
     "password": _("密码"),
     "period": _("期次"),
     "person": _("人员"),
@@ -191,7 +204,9 @@ def _password(value: Any) -> str:
 
 
 def _state(value: Any) -> str:
-    labels = dict(CycleState.choices) | dict(HouseholdStatus.choices)
+    labels = (
+        dict(CycleState.choices) | dict(HouseholdStatus.choices) | dict(CandidateStatus.choices)
+    )
     return str(labels.get(value, value))
 
 

@@ -22,10 +22,14 @@ with the pilot's distribution, certificates, and a veto after the final that low
 one household's grade at once — and next year's cycle, open. So every state of a
 cycle can be seen.
 
+Then the party and cadre reserve candidates (`candidates`): the district's criteria,
+four villagers of 大贵口村 nominated from the suggestions and taken to four statuses
+(nominated, confirmed, forwarded, accepted; the accepted one's household told).
+
 One module per part of the story: `calendar` (the demo's dates, from the build's
 `today`), `fixtures` (its numbers), `regions`, `people` (the roster), `accounts`
 (logins; `DEMO_LOGINS` is the one list of them, the README's table follows it),
-`ledger_year`, `credit`, `cycle_story`, `reset`. `build()` runs them in order; a
+`ledger_year`, `credit`, `cycle_story`, `candidates`, `reset`. `build()` runs them in order; a
 later part of the product adds its own module and one line here.
 """
 
@@ -46,6 +50,7 @@ from sanxin.web.demo.accounts import (
     link_people,
 )
 from sanxin.web.demo.calendar import Calendar
+from sanxin.web.demo.candidates import build_candidates
 from sanxin.web.demo.cycle_story import (
     build_cycles,
     format_cycle_story,
@@ -100,6 +105,7 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         link_people(plan, result)
         build_ledger_year(plan, result.calendar, regions, result)
         build_cycles(result.calendar, regions, result)
+        build_candidates(plan, result.calendar, regions, result)
     result.seconds = time.perf_counter() - started
     logger.info(
         "demo built in %.1f s: %d regions, %d households, %d people, %d logins, "

@@ -48,6 +48,7 @@ class BuildResult:
     veto_events: int = 0
     # Grades in force from the finished cycle, when it was built now.
     final_grades: Counter[str] = field(default_factory=Counter)
+    candidates: int = 0  # party and cadre reserve candidates nominated
     plan: DemoPlan | None = field(default=None, repr=False)
     calendar: Calendar = field(default_factory=Calendar.on, repr=False)
     # The superuser's generated password, when this build created the superuser.

@@ -86,6 +86,11 @@ class Command(BaseCommand):
             if result.final_grades:
                 for line in demo.format_cycle_story(result):
                     self.stdout.write(line)
+            if result.candidates:
+                self.stdout.write(
+                    f"后备人选：{demo.PILOT_VILLAGE}提名 {result.candidates} 人"
+                    "（已提名、镇已确认、已报区委组织部、已列入后备各一人）。"
+                )
         else:
             self.stdout.write("演示数据已存在，没有改动。")
         if result.skipped_people:
