@@ -413,11 +413,12 @@ def credit_line_follow_grade(
         line.save(update_fields=["current_grade", "updated_at"])
         return None
     before = {"status": line.status, "amount": str(line.amount), "rate": str(line.annual_rate)}
-    kind = {
+    kinds: dict[str, str] = {
         LineStatus.GRANTED: LineEventKind.RESTORED,
         LineStatus.LOWERED: LineEventKind.LOWERED,
         LineStatus.SUSPENDED: LineEventKind.SUSPENDED,
-    }[status]
+    }
+    kind = kinds[status]
     line.status, line.amount, line.annual_rate = status, amount, rate
     line.needs_attention = True
     line.full_clean(exclude=["reference"])
