@@ -146,12 +146,6 @@ def _imported(w, username):
 
 CASES = [
     Case(
-        "lending:household_loans",
-        lambda w: f"/lending/household/{w.household.pk}/loans/",
-        HOUSEHOLD_SIDE,
-        setup=_loan,
-    ),
-    Case(
         "lending:apply",
         lambda w: f"/lending/household/{w.household.pk}/apply/",
         HOUSEHOLD_SIDE,
