@@ -39,6 +39,7 @@ from sanxin.lending.choices import (
 )
 from sanxin.lending.models import CreditLine, Instalment, Loan, LoanApplication, Repayment
 from sanxin.lending.selectors import policy_in_force
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.rules.selectors import district_of
 
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-NOTIFY_KIND = "lending.loan"
+NOTIFY_KIND = Kind.LOAN
 CENT = Decimal("0.01")
 
 
