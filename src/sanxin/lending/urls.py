@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.lending.views import household, lines, policy
+from sanxin.lending.views import household, lines, loans, policy, repayments
 
 app_name = "lending"
 
@@ -16,4 +16,27 @@ urlpatterns = [
     path("bank/", lines.bank_import, name="bank_import"),
     path("bank/<str:token>/confirm/", lines.bank_import_confirm, name="bank_import_confirm"),
     path("household/<int:pk>/", household.household, name="household"),
+    # loans (用信)
+    path("household/<int:pk>/apply/", loans.loan_apply, name="apply"),
+    path("applications/", loans.application_list, name="applications"),
+    path("applications/<int:pk>/", loans.application_detail, name="application"),
+    path("applications/<int:pk>/decide/", loans.application_decide, name="application_decide"),
+    path(
+        "applications/<int:pk>/disburse/", loans.application_disburse, name="application_disburse"
+    ),
+    path(
+        "applications/<int:pk>/withdraw/", loans.application_withdraw, name="application_withdraw"
+    ),
+    path("loans/", loans.loan_list, name="loans"),
+    path("loans/<int:pk>/", loans.loan_detail, name="loan"),
+    path("loans/overdue/", loans.overdue_list, name="overdue"),
+    path("loans/<int:pk>/repay/", repayments.repayment_new, name="repay"),
+    path("repayments/<int:pk>/reverse/", repayments.repayment_reverse, name="repayment_reverse"),
+    path("repayments/import/", repayments.repayment_import, name="repayment_import"),
+    path(
+        "repayments/import/<str:token>/confirm/",
+        repayments.repayment_import_confirm,
+        name="repayment_import_confirm",
+    ),
+    path("repayments/template/", repayments.repayment_template, name="repayment_template"),
 ]

@@ -13,3 +13,4 @@ class Kind(models.TextChoices):
     ENTRY_APPROVED = "entry_approved", _("积分审核通过")
     ENTRY_REJECTED = "entry_rejected", _("积分审核未通过")
     POINTS_EXPIRING = "points_expiring", _("积分即将过期")
+    LOAN = "loan", _("贷款")  # a loan application decided, a loan disbursed (lending)
