@@ -132,7 +132,7 @@ def test_closing_a_shop_frees_its_village(world):
     )
     assert town_shop.active
     event = AuditEvent.objects.get(action="shop.update")
-    assert (event.before, event.after) == ({"active": True}, {"active": False})
+    assert (event.before, event.after) == ({"open": True}, {"open": False})
 
 
 # --- products ----------------------------------------------------------------------
@@ -198,7 +198,7 @@ def test_a_product_is_taken_off_the_shelf_not_deleted(world):
     product.refresh_from_db()
     assert (product.active, product.price_points) == (False, Decimal("12"))
     event = AuditEvent.objects.get(action="product.update")
-    assert event.before == {"price_points": "10.00", "active": True}
+    assert event.before == {"price_points": "10.00", "on_shelf": True}
 
 
 def test_the_clerk_may_not_change_the_catalogue(world):
@@ -238,9 +238,9 @@ def test_a_receipt_the_source_cannot_pay_is_refused(world):
     towel = make_product(world, shop)
     with pytest.raises(ValidationError) as exc:
         receive(world, towel, source, 40, "8.50")
-    assert "余额 100.00 元，不够支付这批货款 340.00 元" in exc.value.message_dict[
-        "funding_source"
-    ][0]
+    assert (
+        "余额 100.00 元，不够支付这批货款 340.00 元" in exc.value.message_dict["funding_source"][0]
+    )
     assert not StockMovement.objects.exists()
     funding.funding_receive(
         actor=world.users["committee_head"],
@@ -361,7 +361,9 @@ def test_a_rejected_adjustment_moves_nothing(world):
         actor=world.users["shop_clerk"], product=towel, quantity=-2, reason="丢失"
     )
     with pytest.raises(ValidationError):
-        stock.stock_adjust_reject(actor=world.users["committee_head"], adjustment=request, reason="")
+        stock.stock_adjust_reject(
+            actor=world.users["committee_head"], adjustment=request, reason=""
+        )
     stock.stock_adjust_reject(
         actor=world.users["committee_head"], adjustment=request, reason="货架上找到了"
     )

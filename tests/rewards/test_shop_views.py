@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from sanxin.accounts.choices import Role
 from sanxin.audit.models import AuditEvent
 from sanxin.rewards.models import FundingReceipt, Product, Shop, StockAdjustment
-from sanxin.accounts.choices import Role
 from sanxin.rewards.services import funding, shops, stock
 from tests.crafted_files import image_bytes
 from tests.factories import child, make_user
@@ -99,7 +99,9 @@ def test_a_product_with_its_photo_through_the_form(world, login):
     photo = client.get(f"/shop/products/{product.pk}/photo/")
     assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
     # the households of the village served see it in their catalogue; others do not
-    assert login(world.users["villager"]).get(f"/shop/products/{product.pk}/photo/").status_code == 200
+    assert (
+        login(world.users["villager"]).get(f"/shop/products/{product.pk}/photo/").status_code == 200
+    )
     other = login(world.users["neighbour_committee_head"])
     assert other.get(f"/shop/products/{product.pk}/photo/").status_code == 404
 
@@ -237,9 +239,7 @@ def _more_shops(world, n: int):
             )
 
 
-def test_the_shop_list_has_a_fixed_number_of_queries(
-    world, login, django_assert_max_num_queries
-):
+def test_the_shop_list_has_a_fixed_number_of_queries(world, login, django_assert_max_num_queries):
     stocked_shop(world)
     client = login(world.users["town_admin"])
     client.get("/shop/shops/?month=2025-10")  # warm caches (sessions, content types)

@@ -229,7 +229,11 @@ def top_products(shop: Shop, month: date, limit: int = 10) -> list[TopProduct]:
     )
     return [
         TopProduct(
-            r["product_id"], r["product__name"], r["product__unit"], r["quantity"], yuan(r["points"])
+            r["product_id"],
+            r["product__name"],
+            r["product__unit"],
+            r["quantity"],
+            yuan(r["points"]),
         )
         for r in rows
     ]

@@ -34,16 +34,14 @@ CENT = Decimal("0.01")
 def funding_balance(source: FundingSource) -> Decimal:
     """Money received from the source − the goods cost it paid, to 分."""
     money_in = FundingReceipt.objects.filter(source=source).aggregate(s=Sum("amount"))["s"]
-    spent = StockMovement.objects.filter(
-        funding_source=source, kind=StockKind.RECEIPT
-    ).aggregate(s=Sum("amount"))["s"]
+    spent = StockMovement.objects.filter(funding_source=source, kind=StockKind.RECEIPT).aggregate(
+        s=Sum("amount")
+    )["s"]
     return (Decimal(money_in or 0) - Decimal(spent or 0)).quantize(CENT)
 
 
 @transaction.atomic
-def funding_source_create(
-    *, actor: User | None, shop: Shop, kind: str, name: str
-) -> FundingSource:
+def funding_source_create(*, actor: User | None, shop: Shop, kind: str, name: str) -> FundingSource:
     """A new source of a shop's money. (A district fund given to several shops is a
     source at each shop, with what each received.)"""
     require_shop_perm(actor, shop, Perm.SHOP_MANAGE, "无权管理该积分超市的资金")
@@ -62,7 +60,7 @@ def funding_source_create(
         action="funding.source_create",
         obj=source,
         region_path=shop.region.path,
-        after={"shop": shop.name, "kind": kind, "name": name},
+        after={"shop": shop.name, "funding_kind": kind, "funding_source": name},
     )
     return source
 
@@ -112,7 +110,7 @@ def funding_receive(
         at=now,
         region_path=source.shop.region.path,
         after={
-            "source": source.name,
+            "funding_source": source.name,
             "amount": str(amount),
             "received_on": str(received_on),
             "note": receipt.note,

@@ -102,7 +102,11 @@ def shop_create(
         action="shop.create",
         obj=shop,
         region_path=region.path,
-        after={"name": shop.name, "code": code, "villages": sorted(v.name for v in villages)},
+        after={
+            "shop_name": shop.name,
+            "shop_code": code,
+            "served_villages": sorted(v.name for v in villages),
+        },
     )
     return shop
 
@@ -124,10 +128,10 @@ def shop_update(
     villages = list(villages)
     _check_villages(shop.region, villages, shop, opening=active)
     before = {
-        "name": shop.name,
+        "shop_name": shop.name,
         "address": shop.address,
-        "active": shop.active,
-        "villages": sorted(shop.villages.values_list("name", flat=True)),
+        "open": shop.active,
+        "served_villages": sorted(shop.villages.values_list("name", flat=True)),
     }
     shop.name = clean_line(name, "名称", field="name")
     shop.address = clean_line(address, "地址", field="address")
@@ -136,10 +140,10 @@ def shop_update(
     shop.save()
     shop.villages.set(villages)
     after = {
-        "name": shop.name,
+        "shop_name": shop.name,
         "address": shop.address,
-        "active": shop.active,
-        "villages": sorted(v.name for v in villages),
+        "open": shop.active,
+        "served_villages": sorted(v.name for v in villages),
     }
     changed = {k: v for k, v in after.items() if before[k] != v}
     if changed:
@@ -191,14 +195,16 @@ def _store_photo(product: Product, photo: UploadedFile) -> ProductPhoto:
 
 def _product_state(product: Product) -> dict:
     return {
-        "name": product.name,
+        "product": product.name,
         "unit": product.unit,
         "price_points": str(product.price_points),
         "min_grade": product.min_grade,
         "limit": (
-            f"{product.limit_quantity}/{product.limit_period}" if product.limit_quantity else ""
+            f"{product.get_limit_period_display()} {product.limit_quantity}"
+            if product.limit_quantity
+            else ""
         ),
-        "active": product.active,
+        "on_shelf": product.active,
     }
 
 

@@ -146,7 +146,9 @@ def stock_adjust_request(
     if not isinstance(quantity, int) or quantity == 0 or abs(quantity) > MAX_QUANTITY:
         errors["quantity"] = ["数量不能为 0（减少写负数，如 -2）"]
     elif product.stock_quantity + quantity < 0:
-        errors["quantity"] = [f"库存只有 {product.stock_quantity} {product.unit}，不能减少 {-quantity}"]
+        errors["quantity"] = [
+            f"库存只有 {product.stock_quantity} {product.unit}，不能减少 {-quantity}"
+        ]
     reason = clean_line(reason, "原因", field="reason")
     if not reason:
         errors["reason"] = ["请写明原因（如破损、过期、丢失）"]

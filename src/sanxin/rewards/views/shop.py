@@ -192,7 +192,9 @@ def shop_detail(request: ScopedRequest, pk: int):
     shop = _shop(request, pk)
     month = reports.month_start(timezone.localdate())
     (figures,) = shop_figures.shops_month([shop], month)
-    products = list(shop.products.annotate(photo_count=Count("photos")).order_by("sort_order", "name"))
+    products = list(
+        shop.products.annotate(photo_count=Count("photos")).order_by("sort_order", "name")
+    )
     pending = shop.products.aggregate(
         n=Count("adjustments", filter=Q(adjustments__state=RequestState.PENDING))
     )["n"]
@@ -576,9 +578,7 @@ def _report(shop: Shop, month: date) -> dict[str, Any]:
 def report(request: ScopedRequest, pk: int):
     shop = _shop(request, pk)
     month = _month(request)
-    return render(
-        request, "rewards/shop/report.html", {**_report(shop, month), **_months(month)}
-    )
+    return render(request, "rewards/shop/report.html", {**_report(shop, month), **_months(month)})
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -652,7 +652,14 @@ def report_export(request: ScopedRequest, pk: int):
         for p, a in data["product_rows"]
     ]
     source_rows = [
-        [s.name, s.get_kind_display(), a.opening_balance, a.money_in, a.goods_cost, a.closing_balance]
+        [
+            s.name,
+            s.get_kind_display(),
+            a.opening_balance,
+            a.money_in,
+            a.goods_cost,
+            a.closing_balance,
+        ]
         for s, a in data["source_rows"]
     ]
     content = workbook_xlsx(
@@ -661,17 +668,35 @@ def report_export(request: ScopedRequest, pk: int):
             Sheet(
                 _("库存"),
                 [
-                    _("商品"), _("单位"), _("期初数量"), _("期初金额"), _("入库数量"),
-                    _("入库金额"), _("兑换数量"), _("兑换成本"), _("报损调整数量"),
-                    _("报损调整金额"), _("盘点差异数量"), _("盘点差异金额"), _("期末数量"),
-                    _("加权平均单价"), _("期末金额"),
+                    _("商品"),
+                    _("单位"),
+                    _("期初数量"),
+                    _("期初金额"),
+                    _("入库数量"),
+                    _("入库金额"),
+                    _("兑换数量"),
+                    _("兑换成本"),
+                    _("报损调整数量"),
+                    _("报损调整金额"),
+                    _("盘点差异数量"),
+                    _("盘点差异金额"),
+                    _("期末数量"),
+                    _("加权平均单价"),
+                    _("期末金额"),
                 ],  # fmt: skip
                 stock_rows,
                 (12, 6) + (10,) * 13,
             ),
             Sheet(
                 _("资金"),
-                [_("资金来源"), _("类型"), _("期初余额"), _("本月到账"), _("进货支出"), _("期末余额")],
+                [
+                    _("资金来源"),
+                    _("类型"),
+                    _("期初余额"),
+                    _("本月到账"),
+                    _("进货支出"),
+                    _("期末余额"),
+                ],
                 source_rows,
                 (24, 12, 12, 12, 12, 12),
             ),
@@ -713,8 +738,17 @@ def movements_export(request: ScopedRequest, pk: int):
             Sheet(
                 _("库存流水"),
                 [
-                    _("日期"), _("商品"), _("类型"), _("数量"), _("单价（元）"), _("金额（元）"),
-                    _("供应商"), _("资金来源"), _("小票编号/说明"), _("记录人"), _("确认人"),
+                    _("日期"),
+                    _("商品"),
+                    _("类型"),
+                    _("数量"),
+                    _("单价（元）"),
+                    _("金额（元）"),
+                    _("供应商"),
+                    _("资金来源"),
+                    _("小票编号/说明"),
+                    _("记录人"),
+                    _("确认人"),
                 ],  # fmt: skip
                 rows,
                 (12, 12, 12, 8, 10, 10, 20, 20, 24, 10, 10),
@@ -753,8 +787,16 @@ def redemptions_export(request: ScopedRequest, pk: int):
             Sheet(
                 _("兑换记录"),
                 [
-                    _("小票编号"), _("兑换时间"), _("户号"), _("户主"), _("村民小组"),
-                    _("商品"), _("积分"), _("来源"), _("经办人"), _("状态"),
+                    _("小票编号"),
+                    _("兑换时间"),
+                    _("户号"),
+                    _("户主"),
+                    _("村民小组"),
+                    _("商品"),
+                    _("积分"),
+                    _("来源"),
+                    _("经办人"),
+                    _("状态"),
                 ],  # fmt: skip
                 rows,
                 (22, 17, 8, 8, 14, 30, 8, 10, 10, 8),
