@@ -14,7 +14,7 @@ from sanxin.accounts.choices import Role
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.ledger.choices import Source
 from sanxin.ratings.models import AppealKind, CycleState
-from sanxin.rewards.choices import FundingKind
+from sanxin.rewards.choices import FundingKind, RedemptionSource
 from sanxin.rules.scheme import GRADE_LABELS
 
 ACTION_LABELS: dict[str, Any] = {
@@ -53,6 +53,11 @@ ACTION_LABELS: dict[str, Any] = {
     "product.update": _("修改超市商品"),
     "rating.adjust_confirm": _("确认等级调整"),
     "rating.adjust_propose": _("提出等级调整"),
+    "redemption.create": _("积分兑换"),
+    "redemption.paper_batch": _("补录纸质兑换单"),
+    "redemption.void": _("撤销兑换"),
+    "redemption.void_reject": _("驳回撤销兑换申请"),
+    "redemption.void_request": _("申请撤销兑换"),
     "rating.adjust_refuse": _("否决等级调整"),
     "rating.policy": _("设置评定周期频率"),
     "rating.review_close": _("评信团会议定级"),
@@ -70,6 +75,7 @@ ACTION_LABELS: dict[str, Any] = {
     "stock.adjust_request": _("申请库存报损调整"),
     "stock.receive": _("商品入库"),
     "stocktake.record": _("超市盘点"),
+    "shop_policy.publish": _("发布积分兑换办法"),
     "user.activate": _("启用账号"),
     "user.create": _("创建用户"),
     "user.deactivate": _("停用账号"),
@@ -77,12 +83,15 @@ ACTION_LABELS: dict[str, Any] = {
     "user.set_elder_mode": _("切换长辈模式"),
     "veto.record": _("记录否决或直接判级"),
     "veto.revoke": _("撤销否决或直接判级"),
+    "wallet.allowance": _("发放等级奖励积分"),
+    "wallet.expire": _("扣除过期积分"),
 }
 
 KEY_LABELS: dict[str, Any] = {
     "active": _("在册"),
     "address": _("地址"),
     "amount": _("金额（元）"),
+    "allowances": _("等级奖励积分"),
     "approved_under_appeal": _("因异议直接通过"),
     "assessments": _("评定记录"),
     "base": _("依据版本"),
@@ -92,6 +101,7 @@ KEY_LABELS: dict[str, Any] = {
     "cap_grade": _("等级上限"),
     "code": _("方案编码"),
     "committee_size": _("评信团人数"),
+    "components": _("计入钱包的积分类别"),
     "confirmed": _("确认"),
     "context": _("查看场合"),
     "counted_on": _("盘点日期"),
@@ -104,6 +114,7 @@ KEY_LABELS: dict[str, Any] = {
     "ended_at": _("结束时间"),
     "ends_on": _("结束日期"),
     "entry": _("积分记录"),
+    "expiry_years": _("积分有效年数"),
     "file": _("文件"),
     "from": _("原等级"),
     "funding_kind": _("资金来源类型"),
@@ -125,7 +136,10 @@ KEY_LABELS: dict[str, Any] = {
     "min_grade": _("最低等级"),
     "name": _("姓名"),
     "note": _("说明"),
+    "lines": _("兑换商品"),
+    "notify_days_before": _("过期前提醒天数"),
     "number": _("户号"),
+    "occurred_at": _("兑换时间"),
     "occurred_on": _("发生日期"),
     "on_behalf": _("代为提出"),
     "on_shelf": _("上架"),
@@ -138,6 +152,7 @@ KEY_LABELS: dict[str, Any] = {
     "photo": _("照片"),
     "photos": _("照片数"),
     "points": _("分值"),
+    "policy": _("兑换办法"),
     "political_status": _("政治面貌"),
     "present": _("出席人数"),
     "price_points": _("兑换积分"),
@@ -146,8 +161,11 @@ KEY_LABELS: dict[str, Any] = {
     "quantity": _("数量"),
     "reason": _("理由"),
     "received_on": _("到账/入库日期"),
+    "receipt": _("小票编号"),
+    "redemptions": _("小票"),
     "region": _("范围"),
     "relation": _("与户主关系"),
+    "requested_by": _("申请人"),
     "reused": _("沿用证书"),
     "reversal": _("冲正记录"),
     "reverses": _("冲正的记录"),
@@ -161,6 +179,8 @@ KEY_LABELS: dict[str, Any] = {
     "shop": _("积分超市"),
     "shop_code": _("超市简码"),
     "shop_name": _("超市名称"),
+    "slip": _("纸质单据号"),
+    "slips": _("纸质单据"),
     "source": _("来源"),
     "starts_on": _("起始日期"),
     "state": _("状态"),
@@ -169,6 +189,7 @@ KEY_LABELS: dict[str, Any] = {
     "supersedes": _("取代的评定"),
     "supplier": _("供应商"),
     "to": _("调整为"),
+    "today": _("处理日期"),
     "total": _("总分"),
     "unit": _("单位"),
     "unit_cost": _("单价（元）"),
@@ -177,6 +198,7 @@ KEY_LABELS: dict[str, Any] = {
     "username": _("用户名"),
     "variances": _("盘点差异"),
     "version": _("版本"),
+    "via": _("办理方式"),
     "village": _("村"),
     "villager_group": _("村民小组"),
     "villages": _("村数"),
@@ -223,6 +245,7 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "cadre_post": _choice(CadrePost),
     "password": _password,
     "funding_kind": _choice(FundingKind),
+    "via": _choice(RedemptionSource),
 }
 
 
