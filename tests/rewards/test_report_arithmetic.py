@@ -4,7 +4,7 @@ the funding account and the stock account always add up to the 分."""
 from datetime import date
 from decimal import Decimal as D
 
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanxin.rewards.reports import (
@@ -145,6 +145,7 @@ def histories(draw):
     return stock, funding, on_hand
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), st.integers(0, 11), st.integers(0, 5_000))
 def test_the_report_always_adds_up(history, month_index, points):
     stock, funding, _ = history
