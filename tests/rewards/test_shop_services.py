@@ -2,12 +2,14 @@
 receipts paid from a funding source, adjustments confirmed by a second person,
 stocktakes, money received."""
 
+import threading
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, connections
 from django.utils import timezone
 from PIL import Image
 
@@ -436,3 +438,53 @@ def test_a_stocktake_counts_every_product(world):
             counts={towel.pk: 40},
         )
     assert not StockMovement.objects.filter(kind=StockKind.STOCKTAKE).exists()
+
+
+# --- concurrency ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def committing(transactional_db):
+    """The threads commit for real, and Django then empties every table: drop the
+    append-only triggers just for that flush (as the ledger's race tests do)."""
+    from sanxin.lib.append_only import append_only_tables, create_triggers, drop_triggers
+    from sanxin.rules.services import scheme_versions_unfreeze_for_erase
+
+    create_triggers(append_only_tables())
+    yield
+    drop_triggers()
+    scheme_versions_unfreeze_for_erase()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writer at a time (IMMEDIATE transactions): no race to test",
+)
+def test_concurrent_receipts_never_overspend_a_source(committing, world):
+    """Six clerks receive goods worth 400 yuan at once from a source holding 1000:
+    two receipts pass, the source is never below zero."""
+    shop = make_shop(world)
+    source = make_source(world, shop, amount=Decimal("1000.00"))
+    towel = make_product(world, shop)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            receive(world, towel, source, 40, "10.00")
+            outcomes.append("ok")
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok", "ok"] + ["refused"] * 4
+    assert funding_balance(source) == Decimal("200.00")
+    towel.refresh_from_db()
+    assert towel.stock_quantity == 80
