@@ -35,6 +35,7 @@ from enum import StrEnum
 CENT = Decimal("0.01")
 UNIT_COST_PLACES = Decimal("0.0001")
 ZERO = Decimal("0")
+NO_YUAN = Decimal("0.00")  # money sums start here, so that nothing shows as 0.00
 
 
 def yuan(amount: Decimal | int) -> Decimal:
@@ -131,7 +132,7 @@ def stock_accounts(flows: Iterable[MonthFlow], month: date) -> dict[int, Product
 
 
 def _fold(product_id: int, months: dict[date, dict[Flow, MonthFlow]], until: date) -> ProductMonth:
-    quantity, value, unit_cost = ZERO, ZERO, ZERO
+    quantity, value, unit_cost = ZERO, NO_YUAN, ZERO
     current = min(months)
     account: ProductMonth | None = None
     while current <= until:
@@ -159,7 +160,7 @@ def _month(
         return Decimal(row.quantity) if row else ZERO
 
     received_quantity = q(Flow.RECEIPT)
-    received_cost = yuan(flows[Flow.RECEIPT].cost) if Flow.RECEIPT in flows else ZERO
+    received_cost = yuan(flows[Flow.RECEIPT].cost) if Flow.RECEIPT in flows else NO_YUAN
     available = opening_quantity + received_quantity
     if available > 0:
         unit_cost = ((opening_value + received_cost) / available).quantize(
@@ -219,7 +220,7 @@ def funding_accounts(flows: Iterable[FundingFlow], month: date) -> dict[int, Fun
     """Each funding source's account for `month`: balance = money in − goods cost,
     before the month (opening) and at its end (closing)."""
     month = month_start(month)
-    sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    sums: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(lambda: NO_YUAN))
     for row in flows:
         if row.month > month:
             continue
@@ -277,7 +278,7 @@ class MonthTotals:
             found.append("funding: closing ≠ opening + money in − goods cost")
         if self.funding_balance != self.total_in - self.total_cost:
             found.append("funding: closing ≠ all money in − all goods cost")
-        book_value = sum((yuan(p.closing_quantity * p.unit_cost) for p in self.products), ZERO)
+        book_value = sum((yuan(p.closing_quantity * p.unit_cost) for p in self.products), NO_YUAN)
         if self.stock_value != book_value:
             found.append("stock: value ≠ Σ book quantity × unit cost")
         if self.goods_cost != self.goods_cost_into_stock:
@@ -297,7 +298,7 @@ class MonthTotals:
     def goods_cost_into_stock(self) -> Decimal:
         """The month's receipts at cost, from the stock side (equals goods_cost when
         every receipt of the shop's products is paid from the shop's sources)."""
-        return sum((p.received_cost for p in self.products), ZERO)
+        return sum((p.received_cost for p in self.products), NO_YUAN)
 
 
 def month_totals(
@@ -311,20 +312,20 @@ def month_totals(
     month = month_start(month)
     products = sorted(stock_accounts(stock, month).values(), key=lambda p: p.product_id)
     sources = sorted(funding_accounts(funding, month).values(), key=lambda s: s.source_id)
-    redeemed_cost = sum((p.redeemed_cost for p in products), ZERO)
+    redeemed_cost = sum((p.redeemed_cost for p in products), NO_YUAN)
     return MonthTotals(
         month=month,
-        funding_opening=sum((s.opening_balance for s in sources), ZERO),
-        money_in=sum((s.money_in for s in sources), ZERO),
-        goods_cost=sum((s.goods_cost for s in sources), ZERO),
-        funding_balance=sum((s.closing_balance for s in sources), ZERO),
-        total_in=sum((s.total_in for s in sources), ZERO),
-        total_cost=sum((s.total_cost for s in sources), ZERO),
-        stock_opening_value=sum((p.opening_value for p in products), ZERO),
-        stock_value=sum((p.closing_value for p in products), ZERO),
-        redeemed_cost=sum((p.redeemed_cost for p in products), ZERO),
-        adjusted_value=sum((p.adjusted_value for p in products), ZERO),
-        variance_value=sum((p.variance_value for p in products), ZERO),
+        funding_opening=sum((s.opening_balance for s in sources), NO_YUAN),
+        money_in=sum((s.money_in for s in sources), NO_YUAN),
+        goods_cost=sum((s.goods_cost for s in sources), NO_YUAN),
+        funding_balance=sum((s.closing_balance for s in sources), NO_YUAN),
+        total_in=sum((s.total_in for s in sources), NO_YUAN),
+        total_cost=sum((s.total_cost for s in sources), NO_YUAN),
+        stock_opening_value=sum((p.opening_value for p in products), NO_YUAN),
+        stock_value=sum((p.closing_value for p in products), NO_YUAN),
+        redeemed_cost=sum((p.redeemed_cost for p in products), NO_YUAN),
+        adjusted_value=sum((p.adjusted_value for p in products), NO_YUAN),
+        variance_value=sum((p.variance_value for p in products), NO_YUAN),
         points_redeemed=Decimal(points_redeemed),
         cost_per_point=cost_per_point(redeemed_cost, Decimal(points_redeemed)),
         products=products,

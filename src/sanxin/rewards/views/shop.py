@@ -117,10 +117,10 @@ def shop_list(request: ScopedRequest):
     )
     rows = shop_figures.shops_month(shops_in_reach, month)
     totals = {
-        "money_in": sum((r.totals.money_in for r in rows), Decimal(0)),
-        "goods_cost": sum((r.totals.goods_cost for r in rows), Decimal(0)),
-        "funding_balance": sum((r.totals.funding_balance for r in rows), Decimal(0)),
-        "stock_value": sum((r.totals.stock_value for r in rows), Decimal(0)),
+        "money_in": sum((r.totals.money_in for r in rows), reports.NO_YUAN),
+        "goods_cost": sum((r.totals.goods_cost for r in rows), reports.NO_YUAN),
+        "funding_balance": sum((r.totals.funding_balance for r in rows), reports.NO_YUAN),
+        "stock_value": sum((r.totals.stock_value for r in rows), reports.NO_YUAN),
         "points": sum((r.redemptions.points_net for r in rows), Decimal(0)),
         "count": sum(r.redemptions.count for r in rows),
     }
