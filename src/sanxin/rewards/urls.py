@@ -1,10 +1,11 @@
 from django.urls import path
 
-from sanxin.rewards.views import shop
+from sanxin.rewards.views import policy, shop
 
 app_name = "rewards"
 
-urlpatterns: list = [
+urlpatterns = [
+    path("policy/", policy.policy, name="policy"),
     # --- the shop staff's pages: shops, catalogue, stock, funding, reports (views/shop.py)
     path("shops/", shop.shop_list, name="shops"),
     path("shops/new/", shop.shop_new, name="shop_new"),
