@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -31,7 +31,8 @@ from sanxin.rewards.models import (
     StockMovement,
 )
 from sanxin.rewards.reports import Flow, FundingFlow, MonthFlow, MonthTotals, month_start, yuan
-from sanxin.rules.choices import GRADE_LABELS, GRADES, Grade, grade_rank
+from sanxin.rewards.selectors import district_id_of, policy_in_force
+from sanxin.rules.choices import GRADE_LABELS, GRADES, grade_rank
 
 FLOWS = {
     StockKind.RECEIPT: Flow.RECEIPT,
@@ -252,6 +253,10 @@ class Coverage:
     served_by_grade: Counter[str] = field(default_factory=Counter)
 
     @property
+    def gate_label(self) -> str:
+        return GRADE_LABELS[self.gate]
+
+    @property
     def unserved(self) -> int:
         return self.eligible - self.served
 
@@ -264,9 +269,15 @@ class Coverage:
         ]
 
 
-def coverage(shop: Shop, month: date, gate: str = Grade.A3) -> Coverage:
-    """The households of the shop's villages at or above `gate`, and how many of them
-    redeemed in the calendar year up to the end of `month`. Two queries."""
+def coverage(shop: Shop, month: date, gate: str | None = None) -> Coverage:
+    """The households of the shop's villages at or above `gate` (default: the gate of
+    the district's policy in force at the end of the month, or today if sooner),
+    and how many of them redeemed in the calendar year up to the end of `month`.
+    Three queries."""
+    if gate is None:
+        last_day = reports.next_month(month_start(month)) - timedelta(days=1)
+        on = min(last_day, timezone.localdate())
+        gate = policy_in_force(district_id_of(shop.region), on).min_grade
     grades = [g for g in GRADES if grade_rank(g) >= grade_rank(gate)]
     year_start, _ = month_bounds(date(month.year, 1, 1))
     _, end = month_bounds(month)

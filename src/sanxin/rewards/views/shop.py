@@ -628,7 +628,7 @@ def report_export(request: ScopedRequest, pk: int):
         (_("报损调整金额（元）"), t.adjusted_value),
         (_("盘点差异金额（元）"), t.variance_value),
         (_("期末库存金额（元）"), t.stock_value),
-        (_("达到兑换等级的农户"), c.eligible),
+        (_("%(grade)s及以上的农户") % {"grade": c.gate_label}, c.eligible),
         (_("其中本年已兑换"), c.served),
     ]
     stock_rows = [
