@@ -243,7 +243,7 @@ def test_the_shop_list_has_a_fixed_number_of_queries(world, login, django_assert
     stocked_shop(world)
     client = login(world.users["town_admin"])
     client.get("/shop/shops/?month=2025-10")  # warm caches (sessions, content types)
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(12) as few:
         client.get("/shop/shops/?month=2025-10")
     _more_shops(world, 3)
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -251,12 +251,25 @@ def test_the_shop_list_has_a_fixed_number_of_queries(world, login, django_assert
     assert page.content.decode().count("积分超市</a>") >= 4
 
 
-def test_the_report_has_a_fixed_number_of_queries(world, login, django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "path",
+    [
+        "report/?month=2025-11",
+        "",
+        "stock/?month=2025-11",
+        "funding/",
+        "stocktake/",
+        "stock/receive/",
+    ],
+)
+def test_shop_pages_have_a_fixed_number_of_queries(
+    world, login, django_assert_max_num_queries, path
+):
     shop, source, towel, soap = stocked_shop(world)
     client = login(world.users["committee_head"])
-    url = f"/shop/shops/{shop.pk}/report/?month=2025-11"
+    url = f"/shop/shops/{shop.pk}/{path}"
     client.get(url)
-    with django_assert_max_num_queries(22) as few:
+    with django_assert_max_num_queries(18) as few:
         client.get(url)
     for name in ("大米", "面粉", "食用油"):
         product = make_product(world, shop, name, price="30")

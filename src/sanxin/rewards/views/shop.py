@@ -313,12 +313,19 @@ def stock_movements(request: ScopedRequest, pk: int):
     )
 
 
+def _balances(shop: Shop) -> dict[int, Decimal]:
+    """Each funding source's balance now (money received − goods cost). Two queries."""
+    today = timezone.localdate()
+    flows = shop_figures.funding_flows([shop.pk], today).get(shop.pk, [])
+    return {pk: a.closing_balance for pk, a in reports.funding_accounts(flows, today).items()}
+
+
 @requires(Perm.SHOP_VIEW)
 def stock_receive(request: ScopedRequest, pk: int):
     shop = _shop(request, pk)
     _require(request, shop, Perm.SHOP_STOCK)
     sources = list(FundingSource.objects.filter(shop=shop, active=True).order_by("name"))
-    balances = {s.pk: funding.funding_balance(s) for s in sources}
+    balances = _balances(shop)
     form = ReceiveForm(
         request.POST or None,
         products=shop.products.filter(active=True).order_by("sort_order", "name"),
@@ -347,7 +354,7 @@ def stock_receive(request: ScopedRequest, pk: int):
         {
             "shop": shop,
             "form": form,
-            "sources": [(s, balances[s.pk]) for s in sources],
+            "sources": [(s, balances.get(s.pk, reports.NO_YUAN)) for s in sources],
         },
     )
 
