@@ -107,6 +107,7 @@ class ShopResult:
 
 def build_shop(cal: Calendar, regions: dict[tuple[str, ...], Region], result: BuildResult) -> None:
     """The shop of 大贵口村 and its first season, unless it exists already."""
+    from sanxin.ratings.choices import CycleState
     from sanxin.ratings.models import Cycle
     from sanxin.rewards.models import Shop
 
@@ -117,7 +118,9 @@ def build_shop(cal: Calendar, regions: dict[tuple[str, ...], Region], result: Bu
     users = {u.username: u for u in User.objects.filter(username__in=names)}
     if len(users) < len(names):
         return
-    final = Cycle.objects.filter(village=village, period=cal.cycle_period, state="final").first()
+    final = Cycle.objects.filter(
+        village=village, period=cal.cycle_period, state=CycleState.FINAL
+    ).first()
     if final is None:
         return  # no finished cycle: nobody has a grade to redeem with
     done = ShopResult()
