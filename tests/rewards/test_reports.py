@@ -12,6 +12,7 @@ import pytest
 from django.db.models import Sum
 from django.utils import timezone
 
+from sanxin.accounts.models import User
 from sanxin.rewards import reports, shop_figures
 from sanxin.rewards.models import (
     FundingReceipt,
@@ -83,9 +84,14 @@ def test_the_demo_shop_monthly_reports_add_up(shop):
     assert cal.as_of < month_of_redemptions(cal).replace(day=28)
 
 
-def test_every_rated_household_received_its_reward(shop):
+def test_every_rated_household_received_its_reward(shop, client):
     cal = demo.Calendar.on()
     month = month_of_redemptions(cal)
+    client.force_login(User.objects.get(username="zhenadmin"))
+    page = client.get(f"/shop/shops/?month={month:%Y-%m}").content.decode()
+    assert "全部兑换" in page
+    report = client.get(f"/shop/shops/{shop.pk}/report/?month={month:%Y-%m}").content.decode()
+    assert "全部兑换" in report and "账目对不上" not in report
     coverage = shop_figures.coverage(shop, month)
     assert coverage.eligible > 0
     assert coverage.served == coverage.eligible

@@ -269,36 +269,61 @@ class Coverage:
         ]
 
 
-def coverage(shop: Shop, month: date, gate: str | None = None) -> Coverage:
-    """The households of the shop's villages at or above `gate` (default: the gate of
-    the district's policy in force at the end of the month, or today if sooner),
-    and how many of them redeemed in the calendar year up to the end of `month`.
-    Three queries."""
-    if gate is None:
-        last_day = reports.next_month(month_start(month)) - timedelta(days=1)
-        on = min(last_day, timezone.localdate())
-        gate = policy_in_force(district_id_of(shop.region), on).min_grade
-    grades = [g for g in GRADES if grade_rank(g) >= grade_rank(gate)]
+def coverage(shop: Shop, month: date) -> Coverage:
+    """The households of the shop's villages at or above the gate, and how many of
+    them redeemed in the calendar year up to the end of `month` (`coverage_many`)."""
+    return coverage_many([shop], month)[shop.pk]
+
+
+def coverage_many(shops: list[Shop], month: date) -> dict[int, Coverage]:
+    """For each shop: the households of the villages it serves whose grade in force
+    is at or above the gate of its district's policy (in force at the end of the
+    month, or today if sooner), by grade, and how many of them have a redemption at
+    the shop in the calendar year up to the end of `month` that stands. Counted in
+    SQL: two queries, and one per district for its policy."""
+    last_day = reports.next_month(month_start(month)) - timedelta(days=1)
+    on = min(last_day, timezone.localdate())
+    gates: dict[int, str] = {}
+    result: dict[int, Coverage] = {}
+    for shop in shops:
+        district = district_id_of(shop.region)
+        if district not in gates:
+            gates[district] = policy_in_force(district, on).min_grade
+        result[shop.pk] = Coverage(gate=gates[district])
+    if not shops:
+        return result
+    ids = [s.pk for s in shops]
     year_start, _ = month_bounds(date(month.year, 1, 1))
     _, end = month_bounds(month)
-    households = (
-        with_grade_in_force(Household.objects.filter(village__in=shop.villages.all()))
-        .filter(grade_in_force__in=grades)
-        .values_list("pk", "grade_in_force")
+    graded = with_grade_in_force(Household.objects.all())
+    by_grade = (
+        graded.filter(village__served_by_shops__in=ids)
+        .values("village__served_by_shops", "grade_in_force")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    eligible = dict(households)
-    redeemed = set(
-        Redemption.objects.filter(
-            shop=shop,
-            household__in=households.values("pk"),
-            occurred_at__gte=year_start,
-            occurred_at__lt=end,
-            void__isnull=True,
-        ).values_list("household_id", flat=True)
+    for row in by_grade:
+        c, grade = result[row["village__served_by_shops"]], row["grade_in_force"]
+        if grade and grade_rank(grade) >= grade_rank(c.gate):
+            c.by_grade[grade] += row["n"]
+    served = (
+        graded.filter(
+            redemptions__shop__in=ids,
+            redemptions__occurred_at__gte=year_start,
+            redemptions__occurred_at__lt=end,
+            redemptions__void__isnull=True,
+        )
+        .values("redemptions__shop", "grade_in_force")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by()
     )
-    result = Coverage(gate=gate, eligible=len(eligible), served=len(redeemed))
-    result.by_grade.update(eligible.values())
-    result.served_by_grade.update(eligible[h] for h in redeemed)
+    for row in served:
+        c, grade = result[row["redemptions__shop"]], row["grade_in_force"]
+        if grade and grade_rank(grade) >= grade_rank(c.gate):
+            c.served_by_grade[grade] += row["n"]
+    for c in result.values():
+        c.eligible = sum(c.by_grade.values())
+        c.served = sum(c.served_by_grade.values())
     return result
 
 

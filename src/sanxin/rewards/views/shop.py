@@ -116,6 +116,7 @@ def shop_list(request: ScopedRequest):
         .order_by("region__path", "name")
     )
     rows = shop_figures.shops_month(shops_in_reach, month)
+    coverage = shop_figures.coverage_many(shops_in_reach, month)
     totals = {
         "money_in": sum((r.totals.money_in for r in rows), reports.NO_YUAN),
         "goods_cost": sum((r.totals.goods_cost for r in rows), reports.NO_YUAN),
@@ -123,12 +124,14 @@ def shop_list(request: ScopedRequest):
         "stock_value": sum((r.totals.stock_value for r in rows), reports.NO_YUAN),
         "points": sum((r.redemptions.points_net for r in rows), Decimal(0)),
         "count": sum(r.redemptions.count for r in rows),
+        "eligible": sum(c.eligible for c in coverage.values()),
+        "served": sum(c.served for c in coverage.values()),
     }
     return render(
         request,
         "rewards/shop/list.html",
         {
-            "rows": rows,
+            "rows": [(r, coverage[r.shop.pk]) for r in rows],
             "totals": totals,
             "may_open": request.scope.has(Perm.SHOP_MANAGE),
             **_months(month),
