@@ -31,6 +31,7 @@ from sanxin.rewards.models import (
     Shop,
     Stocktake,
     StocktakeLine,
+    WalletEntry,
 )
 from sanxin.rewards.services.balances import _stock_post, _wallet_post
 
@@ -77,7 +78,9 @@ def append_only_rows() -> None:
             occurred_on=today,
             recorded_by=user,
         )
-    entries = Entry.objects.filter(review__approved=True, points__gt=0, household=household)[:2]
+    entries = Entry.objects.filter(
+        review__approved=True, points__gt=0, household=household
+    ).exclude(wallet_rows__kind=WalletKind.ENTRY_CREDIT)[:2]
     for e in entries:
         _wallet_post(
             household=household,
@@ -88,7 +91,15 @@ def append_only_rows() -> None:
             earned_on=today,
             expires_on=today,
         )
-    cycle = Cycle.objects.order_by("pk").first()
+    cycle = (
+        Cycle.objects.exclude(
+            pk__in=WalletEntry.objects.filter(
+                household=household, kind=WalletKind.ALLOWANCE
+            ).values("cycle_id")
+        )
+        .order_by("pk")
+        .first()
+    )
     _wallet_post(
         household=household,
         kind=WalletKind.ALLOWANCE,

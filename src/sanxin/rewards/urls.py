@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.rewards.views import candidates, policy
+from sanxin.rewards.views import candidates, policy, shop
 
 app_name = "rewards"
 
@@ -22,4 +22,25 @@ urlpatterns = [
     path("candidates/<int:pk>/accept/", candidates.candidate_accept, name="candidate_accept"),
     path("candidates/<int:pk>/withdraw/", candidates.candidate_withdraw, name="candidate_withdraw"),
     path("candidates/<int:pk>/tell/", candidates.candidate_tell, name="candidate_tell"),
+    # --- the shop staff's pages: shops, catalogue, stock, funding, reports (views/shop.py)
+    path("shops/", shop.shop_list, name="shops"),
+    path("shops/new/", shop.shop_new, name="shop_new"),
+    path("shops/<int:pk>/", shop.shop_detail, name="shop"),
+    path("shops/<int:pk>/edit/", shop.shop_edit, name="shop_edit"),
+    path("shops/<int:pk>/products/new/", shop.product_new, name="product_new"),
+    path("products/<int:pk>/edit/", shop.product_edit, name="product_edit"),
+    path("products/<int:pk>/photo/", shop.product_photo, name="product_photo"),
+    path("shops/<int:pk>/stock/", shop.stock_movements, name="stock"),
+    path("shops/<int:pk>/stock/receive/", shop.stock_receive, name="stock_receive"),
+    path("shops/<int:pk>/adjustments/", shop.adjustments, name="adjustments"),
+    path("adjustments/<int:pk>/decide/", shop.adjustment_decide, name="adjustment_decide"),
+    path("shops/<int:pk>/stocktake/", shop.stocktake, name="stocktake"),
+    path("shops/<int:pk>/funding/", shop.funding_page, name="funding"),
+    path("shops/<int:pk>/funding/sources/", shop.funding_source_new, name="funding_source_new"),
+    path("shops/<int:pk>/funding/receive/", shop.funding_receive, name="funding_receive"),
+    path("shops/<int:pk>/report/", shop.report, name="report"),
+    path("shops/<int:pk>/report.xlsx", shop.report_export, name="report_export"),
+    path("shops/<int:pk>/movements.xlsx", shop.movements_export, name="movements_export"),
+    path("shops/<int:pk>/redemptions.xlsx", shop.redemptions_export, name="redemptions_export"),
+    # --- end of the shop staff's pages
 ]

@@ -68,6 +68,7 @@ from sanxin.web.demo.regions import (
     build_regions,
 )
 from sanxin.web.demo.result import BuildResult
+from sanxin.web.demo.shop import build_shop
 
 __all__ = [
     "DEMO_LOGINS",
@@ -106,6 +107,7 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         build_ledger_year(plan, result.calendar, regions, result)
         build_cycles(result.calendar, regions, result)
         build_candidates(plan, result.calendar, regions, result)
+        build_shop(result.calendar, regions, result)
     result.seconds = time.perf_counter() - started
     logger.info(
         "demo built in %.1f s: %d regions, %d households, %d people, %d logins, "
