@@ -189,3 +189,22 @@ def todays_redemptions(shops: Iterable[Shop], day) -> list[Redemption]:
         .annotate(item_count=Sum("lines__quantity"), line_count=Count("lines"))
         .order_by("-occurred_at", "-id")
     )
+
+
+def reversing_rows(redemption: Redemption) -> dict:
+    """What voiding `redemption` writes (fetched with `redemptions_for_receipt`): the
+    points back to the household's wallet and each product's quantity back to stock."""
+    lines = sorted(redemption.lines.all(), key=lambda line: line.pk)
+    return {
+        "points": redemption.total_points,
+        "stock": [(line.product.name, line.quantity, line.product.unit) for line in lines],
+    }
+
+
+def collector_named(household: Household, name: str) -> Person | None:
+    """The member present (在户) whose name is `name` exactly (the name signed on a
+    paper slip); the head when `name` is empty; None when no one, or several, match."""
+    members = Person.objects.filter(household=household, active=True)
+    name = "".join((name or "").split())
+    found = list(members.filter(is_head=True) if not name else members.filter(name=name))
+    return found[0] if len(found) == 1 else None

@@ -26,3 +26,9 @@ def points(value) -> str:
 def receipt_moment(value) -> str:
     """A receipt's date and time, 2025-03-01 14:05, in the site's time zone."""
     return receipt_time(value) if value else ""
+
+
+@register.filter
+def qty_field(form, product):
+    """`{% with f=form|qty_field:product %}`: the quantity field of `product`."""
+    return form[f"qty_{product.pk}"]

@@ -9,6 +9,7 @@ on its phone. Thin views: the rules live in `rewards.services`, the reads in
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,8 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
+from sanxin.households.models import Person
 from sanxin.lib.forms import apply_service_errors
-from sanxin.ratings.standing import grade_in_force
 from sanxin.rewards import counter
 from sanxin.rewards.choices import RedemptionSource, RequestState
 from sanxin.rewards.counter_forms import (
@@ -33,10 +34,10 @@ from sanxin.rewards.counter_forms import (
     VoidDecisionForm,
     VoidForm,
 )
-from sanxin.rewards.models import Redemption, VoidRequest, Wallet
+from sanxin.rewards.eligibility import redemption_eligibility
+from sanxin.rewards.models import Redemption, VoidRequest
 from sanxin.rewards.receipts import receipt_58mm_pdf, receipt_a6_pdf
 from sanxin.rewards.services import redemptions as services
-from sanxin.rules.scheme import GRADE_LABELS
 
 # --- finding the household --------------------------------------------------------
 
@@ -91,25 +92,35 @@ def counter_household(request, household_id):
     (once per idempotency key: a double tap or a resent request shows the same
     receipt); `step=edit` goes back to the form with what was typed."""
     household, shop, shops = _served_household(request, household_id)
-    today = timezone.localdate()
-    panel = _panel(household, shop, today)
+    eligibility = redemption_eligibility(household, shop, timezone.localdate())
     collectors = counter.collector_choices(household)
     data = request.POST if request.method == "POST" else None
     form = RedeemForm(
         data,
-        products=[row.product for row in panel["products"]],
+        products=[check.product for check in eligibility.products],
         collectors=collectors,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
+    for check in eligibility.products:
+        if not check.allowed:  # out of stock, limit used up, grade too low: said beside it
+            form.fields[f"qty_{check.product.pk}"].disabled = True
+    context = {
+        "household": household,
+        "head": counter.masked_head(household),
+        "shop": shop,
+        "shops": shops,
+        "eligibility": eligibility,
+        "form": form,
+    }
     step = request.POST.get("step", "") if data is not None else ""
-    if data is not None and step != "edit" and panel["eligible"] and form.is_valid():
+    if data is not None and step != "edit" and form.is_valid():
         if step == "confirm":
             try:
                 redemption = services.redemption_create(
                     actor=request.user,
                     shop=shop,
                     household=household,
-                    lines=form.lines(),
+                    lines=[services.Line(product=p, quantity=q) for p, q in form.lines()],
                     collected_by=_collector(household, form.cleaned_data["collected_by"]),
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     source=RedemptionSource.COUNTER,
@@ -117,56 +128,26 @@ def counter_household(request, household_id):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number})
+                messages.success(
+                    request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number}
+                )
                 return redirect("rewards:receipt", redemption.pk)
-        else:
-            return render(
-                request,
-                "rewards/counter/confirm.html",
-                {
-                    **panel,
-                    "household": household,
-                    "shop": shop,
-                    "form": form,
-                    "review": _review(form, panel["balance"]),
-                    "collector_label": dict(collectors).get(form.cleaned_data["collected_by"]),
-                },
-            )
-    return render(
-        request,
-        "rewards/counter/household.html",
-        {**panel, "household": household, "shop": shop, "shops": shops, "form": form},
-    )
+        elif eligibility.open:
+            lines = [(p, q, p.price_points * q) for p, q in form.lines()]
+            total = sum((points for _p, _q, points in lines), Decimal(0))
+            context["review"] = {
+                "lines": lines,
+                "total": total,
+                "balance_after": eligibility.spendable - total,
+                "collector": dict(collectors).get(form.cleaned_data["collected_by"]),
+            }
+            return render(request, "rewards/counter/confirm.html", context)
+    return render(request, "rewards/counter/household.html", context)
 
 
-def _collector(household, person_id):
-    from sanxin.households.models import Person
-
+def _collector(household, person_id) -> Person:
+    """The member who collected: one of the household's (the form offered only them)."""
     return Person.objects.get(household=household, pk=person_id)
-
-
-def _panel(household, shop, today) -> dict:
-    """What the clerk sees of the household: masked head, grade in force, balance,
-    whether it may redeem (and why not, in plain words) and, per product, the
-    points, the stock and what its limit leaves."""
-    record = grade_in_force(household)
-    wallet = Wallet.objects.filter(household=household).first()
-    eligibility = services.redemption_eligibility(household, shop, today)
-    return {
-        "head": counter.masked_head(household),
-        "grade": record.grade if record else "",
-        "grade_label": GRADE_LABELS.get(record.grade, record.grade) if record else _("未评级"),
-        "balance": wallet.balance if wallet else 0,
-        "eligible": eligibility.allowed,
-        "refusal": eligibility.reason,
-        "products": eligibility.products,
-    }
-
-
-def _review(form: RedeemForm, balance) -> dict:
-    lines = [(product, qty, product.price_points * qty) for product, qty in form.lines()]
-    total = sum((points for _p, _q, points in lines), 0)
-    return {"lines": lines, "total": total, "balance_after": balance - total}
 
 
 # --- receipts -----------------------------------------------------------------------
@@ -205,7 +186,8 @@ def receipt(request, pk):
         "voided": voided,
         "void": redemption.void if voided else None,
         "pending": pending,
-        "same_day": timezone.localdate(redemption.occurred_at) == timezone.localdate(),
+        # The clerk voids at once on the day the sale was recorded; later it is a request.
+        "same_day": timezone.localdate(redemption.created_at) == timezone.localdate(),
         "void_form": VoidForm() if at_counter and not voided and not pending else None,
         "own": redemption.household_id in scope.own_household_ids(),
     }
@@ -370,41 +352,37 @@ def void_decide(request, pk):
 def counter_paper(request):
     """Paper slips (纸质兑换单) written when the counter had no network, entered
     afterwards as one batch with their real dates and times: all are recorded or
-    none, with the errors named per slip and field. `add` adds a row."""
+    none, with the errors named per slip and field. `add` adds an empty slip."""
     shops = list(counter.clerk_shops(request.scope))
     if not shops:
-        return render(request, "rewards/counter/no_shop.html", status=200)
+        return redirect("rewards:counter")
     wanted = request.POST.get("shop") or request.GET.get("shop")
     shop = next((s for s in shops if str(s.pk) == wanted), shops[0])
     products = list(shop.products.filter(active=True).order_by("sort_order", "name"))
     today = timezone.localdate()
     data = request.POST.copy() if request.method == "POST" else None
-    if data is not None and "add" in data:
-        total = int(data.get("form-TOTAL_FORMS", "0") or 0)
-        data["form-TOTAL_FORMS"] = str(min(total + 1, 50))
-        formset = SlipFormSet(data, products=products, today=today)
-        formset.errors  # noqa: B018 (bind, but the added row shows no errors yet)
-        return _paper_page(request, shops, shop, SlipFormSet(data, products=products, today=today), unbound_errors=True)
+    adding = data is not None and "add" in data
+    if adding:
+        count = data.get("form-TOTAL_FORMS", "")
+        total = int(count) if count.isdigit() else 0
+        data["form-TOTAL_FORMS"] = str(min(total + 1, SlipFormSet.max_num))
     formset = SlipFormSet(data, products=products, today=today)
     batch_errors: list[str] = []
-    if data is not None and formset.is_valid():
-        try:
-            recorded = services.paper_batch_redeem(
-                actor=request.user, shop=shop, slips=_slips(request, formset, shop)
-            )
-        except ValidationError as exc:
-            batch_errors = _slip_errors(formset, exc)
-        else:
-            messages.success(
-                request,
-                _("已补录 %(n)d 张纸质单据，凭证号 %(first)s 起。")
-                % {"n": len(recorded), "first": recorded[0].number if recorded else ""},
-            )
-            return redirect("rewards:counter_today")
-    return _paper_page(request, shops, shop, formset, batch_errors=batch_errors)
-
-
-def _paper_page(request, shops, shop, formset, *, batch_errors=(), unbound_errors=False):
+    if data is not None and not adding and formset.is_valid():
+        slips = _slips(request, shop, formset)
+        if slips is not None:
+            try:
+                recorded = services.paper_batch_redeem(actor=request.user, shop=shop, slips=slips)
+            except services.SlipErrors as exc:
+                batch_errors = _put_slip_errors(formset, exc.by_slip)
+            except ValidationError as exc:
+                batch_errors = exc.messages
+            else:
+                messages.success(
+                    request,
+                    _("已补录 %(n)d 张纸质单据。") % {"n": len(recorded)},
+                )
+                return redirect("rewards:counter_today")
     return render(
         request,
         "rewards/counter/paper.html",
@@ -413,26 +391,71 @@ def _paper_page(request, shops, shop, formset, *, batch_errors=(), unbound_error
             "shop": shop,
             "formset": formset,
             "batch_errors": batch_errors,
-            "hide_errors": unbound_errors,
-            "today": timezone.localdate(),
+            "failed": data is not None
+            and not adding
+            and (bool(batch_errors) or formset.total_error_count() > 0),
+            "hide_errors": adding,
+            "today": today,
         },
     )
 
 
-def _slips(request, formset, shop) -> list:
-    """The filled slips as the service takes them."""
-    return [
-        services.PaperSlip(
-            slip_number=form.cleaned_data["slip_number"],
-            occurred_at=form.cleaned_data["occurred_at"],
-            household_number=form.cleaned_data["household_number"],
-            collector_name=form.cleaned_data["collector_name"],
-            lines=form.lines(),
+def _slips(request, shop, formset) -> list[services.PaperSlip] | None:
+    """The filled slips as the service takes them: the household found by 户号 among
+    those the shop serves, the collector by the name on the slip (the head when
+    empty). None, with the errors on the slips, when one cannot be found."""
+    households = counter.served_households(request.scope, [shop]).select_related(
+        "village", "villager_group"
+    )
+    slips, failed = [], False
+    for _index, form in formset.filled_forms():
+        cd = form.cleaned_data
+        found = [h for h in households.filter(number=cd["household_number"])]
+        if len(found) != 1:
+            form.add_error(
+                "household_number",
+                _("本超市服务的村里没有这个户号。") if not found else _("有几个村都有这个户号，请到收银台逐户办理。"),
+            )
+            failed = True
+            continue
+        household = found[0]
+        collector = counter.collector_named(household, cd["collector_name"])
+        if collector is None:
+            form.add_error("collector_name", _("该户在户成员中没有这个名字，请核对单据上的签名。"))
+            failed = True
+            continue
+        slips.append(
+            services.PaperSlip(
+                number=cd["slip_number"],
+                household=household,
+                collected_by=collector,
+                occurred_at=cd["occurred_at"],
+                lines=[services.Line(product=p, quantity=q) for p, q in form.lines()],
+            )
         )
-        for _index, form in formset.filled_forms()
-    ]
+    return None if failed else slips
 
 
-def _slip_errors(formset, exc: ValidationError) -> list[str]:
-    """Put the service's errors on the slips and fields they name; return the rest."""
-    return list(exc.messages)
+SLIP_FIELDS = {
+    "number": "slip_number",
+    "household": "household_number",
+    "collected_by": "collector_name",
+    "occurred_at": "occurred_time",
+}
+
+
+def _put_slip_errors(formset, by_slip: dict[str, dict[str, list[str]]]) -> list[str]:
+    """The service's errors, per slip number, onto the slip's form and field; those
+    of no slip of the page are returned, for the top of the page."""
+    forms_by_number = {f.cleaned_data["slip_number"]: f for _i, f in formset.filled_forms()}
+    rest: list[str] = []
+    for number, fields in by_slip.items():
+        form = forms_by_number.get(number)
+        for name, texts in fields.items():
+            target = SLIP_FIELDS.get(name)
+            for text in texts:
+                if form is None:
+                    rest.append(f"{number}：{text}")
+                else:
+                    form.add_error(target if target in form.fields else None, text)
+    return rest
