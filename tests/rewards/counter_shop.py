@@ -58,7 +58,8 @@ def open_shop(world) -> OpenShop:
     today = timezone.localdate()
     start = today.replace(month=1, day=1)
     RedemptionPolicy.objects.create(
-        district=world.district, effective_from=start.replace(year=start.year - 1),
+        district=world.district,
+        effective_from=start.replace(year=start.year - 1),
         published_at=timezone.now(),
     )
     shop = Shop.objects.create(name="大贵口村积分超市", code="DGK", region=world.village_a1)

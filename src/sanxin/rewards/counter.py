@@ -117,9 +117,7 @@ def balance_after(redemption: Redemption) -> Decimal:
     """The household's balance right after this redemption was recorded: the sum of
     its wallet rows up to the redemption's own (in the order they were written, so a
     paper slip entered later shows the balance it really left). One query."""
-    row = WalletEntry.objects.filter(redemption=redemption, kind=WalletKind.REDEMPTION).values(
-        "pk"
-    )
+    row = WalletEntry.objects.filter(redemption=redemption, kind=WalletKind.REDEMPTION).values("pk")
     total = WalletEntry.objects.filter(
         household_id=redemption.household_id, pk__lte=row[:1]
     ).aggregate(total=Sum("points"))["total"]
@@ -182,9 +180,7 @@ def todays_redemptions(shops: Iterable[Shop], day) -> list[Redemption]:
     list shows (household, collector, item count, void). One query."""
     start, end = day_bounds(day)
     return list(
-        Redemption.objects.filter(
-            shop__in=list(shops), occurred_at__gte=start, occurred_at__lt=end
-        )
+        Redemption.objects.filter(shop__in=list(shops), occurred_at__gte=start, occurred_at__lt=end)
         .select_related("household__village", "void", "shop")
         .annotate(item_count=Sum("lines__quantity"), line_count=Count("lines"))
         .order_by("-occurred_at", "-id")

@@ -76,7 +76,9 @@ def _served_household(request, household_id):
         "village", "villager_group"
     )
     household = request.scope.get(households, household_id, Perm.SHOP_REDEEM)
-    shop = counter.shop_serving(shops, household, request.POST.get("shop") or request.GET.get("shop"))
+    shop = counter.shop_serving(
+        shops, household, request.POST.get("shop") or request.GET.get("shop")
+    )
     if shop is None:
         raise Http404
     return household, shop, shops
@@ -128,9 +130,7 @@ def counter_household(request, household_id):
             except ValidationError as exc:
                 apply_service_errors(form, exc)
             else:
-                messages.success(
-                    request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number}
-                )
+                messages.success(request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number})
                 return redirect("rewards:receipt", redemption.pk)
         elif eligibility.open:
             lines = [(p, q, p.price_points * q) for p, q in form.lines()]
@@ -274,9 +274,7 @@ def counter_void(request, pk):
         messages.error(request, "；".join(exc.messages))
     else:
         if isinstance(result, VoidRequest):
-            messages.success(
-                request, _("已提交作废申请，评信团成员确认后积分和商品才退回。")
-            )
+            messages.success(request, _("已提交作废申请，评信团成员确认后积分和商品才退回。"))
         else:
             messages.success(request, _("已作废：积分已退回该户，商品已退回库存。"))
     return redirect("rewards:receipt", redemption.pk)
@@ -368,9 +366,10 @@ def counter_paper(request):
         data["form-TOTAL_FORMS"] = str(min(total + 1, SlipFormSet.max_num))
     formset = SlipFormSet(data, products=products, today=today)
     batch_errors: list[str] = []
-    if data is not None and not adding and formset.is_valid():
-        slips = _slips(request, shop, formset)
-        if slips is not None:
+    if data is not None and not adding:
+        valid = formset.is_valid()
+        slips = _slips(request, shop, formset)  # names unknown households and collectors too
+        if valid and slips is not None:
             try:
                 recorded = services.paper_batch_redeem(actor=request.user, shop=shop, slips=slips)
             except services.SlipErrors as exc:
@@ -378,10 +377,7 @@ def counter_paper(request):
             except ValidationError as exc:
                 batch_errors = exc.messages
             else:
-                messages.success(
-                    request,
-                    _("已补录 %(n)d 张纸质单据。") % {"n": len(recorded)},
-                )
+                messages.success(request, _("已补录 %(n)d 张纸质单据。") % {"n": len(recorded)})
                 return redirect("rewards:counter_today")
     return render(
         request,
@@ -403,26 +399,32 @@ def counter_paper(request):
 def _slips(request, shop, formset) -> list[services.PaperSlip] | None:
     """The filled slips as the service takes them: the household found by 户号 among
     those the shop serves, the collector by the name on the slip (the head when
-    empty). None, with the errors on the slips, when one cannot be found."""
+    empty). None when a slip has an error (these are put on its fields)."""
     households = counter.served_households(request.scope, [shop]).select_related(
         "village", "villager_group"
     )
-    slips, failed = [], False
+    slips = []
     for _index, form in formset.filled_forms():
-        cd = form.cleaned_data
-        found = [h for h in households.filter(number=cd["household_number"])]
-        if len(found) != 1:
-            form.add_error(
-                "household_number",
-                _("本超市服务的村里没有这个户号。") if not found else _("有几个村都有这个户号，请到收银台逐户办理。"),
-            )
-            failed = True
-            continue
-        household = found[0]
-        collector = counter.collector_named(household, cd["collector_name"])
-        if collector is None:
-            form.add_error("collector_name", _("该户在户成员中没有这个名字，请核对单据上的签名。"))
-            failed = True
+        cd = getattr(form, "cleaned_data", {})
+        household = collector = None
+        if "household_number" in cd:
+            found = list(households.filter(number=cd["household_number"]))
+            if len(found) == 1:
+                household = found[0]
+            else:
+                form.add_error(
+                    "household_number",
+                    _("本超市服务的村里没有这个户号。")
+                    if not found
+                    else _("几个村都有这个户号，请到收银台逐户办理。"),
+                )
+        if household is not None and "collector_name" in cd:
+            collector = counter.collector_named(household, cd["collector_name"])
+            if collector is None:
+                form.add_error(
+                    "collector_name", _("该户在户成员中没有这个名字，请核对单据上的签名。")
+                )
+        if form.errors or household is None or collector is None:
             continue
         slips.append(
             services.PaperSlip(
@@ -433,7 +435,9 @@ def _slips(request, shop, formset) -> list[services.PaperSlip] | None:
                 lines=[services.Line(product=p, quantity=q) for p, q in form.lines()],
             )
         )
-    return None if failed else slips
+    if any(form.errors for _index, form in formset.filled_forms()):
+        return None
+    return slips
 
 
 SLIP_FIELDS = {
