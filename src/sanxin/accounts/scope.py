@@ -55,7 +55,9 @@ class Perm(StrEnum):
     # party and cadre reserve candidates (政治激励, in rewards)
     CANDIDATES_VIEW = "candidates.view"
     CANDIDATES_NOMINATE = "candidates.nominate"  # the committee nominates with a reason
-    CANDIDATES_CONFIRM = "candidates.confirm"  # the town confirms and forwards; the district accepts
+    CANDIDATES_CONFIRM = (
+        "candidates.confirm"  # the town confirms and forwards; the district accepts
+    )
     # 授信用信: credit policy, lines, loans (lending)
     LENDING_POLICY = "lending.policy"  # the credit policy by grade (district credit officer)
     LENDING_MANAGE = "lending.manage"  # grant lines, decide and disburse loans, repayments
