@@ -15,8 +15,18 @@ printed 38 mm wide on a card.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
+from datetime import date
 
 from django.core import signing
+from django.utils import timezone
+
+from sanxin.accounts.scope import Perm, Scope
+from sanxin.households.models import Household
+from sanxin.ratings.notice import mask_name
+from sanxin.ratings.standing import grade_in_force
+from sanxin.rewards.models import HouseholdCard, Shop
+from sanxin.rules.scheme import GRADE_LABELS
 
 SALT = "sanxin.rewards.card"
 VALUE_BYTES = 8  # 64 random bits; the database keeps the values unique
@@ -38,3 +48,61 @@ def value_from_token(token: str) -> str | None:
         return signing.Signer(salt=SALT).unsign(token)
     except signing.BadSignature:
         return None
+
+
+# --- cards in the database --------------------------------------------------------------
+
+
+def token_for(card: HouseholdCard) -> str:
+    return token_for_value(card.token)
+
+
+def card_from_token(token: str) -> HouseholdCard | None:
+    """The live card a token names, with its household, village and town; None for a
+    tampered token, an unknown card, or a card revoked or replaced since."""
+    value = value_from_token(token)
+    if value is None:
+        return None
+    return (
+        HouseholdCard.objects.select_related("household__village__parent")
+        .filter(token=value, revoked_at__isnull=True)
+        .first()
+    )
+
+
+def clerk_serves(scope: Scope, household: Household) -> bool:
+    """Whether the user redeems at an open shop serving the household's village."""
+    if not scope.has(Perm.SHOP_REDEEM):
+        return False
+    shops = Shop.objects.filter(active=True, villages=household.village_id)
+    return scope.filter(shops, Perm.SHOP_REDEEM).exists()
+
+
+@dataclass(frozen=True)
+class PublicCard:
+    """Only what the public page of a scanned card shows: no model object, no 户号,
+    no balance, no reason of a grade change."""
+
+    head_masked: str
+    village: str
+    grade_label: str  # empty before the household's first final cycle
+    effective_from: date | None
+    valid_until: date | None
+    expired: bool
+
+
+def public_view(card: HouseholdCard, today: date | None = None) -> PublicCard:
+    """The masked head name, the village (with its town) and the grade in force with
+    its validity. One query (the grade records)."""
+    today = today or timezone.localdate()
+    household = card.household
+    village = household.village
+    record = grade_in_force(household)
+    return PublicCard(
+        head_masked=mask_name(household.head_name),
+        village=f"{village.parent.name} {village.name}" if village.parent_id else village.name,
+        grade_label=GRADE_LABELS.get(record.grade, record.grade) if record else "",
+        effective_from=record.effective_from if record else None,
+        valid_until=record.valid_until if record else None,
+        expired=record is not None and today > record.valid_until,
+    )

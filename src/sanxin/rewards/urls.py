@@ -1,3 +1,15 @@
+from django.urls import path
+
+from sanxin.rewards.views import cards
+
 app_name = "rewards"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # household QR cards (门牌码): the scan (public), printing, issuing, revoking
+    path("c/<str:token>/", cards.card_scan, name="card_scan"),
+    path("cards/", cards.card_groups, name="card_groups"),
+    path("cards/group/<int:group>/", cards.card_group, name="card_group"),
+    path("cards/group/<int:group>/sheet/", cards.card_sheet, name="card_sheet"),
+    path("cards/household/<int:household>/issue/", cards.card_issue, name="card_issue"),
+    path("cards/household/<int:household>/revoke/", cards.card_revoke, name="card_revoke"),
+]

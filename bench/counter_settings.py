@@ -1,0 +1,7 @@
+"""Settings of the counter benchmark's server: the product's own settings, with the
+benchmark's URLconf (`bench.counter_urls`), which adds the bare JSON view the
+redemptions are compared with. Nothing here is part of the product."""
+
+from sanxin.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench.counter_urls"
