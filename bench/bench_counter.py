@@ -33,6 +33,7 @@ import http.client
 import json
 import os
 import random
+import re
 import secrets
 import signal
 import socket
@@ -410,8 +411,8 @@ class Tally:
     requests: int = 0
     latencies: list[float] = field(default_factory=list)
     outcomes: Counter = field(default_factory=Counter)
-    answers: dict[str, str] = field(default_factory=dict)  # idempotency key -> receipt
-    resends: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    answers: dict[str, int] = field(default_factory=dict)  # idempotency key -> redemption id
+    resends: list[tuple[str, int | None, int | None]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
@@ -486,66 +487,115 @@ class Counter_:
             tally.answers[key] = receipt
 
 
-class BenchRedeemDriver:
+class ServiceDriver:
     """Redemptions through the benchmark's own minimal view (`bench/redeem/`), which
-    calls `rewards.services.redemption_create` — used until the counter's own view
-    exists."""
+    calls `rewards.services.redemptions.redemption_create` and answers in JSON."""
 
-    path = "/bench/redeem/"
+    name = "service"
 
     def redeem(self, client: Client, world: World, key: str, payload: dict):
         fields = {"idempotency_key": key, **payload}
-        status, _, content = client.request("POST", self.path, fields)
+        status, _, content = client.request("POST", "/bench/redeem/", fields)
         if status == 200:
-            return "redeemed", json.loads(content)["number"]
+            return "redeemed", json.loads(content)["pk"]
         if status == 409:
             return "refused", None
         return "error", f"{status}: {content[:200]!r}"
+
+
+class CounterDriver:
+    """Redemptions through the counter's own page, as the clerk's phone sends them:
+    the household's counter form confirmed (`step=confirm`, a quantity per product,
+    who collected, the idempotency key). A redemption answers with a redirect to its
+    receipt (not followed); a refusal re-renders the form with the reason (200)."""
+
+    name = "counter"
+
+    def __init__(self, counter_path: str, receipt_path: str):
+        self.counter_path = counter_path  # with "{household}" for the household id
+        self.receipt = re.compile(re.escape(receipt_path).replace(r"\{pk\}", r"(\d+)") + "$")
+
+    def redeem(self, client: Client, world: World, key: str, payload: dict):
+        fields = {
+            "step": "confirm",
+            "collected_by": payload["person"],
+            "idempotency_key": key,
+            f"qty_{payload['product']}": payload["qty"],
+        }
+        path = self.counter_path.format(household=payload["household"])
+        status, headers, content = client.request("POST", path, fields)
+        if status == 302:
+            found = self.receipt.search(headers.get("Location", ""))
+            if found:
+                return "redeemed", int(found.group(1))
+        if status == 200:
+            return "refused", None
+        return "error", f"{status} {headers.get('Location', '')}: {content[:200]!r}"
+
+
+def pick_driver(via: str):
+    """The counter's own form when its pages exist (or `via` says so), else the
+    service through the benchmark's view."""
+    from django.urls import NoReverseMatch, reverse
+
+    if via in ("auto", "counter"):
+        try:
+            counter_path = reverse("rewards:counter_household", args=[999999999])
+            receipt_path = reverse("rewards:receipt", args=[888888888])
+        except NoReverseMatch:
+            if via == "counter":
+                raise
+        else:
+            return CounterDriver(
+                counter_path.replace("999999999", "{household}"),
+                receipt_path.replace("888888888", "{pk}"),
+            )
+    return ServiceDriver()
 
 
 # --- the invariants -------------------------------------------------------------------
 
 
 def invariants(tallies: list[Tally]) -> dict[str, int]:
-    """Violations found in the database after the run (all must be 0), and counts."""
+    """Violations found in the database after the run (each must be 0), then counts.
+    Sums are compared in Python, as `Decimal`s (SQLite keeps decimals as floats)."""
     from django.db import connections
-    from django.db.models import F, OuterRef, Subquery, Sum, Value
-    from django.db.models.functions import Coalesce
+    from django.db.models import Sum
 
     from sanxin.rewards import models as rw
 
     connections.close_all()
-    points = rw.WalletEntry.objects.filter(wallet=OuterRef("pk")).values("wallet")
-    points = points.annotate(s=Sum("points")).values("s")
-    moved = rw.StockMovement.objects.filter(product=OuterRef("pk")).values("product")
-    moved = moved.annotate(s=Sum("quantity")).values("s")
-    zero = Value(Decimal(0))
-    bad_wallets = (
-        rw.Wallet.objects.annotate(rows=Coalesce(Subquery(points), zero))
-        .exclude(balance=F("rows"))
-        .count()
+    row_sums = dict(
+        rw.WalletEntry.objects.order_by()
+        .values("wallet")
+        .annotate(s=Sum("points"))
+        .values_list("wallet", "s")
     )
-    bad_stock = (
-        rw.Product.objects.annotate(rows=Coalesce(Subquery(moved), 0))
-        .exclude(stock_quantity=F("rows"))
-        .count()
+    balances = dict(rw.Wallet.objects.values_list("pk", "balance"))
+    moved = dict(
+        rw.StockMovement.objects.order_by()
+        .values("product")
+        .annotate(s=Sum("quantity"))
+        .values_list("product", "s")
     )
-    limited = rw.Product.objects.filter(limit_quantity__isnull=False).values_list(
-        "pk", "limit_quantity"
-    )
+    stock = dict(rw.Product.objects.values_list("pk", "stock_quantity"))
     over_limit = 0
-    for product, limit in limited:
+    for product, limit in rw.Product.objects.filter(limit_quantity__isnull=False).values_list(
+        "pk", "limit_quantity"
+    ):
+        # every redemption of the run falls in this month (the limit's period)
         over_limit += (
             rw.RedemptionLine.objects.filter(product=product, redemption__void__isnull=True)
+            .order_by()
             .values("redemption__household")
             .annotate(q=Sum("quantity"))
             .filter(q__gt=limit)
             .count()
         )
-    answered = {key: receipt for t in tallies for key, receipt in t.answers.items()}
+    answered = {key: pk for t in tallies for key, pk in t.answers.items()}
     stored = dict(
         rw.Redemption.objects.filter(idempotency_key__startswith="bench-").values_list(
-            "idempotency_key", "number"
+            "idempotency_key", "pk"
         )
     )
     resent_differently = sum(
@@ -554,27 +604,30 @@ def invariants(tallies: list[Tally]) -> dict[str, int]:
         for _key, first, again in t.resends
         if first is not None and again != first
     )
+    lines = rw.RedemptionLine.objects.aggregate(q=Sum("quantity"), p=Sum("points"))
+    issued = -(rw.StockMovement.objects.filter(kind="issue").aggregate(q=Sum("quantity"))["q"] or 0)
+    debited = -(
+        rw.WalletEntry.objects.filter(kind="redemption").aggregate(p=Sum("points"))["p"] or 0
+    )
     return {
-        "negative_balances": rw.Wallet.objects.filter(balance__lt=0).count(),
-        "negative_stock": rw.Product.objects.filter(stock_quantity__lt=0).count(),
-        "wallets_not_equal_to_rows": bad_wallets,
-        "stock_not_equal_to_movements": bad_stock,
+        "negative_balances": sum(1 for b in balances.values() if b < 0),
+        "negative_stock": sum(1 for q in stock.values() if q < 0),
+        "wallets_not_equal_to_rows": sum(
+            1 for pk, b in balances.items() if b != row_sums.get(pk, Decimal(0))
+        ),
+        "stock_not_equal_to_movements": sum(1 for pk, q in stock.items() if q != moved.get(pk, 0)),
         "households_over_limit": over_limit,
-        # a re-sent request answered with another receipt than the first, or a receipt
-        # the database holds under another key (one key, one redemption: a unique column)
+        "issues_not_equal_to_lines": int(issued != (lines["q"] or 0)),
+        "debits_not_equal_to_lines": int(debited != (lines["p"] or 0)),
+        # a re-sent request answered with another redemption than the first, or a client
+        # told of a redemption the database holds under another key
         "double_redemptions": resent_differently
-        + sum(1 for key, receipt in answered.items() if stored.get(key) != receipt),
+        + sum(1 for key, pk in answered.items() if stored.get(key) != pk),
         "stored_but_not_answered": len(set(stored) - set(answered)),
         "redemptions_stored": len(stored),
-        "wallets": rw.Wallet.objects.count(),
-        "products": rw.Product.objects.count(),
-        "stock_left_scarce": rw.Product.objects.filter(limit_quantity__isnull=True)
-        .order_by("stock_quantity")
-        .values_list("stock_quantity", flat=True)
-        .first(),
-        "points_redeemed": int(
-            -(rw.WalletEntry.objects.filter(kind="redemption").aggregate(s=Sum("points"))["s"] or 0)
-        ),
+        "resends": sum(len(t.resends) for t in tallies),
+        "scarce_stock_left": min(stock.values()),
+        "points_redeemed": int(debited),
     }
 
 
@@ -605,6 +658,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="per phase")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--via",
+        choices=["auto", "counter", "service"],
+        default="auto",
+        help="POST to the counter's page (default when it exists) or to a view calling the service",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     args = parser.parse_args(argv)
 
@@ -631,7 +690,8 @@ def main(argv: list[str] | None = None) -> None:
                 client.login(username)
             run_phase(clients, 2.0, bare_work)  # warm every worker up
             bare1 = summarise("bare 1", *run_phase(clients, args.seconds, bare_work))
-            counter = Counter_(world, driver())
+            driver = pick_driver(args.via)
+            counter = Counter_(world, driver)
             seconds, counter_tallies = run_phase(clients, args.seconds, counter.work)
             redeem = summarise("counter", seconds, counter_tallies)
             bare2 = summarise("bare 2", *run_phase(clients, args.seconds, bare_work))
@@ -650,6 +710,7 @@ def main(argv: list[str] | None = None) -> None:
     ratio = redeem["per_second"] / bare if bare else 0.0
     result = {
         "database": label,
+        "via": driver.name,
         "clients": args.clients,
         "workers": args.workers,
         "threads": args.threads,
@@ -668,7 +729,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def report(result: dict) -> None:
     print(
-        f"counter on {result['database']}: {result['clients']} clients, gunicorn "
+        f"counter on {result['database']} (via the {result['via']}): {result['clients']} clients, gunicorn "
         f"{result['workers']} workers × {result['threads']} threads"
     )
     for p in result["phases"]:
@@ -683,10 +744,6 @@ def report(result: dict) -> None:
     print(f"  invariants: {result['invariants']}")
     if result["errors"]:
         print(f"  first errors: {result['errors']}")
-
-
-def driver():
-    return BenchRedeemDriver()
 
 
 if __name__ == "__main__":
