@@ -25,7 +25,7 @@ from sanxin.audit.services import audit
 from sanxin.households.models import Household, Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
-from sanxin.ledger.signals import veto_item_changed
+from sanxin.ledger.signals import entries_approved, veto_item_changed
 from sanxin.ledger.submissions import submit_once
 from sanxin.ledger.tiers import household_tier_of, person_tier
 from sanxin.lib import photos as photo_files
@@ -489,7 +489,21 @@ def entry_review(*, actor: User, entry: Entry, approve: bool, reason: str = "") 
     """Approve or reject one entry (maker-checker, recusal); the household is told."""
     review = _review(actor=actor, entry=entry, approve=approve, reason=reason)
     notify_each([_review_message(entry, review)], at=review.reviewed_at)
+    if review.approved:
+        _send_approved([entry], actor=actor, now=review.reviewed_at)
     return review
+
+
+def _send_approved(entries: Sequence[Entry], *, actor: User, now) -> None:
+    """Tell the layers above that these entries are approved (ledger/signals.py)."""
+    if entries:
+        entries_approved.send(
+            sender=Entry,
+            entry_ids=[e.pk for e in entries],
+            household_ids={e.household_id for e in entries},
+            actor=actor,
+            now=now,
+        )
 
 
 def _review_message(entry: Entry, review: Review) -> Message:
@@ -567,6 +581,8 @@ def entries_review_bulk(
             (_review_message(e, r) for e, r in zip(entries, reviews, strict=True)),
             at=reviews[0].reviewed_at,
         )
+        if approve:
+            _send_approved(entries, actor=actor, now=reviews[0].reviewed_at)
         return reviews
 
 
@@ -687,4 +703,5 @@ def entry_reverse_on_appeal(
     )
     if _is_veto_item(entry):
         veto_item_changed.send(sender=Entry, household=household, actor=actor, entry=None, now=now)
+    _send_approved([reversal], actor=actor, now=now)
     return reversal

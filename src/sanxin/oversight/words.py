@@ -14,6 +14,7 @@ from sanxin.accounts.choices import Role
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.ledger.choices import Source
 from sanxin.ratings.models import AppealKind, CycleState
+from sanxin.rewards.choices import RedemptionSource
 from sanxin.rules.scheme import GRADE_LABELS
 
 ACTION_LABELS: dict[str, Any] = {
@@ -51,6 +52,11 @@ ACTION_LABELS: dict[str, Any] = {
     "person.update": _("修改人员信息"),
     "rating.adjust_confirm": _("确认等级调整"),
     "rating.adjust_propose": _("提出等级调整"),
+    "redemption.create": _("积分兑换"),
+    "redemption.paper_batch": _("补录纸质兑换单"),
+    "redemption.void": _("撤销兑换"),
+    "redemption.void_reject": _("驳回撤销兑换申请"),
+    "redemption.void_request": _("申请撤销兑换"),
     "rating.adjust_refuse": _("否决等级调整"),
     "rating.policy": _("设置评定周期频率"),
     "rating.review_close": _("评信团会议定级"),
@@ -60,6 +66,7 @@ ACTION_LABELS: dict[str, Any] = {
     "scheme.derive": _("在已有版本上发布新版本"),
     "scheme.publish": _("发布评分方案"),
     "scheme.village_adopt": _("发布本村自设项版本"),
+    "shop_policy.publish": _("发布积分兑换办法"),
     "user.activate": _("启用账号"),
     "user.create": _("创建用户"),
     "user.deactivate": _("停用账号"),
@@ -67,11 +74,14 @@ ACTION_LABELS: dict[str, Any] = {
     "user.set_elder_mode": _("切换长辈模式"),
     "veto.record": _("记录否决或直接判级"),
     "veto.revoke": _("撤销否决或直接判级"),
+    "wallet.allowance": _("发放等级奖励积分"),
+    "wallet.expire": _("扣除过期积分"),
 }
 
 KEY_LABELS: dict[str, Any] = {
     "active": _("在册"),
     "address": _("地址"),
+    "allowances": _("等级奖励积分"),
     "approved_under_appeal": _("因异议直接通过"),
     "assessments": _("评定记录"),
     "base": _("依据版本"),
@@ -81,6 +91,7 @@ KEY_LABELS: dict[str, Any] = {
     "cap_grade": _("等级上限"),
     "code": _("方案编码"),
     "committee_size": _("评信团人数"),
+    "components": _("计入钱包的积分类别"),
     "confirmed": _("确认"),
     "context": _("查看场合"),
     "created": _("新增条数"),
@@ -92,6 +103,7 @@ KEY_LABELS: dict[str, Any] = {
     "ended_at": _("结束时间"),
     "ends_on": _("结束日期"),
     "entry": _("积分记录"),
+    "expiry_years": _("积分有效年数"),
     "file": _("文件"),
     "from": _("原等级"),
     "grade": _("等级"),
@@ -107,10 +119,13 @@ KEY_LABELS: dict[str, Any] = {
     "issued": _("新发证书"),
     "item": _("积分项"),
     "kind": _("类别"),
+    "lines": _("兑换商品"),
     "min_grade": _("最低等级"),
     "name": _("姓名"),
     "new_cards": _("新制门牌码"),
+    "notify_days_before": _("过期前提醒天数"),
     "number": _("户号"),
+    "occurred_at": _("兑换时间"),
     "occurred_on": _("发生日期"),
     "on_behalf": _("代为提出"),
     "own_items": _("自设项"),
@@ -120,12 +135,16 @@ KEY_LABELS: dict[str, Any] = {
     "phone": _("电话"),
     "photos": _("照片数"),
     "points": _("分值"),
+    "policy": _("兑换办法"),
     "political_status": _("政治面貌"),
     "present": _("出席人数"),
     "reason": _("理由"),
+    "receipt": _("小票编号"),
+    "redemptions": _("小票"),
     "region": _("范围"),
     "relation": _("与户主关系"),
     "replaces": _("作废的旧卡"),
+    "requested_by": _("申请人"),
     "reused": _("沿用证书"),
     "reversal": _("冲正记录"),
     "reverses": _("冲正的记录"),
@@ -134,6 +153,9 @@ KEY_LABELS: dict[str, Any] = {
     "run": _("第几次计算"),
     "scheme_version": _("评分方案"),
     "serial": _("证书编号"),
+    "shop": _("积分超市"),
+    "slip": _("纸质单据号"),
+    "slips": _("纸质单据"),
     "source": _("来源"),
     "starts_on": _("起始日期"),
     "state": _("状态"),
@@ -141,11 +163,13 @@ KEY_LABELS: dict[str, Any] = {
     "submission": _("提交编号"),
     "supersedes": _("取代的评定"),
     "to": _("调整为"),
+    "today": _("处理日期"),
     "total": _("总分"),
     "upheld": _("异议成立"),
     "user": _("用户"),
     "username": _("用户名"),
     "version": _("版本"),
+    "via": _("办理方式"),
     "village": _("村"),
     "villager_group": _("村民小组"),
     "villages": _("村数"),
@@ -191,6 +215,7 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "political_status": _choice(PoliticalStatus),
     "cadre_post": _choice(CadrePost),
     "password": _password,
+    "via": _choice(RedemptionSource),
 }
 
 

@@ -5,3 +5,6 @@ class RewardsConfig(AppConfig):
     name = "sanxin.rewards"
     label = "rewards"
     verbose_name = "奖励用信"
+
+    def ready(self):
+        from sanxin.rewards import receivers  # noqa: F401  (connects the ledger's and ratings' signals)

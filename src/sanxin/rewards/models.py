@@ -21,6 +21,8 @@ the redemptions of its own households there, since those hang on the household."
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -116,6 +118,13 @@ class RedemptionPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id} {self.effective_from}"
+
+    def expires_on_for(self, earned_on: date) -> date | None:
+        """The last day points earned on `earned_on` can be spent (they are gone the
+        day after): 31 December of the year `expiry_years` after; None: never."""
+        if self.expiry_years is None:
+            return None
+        return date(earned_on.year + self.expiry_years, 12, 31)
 
 
 class RedemptionAllowance(models.Model):

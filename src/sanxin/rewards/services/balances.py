@@ -48,8 +48,12 @@ _POINTS = DecimalField(max_digits=12, decimal_places=2)
 
 def points_text(points: Decimal) -> str:
     """12, 12.5 — points as people write them."""
-    text = format(points.normalize(), "f")
-    return text
+    return format(Decimal(points).normalize(), "f")
+
+
+def day_text(day: date) -> str:
+    """2026年12月31日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def wallets_ensure(household_ids: Iterable[int]) -> None:
