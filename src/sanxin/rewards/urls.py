@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.rewards.views import counter
+from sanxin.rewards.views import cards, counter
 
 app_name = "rewards"
 
@@ -17,4 +17,11 @@ urlpatterns: list = [
     path("receipts/<int:pk>/void/", counter.counter_void, name="counter_void"),
     path("voids/", counter.void_requests, name="void_requests"),
     path("voids/<int:pk>/", counter.void_decide, name="void_decide"),
+    # household QR cards (门牌码): the scan (public), printing, issuing, revoking
+    path("c/<str:token>/", cards.card_scan, name="card_scan"),
+    path("cards/", cards.card_groups, name="card_groups"),
+    path("cards/group/<int:group>/", cards.card_group, name="card_group"),
+    path("cards/group/<int:group>/sheet/", cards.card_sheet, name="card_sheet"),
+    path("cards/household/<int:household>/issue/", cards.card_issue, name="card_issue"),
+    path("cards/household/<int:household>/revoke/", cards.card_revoke, name="card_revoke"),
 ]
