@@ -190,6 +190,40 @@ def test_beyond_a_limit_or_the_stock_is_refused_and_nothing_moves(
     assert Product.objects.get(pk=product.pk).stock_quantity == product.stock_quantity
 
 
+@pytest.mark.parametrize(
+    ("what", "quantity", "message"),
+    [("towel", 3, "超过限兑：本期还可兑2条。"), ("rice", 2, "库存不足：只有1袋。")],
+)
+def test_the_review_already_names_a_limit_or_stock_it_would_break(
+    world, open_, clerk, what, quantity, message
+):
+    response = redeem_post(
+        clerk, world, world.household, {getattr(open_, what): quantity}, step="review"
+    )
+    page = text(response)
+    assert message in page and "请核对" not in page
+
+
+def test_the_review_names_a_basket_beyond_the_balance(world, open_, clerk):
+    flask = Product.objects.create(
+        shop=open_.shop, name="暖壶", unit="个", price_points=Decimal(40)
+    )
+    _stock_post(
+        product=flask,
+        kind=StockKind.RECEIPT,
+        quantity=5,
+        unit_cost=Decimal(20),
+        occurred_on=timezone.localdate(),
+        recorded_by=world.users["shop_clerk"],
+    )
+    response = redeem_post(clerk, world, world.household, {flask: 3}, step="review")
+    page = text(response)
+    assert "积分不足：本次需要120分，可用100分。" in page and "请核对" not in page
+    # Confirmed anyway (a crafted request): the service refuses it, nothing moves.
+    response = redeem_post(clerk, world, world.household, {flask: 3})
+    assert "积分不足" in text(response) and not Redemption.objects.exists()
+
+
 def test_a_product_used_up_for_the_household_cannot_be_chosen(world, open_, clerk):
     redeem_post(clerk, world, world.household, {open_.towel: 2})
     response = clerk.get(counter_url(world.household))

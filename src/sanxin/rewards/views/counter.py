@@ -36,7 +36,7 @@ from sanxin.rewards.counter_forms import (
 )
 from sanxin.rewards.eligibility import redemption_eligibility
 from sanxin.rewards.models import Redemption, VoidRequest
-from sanxin.rewards.receipts import receipt_58mm_pdf, receipt_a6_pdf
+from sanxin.rewards.receipts import points_text, receipt_58mm_pdf, receipt_a6_pdf
 from sanxin.rewards.services import redemptions as services
 
 # --- finding the household --------------------------------------------------------
@@ -132,7 +132,7 @@ def counter_household(request, household_id):
             else:
                 messages.success(request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number})
                 return redirect("rewards:receipt", redemption.pk)
-        elif eligibility.open:
+        elif eligibility.open and _fits(form, eligibility):
             lines = [(p, q, p.price_points * q) for p, q in form.lines()]
             total = sum((points for _p, _q, points in lines), Decimal(0))
             context["review"] = {
@@ -143,6 +143,36 @@ def counter_household(request, household_id):
             }
             return render(request, "rewards/counter/confirm.html", context)
     return render(request, "rewards/counter/household.html", context)
+
+
+def _fits(form: RedeemForm, eligibility) -> bool:
+    """Before the clerk reviews the basket: each quantity within what the product's
+    limit leaves and its stock, the total within the spendable points (the service
+    checks all of it again when confirmed). False, with the errors on the form."""
+    total = Decimal(0)
+    for product, quantity in form.lines():
+        check = eligibility.product(product.pk)
+        field = f"qty_{product.pk}"
+        if check.limit_left is not None and quantity > check.limit_left:
+            form.add_error(
+                field,
+                _("超过限兑：本期还可兑 %(n)s %(u)s。")
+                % {"n": check.limit_left, "u": product.unit},
+            )
+        elif quantity > product.stock_quantity:
+            form.add_error(
+                field,
+                _("库存不足：只有 %(n)s %(u)s。")
+                % {"n": product.stock_quantity, "u": product.unit},
+            )
+        total += product.price_points * quantity
+    if total > eligibility.spendable:
+        form.add_error(
+            None,
+            _("积分不足：本次需要 %(t)s 分，可用 %(s)s 分。")
+            % {"t": points_text(total), "s": points_text(eligibility.spendable)},
+        )
+    return not form.errors
 
 
 def _collector(household, person_id) -> Person:
