@@ -232,6 +232,13 @@ def test_a_product_used_up_for_the_household_cannot_be_chosen(world, open_, cler
     assert "每月限兑2条，还可兑0条" in text(response)
 
 
+def test_back_from_the_review_keeps_what_was_typed(world, open_, clerk):
+    response = redeem_post(clerk, world, world.household, {open_.towel: 2}, step="edit")
+    html = response.content.decode()
+    assert re.search(rf'name="qty_{open_.towel.pk}" value="2"', html)
+    assert "下一步：核对" in text(response) and not Redemption.objects.exists()
+
+
 def test_nothing_chosen_is_asked_for_again(world, open_, clerk):
     response = redeem_post(clerk, world, world.household, {}, step="review")
     assert "请至少选一件商品" in text(response)

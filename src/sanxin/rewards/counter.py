@@ -91,11 +91,10 @@ def masked_head(household: Household) -> str:
     return mask_name(household.head_name)
 
 
-def collector_choices(household: Household) -> list[tuple[int, str]]:
-    """(person id, label) of the household's members present (在户), the head first:
-    masked names, the head marked 户主."""
-    members = Person.objects.filter(household=household, active=True).order_by("-is_head", "id")
-    return [(p.pk, collector_label(p)) for p in members]
+def collectors(household: Household) -> list[Person]:
+    """The household's members present (在户), the head first: who may collect (shown
+    by `collector_label`)."""
+    return list(Person.objects.filter(household=household, active=True).order_by("-is_head", "id"))
 
 
 def collector_label(person: Person) -> str:

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households.models import Person
 from sanxin.lib.forms import apply_service_errors
 from sanxin.rewards import counter
 from sanxin.rewards.choices import RedemptionSource, RequestState
@@ -92,19 +91,42 @@ def counter_household(request, household_id):
     """The household's panel and the redemption form. POST `step=review` shows the
     lines, total and balance after for the clerk to check; `step=confirm` redeems
     (once per idempotency key: a double tap or a resent request shows the same
-    receipt); `step=edit` goes back to the form with what was typed."""
+    receipt); `step=edit` goes back to the form with what was typed. A confirmation
+    goes straight to the service (which applies the gate, limits, stock and balance
+    itself); the panel is computed only for a page to show."""
     household, shop, shops = _served_household(request, household_id)
-    eligibility = redemption_eligibility(household, shop, timezone.localdate())
-    collectors = counter.collector_choices(household)
+    members = counter.collectors(household)
+    collectors = [(p.pk, counter.collector_label(p)) for p in members]
     data = request.POST if request.method == "POST" else None
+    step = request.POST.get("step", "") if data is not None else ""
+    products = list(shop.products.filter(active=True).order_by("sort_order", "name"))
     form = RedeemForm(
         data,
-        products=[check.product for check in eligibility.products],
+        products=products,
         collectors=collectors,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
+    if step == "confirm" and form.is_valid():
+        chosen = form.cleaned_data["collected_by"]
+        try:
+            redemption = services.redemption_create(
+                actor=request.user,
+                shop=shop,
+                household=household,
+                lines=[services.Line(product=p, quantity=q) for p, q in form.lines()],
+                collected_by=next(p for p in members if p.pk == chosen),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                source=RedemptionSource.COUNTER,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number})
+            return redirect("rewards:receipt", redemption.pk)
+    eligibility = redemption_eligibility(household, shop, timezone.localdate())
     for check in eligibility.products:
-        if not check.allowed:  # out of stock, limit used up, grade too low: said beside it
+        if not check.allowed and f"qty_{check.product.pk}" in form.fields:
+            # out of stock, limit used up, grade too low: said beside it
             form.fields[f"qty_{check.product.pk}"].disabled = True
     context = {
         "household": household,
@@ -114,34 +136,18 @@ def counter_household(request, household_id):
         "eligibility": eligibility,
         "form": form,
     }
-    step = request.POST.get("step", "") if data is not None else ""
-    if data is not None and step != "edit" and form.is_valid():
-        if step == "confirm":
-            try:
-                redemption = services.redemption_create(
-                    actor=request.user,
-                    shop=shop,
-                    household=household,
-                    lines=[services.Line(product=p, quantity=q) for p, q in form.lines()],
-                    collected_by=_collector(household, form.cleaned_data["collected_by"]),
-                    idempotency_key=form.cleaned_data["idempotency_key"],
-                    source=RedemptionSource.COUNTER,
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number})
-                return redirect("rewards:receipt", redemption.pk)
-        elif eligibility.open and _fits(form, eligibility):
-            lines = [(p, q, p.price_points * q) for p, q in form.lines()]
-            total = sum((points for _p, _q, points in lines), Decimal(0))
-            context["review"] = {
-                "lines": lines,
-                "total": total,
-                "balance_after": eligibility.spendable - total,
-                "collector": dict(collectors).get(form.cleaned_data["collected_by"]),
-            }
-            return render(request, "rewards/counter/confirm.html", context)
+    if step == "review" and eligibility.open and form.is_valid() and _fits(form, eligibility):
+        lines = [(p, q, p.price_points * q) for p, q in form.lines()]
+        total = sum((points for _p, _q, points in lines), Decimal(0))
+        context["review"] = {
+            "lines": lines,
+            "total": total,
+            "balance_after": eligibility.spendable - total,
+            "collector": dict(collectors).get(form.cleaned_data["collected_by"]),
+        }
+        return render(request, "rewards/counter/confirm.html", context)
+    if step == "edit":
+        form.errors.clear()  # back to the form as typed, without complaints
     return render(request, "rewards/counter/household.html", context)
 
 
@@ -173,11 +179,6 @@ def _fits(form: RedeemForm, eligibility) -> bool:
             % {"t": points_text(total), "s": points_text(eligibility.spendable)},
         )
     return not form.errors
-
-
-def _collector(household, person_id) -> Person:
-    """The member who collected: one of the household's (the form offered only them)."""
-    return Person.objects.get(household=household, pk=person_id)
 
 
 # --- receipts -----------------------------------------------------------------------
