@@ -440,6 +440,8 @@ def test_paper_slips_are_entered_with_their_real_time(world, open_, clerk):
     assert second.collected_by == member
     assert balance(world.household) == 40
     assert "纸质单据补录，单据号P-001" in text(clerk.get(f"/shop/receipts/{first.pk}/"))
+    today = text(clerk.get(response["Location"]))
+    assert first.number in today and second.number in today and "纸质补录" in today
 
 
 def test_a_batch_with_one_bad_slip_records_nothing_and_names_the_slip_and_field(

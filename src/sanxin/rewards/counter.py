@@ -108,7 +108,7 @@ def collector_label(person: Person) -> str:
 def redemptions_for_receipt(queryset: QuerySet[Redemption]) -> QuerySet[Redemption]:
     """What a receipt shows, fetched with the redemption (two queries with its lines)."""
     return queryset.select_related(
-        "shop", "household__village", "clerk", "collected_by", "void"
+        "shop", "household__village", "household__villager_group", "clerk", "collected_by", "void"
     ).prefetch_related("lines__product")
 
 
@@ -175,14 +175,15 @@ def day_bounds(day) -> tuple[datetime, datetime]:
 
 
 def todays_redemptions(shops: Iterable[Shop], day) -> list[Redemption]:
-    """The redemptions of `shops` handed over on `day`, latest first, with what the
-    list shows (household, collector, item count, void). One query."""
+    """The redemptions of `shops` recorded on `day` (paper slips entered that day
+    included, with their own earlier times), latest first, with what the list shows
+    (household, item count, void). One query."""
     start, end = day_bounds(day)
     return list(
-        Redemption.objects.filter(shop__in=list(shops), occurred_at__gte=start, occurred_at__lt=end)
+        Redemption.objects.filter(shop__in=list(shops), created_at__gte=start, created_at__lt=end)
         .select_related("household__village", "void", "shop")
         .annotate(item_count=Sum("lines__quantity"), line_count=Count("lines"))
-        .order_by("-occurred_at", "-id")
+        .order_by("-created_at", "-id")
     )
 
 

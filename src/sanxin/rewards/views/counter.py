@@ -221,6 +221,8 @@ def receipt(request, pk):
         "same_day": timezone.localdate(redemption.created_at) == timezone.localdate(),
         "void_form": VoidForm() if at_counter and not voided and not pending else None,
         "own": redemption.household_id in scope.own_household_ids(),
+        "can_confirm": pending is not None
+        and scope.covers_household(redemption.household, Perm.SHOP_CONFIRM_VOID),
     }
     return render(request, "rewards/counter/receipt.html", context)
 
@@ -266,7 +268,7 @@ def receipt_58mm(request, pk):
 @require_GET
 @requires(Perm.SHOP_REDEEM)
 def counter_today(request):
-    """The redemptions of the clerk's shops handed over today, latest first."""
+    """The redemptions of the clerk's shops recorded today, latest first."""
     shops = list(counter.clerk_shops(request.scope))
     today = timezone.localdate()
     rows = counter.todays_redemptions(shops, today)
@@ -408,7 +410,11 @@ def counter_paper(request):
             except ValidationError as exc:
                 batch_errors = exc.messages
             else:
-                messages.success(request, _("已补录 %(n)d 张纸质单据。") % {"n": len(recorded)})
+                messages.success(
+                    request,
+                    _("已补录 %(n)d 张纸质单据，凭证号：%(numbers)s。")
+                    % {"n": len(recorded), "numbers": "、".join(r.number for r in recorded)},
+                )
                 return redirect("rewards:counter_today")
     return render(
         request,
