@@ -36,6 +36,7 @@ def policy_versions(district: Region | int) -> QuerySet[RedemptionPolicy]:
     district_id = getattr(district, "pk", district)
     return (
         RedemptionPolicy.objects.filter(district_id=district_id)
+        .select_related("published_by")
         .prefetch_related("allowances")
         .order_by("-effective_from", "-id")
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.rewards.views import cards, counter
+from sanxin.rewards.views import cards, counter, policy
 
 app_name = "rewards"
 
@@ -24,4 +24,6 @@ urlpatterns: list = [
     path("cards/group/<int:group>/sheet/", cards.card_sheet, name="card_sheet"),
     path("cards/household/<int:household>/issue/", cards.card_issue, name="card_issue"),
     path("cards/household/<int:household>/revoke/", cards.card_revoke, name="card_revoke"),
+    # the district's redemption policy (rw-core)
+    path("policy/", policy.policy, name="policy"),
 ]
