@@ -278,6 +278,7 @@ def test_the_villager_sees_their_own_receipt_and_new_balance_others_do_not(world
     redemption = redeem(world, open_, {open_.towel: 1})
     page = text(login(world.users["villager"]).get(f"/shop/receipts/{redemption.pk}/"))
     assert redemption.number in page and "这笔兑换之后，您家的积分余额是90分" in page
+    assert "您家现在的积分余额是90分" in page
     assert "作废" not in page  # villagers are offered no void
     other = login(world.users["other_villager"]).get(f"/shop/receipts/{redemption.pk}/")
     assert other.status_code == 404

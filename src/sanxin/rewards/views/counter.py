@@ -36,6 +36,7 @@ from sanxin.rewards.counter_forms import (
 from sanxin.rewards.eligibility import redemption_eligibility
 from sanxin.rewards.models import Redemption, VoidRequest
 from sanxin.rewards.receipts import points_text, receipt_58mm_pdf, receipt_a6_pdf
+from sanxin.rewards.selectors import wallet_balance
 from sanxin.rewards.services import redemptions as services
 
 # --- finding the household --------------------------------------------------------
@@ -210,9 +211,11 @@ def receipt(request, pk):
     pending = None
     if not voided:
         pending = redemption.void_requests.filter(state=RequestState.PENDING).first()
+    own = redemption.household_id in scope.own_household_ids()
     context = {
         "redemption": redemption,
         "receipt": doc,
+        "current_balance": wallet_balance(redemption.household_id) if own else None,
         "at_counter": at_counter,
         "voided": voided,
         "void": redemption.void if voided else None,
@@ -220,7 +223,7 @@ def receipt(request, pk):
         # The clerk voids at once on the day the sale was recorded; later it is a request.
         "same_day": timezone.localdate(redemption.created_at) == timezone.localdate(),
         "void_form": VoidForm() if at_counter and not voided and not pending else None,
-        "own": redemption.household_id in scope.own_household_ids(),
+        "own": own,
         "can_confirm": pending is not None
         and scope.covers_household(redemption.household, Perm.SHOP_CONFIRM_VOID),
     }
