@@ -532,3 +532,35 @@ def test_the_panel_and_todays_list_run_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         page = clerk.get("/shop/counter/today/")
     assert "共6笔" in text(page)
+
+
+# --- other villages, a town's shop ---------------------------------------------------
+
+
+def test_a_clerk_of_another_village_reaches_nothing_here(world, open_, login):
+    redemption = redeem(world, open_)
+    other = login(make_user("clerk_a2", "shop_clerk", region=world.village_a2))
+    assert "没有可以收银的积分超市" in text(other.get("/shop/counter/"))
+    assert other.get(counter_url(world.household)).status_code == 404
+    assert other.get(f"/shop/receipts/{redemption.pk}/").status_code == 404
+    assert other.post(f"/shop/receipts/{redemption.pk}/void/", {"reason": "x"}).status_code == 404
+    assert not RedemptionVoid.objects.exists()
+
+
+def test_a_town_shop_serves_the_households_of_its_villages(world, login):
+    from sanxin.rewards.models import Shop
+    from tests.rewards.counter_shop import credit, grade
+
+    open_ = open_shop(world)
+    town_shop = Shop.objects.create(name="镇积分超市", code="TWN", region=world.town_a)
+    town_shop.villages.add(world.village_a1, world.village_a2)
+    grade(world.household_a2, "4A", open_.cycle, timezone.localdate().replace(month=1, day=1))
+    credit(world.household_a2, "30", open_.cycle)
+    clerk = login(make_user("town_clerk", "shop_clerk", region=world.town_a))
+    page = text(clerk.get("/shop/counter/", {"q": "赵*林"}))
+    assert "邻村" in page and "户主赵*林" in page
+    panel = text(clerk.get(counter_url(world.household_a2)))
+    assert "镇积分超市" in panel and "4A" in panel and "30" in panel
+    # 大贵口村 is served by two of its shops: the village's own unless another is asked for.
+    assert "大贵口村积分超市" in text(clerk.get(counter_url(world.household)))
+    assert "镇积分超市" in text(clerk.get(counter_url(world.household), {"shop": town_shop.pk}))

@@ -48,10 +48,16 @@ def served_households(scope: Scope, shops: Iterable[Shop]) -> QuerySet[Household
     return scope.households(Perm.SHOP_REDEEM).filter(village_id__in=village_ids)
 
 
-def shop_serving(shops: Iterable[Shop], household: Household, wanted: str | None = None):
-    """The shop of `shops` that serves `household`'s village (the one whose id is
-    `wanted` when several do), or None."""
+def shops_serving(shops: Iterable[Shop], household: Household) -> list[Shop]:
+    """The shops of `shops` that serve `household`'s village, the village's own first."""
     serving = [s for s in shops if any(v.pk == household.village_id for v in s.villages.all())]
+    return sorted(serving, key=lambda s: s.region_id != household.village_id)
+
+
+def shop_serving(shops: Iterable[Shop], household: Household, wanted: str | None = None):
+    """The shop of `shops` that serves `household`'s village: the one whose id is
+    `wanted` when it does, else the village's own, else the first; None if none does."""
+    serving = shops_serving(shops, household)
     for shop in serving:
         if wanted and str(shop.pk) == wanted:
             return shop

@@ -133,7 +133,7 @@ def counter_household(request, household_id):
         "household": household,
         "head": counter.masked_head(household),
         "shop": shop,
-        "shops": shops,
+        "serving": counter.shops_serving(shops, household),
         "eligibility": eligibility,
         "form": form,
     }
