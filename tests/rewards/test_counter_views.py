@@ -4,12 +4,14 @@ voids (same day and later), paper slips all or nothing, and what each may see.""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
@@ -298,6 +300,8 @@ def test_the_clerk_voids_the_same_day_with_a_reason(world, open_, clerk):
     assert Product.objects.get(pk=open_.towel.pk).stock_quantity == 20
     page = text(clerk.get(f"/shop/receipts/{redemption.pk}/"))
     assert "已作废" in page and "拿错了" in page
+    pdf = PdfReader(io.BytesIO(clerk.get(f"/shop/receipts/{redemption.pk}/a6.pdf").content))
+    assert "已作废" in pdf.pages[0].extract_text()
     # Voiding again is refused in words; nothing moves.
     clerk.post(f"/shop/receipts/{redemption.pk}/void/", {"reason": "再来一次"})
     assert RedemptionVoid.objects.count() == 1 and balance(world.household) == 100
