@@ -5,7 +5,6 @@ household, their receipts and the points about to expire; nobody else's househol
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
