@@ -1,10 +1,22 @@
 from django.urls import path
 
-from sanxin.rewards.views import cards, villager
+from sanxin.rewards.views import cards, counter, villager
 
 app_name = "rewards"
 
 urlpatterns: list = [
+    # the counter (收银台): find, redeem, receipts, today, voids, paper slips (rw-counter)
+    path("counter/", counter.counter_home, name="counter"),
+    path("counter/h/<int:household_id>/", counter.counter_household, name="counter_household"),
+    path("counter/today/", counter.counter_today, name="counter_today"),
+    path("counter/paper/", counter.counter_paper, name="counter_paper"),
+    path("receipts/<int:pk>/", counter.receipt, name="receipt"),
+    path("receipts/<int:pk>/print/", counter.receipt_print, name="receipt_print"),
+    path("receipts/<int:pk>/a6.pdf", counter.receipt_a6, name="receipt_a6"),
+    path("receipts/<int:pk>/58mm.pdf", counter.receipt_58mm, name="receipt_58mm"),
+    path("receipts/<int:pk>/void/", counter.counter_void, name="counter_void"),
+    path("voids/", counter.void_requests, name="void_requests"),
+    path("voids/<int:pk>/", counter.void_decide, name="void_decide"),
     # household QR cards (门牌码): the scan (public), printing, issuing, revoking
     path("c/<str:token>/", cards.card_scan, name="card_scan"),
     path("cards/", cards.card_groups, name="card_groups"),
