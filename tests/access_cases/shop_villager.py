@@ -1,5 +1,8 @@
 """The points supermarket's household QR cards (门牌码) and the villager's side.
 
+The villager's pages (`/shop/mine/<household>/…`) open for the household's own
+accounts only: anyone else who sees the household gets 403, everyone else 404.
+
 Cards: the scan page is public (a clerk of a shop serving the village is sent to
 the counter, everyone else sees the public verification); printing a group's sheet,
 issuing a new card and revoking one belong to the shop clerk and those who manage
@@ -64,7 +67,14 @@ def _card_revoked(w, username):
     audited(w, username, "card.revoke", object_id=str(card.pk))
 
 
+# The villager's pages: the household's own accounts only (the world's villager).
+MINE = {"villager"}
+
 CASES = [
+    Case("rewards:mine", lambda w: f"/shop/mine/{w.household.pk}/", MINE),
+    Case("rewards:mine_history", lambda w: f"/shop/mine/{w.household.pk}/history/", MINE),
+    Case("rewards:mine_catalogue", lambda w: f"/shop/mine/{w.household.pk}/catalogue/", MINE),
+    Case("rewards:mine_receipts", lambda w: f"/shop/mine/{w.household.pk}/receipts/", MINE),
     Case("rewards:card_scan", _scan, set(ALL_USERS), public=True, setup=_card),
     Case("rewards:card_groups", lambda w: "/shop/cards/", CARD_KEEPERS_ANYWHERE),
     Case("rewards:card_group", lambda w: f"/shop/cards/group/{w.group_a1_1.pk}/", CARD_KEEPERS),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.rewards.views import cards, counter, policy
+from sanxin.rewards.views import cards, counter, policy, villager
 
 app_name = "rewards"
 
@@ -26,4 +26,9 @@ urlpatterns: list = [
     path("cards/household/<int:household>/revoke/", cards.card_revoke, name="card_revoke"),
     # the district's redemption policy (rw-core)
     path("policy/", policy.policy, name="policy"),
+    # the villager's side: their own household's wallet, history, catalogue, receipts
+    path("mine/<int:household>/", villager.mine, name="mine"),
+    path("mine/<int:household>/history/", villager.mine_history, name="mine_history"),
+    path("mine/<int:household>/catalogue/", villager.mine_catalogue, name="mine_catalogue"),
+    path("mine/<int:household>/receipts/", villager.mine_receipts, name="mine_receipts"),
 ]
