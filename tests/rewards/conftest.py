@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from sanxin.ratings.choices import GradeSource
@@ -47,15 +48,16 @@ def give_points(household, points, *, expires_on: date | None = None, earned_on=
     cycle = Cycle.objects.create(
         village=household.village, period=f"19{next(_periods):02d}", cut_off=date(1990, 1, 1)
     )
-    return _wallet_post(
-        household=household,
-        kind=WalletKind.ALLOWANCE,
-        points=Decimal(points),
-        occurred_at=timezone.now(),
-        cycle=cycle,
-        earned_on=earned_on,
-        expires_on=expires_on,
-    )
+    with transaction.atomic():  # the primitives run inside their caller's transaction
+        return _wallet_post(
+            household=household,
+            kind=WalletKind.ALLOWANCE,
+            points=Decimal(points),
+            occurred_at=timezone.now(),
+            cycle=cycle,
+            earned_on=earned_on,
+            expires_on=expires_on,
+        )
 
 
 @pytest.fixture
@@ -67,6 +69,20 @@ def clock(monkeypatch):
         return moment
 
     return _set
+
+
+@pytest.fixture
+def committing(transactional_db):
+    """For tests that commit for real (threads see each other's writes): Django then
+    empties every table, so the append-only triggers are dropped for that flush (as
+    tests/ledger/test_once_and_recusal.py does)."""
+    from sanxin.lib.append_only import append_only_tables, create_triggers, drop_triggers
+    from sanxin.rules.services import scheme_versions_unfreeze_for_erase
+
+    create_triggers(append_only_tables())
+    yield
+    drop_triggers()
+    scheme_versions_unfreeze_for_erase()
 
 
 @pytest.fixture
@@ -94,14 +110,15 @@ def products(world, shop):
         "rice": Product.objects.create(shop=shop, name="大米", unit="袋", price_points=Decimal(30)),
     }
     for p in made.values():
-        _stock_post(
-            product=p,
-            kind=StockKind.RECEIPT,
-            quantity=5,
-            unit_cost=Decimal("12.50"),
-            occurred_on=date(2026, 1, 5),
-            recorded_by=clerk,
-        )
+        with transaction.atomic():
+            _stock_post(
+                product=p,
+                kind=StockKind.RECEIPT,
+                quantity=5,
+                unit_cost=Decimal("12.50"),
+                occurred_on=date(2026, 1, 5),
+                recorded_by=clerk,
+            )
         p.refresh_from_db()
     return made
 

@@ -307,8 +307,9 @@ def test_paper_slip_numbers_are_unique_in_a_batch(ready, shop, products):
     connection.vendor != "postgresql",
     reason="SQLite runs one writer at a time (IMMEDIATE transactions): no race to test",
 )
-@pytest.mark.django_db(transaction=True)
-def test_concurrent_redemptions_never_overdraw_a_wallet_or_a_product(world, shop, products):
+def test_concurrent_redemptions_never_overdraw_a_wallet_or_a_product(
+    committing, world, shop, products
+):
     h = world.household
     give_grade(h, "3A", on=date(2026, 1, 1))
     give_points(h, 100)  # 3 bags of rice at 30; 5 in stock
@@ -344,8 +345,7 @@ def test_concurrent_redemptions_never_overdraw_a_wallet_or_a_product(world, shop
     connection.vendor != "postgresql",
     reason="SQLite runs one writer at a time (IMMEDIATE transactions): no race to test",
 )
-@pytest.mark.django_db(transaction=True)
-def test_a_double_tap_at_the_same_moment_redeems_once(world, shop, products):
+def test_a_double_tap_at_the_same_moment_redeems_once(committing, world, shop, products):
     h = world.household
     give_grade(h, "3A", on=date(2026, 1, 1))
     give_points(h, 100)

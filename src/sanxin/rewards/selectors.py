@@ -36,6 +36,7 @@ def policy_versions(district: Region | int) -> QuerySet[RedemptionPolicy]:
     district_id = getattr(district, "pk", district)
     return (
         RedemptionPolicy.objects.filter(district_id=district_id)
+        .select_related("published_by")
         .prefetch_related("allowances")
         .order_by("-effective_from", "-id")
     )
@@ -52,7 +53,7 @@ def default_policy(district_id: int) -> RedemptionPolicy:
 def policy_in_force(district: Region | int, on: date) -> RedemptionPolicy:
     """The version in force in the district on `on`: the latest `effective_from` on
     or before it (on equal dates the later published); the defaults if none."""
-    district_id = getattr(district, "pk", district)
+    district_id = district.pk if isinstance(district, Region) else district
     found = policy_versions(district_id).filter(effective_from__lte=on).first()
     return found if found is not None else default_policy(district_id)
 
@@ -160,14 +161,15 @@ def expiring_between(
     result: dict[tuple[int, date], Decimal] = {}
     before: dict[int, Decimal] = {}
     for r in lots:
-        h = r["household_id"]
+        h, last_day = r["household_id"], r["expires_on"]
+        assert last_day is not None  # filtered above
         spent_total = -Decimal(spent.get(h, 0))  # what was spent, as a positive amount
         earlier = before.get(h, ZERO)
         through = earlier + Decimal(r["s"])
         left = max(through - spent_total, ZERO) - max(earlier - spent_total, ZERO)
         before[h] = through
-        if r["expires_on"] >= start and left > 0:
-            result[(h, r["expires_on"])] = left.quantize(ZERO)
+        if last_day >= start and left > 0:
+            result[(h, last_day)] = left.quantize(ZERO)
     return result
 
 

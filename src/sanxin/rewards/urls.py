@@ -1,10 +1,12 @@
 from django.urls import path
 
-from sanxin.rewards.views import cards, counter, villager
+from sanxin.rewards.views import cards, counter, policy, villager
 
 app_name = "rewards"
 
 urlpatterns: list = [
+    # the district's redemption policy (rw-core)
+    path("policy/", policy.policy, name="policy"),
     # the counter (收银台): find, redeem, receipts, today, voids, paper slips (rw-counter)
     path("counter/", counter.counter_home, name="counter"),
     path("counter/h/<int:household_id>/", counter.counter_household, name="counter_household"),

@@ -149,9 +149,10 @@ def _next_number(shop: Shop, now: datetime) -> str:
 
 def _basket_errors(
     *, household: Household, shop: Shop, merged, collected_by: Person, occurred_at: datetime
-) -> tuple[dict[str, list[str]], Decimal]:
+) -> tuple[dict[str, list[str]], Decimal, dict[int, Product]]:
     """The gate, the collector, each line (shop, grade, limit, stock) and the balance,
-    on the day of `occurred_at`, as the database is now."""
+    on the day of `occurred_at`, as the database is now; the total and the products
+    as read in this transaction."""
     errors: dict[str, list[str]] = {}
     on = timezone.localdate(occurred_at)
     eligibility = redemption_eligibility(household, shop, on)
@@ -195,7 +196,7 @@ def _basket_errors(
         errors.setdefault("lines", []).append(
             f"积分不足：本次需要 {points_text(total)} 分，可用 {points_text(eligibility.spendable)} 分"
         )
-    return errors, total
+    return errors, total, {c.product.pk: c.product for c in eligibility.products}
 
 
 # --- redeeming ------------------------------------------------------------------------------
@@ -239,7 +240,7 @@ def _redeem(
         return _repeat(existing, fingerprint)
     lock_wallets([household.pk])
     _expire_household(household.pk, timezone.localdate(now), now)
-    errors, total = _basket_errors(
+    errors, total, products = _basket_errors(
         household=household,
         shop=shop,
         merged=merged,
@@ -248,7 +249,6 @@ def _redeem(
     )
     if errors:
         raise ValidationError(errors)
-    products = Product.objects.in_bulk(list(merged))
     try:
         with transaction.atomic():
             redemption = Redemption.objects.create(

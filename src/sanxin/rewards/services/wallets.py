@@ -67,14 +67,12 @@ def lock_wallets(household_ids: Iterable[int]) -> list[int]:
     """Create the missing wallets and lock these households' wallets until the
     transaction ends, in id order (no deadlocks). Returns the ids."""
     ids = sorted(set(household_ids))
-    wallets_ensure(ids)
     for start in range(0, len(ids), 1000):
-        list(
-            Wallet.objects.select_for_update()
-            .filter(household_id__in=ids[start : start + 1000])
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+        chunk = ids[start : start + 1000]
+        locked = Wallet.objects.select_for_update().filter(household_id__in=chunk).order_by("pk")
+        if len(locked.values_list("pk", flat=True)) < len(chunk):
+            wallets_ensure(chunk)  # a first credit: create the missing ones, then lock all
+            list(locked.values_list("pk", flat=True))
     return ids
 
 
