@@ -4,12 +4,14 @@ voids (same day and later), paper slips all or nothing, and what each may see.""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from sanxin.audit.models import AuditEvent
 from sanxin.households.models import Person
@@ -190,12 +192,53 @@ def test_beyond_a_limit_or_the_stock_is_refused_and_nothing_moves(
     assert Product.objects.get(pk=product.pk).stock_quantity == product.stock_quantity
 
 
+@pytest.mark.parametrize(
+    ("what", "quantity", "message"),
+    [("towel", 3, "超过限兑：本期还可兑2条。"), ("rice", 2, "库存不足：只有1袋。")],
+)
+def test_the_review_already_names_a_limit_or_stock_it_would_break(
+    world, open_, clerk, what, quantity, message
+):
+    response = redeem_post(
+        clerk, world, world.household, {getattr(open_, what): quantity}, step="review"
+    )
+    page = text(response)
+    assert message in page and "请核对" not in page
+
+
+def test_the_review_names_a_basket_beyond_the_balance(world, open_, clerk):
+    flask = Product.objects.create(
+        shop=open_.shop, name="暖壶", unit="个", price_points=Decimal(40)
+    )
+    _stock_post(
+        product=flask,
+        kind=StockKind.RECEIPT,
+        quantity=5,
+        unit_cost=Decimal(20),
+        occurred_on=timezone.localdate(),
+        recorded_by=world.users["shop_clerk"],
+    )
+    response = redeem_post(clerk, world, world.household, {flask: 3}, step="review")
+    page = text(response)
+    assert "积分不足：本次需要120分，可用100分。" in page and "请核对" not in page
+    # Confirmed anyway (a crafted request): the service refuses it, nothing moves.
+    response = redeem_post(clerk, world, world.household, {flask: 3})
+    assert "积分不足" in text(response) and not Redemption.objects.exists()
+
+
 def test_a_product_used_up_for_the_household_cannot_be_chosen(world, open_, clerk):
     redeem_post(clerk, world, world.household, {open_.towel: 2})
     response = clerk.get(counter_url(world.household))
     field = re.search(rf'<input[^>]*name="qty_{open_.towel.pk}"[^>]*>', response.content.decode())
     assert "disabled" in field.group(0)
     assert "每月限兑2条，还可兑0条" in text(response)
+
+
+def test_back_from_the_review_keeps_what_was_typed(world, open_, clerk):
+    response = redeem_post(clerk, world, world.household, {open_.towel: 2}, step="edit")
+    html = response.content.decode()
+    assert re.search(rf'name="qty_{open_.towel.pk}" value="2"', html)
+    assert "下一步：核对" in text(response) and not Redemption.objects.exists()
 
 
 def test_nothing_chosen_is_asked_for_again(world, open_, clerk):
@@ -237,6 +280,7 @@ def test_the_villager_sees_their_own_receipt_and_new_balance_others_do_not(world
     redemption = redeem(world, open_, {open_.towel: 1})
     page = text(login(world.users["villager"]).get(f"/shop/receipts/{redemption.pk}/"))
     assert redemption.number in page and "这笔兑换之后，您家的积分余额是90分" in page
+    assert "您家现在的积分余额是90分" in page
     assert "作废" not in page  # villagers are offered no void
     other = login(world.users["other_villager"]).get(f"/shop/receipts/{redemption.pk}/")
     assert other.status_code == 404
@@ -256,6 +300,8 @@ def test_the_clerk_voids_the_same_day_with_a_reason(world, open_, clerk):
     assert Product.objects.get(pk=open_.towel.pk).stock_quantity == 20
     page = text(clerk.get(f"/shop/receipts/{redemption.pk}/"))
     assert "已作废" in page and "拿错了" in page
+    pdf = PdfReader(io.BytesIO(clerk.get(f"/shop/receipts/{redemption.pk}/a6.pdf").content))
+    assert "已作废" in pdf.pages[0].extract_text()
     # Voiding again is refused in words; nothing moves.
     clerk.post(f"/shop/receipts/{redemption.pk}/void/", {"reason": "再来一次"})
     assert RedemptionVoid.objects.count() == 1 and balance(world.household) == 100
@@ -399,6 +445,8 @@ def test_paper_slips_are_entered_with_their_real_time(world, open_, clerk):
     assert second.collected_by == member
     assert balance(world.household) == 40
     assert "纸质单据补录，单据号P-001" in text(clerk.get(f"/shop/receipts/{first.pk}/"))
+    today = text(clerk.get(response["Location"]))
+    assert first.number in today and second.number in today and "纸质补录" in today
 
 
 def test_a_batch_with_one_bad_slip_records_nothing_and_names_the_slip_and_field(
@@ -488,3 +536,35 @@ def test_the_panel_and_todays_list_run_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(8):
         page = clerk.get("/shop/counter/today/")
     assert "共6笔" in text(page)
+
+
+# --- other villages, a town's shop ---------------------------------------------------
+
+
+def test_a_clerk_of_another_village_reaches_nothing_here(world, open_, login):
+    redemption = redeem(world, open_)
+    other = login(make_user("clerk_a2", "shop_clerk", region=world.village_a2))
+    assert "没有可以收银的积分超市" in text(other.get("/shop/counter/"))
+    assert other.get(counter_url(world.household)).status_code == 404
+    assert other.get(f"/shop/receipts/{redemption.pk}/").status_code == 404
+    assert other.post(f"/shop/receipts/{redemption.pk}/void/", {"reason": "x"}).status_code == 404
+    assert not RedemptionVoid.objects.exists()
+
+
+def test_a_town_shop_serves_the_households_of_its_villages(world, login):
+    from sanxin.rewards.models import Shop
+    from tests.rewards.counter_shop import credit, grade
+
+    open_ = open_shop(world)
+    town_shop = Shop.objects.create(name="镇积分超市", code="TWN", region=world.town_a)
+    town_shop.villages.add(world.village_a1, world.village_a2)
+    grade(world.household_a2, "4A", open_.cycle, timezone.localdate().replace(month=1, day=1))
+    credit(world.household_a2, "30", open_.cycle)
+    clerk = login(make_user("town_clerk", "shop_clerk", region=world.town_a))
+    page = text(clerk.get("/shop/counter/", {"q": "赵*林"}))
+    assert "邻村" in page and "户主赵*林" in page
+    panel = text(clerk.get(counter_url(world.household_a2)))
+    assert "镇积分超市" in panel and "4A" in panel and "30" in panel
+    # 大贵口村 is served by two of its shops: the village's own unless another is asked for.
+    assert "大贵口村积分超市" in text(clerk.get(counter_url(world.household)))
+    assert "镇积分超市" in text(clerk.get(counter_url(world.household), {"shop": town_shop.pk}))

@@ -48,10 +48,16 @@ def served_households(scope: Scope, shops: Iterable[Shop]) -> QuerySet[Household
     return scope.households(Perm.SHOP_REDEEM).filter(village_id__in=village_ids)
 
 
-def shop_serving(shops: Iterable[Shop], household: Household, wanted: str | None = None):
-    """The shop of `shops` that serves `household`'s village (the one whose id is
-    `wanted` when several do), or None."""
+def shops_serving(shops: Iterable[Shop], household: Household) -> list[Shop]:
+    """The shops of `shops` that serve `household`'s village, the village's own first."""
     serving = [s for s in shops if any(v.pk == household.village_id for v in s.villages.all())]
+    return sorted(serving, key=lambda s: s.region_id != household.village_id)
+
+
+def shop_serving(shops: Iterable[Shop], household: Household, wanted: str | None = None):
+    """The shop of `shops` that serves `household`'s village: the one whose id is
+    `wanted` when it does, else the village's own, else the first; None if none does."""
+    serving = shops_serving(shops, household)
     for shop in serving:
         if wanted and str(shop.pk) == wanted:
             return shop
@@ -91,11 +97,10 @@ def masked_head(household: Household) -> str:
     return mask_name(household.head_name)
 
 
-def collector_choices(household: Household) -> list[tuple[int, str]]:
-    """(person id, label) of the household's members present (在户), the head first:
-    masked names, the head marked 户主."""
-    members = Person.objects.filter(household=household, active=True).order_by("-is_head", "id")
-    return [(p.pk, collector_label(p)) for p in members]
+def collectors(household: Household) -> list[Person]:
+    """The household's members present (在户), the head first: who may collect (shown
+    by `collector_label`)."""
+    return list(Person.objects.filter(household=household, active=True).order_by("-is_head", "id"))
 
 
 def collector_label(person: Person) -> str:
@@ -109,7 +114,7 @@ def collector_label(person: Person) -> str:
 def redemptions_for_receipt(queryset: QuerySet[Redemption]) -> QuerySet[Redemption]:
     """What a receipt shows, fetched with the redemption (two queries with its lines)."""
     return queryset.select_related(
-        "shop", "household__village", "clerk", "collected_by", "void"
+        "shop", "household__village", "household__villager_group", "clerk", "collected_by", "void"
     ).prefetch_related("lines__product")
 
 
@@ -176,14 +181,15 @@ def day_bounds(day) -> tuple[datetime, datetime]:
 
 
 def todays_redemptions(shops: Iterable[Shop], day) -> list[Redemption]:
-    """The redemptions of `shops` handed over on `day`, latest first, with what the
-    list shows (household, collector, item count, void). One query."""
+    """The redemptions of `shops` recorded on `day` (paper slips entered that day
+    included, with their own earlier times), latest first, with what the list shows
+    (household, item count, void). One query."""
     start, end = day_bounds(day)
     return list(
-        Redemption.objects.filter(shop__in=list(shops), occurred_at__gte=start, occurred_at__lt=end)
+        Redemption.objects.filter(shop__in=list(shops), created_at__gte=start, created_at__lt=end)
         .select_related("household__village", "void", "shop")
         .annotate(item_count=Sum("lines__quantity"), line_count=Count("lines"))
-        .order_by("-occurred_at", "-id")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households.models import Person
 from sanxin.lib.forms import apply_service_errors
 from sanxin.rewards import counter
 from sanxin.rewards.choices import RedemptionSource, RequestState
@@ -36,7 +35,8 @@ from sanxin.rewards.counter_forms import (
 )
 from sanxin.rewards.eligibility import redemption_eligibility
 from sanxin.rewards.models import Redemption, VoidRequest
-from sanxin.rewards.receipts import receipt_58mm_pdf, receipt_a6_pdf
+from sanxin.rewards.receipts import points_text, receipt_58mm_pdf, receipt_a6_pdf
+from sanxin.rewards.selectors import wallet_balance
 from sanxin.rewards.services import redemptions as services
 
 # --- finding the household --------------------------------------------------------
@@ -92,62 +92,94 @@ def counter_household(request, household_id):
     """The household's panel and the redemption form. POST `step=review` shows the
     lines, total and balance after for the clerk to check; `step=confirm` redeems
     (once per idempotency key: a double tap or a resent request shows the same
-    receipt); `step=edit` goes back to the form with what was typed."""
+    receipt); `step=edit` goes back to the form with what was typed. A confirmation
+    goes straight to the service (which applies the gate, limits, stock and balance
+    itself); the panel is computed only for a page to show."""
     household, shop, shops = _served_household(request, household_id)
-    eligibility = redemption_eligibility(household, shop, timezone.localdate())
-    collectors = counter.collector_choices(household)
+    members = counter.collectors(household)
+    collectors = [(p.pk, counter.collector_label(p)) for p in members]
     data = request.POST if request.method == "POST" else None
+    step = request.POST.get("step", "") if data is not None else ""
+    products = list(shop.products.filter(active=True).order_by("sort_order", "name"))
     form = RedeemForm(
         data,
-        products=[check.product for check in eligibility.products],
+        products=products,
         collectors=collectors,
         initial={"idempotency_key": uuid.uuid4().hex},
     )
+    if step == "confirm" and form.is_valid():
+        chosen = form.cleaned_data["collected_by"]
+        try:
+            redemption = services.redemption_create(
+                actor=request.user,
+                shop=shop,
+                household=household,
+                lines=[services.Line(product=p, quantity=q) for p, q in form.lines()],
+                collected_by=next(p for p in members if p.pk == chosen),
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                source=RedemptionSource.COUNTER,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number})
+            return redirect("rewards:receipt", redemption.pk)
+    eligibility = redemption_eligibility(household, shop, timezone.localdate())
     for check in eligibility.products:
-        if not check.allowed:  # out of stock, limit used up, grade too low: said beside it
+        if not check.allowed and f"qty_{check.product.pk}" in form.fields:
+            # out of stock, limit used up, grade too low: said beside it
             form.fields[f"qty_{check.product.pk}"].disabled = True
     context = {
         "household": household,
         "head": counter.masked_head(household),
         "shop": shop,
-        "shops": shops,
+        "serving": counter.shops_serving(shops, household),
         "eligibility": eligibility,
         "form": form,
     }
-    step = request.POST.get("step", "") if data is not None else ""
-    if data is not None and step != "edit" and form.is_valid():
-        if step == "confirm":
-            try:
-                redemption = services.redemption_create(
-                    actor=request.user,
-                    shop=shop,
-                    household=household,
-                    lines=[services.Line(product=p, quantity=q) for p, q in form.lines()],
-                    collected_by=_collector(household, form.cleaned_data["collected_by"]),
-                    idempotency_key=form.cleaned_data["idempotency_key"],
-                    source=RedemptionSource.COUNTER,
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc)
-            else:
-                messages.success(request, _("兑换成功，凭证号 %(n)s。") % {"n": redemption.number})
-                return redirect("rewards:receipt", redemption.pk)
-        elif eligibility.open:
-            lines = [(p, q, p.price_points * q) for p, q in form.lines()]
-            total = sum((points for _p, _q, points in lines), Decimal(0))
-            context["review"] = {
-                "lines": lines,
-                "total": total,
-                "balance_after": eligibility.spendable - total,
-                "collector": dict(collectors).get(form.cleaned_data["collected_by"]),
-            }
-            return render(request, "rewards/counter/confirm.html", context)
+    if step == "review" and eligibility.open and form.is_valid() and _fits(form, eligibility):
+        lines = [(p, q, p.price_points * q) for p, q in form.lines()]
+        total = sum((points for _p, _q, points in lines), Decimal(0))
+        context["review"] = {
+            "lines": lines,
+            "total": total,
+            "balance_after": eligibility.spendable - total,
+            "collector": dict(collectors).get(form.cleaned_data["collected_by"]),
+        }
+        return render(request, "rewards/counter/confirm.html", context)
+    if step == "edit":
+        form.errors.clear()  # back to the form as typed, without complaints
     return render(request, "rewards/counter/household.html", context)
 
 
-def _collector(household, person_id) -> Person:
-    """The member who collected: one of the household's (the form offered only them)."""
-    return Person.objects.get(household=household, pk=person_id)
+def _fits(form: RedeemForm, eligibility) -> bool:
+    """Before the clerk reviews the basket: each quantity within what the product's
+    limit leaves and its stock, the total within the spendable points (the service
+    checks all of it again when confirmed). False, with the errors on the form."""
+    total = Decimal(0)
+    for product, quantity in form.lines():
+        check = eligibility.product(product.pk)
+        field = f"qty_{product.pk}"
+        if check.limit_left is not None and quantity > check.limit_left:
+            form.add_error(
+                field,
+                _("超过限兑：本期还可兑 %(n)s %(u)s。")
+                % {"n": check.limit_left, "u": product.unit},
+            )
+        elif quantity > product.stock_quantity:
+            form.add_error(
+                field,
+                _("库存不足：只有 %(n)s %(u)s。")
+                % {"n": product.stock_quantity, "u": product.unit},
+            )
+        total += product.price_points * quantity
+    if total > eligibility.spendable:
+        form.add_error(
+            None,
+            _("积分不足：本次需要 %(t)s 分，可用 %(s)s 分。")
+            % {"t": points_text(total), "s": points_text(eligibility.spendable)},
+        )
+    return not form.errors
 
 
 # --- receipts -----------------------------------------------------------------------
@@ -179,9 +211,11 @@ def receipt(request, pk):
     pending = None
     if not voided:
         pending = redemption.void_requests.filter(state=RequestState.PENDING).first()
+    own = redemption.household_id in scope.own_household_ids()
     context = {
         "redemption": redemption,
         "receipt": doc,
+        "current_balance": wallet_balance(redemption.household_id) if own else None,
         "at_counter": at_counter,
         "voided": voided,
         "void": redemption.void if voided else None,
@@ -189,7 +223,9 @@ def receipt(request, pk):
         # The clerk voids at once on the day the sale was recorded; later it is a request.
         "same_day": timezone.localdate(redemption.created_at) == timezone.localdate(),
         "void_form": VoidForm() if at_counter and not voided and not pending else None,
-        "own": redemption.household_id in scope.own_household_ids(),
+        "own": own,
+        "can_confirm": pending is not None
+        and scope.covers_household(redemption.household, Perm.SHOP_CONFIRM_VOID),
     }
     return render(request, "rewards/counter/receipt.html", context)
 
@@ -235,7 +271,7 @@ def receipt_58mm(request, pk):
 @require_GET
 @requires(Perm.SHOP_REDEEM)
 def counter_today(request):
-    """The redemptions of the clerk's shops handed over today, latest first."""
+    """The redemptions of the clerk's shops recorded today, latest first."""
     shops = list(counter.clerk_shops(request.scope))
     today = timezone.localdate()
     rows = counter.todays_redemptions(shops, today)
@@ -377,7 +413,11 @@ def counter_paper(request):
             except ValidationError as exc:
                 batch_errors = exc.messages
             else:
-                messages.success(request, _("已补录 %(n)d 张纸质单据。") % {"n": len(recorded)})
+                messages.success(
+                    request,
+                    _("已补录 %(n)d 张纸质单据，凭证号：%(numbers)s。")
+                    % {"n": len(recorded), "numbers": "、".join(r.number for r in recorded)},
+                )
                 return redirect("rewards:counter_today")
     return render(
         request,
