@@ -398,3 +398,17 @@ def test_a_card_of_a_closed_shop_village_and_an_inactive_shop(world, login):
     card = card_issue(actor=world.users["shop_clerk"], household=world.household)
     response = login(world.users["shop_clerk"]).get(_scan_path(card))
     assert response.status_code == 200  # a closed shop opens no counter: the public page
+
+
+@pytest.mark.parametrize(
+    "username, shown",
+    [
+        ("shop_clerk", True),
+        ("committee_head", True),
+        ("committee_member", False),
+        ("villager", False),
+    ],
+)
+def test_the_menu_leads_to_the_card_pages(world, login, username, shown):
+    body = login(world.users[username]).get("/").content.decode()
+    assert ('href="/shop/cards/"' in body) is shown

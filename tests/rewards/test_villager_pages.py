@@ -109,6 +109,7 @@ def test_receipts_list_lines_collector_and_voids(world, story, login):
     except NoReverseMatch:
         return  # the counter's receipt page is not merged yet: no link
     assert f'href="{url}"' in body
+    assert client.get(url).status_code == 200  # the counter's receipt page opens for them
 
 
 def test_a_household_with_nothing_yet(world, login):

@@ -5,6 +5,8 @@ from sanxin.rewards.views import cards, counter, policy, villager
 app_name = "rewards"
 
 urlpatterns: list = [
+    # the district's redemption policy (rw-core)
+    path("policy/", policy.policy, name="policy"),
     # the counter (收银台): find, redeem, receipts, today, voids, paper slips (rw-counter)
     path("counter/", counter.counter_home, name="counter"),
     path("counter/h/<int:household_id>/", counter.counter_household, name="counter_household"),
@@ -24,8 +26,6 @@ urlpatterns: list = [
     path("cards/group/<int:group>/sheet/", cards.card_sheet, name="card_sheet"),
     path("cards/household/<int:household>/issue/", cards.card_issue, name="card_issue"),
     path("cards/household/<int:household>/revoke/", cards.card_revoke, name="card_revoke"),
-    # the district's redemption policy (rw-core)
-    path("policy/", policy.policy, name="policy"),
     # the villager's side: their own household's wallet, history, catalogue, receipts
     path("mine/<int:household>/", villager.mine, name="mine"),
     path("mine/<int:household>/history/", villager.mine_history, name="mine_history"),
