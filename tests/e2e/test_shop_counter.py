@@ -2,7 +2,7 @@
 QR card opens the household, refusals in plain words (a limit, the stock, a household
 below the gate found by 户号), a redemption voided the same day, a redemption
 confirmed and its receipt printed; then the villager sees the receipt and the new
-balance on their own phone."""
+balance on their own phone (their points page, then the receipt from their list)."""
 
 import re
 
@@ -55,9 +55,8 @@ def test_the_clerks_day_then_the_villager_sees_the_receipt(world, live_server, p
     page.set_viewport_size(PHONE)
 
     _log_in(page, live_server, "shop_clerk")
-    # The menu leads to the counter.
-    page.get_by_text("菜单").click()
-    page.get_by_role("link", name="收银台").click()
+    # The counter is the clerk's first job on the home page.
+    page.locator(".home-jobs").get_by_role("link", name="收银台").click()
     expect(page.get_by_role("heading", name="收银台")).to_be_visible()
 
     # Scanning the household's QR card opens its panel.
@@ -118,9 +117,15 @@ def test_the_clerks_day_then_the_villager_sees_the_receipt(world, live_server, p
     page.set_viewport_size(PHONE)
     _log_out(page)
 
-    # The villager, on their phone: the receipt and the balance it left.
+    # The villager, on their phone: their points page shows the new balance, and the
+    # receipt opens from their list of receipts.
     _log_in(page, live_server, "13800000001")
-    page.goto(f"{live_server.url}/shop/receipts/{receipt.pk}/")
+    page.get_by_role("link", name="积分超市：我家的积分").click()
+    expect(page.locator(".key-figure")).to_contain_text("30")
+    page.get_by_role("link", name="兑换小票").click()
+    page.locator(".mine-receipt").filter(has_text=receipt.number).get_by_role(
+        "link", name="看小票"
+    ).click()
     expect(page.locator(".receipt-number")).to_have_text(receipt.number)
     expect(page.get_by_text("这笔兑换之后，您家的积分余额是 30 分。")).to_be_visible()
     expect(page.get_by_text("作废这笔兑换")).to_have_count(0)

@@ -173,6 +173,16 @@ def test_a_double_tap_redeems_once_and_shows_the_same_receipt(world, open_, cler
     assert balance(world.household) == 90
 
 
+def test_a_resent_request_for_the_last_unit_shows_the_first_receipt(world, open_, clerk):
+    # The first takes the only bag of rice; the re-sent form finds the product out of
+    # stock, yet it is the same submission: the first receipt, no refusal.
+    first = redeem_post(clerk, world, world.household, {open_.rice: 1}, key="last-bag")
+    again = redeem_post(clerk, world, world.household, {open_.rice: 1}, key="last-bag")
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    assert Redemption.objects.count() == 1 and balance(world.household) == 50
+
+
 @pytest.mark.parametrize(
     ("what", "quantity", "message"),
     [

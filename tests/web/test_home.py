@@ -22,7 +22,7 @@ EXPECTED = {
     "credit_officer": [("/credit/", "信用评定"), ("/credit/import/", "导入评定表"), ("/households/", "农户")],
     "district_admin": [("/households/", "农户"), ("/ratings/", "评定周期"), ("/oversight/audit/", "审计日志")],
     "town_admin": [("/households/", "农户"), ("/ratings/", "评定周期"), ("/accounts/users/", "用户管理")],
-    "shop_clerk": [("/households/", "农户查询")],
+    "shop_clerk": [("/shop/counter/", "收银台"), ("/shop/counter/today/", "今日兑换"), ("/shop/counter/paper/", "补录纸质单据")],
     "department_viewer": [("/households/", "农户"), ("/ratings/", "评定结果")],
 }  # fmt: skip
 

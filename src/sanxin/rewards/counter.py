@@ -48,20 +48,15 @@ def served_households(scope: Scope, shops: Iterable[Shop]) -> QuerySet[Household
     return scope.households(Perm.SHOP_REDEEM).filter(village_id__in=village_ids)
 
 
-def shops_serving(shops: Iterable[Shop], household: Household) -> list[Shop]:
-    """The shops of `shops` that serve `household`'s village, the village's own first."""
-    serving = [s for s in shops if any(v.pk == household.village_id for v in s.villages.all())]
-    return sorted(serving, key=lambda s: s.region_id != household.village_id)
-
-
-def shop_serving(shops: Iterable[Shop], household: Household, wanted: str | None = None):
-    """The shop of `shops` that serves `household`'s village: the one whose id is
-    `wanted` when it does, else the village's own, else the first; None if none does."""
-    serving = shops_serving(shops, household)
-    for shop in serving:
-        if wanted and str(shop.pk) == wanted:
-            return shop
-    return serving[0] if serving else None
+def serving_shops(scope: Scope, household: Household) -> list[Shop]:
+    """The user's open counter shops that serve `household`'s village, the village's
+    own first. One query."""
+    shops = (
+        scope.filter(Shop.objects, Perm.SHOP_REDEEM)
+        .filter(active=True, villages=household.village_id)
+        .order_by("name")
+    )
+    return sorted(shops, key=lambda s: s.region_id != household.village_id)
 
 
 def find_households(households: QuerySet[Household], query: str) -> list[Household]:

@@ -70,18 +70,18 @@ def counter_home(request):
 
 
 def _served_household(request, household_id):
-    """(household, shop, shops): a household one of the clerk's shops serves, or 404."""
-    shops = list(counter.clerk_shops(request.scope))
-    households = counter.served_households(request.scope, shops).select_related(
-        "village", "villager_group"
-    )
-    household = request.scope.get(households, household_id, Perm.SHOP_REDEEM)
-    shop = counter.shop_serving(
-        shops, household, request.POST.get("shop") or request.GET.get("shop")
-    )
-    if shop is None:
+    """(household, shop, serving): a household in the clerk's reach that one of their
+    open shops serves, the shop to redeem at (`shop` asked for, else the village's
+    own) and every such shop; 404 when none serves it. Two queries."""
+    scope = request.scope
+    households = scope.households(Perm.SHOP_REDEEM).select_related("village", "villager_group")
+    household = scope.get(households, household_id, Perm.SHOP_REDEEM)
+    serving = counter.serving_shops(scope, household)
+    if not serving:
         raise Http404
-    return household, shop, shops
+    wanted = request.POST.get("shop") or request.GET.get("shop")
+    shop = next((s for s in serving if str(s.pk) == wanted), serving[0])
+    return household, shop, serving
 
 
 # --- the household panel and the redemption -----------------------------------------
@@ -95,7 +95,7 @@ def counter_household(request, household_id):
     receipt); `step=edit` goes back to the form with what was typed. A confirmation
     goes straight to the service (which applies the gate, limits, stock and balance
     itself); the panel is computed only for a page to show."""
-    household, shop, shops = _served_household(request, household_id)
+    household, shop, serving = _served_household(request, household_id)
     members = counter.collectors(household)
     collectors = [(p.pk, counter.collector_label(p)) for p in members]
     data = request.POST if request.method == "POST" else None
@@ -133,7 +133,7 @@ def counter_household(request, household_id):
         "household": household,
         "head": counter.masked_head(household),
         "shop": shop,
-        "serving": counter.shops_serving(shops, household),
+        "serving": serving,
         "eligibility": eligibility,
         "form": form,
     }

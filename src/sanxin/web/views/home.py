@@ -59,7 +59,11 @@ JOBS: dict[str, list[tuple[object, str, Perm | None]]] = {
         (gettext_lazy("评定周期"), "ratings:list", None),
         (gettext_lazy("用户管理"), "accounts:users", Perm.MANAGE_USERS),
     ],
-    Role.SHOP_CLERK: [(gettext_lazy("农户查询"), "households:list", None)],
+    Role.SHOP_CLERK: [
+        (gettext_lazy("收银台"), "rewards:counter", Perm.SHOP_REDEEM),
+        (gettext_lazy("今日兑换"), "rewards:counter_today", Perm.SHOP_REDEEM),
+        (gettext_lazy("补录纸质单据"), "rewards:counter_paper", Perm.SHOP_REDEEM),
+    ],
     Role.DEPARTMENT_VIEWER: [
         (gettext_lazy("农户"), "households:list", None),
         (gettext_lazy("评定结果"), "ratings:list", None),
