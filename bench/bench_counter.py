@@ -45,6 +45,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -88,7 +89,7 @@ def _pg_admin(url: str, sql: str) -> None:
         conn.execute(sql)
 
 
-def scratch_database(tmp: str) -> tuple[str, str, callable]:
+def scratch_database(tmp: str) -> tuple[str, str, Callable[[], None]]:
     """(database URL, label, cleanup) of an empty database for this run."""
     given = os.environ.get("SANXIN_DATABASE_URL", "")
     if given.startswith(("postgres://", "postgresql://")):
@@ -447,8 +448,9 @@ def bare_work(index: int, client: Client, tally: Tally) -> None:
     tally.outcomes["ok" if status == 200 else f"status {status}"] += 1
 
 
-class Counter_:
-    """The counter side of a client: what to redeem next, and how to read the answer."""
+class Redeemers:
+    """The clients at the counter: what each redeems next (or re-sends), and the tally
+    of the answers."""
 
     def __init__(self, world: World, driver):
         self.world = world
@@ -730,7 +732,7 @@ def main(argv: list[str] | None = None) -> None:
             run_phase(clients, 2.0, bare_work)  # warm every worker up
             bare1 = summarise("bare 1", *run_phase(clients, args.seconds, bare_work))
             driver = pick_driver(args.via)
-            counter = Counter_(world, driver)
+            counter = Redeemers(world, driver)
             seconds, counter_tallies = run_phase(clients, args.seconds, counter.work)
             redeem = summarise("counter", seconds, counter_tallies)
             bare2 = summarise("bare 2", *run_phase(clients, args.seconds, bare_work))
