@@ -124,8 +124,8 @@ class Selection(models.Model):
     )
     quorum_percent = models.PositiveSmallIntegerField(
         _("有效票比例（%）"),
-        default=67,
-        help_text=_("投票人数达到应投票人数的这一比例，计票才有效"),
+        default=66,
+        help_text=_("投票人数达到应投票人数的这一比例（向上取整），计票才有效；三分之二填 66"),
     )
     tie_rule = models.CharField(
         _("同票规则"), max_length=12, choices=TieRule.choices, default=TieRule.NONE_TIED

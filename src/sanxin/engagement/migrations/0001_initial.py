@@ -276,7 +276,7 @@ class Migration(migrations.Migration):
                 ('vote_until', models.DateField(verbose_name='投票截止')),
                 ('quota', models.PositiveSmallIntegerField(verbose_name='名额')),
                 ('voters', models.CharField(choices=[('committee', '村“两委”成员'), ('representatives', '村民代表')], default='representatives', max_length=16, verbose_name='投票人')),
-                ('quorum_percent', models.PositiveSmallIntegerField(default=67, help_text='投票人数达到应投票人数的这一比例，计票才有效', verbose_name='有效票比例（%）')),
+                ('quorum_percent', models.PositiveSmallIntegerField(default=66, help_text='投票人数达到应投票人数的这一比例（向上取整），计票才有效；三分之二填 66', verbose_name='有效票比例（%）')),
                 ('tie_rule', models.CharField(choices=[('all_tied', '并列者均当选（可超出名额）'), ('none_tied', '并列者均不当选（名额空缺）')], default='none_tied', max_length=12, verbose_name='同票规则')),
                 ('notice_days', models.PositiveSmallIntegerField(default=7, verbose_name='公示天数')),
                 ('eligible_voters', models.PositiveIntegerField(blank=True, null=True, verbose_name='应投票人数')),
