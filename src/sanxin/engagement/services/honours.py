@@ -390,9 +390,7 @@ def selection_close(*, actor: User, selection: Selection, reason: str) -> Select
 def nomination_source(actor: User | None, household: Household) -> str | None:
     """How `actor` nominates in `household`'s village (None: they may not)."""
     scope = scope_for(actor)
-    if scope.covers_region(household.village, Perm.ENGAGE_MANAGE) and scope.has_role(
-        *COMMITTEE_ROLES
-    ):
+    if scope.covers_region(household.village, Perm.ENGAGE_MANAGE):
         return NominationSource.COMMITTEE
     if scope.covers_household(household, Perm.ENGAGE_PUBLISH):
         return NominationSource.SUBTEAM
@@ -712,12 +710,9 @@ def objection_raise(
         "selection__region", "household__villager_group"
     ).get(pk=nomination.pk)
     selection = nomination.selection
-    scope = scope_for(actor)
-    reach = scope.covers_region(selection.region, Perm.ENGAGE_VIEW) or any(
-        g.household_group_path and g.household_group_path.startswith(selection.region.path)
-        for g in scope.grants_for(Perm.ENGAGE_VIEW)
-    )
-    if not reach:
+    from sanxin.engagement.selectors import selections
+
+    if not selections(scope_for(actor)).filter(pk=selection.pk).exists():
         raise PermissionDenied("只有本村（镇）的村民和干部可以提出异议")
     today = _today(today)
     if selection.state != SelectionState.NOTICE or nomination.state != NominationState.ELECTED:
