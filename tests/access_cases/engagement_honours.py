@@ -457,3 +457,46 @@ def _move_nomination_window(w):
         vote_from=today,
         vote_until=today + timedelta(days=2),
     )
+
+
+def _scheme(w):
+    from sanxin.rules.services import scheme_install_default
+
+    scheme_install_default(district=w.district)
+
+
+def _type_added(w, username):
+    from sanxin.engagement.models import HonourType
+
+    if username == "other_district_admin":  # their district has no scheme: nothing added
+        assert not HonourType.objects.filter(name="好婆婆").exists()
+        return
+    succeeded(w, username)
+    added = HonourType.objects.get(district=w.district, name="好婆婆")
+    assert (added.item_code, added.min_grade, added.repeat_years) == ("honour.village", "4A", 2)
+    audited(w, username, "honour_type.add")
+
+
+CASES += [
+    Case(
+        "engagement:honour_types",
+        lambda w: "/village/honours/types/",
+        {"district_admin", "other_district_admin"},
+        setup=_scheme,
+    ),
+    Case(
+        "engagement:honour_types",
+        lambda w: "/village/honours/types/",
+        {"district_admin", "other_district_admin"},
+        method="post",
+        data=lambda w: {
+            "name": "好婆婆",
+            "item_code": "honour.village",
+            "min_grade": "4A",
+            "no_active_veto": "on",
+            "repeat_years": 2,
+        },
+        setup=_scheme,
+        effect=_type_added,
+    ),
+]

@@ -20,6 +20,7 @@ from sanxin.engagement.choices import NominationState, SelectionState, TieRule, 
 from sanxin.engagement.forms import (
     AnswerForm,
     CheckForm,
+    HonourTypeForm,
     NominationForm,
     ObjectionForm,
     ReasonForm,
@@ -42,6 +43,7 @@ from sanxin.lib import photos as photo_files
 from sanxin.lib.forms import apply_service_errors
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
+from sanxin.rules.selectors import district_version_in_force
 
 
 def _refused(request, exc: ValidationError) -> None:
@@ -64,6 +66,7 @@ def selection_list(request):
             "rows": rows,
             "villages": villages,
             "can_open": request.scope.has(Perm.ENGAGE_MANAGE),
+            "can_types": request.scope.has(Perm.ENGAGE_HONOUR_TYPES),
         },
     )
 
@@ -612,3 +615,36 @@ def representative_end(request, pk: int):
     except ValidationError as exc:
         _refused(request, exc)
     return redirect("engagement:representatives", rep.village_id)
+
+
+# --- honour types (district) ---------------------------------------------------------------
+
+
+@requires(Perm.ENGAGE_HONOUR_TYPES)
+def honour_types(request):
+    districts = list(
+        request.scope.regions(Perm.ENGAGE_HONOUR_TYPES).filter(level=Level.DISTRICT).order_by("pk")
+    )
+    if not districts:
+        raise Http404
+    district = districts[0]
+    version = district_version_in_force(district.pk, timezone.localdate())
+    items = [i for i in version.scheme.items if i.points > 0] if version else []
+    form = HonourTypeForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.honour_type_add(actor=request.user, district=district, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("荣誉类型已添加。"))
+            return redirect("engagement:honour_types")
+    rows = [
+        {"t": t, "rules": svc.rules_in_words(t)}
+        for t in HonourType.objects.filter(district=district).order_by("id")
+    ]
+    return render(
+        request,
+        "engagement/honours/types.html",
+        {"district": district, "rows": rows, "form": form, "has_scheme": version is not None},
+    )
