@@ -553,6 +553,19 @@ def nomination_check(
 # --- the vote ------------------------------------------------------------------------
 
 
+def voter_problem(actor: User | None, selection: Selection, today: date | None = None) -> str:
+    """Why `actor` is not a voter of the selection ('' if they are)."""
+    if actor is None or not scope_for(actor).has(Perm.ENGAGE_VOTE):
+        return "您没有投票权"
+    if actor.pk not in voter_ids(selection, today):
+        return (
+            "只有本村“两委”成员可以投票"
+            if selection.voters == VoterBody.COMMITTEE
+            else "只有村民代表名单上的代表可以投票"
+        )
+    return ""
+
+
 def vote_problem(actor: User | None, selection: Selection, today: date | None = None) -> str:
     """Why `actor` may not vote in the selection now ('' if they may)."""
     today = _today(today)
@@ -562,14 +575,8 @@ def vote_problem(actor: User | None, selection: Selection, today: date | None = 
         return (
             f"不在投票时间内（{selection.vote_from:%Y-%m-%d} 至 {selection.vote_until:%Y-%m-%d}）"
         )
-    if actor is None or not scope_for(actor).has(Perm.ENGAGE_VOTE):
-        return "您没有投票权"
-    if actor.pk not in voter_ids(selection, today):
-        return (
-            "只有本村“两委”成员可以投票"
-            if selection.voters == VoterBody.COMMITTEE
-            else "只有村民代表名单上的代表可以投票"
-        )
+    if problem := voter_problem(actor, selection, today):
+        return problem
     if BallotCast.objects.filter(selection=selection, voter=actor).exists():
         return "您已经投过票了，每人只能投一次"
     return ""
@@ -590,10 +597,9 @@ def ballot_cast(
     quorum). Returns nothing: the voter's choice is not echoed anywhere."""
     today = _today(today)
     selection = _locked(selection)
-    problem = vote_problem(actor, selection, today)
-    if problem:
-        if "没有投票权" in problem or "只有" in problem:
-            raise PermissionDenied(problem)
+    if problem := voter_problem(actor, selection, today):
+        raise PermissionDenied(problem)
+    if problem := vote_problem(actor, selection, today):
         raise ValidationError(problem)
     chosen = sorted({int(c) for c in choices})
     if len(chosen) != len(list(choices)):
