@@ -178,8 +178,11 @@ def _value_for(field: models.Field):
 
 
 def _add_row(model: type[models.Model]) -> models.Model:
-    """One row of `model`, pointing at existing rows (made if missing). For tables the
-    demo leaves empty; the triggers care about rows, not about what they mean."""
+    """One row of `model`, pointing at existing rows (made if missing): the n-th row of
+    each related table for the model's n-th row, so rows differ where a unique key
+    spans foreign keys (one ballot cast per voter, one nomination per household). For
+    tables the demo leaves empty; the triggers care about rows, not about what they mean."""
+    nth = model._base_manager.count()
     values = {}
     for field in model._meta.concrete_fields:
         if (
@@ -192,7 +195,8 @@ def _add_row(model: type[models.Model]) -> models.Model:
             continue
         if field.is_relation:
             target = field.related_model
-            existing = target._base_manager.order_by("pk").first()
+            related = target._base_manager.order_by("pk")
+            existing = related[nth % related.count()] if related.exists() else None
             if existing is None or field.one_to_one:
                 existing = _add_row(target)
             values[field.attname] = existing.pk

@@ -161,6 +161,7 @@ INSTALLED_APPS = [
     "sanxin.ratings",
     "sanxin.rewards",
     "sanxin.lending",
+    "sanxin.engagement",
     "sanxin.notifications",
     "sanxin.web",
 ]

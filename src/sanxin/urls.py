@@ -28,6 +28,7 @@ urlpatterns = [
     path("ratings/", include("sanxin.ratings.urls")),
     path("shop/", include("sanxin.rewards.urls")),
     path("lending/", include("sanxin.lending.urls")),
+    path("village/", include("sanxin.engagement.urls")),
     path("v/<str:token>/", certificates.verify, name="certificate_verify"),
     path("notifications/", include("sanxin.notifications.urls")),
     path("oversight/", include("sanxin.oversight.urls")),

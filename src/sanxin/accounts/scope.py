@@ -63,6 +63,13 @@ class Perm(StrEnum):
     LENDING_MANAGE = "lending.manage"  # grant lines, decide and disburse loans, repayments
     LENDING_VIEW = "lending.view"  # lines, loans and repayments in detail; a household its own
     LENDING_TOTALS = "lending.totals"  # totals per village, town and district only
+    # 全民争信: honours, activities, suggestions, contributions (engagement)
+    ENGAGE_VIEW = "engage.view"  # the village board, selections, honour roll, activities
+    ENGAGE_TAKE_PART = "engage.take_part"  # a villager nominates, objects, signs up, suggests
+    ENGAGE_VOTE = "engage.vote"  # vote in a selection (with the voter list: committee or 村民代表)
+    ENGAGE_PUBLISH = "engage.publish"  # a sub-team nominates, publishes activities, signs up
+    ENGAGE_MANAGE = "engage.manage"  # selections, checks, representatives, answers, contributions
+    ENGAGE_HONOUR_TYPES = "engage.honour_types"  # the district's honour types and their rules
 
 
 _ALL_STAFF = {
@@ -173,6 +180,27 @@ PERMISSIONS: dict[Perm, set[str]] = {
     Perm.LENDING_MANAGE: {Role.CREDIT_OFFICER},
     Perm.LENDING_VIEW: {Role.CREDIT_OFFICER, Role.VILLAGER},
     Perm.LENDING_TOTALS: {Role.DISTRICT_ADMIN, Role.DEPARTMENT_VIEWER, Role.CREDIT_OFFICER},
+    Perm.ENGAGE_VIEW: _ALL_STAFF - {Role.SHOP_CLERK, Role.CREDIT_OFFICER} | {Role.VILLAGER},
+    Perm.ENGAGE_TAKE_PART: {Role.VILLAGER},
+    Perm.ENGAGE_VOTE: {
+        Role.VILLAGER,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
+    Perm.ENGAGE_PUBLISH: {
+        Role.SUBTEAM_MEMBER,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
+    Perm.ENGAGE_MANAGE: {
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
+    Perm.ENGAGE_HONOUR_TYPES: {Role.DISTRICT_ADMIN},
 }
 
 

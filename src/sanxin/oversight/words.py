@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.accounts.choices import Role
+from sanxin.engagement.choices import NominationSource, NominationState, SelectionState
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.ledger.choices import Source
 from sanxin.ratings.models import AppealKind, CycleState
@@ -112,9 +113,35 @@ ACTION_LABELS: dict[str, Any] = {
     "veto.revoke": _("撤销否决或直接判级"),
     "wallet.allowance": _("发放等级奖励积分"),
     "wallet.expire": _("扣除过期积分"),
+    # 全民争信: honour selections (engagement/services/honours.py)
+    "ballot.cast": _("荣誉评选投票"),
+    "honour.award": _("授予荣誉"),
+    "honour.withdraw": _("撤销荣誉"),
+    "honour_objection.answer": _("答复荣誉公示异议"),
+    "honour_objection.raise": _("对荣誉公示提出异议"),
+    "honour_type.add": _("新增荣誉类型"),
+    "nomination.check": _("审查荣誉提名"),
+    "nomination.submit": _("提交荣誉提名"),
+    "representative.add": _("登记村民代表"),
+    "representative.end": _("村民代表离任"),
+    "selection.award": _("荣誉评选授予完成"),
+    "selection.check": _("荣誉评选截止提名、进入资格审查"),
+    "selection.close": _("结束荣誉评选"),
+    "selection.count": _("荣誉评选计票"),
+    "selection.open": _("开启荣誉评选"),
+    "selection.vote": _("荣誉评选开始投票"),
 }
 
 KEY_LABELS: dict[str, Any] = {
+    # 全民争信: honour selections
+    "ballots": _("收回选票"),
+    "elected": _("当选人数"),
+    "eligible_voters": _("应投票人数"),
+    "honours": _("授予荣誉数"),
+    "needed": _("有效所需票数"),
+    "nominated_as": _("推荐方式"),
+    "quota": _("名额"),
+    "selection": _("荣誉评选"),
     "active": _("在册"),
     "address": _("地址"),
     "amount": _("金额（元）"),
@@ -275,7 +302,11 @@ def _password(value: Any) -> str:
 
 def _state(value: Any) -> str:
     labels = (
-        dict(CycleState.choices) | dict(HouseholdStatus.choices) | dict(CandidateStatus.choices)
+        dict(SelectionState.choices)
+        | dict(NominationState.choices)
+        | dict(CycleState.choices)
+        | dict(HouseholdStatus.choices)
+        | dict(CandidateStatus.choices)
     )
     return str(labels.get(value, value))
 
@@ -292,6 +323,7 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "role": _choice(Role),
     "kind": _choice(AppealKind),
     "source": _choice(Source),
+    "nominated_as": _choice(NominationSource),
     "political_status": _choice(PoliticalStatus),
     "cadre_post": _choice(CadrePost),
     "password": _password,
