@@ -175,8 +175,8 @@ def activity_publish(
 
 
 def _locked(activity: Activity) -> Activity:
-    return Activity.objects.select_for_update().select_related("village", "group").get(
-        pk=activity.pk
+    return (
+        Activity.objects.select_for_update().select_related("village", "group").get(pk=activity.pk)
     )
 
 
@@ -261,9 +261,7 @@ def signup_add(
             signed_up_by=actor,
             signed_up_at=now,
         )
-    _audit(
-        actor, "signup.add", signup, person.household.villager_group, now, activity=activity.pk
-    )
+    _audit(actor, "signup.add", signup, person.household.villager_group, now, activity=activity.pk)
     return signup
 
 
@@ -344,7 +342,7 @@ def checkin_by_code(
     now = _now(now)
     person = actor.person if actor.person_id else None
     if person is None or not person.active:
-        raise ValidationError("您的账号没有关联到本人，无法扫码签到，请让组织者在名单上为您签到")
+        raise PermissionDenied("您的账号没有关联到本人，无法扫码签到，请让组织者在名单上为您签到")
     person = Person.objects.select_related("household__villager_group").get(pk=person.pk)
     if person.household.village_id != activity.village_id:
         raise PermissionDenied("这是其他村的活动，您不能在此签到")
@@ -469,6 +467,9 @@ def attendance_record(
             left=len(result.problems),
         )
     log.info(
-        "activity %s: %d entries recorded, %d left", activity.pk, len(result.entries), len(result.problems)
+        "activity %s: %d entries recorded, %d left",
+        activity.pk,
+        len(result.entries),
+        len(result.problems),
     )
     return result
