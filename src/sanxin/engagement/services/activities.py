@@ -57,7 +57,7 @@ def _now(now: datetime | None) -> datetime:
 
 def _where(activity: Activity) -> Region:
     """The region an activity belongs to: its villager group's, else its village."""
-    return activity.group if activity.group_id else activity.village
+    return activity.group if activity.group is not None else activity.village
 
 
 def may_organise(actor: User | None, activity: Activity) -> bool:
@@ -176,7 +176,9 @@ def activity_publish(
 
 def _locked(activity: Activity) -> Activity:
     return (
-        Activity.objects.select_for_update().select_related("village", "group").get(pk=activity.pk)
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("village", "group")
+        .get(pk=activity.pk)
     )
 
 
@@ -421,7 +423,7 @@ def attendance_record(
     result = AttendanceResult()
     with transaction.atomic():
         waiting = list(
-            CheckIn.objects.select_for_update()
+            CheckIn.objects.select_for_update(of=("self",))
             .filter(activity=activity, entry__isnull=True)
             .select_related("person", "household__village", "household__villager_group")
             .order_by("household__number", "person_id")
