@@ -449,3 +449,27 @@ def test_a_second_person_makes_no_double_entry_with_two_organisers(world, scheme
     sub = make_user("sub2", "subteam_member", region=world.group_a1_1)
     with pytest.raises(PermissionDenied):
         svc.attendance_record(actor=sub, activity=activity)
+
+
+def test_activity_finished_for_the_demo(world, scheme):
+    day = timezone.now() - timedelta(days=30)
+    came, absent = head_of(world.household), head_of(world.household_a1_2)
+    activity = svc.activity_finished(
+        organiser=world.users["committee_head"],
+        village=world.village_a1,
+        kind="cleanup",
+        title="春季环境整治",
+        place="村主干道",
+        starts_at=day,
+        ends_at=day + timedelta(hours=3),
+        item_code="public.labour",
+        signed_up=[came, absent],
+        present=[came],
+        approver=world.users["committee_member"],
+    )
+    from sanxin.engagement import activity_selectors as sel
+
+    assert [s.person for s in sel.no_shows(activity)] == [absent]
+    checkin = CheckIn.objects.get(activity=activity)
+    assert checkin.person == came and checkin.entry.review.approved
+    assert checkin.entry.points == 5
