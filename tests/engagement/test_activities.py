@@ -473,3 +473,22 @@ def test_activity_finished_for_the_demo(world, scheme):
     checkin = CheckIn.objects.get(activity=activity)
     assert checkin.person == came and checkin.entry.review.approved
     assert checkin.entry.points == 5
+
+
+def test_organiser_pages_query_counts(world, scheme, login, django_assert_max_num_queries):
+    now = timezone.now()
+    activity = publish(world, now, starts_in=timedelta(minutes=5))
+    people = [
+        head_of(make_household(world.village_a1, world.group_a1_1, f"3{i:02d}", head_seq=800 + i))
+        for i in range(15)
+    ]
+    head = world.users["committee_head"]
+    for p in people:
+        svc.signup_add(actor=head, activity=activity, person=p, now=now)
+    svc.checkin_by_list(actor=head, activity=activity, people=people[:10], now=now)
+    client = login(head)
+    for url in ["list/", "attendance/", ""]:
+        client.get(f"/village/activities/{activity.pk}/{url}")
+        with django_assert_max_num_queries(16):
+            response = client.get(f"/village/activities/{activity.pk}/{url}?q=300")
+        assert response.status_code == 200
