@@ -492,3 +492,30 @@ def test_organiser_pages_query_counts(world, scheme, login, django_assert_max_nu
         with django_assert_max_num_queries(16):
             response = client.get(f"/village/activities/{activity.pk}/{url}?q=300")
         assert response.status_code == 200
+
+
+def test_a_sub_team_organises_its_groups_activity(world, scheme, now):
+    sub = world.users["subteam_member"]
+    activity = publish(
+        world, now, actor=sub, group=world.group_a1_1, starts_in=-timedelta(minutes=5)
+    )
+    assert svc.may_organise(sub, activity)
+    assert not svc.may_organise(world.users["other_group_subteam"], activity)
+    svc.checkin_by_list(
+        actor=sub,
+        activity=activity,
+        people=[head_of(world.household), head_of(world.household_a1_2)],
+        now=now,
+    )
+    result = svc.attendance_record(actor=sub, activity=activity)
+    assert [e.household for e in result.entries] == [world.household]
+    assert len(result.problems) == 1 and "李二河" in result.problems[0]
+    rest = svc.attendance_record(actor=world.users["committee_head"], activity=activity)
+    assert [e.household for e in rest.entries] == [world.household_a1_2]
+
+
+@pytest.mark.parametrize("title", ["清理\u202e河道", "清理\u200b河道", "a\x00b"])
+def test_crafted_text_is_refused(world, scheme, now, title):
+    with pytest.raises(ValidationError):
+        publish(world, now, title=title)
+    assert not Activity.objects.exists()
