@@ -11,7 +11,12 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.accounts.choices import Role
-from sanxin.engagement.choices import NominationSource, NominationState, SelectionState
+from sanxin.engagement.choices import (
+    CheckInMethod,
+    NominationSource,
+    NominationState,
+    SelectionState,
+)
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.ledger.choices import Source
 from sanxin.ratings.models import AppealKind, CycleState
@@ -130,6 +135,13 @@ ACTION_LABELS: dict[str, Any] = {
     "selection.count": _("荣誉评选计票"),
     "selection.open": _("开启荣誉评选"),
     "selection.vote": _("荣誉评选开始投票"),
+    # 全民争信: village activities (engagement/services/activities.py)
+    "activity.cancel": _("取消村内活动"),
+    "activity.publish": _("发布村内活动"),
+    "attendance.record": _("为活动签到者记录积分"),
+    "checkin.add": _("活动签到"),
+    "signup.add": _("活动报名"),
+    "signup.withdraw": _("取消活动报名"),
 }
 
 KEY_LABELS: dict[str, Any] = {
@@ -142,6 +154,14 @@ KEY_LABELS: dict[str, Any] = {
     "nominated_as": _("推荐方式"),
     "quota": _("名额"),
     "selection": _("荣誉评选"),
+    # 全民争信: village activities
+    "activity": _("活动"),
+    "capacity": _("人数上限"),
+    "entries": _("记录条数"),
+    "left": _("未记人数"),
+    "method": _("签到方式"),
+    "starts_at": _("开始时间"),
+    "title": _("名称"),
     "active": _("在册"),
     "address": _("地址"),
     "amount": _("金额（元）"),
@@ -324,6 +344,7 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "kind": _choice(AppealKind),
     "source": _choice(Source),
     "nominated_as": _choice(NominationSource),
+    "method": _choice(CheckInMethod),
     "political_status": _choice(PoliticalStatus),
     "cadre_post": _choice(CadrePost),
     "password": _password,
