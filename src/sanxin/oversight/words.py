@@ -11,7 +11,14 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.accounts.choices import Role
-from sanxin.engagement.choices import NominationSource, NominationState, SelectionState
+from sanxin.engagement.choices import (
+    ContributionKind,
+    NominationSource,
+    NominationState,
+    ProjectKind,
+    SelectionState,
+    SuggestionState,
+)
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.ledger.choices import Source
 from sanxin.ratings.models import AppealKind, CycleState
@@ -82,6 +89,11 @@ ACTION_LABELS: dict[str, Any] = {
     "selection.count": _("荣誉评选计票"),
     "selection.open": _("开启荣誉评选"),
     "selection.vote": _("荣誉评选开始投票"),
+    # 全民争信: suggestions and contributions
+    "contribution.record": _("记录捐资捐物、义务投工"),
+    "project.create": _("新建村级项目"),
+    "suggestion.answer": _("答复村民建议"),
+    "suggestion.submit": _("村民提出建议"),
 }
 
 KEY_LABELS: dict[str, Any] = {
@@ -94,6 +106,15 @@ KEY_LABELS: dict[str, Any] = {
     "nominated_as": _("推荐方式"),
     "quota": _("名额"),
     "selection": _("荣誉评选"),
+    # 全民争信: suggestions and contributions
+    "amount": _("金额（元）"),
+    "answer": _("答复结果"),
+    "contribution_kind": _("捐赠方式"),
+    "labour_days": _("投工（天）"),
+    "project": _("项目"),
+    "project_kind": _("项目类型"),
+    "show_name": _("向村民显示姓名"),
+    "target": _("目标金额（元）"),
     "active": _("在册"),
     "address": _("地址"),
     "approved_under_appeal": _("因异议直接通过"),
@@ -216,6 +237,9 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "kind": _choice(AppealKind),
     "source": _choice(Source),
     "nominated_as": _choice(NominationSource),
+    "answer": _choice(SuggestionState),
+    "contribution_kind": _choice(ContributionKind),
+    "project_kind": _choice(ProjectKind),
     "political_status": _choice(PoliticalStatus),
     "cadre_post": _choice(CadrePost),
     "password": _password,
