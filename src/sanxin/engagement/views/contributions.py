@@ -29,6 +29,12 @@ def _manages(request, village) -> bool:
     return request.scope.covers_region(village, Perm.ENGAGE_MANAGE)
 
 
+def _records(request, village) -> bool:
+    """Contributions are recorded with their points: by the village's committee,
+    who manage engagement and record points there."""
+    return _manages(request, village) and request.scope.covers_region(village, Perm.RECORD_POINTS)
+
+
 @requires(Perm.ENGAGE_VIEW)
 def project_list(request, village_id: int):
     village = reads.village_or_404(request.scope, village_id)
@@ -40,6 +46,7 @@ def project_list(request, village_id: int):
             "village": village,
             "totals": reads.project_totals(village),
             "manages": manages,
+            "records": _records(request, village),
             "form": ProjectForm() if manages else None,
         },
     )
@@ -67,6 +74,7 @@ def project_new(request, village_id: int):
             "village": village,
             "totals": reads.project_totals(village),
             "manages": True,
+            "records": _records(request, village),
             "form": form,
         },
         status=400,
@@ -97,7 +105,7 @@ def project_detail(request, pk: int):
             "page": page,
             "staff": staff,
             "own": own,
-            "manages": _manages(request, village),
+            "records": _records(request, village),
         },
     )
 
@@ -143,6 +151,8 @@ def _contribution_args(form: ContributionForm, village) -> dict:
 @requires(Perm.ENGAGE_MANAGE)
 def contribution_new(request, village_id: int):
     village = reads.village_or_404(request.scope, village_id, Perm.ENGAGE_MANAGE)
+    if not _records(request, village):
+        raise PermissionDenied
     projects = list(Project.objects.filter(village=village, closed_on__isnull=True).order_by("-id"))
     initial = {"project": request.GET.get("project", "")}
     form = ContributionForm(
