@@ -26,7 +26,7 @@ from sanxin.engagement.poster import (
 from sanxin.engagement.services import contributions as contrib
 from sanxin.engagement.services import suggestions as sugg
 from sanxin.ratings.models import Cycle, CycleState
-from tests.engagement.conftest import give_grade, head_of
+from tests.engagement.conftest import give_grade
 
 TZ = timezone.get_fixed_timezone(8 * 60)
 
