@@ -1,10 +1,36 @@
 from django.urls import path
 
-from sanxin.engagement.views import board, contributions, honours, suggestions
+from sanxin.engagement.views import activities, board, contributions, honours, suggestions
 
 app_name = "engagement"
 
 urlpatterns = [
+    # Village activities (村内活动) and check-in: engagement/views/activities.py
+    path("activities/", activities.activity_list, name="activities"),
+    path("activities/new/", activities.activity_new, name="activity_new"),
+    path("activities/<int:pk>/", activities.activity_detail, name="activity"),
+    path("activities/<int:pk>/signup/", activities.signup, name="activity_signup"),
+    path(
+        "activities/signups/<int:pk>/withdraw/",
+        activities.signup_withdraw,
+        name="activity_signup_withdraw",
+    ),
+    path("activities/<int:pk>/cancel/", activities.activity_cancel, name="activity_cancel"),
+    path("activities/<int:pk>/code/", activities.activity_code, name="activity_code"),
+    path(
+        "activities/<int:pk>/code/live/", activities.activity_code_live, name="activity_code_live"
+    ),
+    path(
+        "activities/<int:pk>/checkin/<str:code>/",
+        activities.activity_checkin,
+        name="activity_checkin",
+    ),
+    path("activities/<int:pk>/list/", activities.activity_checklist, name="activity_checklist"),
+    path(
+        "activities/<int:pk>/attendance/",
+        activities.activity_attendance,
+        name="activity_attendance",
+    ),
     # Honour selections (荣誉评选): engagement/views/honours.py
     path("honours/", honours.selection_list, name="honours"),
     path("honours/new/", honours.selection_new, name="selection_new"),

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxin.accounts.choices import Role
 from sanxin.engagement.choices import (
+    CheckInMethod,
     ContributionKind,
     NominationSource,
     NominationState,
@@ -94,6 +95,13 @@ ACTION_LABELS: dict[str, Any] = {
     "project.create": _("新建村级项目"),
     "suggestion.answer": _("答复村民建议"),
     "suggestion.submit": _("村民提出建议"),
+    # 全民争信: village activities (engagement/services/activities.py)
+    "activity.cancel": _("取消村内活动"),
+    "activity.publish": _("发布村内活动"),
+    "attendance.record": _("为活动签到者记录积分"),
+    "checkin.add": _("活动签到"),
+    "signup.add": _("活动报名"),
+    "signup.withdraw": _("取消活动报名"),
 }
 
 KEY_LABELS: dict[str, Any] = {
@@ -115,6 +123,14 @@ KEY_LABELS: dict[str, Any] = {
     "project_kind": _("项目类型"),
     "show_name": _("向村民显示姓名"),
     "target": _("目标金额（元）"),
+    # 全民争信: village activities
+    "activity": _("活动"),
+    "capacity": _("人数上限"),
+    "entries": _("记录条数"),
+    "left": _("未记人数"),
+    "method": _("签到方式"),
+    "starts_at": _("开始时间"),
+    "title": _("名称"),
     "active": _("在册"),
     "address": _("地址"),
     "approved_under_appeal": _("因异议直接通过"),
@@ -240,6 +256,7 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "answer": _choice(SuggestionState),
     "contribution_kind": _choice(ContributionKind),
     "project_kind": _choice(ProjectKind),
+    "method": _choice(CheckInMethod),
     "political_status": _choice(PoliticalStatus),
     "cadre_post": _choice(CadrePost),
     "password": _password,
