@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
@@ -146,6 +146,7 @@ def project_create(
     kind: str,
     description: str = "",
     target_amount: Decimal | None = None,
+    now: datetime | None = None,
 ) -> Project:
     """A village project households can contribute to (外墙保温, 道路硬化 …)."""
     _check_manage(actor, village)
@@ -158,7 +159,7 @@ def project_create(
         description=clean_text(description, "说明", field="description"),
         target_amount=yuan(target_amount) if target_amount is not None else None,
         created_by=actor,
-        created_at=timezone.now(),
+        created_at=now or timezone.now(),
     )
     if not project.name:
         raise ValidationError({"name": ["请填写项目名称"]})
@@ -226,11 +227,13 @@ def contribution_record(
     evidence_text: str = "",
     photos: Sequence[UploadedFile] = (),
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Contribution:
     """Record a contribution with its evidence and the points it earns (a pending
     entry, see the module's text). Recorded by the village committee, who record
     points too; a member's own household is recorded by another member."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     scope = scope_for(actor)
     if not scope.covers_household(household, Perm.ENGAGE_MANAGE) or not scope.covers_household(
         household, Perm.RECORD_POINTS
@@ -271,7 +274,6 @@ def contribution_record(
     for photo in photos:
         if problem := photo_files.problem(photo):
             raise ValidationError({"photos": [problem]})
-    now = timezone.now()
     contribution = Contribution(
         village=household.village,
         project=project,

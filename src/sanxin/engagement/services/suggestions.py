@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -94,12 +94,14 @@ def suggestion_submit(
     show_name: bool = False,
     photos: Sequence[UploadedFile] = (),
     household: Household | None = None,
+    now: datetime | None = None,
 ) -> Suggestion:
     """A villager's suggestion for their village. Text with invisible or
     direction-changing characters is refused (lib/text.py); photos are decoded and
     re-encoded without metadata, and anything that is not a real photo is refused
     with the reason (lib/photos.py). The same text again from the household while
-    the first is still open is refused (a double tap sends it once)."""
+    the first is still open is refused (a double tap sends it once). `now`: when
+    (the demo tells a past story with it)."""
     household = _household_of(actor, household)
     text = _clean_text(text, "建议内容", "text", MIN_TEXT, MAX_TEXT)
     if len(photos) > MAX_PHOTOS:
@@ -108,9 +110,9 @@ def suggestion_submit(
         if problem := photo_files.problem(photo):
             raise ValidationError({"photos": [problem]})
     Household.objects.select_for_update().filter(pk=household.pk).first()
+    now = now or timezone.now()
     if Suggestion.objects.filter(household=household, text=text, state__in=OPEN_STATES).exists():
         raise ValidationError({"text": ["这条建议已经提交过了，请等待村里答复"]})
-    now = timezone.now()
     suggestion = Suggestion(
         village=household.village,
         household=household,
@@ -169,11 +171,13 @@ def suggestion_answer(
     state: str,
     reply: str,
     today: date | None = None,
+    now: datetime | None = None,
 ) -> Suggestion:
     """The committee's answer with a reply the villager reads (and is notified of).
     Adopted: the scheme's item as a pending entry for the author. A suggestion
     under study may be answered again; the other answers are final."""
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     if state not in ANSWERS:
         raise ValidationError({"state": ["请选择答复结果"]})
     if problem := answer_problem(actor, suggestion, state):
@@ -187,7 +191,6 @@ def suggestion_answer(
     if locked.state not in OPEN_STATES:
         raise ValidationError(f"该建议已答复为“{locked.get_state_display()}”，不能再改")
     before = locked.state
-    now = timezone.now()
     if state == SuggestionState.ADOPTED:
         locked.entry = entry_record(
             actor=actor,
