@@ -401,6 +401,7 @@ def _suggestions(village, users, start, last, rng) -> list[Entry]:
     homes = {u.pk: getattr(u.person, "household_id", None) for u in members}
     texts = list(SUGGESTIONS) + [(TOPICS[i % len(TOPICS)], None, "") for i in range(25)]
     chosen = rng.sample(households, min(len(households), len(texts)))
+    chosen += [chosen[i % len(chosen)] for i in range(len(texts) - len(chosen))]  # small demos
     days = _spread(start, last, len(chosen))
     entries: list[Entry] = []
     for i, ((text, state, reply), household, day) in enumerate(
@@ -502,12 +503,12 @@ def _contributions(village, users, start, last, rng) -> list[Entry]:
     produce = (("苹果", 600), ("白菜", 500), ("土豆", 400), ("大葱", 300))
     given, i = 0, 0
     helpers = [h for h in households if h not in givers[:15]] or households
-    while given < PRODUCE_JIN and i < len(helpers):
+    while given < PRODUCE_JIN:
         name, jin = produce[i % len(produce)]
         jin = min(jin, PRODUCE_JIN - given)
         record(
             2000 + i,
-            helpers[i],
+            helpers[i % len(helpers)],
             days[i % len(days)],
             cause="帮扶困难户",
             kind=ContributionKind.GOODS,
