@@ -99,7 +99,7 @@ def test_the_whole_selection_through_the_pages(world, scheme, reps, login):
     assert BallotCast.objects.count() == Ballot.objects.count() == 3
     # The villager is not a representative.
     response = login(world.users["villager"]).post(f"{url}vote/", {"choices": [nomination.pk]})
-    assert response.status_code == 302 and Ballot.objects.count() == 3
+    assert response.status_code == 403 and Ballot.objects.count() == 3
 
     head = login(world.users["committee_head"])
     head.post(f"{url}step/", {"step": "count"})

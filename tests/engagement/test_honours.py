@@ -383,3 +383,27 @@ def test_a_committee_vote_counts_the_committee(world, types, reps):
     assert selection.voters == VoterBody.COMMITTEE and selection.eligible_voters == 3
     # No committee member voted: no quorum.
     assert selection.state == SelectionState.CLOSED
+
+
+def test_a_district_adds_an_honour_type_of_its_scheme_only(world, scheme):
+    admin = world.users["district_admin"]
+    added = svc.honour_type_add(
+        actor=admin,
+        district=world.district,
+        name="文明家庭",
+        item_code="honour.village",
+        for_household=True,
+        self_nomination=True,
+    )
+    assert added.for_household and added.min_grade == "3A"
+    with pytest.raises(ValidationError, match="不在本区现行评分方案中"):
+        svc.honour_type_add(
+            actor=admin, district=world.district, name="好媳妇", item_code="no.such.item"
+        )
+    with pytest.raises(PermissionDenied):
+        svc.honour_type_add(
+            actor=world.users["committee_head"],
+            district=world.district,
+            name="好媳妇",
+            item_code="honour.village",
+        )

@@ -10,6 +10,7 @@ from sanxin.engagement.choices import TieRule, VoterBody
 from sanxin.ledger.forms import PhotosField
 from sanxin.lib.forms import DateInput
 from sanxin.lib.text import LineField, TextField
+from sanxin.rules.choices import Grade
 
 
 class SelectionForm(forms.Form):
@@ -93,3 +94,25 @@ class RepresentativeForm(forms.Form):
     household_number = LineField(label=_("户号"), max_length=30)
     person_name = LineField(label=_("姓名"), max_length=30)
     since = forms.DateField(label=_("起始日期"), widget=DateInput())
+
+
+class HonourTypeForm(forms.Form):
+    name = LineField(
+        label=_("荣誉名称"), max_length=40, help_text=_("如 好婆婆、文明家庭、致富带头人")
+    )
+    item_code = forms.ChoiceField(label=_("获得后记的积分项"))
+    for_household = forms.BooleanField(label=_("按户授予（如美丽庭院）"), required=False)
+    min_grade = forms.ChoiceField(
+        label=_("最低在用信用等级"), choices=Grade.choices, initial=Grade.A3
+    )
+    no_active_veto = forms.BooleanField(
+        label=_("不得有正在执行的一票否决"), required=False, initial=True
+    )
+    repeat_years = forms.IntegerField(
+        label=_("同一荣誉间隔年数"), min_value=0, max_value=20, initial=3, help_text=_("0 表示不限")
+    )
+    self_nomination = forms.BooleanField(label=_("允许推荐本户"), required=False)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item_code"].choices = [(i.code, f"{i.name}（{i.code}）") for i in items]

@@ -13,6 +13,7 @@ from sanxin.accounts.scope import Perm, Scope
 from sanxin.engagement.choices import NominationState, SelectionState
 from sanxin.engagement.models import Honour, Nomination, Selection
 from sanxin.ratings.notice import mask_name
+from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 
 
@@ -34,6 +35,20 @@ def selections(scope: Scope, perm: Perm = Perm.ENGAGE_VIEW) -> QuerySet[Selectio
     if condition is None:
         return Selection.objects.none()
     return Selection.objects.filter(condition).select_related("honour_type", "region")
+
+
+def villages(scope: Scope, perm: Perm = Perm.ENGAGE_VIEW) -> QuerySet[Region]:
+    """The villages whose board and honour roll the user sees: those inside their
+    regions and the village their group (or household) belongs to."""
+    ancestors: set[int] = set()
+    below = Q(pk__in=[])
+    for grant in scope.grants_for(perm):
+        path = grant.region_path or grant.household_group_path
+        if path:
+            ancestors.update(Region.ids_in_path(path))
+        if grant.region_path:
+            below |= Q(path__startswith=grant.region_path)
+    return Region.objects.filter(Q(pk__in=ancestors) | below, level=Level.VILLAGE)
 
 
 def selection_or_404(scope: Scope, pk) -> Selection:

@@ -34,6 +34,7 @@ urlpatterns = [
     # Honour selections (荣誉评选): engagement/views/honours.py
     path("honours/", honours.selection_list, name="honours"),
     path("honours/new/", honours.selection_new, name="selection_new"),
+    path("honours/types/", honours.honour_types, name="honour_types"),
     path("honours/<int:pk>/", honours.selection_detail, name="selection"),
     path("honours/<int:pk>/step/", honours.selection_step, name="selection_step"),
     path("honours/<int:pk>/nominate/", honours.nominate, name="nominate"),

@@ -54,6 +54,7 @@ from sanxin.ratings.standing import active_caps, grade_in_force, is_expired
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 from sanxin.rules.choices import GRADE_LABELS, Grade, grade_rank
+from sanxin.rules.selectors import district_version_in_force
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User
@@ -115,6 +116,11 @@ def honour_type_add(
     """A new honour type of the district (好婆婆、文明家庭、致富带头人 …)."""
     if not scope_for(actor).covers_region(district, Perm.ENGAGE_HONOUR_TYPES):
         raise PermissionDenied("只有区县管理员可以设置荣誉类型")
+    version = district_version_in_force(district.pk, timezone.localdate())
+    if version is None or version.scheme.find_item(item_code) is None:
+        raise ValidationError({"item_code": [f"积分项“{item_code}”不在本区现行评分方案中"]})
+    if HonourType.objects.filter(district=district, name=name).exists():
+        raise ValidationError({"name": [f"“{name}”已经存在"]})
     honour_type = HonourType(
         district=district,
         name=clean_line(name, "荣誉名称", field="name"),
@@ -390,9 +396,7 @@ def selection_close(*, actor: User, selection: Selection, reason: str) -> Select
 def nomination_source(actor: User | None, household: Household) -> str | None:
     """How `actor` nominates in `household`'s village (None: they may not)."""
     scope = scope_for(actor)
-    if scope.covers_region(household.village, Perm.ENGAGE_MANAGE) and scope.has_role(
-        *COMMITTEE_ROLES
-    ):
+    if scope.covers_region(household.village, Perm.ENGAGE_MANAGE):
         return NominationSource.COMMITTEE
     if scope.covers_household(household, Perm.ENGAGE_PUBLISH):
         return NominationSource.SUBTEAM
@@ -549,6 +553,19 @@ def nomination_check(
 # --- the vote ------------------------------------------------------------------------
 
 
+def voter_problem(actor: User | None, selection: Selection, today: date | None = None) -> str:
+    """Why `actor` is not a voter of the selection ('' if they are)."""
+    if actor is None or not scope_for(actor).has(Perm.ENGAGE_VOTE):
+        return "您没有投票权"
+    if actor.pk not in voter_ids(selection, today):
+        return (
+            "只有本村“两委”成员可以投票"
+            if selection.voters == VoterBody.COMMITTEE
+            else "只有村民代表名单上的代表可以投票"
+        )
+    return ""
+
+
 def vote_problem(actor: User | None, selection: Selection, today: date | None = None) -> str:
     """Why `actor` may not vote in the selection now ('' if they may)."""
     today = _today(today)
@@ -558,14 +575,8 @@ def vote_problem(actor: User | None, selection: Selection, today: date | None = 
         return (
             f"不在投票时间内（{selection.vote_from:%Y-%m-%d} 至 {selection.vote_until:%Y-%m-%d}）"
         )
-    if actor is None or not scope_for(actor).has(Perm.ENGAGE_VOTE):
-        return "您没有投票权"
-    if actor.pk not in voter_ids(selection, today):
-        return (
-            "只有本村“两委”成员可以投票"
-            if selection.voters == VoterBody.COMMITTEE
-            else "只有村民代表名单上的代表可以投票"
-        )
+    if problem := voter_problem(actor, selection, today):
+        return problem
     if BallotCast.objects.filter(selection=selection, voter=actor).exists():
         return "您已经投过票了，每人只能投一次"
     return ""
@@ -586,10 +597,9 @@ def ballot_cast(
     quorum). Returns nothing: the voter's choice is not echoed anywhere."""
     today = _today(today)
     selection = _locked(selection)
-    problem = vote_problem(actor, selection, today)
-    if problem:
-        if "没有投票权" in problem or "只有" in problem:
-            raise PermissionDenied(problem)
+    if problem := voter_problem(actor, selection, today):
+        raise PermissionDenied(problem)
+    if problem := vote_problem(actor, selection, today):
         raise ValidationError(problem)
     chosen = sorted({int(c) for c in choices})
     if len(chosen) != len(list(choices)):
@@ -712,17 +722,15 @@ def objection_raise(
         "selection__region", "household__villager_group"
     ).get(pk=nomination.pk)
     selection = nomination.selection
-    scope = scope_for(actor)
-    reach = scope.covers_region(selection.region, Perm.ENGAGE_VIEW) or any(
-        g.household_group_path and g.household_group_path.startswith(selection.region.path)
-        for g in scope.grants_for(Perm.ENGAGE_VIEW)
-    )
-    if not reach:
+    from sanxin.engagement.selectors import selections
+
+    if not selections(scope_for(actor)).filter(pk=selection.pk).exists():
         raise PermissionDenied("只有本村（镇）的村民和干部可以提出异议")
     today = _today(today)
     if selection.state != SelectionState.NOTICE or nomination.state != NominationState.ELECTED:
         raise ValidationError("只能对公示中的当选者提出异议")
-    if not selection.notice_from <= today <= selection.notice_until:
+    start, end = selection.notice_from, selection.notice_until
+    if start is None or end is None or not start <= today <= end:
         raise ValidationError("不在公示期内")
     text = clean_text(text, "异议内容", field="text")
     if len(text.strip()) < 5:
@@ -800,8 +808,9 @@ def selection_award(
     today = _today(today)
     if selection.state != SelectionState.NOTICE:
         raise ValidationError("该评选不在公示阶段")
-    if today <= selection.notice_until:
-        raise ValidationError(f"公示期到 {selection.notice_until:%Y-%m-%d} 结束，之后才能授予")
+    end = selection.notice_until
+    if end is None or today <= end:
+        raise ValidationError(f"公示期到 {end:%Y-%m-%d} 结束，之后才能授予")
     if HonourObjection.objects.filter(
         nomination__selection=selection, answered_at__isnull=True
     ).exists():

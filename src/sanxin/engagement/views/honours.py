@@ -20,6 +20,7 @@ from sanxin.engagement.choices import NominationState, SelectionState, TieRule, 
 from sanxin.engagement.forms import (
     AnswerForm,
     CheckForm,
+    HonourTypeForm,
     NominationForm,
     ObjectionForm,
     ReasonForm,
@@ -42,11 +43,13 @@ from sanxin.lib import photos as photo_files
 from sanxin.lib.forms import apply_service_errors
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
+from sanxin.rules.selectors import district_version_in_force
 
 
-def _refused(request, exc: ValidationError | PermissionDenied) -> None:
-    text = "；".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-    messages.error(request, text or _("无权进行此操作"))
+def _refused(request, exc: ValidationError) -> None:
+    """A service's refusal as a message on the page it redirects to. (PermissionDenied
+    is not caught: the user gets 403.)"""
+    messages.error(request, "；".join(exc.messages))
 
 
 # --- list and opening ------------------------------------------------------------------
@@ -55,7 +58,7 @@ def _refused(request, exc: ValidationError | PermissionDenied) -> None:
 @requires(Perm.ENGAGE_VIEW)
 def selection_list(request):
     rows = list(selectors.selections(request.scope).order_by("-year", "-id")[:200])
-    villages = list(request.scope.villages(Perm.ENGAGE_VIEW).order_by("path")[:50])
+    villages = list(selectors.villages(request.scope).order_by("path")[:50])
     return render(
         request,
         "engagement/honours/list.html",
@@ -63,6 +66,7 @@ def selection_list(request):
             "rows": rows,
             "villages": villages,
             "can_open": request.scope.has(Perm.ENGAGE_MANAGE),
+            "can_types": request.scope.has(Perm.ENGAGE_HONOUR_TYPES),
         },
     )
 
@@ -88,6 +92,8 @@ def selection_new(request):
         .filter(level__in=[Level.VILLAGE, Level.TOWN])
         .order_by("path")
     )
+    if request.method == "POST" and request.POST.get("region") not in {str(r.pk) for r in regions}:
+        raise Http404
     type_choices = _type_choices(regions)
 
     class _Type:
@@ -101,7 +107,8 @@ def selection_new(request):
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        region = next(r for r in regions if str(r.pk) == data.pop("region"))
+        region_pk = data.pop("region")
+        region = next(r for r in regions if str(r.pk) == region_pk)
         chosen = data.pop("honour_type")
         if chosen.startswith("new:"):
             _new, district_id, name = chosen.split(":", 2)
@@ -115,8 +122,6 @@ def selection_new(request):
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(request, _("评选已开启，提名开始。"))
             return redirect("engagement:selection", selection.pk)
@@ -256,7 +261,7 @@ def selection_step(request, pk: int):
             messages.success(request, _("评选已结束。"))
         else:
             raise Http404
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _refused(request, exc)
     return redirect("engagement:selection", selection.pk)
 
@@ -314,8 +319,6 @@ def nominate(request, pk: int):
             apply_service_errors(
                 form, exc, fields={"household": "household_number", "person": "person_name"}
             )
-        except PermissionDenied as exc:
-            form.add_error("household_number", str(exc))
         else:
             messages.success(request, _("推荐已提交，村“两委”将进行资格审查。"))
             return redirect("engagement:selection", selection.pk)
@@ -346,7 +349,7 @@ def nomination_check(request, pk: int):
                 reason=form.cleaned_data["reason"],
             )
             messages.success(request, _("审查结果已记录。"))
-        except (ValidationError, PermissionDenied) as exc:
+        except ValidationError as exc:
             _refused(request, exc)
     return redirect("engagement:selection", nomination.selection_id)
 
@@ -395,6 +398,8 @@ def nomination_photo(request, pk: int):
 @requires(Perm.ENGAGE_VOTE)
 def vote(request, pk: int):
     selection = selectors.selection_or_404(request.scope, pk)
+    if request.user.pk not in svc.voter_ids(selection):
+        raise PermissionDenied
     problem = svc.vote_problem(request.user, selection)
     if problem:
         messages.error(request, problem)
@@ -416,8 +421,6 @@ def vote(request, pk: int):
             )
         except ValidationError as exc:
             apply_service_errors(form, exc, fields={})
-        except PermissionDenied as exc:
-            form.add_error(None, str(exc))
         else:
             messages.success(request, _("投票成功。您的选择不与您的姓名关联，任何人都查不到。"))
             return redirect("engagement:selection", selection.pk)
@@ -449,7 +452,7 @@ def objection_raise(request, pk: int):
                 actor=request.user, nomination=nomination, text=form.cleaned_data["text"]
             )
             messages.success(request, _("异议已提交，村“两委”将核实并答复。"))
-        except (ValidationError, PermissionDenied) as exc:
+        except ValidationError as exc:
             _refused(request, exc)
     return redirect("engagement:selection", nomination.selection_id)
 
@@ -468,7 +471,7 @@ def objection_answer(request, pk: int):
         try:
             svc.objection_answer(actor=request.user, objection=objection, **form.cleaned_data)
             messages.success(request, _("已答复。"))
-        except (ValidationError, PermissionDenied) as exc:
+        except ValidationError as exc:
             _refused(request, exc)
     return redirect("engagement:selection", nomination.selection_id)
 
@@ -503,7 +506,7 @@ def honour_withdraw(request, pk: int):
             actor=request.user, honour=honour, reason=request.POST.get("reason", "")
         )
         messages.success(request, _("荣誉已撤销，其积分相应撤回（冲正待另一名成员审核）。"))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _refused(request, exc)
     return redirect("engagement:selection", honour.selection_id)
 
@@ -547,7 +550,7 @@ def honour_verify(request, token: str):
 
 @requires(Perm.ENGAGE_VIEW)
 def honour_roll(request, village_pk: int):
-    village = request.scope.villages(Perm.ENGAGE_VIEW).filter(pk=village_pk).first()
+    village = selectors.villages(request.scope).filter(pk=village_pk).first()
     if village is None:
         raise Http404
     rows = [
@@ -585,8 +588,6 @@ def representatives(request, village_pk: int):
                 )
             except ValidationError as exc:
                 apply_service_errors(form, exc, fields={"person": "person_name"})
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
             else:
                 messages.success(request, _("已登记为村民代表。"))
                 return redirect("engagement:representatives", village.pk)
@@ -611,6 +612,39 @@ def representative_end(request, pk: int):
     try:
         svc.representative_end(actor=request.user, representative=rep)
         messages.success(request, _("已从村民代表名单中移出。"))
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         _refused(request, exc)
     return redirect("engagement:representatives", rep.village_id)
+
+
+# --- honour types (district) ---------------------------------------------------------------
+
+
+@requires(Perm.ENGAGE_HONOUR_TYPES)
+def honour_types(request):
+    districts = list(
+        request.scope.regions(Perm.ENGAGE_HONOUR_TYPES).filter(level=Level.DISTRICT).order_by("pk")
+    )
+    if not districts:
+        raise Http404
+    district = districts[0]
+    version = district_version_in_force(district.pk, timezone.localdate())
+    items = [i for i in version.scheme.items if i.points > 0] if version else []
+    form = HonourTypeForm(request.POST or None, items=items)
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.honour_type_add(actor=request.user, district=district, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("荣誉类型已添加。"))
+            return redirect("engagement:honour_types")
+    rows = [
+        {"t": t, "rules": svc.rules_in_words(t)}
+        for t in HonourType.objects.filter(district=district).order_by("id")
+    ]
+    return render(
+        request,
+        "engagement/honours/types.html",
+        {"district": district, "rows": rows, "form": form, "has_scheme": version is not None},
+    )
