@@ -449,3 +449,73 @@ def test_a_second_person_makes_no_double_entry_with_two_organisers(world, scheme
     sub = make_user("sub2", "subteam_member", region=world.group_a1_1)
     with pytest.raises(PermissionDenied):
         svc.attendance_record(actor=sub, activity=activity)
+
+
+def test_activity_finished_for_the_demo(world, scheme):
+    day = timezone.now() - timedelta(days=30)
+    came, absent = head_of(world.household), head_of(world.household_a1_2)
+    activity = svc.activity_finished(
+        organiser=world.users["committee_head"],
+        village=world.village_a1,
+        kind="cleanup",
+        title="春季环境整治",
+        place="村主干道",
+        starts_at=day,
+        ends_at=day + timedelta(hours=3),
+        item_code="public.labour",
+        signed_up=[came, absent],
+        present=[came],
+        approver=world.users["committee_member"],
+    )
+    from sanxin.engagement import activity_selectors as sel
+
+    assert [s.person for s in sel.no_shows(activity)] == [absent]
+    checkin = CheckIn.objects.get(activity=activity)
+    assert checkin.person == came and checkin.entry.review.approved
+    assert checkin.entry.points == 5
+
+
+def test_organiser_pages_query_counts(world, scheme, login, django_assert_max_num_queries):
+    now = timezone.now()
+    activity = publish(world, now, starts_in=timedelta(minutes=5))
+    people = [
+        head_of(make_household(world.village_a1, world.group_a1_1, f"3{i:02d}", head_seq=800 + i))
+        for i in range(15)
+    ]
+    head = world.users["committee_head"]
+    for p in people:
+        svc.signup_add(actor=head, activity=activity, person=p, now=now)
+    svc.checkin_by_list(actor=head, activity=activity, people=people[:10], now=now)
+    client = login(head)
+    for url in ["list/", "attendance/", ""]:
+        client.get(f"/village/activities/{activity.pk}/{url}")
+        with django_assert_max_num_queries(16):
+            response = client.get(f"/village/activities/{activity.pk}/{url}?q=300")
+        assert response.status_code == 200
+
+
+def test_a_sub_team_organises_its_groups_activity(world, scheme, now):
+    sub = world.users["subteam_member"]
+    activity = publish(
+        world, now, actor=sub, group=world.group_a1_1, starts_in=-timedelta(minutes=5)
+    )
+    assert svc.may_organise(sub, activity)
+    assert not svc.may_organise(world.users["other_group_subteam"], activity)
+    svc.checkin_by_list(
+        actor=sub,
+        activity=activity,
+        people=[head_of(world.household), head_of(world.household_a1_2)],
+        now=now,
+    )
+    result = svc.attendance_record(actor=sub, activity=activity)
+    assert [e.household for e in result.entries] == [world.household]
+    assert len(result.problems) == 1 and "李二河" in result.problems[0]
+    rest = svc.attendance_record(actor=world.users["committee_head"], activity=activity)
+    assert [e.household for e in rest.entries] == [world.household_a1_2]
+
+
+@pytest.mark.parametrize("title", ["清理\u202e河道", "清理\u200b河道", "a\x00b"])
+def test_crafted_text_is_refused(world, scheme, now, title):
+    with pytest.raises(ValidationError):
+        publish(world, now, title=title)
+    assert not Activity.objects.exists()

@@ -12,7 +12,8 @@ to them as a person, `User.person`).
 
 Every service takes the moment it acts at (`now`, default `timezone.now()`), so the
 demo can build past activities with their attendance (`activity_publish(...,
-now=past)`, `checkin_by_list(..., now=during)`, `attendance_record(..., today=...)`).
+now=past)`, `checkin_by_list(..., now=during)`, `attendance_record(..., today=...)`),
+or in one call `activity_finished`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -35,7 +36,7 @@ from sanxin.engagement.choices import ActivityKind, CheckInMethod
 from sanxin.engagement.models import Activity, CheckIn, SignUp
 from sanxin.households.models import Person
 from sanxin.ledger.choices import Source
-from sanxin.ledger.services import EntryRequest, entry_record
+from sanxin.ledger.services import EntryRequest, entries_review_bulk, entry_record
 from sanxin.lib.text import clean_line, clean_text
 from sanxin.notifications.services import notify
 from sanxin.regions.choices import Level
@@ -57,7 +58,7 @@ def _now(now: datetime | None) -> datetime:
 
 def _where(activity: Activity) -> Region:
     """The region an activity belongs to: its villager group's, else its village."""
-    return activity.group if activity.group_id else activity.village
+    return activity.group if activity.group is not None else activity.village
 
 
 def may_organise(actor: User | None, activity: Activity) -> bool:
@@ -176,7 +177,9 @@ def activity_publish(
 
 def _locked(activity: Activity) -> Activity:
     return (
-        Activity.objects.select_for_update().select_related("village", "group").get(pk=activity.pk)
+        Activity.objects.select_for_update(of=("self",))
+        .select_related("village", "group")
+        .get(pk=activity.pk)
     )
 
 
@@ -421,7 +424,7 @@ def attendance_record(
     result = AttendanceResult()
     with transaction.atomic():
         waiting = list(
-            CheckIn.objects.select_for_update()
+            CheckIn.objects.select_for_update(of=("self",))
             .filter(activity=activity, entry__isnull=True)
             .select_related("person", "household__village", "household__villager_group")
             .order_by("household__number", "person_id")
@@ -473,3 +476,65 @@ def attendance_record(
         len(result.problems),
     )
     return result
+
+
+# --- the demo's past activities --------------------------------------------------------
+
+
+def activity_finished(
+    *,
+    organiser: User,
+    village: Region,
+    kind: str,
+    title: str,
+    place: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    item_code: str,
+    signed_up: Sequence[Person],
+    present: Sequence[Person],
+    approver: User | None = None,
+    group: Region | None = None,
+    capacity: int | None = None,
+) -> Activity:
+    """A past activity walked through the checked services at the moments it would
+    have happened: published three days before, `signed_up` signed up by the
+    organiser the day before, `present` ticked on the list ten minutes after the
+    start, their points recorded by the organiser the day of the activity, and, with
+    an `approver` (another committee member), approved in bulk. Sign-ups missing
+    from `present` are its no-shows."""
+    if ends_at >= timezone.now():
+        raise ValidationError("activity_finished builds past activities only")
+    activity = activity_publish(
+        actor=organiser,
+        village=village,
+        group=group,
+        kind=kind,
+        title=title,
+        place=place,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        item_code=item_code,
+        now=starts_at - timedelta(days=3),
+    )
+    for person in signed_up:
+        signup_add(
+            actor=organiser, activity=activity, person=person, now=starts_at - timedelta(days=1)
+        )
+    if present:
+        checkin_by_list(
+            actor=organiser,
+            activity=activity,
+            people=present,
+            now=starts_at + timedelta(minutes=10),
+        )
+    if item_code and present:
+        result = attendance_record(
+            actor=organiser, activity=activity, today=timezone.localdate(ends_at)
+        )
+        if result.problems:
+            raise ValidationError(result.problems)
+        if approver is not None:
+            entries_review_bulk(actor=approver, entries=result.entries, approve=True)
+    return activity
