@@ -184,7 +184,7 @@ def suggestion_answer(
         raise PermissionDenied(problem)
     reply = _clean_text(reply, "答复", "reply", MIN_REPLY, MAX_REPLY)
     locked = (
-        Suggestion.objects.select_for_update()
+        Suggestion.objects.select_for_update(of=("self",))
         .select_related("household__village", "household__villager_group", "person")
         .get(pk=suggestion.pk)
     )
