@@ -8,7 +8,6 @@ own village only."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -214,6 +213,15 @@ class Board:
     projects: list[ProjectTotal] = field(default_factory=list)
     notices: list[NoticeLine] = field(default_factory=list)
 
+    @property
+    def honour_groups(self) -> list[dict]:
+        """The honour roll by (year, honour), in the roll's order: what the page shows
+        one line per group."""
+        groups: dict[tuple[int, str], list] = {}
+        for honour, name in self.honours:
+            groups.setdefault((honour.year, honour.honour_type.name), []).append((honour, name))
+        return [{"year": y, "honour": h, "rows": rows} for (y, h), rows in groups.items()]
+
 
 def upcoming_activities(village: Region, now=None) -> list[Activity]:
     now = now or timezone.now()
@@ -321,10 +329,3 @@ def poster_values(board: Board, *, url: str, today: date) -> poster.BoardPoster:
         ],
         notices=[poster.PosterNotice(n.headline, n.starts_on, n.ends_on) for n in board.notices],
     )
-
-
-def group_by_state(rows: list[Suggestion]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        counts[row.state] += 1
-    return dict(counts)
