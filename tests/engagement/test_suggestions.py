@@ -268,3 +268,18 @@ def test_the_list_page_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(12):
         response = client.get(f"/village/{world.village_a1.pk}/suggestions/")
     assert response.status_code == 200
+
+
+def test_too_many_photos_are_refused(world):
+    photos = [upload(image_bytes("PNG", (4, 4)), f"{i}.png", "image/png") for i in range(7)]
+    with pytest.raises(ValidationError, match="最多上传 6 张"):
+        submit(world, photos=photos)
+
+
+def test_a_villager_cannot_suggest_to_another_village(world, login):
+    client = login(world.users["villager"])
+    assert client.get(f"/village/{world.village_a2.pk}/suggestions/new/").status_code == 404
+    response = client.post(
+        f"/village/{world.village_a2.pk}/suggestions/new/", {"text": "给邻村提个建议吧。"}
+    )
+    assert response.status_code == 404 and not Suggestion.objects.exists()
