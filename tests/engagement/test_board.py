@@ -263,3 +263,18 @@ def test_the_board_runs_a_bounded_number_of_queries(filled, login, django_assert
         assert client.get(f"/village/{w.village_a1.pk}/board/").status_code == 200
     with django_assert_max_num_queries(16):
         assert client.get(f"/village/{w.village_a1.pk}/board.pdf").status_code == 200
+
+
+def test_the_vendored_font_covers_the_posters_own_text():
+    import re
+    from pathlib import Path
+
+    from sanxin.engagement import poster as module
+    from sanxin.lib import pdf
+
+    pdf.font_name()
+    glyphs = pdf.pdfmetrics.getFont(pdf.FONT_NAME).face.charToGlyph
+    source = Path(module.__file__).read_text(encoding="utf-8")
+    fixed = "".join(re.findall(r'_\("([^"]*)"', source))
+    assert len(fixed) > 100
+    assert [c for c in fixed if ord(c) not in glyphs and not c.isspace()] == []
