@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.engagement.views import activities, honours
+from sanxin.engagement.views import activities, board, contributions, honours, suggestions
 
 app_name = "engagement"
 
@@ -61,4 +61,28 @@ urlpatterns = [
         honours.representative_end,
         name="representative_end",
     ),
+    # --- eg-board: the village board, suggestions, contributions ---------------------
+    # engagement/views/board.py, suggestions.py, contributions.py
+    path("board/", board.my_board, name="my_board"),
+    path("<int:village_id>/board/", board.board, name="board"),
+    path("<int:village_id>/board.pdf", board.board_pdf, name="board_pdf"),
+    path("<int:village_id>/suggestions/", suggestions.suggestion_list, name="suggestions"),
+    path("<int:village_id>/suggestions/new/", suggestions.suggestion_new, name="suggestion_new"),
+    path("suggestions/<int:pk>/", suggestions.suggestion_detail, name="suggestion"),
+    path("suggestions/<int:pk>/answer/", suggestions.suggestion_answer, name="suggestion_answer"),
+    path("suggestions/photos/<int:pk>/", suggestions.suggestion_photo, name="suggestion_photo"),
+    path("<int:village_id>/projects/", contributions.project_list, name="projects"),
+    path("<int:village_id>/projects/new/", contributions.project_new, name="project_new"),
+    path("projects/<int:pk>/", contributions.project_detail, name="project"),
+    path(
+        "<int:village_id>/contributions/new/",
+        contributions.contribution_new,
+        name="contribution_new",
+    ),
+    path(
+        "contributions/photos/<int:pk>/",
+        contributions.contribution_photo,
+        name="contribution_photo",
+    ),
+    # --- end eg-board ---------------------------------------------------------------
 ]

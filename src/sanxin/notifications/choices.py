@@ -14,3 +14,5 @@ class Kind(models.TextChoices):
     ENTRY_REJECTED = "entry_rejected", _("积分审核未通过")
     POINTS_EXPIRING = "points_expiring", _("积分即将过期")
     LOAN = "loan", _("贷款")  # a loan application decided, a loan disbursed (lending)
+    SUGGESTION_ANSWERED = "suggestion_answered", _("建议已答复")
+    ACTIVITY = "activity", _("村内活动")  # an activity cancelled (engagement)

@@ -13,12 +13,16 @@ from django.utils.translation import gettext_lazy as _
 from sanxin.accounts.choices import Role
 from sanxin.engagement.choices import (
     CheckInMethod,
+    ContributionKind,
     NominationSource,
     NominationState,
+    ProjectKind,
     SelectionState,
+    SuggestionState,
 )
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.ledger.choices import Source
+from sanxin.lending.choices import RepaymentMethod
 from sanxin.ratings.models import AppealKind, CycleState
 from sanxin.rewards.choices import FundingKind, RedemptionSource
 from sanxin.rewards.models import CandidateStatus
@@ -135,6 +139,11 @@ ACTION_LABELS: dict[str, Any] = {
     "selection.count": _("荣誉评选计票"),
     "selection.open": _("开启荣誉评选"),
     "selection.vote": _("荣誉评选开始投票"),
+    # 全民争信: suggestions and contributions
+    "contribution.record": _("记录捐资捐物、义务投工"),
+    "project.create": _("新建村级项目"),
+    "suggestion.answer": _("答复村民建议"),
+    "suggestion.submit": _("村民提出建议"),
     # 全民争信: village activities (engagement/services/activities.py)
     "activity.cancel": _("取消村内活动"),
     "activity.publish": _("发布村内活动"),
@@ -154,17 +163,25 @@ KEY_LABELS: dict[str, Any] = {
     "nominated_as": _("推荐方式"),
     "quota": _("名额"),
     "selection": _("荣誉评选"),
+    # 全民争信: suggestions and contributions
+    "amount": _("金额（元）"),
+    "answer": _("答复结果"),
+    "contribution_kind": _("捐赠方式"),
+    "labour_days": _("投工（天）"),
+    "project": _("项目"),
+    "project_kind": _("项目类型"),
+    "show_name": _("向村民显示姓名"),
+    "target": _("目标金额（元）"),
     # 全民争信: village activities
     "activity": _("活动"),
     "capacity": _("人数上限"),
     "entries": _("记录条数"),
     "left": _("未记人数"),
-    "method": _("签到方式"),
+    "method": _("方式"),  # of a check-in (engagement) or of repayment (lending)
     "starts_at": _("开始时间"),
     "title": _("名称"),
     "active": _("在册"),
     "address": _("地址"),
-    "amount": _("金额（元）"),
     "allowances": _("等级奖励积分"),
     "annual_rate": _("年利率（%）"),
     "approved_under_appeal": _("因异议直接通过"),
@@ -222,7 +239,6 @@ KEY_LABELS: dict[str, Any] = {
     "new_cards": _("新制门牌码"),
     "notify_days_before": _("过期前提醒天数"),
     "loan": _("贷款"),
-    "method": _("还款方式"),
     "number": _("户号"),
     "occurred_at": _("兑换时间"),
     "occurred_on": _("发生日期"),
@@ -310,6 +326,12 @@ def _choice(choices) -> Callable[[Any], str]:
     return lambda value: str(labels.get(value, value))
 
 
+def _choices(*kinds) -> Callable[[Any], str]:
+    """A key two apps use with values of their own (their values do not overlap)."""
+    labels = {value: label for kind in kinds for value, label in kind.choices}
+    return lambda value: str(labels.get(value, value))
+
+
 def _grades(value: Any) -> str:
     if not isinstance(value, dict):
         return plain(value)
@@ -344,7 +366,10 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "kind": _choice(AppealKind),
     "source": _choice(Source),
     "nominated_as": _choice(NominationSource),
-    "method": _choice(CheckInMethod),
+    "answer": _choice(SuggestionState),
+    "contribution_kind": _choice(ContributionKind),
+    "project_kind": _choice(ProjectKind),
+    "method": _choices(CheckInMethod, RepaymentMethod),
     "political_status": _choice(PoliticalStatus),
     "cadre_post": _choice(CadrePost),
     "password": _password,

@@ -38,6 +38,7 @@ from sanxin.households.models import Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.services import EntryRequest, entries_review_bulk, entry_record
 from sanxin.lib.text import clean_line, clean_text
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
@@ -45,9 +46,8 @@ from sanxin.rules.selectors import scheme_for_village
 
 log = logging.getLogger(__name__)
 
-# The notification kind of an activity's news (cancelled). Not yet one of
-# notifications.Kind's choices: that needs a notifications migration, left to the lead.
-NOTIFY_KIND = "activity"
+# The notification kind of an activity's news (cancelled).
+NOTIFY_KIND = Kind.ACTIVITY
 
 MAX_CAPACITY = 10_000
 

@@ -57,6 +57,7 @@ from sanxin.web.demo.cycle_story import (
     format_grades,
     grade_distribution,
 )
+from sanxin.web.demo.engagement import build_engagement
 from sanxin.web.demo.fixtures import NEIGHBOUR_HOUSEHOLDS, PILOT_HOUSEHOLDS
 from sanxin.web.demo.ledger_year import build_ledger_year
 from sanxin.web.demo.people import build_households, plan_demo
@@ -108,6 +109,7 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         build_cycles(result.calendar, regions, result)
         build_candidates(plan, result.calendar, regions, result)
         build_shop(result.calendar, regions, result)
+        build_engagement(result.calendar, regions, result, today=today)
     result.seconds = time.perf_counter() - started
     logger.info(
         "demo built in %.1f s: %d regions, %d households, %d people, %d logins, "
