@@ -24,7 +24,7 @@ class NominateForm(forms.Form):
         label=_("提名理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
     # A double submit nominates once (see ledger.submissions).
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=40, required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80, required=False)
 
     def clean(self):
         data = super().clean()

@@ -375,8 +375,12 @@ def _villager_login(household: Household) -> User:
     from sanxin.accounts.choices import Role
     from sanxin.accounts.models import RoleAssignment
 
+    # Named apart from the demo's own villager logins (cunmin1–3, listed in the README),
+    # linked to the head like every villager's login, and with no usable password.
+    head = household.members.filter(is_head=True, user__isnull=True).first()
     user, created = User.objects.get_or_create(
-        username=f"cunmin-{household.number}", defaults={"display_name": household.head_name}
+        username=f"hu-{household.number}",
+        defaults={"display_name": household.head_name, "person": head},
     )
     if created:
         user.set_unusable_password()
