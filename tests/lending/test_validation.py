@@ -20,6 +20,7 @@ from sanxin.lending.validation import (
     discrimination,
     mann_whitney_auc,
     validation_report,
+    worst_days_past_due,
 )
 from sanxin.rules.choices import GRADES, grade_rank
 
@@ -174,3 +175,63 @@ def test_report_counts_every_loan_once(outcomes):
     assert sum(r.loans for r in report.by_cycle) == len(outcomes)
     assert sum(r.overdue_90.count for r in report.by_grade) == report.overall.overdue_90.count
     assert all(r.overdue_90.count <= r.overdue_30.count for r in report.by_grade)
+
+
+def _schedule():
+    from datetime import date
+
+    from sanxin.lending.schedule import build_schedule
+
+    return build_schedule(
+        principal=Decimal("12000.00"),
+        annual_rate=Decimal("4.75"),
+        disbursed_on=date(2026, 1, 31),
+        term_months=6,
+        method="equal_instalments",
+    )
+
+
+def test_worst_days_past_due_by_hand():
+    from datetime import date
+
+    from sanxin.lending.schedule import Payment, allocate
+
+    s = _schedule()
+    first, second = s.instalments[0], s.instalments[1]
+    assert (first.due_date, second.due_date) == (date(2026, 2, 28), date(2026, 3, 31))
+    third = s.instalments[2]
+    # The first instalment (due 28 February) paid on 9 April: on 8 April it was
+    # 39 days past due. On 10 May the second (due 31 March) is unpaid: 40 days.
+    paid = [Payment(date(2026, 4, 9), first.total)]
+    state = allocate(s.instalments, paid, date(2026, 5, 10))
+    assert (state.days_past_due, worst_days_past_due(state)) == (40, 40)
+    # Caught up on 10 May (second and third, due 30 April): on 9 May it was 39 days,
+    # so seen on 20 May the loan is current and its worst is 39.
+    paid.append(Payment(date(2026, 5, 10), second.total + third.total))
+    state = allocate(s.instalments, paid, date(2026, 5, 20))
+    assert (state.days_past_due, worst_days_past_due(state)) == (0, 39)
+    # paid on the due date, or before it: never past due
+    on_time = [Payment(i.due_date, i.total) for i in s.instalments]
+    assert worst_days_past_due(allocate(s.instalments, on_time, date(2027, 1, 1))) == 0
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 260), st.integers(1, 4000)).map(lambda t: (t[0], Decimal(t[1]))),
+        max_size=8,
+    ),
+    st.integers(0, 260),
+)
+def test_worst_days_past_due_is_the_max_over_every_day(payments, as_of_day):
+    from datetime import timedelta
+
+    from sanxin.lending.schedule import Payment, allocate, days_past_due
+
+    s = _schedule()
+    start = s.disbursed_on
+    paid = [Payment(start + timedelta(days=d), amount) for d, amount in payments]
+    as_of = start + timedelta(days=as_of_day)
+    every_day = max(
+        days_past_due(s.instalments, paid, start + timedelta(days=d)) for d in range(as_of_day + 1)
+    )
+    assert worst_days_past_due(allocate(s.instalments, paid, as_of)) == every_day

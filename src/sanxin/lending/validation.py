@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from sanxin.lending.schedule import Allocation
 from sanxin.rules.choices import GRADES, grade_rank
 
 OVERDUE_30 = 30
@@ -63,6 +64,27 @@ class LoanOutcome:
     @property
     def overdue_90(self) -> bool:
         return self.worst_days_past_due >= OVERDUE_90
+
+
+def worst_days_past_due(allocation: Allocation) -> int:
+    """The most days past due the loan has reached by `allocation.as_of`: for each
+    instalment that fell due before that day, the days from its due date to the day
+    before the repayment that completed it (a repayment counts on its own day, as in
+    `schedule.days_past_due`), or to `as_of` while it is unpaid; the greatest of these.
+    A loan that was 95 days late and has since caught up counts as 95."""
+    worst = 0
+    for state in allocation.states:
+        due = state.instalment.due_date
+        if due >= allocation.as_of:
+            break
+        if state.paid:
+            if state.paid_off_on is None:  # an instalment of nothing
+                continue
+            late = (state.paid_off_on - due).days - 1
+        else:
+            late = (allocation.as_of - due).days
+        worst = max(worst, late)
+    return worst
 
 
 def as_decimal(value: Fraction, places: int) -> Decimal:
