@@ -24,7 +24,7 @@ from sanxin.lending.schedule import (
 )
 
 D = Decimal
-IO = Method.INTEREST_ONLY
+IO = Method.INTEREST_MONTHLY
 EQ = Method.EQUAL_INSTALMENTS
 
 
@@ -414,3 +414,22 @@ def test_allocation_properties(raw, day):
     # paying more never makes a loan more overdue
     extra = allocate(s.instalments, [*pays, Payment(as_of, D("100.00"))], as_of)
     assert extra.days_past_due <= dpd
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(1, 150_00), min_size=1, max_size=10))
+def test_split_agrees_with_the_allocation(raw):
+    from sanxin.lending.schedule import split_payment
+
+    sched = _three()
+    amounts = [D(c) / 100 for c in raw]
+    paid = D(0)
+    interest = principal = D(0)
+    for amount in amounts:
+        i, p = split_payment(sched, paid, amount)
+        assert i >= 0 and p >= 0 and i + p <= amount
+        interest, principal, paid = interest + i, principal + p, paid + amount
+    a = allocate(sched, [Payment(date(2025, 1, 1), x) for x in amounts], date(2025, 1, 1))
+    assert interest == sum((s.interest_paid for s in a.states), D(0))
+    assert principal == sum((s.principal_paid for s in a.states), D(0))
+    assert paid - interest - principal == a.surplus

@@ -44,7 +44,7 @@ ZERO = Decimal("0.00")
 
 
 class Method(StrEnum):
-    INTEREST_ONLY = "interest_only"  # 按月付息、到期还本
+    INTEREST_MONTHLY = "interest_monthly"  # 按月付息、到期还本
     EQUAL_INSTALMENTS = "equal_instalments"  # 等额本息
 
 
@@ -120,7 +120,7 @@ def build_schedule(
         raise ValueError(f"term must be 1 to {MAX_TERM_MONTHS} months")
     principal = principal.quantize(CENT)
     dates = due_dates(disbursed_on, term_months)
-    if method is Method.INTEREST_ONLY:
+    if method is Method.INTEREST_MONTHLY:
         rows = _interest_only(principal, annual_rate, disbursed_on, dates)
     else:
         rows = _equal_instalments(principal, annual_rate, dates)
@@ -286,3 +286,30 @@ def days_past_due(
 ) -> int:
     """Days since the oldest instalment not fully paid on `as_of` fell due (0 if none)."""
     return allocate(instalments, payments, as_of).days_past_due
+
+
+def paid_parts(instalments: Sequence[Instalment], total: Decimal) -> tuple[Decimal, Decimal]:
+    """(interest, principal) that `total` paid so far covers, allocated as above. The
+    allocation is sequential, so it depends on the total only, not on the dates."""
+    interest = principal = ZERO
+    left = total
+    for inst in instalments:
+        take = min(left, inst.interest)
+        interest += take
+        left -= take
+        take = min(left, inst.principal)
+        principal += take
+        left -= take
+        if left <= 0:
+            break
+    return interest, principal
+
+
+def split_payment(
+    instalments: Sequence[Instalment], paid_before: Decimal, amount: Decimal
+) -> tuple[Decimal, Decimal]:
+    """(interest part, principal part) of a payment of `amount` made after
+    `paid_before` had been paid; what lies beyond the schedule is in neither."""
+    before = paid_parts(instalments, paid_before)
+    after = paid_parts(instalments, paid_before + amount)
+    return after[0] - before[0], after[1] - before[1]
