@@ -23,19 +23,11 @@ from sanxin.lending.schedule import ZERO, Method, build_schedule
 
 STANDARD_RATE = Decimal("7.5")  # percent a year: the credit union's standard rate
 
-# The loan models store the repayment method under these names; the schedule's own.
-_METHODS = {
-    "interest_monthly": Method.INTEREST_ONLY,
-    Method.INTEREST_ONLY.value: Method.INTEREST_ONLY,
-    Method.EQUAL_INSTALMENTS.value: Method.EQUAL_INSTALMENTS,
-}
-
-
 def schedule_method(method: str) -> Method:
-    """The schedule's method for a stored repayment method."""
+    """The schedule's method for a stored repayment method (the same names)."""
     try:
-        return _METHODS[str(method)]
-    except KeyError:
+        return Method(str(method))
+    except ValueError:
         raise ValueError(f"{method!r} is not a repayment method") from None
 
 
