@@ -41,6 +41,7 @@ ACTION_LABELS: dict[str, Any] = {
     "household.create": _("新增农户"),
     "household.update": _("修改农户信息"),
     "household.export": _("导出农户名单"),
+    "lending.report_export": _("导出农户用信明细"),
     "person.create": _("新增人员"),
     "person.move": _("人员迁户"),
     "person.reveal_id": _("查看完整身份证号"),
