@@ -1,10 +1,35 @@
 from django.urls import path
 
 from sanxin.lending import report_views
+from sanxin.lending.views import loans, repayments
 
 app_name = "lending"
 
 urlpatterns: list = [
+    # loans (用信)
+    path("household/<int:pk>/loans/", loans.household_lending_page, name="household_loans"),
+    path("household/<int:pk>/apply/", loans.loan_apply, name="apply"),
+    path("applications/", loans.application_list, name="applications"),
+    path("applications/<int:pk>/", loans.application_detail, name="application"),
+    path("applications/<int:pk>/decide/", loans.application_decide, name="application_decide"),
+    path(
+        "applications/<int:pk>/disburse/", loans.application_disburse, name="application_disburse"
+    ),
+    path(
+        "applications/<int:pk>/withdraw/", loans.application_withdraw, name="application_withdraw"
+    ),
+    path("loans/", loans.loan_list, name="loans"),
+    path("loans/<int:pk>/", loans.loan_detail, name="loan"),
+    path("loans/overdue/", loans.overdue_list, name="overdue"),
+    path("loans/<int:pk>/repay/", repayments.repayment_new, name="repay"),
+    path("repayments/<int:pk>/reverse/", repayments.repayment_reverse, name="repayment_reverse"),
+    path("repayments/import/", repayments.repayment_import, name="repayment_import"),
+    path(
+        "repayments/import/<str:token>/confirm/",
+        repayments.repayment_import_confirm,
+        name="repayment_import_confirm",
+    ),
+    path("repayments/template/", repayments.repayment_template, name="repayment_template"),
     # reports: what the reward is worth, does the grade predict repayment
     path("reports/", report_views.reports, name="reports"),
     path("reports/export.xlsx", report_views.reports_export, name="reports_export"),

@@ -57,11 +57,14 @@ def household_vetoes(request, pk: int):
     version = scheme_for_village(household.village, today)
     form = None
     if can_decide and version is not None:
-        form = VetoForm(
-            request.POST or None,
-            rules=version.scheme.veto_rules,
-            initial={"starts_on": today, "idempotency_key": uuid.uuid4().hex},
-        )
+        initial = {"starts_on": today, "idempotency_key": uuid.uuid4().hex}
+        # A proposal from another page (an overdue loan) opens the form prefilled with
+        # the rule and the facts; the decider still checks and confirms them.
+        if request.GET.get("rule") in {r.code for r in version.scheme.veto_rules}:
+            initial["rule_code"] = request.GET["rule"]
+        if evidence := request.GET.get("evidence", "").strip()[:500]:
+            initial["evidence_text"] = evidence
+        form = VetoForm(request.POST or None, rules=version.scheme.veto_rules, initial=initial)
         if request.method == "POST" and form.is_valid():
             fields = dict(form.cleaned_data)
             key = fields.pop("idempotency_key")

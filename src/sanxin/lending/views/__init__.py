@@ -1,0 +1,1 @@
+"""The lending pages, one module per part."""
