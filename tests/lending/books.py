@@ -19,8 +19,8 @@ from sanxin.lending.models import (
     LoanApplication,
     Repayment,
 )
-from sanxin.lending.schedule import build_schedule, split_payment
 from sanxin.lending.schedule import Instalment as Planned
+from sanxin.lending.schedule import build_schedule, split_payment
 from sanxin.ratings.models import Cycle
 
 _numbers = count(1)
@@ -137,7 +137,11 @@ def loan(
     )
     Instalment.objects.bulk_create(
         Instalment(
-            loan=made, number=i.number, due_on=i.due_date, principal=i.principal, interest=i.interest
+            loan=made,
+            number=i.number,
+            due_on=i.due_date,
+            principal=i.principal,
+            interest=i.interest,
         )
         for i in plan.instalments
     )

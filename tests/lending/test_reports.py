@@ -202,7 +202,9 @@ def test_the_report_page_and_its_export(book, login):
     # totals only: the district admin sees no household of the village
     assert "王大山" not in village.content.decode()
     assert "农户明细" not in village.content.decode()
-    export = client.get("/lending/reports/export.xlsx", {"start": "2025-11-01", "end": "2026-10-31"})
+    export = client.get(
+        "/lending/reports/export.xlsx", {"start": "2025-11-01", "end": "2026-10-31"}
+    )
     sheet = _rows(export.content)
     assert sheet[0][0] == "地区"
     assert sheet[1][:3] == ["双塔山镇", 3, "380000.00"]

@@ -23,8 +23,8 @@ from django.utils import timezone
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.lending.choices import LineStatus, LoanStatus
 from sanxin.lending.models import CreditLine, Instalment, Loan, Repayment
-from sanxin.lending.schedule import Payment, add_months, allocate
 from sanxin.lending.schedule import Instalment as PlannedInstalment
+from sanxin.lending.schedule import Payment, add_months, allocate
 from sanxin.lending.validation import LoanOutcome, as_decimal, worst_days_past_due
 from sanxin.lending.worth import LoanTerms, interest_saved
 from sanxin.ratings import periods
@@ -208,9 +208,7 @@ def worth_report(scope: Scope, root: Region | None, period: Period) -> WorthRepo
         reach = {r.path for r in roots}
         chain = {r.pk: r for r in Region.objects.filter(pk__in=root.ancestor_ids)}
         trail = [
-            chain[i]
-            for i in root.ancestor_ids
-            if any(chain[i].path.startswith(p) for p in reach)
+            chain[i] for i in root.ancestor_ids if any(chain[i].path.startswith(p) for p in reach)
         ]
     return WorthReport(period=period, root=root, trail=trail, rows=rows, total=total)
 

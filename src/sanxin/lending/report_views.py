@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpResponse
@@ -59,9 +58,12 @@ def _worth(request) -> tuple[PeriodForm, WorthReport, list[HouseholdRow] | None]
     period = form.period()
     report = worth_report(request.scope, root, period)
     households = None
-    if root is not None and root.level == Level.VILLAGE:
-        if request.scope.covers_region(root, Perm.LENDING_VIEW):
-            households = household_rows(request.scope, root, period)
+    if (
+        root is not None
+        and root.level == Level.VILLAGE
+        and request.scope.covers_region(root, Perm.LENDING_VIEW)
+    ):
+        households = household_rows(request.scope, root, period)
     return form, report, households
 
 
@@ -118,7 +120,14 @@ def reports_export(request):
     period = f"{report.period.start.isoformat()} — {report.period.end.isoformat()}"
     if households is not None:
         assert report.root is not None
-        headers = [_("户号"), _("户主"), _("授信等级"), _("年利率（%）"), *_TOTAL_HEADERS, _("逾期天数")]
+        headers = [
+            _("户号"),
+            _("户主"),
+            _("授信等级"),
+            _("年利率（%）"),
+            *_TOTAL_HEADERS,
+            _("逾期天数"),
+        ]
         rows: list[list[Any]] = [
             [
                 h.number,
@@ -135,7 +144,10 @@ def reports_export(request):
             actor=request.user,
             village=report.root,
             rows=len(households),
-            filters={"start": report.period.start.isoformat(), "end": report.period.end.isoformat()},
+            filters={
+                "start": report.period.start.isoformat(),
+                "end": report.period.end.isoformat(),
+            },
         )
     else:
         headers = [_("地区"), *_TOTAL_HEADERS]
@@ -223,7 +235,10 @@ def validation_export(request):
         _("说明"),
     ]
     rows: list[Sequence[Any]] = []
-    rows += [[_("等级 %(g)s") % {"g": GRADE_LABELS[r.key]}, *_validation_cells(r)] for r in report.by_grade]
+    rows += [
+        [_("等级 %(g)s") % {"g": GRADE_LABELS[r.key]}, *_validation_cells(r)]
+        for r in report.by_grade
+    ]
     rows += [[periods.label(r.key), *_validation_cells(r)] for r in report.by_cycle]
     rows.append([_("全部贷款"), *_validation_cells(report.overall)])
     rows.append([_("统计日"), timezone.localdate().isoformat()])

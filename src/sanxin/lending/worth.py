@@ -23,6 +23,7 @@ from sanxin.lending.schedule import ZERO, Method, build_schedule
 
 STANDARD_RATE = Decimal("7.5")  # percent a year: the credit union's standard rate
 
+
 def schedule_method(method: str) -> Method:
     """The schedule's method for a stored repayment method (the same names)."""
     try:

@@ -54,6 +54,7 @@ from sanxin.web.demo.cycle_story import (
 )
 from sanxin.web.demo.fixtures import NEIGHBOUR_HOUSEHOLDS, PILOT_HOUSEHOLDS
 from sanxin.web.demo.ledger_year import build_ledger_year
+from sanxin.web.demo.lending import build_lending
 from sanxin.web.demo.people import build_households, plan_demo
 from sanxin.web.demo.regions import (
     DISTRICT_NAME,
@@ -100,6 +101,7 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         link_people(plan, result)
         build_ledger_year(plan, result.calendar, regions, result)
         build_cycles(result.calendar, regions, result)
+        build_lending(result.calendar, regions, result)
     result.seconds = time.perf_counter() - started
     logger.info(
         "demo built in %.1f s: %d regions, %d households, %d people, %d logins, "
