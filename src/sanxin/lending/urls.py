@@ -1,11 +1,22 @@
 from django.urls import path
 
 from sanxin.lending import report_views
-from sanxin.lending.views import loans, repayments
+from sanxin.lending.views import household, lines, loans, policy, repayments
 
 app_name = "lending"
 
 urlpatterns: list = [
+    path("", lines.index, name="index"),
+    path("policy/", policy.policy, name="policy"),
+    path("villages/<int:pk>/", lines.village, name="village"),
+    path("villages/<int:pk>/grant/", lines.grant_all, name="grant_all"),
+    path("villages/<int:pk>/lines.xlsx", lines.export, name="export"),
+    path("households/<int:pk>/line/", lines.line_form, name="line_form"),
+    path("households/<int:pk>/decline/", lines.line_decline, name="line_decline"),
+    path("lines/<int:pk>/acknowledge/", lines.acknowledge, name="acknowledge"),
+    path("bank/", lines.bank_import, name="bank_import"),
+    path("bank/<str:token>/confirm/", lines.bank_import_confirm, name="bank_import_confirm"),
+    path("household/<int:pk>/", household.household, name="household"),
     # loans (用信)
     path("household/<int:pk>/loans/", loans.household_lending_page, name="household_loans"),
     path("household/<int:pk>/apply/", loans.loan_apply, name="apply"),
