@@ -8,7 +8,8 @@ of its lowered grade); then, from the next day up to yesterday, 28 loans totalli
 4,820,000 yuan (the pilot's figure) — 20 to 5A households, 6 to 4A, 2 to 3A, a mix of
 purposes, terms and both repayment methods — each applied for, granted and disbursed
 through the loan services, with every instalment due before today repaid (on its due
-date, a few some days late) except the first loan's: nothing has been paid on it, so it
+date, a few some days late; interest and principal as two entries, as the credit
+union's statement lists them) except the first loan's: nothing has been paid on it, so it
 is the overdue loan, and by as many days as the calendar allows (90+ once the demo is
 built more than about four months after the cycle's final). One application is refused
 with its principal reasons. Days past due are then counted as the daily task does.
@@ -238,8 +239,9 @@ def _lend(
 
 
 def _repay(officer: User, loan: Loan, today: date, *, late: bool) -> int:
-    """Every instalment due before today, paid on its due date (or, for a few loans,
-    one of them six days late)."""
+    """Every instalment due before today paid on its due date (or, for a few loans,
+    the second one six days late), as the credit union's statement lists it: the
+    interest (还息) and the principal (还本) as two entries."""
     from sanxin.lending.services.repayments import repayment_record
 
     made = 0
@@ -247,15 +249,18 @@ def _repay(officer: User, loan: Loan, today: date, *, late: bool) -> int:
         paid_on = i.due_on
         if late and i.number == 2:
             paid_on = min(i.due_on + timedelta(days=6), today - timedelta(days=1))
-        with _on(_at(paid_on, 16, 0)):
-            repayment_record(
-                actor=officer,
-                loan=loan,
-                paid_on=paid_on,
-                amount=i.principal + i.interest,
-                bank_reference=f"{loan.bank_loan_number}-{i.number:03d}",
-            )
-        made += 1
+        for part, amount in (("X", i.interest), ("B", i.principal)):
+            if amount <= 0:
+                continue
+            with _on(_at(paid_on, 16, 0)):
+                repayment_record(
+                    actor=officer,
+                    loan=loan,
+                    paid_on=paid_on,
+                    amount=amount,
+                    bank_reference=f"{loan.bank_loan_number}-{i.number:03d}{part}",
+                )
+            made += 1
     return made
 
 
