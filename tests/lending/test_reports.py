@@ -251,3 +251,27 @@ def _rows(content: bytes) -> list[list]:
 
     ws = load_workbook(io.BytesIO(content), read_only=True).active
     return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def test_the_pages_take_a_fixed_number_of_queries(book, login, django_assert_max_num_queries):
+    officer = login(book.users["credit_officer"])
+    pages = [
+        "/lending/reports/?start=2025-11-01&end=2026-10-31",
+        f"/lending/reports/?region={book.village_a1.pk}&start=2025-11-01&end=2026-10-31",
+        "/lending/validation/",
+    ]
+
+    def counts():
+        found = []
+        for url in pages:
+            with CaptureQueriesContext(connection) as ctx:
+                assert officer.get(url).status_code == 200
+            found.append(len(ctx.captured_queries))
+        return found
+
+    before = counts()
+    _villages(book, 5)
+    assert counts() == before
+    for url in pages:
+        with django_assert_max_num_queries(25):
+            officer.get(url)
