@@ -49,7 +49,7 @@ def policy_in_force(district: Region | int, on: date) -> CreditPolicy | None:
     """The district's policy version in force on `on`: the latest effective on or
     before that day (of two effective the same day, the later version). Its grades
     prefetched. Two queries."""
-    district_id = getattr(district, "pk", district)
+    district_id: int = district.pk if isinstance(district, Region) else district
     return policies_of(district_id).filter(effective_from__lte=on).first()
 
 
@@ -90,7 +90,7 @@ def latest_final_cycles(village_ids: Iterable[int]) -> dict[int, Cycle]:
 
 def current_line(household: Household | int) -> CreditLine | None:
     """The household's current line (granted, lowered or suspended), if any."""
-    household_id = getattr(household, "pk", household)
+    household_id: int = household.pk if isinstance(household, Household) else household
     return (
         CreditLine.objects.filter(household_id=household_id, status__in=LINE_CURRENT)
         .select_related("policy", "cycle")
@@ -208,10 +208,12 @@ class VillageSummary:
         return self.cycle is not None and self.decided == 0
 
 
-def village_summaries(villages: QuerySet[Region], lines: QuerySet[CreditLine]) -> list:
-    """Per village in reach: its latest final cycle, the lines granted from it and the
+def village_summaries(
+    regions: QuerySet[Region], lines: QuerySet[CreditLine]
+) -> list[VillageSummary]:
+    """Per village in reach: its latest final cycle, the lines decided from it and the
     lines needing attention. Three queries."""
-    villages = list(villages.select_related("parent").order_by("path"))
+    villages = list(regions.select_related("parent").order_by("path"))
     cycles = latest_final_cycles(v.pk for v in villages)
     counts: dict[tuple[int, int], int] = {
         (row["village_id"], row["cycle_id"]): row["n"]

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+BATCH = 500
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -134,7 +135,16 @@ def _end_old(old: CreditLine | None, *, actor, cycle: Cycle, now: datetime) -> N
 
 
 def _event(line: CreditLine, kind: str, actor, now: datetime, reason: str = "") -> CreditLineEvent:
-    return CreditLineEvent.objects.create(
+    event = _event_row(line, kind, actor, now, reason)
+    event.save()
+    return event
+
+
+def _event_row(
+    line: CreditLine, kind: str, actor, now: datetime, reason: str = ""
+) -> CreditLineEvent:
+    """An unsaved event recording `line`'s values after the step."""
+    return CreditLineEvent(
         line=line,
         kind=kind,
         grade=line.current_grade,
@@ -146,7 +156,7 @@ def _event(line: CreditLine, kind: str, actor, now: datetime, reason: str = "") 
     )
 
 
-def _new_line(
+def _build_line(
     row: EligibleRow,
     *,
     village: Region,
@@ -157,7 +167,11 @@ def _new_line(
     terms: Terms | None = None,
     reason: str = "",
     status: str = LineStatus.GRANTED,
+    validate_constraints: bool = True,
 ) -> CreditLine:
+    """An unsaved line for the row's household, checked field by field (and against
+    the database's constraints unless the caller inserts in bulk, where the database
+    enforces them itself)."""
     assert row.record is not None
     policy_terms = row.terms
     granted = terms or policy_terms
@@ -181,7 +195,12 @@ def _new_line(
         granted_by=actor if getattr(actor, "pk", None) else None,
         granted_at=now,
     )
-    line.full_clean(exclude=["reference"])
+    line.full_clean(exclude=["reference"], validate_constraints=validate_constraints)
+    return line
+
+
+def _new_line(row: EligibleRow, **kwargs) -> CreditLine:
+    line = _build_line(row, **kwargs)
     line.save()
     return line
 
@@ -213,18 +232,48 @@ def credit_lines_grant_village(
     lines = _ready(village, today)
     assert lines.cycle is not None and lines.policy is not None
     own = scope_for(actor).own_household_ids() if actor is not None else set()
-    granted: list[CreditLine] = []
-    recused = 0
-    for row in lines.to_grant:
-        if row.household.pk in own:
-            recused += 1
-            continue
-        _end_old(row.old_line, actor=actor, cycle=lines.cycle, now=now)
-        line = _new_line(
-            row, village=village, cycle=lines.cycle, policy=lines.policy, actor=actor, now=now
+    rows = [r for r in lines.to_grant if r.household.pk not in own]
+    recused = len(lines.to_grant) - len(rows)
+    # In bulk: a fixed number of statements per batch, whatever the village's size.
+    old = [
+        r.old_line for r in rows if r.old_line is not None and r.old_line.cycle_id != lines.cycle.pk
+    ]
+    if old:
+        CreditLine.objects.filter(pk__in=[ln.pk for ln in old]).update(
+            status=LineStatus.ENDED, ended_at=now, needs_attention=False, updated_at=now
         )
-        _event(line, LineEventKind.GRANTED, actor, now, reason="按授信政策批量授信")
-        granted.append(line)
+        for ln in old:
+            ln.status, ln.ended_at = LineStatus.ENDED, now
+        reason = f"{lines.cycle.period_label}评定后重新授信"
+        CreditLineEvent.objects.bulk_create(
+            [_event_row(ln, LineEventKind.ENDED, actor, now, reason) for ln in old],
+            batch_size=BATCH,
+        )
+    granted = [
+        _build_line(
+            r,
+            village=village,
+            cycle=lines.cycle,
+            policy=lines.policy,
+            actor=actor,
+            now=now,
+            validate_constraints=False,
+        )
+        for r in rows
+    ]
+    CreditLine.objects.bulk_create(granted, batch_size=BATCH)
+    if any(ln.pk is None for ln in granted):  # a database that returns no ids from a bulk insert
+        ids = dict(
+            CreditLine.objects.filter(reference__in=[ln.reference for ln in granted]).values_list(
+                "reference", "pk"
+            )
+        )
+        for ln in granted:
+            ln.pk = ids[ln.reference]
+    CreditLineEvent.objects.bulk_create(
+        [_event_row(ln, LineEventKind.GRANTED, actor, now, "按授信政策批量授信") for ln in granted],
+        batch_size=BATCH,
+    )
     audit(
         actor=actor,
         action="lending.lines_grant",
@@ -413,11 +462,12 @@ def credit_line_follow_grade(
         line.save(update_fields=["current_grade", "updated_at"])
         return None
     before = {"status": line.status, "amount": str(line.amount), "rate": str(line.annual_rate)}
-    kind = {
+    kinds: dict[str, str] = {
         LineStatus.GRANTED: LineEventKind.RESTORED,
         LineStatus.LOWERED: LineEventKind.LOWERED,
         LineStatus.SUSPENDED: LineEventKind.SUSPENDED,
-    }[status]
+    }
+    kind = kinds[status]
     line.status, line.amount, line.annual_rate = status, amount, rate
     line.needs_attention = True
     line.full_clean(exclude=["reference"])
