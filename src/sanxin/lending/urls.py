@@ -5,7 +5,7 @@ from sanxin.lending.views import household, lines, loans, policy, repayments
 
 app_name = "lending"
 
-urlpatterns: list = [
+urlpatterns = [
     path("", lines.index, name="index"),
     path("policy/", policy.policy, name="policy"),
     path("villages/<int:pk>/", lines.village, name="village"),
@@ -18,7 +18,6 @@ urlpatterns: list = [
     path("bank/<str:token>/confirm/", lines.bank_import_confirm, name="bank_import_confirm"),
     path("household/<int:pk>/", household.household, name="household"),
     # loans (用信)
-    path("household/<int:pk>/loans/", loans.household_lending_page, name="household_loans"),
     path("household/<int:pk>/apply/", loans.loan_apply, name="apply"),
     path("applications/", loans.application_list, name="applications"),
     path("applications/<int:pk>/", loans.application_detail, name="application"),

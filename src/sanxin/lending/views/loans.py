@@ -33,37 +33,6 @@ def _own(request: HttpRequest, household) -> bool:
     return any(g.household_id == household.pk for g in request.scope.grants_for(Perm.LENDING_VIEW))
 
 
-@require_GET
-@requires(Perm.LENDING_VIEW)
-def household_lending_page(request: HttpRequest, pk: int) -> HttpResponse:
-    """A household's loans: its applications (a refusal with its reasons) and its
-    loans, each with the schedule as paid and the repayments."""
-    household = request.scope.get_household(pk, Perm.LENDING_VIEW)
-    officer = request.scope.covers_household(household, Perm.LENDING_MANAGE)
-    own = _own(request, household)
-    if not (own or request.scope.covers_household(household, Perm.LENDING_VIEW)):
-        raise PermissionDenied
-    today = timezone.localdate()
-    lending = reads.household_lending(household, today)
-    line = services.current_line(household)
-    response = render(
-        request,
-        "lending/loans/household.html",
-        {
-            "household": household,
-            "lending": lending,
-            "line": line,
-            "can_apply": (own or officer)
-            and services.line_problem(line, today) is None
-            and lending.open_application is None,
-            "officer": officer,
-            "own": own,
-        },
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
 # --- applying ------------------------------------------------------------------------------
 
 
