@@ -22,10 +22,14 @@ with the pilot's distribution, certificates, and a veto after the final that low
 one household's grade at once — and next year's cycle, open. So every state of a
 cycle can be seen.
 
+Then the credit reward (`lending`): the district's default credit policy, the lines of
+the finished cycle granted in bulk by `xinyongshe`, and 28 loans of 4,820,000 yuan (the
+pilot's figure) disbursed after them, repaid as they fall due but one, and one refusal.
+
 One module per part of the story: `calendar` (the demo's dates, from the build's
 `today`), `fixtures` (its numbers), `regions`, `people` (the roster), `accounts`
 (logins; `DEMO_LOGINS` is the one list of them, the README's table follows it),
-`ledger_year`, `credit`, `cycle_story`, `reset`. `build()` runs them in order; a
+`ledger_year`, `credit`, `cycle_story`, `lending`, `reset`. `build()` runs them in order; a
 later part of the product adds its own module and one line here.
 """
 
