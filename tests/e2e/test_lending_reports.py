@@ -35,7 +35,7 @@ def test_the_officer_sees_the_interest_saved(world, live_server, page):
     _log_in(page, live_server, "credit_officer")
     page.goto(f"{live_server.url}/lending/reports/?{PERIOD}")
     expect(page.get_by_role("heading", name="双塔山镇用信统计")).to_be_visible()
-    total = page.locator("table.lending-totals tfoot tr")
+    total = page.locator("table.lending-totals tr.total")
     expect(total.get_by_text("2,788.17")).to_be_visible()
     page.get_by_role("link", name="大贵口村").click()
     expect(page.get_by_role("heading", name="大贵口村用信统计")).to_be_visible()

@@ -19,6 +19,8 @@ class PeriodForm(forms.Form):
     region = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(self, *args, today: date, **kwargs):
+        default = Period.year_to(today)
+        kwargs.setdefault("initial", {"start": default.start, "end": default.end})
         super().__init__(*args, **kwargs)
         self.today = today
         self.fields["end"].widget.attrs["max"] = today.isoformat()
