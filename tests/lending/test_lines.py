@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sanxin.audit.models import AuditEvent
 from sanxin.lending.choices import BankDecision, LineEventKind, LineStatus
@@ -171,15 +173,16 @@ def test_declining_needs_a_reason_and_keeps_the_household_out_of_the_bulk_grant(
     ).is_current
 
 
-def test_a_grant_from_the_next_final_cycle_ends_the_old_line(world, final):
+def _later_final(world, grades):
+    """A second cycle of village A1 made final today with the given grades (by
+    household), telling the layers above as `cycle_advance` does."""
     from django.utils import timezone
 
-    from sanxin.ratings import selectors as rating_selectors
+    from sanxin.ratings.models import Cycle
     from sanxin.ratings.services import cycles
     from sanxin.ratings.services.standing import _records_for_final_cycle
+    from sanxin.ratings.signals import cycle_final
 
-    _grant_all(world)
-    old = CreditLine.objects.get(household=world.household)
     head = world.users["committee_head"]
     later = cycles.cycle_open(
         actor=head,
@@ -190,27 +193,41 @@ def test_a_grant_from_the_next_final_cycle_ends_the_old_line(world, final):
     )
     cycles.cycle_compute(actor=head, cycle=later)
     later.refresh_from_db()
-    _records_for_final_cycle(
-        cycle=later,
-        grades=rating_selectors.effective_grades(later),
-        actor=head,
-        today=TODAY,
-        now=timezone.now(),
-    )
-    later.state, later.finalised_at = "final", timezone.now()
+    now = timezone.now()
+    _records_for_final_cycle(cycle=later, grades=grades, actor=head, today=TODAY, now=now)
+    later.state, later.finalised_at = "final", now
     later.save()
+    cycle_final.send(sender=Cycle, cycle=later, actor=head, today=TODAY, now=now)
+    return later
+
+
+def test_the_next_final_cycle_lowers_at_once_and_its_grant_ends_the_old_lines(world, final):
+    _grant_all(world)
+    old = CreditLine.objects.get(household=world.household)
+    kept = CreditLine.objects.get(household=world.household_a1_2)
+    later = _later_final(world, {world.household.pk: "2A", world.household_a1_2.pk: "5A"})
+    # Rated lower: lowered at once to 2A's terms; rated higher: kept until the new grant.
+    old.refresh_from_db()
+    kept.refresh_from_db()
+    assert (old.status, old.amount, old.annual_rate) == (
+        LineStatus.LOWERED,
+        Decimal("30000.00"),
+        Decimal("7.5000"),
+    )
+    assert old.needs_attention and old.events.last().kind == LineEventKind.LOWERED
+    assert (kept.status, kept.amount, kept.needs_attention) == (LineStatus.GRANTED, FOUR_A, False)
     summary = village_summaries(
         type(world.village_a1).objects.filter(pk=world.village_a1.pk), CreditLine.objects.all()
     )
     assert [s.ready for s in summary if s.village == world.village_a1] == [True]
-    granted = _grant_all(world).granted
-    assert len(granted) == 2
+
+    granted = {ln.household_id: ln for ln in _grant_all(world).granted}
+    assert granted[world.household.pk].amount == Decimal("30000.00")
+    assert granted[world.household_a1_2.pk].amount == Decimal("200000.00")
     old.refresh_from_db()
     assert old.status == LineStatus.ENDED and old.ended_at is not None
-    assert old.events.last().kind == LineEventKind.ENDED
-    assert (
-        CreditLine.objects.get(household=world.household, status=LineStatus.GRANTED).cycle == later
-    )
+    assert not old.needs_attention and old.events.last().kind == LineEventKind.ENDED
+    assert CreditLine.objects.get(household=world.household, status="granted").cycle == later
 
 
 # --- following the grade in force ------------------------------------------------------
@@ -348,3 +365,36 @@ def test_the_lines_page_runs_a_fixed_number_of_queries(
         client.get(url)
     with django_assert_max_num_queries(20):
         client.get("/lending/")
+
+
+# --- the rule, on its own -------------------------------------------------------------
+
+GRADE_ORDER = ["unrated", "A", "2A", "3A", "4A", "5A"]
+
+
+@given(
+    granted_grade=st.sampled_from(GRADE_ORDER[1:]),
+    grade=st.sampled_from(GRADE_ORDER),
+    granted_cents=st.integers(min_value=1, max_value=10**9),
+    granted_bp=st.integers(min_value=1, max_value=999_999),
+    terms=st.none() | st.tuples(st.integers(min_value=1, max_value=10**9), st.integers(1, 999_999)),
+)
+def test_a_line_never_grows_beyond_what_was_granted(
+    granted_grade, grade, granted_cents, granted_bp, terms
+):
+    from sanxin.lending.selectors import Terms
+
+    granted = Terms(Decimal(granted_cents) / 100, Decimal(granted_bp) / 10000)
+    new = Terms(Decimal(terms[0]) / 100, Decimal(terms[1]) / 10000) if terms else None
+    status, amount, rate = services.line_target(
+        granted_grade=granted_grade, granted=granted, grade=grade, terms=new
+    )
+    assert 0 <= amount <= granted.line_amount and rate >= granted.annual_rate
+    if GRADE_ORDER.index(grade) >= GRADE_ORDER.index(granted_grade):
+        assert (status, amount, rate) == ("granted", granted.line_amount, granted.annual_rate)
+    elif new is None:
+        assert (status, amount) == ("suspended", 0)
+    else:
+        assert amount == min(granted.line_amount, new.line_amount)
+        same = (amount, rate) == (granted.line_amount, granted.annual_rate)
+        assert status == ("granted" if same else "lowered")

@@ -40,6 +40,7 @@ from sanxin.lending.services.policy import check_terms
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings.models import Cycle, GradeRecord
+from sanxin.ratings.standing import grades_in_force
 from sanxin.regions.models import Region
 from sanxin.rules.choices import GRADE_LABELS, grade_rank
 
@@ -413,21 +414,21 @@ def credit_line_decline(
 # --- following the grade in force -------------------------------------------------------
 
 
-def _target(
-    line: CreditLine, grade: str, policy: CreditPolicy | None
+def line_target(
+    *, granted_grade: str, granted: Terms, grade: str, terms: Terms | None
 ) -> tuple[str, Decimal, Decimal]:
-    """The state, amount and rate a current line takes when the household's grade in
-    force becomes `grade`: as granted at its grade or above; below it the new grade's
-    line (never more than granted) at the dearer rate, or suspended without a line."""
-    assert line.granted_amount is not None and line.granted_rate is not None
-    if grade_rank(grade) >= grade_rank(line.grade):
-        return LineStatus.GRANTED, line.granted_amount, line.granted_rate
-    terms = terms_for(policy, grade)
+    """The state, amount and rate of a line granted at `granted_grade` on `granted`
+    terms once the household's grade in force is `grade` (which the policy gives
+    `terms`): as granted at its grade or above; below it the new grade's line (never
+    more than granted) at the dearer of the two rates, or suspended (nothing to draw)
+    when the new grade gets no line. Pure: no database."""
+    if grade_rank(grade) >= grade_rank(granted_grade):
+        return LineStatus.GRANTED, granted.line_amount, granted.annual_rate
     if terms is None:
-        return LineStatus.SUSPENDED, Decimal("0.00"), line.annual_rate or line.granted_rate
-    amount = min(line.granted_amount, terms.line_amount)
-    rate = max(line.granted_rate, terms.annual_rate)
-    if (amount, rate) == (line.granted_amount, line.granted_rate):
+        return LineStatus.SUSPENDED, Decimal("0.00"), granted.annual_rate
+    amount = min(granted.line_amount, terms.line_amount)
+    rate = max(granted.annual_rate, terms.annual_rate)
+    if (amount, rate) == (granted.line_amount, granted.annual_rate):
         return LineStatus.GRANTED, amount, rate  # the lower grade's terms are no worse
     return LineStatus.LOWERED, amount, rate
 
@@ -456,7 +457,13 @@ def credit_line_follow_grade(
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     policy = policy_in_force(district_of(household.village), today) or line.policy
-    status, amount, rate = _target(line, record.grade, policy)
+    assert line.granted_amount is not None and line.granted_rate is not None
+    status, amount, rate = line_target(
+        granted_grade=line.grade,
+        granted=Terms(line.granted_amount, line.granted_rate),
+        grade=record.grade,
+        terms=terms_for(policy, record.grade),
+    )
     line.current_grade = record.grade
     if (status, amount, rate) == (line.status, line.amount, line.annual_rate):
         line.save(update_fields=["current_grade", "updated_at"])
@@ -513,6 +520,34 @@ def credit_line_follow_grade(
         body=body,
     )
     return line
+
+
+def credit_lines_follow_cycle(*, cycle: Cycle, actor: User | None, now: datetime) -> int:
+    """A village's cycle has just become final: each current line granted from an
+    earlier cycle follows its household's new grade at once (a household rated lower
+    is suspended or lowered until the officer grants from the new cycle; one rated
+    the same or higher keeps its line until then). Returns how many lines changed.
+    No permission check: called by the `cycle_final` receiver inside the cycle's
+    transaction."""
+    lines = list(
+        CreditLine.objects.filter(village_id=cycle.village_id, status__in=LINE_CURRENT)
+        .exclude(cycle=cycle)
+        .select_related("household__village", "household__villager_group")
+    )
+    if not lines:
+        return 0
+    records = grades_in_force([ln.household_id for ln in lines])
+    changed = 0
+    for ln in lines:
+        record = records.get(ln.household_id)
+        if record is not None and record.cycle_id == cycle.pk:
+            changed += (
+                credit_line_follow_grade(
+                    household=ln.household, record=record, actor=actor, now=now
+                )
+                is not None
+            )
+    return changed
 
 
 @transaction.atomic
