@@ -166,3 +166,11 @@ def test_the_villager_applies_from_the_phone(world, scheme, credit_for, live_ser
     page.goto(f"{live_server.url}/lending/applications/{application.pk}/")
     box = page.get_by_role("button", name="撤回申请").bounding_box()
     assert box is not None and box["height"] >= 60
+    # and it reflows at 320 px: nothing wider than the screen
+    page.set_viewport_size({"width": 320, "height": 640})
+    for url in (
+        f"/lending/household/{world.household.pk}/",
+        f"/lending/applications/{application.pk}/",
+    ):
+        page.goto(f"{live_server.url}{url}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320

@@ -205,3 +205,30 @@ def test_a_suspended_line_stops_a_granted_application_from_disbursing(world, lin
             disbursed_on=timezone.localdate(),
             bank_loan_number="B1",
         )
+
+
+def test_services_take_the_moment_of_a_story(world, line):
+    """The demo tells a year of loans: each call may give its own `now`."""
+    officer = world.users["credit_officer"]
+    then = timezone.now() - timedelta(days=100)
+    day = timezone.localtime(then).date()
+    application = loans.loan_apply(
+        actor=officer, household=world.household, amount=D("10000"), purpose="industry",
+        term_months=3, method="equal_instalments", now=then,
+    )  # fmt: skip
+    loans.loan_decide(actor=officer, application=application, grant=True, now=then)
+    application.refresh_from_db()
+    loan = loans.loan_disburse(
+        actor=officer, application=application, disbursed_on=day, bank_loan_number="T1", now=then
+    )
+    assert (application.applied_at, loan.recorded_at, loan.days_past_due_on) == (then, then, day)
+    with pytest.raises(ValidationError, match="晚于今天"):
+        other = applied(
+            world, household=credit_line(world, household=world.household_a1_2).household
+        )
+        loans.loan_decide(actor=officer, application=other, grant=True, now=then)
+        other.refresh_from_db()
+        loans.loan_disburse(
+            actor=officer, application=other, disbursed_on=day + timedelta(days=1),
+            bank_loan_number="T2", now=then,
+        )  # fmt: skip

@@ -12,3 +12,4 @@ class Kind(models.TextChoices):
     ENTRY_RECORDED = "entry_recorded", _("积分已记录")
     ENTRY_APPROVED = "entry_approved", _("积分审核通过")
     ENTRY_REJECTED = "entry_rejected", _("积分审核未通过")
+    LOAN = "loan", _("贷款")  # a loan application decided, a loan disbursed (lending)

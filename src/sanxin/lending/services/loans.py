@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from sanxin.lending.choices import (
 )
 from sanxin.lending.models import CreditLine, Instalment, Loan, LoanApplication, Repayment
 from sanxin.lending.selectors import policy_in_force
+from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.rules.selectors import district_of
 
@@ -47,8 +48,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-NOTIFY_KIND = "lending.loan"
+NOTIFY_KIND = Kind.LOAN
 CENT = Decimal("0.01")
+
+
+def clock(now: datetime | None) -> tuple[datetime, date]:
+    """The operation's one moment and its local date: `now` when the caller gives one
+    (the demo's story, a replayed record), else the present."""
+    now = now or timezone.now()
+    return now, timezone.localtime(now).date()
 
 
 # --- who may act ---------------------------------------------------------------------
@@ -136,6 +144,7 @@ def loan_apply(
     term_months: int,
     method: str,
     purpose_detail: str = "",
+    now: datetime | None = None,
 ) -> LoanApplication:
     """A household's application on its credit line: by one of its villager accounts,
     or recorded by the credit officer on its behalf."""
@@ -149,8 +158,7 @@ def loan_apply(
         raise ValidationError({"method": _("请选择还款方式。")})
     if not (1 <= term_months <= sched.MAX_TERM_MONTHS):
         raise ValidationError({"term_months": _("期限为 1 至 360 个月。")})
-    now = timezone.now()
-    today = timezone.localdate()
+    now, today = clock(now)
     with transaction.atomic():
         household = Household.objects.select_for_update().get(pk=household.pk)
         line = current_line(household, lock=True)
@@ -227,6 +235,7 @@ def loan_decide(
     grant: bool,
     reasons: Iterable[str] = (),
     note: str = "",
+    now: datetime | None = None,
 ) -> LoanApplication:
     """Grant or refuse an application. A refusal states at least one principal reason
     (RefusalReason codes, "other" with the text that explains it); the household is
@@ -235,8 +244,7 @@ def loan_decide(
     _check_officer(actor, household)
     codes = list(dict.fromkeys(reasons))
     note = note.strip()
-    now = timezone.now()
-    today = timezone.localdate()
+    now, today = clock(now)
     if grant and codes:
         raise ValidationError({"reasons": _("批准时不需要选择未批准的原因。")})
     if not grant:
@@ -316,6 +324,7 @@ def loan_disburse(
     disbursed_on: date,
     bank_loan_number: str,
     amount: Decimal | None = None,
+    now: datetime | None = None,
 ) -> Loan:
     """Record the disbursement of a granted application: the amount (at most the one
     granted), the bank's loan number (the key of the bank's repayment files), the
@@ -323,8 +332,7 @@ def loan_disburse(
     grade, and the schedule (Instalment rows) from `schedule.build_schedule`."""
     household = application.household
     _check_officer(actor, household)
-    today = timezone.localdate()
-    now = timezone.now()
+    now, today = clock(now)
     number = bank_loan_number.strip()
     if not number:
         raise ValidationError({"bank_loan_number": _("请填写信用社的贷款编号（借据号）。")})

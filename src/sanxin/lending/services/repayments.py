@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -29,7 +29,7 @@ from sanxin.audit.services import audit
 from sanxin.lending import schedule as sched
 from sanxin.lending.choices import LoanStatus, RepaymentSource
 from sanxin.lending.models import Instalment, Loan, Repayment
-from sanxin.lending.services.loans import schedule_of
+from sanxin.lending.services.loans import clock, schedule_of
 
 if TYPE_CHECKING:
     from sanxin.accounts.models import User
@@ -181,14 +181,14 @@ def repayment_record(
     amount: Decimal,
     bank_reference: str,
     note: str = "",
+    now: datetime | None = None,
 ) -> Repayment:
     """The officer records money received on a loan, with the bank's transaction
     number (a second record with the same number is refused)."""
     check_officer(actor, loan)
     amount = _amount(amount)
     reference = _reference(bank_reference)
-    now = timezone.now()
-    today = timezone.localdate()
+    now, today = clock(now)
     with transaction.atomic():
         locked = (
             Loan.objects.select_for_update()
@@ -231,7 +231,9 @@ def repayment_record(
     return repayment
 
 
-def repayment_reverse(*, actor: User, repayment: Repayment, reason: str) -> Repayment:
+def repayment_reverse(
+    *, actor: User, repayment: Repayment, reason: str, now: datetime | None = None
+) -> Repayment:
     """Take back a repayment recorded by mistake: a row of the opposite amounts citing
     it (the original stays); the loan's state is recomputed."""
     loan = repayment.loan
@@ -239,8 +241,7 @@ def repayment_reverse(*, actor: User, repayment: Repayment, reason: str) -> Repa
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("请写明冲正原因。")})
-    now = timezone.now()
-    today = timezone.localdate()
+    now, today = clock(now)
     with transaction.atomic():
         locked = (
             Loan.objects.select_for_update()

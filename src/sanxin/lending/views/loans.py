@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.lending import loan_selectors as reads
-from sanxin.lending.choices import ApplicationStatus, LoanStatus
+from sanxin.lending.choices import LINE_USABLE, ApplicationStatus, LoanStatus
 from sanxin.lending.loan_forms import ApplyForm, DecideForm, DisburseForm
 from sanxin.lending.models import Loan, LoanApplication
 from sanxin.lending.services import loans as services
@@ -140,7 +140,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         officer=officer,
         decide_form=decide_form,
         disburse_form=disburse_form,
-        room=services.available(line) if line.status in ("granted", "lowered") else None,
+        room=services.available(line) if line.status in LINE_USABLE else None,
     )
 
 
