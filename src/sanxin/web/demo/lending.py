@@ -14,22 +14,18 @@ is the overdue loan, and by as many days as the calendar allows (90+ once the de
 built more than about four months after the cycle's final). One application is refused
 with its principal reasons. Days past due are then counted as the daily task does.
 
-The loan services read the clock themselves (they take no `today`/`now`), so each of
-their calls runs inside `_on(moment)`, which sets the project clock
-(`django.utils.timezone.now`) to that moment of the story for the call's duration.
+Every service is called with its moment in the story (`today`/`now`), as the ratings
+part of the demo does.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING
-from unittest import mock
 
 from django.utils import timezone
 
@@ -98,13 +94,6 @@ _REFUSAL_NOTE = (
     "经入户核实，该户主要劳动力今年外出务工收入不稳定，另有他行贷款 5 万元尚未还清，"
     "按月还款压力过大。建议还清现有贷款后再申请。"
 )
-
-
-@contextmanager
-def _on(moment: datetime) -> Iterator[None]:
-    """Run a service as on `moment` of the story (see the module's docstring)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -205,25 +194,26 @@ def _lend(
         taken.add(line.household_id)
         day = first + timedelta(days=span * n // len(plan))
         household = line.household
-        with _on(_at(day, 9, 10)):
-            application = loan_apply(
-                actor=officer,
-                household=household,
-                amount=planned.amount,
-                purpose=planned.purpose,
-                term_months=planned.term_months,
-                method=planned.method,
-                purpose_detail=planned.detail,
-            )
-        with _on(_at(day, 10, 30)):
-            application = loan_decide(actor=officer, application=application, grant=True)
-        with _on(_at(day, 15, 0)):
-            loan = loan_disburse(
-                actor=officer,
-                application=application,
-                disbursed_on=day,
-                bank_loan_number=f"DGK{day:%Y%m%d}{n + 1:03d}",
-            )
+        application = loan_apply(
+            actor=officer,
+            household=household,
+            amount=planned.amount,
+            purpose=planned.purpose,
+            term_months=planned.term_months,
+            method=planned.method,
+            purpose_detail=planned.detail,
+            now=_at(day, 9, 10),
+        )
+        application = loan_decide(
+            actor=officer, application=application, grant=True, now=_at(day, 10, 30)
+        )
+        loan = loan_disburse(
+            actor=officer,
+            application=application,
+            disbursed_on=day,
+            bank_loan_number=f"DGK{day:%Y%m%d}{n + 1:03d}",
+            now=_at(day, 15, 0),
+        )
         summary.loans += 1
         summary.loans_total += loan.principal
         if n == 0:
@@ -252,14 +242,14 @@ def _repay(officer: User, loan: Loan, today: date, *, late: bool) -> int:
         for part, amount in (("X", i.interest), ("B", i.principal)):
             if amount <= 0:
                 continue
-            with _on(_at(paid_on, 16, 0)):
-                repayment_record(
-                    actor=officer,
-                    loan=loan,
-                    paid_on=paid_on,
-                    amount=amount,
-                    bank_reference=f"{loan.bank_loan_number}-{i.number:03d}{part}",
-                )
+            repayment_record(
+                actor=officer,
+                loan=loan,
+                paid_on=paid_on,
+                amount=amount,
+                bank_reference=f"{loan.bank_loan_number}-{i.number:03d}{part}",
+                now=_at(paid_on, 16, 0),
+            )
             made += 1
     return made
 
@@ -271,24 +261,24 @@ def _refuse(officer: User, threes: list[CreditLine], taken: set[int], day: date)
     line = next((ln for ln in reversed(threes) if ln.household_id not in taken), None)
     if line is None:
         return
-    with _on(_at(day, 9, 40)):
-        application = loan_apply(
-            actor=officer,
-            household=line.household,
-            amount=Decimal("30000"),
-            purpose="consumption",
-            term_months=12,
-            method="equal_instalments",
-            purpose_detail="购买小汽车",
-        )
-    with _on(_at(day + timedelta(days=2), 11, 0)):
-        loan_decide(
-            actor=officer,
-            application=application,
-            grant=False,
-            reasons=[RefusalReason.REPAYMENT_CAPACITY, RefusalReason.EXISTING_DEBT],
-            note=_REFUSAL_NOTE,
-        )
+    application = loan_apply(
+        actor=officer,
+        household=line.household,
+        amount=Decimal("30000"),
+        purpose="consumption",
+        term_months=12,
+        method="equal_instalments",
+        purpose_detail="购买小汽车",
+        now=_at(day, 9, 40),
+    )
+    loan_decide(
+        actor=officer,
+        application=application,
+        grant=False,
+        reasons=[RefusalReason.REPAYMENT_CAPACITY, RefusalReason.EXISTING_DEBT],
+        note=_REFUSAL_NOTE,
+        now=_at(day + timedelta(days=2), 11, 0),
+    )
 
 
 def format_lending(summary: LendingSummary) -> str:
