@@ -156,7 +156,8 @@ def build_lending(
     if not Loan.objects.filter(credit_line__village=village).exists():
         _lend(cal, officer, lines, grant_on, summary)
     logger.info(
-        "demo lending: %d lines (%s yuan), %d loans (%s yuan), %d repayments, %d refused",
+        "demo lending: %d lines granted (%s yuan); this build lent %d loans (%s yuan), "
+        "recorded %d repayments, refused %d application",
         summary.lines, summary.lines_total, summary.loans, summary.loans_total,
         summary.repayments, summary.refused,
     )  # fmt: skip
@@ -278,12 +279,4 @@ def _refuse(officer: User, threes: list[CreditLine], taken: set[int], day: date)
         reasons=[RefusalReason.REPAYMENT_CAPACITY, RefusalReason.EXISTING_DEBT],
         note=_REFUSAL_NOTE,
         now=_at(day + timedelta(days=2), 11, 0),
-    )
-
-
-def format_lending(summary: LendingSummary) -> str:
-    return (
-        f"授信用信：{PILOT_VILLAGE} 授信 {summary.lines} 户共 {summary.lines_total:,.2f} 元；"
-        f"贷款 {summary.loans} 笔共 {summary.loans_total:,.2f} 元，还款 {summary.repayments} 笔，"
-        f"1 笔逾期 {summary.overdue_days} 天，1 笔申请未获批准。"
     )
