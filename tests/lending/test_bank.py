@@ -144,3 +144,25 @@ def test_upload_preview_and_confirm_in_the_browser(world, final, login):
     assert first.bank_decision == BankDecision.APPROVED
     assert not PendingImport.objects.exists()
     assert Decimal(first.amount) == Decimal("150000.00")
+
+
+def test_the_exported_sheet_comes_back_filled_in(world, final):
+    """The bank fills in the export's last two columns; nothing else to retype."""
+    first, second = _granted(world)
+    workbook = load_workbook(
+        io.BytesIO(
+            bank_decisions.lines_export(
+                actor=world.users["credit_officer"], village=world.village_a1
+            )
+        )
+    )
+    sheet = workbook.active
+    for row in sheet.iter_rows(min_row=2):
+        row[10].value = "同意" if row[0].value == first.reference else "拒绝"
+        row[11].value = "" if row[0].value == first.reference else "经营风险较高"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = _import(world, buffer.getvalue())
+    assert result.ok and (result.approved, result.declined) == (1, 1) and not result.warnings
+    second.refresh_from_db()
+    assert (second.status, second.bank_reason) == (LineStatus.BANK_DECLINED, "经营风险较高")

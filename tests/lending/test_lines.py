@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sanxin.audit.models import AuditEvent
-from sanxin.lending.choices import BankDecision, LineEventKind, LineStatus
+from sanxin.lending.choices import LINE_CURRENT, BankDecision, LineEventKind, LineStatus
 from sanxin.lending.models import CreditLine, CreditLineEvent
 from sanxin.lending.selectors import line_usable, village_summaries
 from sanxin.lending.services import lines as services
@@ -228,6 +228,21 @@ def test_the_next_final_cycle_lowers_at_once_and_its_grant_ends_the_old_lines(wo
     assert old.status == LineStatus.ENDED and old.ended_at is not None
     assert not old.needs_attention and old.events.last().kind == LineEventKind.ENDED
     assert CreditLine.objects.get(household=world.household, status="granted").cycle == later
+
+
+def test_a_household_rated_without_a_line_in_the_next_cycle_loses_the_old_one(world, final):
+    _grant_all(world)
+    _later_final(world, {world.household.pk: "unrated", world.household_a1_2.pk: "4A"})
+    old = CreditLine.objects.get(household=world.household)
+    assert (old.status, old.amount) == (LineStatus.SUSPENDED, 0)
+    assert Notification.objects.filter(household=world.household).latest("id").title == (
+        "您家的授信已暂停"
+    )
+    outcome = _grant_all(world)
+    assert [ln.household for ln in outcome.granted] == [world.household_a1_2]
+    old.refresh_from_db()
+    assert old.status == LineStatus.ENDED and "不符合授信条件" in old.events.last().reason
+    assert not CreditLine.objects.filter(household=world.household, status__in=LINE_CURRENT)
 
 
 # --- following the grade in force ------------------------------------------------------

@@ -161,8 +161,6 @@ def read_sheet(content: bytes, filename: str) -> spreadsheet.KeyedSheet:
         return sheet
     sheet.header_row = header_index + 1
     positions = spreadsheet.map_header(sheet, grid[header_index], KNOWN, spreadsheet.clean_header)
-    # The export's other columns are for people; only the three below are read.
-    sheet.warnings = [w for w in sheet.warnings if w.row != sheet.header_row]
     spreadsheet.take_rows(sheet, grid, header_index, positions, KNOWN)
     return sheet
 

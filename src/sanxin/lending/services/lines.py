@@ -236,18 +236,26 @@ def credit_lines_grant_village(
     rows = [r for r in lines.to_grant if r.household.pk not in own]
     recused = len(lines.to_grant) - len(rows)
     # In bulk: a fixed number of statements per batch, whatever the village's size.
-    old = [
-        r.old_line for r in rows if r.old_line is not None and r.old_line.cycle_id != lines.cycle.pk
+    # The lines of the earlier cycle end: replaced by this grant, or, for households
+    # this cycle rated without a line, with nothing in their place.
+    regrant = f"{lines.cycle.period_label}评定后重新授信"
+    no_line = f"{lines.cycle.period_label}评定等级不符合授信条件"
+    old = [(r.old_line, regrant) for r in rows if r.old_line is not None] + [
+        (r.old_line, no_line)
+        for r in lines.rows
+        if r.old_line is not None
+        and r.record is not None
+        and not r.eligible
+        and r.household.pk not in own
     ]
     if old:
-        CreditLine.objects.filter(pk__in=[ln.pk for ln in old]).update(
+        CreditLine.objects.filter(pk__in=[ln.pk for ln, _ in old]).update(
             status=LineStatus.ENDED, ended_at=now, needs_attention=False, updated_at=now
         )
-        for ln in old:
+        for ln, _ in old:
             ln.status, ln.ended_at = LineStatus.ENDED, now
-        reason = f"{lines.cycle.period_label}评定后重新授信"
         CreditLineEvent.objects.bulk_create(
-            [_event_row(ln, LineEventKind.ENDED, actor, now, reason) for ln in old],
+            [_event_row(ln, LineEventKind.ENDED, actor, now, why) for ln, why in old],
             batch_size=BATCH,
         )
     granted = [
@@ -285,6 +293,7 @@ def credit_lines_grant_village(
             "cycle": lines.cycle.period,
             "policy_version": lines.policy.version,
             "lines": len(granted),
+            "ended": len(old),
             "total": str(sum((ln.granted_amount or 0 for ln in granted), Decimal(0))),
         },
     )
