@@ -275,3 +275,12 @@ def test_the_pages_take_a_fixed_number_of_queries(book, login, django_assert_max
     for url in pages:
         with django_assert_max_num_queries(25):
             officer.get(url)
+
+
+def test_a_loan_on_an_earlier_line_shows_that_line_s_grade(book):
+    scope = scope_for(book.users["credit_officer"])
+    spring = Period(date(2026, 1, 1), date(2026, 4, 15))
+    rows = {r.number: r for r in household_rows(scope, book.village_a1, spring)}
+    # both lines were granted in November, before the period: the loans still show them
+    assert (rows["001"].grade, rows["001"].totals.loans, rows["001"].totals.lines) == ("4A", 1, 0)
+    assert rows["002"].grade == "5A"

@@ -269,11 +269,13 @@ def household_rows(scope: Scope, village: Region, period: Period) -> list[Househ
         r.totals.used, r.totals.lines_used = amount or ZERO, n
 
     disbursed = loans.filter(disbursed_on__gte=period.start, disbursed_on__lte=period.end)
-    for h, number, head, n, amount in disbursed.values_list(*household_fields).annotate(
-        n=Count("id"), amount=Sum("principal")
-    ):
+    for h, number, head, grade, n, amount in disbursed.values_list(
+        *household_fields, "credit_line__grade"
+    ).annotate(n=Count("id"), amount=Sum("principal")):
         r = row(h, number, head)
-        r.totals.loans, r.totals.loans_amount = n, amount or ZERO
+        r.grade = r.grade or grade  # a loan on a line granted before the period
+        r.totals.loans += n
+        r.totals.loans_amount += amount or ZERO
 
     on_books = _on_books(loans, period.end)
     for h, number, head, principal, late in on_books.values_list(*household_fields).annotate(
