@@ -1,5 +1,6 @@
 from django.urls import path
 
+from sanxin.lending import report_views
 from sanxin.lending.views import household, lines, loans, policy, repayments
 
 app_name = "lending"
@@ -39,4 +40,9 @@ urlpatterns = [
         name="repayment_import_confirm",
     ),
     path("repayments/template/", repayments.repayment_template, name="repayment_template"),
+    # reports: what the reward is worth, does the grade predict repayment
+    path("reports/", report_views.reports, name="reports"),
+    path("reports/export.xlsx", report_views.reports_export, name="reports_export"),
+    path("validation/", report_views.validation, name="validation"),
+    path("validation/export.xlsx", report_views.validation_export, name="validation_export"),
 ]

@@ -78,6 +78,7 @@ ACTION_LABELS: dict[str, Any] = {
     "lending.lines_export": _("导出授信名单"),
     "lending.lines_grant": _("按政策批量授信"),
     "lending.policy_publish": _("发布授信政策"),
+    "lending.report_export": _("导出农户用信明细"),
     "person.create": _("新增人员"),
     "person.move": _("人员迁户"),
     "person.reveal_id": _("查看完整身份证号"),

@@ -25,11 +25,21 @@ cycle can be seen.
 Then the party and cadre reserve candidates (`candidates`): the district's criteria,
 four villagers of 大贵口村 nominated from the suggestions and taken to four statuses
 (nominated, confirmed, forwarded, accepted; the accepted one's household told).
+Then the credit reward (`lending`): the district's default credit policy, the lines of
+the finished cycle granted in bulk by `xinyongshe`, and 28 loans of 4,820,000 yuan (the
+pilot's figure) disbursed after them, repaid as they fall due but one, and one refusal.
+The points supermarket (`shop`): 大贵口村's shop run by `chaoshi`, its products, funding,
+stock receipts, redemptions by every household at or above the gate, one void and a
+stocktake with a small variance. And everyone striving for credit (`engagement`):
+honour selections (50 beautiful courtyards, the moral models, an open window),
+activities with attendance, suggestions with answers and the wall-insulation
+project's contributions.
 
 One module per part of the story: `calendar` (the demo's dates, from the build's
 `today`), `fixtures` (its numbers), `regions`, `people` (the roster), `accounts`
 (logins; `DEMO_LOGINS` is the one list of them, the README's table follows it),
-`ledger_year`, `credit`, `cycle_story`, `candidates`, `reset`. `build()` runs them in order; a
+`ledger_year`, `credit`, `cycle_story`, `candidates`, `shop`, `engagement`, `lending`,
+`reset`. `build()` runs them in order; a
 later part of the product adds its own module and one line here.
 """
 
@@ -60,6 +70,7 @@ from sanxin.web.demo.cycle_story import (
 from sanxin.web.demo.engagement import build_engagement
 from sanxin.web.demo.fixtures import NEIGHBOUR_HOUSEHOLDS, PILOT_HOUSEHOLDS
 from sanxin.web.demo.ledger_year import build_ledger_year
+from sanxin.web.demo.lending import build_lending
 from sanxin.web.demo.people import build_households, plan_demo
 from sanxin.web.demo.regions import (
     DISTRICT_NAME,
@@ -110,6 +121,7 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         build_candidates(plan, result.calendar, regions, result)
         build_shop(result.calendar, regions, result)
         build_engagement(result.calendar, regions, result, today=today)
+        build_lending(result.calendar, regions, result)
     result.seconds = time.perf_counter() - started
     logger.info(
         "demo built in %.1f s: %d regions, %d households, %d people, %d logins, "
