@@ -119,3 +119,42 @@ def test_refresh_runs_in_a_fixed_number_of_queries(world, loan, django_assert_ma
     with django_assert_max_num_queries(8):
         checked, overdue = overdue_refresh()
     assert (checked, overdue) == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("amount", "principal", "interest"),
+    [("117381.15", "117064.30", "316.85"), ("0.30", "0.10", "0.20"), ("1000.03", "999.96", "0.07")],
+)
+def test_parts_that_add_up_to_the_fen_are_stored(world, loan, amount, principal, interest):
+    """SQLite keeps decimal columns as floating point, where 117064.30 + 316.85 is not
+    117381.15: the database's check allows half a 分 (equality for two decimals)."""
+    row = Repayment(
+        loan=loan,
+        paid_on=timezone.localdate(),
+        amount=D(amount),
+        principal_part=D(principal),
+        interest_part=D(interest),
+        source="manual",
+        bank_reference=f"T-{amount}",
+        recorded_by=world.users["credit_officer"],
+        recorded_at=timezone.now(),
+    )
+    row.full_clean()
+    row.save()
+    assert Repayment.objects.filter(pk=row.pk, amount=D(amount)).exists()
+
+
+def test_parts_that_do_not_add_up_are_refused(world, loan):
+    row = Repayment(
+        loan=loan,
+        paid_on=timezone.localdate(),
+        amount=D("100.01"),
+        principal_part=D("90.00"),
+        interest_part=D("10.00"),
+        source="manual",
+        bank_reference="T-bad",
+        recorded_by=world.users["credit_officer"],
+        recorded_at=timezone.now(),
+    )
+    with pytest.raises(ValidationError):
+        row.full_clean()

@@ -29,6 +29,8 @@ from sanxin.lending.choices import (
 )
 from sanxin.rules.choices import Grade, grade_check
 
+HALF_FEN = Decimal("0.005")
+
 STANDARD_RATE = Decimal("7.5000")  # the seed's standard annual rate, percent
 # The seed names 4A and 5A; the other rated grades get the policy's standard line. Our
 # default for it is the 优秀 ceiling of the credit-union rating sheets (3 万, see
@@ -586,8 +588,14 @@ class Repayment(models.Model):
         verbose_name_plural = _("还款记录")
         ordering = ["loan_id", "paid_on", "id"]
         constraints = [
+            # Within half a 分, which for amounts of two decimals is equality: SQLite
+            # compares decimal columns as floating point, where 117064.30 + 316.85 is
+            # not 117381.15; PostgreSQL's numeric is exact either way.
             models.CheckConstraint(
-                condition=Q(amount=F("principal_part") + F("interest_part")),
+                condition=Q(
+                    amount__gte=F("principal_part") + F("interest_part") - HALF_FEN,
+                    amount__lte=F("principal_part") + F("interest_part") + HALF_FEN,
+                ),
                 name="repayment_parts_add_up",
             ),
             # An original is money received; a reversal takes it back.

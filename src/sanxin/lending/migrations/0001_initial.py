@@ -371,7 +371,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='repayment',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', django.db.models.expressions.CombinedExpression(models.F('principal_part'), '+', models.F('interest_part')))), name='repayment_parts_add_up'),
+            constraint=models.CheckConstraint(condition=models.Q(('amount__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('principal_part'), '+', models.F('interest_part')), '-', models.Value(Decimal('0.005')))), ('amount__lte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('principal_part'), '+', models.F('interest_part')), '+', models.Value(Decimal('0.005'))))), name='repayment_parts_add_up'),
         ),
         migrations.AddConstraint(
             model_name='repayment',

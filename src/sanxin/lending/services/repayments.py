@@ -209,6 +209,10 @@ def repayment_record(
                     now=now,
                 )
         except IntegrityError:
+            # Only the reference's uniqueness is a user's error (a concurrent entry of
+            # the same slip); any other refusal of the database is a fault, raised as is.
+            if not Repayment.objects.filter(loan=locked, bank_reference=reference).exists():
+                raise
             raise ValidationError(
                 {"bank_reference": _("流水号“%(ref)s”已经登记过。") % {"ref": reference}}
             ) from None
