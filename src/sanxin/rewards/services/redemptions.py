@@ -3,10 +3,12 @@
 `redemption_create` is one transaction: it locks the household's row (a dynamic
 downgrade, `ratings.services.standing.standing_refresh`, locks it too, so it lands
 either before — and the sale is refused — or after) and its wallet, expires what is
-due, applies the gate again (`rewards.eligibility`), then debits the wallet and the
-stock through the balance primitives. Its idempotency key (the clerk's form's) makes
-a double tap or a resent request return the first redemption; the same key with a
-different basket is refused.
+due, applies the gate again (the rule of `rewards.eligibility`, computed from what
+its locks read, the grade in force and the basket's products and limits, not the
+counter's whole panel), then debits the wallet and the stock through the balance
+primitives. Its idempotency key (the clerk's form's) makes a double tap or a resent
+request return the first redemption; the same key with a different basket is refused.
+About 15 statements for a basket of one product (docs/benchmarks.md counts them).
 
 A void adds reversing rows (points back, goods back into stock) citing a
 `RedemptionVoid`, one per redemption: on the day the redemption was recorded the
@@ -210,7 +212,7 @@ def _lock(household: Household, shop: Shop, key: str, on: date) -> _Locked:
     row = wallet.first()
     if row is None:  # no wallet yet: create it (balance 0), then lock it
         wallets_ensure([household.pk])
-        row = wallet.first()
+        row = wallet.get()
     balance, existing_id = row
     return _Locked(
         served=bool(served),
