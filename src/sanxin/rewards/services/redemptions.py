@@ -162,7 +162,7 @@ def _next_id_and_number(shop: Shop, now: datetime) -> tuple[int, str]:
         else:
             cursor.execute(
                 "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = %s),"
-                " (SELECT MAX(id) FROM rewards_redemption), 0) + 1",
+                f" (SELECT MAX(id) FROM {connection.ops.quote_name(table)}), 0) + 1",
                 [table],
             )
         (pk,) = cursor.fetchone()
