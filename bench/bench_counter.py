@@ -417,6 +417,56 @@ class Tally:
     errors: list[str] = field(default_factory=list)
 
 
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used, all its threads; 0 if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(server) -> dict[str, float] | None:
+    """CPU seconds used so far by the server (gunicorn's master and workers), by this
+    process (the 32 clients) and by the whole machine (busy, from /proc/stat: the
+    database server and anything else running too), with the wall clock; None where
+    there is no /proc."""
+    if not Path("/proc/stat").exists():
+        return None
+    workers = [server.pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == server.pid:
+                workers.append(int(entry.name))
+    times = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    busy = (sum(times) - times[3] - times[4]) / os.sysconf("SC_CLK_TCK")
+    mine = os.times()
+    return {
+        "wall": time.perf_counter(),
+        "server": sum(_proc_cpu(pid) for pid in workers),
+        "clients": mine.user + mine.system,
+        "machine": busy,
+    }
+
+
+def cpu_per_request(before, after, requests: int) -> dict[str, float] | None:
+    """CPU milliseconds per request of a phase (server, clients, whole machine) and
+    how busy the machine's cores were (1.0: all of them all the time)."""
+    if before is None or after is None or not requests:
+        return None
+    wall = after["wall"] - before["wall"]
+    return {
+        "server_ms": round((after["server"] - before["server"]) * 1000 / requests, 2),
+        "clients_ms": round((after["clients"] - before["clients"]) * 1000 / requests, 2),
+        "machine_ms": round((after["machine"] - before["machine"]) * 1000 / requests, 2),
+        "machine_busy": round((after["machine"] - before["machine"]) / (wall * os.cpu_count()), 2),
+    }
+
+
 def run_phase(clients, seconds: float, work) -> tuple[float, list[Tally]]:
     """Every client calls `work(index, client, tally)` in a loop for `seconds`, all
     starting together; the elapsed time runs until the last request in flight ends."""
@@ -730,12 +780,19 @@ def main(argv: list[str] | None = None) -> None:
             for client, username in zip(clients, world.clerks, strict=True):
                 client.login(username)
             run_phase(clients, 2.0, bare_work)  # warm every worker up
-            bare1 = summarise("bare 1", *run_phase(clients, args.seconds, bare_work))
+
+            def measured(label: str, work) -> tuple[dict, list[Tally]]:
+                before = cpu_snapshot(server)
+                seconds, tallies = run_phase(clients, args.seconds, work)
+                summary = summarise(label, seconds, tallies)
+                summary["cpu"] = cpu_per_request(before, cpu_snapshot(server), summary["requests"])
+                return summary, tallies
+
+            bare1, _ = measured("bare 1", bare_work)
             driver = pick_driver(args.via)
             counter = Redeemers(world, driver)
-            seconds, counter_tallies = run_phase(clients, args.seconds, counter.work)
-            redeem = summarise("counter", seconds, counter_tallies)
-            bare2 = summarise("bare 2", *run_phase(clients, args.seconds, bare_work))
+            redeem, counter_tallies = measured("counter", counter.work)
+            bare2, _ = measured("bare 2", bare_work)
             stop_server(server)
             server = None
             checks = invariants(counter_tallies)
@@ -780,6 +837,13 @@ def report(result: dict) -> None:
             f"  {p['phase']:8} {p['requests']:6} requests in {p['seconds']:5.1f} s = "
             f"{p['per_second']:7.1f}/s  p50 {p['p50_ms']} ms  p95 {p['p95_ms']} ms  {p['outcomes']}"
         )
+        if p.get("cpu"):
+            c = p["cpu"]
+            print(
+                f"           CPU per request: server {c['server_ms']} ms, clients "
+                f"{c['clients_ms']} ms, machine {c['machine_ms']} ms; cores busy "
+                f"{c['machine_busy']:.0%}"
+            )
     print(
         f"  redemption requests/s {result['redemption_requests_per_second']} vs bare "
         f"{result['bare_per_second']}/s: {result['ratio']:.0%} (target ≥ 60%)"

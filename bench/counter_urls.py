@@ -37,7 +37,7 @@ def redeem(request):
     household = Household.objects.select_related("village", "villager_group").get(
         pk=request.POST["household"]
     )
-    product = Product.objects.select_related("shop").get(pk=request.POST["product"])
+    product = Product.objects.select_related("shop__region").get(pk=request.POST["product"])
     try:
         redemption = redemptions.redemption_create(
             actor=request.user,

@@ -548,6 +548,31 @@ def test_the_panel_and_todays_list_run_in_a_fixed_number_of_queries(
     assert "共6笔" in text(page)
 
 
+def test_a_confirmed_redemption_runs_in_a_fixed_number_of_statements(
+    world, open_, clerk, django_assert_max_num_queries
+):
+    # The confirmation of a basket of a limited product and another one, as the
+    # clerk's phone sends it: the request's own reads (session, user, roles), the
+    # household, its shops, collectors and the shop's products for the form, then
+    # the service: the two locks (with the shop's villages, the policy's gate, the
+    # balance and the key), what is due to expire, the grade, the basket's products,
+    # their limits, the id, the redemption, its lines, the wallet (UPDATE and row),
+    # one UPDATE per product, the movements, the audit row, and the transaction's
+    # two statements. docs/benchmarks.md counts them.
+    page = clerk.get(counter_url(world.household))
+    data = {
+        **form_data(page),
+        "collected_by": head_of(world.household).pk,
+        "step": "confirm",
+        f"qty_{open_.towel.pk}": 1,
+        f"qty_{open_.rice.pk}": 1,
+    }
+    with django_assert_max_num_queries(24):
+        response = clerk.post(counter_url(world.household), data)
+    assert response.status_code == 302
+    assert Redemption.objects.get().lines.count() == 2
+
+
 # --- other villages, a town's shop ---------------------------------------------------
 
 

@@ -37,6 +37,7 @@ def clerk_shops(scope: Scope) -> QuerySet[Shop]:
     return (
         scope.filter(Shop.objects, Perm.SHOP_REDEEM)
         .filter(active=True)
+        .select_related("region")
         .prefetch_related("villages")
         .order_by("region__path", "name")
     )
@@ -54,6 +55,7 @@ def serving_shops(scope: Scope, household: Household) -> list[Shop]:
     shops = (
         scope.filter(Shop.objects, Perm.SHOP_REDEEM)
         .filter(active=True, villages=household.village_id)
+        .select_related("region")
         .order_by("name")
     )
     return sorted(shops, key=lambda s: s.region_id != household.village_id)

@@ -1,6 +1,8 @@
 """Who may redeem what, on a day (the gate of the points supermarket): one read-only
 rule that the counter shows and that `redemption_create` and `paper_batch_redeem`
-apply again inside their transaction.
+apply again inside their transaction (`services.redemptions._basket_errors`: the same
+rule and words, computed from the rows the service locks and reads with
+`grade_on` and `used_quantities` below, for the basket's products only).
 
 A household may use a shop when the shop is open and serves its village, and its
 grade in force on that day (ratings.standing: the record in force among those that

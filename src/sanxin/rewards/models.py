@@ -403,24 +403,6 @@ class Shop(models.Model):
         return self.name
 
 
-class ReceiptCounter(models.Model):
-    """The last receipt sequence number a shop gave on a day (小票编号
-    `<code>-<YYYYMMDD>-<seq>`). Incremented inside the redemption's transaction, so a
-    rolled-back sale gives its number back."""
-
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+")
-    day = models.DateField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["shop", "day"], name="receiptcounter_one_per_day")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.shop_id} {self.day} {self.last}"
-
-
 class Product(models.Model):
     """A product of a shop's catalogue. `stock_quantity` is a cache that always equals
     the sum of its `StockMovement` rows (only `balances._stock_post` changes it).

@@ -7,6 +7,8 @@ of a product's stock goes through one of them, inside the caller's transaction:
   refused with a Chinese ValidationError naming the household and what is short.
 - `_stock_post`: the same for `Product.stock_quantity` and `StockMovement`; a receipt
   also moves the product's moving-average unit cost (its row locked for that).
+- `_stock_post_many`: the same for several products with one cause (a redemption's
+  lines): one conditional UPDATE per product, the movements in one insert.
 - `_wallet_credit_many`: credits for many households at once (the ledger sync, the
   grade allowance): bulk insert, then one UPDATE adding each wallet's new rows.
 
@@ -210,4 +212,48 @@ def _stock_post(
         recorded_by=recorded_by,
         created_at=now,
         **cause,
+    )
+
+
+def _stock_post_many(
+    moves: list[tuple[Product, int]],
+    *,
+    kind: str,
+    occurred_on: date,
+    recorded_by=None,
+    **cause,
+) -> list[StockMovement]:
+    """`_stock_post` for several products with one cause (a redemption's issues, a
+    void's returns; not receipts): each product's stock moved by its own conditional
+    UPDATE, in the order given (callers sort by product id: no deadlocks), then the
+    movements written in one insert. Refuses, naming the product, taking out more than
+    is in stock."""
+    if kind == StockKind.RECEIPT:
+        raise ValueError("a receipt moves the unit cost: use _stock_post")
+    now = timezone.now()
+    for product, quantity in moves:
+        moved = Product.objects.filter(pk=product.pk, stock_quantity__gte=-quantity).update(
+            stock_quantity=F("stock_quantity") + quantity, updated_at=now
+        )
+        if moved == 0:
+            stock = (
+                Product.objects.filter(pk=product.pk)
+                .values_list("stock_quantity", flat=True)
+                .first()
+            ) or 0
+            raise ValidationError(
+                f"“{product.name}”库存不足：需要 {-quantity} {product.unit}，"
+                f"库存 {stock} {product.unit}"
+            )
+    return StockMovement.objects.bulk_create(
+        StockMovement(
+            product=product,
+            kind=kind,
+            quantity=quantity,
+            occurred_on=occurred_on,
+            recorded_by=recorded_by,
+            created_at=now,
+            **cause,
+        )
+        for product, quantity in moves
     )
