@@ -207,7 +207,8 @@ def test_the_report_page_and_its_export(book, login):
     )
     sheet = _rows(export.content)
     assert sheet[0][0] == "地区"
-    assert sheet[1][:3] == ["双塔山镇", 3, "380000.00"]
+    # amounts are numbers (summable), shown to the 分
+    assert sheet[1][:3] == ["双塔山镇", 3, 380000]
     assert sheet[3][0] == "合计"
     assert not AuditEvent.objects.filter(action="lending.report_export").exists()
 

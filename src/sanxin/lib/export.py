@@ -80,4 +80,7 @@ def _cell(ws, value: Any):
         cell = WriteOnlyCell(ws, value=str(value))
         cell.data_type = "s"  # text, never a formula
         return cell
-    return WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, Decimal) and value.as_tuple().exponent == -2:
+        cell.number_format = "0.00"  # yuan to the 分 shown as such (380000.00)
+    return cell
