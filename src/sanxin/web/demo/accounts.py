@@ -66,19 +66,19 @@ _T = (DISTRICT_NAME, PILOT_TOWN)
 _V = (DISTRICT_NAME, PILOT_TOWN, PILOT_VILLAGE)
 
 DEMO_LOGINS: list[DemoLogin] = [
-    DemoLogin("quadmin", Role.DISTRICT_ADMIN, _D, "查看和管理全区农户、导入花名册、查看完整身份证号、浏览审计日志、管理评分方案、设置年度或季度评定", "区三信办管理员"),
-    DemoLogin("zuzhibu", Role.DEPARTMENT_VIEWER, _D, "只读查看全区", "区委组织部"),
-    DemoLogin("xinyongshe", Role.CREDIT_OFFICER, _T, "查看双塔山镇农户、查看完整身份证号、录入“双基”信用评定", "双塔山信用社"),
-    DemoLogin("zhenadmin", Role.TOWN_ADMIN, _T, "管理双塔山镇农户、导入花名册、查看完整身份证号", "双塔山镇管理员"),
-    DemoLogin("tuanzhang", Role.COMMITTEE_HEAD, _V, "管理大贵口村农户、导入花名册、查看完整身份证号、审核积分、本村自设积分项、主持评定周期（计算、公示、定级）、处理异议、出具证书"),
+    DemoLogin("quadmin", Role.DISTRICT_ADMIN, _D, "查看和管理全区农户、导入花名册、查看完整身份证号、浏览审计日志、管理评分方案、设置年度或季度评定、发布积分兑换办法、把后备人选列入后备、查看用信统计", "区三信办管理员"),
+    DemoLogin("zuzhibu", Role.DEPARTMENT_VIEWER, _D, "只读查看全区（含后备人选名单、积分超市报表、用信统计）", "区委组织部"),
+    DemoLogin("xinyongshe", Role.CREDIT_OFFICER, _T, "查看双塔山镇农户、查看完整身份证号、录入“双基”信用评定、授信、贷款审批与放款、登记和导入还款、查看逾期、用信统计与等级验证", "双塔山信用社"),
+    DemoLogin("zhenadmin", Role.TOWN_ADMIN, _T, "管理双塔山镇农户、导入花名册、查看完整身份证号、确认和报送后备人选", "双塔山镇管理员"),
+    DemoLogin("tuanzhang", Role.COMMITTEE_HEAD, _V, "管理大贵口村农户、导入花名册、查看完整身份证号、审核积分、本村自设积分项、主持评定周期（计算、公示、定级）、处理异议、出具证书、开设积分超市与登记资金、提名后备人选、主持荣誉评选、发布村内活动、答复建议"),
     DemoLogin("futuanzhang", Role.COMMITTEE_DEPUTY, _V, "管理大贵口村农户、导入花名册、查看完整身份证号、审核积分、主持评定周期、处理异议", "周立华"),
     *(DemoLogin(f"chengyuan{i}", Role.COMMITTEE_MEMBER, _V, "查看大贵口村农户、审核积分、提出和确认等级调整、处理异议") for i in (1, 2, 3)),
     *(
         DemoLogin(f"fentuan{i + 1}", Role.SUBTEAM_MEMBER, (*_V, group_name(i)), "查看本村民小组农户、为本组农户记录积分")
         for i in range(6)
     ),
-    DemoLogin("chaoshi", Role.SHOP_CLERK, _V, "查看大贵口村农户的户号、户主和在用等级", "刘晓燕"),
-    *(DemoLogin(f"cunmin{i}", Role.VILLAGER, _V, "查看本户积分、等级和通知，公示期内提出异议，打印信用等级证书") for i in (1, 2, 3)),
+    DemoLogin("chaoshi", Role.SHOP_CLERK, _V, "收银台兑换（看户号、脱敏户主、在用等级和积分余额）、当天作废、补录纸质单据、打印门牌码、入库、报损、盘点", "刘晓燕"),
+    *(DemoLogin(f"cunmin{i}", Role.VILLAGER, _V, "查看本户积分、等级和通知，公示期内提出异议，打印信用等级证书；查看积分超市余额与小票、本户授信与贷款，村务公开、活动报名与扫码签到、建言献策") for i in (1, 2, 3)),
     DemoLogin(
         "linjuntuanzhang",
         Role.COMMITTEE_HEAD,
