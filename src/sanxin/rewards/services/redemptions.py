@@ -354,7 +354,7 @@ def _redeem(
     )
     if errors:
         raise ValidationError(errors)
-    pk, number = _next_id_and_number(shop, now)
+    pk, number = _next_id_and_number(shop, occurred_at)  # the day of the sale (a paper slip's own)
     redemption = Redemption(
         pk=pk,
         shop=shop,
