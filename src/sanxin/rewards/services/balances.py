@@ -29,6 +29,7 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import (
     DecimalField,
     F,
@@ -154,6 +155,9 @@ def _wallet_credit_many(rows: list[WalletEntry]) -> list[WalletEntry]:
     return created
 
 
+# A receipt locks the product row to average its cost: inside the caller's transaction
+# (no savepoint), or in one of its own when called alone (a script, a test's set-up).
+@transaction.atomic(savepoint=False)
 def _stock_post(
     *,
     product: Product,
