@@ -33,9 +33,9 @@ class SelectionForm(forms.Form):
     tie_rule = forms.ChoiceField(label=_("同票规则"), choices=TieRule.choices)
     notice_days = forms.IntegerField(label=_("公示天数"), min_value=1, max_value=60, initial=7)
 
-    def __init__(self, *args, honour_types, regions, **kwargs):
+    def __init__(self, *args, honour_type_choices, regions, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["honour_type"].choices = [(t.pk, t.name) for t in honour_types]
+        self.fields["honour_type"].choices = honour_type_choices
         self.fields["region"].choices = [(r.pk, r.name) for r in regions]
         self.fields["year"].initial = timezone.localdate().year
 

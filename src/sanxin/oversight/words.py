@@ -178,7 +178,8 @@ KEY_LABELS: dict[str, Any] = {
     "capacity": _("人数上限"),
     "entries": _("记录条数"),
     "left": _("未记人数"),
-    "method": _("方式"),  # of a check-in (engagement) or of repayment (lending)
+    "checkin_method": _("签到方式"),
+    "repayment_method": _("还款方式"),
     "starts_at": _("开始时间"),
     "title": _("名称"),
     "active": _("在册"),
@@ -327,12 +328,6 @@ def _choice(choices) -> Callable[[Any], str]:
     return lambda value: str(labels.get(value, value))
 
 
-def _choices(*kinds) -> Callable[[Any], str]:
-    """A key two apps use with values of their own (their values do not overlap)."""
-    labels = {value: label for kind in kinds for value, label in kind.choices}
-    return lambda value: str(labels.get(value, value))
-
-
 def _grades(value: Any) -> str:
     if not isinstance(value, dict):
         return plain(value)
@@ -370,7 +365,8 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "answer": _choice(SuggestionState),
     "contribution_kind": _choice(ContributionKind),
     "project_kind": _choice(ProjectKind),
-    "method": _choices(CheckInMethod, RepaymentMethod),
+    "checkin_method": _choice(CheckInMethod),
+    "repayment_method": _choice(RepaymentMethod),
     "political_status": _choice(PoliticalStatus),
     "cadre_post": _choice(CadrePost),
     "password": _password,

@@ -329,7 +329,7 @@ def _check_in(
         person.household.villager_group,
         now,
         activity=activity.pk,
-        method=method,
+        checkin_method=method,
     )
     return CheckInResult(checkin, created=True)
 

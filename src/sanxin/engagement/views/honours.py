@@ -94,16 +94,8 @@ def selection_new(request):
     )
     if request.method == "POST" and request.POST.get("region") not in {str(r.pk) for r in regions}:
         raise Http404
-    type_choices = _type_choices(regions)
-
-    class _Type:
-        def __init__(self, pk, name):
-            self.pk, self.name = pk, name
-
     form = SelectionForm(
-        request.POST or None,
-        honour_types=[_Type(pk, name) for pk, name in type_choices],
-        regions=regions,
+        request.POST or None, honour_type_choices=_type_choices(regions), regions=regions
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
