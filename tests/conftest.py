@@ -94,6 +94,7 @@ def world(db) -> World:
     u["subteam_member"] = make_user("subteam_member", Role.SUBTEAM_MEMBER, region=g_a1_1)
     u["shop_clerk"] = make_user("shop_clerk", Role.SHOP_CLERK, region=village_a1)
     u["villager"] = make_user("villager", Role.VILLAGER, household=w.household, phone="13800000001")
+    u["display"] = make_user("display", Role.DISPLAY, region=district)
     # Outsiders: the same roles one step away.
     u["other_district_admin"] = make_user("other_district_admin", Role.DISTRICT_ADMIN, region=other)
     u["other_town_admin"] = make_user("other_town_admin", Role.TOWN_ADMIN, region=town_b)

@@ -6,6 +6,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from sanxin.accounts.choices import Department, Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.households import services as hh
 from sanxin.lib import idcard
@@ -22,13 +23,23 @@ def valid_id(seq: int, *, birth: date = date(1980, 5, 17), region: str = "130803
 
 
 def make_user(
-    username: str, role: str | None = None, *, region=None, household=None, phone: str | None = None
+    username: str,
+    role: str | None = None,
+    *,
+    region=None,
+    household=None,
+    phone: str | None = None,
+    department: str = "",
 ) -> User:
     user = User.objects.create_user(
         username=username, password=PASSWORD, phone=phone, display_name=username
     )
     if role:
-        RoleAssignment.objects.create(user=user, role=role, region=region, household=household)
+        if role == Role.DEPARTMENT_VIEWER and not department:
+            department = Department.ORGANISATION
+        RoleAssignment.objects.create(
+            user=user, role=role, region=region, household=household, department=department
+        )
     return user
 
 

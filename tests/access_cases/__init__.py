@@ -25,6 +25,7 @@ ALL_USERS = [
     "subteam_member",
     "shop_clerk",
     "villager",
+    "display",
     "other_district_admin",
     "other_town_admin",
     "other_credit_officer",
@@ -33,7 +34,8 @@ ALL_USERS = [
     "other_villager",
     "no_role",
 ]
-WITH_ROLES = set(ALL_USERS) - {"no_role"}
+# Users with a role that works on records (the big-screen display sees totals only).
+WITH_ROLES = set(ALL_USERS) - {"no_role", "display"}
 # Everyone whose region (or household) holds the world's main household.
 INSIDERS_OF_HOUSEHOLD = {
     "district_admin",

@@ -63,7 +63,7 @@ def test_every_date_field_of_the_project_uses_the_iso_date_input():
     import sanxin.credit.forms
     import sanxin.households.forms
     import sanxin.ledger.forms
-    import sanxin.oversight.views
+    import sanxin.oversight.views.audit
     import sanxin.ratings.views.vetoes
     import sanxin.rules.forms
     from sanxin.lib.forms import DateInput
@@ -72,7 +72,7 @@ def test_every_date_field_of_the_project_uses_the_iso_date_input():
         sanxin.credit.forms,
         sanxin.households.forms,
         sanxin.ledger.forms,
-        sanxin.oversight.views,
+        sanxin.oversight.views.audit,
         sanxin.ratings.views.vetoes,
         sanxin.rules.forms,
     ]

@@ -13,6 +13,19 @@ class Role(models.TextChoices):
     SUBTEAM_MEMBER = "subteam_member", _("分团成员")
     SHOP_CLERK = "shop_clerk", _("积分超市管理员")
     VILLAGER = "villager", _("村民")
+    # A meeting-room display: the district's big screen (大屏), read-only, nothing else.
+    DISPLAY = "display", _("大屏展示")
+
+
+class Department(models.TextChoices):
+    """The district departments that guide the 三信 work; a department viewer account
+    is bound to one of them and lands on what it guides."""
+
+    ORGANISATION = "organisation", _("区委组织部")
+    POLITICAL_LEGAL = "political_legal", _("区委政法委")
+    CIVIL_AFFAIRS = "civil_affairs", _("区民政局")
+    APPROVAL = "approval", _("区行政审批局")
+    CREDIT_UNION = "credit_union", _("信用联社")
 
 
 # The region level each role is bound to (villagers are bound to a household).
@@ -27,6 +40,7 @@ ROLE_LEVELS: dict[str, tuple[str, ...]] = {
     Role.SUBTEAM_MEMBER: ("group",),
     Role.SHOP_CLERK: ("village", "town"),  # a town may run one shop for several villages
     Role.VILLAGER: (),
+    Role.DISPLAY: ("district",),
 }
 
 COMMITTEE_ROLES = (Role.COMMITTEE_HEAD, Role.COMMITTEE_DEPUTY, Role.COMMITTEE_MEMBER)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.accounts.choices import ROLE_LEVELS, Role
+from sanxin.accounts.choices import ROLE_LEVELS, Department, Role
 from sanxin.regions.choices import Level
 
 
@@ -62,6 +62,10 @@ class RoleAssignment(models.Model):
         on_delete=models.PROTECT,
         verbose_name=_("户"),
     )
+    # A department viewer's department (组织部, 政法委, ...); empty for every other role.
+    department = models.CharField(
+        _("部门"), max_length=20, choices=Department.choices, blank=True, default=""
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         User,
@@ -105,6 +109,11 @@ class RoleAssignment(models.Model):
                 | models.Q(ended_at__gte=models.F("created_at")),
                 name="assignment_ends_after_it_starts",
             ),
+            models.CheckConstraint(
+                condition=models.Q(role="department_viewer", department__gt="")
+                | (~models.Q(role="department_viewer") & models.Q(department="")),
+                name="assignment_department_iff_department_viewer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,7 +126,14 @@ class RoleAssignment(models.Model):
 
     def clean(self) -> None:
         """Each role is bound to a region of its level (ROLE_LEVELS), a villager to a
-        household."""
+        household; a department viewer names its department."""
+        self._clean_binding()
+        if self.role == Role.DEPARTMENT_VIEWER and not self.department:
+            raise ValidationError({"department": _("职能部门账号必须选择所属部门")})
+        if self.role != Role.DEPARTMENT_VIEWER and self.department:
+            raise ValidationError({"department": _("只有职能部门账号有所属部门")})
+
+    def _clean_binding(self) -> None:
         if self.role == Role.VILLAGER:
             if self.household_id is None:
                 raise ValidationError({"household": _("村民角色必须绑定到一户")})

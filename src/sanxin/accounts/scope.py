@@ -70,6 +70,13 @@ class Perm(StrEnum):
     ENGAGE_PUBLISH = "engage.publish"  # a sub-team nominates, publishes activities, signs up
     ENGAGE_MANAGE = "engage.manage"  # selections, checks, representatives, answers, contributions
     ENGAGE_HONOUR_TYPES = "engage.honour_types"  # the district's honour types and their rules
+    # Leadership and 考核 (oversight)
+    DASHBOARD_VIEW = "oversight.dashboard"  # dashboards of the regions in reach, drill-down
+    DEPARTMENT_VIEWS = "oversight.departments"  # what each department guides, district-wide
+    BIG_SCREEN = "oversight.big_screen"  # the district dashboard on a meeting-room display
+    REPORT_VIEW = "oversight.report"  # the period report for the leading group (PDF, Excel)
+    ASSESS_VIEW = "assessment.view"  # assessment results of the regions in reach, with working
+    ASSESS_MANAGE = "assessment.manage"  # assessment schemes, hand scores, publishing
 
 
 _ALL_STAFF = {
@@ -201,6 +208,25 @@ PERMISSIONS: dict[Perm, set[str]] = {
         Role.COMMITTEE_MEMBER,
     },
     Perm.ENGAGE_HONOUR_TYPES: {Role.DISTRICT_ADMIN},
+    Perm.DASHBOARD_VIEW: {
+        Role.DISTRICT_ADMIN,
+        Role.DEPARTMENT_VIEWER,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+    },
+    Perm.DEPARTMENT_VIEWS: {Role.DISTRICT_ADMIN, Role.DEPARTMENT_VIEWER},
+    Perm.BIG_SCREEN: {Role.DISTRICT_ADMIN, Role.DEPARTMENT_VIEWER, Role.DISPLAY},
+    Perm.REPORT_VIEW: {Role.DISTRICT_ADMIN, Role.DEPARTMENT_VIEWER, Role.TOWN_ADMIN},
+    Perm.ASSESS_VIEW: {
+        Role.DISTRICT_ADMIN,
+        Role.DEPARTMENT_VIEWER,
+        Role.TOWN_ADMIN,
+        Role.COMMITTEE_HEAD,
+        Role.COMMITTEE_DEPUTY,
+        Role.COMMITTEE_MEMBER,
+    },
+    Perm.ASSESS_MANAGE: {Role.DISTRICT_ADMIN},
 }
 
 
@@ -234,6 +260,8 @@ FIELDS: dict[str, frozenset[Field]] = {
     Role.SHOP_CLERK: frozenset({Field.HOUSEHOLD, Field.GRADE}),
     # Their own household: everything but the full numbers.
     Role.VILLAGER: _REGISTRY_FIELDS,
+    # The big screen shows totals only, never a household.
+    Role.DISPLAY: frozenset(),
 }
 
 

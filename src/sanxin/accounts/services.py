@@ -238,7 +238,13 @@ def user_create(
 
 @transaction.atomic
 def role_assign(
-    *, actor: User, user: User, role: str, region: Region | None = None, household=None
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    region: Region | None = None,
+    household=None,
+    department: str = "",
 ) -> RoleAssignment:
     """Give `user` a role over a region of the role's level (a villager: a household),
     inside the actor's region, if the actor may grant that role."""
@@ -262,8 +268,15 @@ def role_assign(
         if region is None:
             raise ValidationError({"region": "请选择辖区"})
         _check_region_in_reach(actor, region)
+    if role != Role.DEPARTMENT_VIEWER:
+        department = ""
     assignment = RoleAssignment(
-        user=user, role=role, region=region, household=household, created_by=actor
+        user=user,
+        role=role,
+        region=region,
+        household=household,
+        department=department,
+        created_by=actor,
     )
     assignment.full_clean(exclude=["user", "created_by"])
     if RoleAssignment.objects.filter(
@@ -283,6 +296,7 @@ def role_assign(
             "role": role,
             "region": region.name if region else None,
             "household": household.pk if household else None,
+            **({"department": department} if department else {}),
         },
     )
     logger.info(

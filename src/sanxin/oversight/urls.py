@@ -1,9 +1,9 @@
 from django.urls import path
 
-from sanxin.oversight import views
+from sanxin.oversight.views import audit
 
 app_name = "oversight"
 urlpatterns = [
-    path("audit/", views.audit_log, name="audit_log"),
-    path("audit/export/", views.audit_export, name="audit_export"),
+    path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/export/", audit.audit_export, name="audit_export"),
 ]

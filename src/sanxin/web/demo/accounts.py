@@ -10,7 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sanxin.accounts.choices import Role
+from sanxin.accounts.choices import Department, Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.services import generate_password
 from sanxin.households.models import Household, Person
@@ -145,8 +145,14 @@ def build_logins(
             result.users += 1
         if login.role:
             region = None if household else regions[login.region]
+            department = Department.ORGANISATION if login.role == Role.DEPARTMENT_VIEWER else ""
             _, created = RoleAssignment.objects.get_or_create(
-                user=user, role=login.role, region=region, household=household, ended_at=None
+                user=user,
+                role=login.role,
+                region=region,
+                household=household,
+                department=department,
+                ended_at=None,
             )
             result.assignments += created
 
