@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"credit"},
     {"ratings"},
     # what follows from a grade: the points supermarket and candidates; credit lines and loans
-    {"rewards", "lending", "engagement"},
+    {"rewards", "lending", "engagement", "privacy"},
     {"oversight"},
     # the site: home pages, the household page, the demo, the URLconf, settings
     {"web", "demo", "urls", "settings", "wsgi", "__main__"},

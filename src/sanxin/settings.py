@@ -162,6 +162,7 @@ INSTALLED_APPS = [
     "sanxin.rewards",
     "sanxin.lending",
     "sanxin.engagement",
+    "sanxin.privacy",
     "sanxin.notifications",
     "sanxin.web",
 ]
@@ -355,3 +356,18 @@ LOGGING = {
         "sanxin": {"level": LOG_LEVEL},
     },
 }
+
+# --- Personal information (PIPL; docs/privacy.md) ------------------------------------
+# People who left the register (moved out, household closed) are anonymised this many
+# years after they left: the rows stay so the ledger still adds up, the personal
+# fields go (`sanxin anonymise-departed`, run daily).
+SANXIN_DEPARTED_RETENTION_YEARS = env_int("SANXIN_DEPARTED_RETENTION_YEARS", 3)
+# The audit log is kept at least six months (网络安全法 Art. 21); older rows may be
+# removed by `sanxin prune-audit`. A value under 183 days is refused at start-up.
+SANXIN_AUDIT_RETENTION_DAYS = env_int("SANXIN_AUDIT_RETENTION_DAYS", 3 * 365)
+if SANXIN_AUDIT_RETENTION_DAYS < 183:
+    raise ImproperlyConfigured(
+        "SANXIN_AUDIT_RETENTION_DAYS must be at least 183 (the audit log is kept six months)"
+    )
+if SANXIN_DEPARTED_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("SANXIN_DEPARTED_RETENTION_YEARS must be at least 1")

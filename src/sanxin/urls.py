@@ -31,6 +31,7 @@ urlpatterns = [
     path("village/", include("sanxin.engagement.urls")),
     path("v/<str:token>/", certificates.verify, name="certificate_verify"),
     path("notifications/", include("sanxin.notifications.urls")),
+    path("my/", include("sanxin.privacy.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),
     path(

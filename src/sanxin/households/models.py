@@ -46,6 +46,9 @@ class Household(models.Model):
     status = models.CharField(
         _("状态"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
+    # The day the household left the register (moved out or closed); empty while it is
+    # in the register. Personal fields are anonymised some years later (privacy app).
+    left_on = models.DateField(_("离册日期"), null=True, blank=True)
     # Denormalised for listing without a join per row; kept in step by the services.
     head_name = models.CharField(_("户主"), max_length=30, blank=True)
     member_count = models.PositiveSmallIntegerField(_("人口"), default=0)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
@@ -119,6 +120,7 @@ def _household_create(
         village=village,
         villager_group=villager_group,
         status=status,
+        left_on=None if status == HouseholdStatus.ACTIVE else timezone.localdate(),
         **_clean_text_fields(HOUSEHOLD_TEXT, number=number, address=address, phone=phone),
     )
     household.full_clean()
@@ -152,6 +154,12 @@ def _household_update(
             changed = True
     if not changed:
         return False
+    # Leaving the register dates the household (the retention period counts from it);
+    # coming back clears the date.
+    if household.status == HouseholdStatus.ACTIVE:
+        household.left_on = None
+    elif household.left_on is None:
+        household.left_on = timezone.localdate()
     household.full_clean()
     household.save()
     audit(

@@ -16,3 +16,4 @@ class Kind(models.TextChoices):
     LOAN = "loan", _("贷款")  # a loan application decided, a loan disbursed (lending)
     SUGGESTION_ANSWERED = "suggestion_answered", _("建议已答复")
     ACTIVITY = "activity", _("村内活动")  # an activity cancelled (engagement)
+    CORRECTION_ANSWERED = "correction_answered", _("更正申请已答复")  # privacy

@@ -123,6 +123,12 @@ ACTION_LABELS: dict[str, Any] = {
     "veto.revoke": _("撤销否决或直接判级"),
     "wallet.allowance": _("发放等级奖励积分"),
     "wallet.expire": _("扣除过期积分"),
+    # personal-information rights (privacy/services.py, privacy/views)
+    "privacy.copy": _("下载本户信息副本"),
+    "privacy.correction_file": _("申请更正个人信息"),
+    "privacy.correction_answer": _("答复更正申请"),
+    "privacy.consent": _("登记公开同意"),
+    "privacy.anonymise": _("匿名化离册人员"),
     # 全民争信: honour selections (engagement/services/honours.py)
     "ballot.cast": _("荣誉评选投票"),
     "honour.award": _("授予荣誉"),
