@@ -114,7 +114,10 @@ def test_each_role_is_bound_to_a_region_of_its_level(world):
         (Role.CREDIT_OFFICER, world.district),
     ]
     for role, region in fine:
-        services.role_assign(actor=actor, user=user, role=role, region=region)
+        department = "civil_affairs" if role == Role.DEPARTMENT_VIEWER else ""
+        services.role_assign(
+            actor=actor, user=user, role=role, region=region, department=department
+        )
     assert RoleAssignment.objects.filter(user=user).count() == len(fine)
     assert AuditEvent.objects.filter(action="role.assign").count() == len(fine)
 
