@@ -35,13 +35,17 @@ def test_accepting_changes_the_register_through_its_service(world):
     assert AuditEvent.objects.filter(action="person.update", object_id=str(head.pk)).exists()
     request.refresh_from_db()
     assert request.status == "accepted" and request.answered_by == world.users["committee_head"]
-    assert Notification.objects.filter(household=world.household, kind="correction_answered").exists()
+    assert Notification.objects.filter(
+        household=world.household, kind="correction_answered"
+    ).exists()
 
 
 def test_declining_needs_a_reason_and_changes_nothing(world):
     request = _file(world)
     with pytest.raises(ValidationError, match="理由"):
-        services.correction_answer(actor=world.users["committee_head"], request=request, accept=False)
+        services.correction_answer(
+            actor=world.users["committee_head"], request=request, accept=False
+        )
     services.correction_answer(
         actor=world.users["committee_head"], request=request, accept=False, answer="号码不是本人的"
     )
@@ -68,7 +72,10 @@ def test_a_member_of_another_household_is_refused(world):
 def test_a_political_status_is_corrected_from_its_chinese_name(world):
     request = _file(world, field="political_status", requested_value="中共党员")
     services.correction_answer(actor=world.users["committee_head"], request=request, accept=True)
-    assert Person.objects.get(household=world.household, is_head=True).political_status == "party_member"
+    assert (
+        Person.objects.get(household=world.household, is_head=True).political_status
+        == "party_member"
+    )
 
 
 def test_outsiders_cannot_answer(world):

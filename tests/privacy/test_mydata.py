@@ -73,7 +73,10 @@ def test_a_copy_is_audited(world, login):
 
     client = login(world.users["villager"])
     client.get(reverse("mydata:json", args=[world.household.pk]))
-    assert AuditEvent.objects.filter(action="privacy.copy", object_id=str(world.household.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="privacy.copy", object_id=str(world.household.pk)).count()
+        == 1
+    )
 
 
 @pytest.mark.parametrize("user", ["villager", "committee_head", "district_admin", "other_villager"])

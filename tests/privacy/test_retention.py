@@ -23,10 +23,14 @@ def _leave(world, household, on: date):
 
 
 def test_leaving_dates_the_household_and_coming_back_clears_it(world):
-    household_change(actor=world.users["committee_head"], household=world.household, status="dissolved")
+    household_change(
+        actor=world.users["committee_head"], household=world.household, status="dissolved"
+    )
     world.household.refresh_from_db()
     assert world.household.left_on is not None
-    household_change(actor=world.users["committee_head"], household=world.household, status="active")
+    household_change(
+        actor=world.users["committee_head"], household=world.household, status="active"
+    )
     world.household.refresh_from_db()
     assert world.household.left_on is None
 
@@ -38,9 +42,10 @@ def test_people_are_anonymised_after_the_period_and_the_ledger_adds_up(world, sc
     today = date(2030, 6, 1)
     _leave(world, world.household, today - timedelta(days=3 * 366))
     _leave(world, world.household_a1_2, today - timedelta(days=100))  # too recent
-    assert services.departed_anonymise(today=today, years=3) == Person.objects.filter(
-        household=world.household
-    ).count()
+    assert (
+        services.departed_anonymise(today=today, years=3)
+        == Person.objects.filter(household=world.household).count()
+    )
     for person in Person.objects.filter(household=world.household):
         assert person.name == "已匿名" and person.id_number_encrypted == "" and person.phone == ""
     assert Person.objects.filter(household=world.household_a1_2).exclude(name="已匿名").exists()
@@ -56,7 +61,11 @@ def test_the_command_runs(world):
 
 
 def test_consent_is_a_history(world):
-    services.consent_record(actor=world.users["villager"], household=world.household, purpose="photos", given=True)
-    services.consent_record(actor=world.users["villager"], household=world.household, purpose="photos", given=False)
+    services.consent_record(
+        actor=world.users["villager"], household=world.household, purpose="photos", given=True
+    )
+    services.consent_record(
+        actor=world.users["villager"], household=world.household, purpose="photos", given=False
+    )
     assert services.consent_in_force(world.household) == {"photos": False}
     assert Consent.objects.count() == 2

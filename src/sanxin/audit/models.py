@@ -43,3 +43,18 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+class PruneWindow(models.Model):
+    """While a row is here, audit rows older than `before` may be deleted (the
+    append-only trigger lets them through; lib/append_only.py PRUNABLE). Only the
+    retention job writes it, inside the transaction that deletes, and removes it
+    before committing: outside that transaction the table is empty."""
+
+    before = models.DateTimeField()
+
+    class Meta:
+        db_table = "audit_prunewindow"
+
+    def __str__(self) -> str:
+        return f"before {self.before:%Y-%m-%d}"

@@ -49,3 +49,47 @@ def audit(
         after=after,
         ip_address=ip_address,
     )
+
+
+PRUNE_BATCH = 5000
+
+
+def audit_prune(*, now: datetime | None = None, days: int | None = None) -> int:
+    """Delete the audit rows older than the retention period
+    (`SANXIN_AUDIT_RETENTION_DAYS`, at least 183 days), in one transaction, in
+    batches; writes one row saying how many went. Returns that number."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.db import transaction
+
+    from sanxin.audit.models import PruneWindow
+
+    days = settings.SANXIN_AUDIT_RETENTION_DAYS if days is None else days
+    if days < 183:
+        raise ValueError("the audit log is kept at least 183 days")
+    now = now or timezone.now()
+    cutoff = (now - timedelta(days=days)).replace(microsecond=0)
+    removed = 0
+    with transaction.atomic():
+        PruneWindow.objects.create(before=cutoff)
+        while True:
+            ids = list(
+                AuditEvent.objects.filter(at__lt=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:PRUNE_BATCH]
+            )
+            if not ids:
+                break
+            removed += AuditEvent.objects.filter(pk__in=ids).delete()[0]
+        PruneWindow.objects.all().delete()
+        if removed:
+            audit(
+                actor=None,
+                action="audit.prune",
+                object_type="audit.AuditEvent",
+                object_repr=f"{removed}条",
+                after={"removed": removed, "before": cutoff.isoformat(), "days": days},
+                at=now,
+            )
+    return removed

@@ -5,13 +5,28 @@ from __future__ import annotations
 
 from django.db import migrations
 
+# Append-only tables whose oldest rows may be removed at the end of their retention
+# period: {table: (window table, time column)}. A DELETE of a row is let through only
+# while the window table holds a row whose `before` is later than the row's time —
+# the retention job (audit.services.audit_prune) writes that row, deletes, and removes
+# it in one transaction. Every other DELETE, and every UPDATE, is refused as before.
+PRUNABLE: dict[str, tuple[str, str]] = {
+    "oversight_auditevent": ("audit_prunewindow", "at"),
+}
+
 
 def trigger_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
+    window = PRUNABLE.get(table)
     if vendor == "sqlite":
+        when = (
+            f"WHEN NOT EXISTS (SELECT 1 FROM {window[0]} w WHERE OLD.{window[1]} < w.before)"
+            if window
+            else ""
+        )
         create = [
             f"""CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
                 BEGIN SELECT RAISE(ABORT, '{table} is append-only: UPDATE refused'); END""",
-            f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+            f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} {when}
                 BEGIN SELECT RAISE(ABORT, '{table} is append-only: DELETE refused'); END""",
         ]
         drop = [
@@ -20,12 +35,27 @@ def trigger_sql(vendor: str, table: str) -> tuple[list[str], list[str]]:
         ]
         return create, drop
     if vendor == "postgresql":
-        create = [
+        function = "sanxin_refuse_change"
+        functions = [
             """CREATE OR REPLACE FUNCTION sanxin_refuse_change() RETURNS trigger AS $$
                BEGIN RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END;
-               $$ LANGUAGE plpgsql""",
+               $$ LANGUAGE plpgsql"""
+        ]
+        if window:
+            function = f"sanxin_refuse_change_{table}"
+            functions.append(
+                f"""CREATE OR REPLACE FUNCTION {function}() RETURNS trigger AS $$
+                BEGIN
+                  IF TG_OP = 'DELETE' AND EXISTS (
+                    SELECT 1 FROM {window[0]} w WHERE OLD.{window[1]} < w.before
+                  ) THEN RETURN OLD; END IF;
+                  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP;
+                END; $$ LANGUAGE plpgsql"""
+            )
+        create = [
+            *functions,
             f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
-                FOR EACH ROW EXECUTE FUNCTION sanxin_refuse_change()""",
+                FOR EACH ROW EXECUTE FUNCTION {function}()""",
             f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
                 FOR EACH STATEMENT EXECUTE FUNCTION sanxin_refuse_change()""",
         ]

@@ -129,6 +129,7 @@ ACTION_LABELS: dict[str, Any] = {
     "privacy.correction_answer": _("答复更正申请"),
     "privacy.consent": _("登记公开同意"),
     "privacy.anonymise": _("匿名化离册人员"),
+    "audit.prune": _("删除超过保存期限的操作日志"),
     # 全民争信: honour selections (engagement/services/honours.py)
     "ballot.cast": _("荣誉评选投票"),
     "honour.award": _("授予荣誉"),

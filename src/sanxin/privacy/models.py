@@ -182,3 +182,6 @@ class Anonymisation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["person"], name="anonymised_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.anonymised_at:%Y-%m-%d}"

@@ -94,7 +94,9 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "rewards.RedemptionLine", gettext_lazy("兑换明细"), household="redemption__household_id"
     ),
-    Source("rewards.RedemptionVoid", gettext_lazy("作废记录"), household="redemption__household_id"),
+    Source(
+        "rewards.RedemptionVoid", gettext_lazy("作废记录"), household="redemption__household_id"
+    ),
     Source(
         "rewards.HouseholdCard",
         gettext_lazy("门牌码"),
@@ -114,9 +116,7 @@ SOURCES: tuple[Source, ...] = (
     Source("lending.Loan", gettext_lazy("贷款"), household="household_id"),
     Source("lending.Instalment", gettext_lazy("还款计划"), household="loan__household_id"),
     Source("lending.Repayment", gettext_lazy("还款"), household="loan__household_id"),
-    Source(
-        "engagement.Representative", gettext_lazy("村民代表"), household="person__household_id"
-    ),
+    Source("engagement.Representative", gettext_lazy("村民代表"), household="person__household_id"),
     Source(
         "engagement.Nomination",
         gettext_lazy("荣誉提名"),
@@ -276,9 +276,7 @@ def as_json(household, sections: list[Section]) -> str:
             "household": household.number,
             "village": household.village.name,
             "generated_at": timezone.localtime().isoformat(timespec="seconds"),
-            "sections": [
-                {"title": s.title, "note": s.note, "rows": s.data} for s in sections
-            ],
+            "sections": [{"title": s.title, "note": s.note, "rows": s.data} for s in sections],
         },
         ensure_ascii=False,
         indent=2,

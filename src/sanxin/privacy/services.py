@@ -24,12 +24,12 @@ from sanxin.lib.text import clean_line, clean_text
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.privacy.models import (
+    PERSON_FIELDS,
     Anonymisation,
     Consent,
     CorrectionField,
     CorrectionRequest,
     CorrectionStatus,
-    PERSON_FIELDS,
 )
 
 ANONYMOUS = "已匿名"
@@ -119,7 +119,9 @@ def _choice(choices, value: str, label: str) -> str:
     for key, text in choices.choices:
         if value in (key, str(text)):
             return key
-    raise ValidationError({"value": f"{label}应为：{'、'.join(str(t) for _, t in choices.choices)}"})
+    raise ValidationError(
+        {"value": f"{label}应为：{'、'.join(str(t) for _, t in choices.choices)}"}
+    )
 
 
 def _apply(actor: User, request: CorrectionRequest, value: str) -> None:
@@ -160,9 +162,11 @@ def correction_answer(
 ) -> CorrectionRequest:
     """The committee accepts (the record changes through the registry's services, with
     `value` or the requested value) or declines with a reason. Once only."""
-    request = CorrectionRequest.objects.select_for_update().select_related(
-        "household__villager_group", "person"
-    ).get(pk=request.pk)
+    request = (
+        CorrectionRequest.objects.select_for_update()
+        .select_related("household__villager_group", "person")
+        .get(pk=request.pk)
+    )
     scope = scope_for(actor)
     if not scope.covers_household(request.household, Perm.CHANGE_REGISTRY):
         raise PermissionDenied("无权答复该更正申请")
@@ -293,13 +297,11 @@ def departed_anonymise(*, today: date | None = None, years: int | None = None) -
         relation="",
     )
     household_ids = {h for _, h, _ in people}
-    Household.objects.filter(pk__in=household_ids).update(
-        head_name=ANONYMOUS, address="", phone=""
-    )
+    Household.objects.filter(pk__in=household_ids).update(head_name=ANONYMOUS, address="", phone="")
     User.objects.filter(person_id__in=ids).update(is_active=False, phone=None)
     now = timezone.now()
     Anonymisation.objects.bulk_create(
-        Anonymisation(household_id=h, person_id=pk, left_on=left, anonymised_at=now)
+        Anonymisation(household_id=h, person_id=pk, left_on=left or cutoff, anonymised_at=now)
         for pk, h, left in people
     )
     audit(

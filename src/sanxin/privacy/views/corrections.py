@@ -44,9 +44,7 @@ def correction_new(request, pk: int):
         else:
             messages.success(request, _("更正申请已提交，评信团答复后会通知您。"))
             return redirect("mydata:household", household.pk)
-    return render(
-        request, "privacy/correction_new.html", {"household": household, "form": form}
-    )
+    return render(request, "privacy/correction_new.html", {"household": household, "form": form})
 
 
 @require_POST
@@ -70,16 +68,12 @@ def consent(request, pk: int):
 @requires(Perm.CHANGE_REGISTRY)
 def correction_list(request):
     rows = request.scope.filter(
-        CorrectionRequest.objects.select_related(
-            "household__village", "person", "answered_by"
-        ),
+        CorrectionRequest.objects.select_related("household__village", "person", "answered_by"),
         Perm.CHANGE_REGISTRY,
     )
     pending = [r for r in rows.filter(status=CorrectionStatus.PENDING).order_by("filed_at")]
     answered = rows.exclude(status=CorrectionStatus.PENDING).order_by("-answered_at")[:100]
-    return render(
-        request, "privacy/corrections.html", {"pending": pending, "answered": answered}
-    )
+    return render(request, "privacy/corrections.html", {"pending": pending, "answered": answered})
 
 
 @requires(Perm.CHANGE_REGISTRY)
