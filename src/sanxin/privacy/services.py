@@ -163,7 +163,7 @@ def correction_answer(
     """The committee accepts (the record changes through the registry's services, with
     `value` or the requested value) or declines with a reason. Once only."""
     request = (
-        CorrectionRequest.objects.select_for_update()
+        CorrectionRequest.objects.select_for_update(of=("self",))
         .select_related("household__villager_group", "person")
         .get(pk=request.pk)
     )
