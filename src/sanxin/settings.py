@@ -355,3 +355,10 @@ LOGGING = {
         "sanxin": {"level": LOG_LEVEL},
     },
 }
+
+# --- Backups and two-factor login (issue 15: `sanxin backup`, `sanxin restore`,
+# docs/backup.md; docs/two-factor.md) -----------------------------------------------
+# Where `sanxin backup` writes (keep a copy off this machine) and how many it keeps.
+SANXIN_BACKUP_DIR = Path(env_str("SANXIN_BACKUP_DIR") or VAR_DIR / "backups")
+SANXIN_BACKUP_KEEP = env_int("SANXIN_BACKUP_KEEP", 14)
+# --- end of backups and two-factor login ---------------------------------------------
