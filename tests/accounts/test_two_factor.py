@@ -203,3 +203,11 @@ def test_the_password_login_leads_to_verification(world, client, settings):
     )
     assert response.redirect_chain[-1][0] == f"{VERIFY}?next=%2Fhouseholds%2F"
     assert "输入验证码" in response.content.decode()
+
+
+@on
+def test_an_htmx_request_is_redirected_the_htmx_way(world, login):
+    client = login(world.users["credit_officer"])
+    response = client.get("/households/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith(ENROL)

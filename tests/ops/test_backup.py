@@ -277,3 +277,9 @@ def test_a_missing_pg_tool_says_what_to_install(monkeypatch, tmp_path):
     monkeypatch.setattr(backup, "Path", lambda p: tmp_path / "nowhere")
     with pytest.raises(BackupError, match="postgresql-client"):
         backup.pg_tool("pg_dump", 15)
+
+
+def test_a_too_old_pg_tool_is_named_as_the_problem():
+    failing = "echo 'pg_dump: error: aborting because of server version mismatch' >&2; exit 1"
+    with pytest.raises(BackupError, match="版本比数据库服务器旧"):
+        backup._run_pg(["sh", "-c", failing], {}, "pg_dump")

@@ -45,7 +45,7 @@ class SecondFactorMiddleware:
         target = reverse(name)
         if request.method == "GET":
             target += "?" + urlencode({"next": request.get_full_path()})
-        if getattr(request, "htmx", False):
+        if request.headers.get("HX-Request") == "true":  # django-htmx runs later
             response = HttpResponse(status=204)
             response["HX-Redirect"] = target
             return response
