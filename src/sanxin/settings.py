@@ -371,3 +371,26 @@ if SANXIN_AUDIT_RETENTION_DAYS < 183:
     )
 if SANXIN_DEPARTED_RETENTION_YEARS < 1:
     raise ImproperlyConfigured("SANXIN_DEPARTED_RETENTION_YEARS must be at least 1")
+
+# --- Backups and two-factor login (issue 15: `sanxin backup`, `sanxin restore`,
+# docs/backup.md; docs/two-factor.md) -----------------------------------------------
+# Where `sanxin backup` writes (keep a copy off this machine) and how many it keeps.
+SANXIN_BACKUP_DIR = Path(env_str("SANXIN_BACKUP_DIR") or VAR_DIR / "backups")
+SANXIN_BACKUP_KEEP = env_int("SANXIN_BACKUP_KEEP", 14)
+# Two-factor login (TOTP) for the roles that can reveal ID numbers, assign roles or manage
+# schemes and credit (sanxin.accounts.otp). On by default in production, off in debug
+# mode (the demo's accounts, and the test suite, are then not asked).
+SANXIN_REQUIRE_2FA = env_bool("SANXIN_REQUIRE_2FA", not DEBUG)
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "sanxin.accounts.middleware.SecondFactorMiddleware",
+)
+OTP_TOTP_ISSUER = "三信平台"
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code
+OTP_STATIC_THROTTLE_FACTOR = 1
+# --- end of backups and two-factor login ---------------------------------------------

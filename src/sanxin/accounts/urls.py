@@ -3,6 +3,7 @@ from django.urls import path
 
 from sanxin.accounts.forms import LoginForm
 from sanxin.accounts.views import auth, preferences, users
+from sanxin.accounts.views import otp as otp_views
 
 app_name = "accounts"
 urlpatterns = [
@@ -25,4 +26,10 @@ urlpatterns = [
     path("users/<int:pk>/active/", users.user_active, name="user_active"),
     path("users/<int:pk>/password/", users.user_password, name="user_password"),
     path("roles/<int:pk>/end/", users.role_end, name="role_end"),
+    # two-factor login (docs/two-factor.md)
+    path("2fa/enrol/", otp_views.otp_enrol, name="otp_enrol"),
+    path("2fa/verify/", otp_views.otp_verify, name="otp_verify"),
+    path("2fa/recovery/", otp_views.otp_recovery, name="otp_recovery"),
+    path("users/<int:pk>/2fa/", otp_views.otp_status, name="otp_status"),
+    path("users/<int:pk>/2fa/reset/", otp_views.otp_reset, name="otp_reset"),
 ]

@@ -114,6 +114,9 @@ ACTION_LABELS: dict[str, Any] = {
     "stock.receive": _("商品入库"),
     "stocktake.record": _("超市盘点"),
     "shop_policy.publish": _("发布积分兑换办法"),
+    "otp.enrol": _("绑定手机验证器"),
+    "otp.recovery_regenerate": _("重新生成备用码"),
+    "otp.reset": _("重置手机验证器"),
     "user.activate": _("启用账号"),
     "user.create": _("创建用户"),
     "user.deactivate": _("停用账号"),
@@ -162,6 +165,8 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 KEY_LABELS: dict[str, Any] = {
+    "recovery_codes": _("备用码个数"),
+    "second_factor": _("手机验证器"),
     # 全民争信: honour selections
     "ballots": _("收回选票"),
     "elected": _("当选人数"),
