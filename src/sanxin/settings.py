@@ -69,10 +69,17 @@ DEBUG = env_bool("SANXIN_DEBUG", True)
 
 
 def _secret_from_env_or_var(name: str, filename: str) -> str:
-    """A secret from the environment; in debug mode, generated once into var/."""
+    """A secret from the environment, or from the file named by <name>_FILE (a keys
+    directory or a Docker secret, kept apart from the data); in debug mode, generated
+    once into var/."""
     value = env_str(name)
     if value:
         return value
+    if key_file := env_str(f"{name}_FILE"):
+        try:
+            return Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE cannot be read: {exc}") from None
     if not DEBUG:
         raise ImproperlyConfigured(f"{name} is required when SANXIN_DEBUG is off")
     path = VAR_DIR / filename
@@ -287,7 +294,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Collected static files: outside the data directory in the Docker image (built in).
+STATIC_ROOT = Path(env_str("SANXIN_STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # WhiteNoise and the static-file storage: see "Production serving" at the end.
 MEDIA_ROOT = VAR_DIR / "media"
