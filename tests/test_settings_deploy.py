@@ -4,6 +4,7 @@ files) `sanxin check --deploy` prints no warning at all."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,3 +80,15 @@ def test_an_unreadable_key_file_is_reported_by_name(tmp_path):
     )
     assert result.returncode != 0
     assert "SANXIN_SECRET_KEY_FILE cannot be read" in result.stderr
+
+
+def test_every_serving_variable_is_documented():
+    """The variables of settings.py's production block and of `sanxin serve` are all
+    explained in docs/deploy.md."""
+    src = ROOT / "src" / "sanxin"
+    block = (src / "settings.py").read_text().split("# Production serving (issue 15)")[1]
+    serve = (src / "web" / "management" / "commands" / "serve.py").read_text()
+    names = set(re.findall(r"SANXIN_[A-Z_]+", block + serve))
+    assert {"SANXIN_BIND", "SANXIN_BEHIND_PROXY", "SANXIN_METRICS_TOKEN"} <= names
+    doc = (ROOT / "docs" / "deploy.md").read_text()
+    assert sorted(n for n in names if n not in doc) == []
