@@ -30,10 +30,12 @@ def watched(browser, browser_context_args, live_server, open_as):
     """open(username or None) → a page whose CSP violations (DOM events and console
     reports) are gathered; check(page) asserts there were none on the current page."""
     console: list[str] = []
+    anonymous_contexts = []
 
     def _open(username):
         if username is None:
             context = browser.new_context(**browser_context_args)
+            anonymous_contexts.append(context)
             page = context.new_page()
         else:
             page = open_as(username)
@@ -51,7 +53,9 @@ def watched(browser, browser_context_args, live_server, open_as):
         assert violations == [] and console == [], (path, violations, console)
 
     _open.check = _check
-    return _open
+    yield _open
+    for context in anonymous_contexts:
+        context.close()
 
 
 def test_key_pages_report_no_csp_violation(world, scheme, live_server, watched):
