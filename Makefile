@@ -37,6 +37,12 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The production server (docs/deploy.md): gunicorn on $(HOST):$(PORT), after collecting the
+# static files and applying migrations. Production settings come from the environment.
+serve: $(STAMP)
+	$(BIN)/sanxin collectstatic --noinput -v 0
+	$(BIN)/sanxin serve --migrate --bind $(HOST):$(PORT)
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

@@ -69,10 +69,17 @@ DEBUG = env_bool("SANXIN_DEBUG", True)
 
 
 def _secret_from_env_or_var(name: str, filename: str) -> str:
-    """A secret from the environment; in debug mode, generated once into var/."""
+    """A secret from the environment, or from the file named by <name>_FILE (a keys
+    directory or a Docker secret, kept apart from the data); in debug mode, generated
+    once into var/."""
     value = env_str(name)
     if value:
         return value
+    if key_file := env_str(f"{name}_FILE"):
+        try:
+            return Path(key_file).read_text().strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE cannot be read: {exc}") from None
     if not DEBUG:
         raise ImproperlyConfigured(f"{name} is required when SANXIN_DEBUG is off")
     path = VAR_DIR / filename
@@ -288,12 +295,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+# Collected static files: outside the data directory in the Docker image (built in).
+STATIC_ROOT = Path(env_str("SANXIN_STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
-# WhiteNoise serves the static files in every mode, straight from the package, so a
-# village server needs no separate web server and no collectstatic step.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_AUTOREFRESH = DEBUG
+# WhiteNoise and the static-file storage: see "Production serving" at the end.
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 # Notices and certificates embed a subset of LXGW WenKai shipped with the product;
@@ -324,19 +329,6 @@ SANXIN_IMPORT_LIMITS = {
         "line_chars",
     )
 }
-
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 12 * 3600
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env_bool("SANXIN_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SANXIN_HSTS_SECONDS", 0)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("SANXIN_BEHIND_PROXY", False) else None
-)
 
 # The product's own loggers (`sanxin.<app>.<module>`: imports, computations, admin
 # actions, the demo build) log at INFO to stderr, so operators see them under
@@ -394,3 +386,90 @@ OTP_TOTP_ISSUER = "三信平台"
 OTP_TOTP_THROTTLE_FACTOR = 1  # seconds, doubled after each wrong code
 OTP_STATIC_THROTTLE_FACTOR = 1
 # --- end of backups and two-factor login ---------------------------------------------
+
+# ====================================================================================
+# Production serving (issue 15): security headers, Content-Security-Policy, static
+# files, health check, metrics. docs/deploy.md lists every variable; with the settings
+# it documents, `sanxin check --deploy` prints no warning (tests/test_settings_deploy.py).
+# ====================================================================================
+from csp.constants import NONE, SELF  # noqa: E402
+
+# Behind a TLS-terminating reverse proxy (nginx) that sets X-Forwarded-Proto: trust it
+# for request.is_secure() and send plain-HTTP requests to https.
+BEHIND_PROXY = env_bool("SANXIN_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+SECURE_SSL_REDIRECT = env_bool("SANXIN_SSL_REDIRECT", BEHIND_PROXY)
+# Monitoring polls these over plain HTTP from the machine itself: never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# HSTS: a year in production. Subdomains and preload commit the whole domain to HTTPS
+# (preload is hard to undo), so they are opt-in; check --deploy warns until they are on.
+SECURE_HSTS_SECONDS = env_int("SANXIN_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SANXIN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SANXIN_HSTS_PRELOAD", False)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 12 * 3600
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp 4): no inline script, style or event handler
+# anywhere (tests/web/test_csp.py scans the templates); data goes to JS through
+# json_script or data- attributes, behaviour lives in static/sanxin/sanxin.js.
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
+# Static files. In production (DEBUG off) `sanxin collectstatic` (run when the image is
+# built, or by hand after an upgrade) copies them to STATIC_ROOT with content-hashed
+# names; WhiteNoise serves them with far-future caching and precompressed (gzip/brotli).
+# In debug mode (the demo, the tests) they are served straight from the package
+# without a collect step. SANXIN_STATIC_MANIFEST overrides the choice.
+STATIC_MANIFEST = env_bool("SANXIN_STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if STATIC_MANIFEST
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# /healthz (sanxin.web.health): free space under VAR_DIR must stay above both bounds.
+SANXIN_HEALTH_MIN_FREE_MB = env_int("SANXIN_HEALTH_MIN_FREE_MB", 1024)
+SANXIN_HEALTH_MIN_FREE_PERCENT = env_int("SANXIN_HEALTH_MIN_FREE_PERCENT", 5)
+
+# Prometheus metrics (django-prometheus), off by default. When on, /metrics answers
+# requests from the machine itself that came through no proxy, or any request carrying
+# `Authorization: Bearer <SANXIN_METRICS_TOKEN>` when a token is set.
+SANXIN_METRICS = env_bool("SANXIN_METRICS", False)
+SANXIN_METRICS_TOKEN = env_str("SANXIN_METRICS_TOKEN")
+if SANXIN_METRICS:
+    INSTALLED_APPS += ["django_prometheus"]
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]

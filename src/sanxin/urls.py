@@ -3,6 +3,7 @@ page and the household points page live in sanxin.web and the veto pages in rati
 but they keep their names (`households:detail`, `points:household`, `points:vetoes`):
 a namespace here is its app's patterns plus those of web.urls."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
@@ -12,7 +13,18 @@ from sanxin.households import urls as household_urls
 from sanxin.ledger import urls as points_urls
 from sanxin.ratings.views import certificates
 from sanxin.web import urls as web_urls
-from sanxin.web.views import home
+from sanxin.web.views import home, ops
+
+
+class _Favicon(RedirectView):
+    """To the favicon's static URL, looked up per request: with the manifest storage
+    the URL holds the file's hash, which is known once collectstatic has run."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("sanxin/favicon.svg")
+
 
 households = (web_urls.household_urlpatterns + household_urls.urlpatterns, "households")
 points = (points_urls.urlpatterns + web_urls.points_urlpatterns, "points")
@@ -34,12 +46,12 @@ urlpatterns = [
     path("my/", include("sanxin.privacy.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
     path("admin/", admin.site.urls),
-    path(
-        "favicon.ico",
-        RedirectView.as_view(url=static("sanxin/favicon.svg"), permanent=True),
-        name="favicon",
-    ),
+    path("favicon.ico", _Favicon.as_view(), name="favicon"),
+    # For monitoring (docs/deploy.md): no login, no language prefix, no SSL redirect.
+    path("healthz", ops.healthz, name="healthz"),
 ]
+if settings.SANXIN_METRICS:
+    urlpatterns.append(path("metrics", ops.metrics, name="metrics"))
 
 handler403 = "sanxin.web.errors.permission_denied"
 handler404 = "sanxin.web.errors.page_not_found"

@@ -2,8 +2,10 @@
 closing meeting with its quorum, and the printable sign-off sheet."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -246,10 +248,14 @@ def test_screens_adjust_confirm_meeting_and_signoff(world, scheme, login):
         "成员签字",
         "审核意见",
         "盖章",
-        "@page",
-        "@media print",
     ):
         assert text in page, text
+    # The A4 print rules live in their own stylesheet (no inline style under the CSP).
+    assert "/static/sanxin/signoff-print.css" in page
+    sheet = finders.find("sanxin/signoff-print.css")
+    assert (
+        sheet and "@page" in Path(sheet).read_text() and "@media print" in Path(sheet).read_text()
+    )
 
 
 def test_outsiders_get_404(world, scheme, login):

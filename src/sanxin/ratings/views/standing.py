@@ -69,15 +69,10 @@ def village_results(request, village):
     for cycle in cycles:
         count = counts[cycle.pk]
         total = sum(count.values())
-        cells = [
-            {
-                "grade": g,
-                "label": GRADE_LABELS[g],
-                "n": count.get(g, 0),
-                "pct": round(100 * count.get(g, 0) / total, 1) if total else 0,
-            }
-            for g in GRADE_ORDER
-        ]
+        cells, x = [], 0
+        for g in GRADE_ORDER:  # x: where the grade's part of the bar starts (households)
+            cells.append({"grade": g, "label": GRADE_LABELS[g], "n": count.get(g, 0), "x": x})
+            x += count.get(g, 0)
         rows.append(
             {
                 "cycle": cycle,
