@@ -281,6 +281,7 @@ def _tables(board: Dashboard, links: _Links) -> list[Table]:
             ],
             kind="bar",
             series=(1, 2),
+            links=[(_("评定周期"), reverse("ratings:list"))],
             note=_(
                 "各村统计期结束前最终确定的最近一次评定周期和它之前的一次，"
                 "按周期确定时写入的等级计。"
@@ -373,6 +374,7 @@ def _tables(board: Dashboard, links: _Links) -> list[Table]:
             total,
             kind="bar",
             series=(1, 3, 5),
+            links=[(_("评定周期与各周期的异议"), reverse("ratings:list"))],
             note=_("统计期内提出的异议；否决按起始日期计，已撤销的不计。"),
         )
     )
