@@ -160,3 +160,20 @@ def test_results_pages_run_a_fixed_number_of_queries(world, login):
     ] == counts
     scheme_page = f"/oversight/assessment/{scheme.pk}/preview/"
     assert _queries(client, scheme_page) <= 30
+
+
+def test_a_draft_scores_evidence_is_for_the_district_only(world, login):
+    admin = world.users["district_admin"]
+    scheme = services.assessment_default_create(actor=admin, district=world.district, year=2025)
+    manual = Indicator.objects.get(scheme=scheme, kind="manual")
+    score = services.manual_score_set(
+        actor=admin,
+        indicator=manual,
+        region=world.village_a1,
+        score="5",
+        note="草稿",
+        photos=[_photo()],
+    )
+    url = f"/oversight/assessment/photos/{score.photos.get().pk}/"
+    assert login(world.users["committee_head"]).get(url).status_code == 404
+    assert login(admin).get(url).status_code == 200

@@ -471,8 +471,15 @@ def assessment_result(request, pk: int):
 @requires(Perm.ASSESS_VIEW)
 def assessment_photo(request, pk: int):
     photo = request.scope.get(
-        ManualScorePhoto.objects.select_related("manual_score"), pk, Perm.ASSESS_VIEW
+        ManualScorePhoto.objects.select_related("manual_score__indicator__scheme__district"),
+        pk,
+        Perm.ASSESS_VIEW,
     )
+    # Until a published score uses it, only the district's managers see it.
+    district = photo.manual_score.indicator.scheme.district
+    used = AssessmentScore.objects.filter(manual_score=photo.manual_score).exists()
+    if not used and not request.scope.covers_region(district, Perm.ASSESS_MANAGE):
+        raise Http404
     return photo_files.response(photo.image, f"assessment-{photo.pk}")
 
 
