@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from sanxin.households.models import Household
+from sanxin.oversight.figures import Period, dashboard
 from tests.factories import child
+from tests.oversight.dash_world import add_villages, populate
 
 SCREEN = "/oversight/screen/"
 DATA = "/oversight/screen/data.json"
@@ -66,12 +69,12 @@ def test_the_data_holds_totals_and_charts_only(world, login):
     data = response.json()
     assert data["region"] == "双滦区"
     labels = [f["label"] for f in data["headline"]]
-    assert "在册农户" in labels and "5A 级信用户" in labels
+    assert "登记农户" in labels and "5A 级信用户" in labels
     # The display account holds no Perm.LENDING_TOTALS: no lending figure, no loan chart.
     assert not any("贷款" in label for label in labels)
     assert "loans_by_town" not in {c["id"] for c in data["charts"]}
     assert 4 <= len(data["charts"]) <= 6
-    households = next(f for f in data["headline"] if f["label"] == "在册农户")
+    households = next(f for f in data["headline"] if f["label"] == "登记农户")
     assert (
         households["value"]
         == Household.objects.filter(villager_group__path__startswith=world.district.path).count()
@@ -79,6 +82,27 @@ def test_the_data_holds_totals_and_charts_only(world, login):
     # No household's name or number anywhere.
     text = json.dumps(data, ensure_ascii=False)
     assert "王大山" not in text and world.household.head_name not in text
+
+
+def test_the_figures_are_the_dashboards(world, scheme, login):
+    """The screen shows the district dashboard's figures (oversight/figures.py)."""
+    add_villages(world, towns=2, villages=2, households=4)
+    populate(world, world.users)
+    data = login(world.users["district_admin"]).get(DATA).json()
+    board = dashboard(world.district, Period.current(), with_lending=True)
+    shown = {f["label"]: f["value"] for f in data["headline"]}
+    assert shown["登记农户"] == board.total.households
+    assert shown["5A 级信用户"] == board.total.grades["5A"]
+    assert shown["发放贷款"] == board.total.lending.loans
+    assert Decimal(shown["兑换积分"]) == board.total.redemption_points
+    assert shown["列入后备人选"] == board.total.candidates_listed
+    charts = {c["id"]: c for c in data["charts"]}
+    towns = charts["grades_by_town"]
+    assert towns["categories"][: len(board.rows)] == [r.region.name for r in board.rows]
+    five_a = next(s for s in towns["series"] if s["name"] == "5A")
+    assert five_a["data"] == [r.figures.grades.get("5A", 0) for r in board.rows]
+    months = charts["entries_by_month"]["series"][0]["data"]
+    assert sum(months) == board.total.entries_recorded
 
 
 def test_the_district_admin_sees_the_lending_figures_too(world, login):
@@ -94,8 +118,9 @@ def _queries(client, url) -> int:
 
 
 @pytest.mark.parametrize("url", [SCREEN, DATA])
-def test_a_fixed_number_of_queries_whatever_the_size(world, login, url):
-    client = login(world.users["display"])
+def test_a_fixed_number_of_queries_whatever_the_size(world, scheme, login, url):
+    populate(world, world.users)
+    client = login(world.users["district_admin"])
     client.get(url)  # warm the session and the font
     small = _queries(client, url)
     _grow(world, towns=3, villages=4, households=25)

@@ -1,86 +1,57 @@
 """The period report for the leading group (领导小组): what it says, as plain data the
-PDF (`report_pdf.py`), the Excel workbook (`report_xlsx`) and the page all lay out.
+PDF (`report_pdf.py`), the Excel workbook (`report_xlsx`) and the page lay out.
 
 A report covers one region (the district, or one town for a town admin) over a period
-of days. It holds:
-
-* the pilot-style headline figures (households at 3A/4A/5A, loans granted, rewards
-  given, candidates listed, courtyards chosen) for the region, and the same figures per
-  child region (towns of the district, villages of a town);
-* the grade distribution per child region (a table and a bar chart);
-* the lending figures only for a reader holding `Perm.LENDING_TOTALS`; a town admin's
-  report says they are reported for the district.
-
-Every figure is an SQL aggregate grouped by village (its region path), rolled up by
-the path's ids: a fixed number of queries whatever the number of households, and no
-household is loaded into Python. docs/reports.md says what each figure counts.
+of days. Its figures are the dashboard's (`oversight/figures.py`, `dashboard`), for the
+region and per child region (the towns of a district, the villages of a town), so the
+report and the dashboard never disagree. Two pilot-style headline figures the dashboard
+does not count are added here, in the same way (SQL aggregates grouped by region path):
+the households that redeemed points, and the 美丽庭院 honours (courtyards chosen). The
+lending figures appear only for a reader holding `Perm.LENDING_TOTALS` over the region;
+a town admin's report says they are reported for the district. docs/reports.md says
+what each figure counts.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.engagement.models import Honour
-from sanxin.households.choices import HouseholdStatus
-from sanxin.lending.report_selectors import Period, worth_report
 from sanxin.lib.export import Sheet, workbook_xlsx
-from sanxin.ratings.standing import with_grade_in_force
+from sanxin.oversight.figures import (
+    AGE_BANDS,
+    NOT_YET,
+    Dashboard,
+    Figures,
+    Period,
+    Row,
+    dashboard,
+)
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
-from sanxin.rewards.models import Candidate, CandidateStatus, Redemption
-from sanxin.rules.choices import GRADE_LABELS, GRADES, Grade
+from sanxin.rewards.models import Redemption
+from sanxin.rules.choices import GRADE_LABELS, GRADES, RATED_GRADES
 
-ZERO_YUAN = Decimal("0.00")
-ZERO_POINTS = Decimal("0")
-HIGH_GRADES = (Grade.A3.value, Grade.A4.value, Grade.A5.value)
+HIGH_GRADES = ("3A", "4A", "5A")
 REPORT_LEVELS = (Level.DISTRICT, Level.TOWN)
-
-
-@dataclass
-class Pilot:
-    """The pilot-style headline figures of one region (docs/reports.md)."""
-
-    households: int = 0  # households on the register (active) today
-    grades: dict[str, int] = field(default_factory=lambda: dict.fromkeys(GRADES, 0))
-    loans: int = 0  # loans disbursed in the period
-    loans_amount: Decimal = ZERO_YUAN  # their principal, yuan
-    redeemed_households: int = 0  # households with a redemption in the period (not voided)
-    redeemed_points: Decimal = ZERO_POINTS  # the points of those redemptions
-    candidates: int = 0  # reserve candidates listed (accepted) in the period
-    courtyards: int = 0  # 美丽庭院 honours awarded in the period, not withdrawn
-
-    def add(self, other: Pilot) -> None:
-        for name in ("households", "loans", "loans_amount", "redeemed_points"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for name in ("redeemed_households", "candidates", "courtyards"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for grade, n in other.grades.items():
-            self.grades[grade] += n
-
-    @property
-    def high(self) -> dict[str, int]:
-        return {g: self.grades[g] for g in HIGH_GRADES}
-
-    @property
-    def rated(self) -> int:
-        return sum(n for g, n in self.grades.items() if g != Grade.UNRATED)
+GROUP_PATH = "household__villager_group__path"
+NONE = "—"  # a rate without a base (no household, no line granted)
 
 
 @dataclass(frozen=True)
 class Figure:
-    """A headline figure: what it counts, the number and its unit."""
+    """A headline figure: what it counts, the number (None: no base) and its unit."""
 
     label: str
-    value: int | Decimal
+    value: int | Decimal | None
     unit: str
 
 
@@ -102,7 +73,7 @@ class Table:
 
 @dataclass(frozen=True)
 class BarChart:
-    """Grouped bars: one group per category (a region), one bar per series (a grade)."""
+    """Grouped bars: one group per category, one bar per series."""
 
     title: str
     categories: Sequence[str]
@@ -110,15 +81,30 @@ class BarChart:
 
 
 @dataclass
+class Extra:
+    """The pilot figures the dashboard does not count, for one region."""
+
+    redeemed_households: int = 0  # households with a redemption in the period that stands
+    courtyards: int = 0  # 美丽庭院 (household honours) awarded in the period, not withdrawn
+
+
+@dataclass
 class PeriodReport:
     region: Region
-    period: Period
+    dashboard: Dashboard
     made_on: date
-    lending_shown: bool
     headline: list[Figure]
     tables: list[Table]
     charts: list[BarChart]
-    notes: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def period(self) -> Period:
+        return self.dashboard.period
+
+    @property
+    def lending_shown(self) -> bool:
+        return self.dashboard.with_lending
 
     @property
     def title(self) -> str:
@@ -127,10 +113,6 @@ class PeriodReport:
     @property
     def period_text(self) -> str:
         return f"{self.period.start.isoformat()} — {self.period.end.isoformat()}"
-
-    @property
-    def is_town(self) -> bool:
-        return self.region.level == Level.TOWN
 
 
 # --- the reach ---------------------------------------------------------------------
@@ -148,218 +130,316 @@ def report_regions(scope: Scope) -> list[Region]:
     )
 
 
-def children_of(region: Region) -> list[Region]:
-    """The towns of a district, the villages of a town (one query)."""
-    return list(Region.objects.filter(parent=region).order_by("sort_order", "name", "pk"))
+def lending_shown(scope: Scope, region: Region) -> bool:
+    """Whether the reader sees the lending totals of `region` (Perm.LENDING_TOTALS)."""
+    return scope.covers_region(region, Perm.LENDING_TOTALS)
 
 
-# --- the figures -------------------------------------------------------------------
+# --- the two figures the dashboard does not count ----------------------------------------
 
 
-def _child_of(region: Region, path: str) -> int | None:
-    """The id of `region`'s child on the way to `path` (None: `path` is not below it)."""
-    ids = Region.ids_in_path(path)
+def extras(board: Dashboard) -> tuple[dict[int | None, Extra], Extra]:
+    """Per row of `board` (a child region's id; None for the region's own records) and
+    in total: households that redeemed and courtyards chosen. Two queries."""
+    region, period = board.region, board.period
     depth = len(region.ancestor_ids)
-    return ids[depth] if len(ids) > depth else None
-
-
-def pilot_figures(
-    scope: Scope, region: Region, period: Period, perm: Perm = Perm.REPORT_VIEW
-) -> dict[int | None, Pilot]:
-    """The pilot figures of each child region of `region` (keyed by its id) and of
-    `region` itself (key None), over the records the user reaches with `perm`. Six
-    queries, whatever the number of households; the lending figures only for a reader
-    holding `Perm.LENDING_TOTALS` over `region`."""
-    under = region.path
-    result: dict[int | None, Pilot] = defaultdict(Pilot)
+    children = {row.region.pk for row in board.rows if row.region is not None}
+    by_row: dict[int | None, Extra] = {}
+    total = Extra()
     start, end = period.moments()
 
-    def rows_into(queryset, key: str, apply) -> None:
-        for row in queryset:
-            child = _child_of(region, row[key])
-            for target in (result[child], result[None]) if child is not None else ():
-                apply(target, row)
+    def key(path: str) -> int | None:
+        ids = Region.ids_in_path(path)
+        return ids[depth] if len(ids) > depth and ids[depth] in children else None
 
-    households = scope.households(perm).filter(
-        villager_group__path__startswith=under, status=HouseholdStatus.ACTIVE
-    )
-    graded = (
-        with_grade_in_force(households)
-        .values("village__path", "grade_in_force")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    def fold(rows, apply: Callable[[Extra, int], None]) -> None:
+        for path, n in rows:
+            apply(by_row.setdefault(key(path), Extra()), n)
+            apply(total, n)
 
-    def add_grades(p: Pilot, row: dict) -> None:
-        grade = row["grade_in_force"] or Grade.UNRATED.value
-        p.grades[grade] += row["n"]
-        p.households += row["n"]
-
-    rows_into(graded, "village__path", add_grades)
-
-    redemptions = (
-        scope.filter(Redemption.objects, perm)
-        .filter(household__villager_group__path__startswith=under)
+    redeemed = (
+        Redemption.objects.filter(**{f"{GROUP_PATH}__startswith": region.path})
         .filter(occurred_at__gte=start, occurred_at__lt=end, void__isnull=True)
-        .values("household__village__path")
-        .annotate(n=Count("household", distinct=True), points=Sum("total_points"))
+        .values_list(GROUP_PATH)
+        .annotate(n=Count("household", distinct=True))
         .order_by()
     )
-
-    def add_redemptions(p: Pilot, row: dict) -> None:
-        p.redeemed_households += row["n"]
-        p.redeemed_points += row["points"] or ZERO_POINTS
-
-    rows_into(redemptions, "household__village__path", add_redemptions)
-
-    accepted = (
-        scope.filter(Candidate.objects, perm)
-        .filter(household__villager_group__path__startswith=under)
-        .filter(
-            status=CandidateStatus.ACCEPTED,
-            events__to_status=CandidateStatus.ACCEPTED,
-            events__at__gte=start,
-            events__at__lt=end,
-        )
-        .values("village__path")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
-    )
-    rows_into(accepted, "village__path", lambda p, row: _inc(p, "candidates", row["n"]))
-
+    fold(redeemed, lambda e, n: setattr(e, "redeemed_households", e.redeemed_households + n))
     courtyards = (
-        scope.filter(Honour.objects, perm)
-        .filter(household__villager_group__path__startswith=under)
+        Honour.objects.filter(**{f"{GROUP_PATH}__startswith": region.path})
         .filter(
             honour_type__for_household=True,
             awarded_on__gte=period.start,
             awarded_on__lte=period.end,
             withdrawal__isnull=True,
         )
-        .values("household__village__path")
+        .values_list(GROUP_PATH)
         .annotate(n=Count("pk"))
         .order_by()
     )
-    rows_into(
-        courtyards, "household__village__path", lambda p, row: _inc(p, "courtyards", row["n"])
-    )
-
-    if scope.covers_region(region, Perm.LENDING_TOTALS):
-        worth = worth_report(scope, region, period)
-        for row in worth.rows:
-            p = result[row.region.pk]
-            p.loans, p.loans_amount = row.totals.loans, row.totals.loans_amount
-        result[None].loans = worth.total.loans
-        result[None].loans_amount = worth.total.loans_amount
-    return result
-
-
-def _inc(p: Pilot, name: str, n: int) -> None:
-    setattr(p, name, getattr(p, name) + n)
+    fold(courtyards, lambda e, n: setattr(e, "courtyards", e.courtyards + n))
+    return by_row, total
 
 
 # --- the report --------------------------------------------------------------------
 
 
-def lending_shown(scope: Scope, region: Region) -> bool:
-    """Whether the reader sees the lending totals of `region` (Perm.LENDING_TOTALS)."""
-    return scope.covers_region(region, Perm.LENDING_TOTALS)
-
-
-def headline(p: Pilot, *, with_lending: bool) -> list[Figure]:
+def headline(f: Figures, extra: Extra, *, with_lending: bool) -> list[Figure]:
+    """The pilot-style headline figures of a region."""
     figures = [
-        Figure(_("在册农户"), p.households, _("户")),
-        Figure(_("已评定等级农户"), p.rated, _("户")),
+        Figure(_("登记农户"), f.households, _("户")),
+        Figure(_("评定覆盖率"), f.coverage, "%"),
         *(
-            Figure(_("%(grade)s 级信用户") % {"grade": GRADE_LABELS[g]}, n, _("户"))
-            for g, n in p.high.items()
+            Figure(
+                _("%(grade)s 级信用户") % {"grade": GRADE_LABELS[g]}, f.grades.get(g, 0), _("户")
+            )
+            for g in HIGH_GRADES
         ),
     ]
-    if with_lending:
+    if with_lending and f.lending is not None:
         figures += [
-            Figure(_("发放贷款"), p.loans, _("笔")),
-            Figure(_("贷款金额"), p.loans_amount, _("元")),
+            Figure(_("发放贷款"), f.lending.loans, _("笔")),
+            Figure(_("贷款金额"), f.lending.loans_amount, _("元")),
+            Figure(_("用信率"), f.lending.usage_percent, "%"),
         ]
     figures += [
-        Figure(_("兑换积分奖励的农户"), p.redeemed_households, _("户")),
-        Figure(_("兑换积分"), p.redeemed_points, _("分")),
-        Figure(_("列入后备人选"), p.candidates, _("人")),
-        Figure(_("评选美丽庭院"), p.courtyards, _("户")),
+        Figure(_("兑换积分奖励的农户"), extra.redeemed_households, _("户")),
+        Figure(_("兑换积分"), points(f.redemption_points), _("分")),
+        Figure(_("列入后备人选"), f.candidates_listed, _("人")),
+        Figure(_("评选美丽庭院"), extra.courtyards, _("户")),
     ]
     return figures
 
 
-def _pilot_table(
-    children: Sequence[Region], figures: dict[int | None, Pilot], *, with_lending: bool, title: str
-) -> Table:
-    headers = [_("地区"), _("在册农户"), _("已评定"), "3A", "4A", "5A"]
-    if with_lending:
-        headers += [_("放款笔数"), _("放款金额（元）")]
-    headers += [_("兑换农户"), _("兑换积分"), _("后备人选"), _("美丽庭院")]
-
-    def cells(name: str, p: Pilot) -> list[Any]:
-        row: list[Any] = [name, p.households, p.rated, *p.high.values()]
-        if with_lending:
-            row += [p.loans, p.loans_amount]
-        return row + [p.redeemed_households, p.redeemed_points, p.candidates, p.courtyards]
-
-    rows = [cells(c.name, figures.get(c.pk) or Pilot()) for c in children]
-    rows.append(cells(_("合计"), figures.get(None) or Pilot()))
-    widths = [14, 10, 10, 8, 8, 8] + ([10, 16] if with_lending else []) + [10, 12, 10, 10]
-    return Table(title, headers, rows, widths)
-
-
-def _grade_table(
-    children: Sequence[Region], figures: dict[int | None, Pilot], *, title: str
-) -> Table:
-    headers = [_("地区"), *(GRADE_LABELS[g] for g in GRADES), _("合计")]
-
-    def cells(name: str, p: Pilot) -> list[Any]:
-        return [name, *(p.grades[g] for g in GRADES), p.households]
-
-    rows = [cells(c.name, figures.get(c.pk) or Pilot()) for c in children]
-    rows.append(cells(_("合计"), figures.get(None) or Pilot()))
-    return Table(title, headers, rows, [14] + [9] * (len(GRADES) + 1))
-
-
-def _grade_chart(children: Sequence[Region], figures: dict[int | None, Pilot]) -> BarChart:
-    grades = [g for g in GRADES if g != Grade.UNRATED]
-    return BarChart(
-        title=_("各地区信用等级分布（户）"),
-        categories=[c.name for c in children],
-        series=[
-            (GRADE_LABELS[g], [(figures.get(c.pk) or Pilot()).grades[g] for c in children])
-            for g in grades
-        ],
+def row_name(board: Dashboard, row: Row) -> str:
+    """A row's region name; the region's own records (a town's shop) as 本级."""
+    return (
+        row.region.name
+        if row.region is not None
+        else _("%(name)s本级") % {"name": board.region.name}
     )
 
 
+def _table(
+    board: Dashboard,
+    by_row: dict[int | None, Extra],
+    total_extra: Extra,
+    title: str,
+    headers: Sequence[str],
+    cells: Callable[[Figures, Extra], list[Any]],
+    note: str = "",
+) -> Table:
+    rows = [
+        [row_name(board, r), *cells(r.figures, by_row.get(_row_key(r)) or Extra())]
+        for r in board.rows
+    ]
+    rows.append([_("合计"), *cells(board.total, total_extra)])
+    return Table(title, [_("地区"), *headers], rows, [14] + [11] * len(headers), note)
+
+
+def _row_key(row: Row) -> int | None:
+    return row.region.pk if row.region is not None else None
+
+
+def points(value: Decimal) -> Decimal:
+    """Points as people write them: 99 rather than 99.00, 12.5 rather than 12.50."""
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def _or_none(value: Any) -> Any:
+    return NONE if value is None else value
+
+
 def build_report(scope: Scope, region: Region, period: Period, made_on: date) -> PeriodReport:
-    """The report of `region` (a district or town in reach) over `period`."""
-    children = children_of(region)
-    figures = pilot_figures(scope, region, period)
+    """The report of `region` (a district or town the caller checked is in the user's
+    reach with Perm.REPORT_VIEW) over `period`. A fixed number of queries."""
     with_lending = lending_shown(scope, region)
-    level = _("镇（乡、街道）") if region.level == Level.DISTRICT else _("村（社区）")
+    board = dashboard(region, period, with_lending=with_lending)
+    by_row, total_extra = extras(board)
+    level = _("镇") if region.level == Level.DISTRICT else _("村")
+
+    def table(title: str, headers: Sequence[str], cells, note: str = "") -> Table:
+        return _table(board, by_row, total_extra, title % {"level": level}, headers, cells, note)
+
+    lending_headers = [_("放款笔数"), _("放款金额（元）")] if with_lending else []
+
+    def pilot_cells(f: Figures, e: Extra) -> list[Any]:
+        cells: list[Any] = [f.households, f.rated, _or_none(f.coverage)]
+        cells += [f.grades.get(g, 0) for g in HIGH_GRADES]
+        if with_lending:
+            lending = f.lending
+            cells += [lending.loans, lending.loans_amount] if lending else [0, Decimal("0.00")]
+        return cells + [
+            e.redeemed_households,
+            points(f.redemption_points),
+            f.candidates_listed,
+            e.courtyards,
+        ]
+
+    grade_keys = [NOT_YET, *GRADES]
+    grade_names = [_("尚未评定"), *(GRADE_LABELS[g] for g in GRADES)]
+    tables = [
+        table(
+            _("分%(level)s主要指标"),
+            [
+                _("登记农户"),
+                _("已评定"),
+                _("覆盖率（%）"),
+                "3A",
+                "4A",
+                "5A",
+                *lending_headers,
+                _("兑换农户"),
+                _("兑换积分"),
+                _("列入后备"),
+                _("美丽庭院"),
+            ],
+            pilot_cells,
+        ),
+        table(
+            _("分%(level)s在用信用等级"),
+            [*grade_names, _("合计")],
+            lambda f, e: [*(f.grades.get(g, 0) for g in grade_keys), f.households],
+            _("在用等级：今天有效的等级（含动态调整）；“尚未评定”为还没有定级结果的农户。"),
+        ),
+        table(
+            _("分%(level)s等级变化（最近一次评定与上一次相比，户）"),
+            [GRADE_LABELS[g] for g in GRADES],
+            lambda f, e: [_signed(f.grade_change[g]) for g in GRADES],
+        ),
+        table(
+            _("分%(level)s积分记录、异议与否决"),
+            [
+                _("记录"),
+                _("通过"),
+                _("退回"),
+                *(_("待审 %(band)s") % {"band": b[0]} for b in AGE_BANDS),
+                _("异议"),
+                _("异议成立"),
+                _("平均答复天数"),
+                _("否决"),
+            ],
+            lambda f, e: [
+                f.entries_recorded,
+                f.entries_approved,
+                f.entries_rejected,
+                *f.backlog,
+                f.appeals_filed,
+                f.appeals_upheld,
+                _or_none(f.answer_days),
+                f.vetoes,
+            ],
+            _("待审积分按今天计算（不受统计期限制），按记录至今的天数分组。"),
+        ),
+        table(
+            _("分%(level)s积分超市与全民争信"),
+            [
+                _("兑换次数"),
+                _("兑换积分"),
+                _("库存金额（元）"),
+                _("资金余额（元）"),
+                _("荣誉"),
+                _("活动参与率（%）"),
+                _("建议"),
+                _("已答复"),
+                _("提名后备"),
+                _("列入后备"),
+            ],
+            lambda f, e: [
+                f.redemptions,
+                points(f.redemption_points),
+                f.stock_value,
+                f.funding_balance,
+                f.honours,
+                _or_none(f.participation),
+                f.suggestions,
+                f.suggestions_answered,
+                f.candidates,
+                f.candidates_listed,
+            ],
+        ),
+    ]
+    if with_lending:
+        tables.append(
+            table(
+                _("分%(level)s授信用信"),
+                [
+                    _("授信户数"),
+                    _("授信总额（元）"),
+                    _("用信金额（元）"),
+                    _("用信率（%）"),
+                    _("放款笔数"),
+                    _("放款金额（元）"),
+                    _("贷款余额（元）"),
+                    _("节省利息（元）"),
+                ],
+                lambda f, e: _lending_cells(f),
+                _("口径同“用信统计”：期内授出的授信、期内放款、截止日的贷款余额。"),
+            )
+        )
+    tables.append(
+        Table(
+            _("每月积分记录"),
+            [_("月份"), _("记录"), _("通过"), _("退回")],
+            [[f"{m.month:%Y-%m}", m.recorded, m.approved, m.rejected] for m in board.months],
+            [12, 10, 10, 10],
+        )
+    )
     notes = []
     if not with_lending:
         notes.append(_("授信、贷款数据由信用联社按全区统计，见区级报告，本报告不含。"))
     return PeriodReport(
         region=region,
-        period=period,
+        dashboard=board,
         made_on=made_on,
-        lending_shown=with_lending,
-        headline=headline(figures.get(None) or Pilot(), with_lending=with_lending),
-        tables=[
-            _pilot_table(
-                children,
-                figures,
-                with_lending=with_lending,
-                title=_("分%(level)s主要指标") % {"level": level},
-            ),
-            _grade_table(children, figures, title=_("分%(level)s信用等级分布") % {"level": level}),
-        ],
-        charts=[_grade_chart(children, figures)],
+        headline=headline(board.total, total_extra, with_lending=with_lending),
+        tables=tables,
+        charts=[_grade_chart(board), _months_chart(board)],
         notes=notes,
+    )
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else str(n)
+
+
+def _lending_cells(f: Figures) -> list[Any]:
+    t = f.lending
+    if t is None:
+        return [NONE] * 8
+    return [
+        t.lines,
+        t.lines_amount,
+        t.used,
+        _or_none(t.usage_percent),
+        t.loans,
+        t.loans_amount,
+        t.outstanding,
+        t.interest_saved,
+    ]
+
+
+def _grade_chart(board: Dashboard) -> BarChart:
+    rows = board.rows
+    return BarChart(
+        title=_("各地区在用信用等级（户）"),
+        categories=[row_name(board, r) for r in rows],
+        series=[
+            (GRADE_LABELS[g], [r.figures.grades.get(g, 0) for r in rows]) for g in RATED_GRADES
+        ],
+    )
+
+
+def _months_chart(board: Dashboard) -> BarChart:
+    months = board.months
+    return BarChart(
+        title=_("每月积分记录（条）"),
+        categories=[f"{m.month:%Y-%m}" for m in months],
+        series=[
+            (_("记录"), [m.recorded for m in months]),
+            (_("通过"), [m.approved for m in months]),
+            (_("退回"), [m.rejected for m in months]),
+        ],
     )
 
 
@@ -376,9 +456,22 @@ def report_xlsx(report: PeriodReport) -> bytes:
         Sheet(
             _("主要数据"),
             [_("指标"), _("数值"), _("单位")],
-            [[f.label, f.value, f.unit] for f in report.headline],
+            [[f.label, _or_none(f.value), f.unit] for f in report.headline],
             [24, 16, 8],
         ),
     ]
-    sheets += [Sheet(t.title, t.headers, t.rows, t.widths) for t in report.tables]
+    names = {s.name for s in sheets}
+    for t in report.tables:
+        name = _sheet_name(t.title, names)
+        names.add(name)
+        sheets.append(Sheet(name, t.headers, t.rows, t.widths))
     return workbook_xlsx(sheets)
+
+
+def _sheet_name(title: str, taken: set[str]) -> str:
+    """A sheet name Excel accepts (at most 31 characters, none of []:*?/\\), unique."""
+    base = "".join("_" if c in "[]:*?/\\" else c for c in title.split("（")[0])[:31]
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base[:28]}{n}", n + 1
+    return name

@@ -9,8 +9,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.lending.report_forms import MAX_DAYS
-from sanxin.lending.report_selectors import Period
 from sanxin.lib.forms import DateInput
+from sanxin.oversight.figures import Period
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 
@@ -21,9 +21,9 @@ class ReportForm(forms.Form):
     end = forms.DateField(label=_("截止日期"), widget=DateInput())
 
     def __init__(self, data, *, regions: list[Region], today: date):
-        """Bound to `data` over the defaults: the first region in reach, the twelve
-        months to today."""
-        default = Period.year_to(today)
+        """Bound to `data` over the defaults: the first region in reach, this year to
+        today (the dashboard's default period)."""
+        default = Period.current(today)
         values = {
             "region": str(regions[0].pk) if regions else "",
             "start": default.start.isoformat(),

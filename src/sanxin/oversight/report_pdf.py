@@ -134,15 +134,20 @@ def _title_page(report: PeriodReport, styles: dict[str, ParagraphStyle]) -> list
 
 
 def format_value(value: Any) -> str:
-    """A cell's text: yuan with two decimals and thousands separators, points without
-    trailing zeros, integers with separators."""
+    """A cell's text: numbers with thousands separators, Decimals with the places they
+    carry (yuan to the 分, rates to one decimal, points as the report rounds them)."""
+    if value is None:
+        return "—"
     if isinstance(value, Decimal):
-        if value.as_tuple().exponent == -2:
-            return f"{value:,.2f}"
-        return f"{value.normalize():,f}"
+        return f"{value:,f}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def figure_text(f: Figure) -> str:
+    """A headline figure with its unit ("—" alone when it has no base)."""
+    return "—" if f.value is None else f"{format_value(f.value)} {f.unit}"
 
 
 def _headline_table(
@@ -150,7 +155,7 @@ def _headline_table(
 ) -> Table:
     cells = [
         [
-            Paragraph(markup(f"{format_value(f.value)} {f.unit}"), styles["value"]),
+            Paragraph(markup(figure_text(f)), styles["value"]),
             Paragraph(markup(f.label), styles["label"]),
         ]
         for f in figures
@@ -182,8 +187,8 @@ def data_table(table: ReportTable, width: float, styles: dict[str, ParagraphStyl
     header = [Paragraph(markup(h), styles["head"]) for h in table.headers]
     texts = [[printable(format_value(v)) for v in row] for row in table.rows]
     body = [[Paragraph(markup(t), styles["cell"]) for t in row] for row in texts]
-    flowable = Table([header, *body], colWidths=column_widths(table.headers, texts, width),
-                     repeatRows=1)  # fmt: skip
+    widths = column_widths(table.headers, texts, width)
+    flowable = Table([header, *body], colWidths=widths, repeatRows=1)
     style = [
         ("FONTNAME", (0, 0), (-1, -1), font_name()),
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
@@ -222,8 +227,9 @@ def bar_chart(chart: BarChart, width: float) -> Drawing:
     drawing = Drawing(width, CHART_HEIGHT)
     drawing.initialFontName = font  # else the drawing's state names Helvetica
     if not chart.categories:
-        drawing.add(String(width / 2, CHART_HEIGHT / 2, printable(_("无数据")), fontName=font,
-                           fontSize=11, textAnchor="middle", fillColor=MUTED))  # fmt: skip
+        empty = String(width / 2, CHART_HEIGHT / 2, printable(_("无数据")), fontName=font)
+        empty.fontSize, empty.textAnchor, empty.fillColor = 11, "middle", MUTED
+        drawing.add(empty)
         return drawing
     bars = VerticalBarChart()
     bars.x, bars.y = 14 * mm, 16 * mm

@@ -1,9 +1,11 @@
-"""What the big screen (大屏) shows: the district's headline figures and its charts as
-plain JSON-ready data, re-read by the page every `REFRESH_SECONDS`.
+"""What the big screen (大屏) shows: the district dashboard's headline figures and
+charts (`oversight/figures.py`) as JSON-ready data, re-read by the page every
+`REFRESH_SECONDS`.
 
-The screen covers the district of the user's `Perm.BIG_SCREEN` grant over the twelve
-months to today. It shows totals only, never a household; the lending figures only to
-a reader holding `Perm.LENDING_TOTALS` (the display account does not)."""
+The screen covers the district of the user's `Perm.BIG_SCREEN` grant over this year to
+today (the dashboard's default period). It shows totals only, never a household; the
+lending figures only to a reader holding `Perm.LENDING_TOTALS` (the display account
+does not)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, Scope
-from sanxin.lending.report_selectors import Period
-from sanxin.oversight.report import Pilot, children_of, headline, lending_shown, pilot_figures
+from sanxin.lending.report_selectors import Totals
+from sanxin.oversight.figures import Figures, Period, dashboard
+from sanxin.oversight.report import extras, headline, lending_shown, points, row_name
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
-from sanxin.rules.choices import GRADE_LABELS, GRADES, Grade
+from sanxin.rules.choices import GRADE_LABELS, RATED_GRADES
 
 REFRESH_SECONDS = 60
 
@@ -29,49 +32,57 @@ def screen_region(scope: Scope) -> Region | None:
     return scope.regions(Perm.BIG_SCREEN).filter(level=Level.DISTRICT).order_by("path").first()
 
 
-def _number(value: int | Decimal) -> int | str:
-    """JSON for a figure: integers as numbers, Decimals as exact text."""
-    return value if isinstance(value, int) else format(value, "f")
+def _number(value: int | Decimal | None) -> int | str | None:
+    """JSON for a figure: integers as numbers, Decimals as exact text, None as null."""
+    return format(value, "f") if isinstance(value, Decimal) else value
 
 
 def _chart(key: str, title: str, kind: str, categories: list[str], series: list) -> dict:
     return {"id": key, "title": title, "kind": kind, "categories": categories, "series": series}
 
 
+def _series(name: str, values) -> dict:
+    return {"name": name, "data": [_number(v) for v in values]}
+
+
 def screen_data(scope: Scope, region: Region, now: datetime | None = None) -> dict[str, Any]:
     """The screen's figures and charts for `region`. A fixed number of queries."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    period = Period.year_to(today)
-    towns = children_of(region)
-    figures = pilot_figures(scope, region, period, Perm.BIG_SCREEN)
-    total = figures.get(None) or Pilot()
+    period = Period.current(timezone.localdate(now))
     with_lending = lending_shown(scope, region)
-
-    def per_town(attr: str) -> list:
-        return [_number(getattr(figures.get(t.pk) or Pilot(), attr)) for t in towns]
-
-    names = [t.name for t in towns]
-    rated = [g for g in GRADES if g != Grade.UNRATED]
+    board = dashboard(region, period, with_lending=with_lending)
+    _by_row, total_extra = extras(board)
+    total = board.total
+    rows = board.rows
+    names = [row_name(board, r) for r in rows]
+    grades = [g for g in RATED_GRADES if total.grades.get(g)] or list(RATED_GRADES)
     charts = [
         _chart(
             "grades",
-            _("信用等级分布（户）"),
+            _("在用信用等级分布（户）"),
             "pie",
-            [GRADE_LABELS[g] for g in GRADES],
-            [{"name": _("农户"), "data": [total.grades[g] for g in GRADES]}],
+            [GRADE_LABELS[g] for g in grades],
+            [_series(_("农户"), [total.grades.get(g, 0) for g in grades])],
         ),
         _chart(
             "grades_by_town",
-            _("各镇信用等级（户）"),
+            _("各镇在用信用等级（户）"),
             "stack",
             names,
             [
-                {
-                    "name": GRADE_LABELS[g],
-                    "data": [(figures.get(t.pk) or Pilot()).grades[g] for t in towns],
-                }
-                for g in rated
+                _series(GRADE_LABELS[g], [r.figures.grades.get(g, 0) for r in rows])
+                for g in RATED_GRADES
+            ],
+        ),
+        _chart(
+            "entries_by_month",
+            _("每月积分记录（条）"),
+            "line",
+            [f"{m.month:%Y-%m}" for m in board.months],
+            [
+                _series(_("记录"), [m.recorded for m in board.months]),
+                _series(_("通过"), [m.approved for m in board.months]),
+                _series(_("退回"), [m.rejected for m in board.months]),
             ],
         ),
         _chart(
@@ -80,18 +91,18 @@ def screen_data(scope: Scope, region: Region, now: datetime | None = None) -> di
             "bar",
             names,
             [
-                {"name": _("兑换农户（户）"), "data": per_town("redeemed_households")},
-                {"name": _("兑换积分（分）"), "data": per_town("redeemed_points")},
+                _series(_("兑换次数"), [r.figures.redemptions for r in rows]),
+                _series(_("兑换积分"), [points(r.figures.redemption_points) for r in rows]),
             ],
         ),
         _chart(
-            "honours_by_town",
-            _("各镇后备人选与美丽庭院"),
+            "engagement_by_town",
+            _("各镇荣誉与后备人选"),
             "bar",
             names,
             [
-                {"name": _("后备人选（人）"), "data": per_town("candidates")},
-                {"name": _("美丽庭院（户）"), "data": per_town("courtyards")},
+                _series(_("荣誉（个）"), [r.figures.honours for r in rows]),
+                _series(_("列入后备（人）"), [r.figures.candidates_listed for r in rows]),
             ],
         ),
     ]
@@ -103,8 +114,8 @@ def screen_data(scope: Scope, region: Region, now: datetime | None = None) -> di
                 "bar",
                 names,
                 [
-                    {"name": _("放款笔数（笔）"), "data": per_town("loans")},
-                    {"name": _("放款金额（元）"), "data": per_town("loans_amount")},
+                    _series(_("放款笔数"), [_loans(r.figures).loans for r in rows]),
+                    _series(_("放款金额（元）"), [_loans(r.figures).loans_amount for r in rows]),
                 ],
             )
         )
@@ -116,7 +127,11 @@ def screen_data(scope: Scope, region: Region, now: datetime | None = None) -> di
         "refresh": REFRESH_SECONDS,
         "headline": [
             {"label": f.label, "value": _number(f.value), "unit": f.unit}
-            for f in headline(total, with_lending=with_lending)
+            for f in headline(total, total_extra, with_lending=with_lending)
         ],
         "charts": charts,
     }
+
+
+def _loans(figures: Figures) -> Totals:
+    return figures.lending or Totals()

@@ -111,7 +111,7 @@
     data.headline.forEach(function (f) {
       var div = document.createElement("div");
       div.className = "screen-figure";
-      [["screen-value", f.value], ["screen-unit", f.unit], ["screen-label", f.label]].forEach(function (p) {
+      [["screen-value", f.value === null ? "—" : f.value], ["screen-unit", f.unit], ["screen-label", f.label]].forEach(function (p) {
         var span = document.createElement("span");
         span.className = p[0];
         span.textContent = p[1];
