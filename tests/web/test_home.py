@@ -20,10 +20,10 @@ EXPECTED = {
     "committee_head": [("/points/review/", "审核积分"), ("/ratings/", "评定周期"), ("/households/", "农户")],
     "subteam_member": [("/points/record/", "记录积分"), ("/points/batch/", "批量记录"), ("/households/", "本组农户")],
     "credit_officer": [("/credit/", "信用评定"), ("/credit/import/", "导入评定表"), ("/households/", "农户")],
-    "district_admin": [("/households/", "农户"), ("/ratings/", "评定周期"), ("/oversight/audit/", "审计日志")],
-    "town_admin": [("/households/", "农户"), ("/ratings/", "评定周期"), ("/accounts/users/", "用户管理")],
+    "district_admin": [("/oversight/dashboard/", "数据看板"), ("/households/", "农户"), ("/ratings/", "评定周期")],
+    "town_admin": [("/oversight/dashboard/", "数据看板"), ("/households/", "农户"), ("/ratings/", "评定周期")],
     "shop_clerk": [("/shop/counter/", "收银台"), ("/shop/counter/today/", "今日兑换"), ("/shop/counter/paper/", "补录纸质单据")],
-    "department_viewer": [("/households/", "农户"), ("/ratings/", "评定结果")],
+    "department_viewer": [("/oversight/dashboard/", "数据看板"), ("/households/", "农户"), ("/ratings/", "评定结果")],
 }  # fmt: skip
 
 

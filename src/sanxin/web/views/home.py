@@ -50,14 +50,14 @@ JOBS: dict[str, list[tuple[object, str, Perm | None]]] = {
         (gettext_lazy("农户"), "households:list", None),
     ],
     Role.DISTRICT_ADMIN: [
+        (gettext_lazy("数据看板"), "oversight:dashboard", Perm.DASHBOARD_VIEW),
         (gettext_lazy("农户"), "households:list", None),
         (gettext_lazy("评定周期"), "ratings:list", None),
-        (gettext_lazy("审计日志"), "oversight:audit_log", Perm.VIEW_AUDIT),
     ],
     Role.TOWN_ADMIN: [
+        (gettext_lazy("数据看板"), "oversight:dashboard", Perm.DASHBOARD_VIEW),
         (gettext_lazy("农户"), "households:list", None),
         (gettext_lazy("评定周期"), "ratings:list", None),
-        (gettext_lazy("用户管理"), "accounts:users", Perm.MANAGE_USERS),
     ],
     Role.SHOP_CLERK: [
         (gettext_lazy("收银台"), "rewards:counter", Perm.SHOP_REDEEM),
@@ -65,6 +65,7 @@ JOBS: dict[str, list[tuple[object, str, Perm | None]]] = {
         (gettext_lazy("补录纸质单据"), "rewards:counter_paper", Perm.SHOP_REDEEM),
     ],
     Role.DEPARTMENT_VIEWER: [
+        (gettext_lazy("数据看板"), "oversight:dashboard", Perm.DASHBOARD_VIEW),
         (gettext_lazy("农户"), "households:list", None),
         (gettext_lazy("评定结果"), "ratings:list", None),
     ],
