@@ -23,6 +23,8 @@ from sanxin.engagement.choices import (
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
 from sanxin.ledger.choices import Source
 from sanxin.lending.choices import RepaymentMethod
+from sanxin.oversight.assessment.choices import IndicatorKind, IndicatorLevel, RuleKind
+from sanxin.oversight.assessment.indicators import REGISTRY
 from sanxin.ratings.models import AppealKind, CycleState
 from sanxin.rewards.choices import FundingKind, RedemptionSource
 from sanxin.rewards.models import CandidateStatus
@@ -152,9 +154,32 @@ ACTION_LABELS: dict[str, Any] = {
     "checkin.add": _("活动签到"),
     "signup.add": _("活动报名"),
     "signup.withdraw": _("取消活动报名"),
+    # 考核: the assessment of towns and villages (oversight/assessment/services.py)
+    "assessment.indicator_add": _("新增考核指标"),
+    "assessment.indicator_edit": _("修改考核指标"),
+    "assessment.indicator_remove": _("删除考核指标"),
+    "assessment.manual_score": _("考核区级评分"),
+    "assessment.publish": _("发布考核结果"),
+    "assessment.republish": _("重新发布考核结果（新版本）"),
+    "assessment.scheme_create": _("新建考核指标体系"),
+    "assessment.scheme_edit": _("修改考核指标体系"),
+    "assessment.use_defaults": _("采用默认考核指标"),
 }
 
 KEY_LABELS: dict[str, Any] = {
+    # 考核: the assessment of towns and villages
+    "computation": _("计算方法"),
+    "floor": _("下限"),
+    "indicator_kind": _("指标类型"),
+    "indicators": _("考核指标"),
+    "level": _("适用对象"),
+    "score": _("得分"),
+    "score_rule": _("计分规则"),
+    "target_value": _("目标值"),
+    "thresholds": _("分档"),
+    "towns": _("镇数"),
+    "weight": _("权重"),
+    "year": _("考核年度"),
     # 全民争信: honour selections
     "ballots": _("收回选票"),
     "elected": _("当选人数"),
@@ -372,6 +397,10 @@ VALUE_FORMATS: dict[str, Callable[[Any], str]] = {
     "password": _password,
     "funding_kind": _choice(FundingKind),
     "via": _choice(RedemptionSource),
+    "level": _choice(IndicatorLevel),
+    "indicator_kind": _choice(IndicatorKind),
+    "score_rule": _choice(RuleKind),
+    "computation": lambda value: str(REGISTRY[value].label if value in REGISTRY else plain(value)),
 }
 
 
