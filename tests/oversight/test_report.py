@@ -298,3 +298,59 @@ def test_a_region_without_records_still_prints(world):
     text = "".join("".join(p.extract_text().split()) for p in reader.pages)
     assert "新设镇“三信”工作报告" in text and "无数据" in text
     assert Region.objects.filter(parent=town).count() == 0
+
+
+def test_the_ranking_is_the_latest_published_assessment(world, scheme, login):
+    from sanxin.oversight.assessment import services
+    from sanxin.oversight.assessment.selectors import assessment_latest_published
+    from tests.oversight import assessment_data as data
+
+    period = Period(date(2025, 1, 1), date(2025, 12, 31))
+    before = build_report(
+        scope_for(world.users["district_admin"]), world.district, period, PERIOD_END
+    )
+    assert not any("考核" in t.title for t in before.tables)
+    assert "尚无已发布的考核结果。" in before.notes
+
+    data.graded(world.household, "3A")
+    data.graded(world.household_b1, "5A")
+    services.assessment_publish(
+        actor=world.users["district_admin"], scheme=data.scored_scheme(world), seen_version=0
+    )
+    published = assessment_latest_published(world.district)
+    report = build_report(
+        scope_for(world.users["district_admin"]), world.district, period, PERIOD_END
+    )
+    titles = [t.title for t in report.tables]
+    towns = report.tables[titles.index("2025年度考核：镇排名")]
+    assert [r[:3] for r in towns.rows] == [
+        [r.rank, r.region.name, r.total] for r in published.towns
+    ]
+    assert {r[1] for r in towns.rows} == {"双塔山镇", "陈栅子乡"}
+    villages = report.tables[titles.index("2025年度考核：村排名")]
+    assert [(r[0], r[1], r[2], r[3]) for r in villages.rows] == [
+        (
+            r.rank,
+            r.region.name,
+            "双塔山镇" if r.region.parent_id == world.town_a.pk else "陈栅子乡",
+            r.total,
+        )
+        for r in published.villages
+    ]
+    assert "第 1 版" in towns.note
+
+    # A town admin's report: its own town's line and its own villages, by rank in the town.
+    town = build_report(scope_for(world.users["town_admin"]), world.town_a, period, PERIOD_END)
+    titles = [t.title for t in town.tables]
+    own = town.tables[titles.index("2025年度考核：镇排名")]
+    assert [r[1] for r in own.rows] == ["双塔山镇"]
+    mine = town.tables[titles.index("2025年度考核：本镇各村排名")]
+    assert sorted(r[1] for r in mine.rows) == ["大贵口村", "邻村"]
+    assert [r[0] for r in mine.rows] == sorted(r[0] for r in mine.rows)
+
+    content = _pdf(
+        login(world.users["district_admin"]),
+        f"region={world.district.pk}&start=2025-01-01&end=2025-12-31",
+    )
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(content)).pages)
+    assert "2025年度考核：镇排名" in text and "外乡村" in text

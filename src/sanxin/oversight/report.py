@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.engagement.models import Honour
 from sanxin.lib.export import Sheet, workbook_xlsx
+from sanxin.oversight.assessment.selectors import Published, assessment_latest_published
 from sanxin.oversight.figures import (
     AGE_BANDS,
     NOT_YET,
@@ -250,6 +251,81 @@ def _or_none(value: Any) -> Any:
     return NONE if value is None else value
 
 
+def _district_of(region: Region) -> Region:
+    return (
+        region if region.level == Level.DISTRICT else Region.objects.get(pk=region.ancestor_ids[0])
+    )
+
+
+def ranking_tables(region: Region, published: Published | None) -> tuple[list[Table], str]:
+    """The ranking of the district's latest published assessment: for a district the
+    towns and then the villages by their rank; for a town its own line and its
+    villages by their rank in the town. With a note naming the year and version."""
+    if published is None:
+        return [], _("尚无已发布的考核结果。")
+    year, number = published.year, published.version.number
+    note = _("%(year)d年度考核，第 %(number)d 版（%(day)s发布），发布后冻结。") % {
+        "year": year,
+        "number": number,
+        "day": published.version.published_at.date().isoformat(),
+    }
+    town_names = {r.region.pk: r.region.name for r in published.towns}
+    if region.level == Level.DISTRICT:
+        towns, villages = published.towns, published.villages
+        rank_of = "rank"
+    else:
+        towns = [r for r in published.towns if r.region.pk == region.pk]
+        villages = [r for r in published.villages if r.region.path.startswith(region.path)]
+        villages.sort(key=lambda r: (r.town_rank or 0, r.region.path))
+        rank_of = "town_rank"
+    town_indicators = [i for i in published.indicators if i.get("level") in ("town", "both")]
+    tables = []
+    if towns:
+        names = [i["name"] for i in town_indicators]
+        ids = [i["id"] for i in town_indicators]
+        tables.append(
+            Table(
+                _("%(year)d年度考核：镇排名") % {"year": year},
+                [_("排名"), _("镇"), _("总分"), *names],
+                [[r.rank, r.region.name, r.total, *(_score(r, i) for i in ids)] for r in towns],
+                [8, 14, 10] + [12] * len(names),
+                note,
+            )
+        )
+    if villages:
+        tables.append(
+            Table(
+                _("%(year)d年度考核：村排名") % {"year": year}
+                if region.level == Level.DISTRICT
+                else _("%(year)d年度考核：本镇各村排名") % {"year": year},
+                [_("排名"), _("村"), _("所在镇"), _("总分"), _("镇内排名")],
+                [
+                    [
+                        getattr(r, rank_of) or NONE,
+                        r.region.name,
+                        town_names.get(_town_id(r.region), NONE),
+                        r.total,
+                        r.town_rank or NONE,
+                    ]
+                    for r in villages
+                ],
+                [8, 16, 14, 10, 10],
+                note,
+            )
+        )
+    return tables, note
+
+
+def _town_id(region: Region) -> int | None:
+    ids = region.ancestor_ids
+    return ids[1] if len(ids) > 1 else None
+
+
+def _score(row, indicator_id: int) -> Any:
+    found = row.score_of(indicator_id)
+    return found.score if found is not None else NONE
+
+
 def build_report(scope: Scope, region: Region, period: Period, made_on: date) -> PeriodReport:
     """The report of `region` (a district or town the caller checked is in the user's
     reach with Perm.REPORT_VIEW) over `period`. A fixed number of queries."""
@@ -377,6 +453,10 @@ def build_report(scope: Scope, region: Region, period: Period, made_on: date) ->
                 _("口径同“用信统计”：期内授出的授信、期内放款、截止日的贷款余额。"),
             )
         )
+    ranking, ranking_note = ranking_tables(
+        region, assessment_latest_published(_district_of(region))
+    )
+    tables[1:1] = ranking
     tables.append(
         Table(
             _("每月积分记录"),
@@ -385,7 +465,7 @@ def build_report(scope: Scope, region: Region, period: Period, made_on: date) ->
             [12, 10, 10, 10],
         )
     )
-    notes = []
+    notes = [] if ranking else [ranking_note]
     if not with_lending:
         notes.append(_("授信、贷款数据由信用联社按全区统计，见区级报告，本报告不含。"))
     return PeriodReport(
