@@ -94,6 +94,11 @@ def test_the_figures_are_the_dashboards(world, scheme, login):
     assert shown["登记农户"] == board.total.households
     assert shown["5A 级信用户"] == board.total.grades["5A"]
     assert shown["发放贷款"] == board.total.lending.loans
+    # Large amounts read in 万元 on the screen; the JSON keeps the exact yuan.
+    amount = next(f for f in data["headline"] if f["label"] == "贷款金额")
+    assert Decimal(amount["value"]) == board.total.lending.loans_amount >= 10_000
+    assert amount["unit"] == "万元"
+    assert Decimal(amount["text"].replace(",", "")) * 10_000 == board.total.lending.loans_amount
     assert Decimal(shown["兑换积分"]) == board.total.redemption_points
     assert shown["列入后备人选"] == board.total.candidates_listed
     charts = {c["id"]: c for c in data["charts"]}

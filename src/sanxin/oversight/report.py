@@ -55,6 +55,10 @@ class Figure:
     value: int | Decimal | None
     unit: str
 
+    @property
+    def text(self) -> str:
+        return display(self.value)
+
 
 @dataclass(frozen=True)
 class Table:
@@ -67,9 +71,9 @@ class Table:
     note: str = ""
 
     @property
-    def labelled_rows(self) -> list[list[tuple[str, Any]]]:
-        """Each row's cells with their header (the narrow screen shows them stacked)."""
-        return [list(zip(self.headers, row, strict=True)) for row in self.rows]
+    def text_rows(self) -> list[list[str]]:
+        """The rows as the page shows them (`display`)."""
+        return [[display(v) for v in row] for row in self.rows]
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,18 @@ def _row_key(row: Row) -> int | None:
 def points(value: Decimal) -> Decimal:
     """Points as people write them: 99 rather than 99.00, 12.5 rather than 12.50."""
     return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+def display(value: Any) -> str:
+    """A figure as text: numbers with thousands separators, Decimals with the places
+    they carry (yuan to the 分, rates to one decimal), "—" for a rate without a base."""
+    if value is None:
+        return NONE
+    if isinstance(value, Decimal):
+        return f"{value:,f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def _or_none(value: Any) -> Any:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any
 
 from django.utils.translation import gettext as _
 from reportlab.graphics.charts.barcharts import VerticalBarChart
@@ -47,7 +45,7 @@ from sanxin.lib.pdf import (
     paragraph_style,
     printable,
 )
-from sanxin.oversight.report import BarChart, Figure, PeriodReport
+from sanxin.oversight.report import BarChart, Figure, PeriodReport, display
 from sanxin.oversight.report import Table as ReportTable
 
 # One colour per grade, A to 5A, light to dark: the bars differ in lightness as well as
@@ -133,21 +131,9 @@ def _title_page(report: PeriodReport, styles: dict[str, ParagraphStyle]) -> list
     ]
 
 
-def format_value(value: Any) -> str:
-    """A cell's text: numbers with thousands separators, Decimals with the places they
-    carry (yuan to the 分, rates to one decimal, points as the report rounds them)."""
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        return f"{value:,f}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
 def figure_text(f: Figure) -> str:
     """A headline figure with its unit ("—" alone when it has no base)."""
-    return "—" if f.value is None else f"{format_value(f.value)} {f.unit}"
+    return "—" if f.value is None else f"{display(f.value)} {f.unit}"
 
 
 def _headline_table(
@@ -185,7 +171,7 @@ def data_table(table: ReportTable, width: float, styles: dict[str, ParagraphStyl
     """A table with a header row repeated on each page; the last row (the total) shaded.
     Columns are as wide as their longest cell, so numbers stay on one line; headers wrap."""
     header = [Paragraph(markup(h), styles["head"]) for h in table.headers]
-    texts = [[printable(format_value(v)) for v in row] for row in table.rows]
+    texts = [[printable(display(v)) for v in row] for row in table.rows]
     body = [[Paragraph(markup(t), styles["cell"]) for t in row] for row in texts]
     widths = column_widths(table.headers, texts, width)
     flowable = Table([header, *body], colWidths=widths, repeatRows=1)

@@ -10,7 +10,7 @@ does not)."""
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils import timezone
@@ -19,12 +19,21 @@ from django.utils.translation import gettext as _
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.lending.report_selectors import Totals
 from sanxin.oversight.figures import Figures, Period, dashboard
-from sanxin.oversight.report import extras, headline, lending_shown, points, row_name
+from sanxin.oversight.report import (
+    Figure,
+    display,
+    extras,
+    headline,
+    lending_shown,
+    points,
+    row_name,
+)
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 from sanxin.rules.choices import GRADE_LABELS, RATED_GRADES
 
 REFRESH_SECONDS = 60
+TEN_THOUSAND = Decimal(10_000)
 
 
 def screen_region(scope: Scope) -> Region | None:
@@ -37,8 +46,19 @@ def _number(value: int | Decimal | None) -> int | str | None:
     return format(value, "f") if isinstance(value, Decimal) else value
 
 
-def _chart(key: str, title: str, kind: str, categories: list[str], series: list) -> dict:
-    return {"id": key, "title": title, "kind": kind, "categories": categories, "series": series}
+def _chart(
+    key: str, title: str, kind: str, categories: list[str], series: list, axes: int = 1
+) -> dict:
+    """A chart for screen.js: pie, bar, stack (stacked bars) or line; `axes` 2 puts the
+    second series on its own value axis (a count beside an amount)."""
+    return {
+        "id": key,
+        "title": title,
+        "kind": kind,
+        "axes": axes,
+        "categories": categories,
+        "series": series,
+    }
 
 
 def _series(name: str, values) -> dict:
@@ -94,6 +114,7 @@ def screen_data(scope: Scope, region: Region, now: datetime | None = None) -> di
                 _series(_("兑换次数"), [r.figures.redemptions for r in rows]),
                 _series(_("兑换积分"), [points(r.figures.redemption_points) for r in rows]),
             ],
+            axes=2,
         ),
         _chart(
             "engagement_by_town",
@@ -117,6 +138,7 @@ def screen_data(scope: Scope, region: Region, now: datetime | None = None) -> di
                     _series(_("放款笔数"), [_loans(r.figures).loans for r in rows]),
                     _series(_("放款金额（元）"), [_loans(r.figures).loans_amount for r in rows]),
                 ],
+                axes=2,
             )
         )
     return {
@@ -125,12 +147,19 @@ def screen_data(scope: Scope, region: Region, now: datetime | None = None) -> di
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "updated": timezone.localtime(now).strftime("%Y-%m-%d %H:%M"),
         "refresh": REFRESH_SECONDS,
-        "headline": [
-            {"label": f.label, "value": _number(f.value), "unit": f.unit}
-            for f in headline(total, total_extra, with_lending=with_lending)
-        ],
+        "headline": [_figure(f) for f in headline(total, total_extra, with_lending=with_lending)],
         "charts": charts,
     }
+
+
+def _figure(f: Figure) -> dict[str, Any]:
+    """A headline figure for the screen: the exact value, and the text shown — yuan
+    from 10,000 up in 万元 (to the 百元), so a large amount still fits its box."""
+    text, unit = display(f.value), f.unit
+    if unit == _("元") and isinstance(f.value, Decimal) and f.value >= TEN_THOUSAND:
+        text = display((f.value / TEN_THOUSAND).quantize(Decimal("0.01"), ROUND_HALF_UP))
+        unit = _("万元")
+    return {"label": f.label, "value": _number(f.value), "text": text, "unit": unit}
 
 
 def _loans(figures: Figures) -> Totals:

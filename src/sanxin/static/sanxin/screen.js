@@ -62,7 +62,7 @@
       });
     }
     var stacked = spec.kind === "stack";
-    var twoAxes = !stacked && spec.kind !== "line" && spec.series.length === 2;
+    var twoAxes = spec.axes === 2 && spec.series.length === 2;  // e.g. count and amount
     var rotate = spec.categories.length > 6 ? 30 : 0;
     var yAxes = [merge(axisStyle(size), { type: "value", minInterval: 1 })];
     if (twoAxes) {
@@ -84,7 +84,7 @@
           stack: stacked ? "total" : undefined,
           yAxisIndex: twoAxes ? i : 0,
           barMaxWidth: size * 3,
-          label: { show: !stacked && spec.categories.length <= 8, position: "top", color: TEXT, fontSize: size - 2 },
+          label: { show: !stacked && !twoAxes && spec.categories.length <= 8, position: "top", color: TEXT, fontSize: size - 2 },
           data: s.data.map(number)
         };
       })
@@ -111,7 +111,7 @@
     data.headline.forEach(function (f) {
       var div = document.createElement("div");
       div.className = "screen-figure";
-      [["screen-value", f.value === null ? "—" : f.value], ["screen-unit", f.unit], ["screen-label", f.label]].forEach(function (p) {
+      [["screen-value", f.text], ["screen-unit", f.value === null ? "" : f.unit], ["screen-label", f.label]].forEach(function (p) {
         var span = document.createElement("span");
         span.className = p[0];
         span.textContent = p[1];
