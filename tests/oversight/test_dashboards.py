@@ -143,6 +143,7 @@ def test_the_export_has_every_table_with_the_same_numbers(district, login):
         "农户登记与评定覆盖",
         "在用等级分布（户）",
         "较上一评定周期的变化（户）",
+        "3A 及以上户数的变化",
         "积分记录（按月）",
         "积分记录与待审核积压",
         "异议与一票否决",

@@ -174,6 +174,8 @@ def test_grades_of_the_two_cycles_and_their_change(district):
     assert +f.cycle_grades == +latest
     assert +f.previous_grades == +before
     assert f.grade_change == {g: latest[g] - before[g] for g in f.grade_change}
+    up = ("3A", "4A", "5A")
+    assert f.cycle_3a_up - f.previous_3a_up == sum(latest[g] - before[g] for g in up)
     # a period ending before the 2026 cycle: the 2025 cycle is the latest
     early = dashboard(w.district, Period(PERIOD_START, PERIOD_START), with_lending=False)
     assert +early.total.cycle_grades == +before

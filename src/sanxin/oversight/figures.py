@@ -193,6 +193,15 @@ class Figures:
         return {g: self.cycle_grades.get(g, 0) - self.previous_grades.get(g, 0) for g in GRADES}
 
     @property
+    def cycle_3a_up(self) -> int:
+        """Households at 3A or above in the latest final cycle."""
+        return sum(self.cycle_grades.get(g, 0) for g in ("3A", "4A", "5A"))
+
+    @property
+    def previous_3a_up(self) -> int:
+        return sum(self.previous_grades.get(g, 0) for g in ("3A", "4A", "5A"))
+
+    @property
     def pending(self) -> int:
         return sum(self.backlog)
 

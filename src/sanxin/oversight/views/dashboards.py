@@ -79,6 +79,15 @@ class PeriodForm(forms.Form):
 class Cell:
     value: Any
     url: str = ""
+    money: bool = False  # yuan: shown with thousands separators, exported as a number
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return "—"
+        if self.money:
+            return f"{self.value:,.2f}"
+        return str(self.value)
 
 
 @dataclass
@@ -281,10 +290,33 @@ def _tables(board: Dashboard, links: _Links) -> list[Table]:
             ],
             kind="bar",
             series=(1, 2),
+            links=[(_("评定周期"), reverse("ratings:list"))],
             note=_(
                 "各村统计期结束前最终确定的最近一次评定周期和它之前的一次，"
                 "按周期确定时写入的等级计。"
             ),
+        )
+    )
+
+    # 3b. the change per region, at 3A and above
+    def change(f: Figures, row: Row | None) -> list[Cell]:
+        return [
+            Cell(f.cycle_3a_up),
+            Cell(f.previous_3a_up),
+            Cell(f.cycle_3a_up - f.previous_3a_up),
+        ]
+
+    rows, total = rows_and_total(change)
+    tables.append(
+        Table(
+            "cycles_by_region",
+            _("3A 及以上户数的变化"),
+            [level_name, _("最近一次评定"), _("上一次评定"), _("变化")],
+            rows,
+            total,
+            kind="bar",
+            series=(1, 2),
+            note=_("同上，按地区统计 3A、4A、5A 户数之和。"),
         )
     )
 
@@ -373,6 +405,7 @@ def _tables(board: Dashboard, links: _Links) -> list[Table]:
             total,
             kind="bar",
             series=(1, 3, 5),
+            links=[(_("评定周期与各周期的异议"), reverse("ratings:list"))],
             note=_("统计期内提出的异议；否决按起始日期计，已撤销的不计。"),
         )
     )
@@ -382,8 +415,8 @@ def _tables(board: Dashboard, links: _Links) -> list[Table]:
         return [
             Cell(f.redemptions),
             Cell(f.redemption_points),
-            Cell(f.stock_value),
-            Cell(f.funding_balance),
+            Cell(f.stock_value, money=True),
+            Cell(f.funding_balance, money=True),
         ]
 
     rows, total = rows_and_total(shop)
@@ -417,13 +450,13 @@ def _tables(board: Dashboard, links: _Links) -> list[Table]:
             url = links.lending(row)
             return [
                 Cell(lt.lines, url),
-                Cell(lt.lines_amount),
-                Cell(lt.used),
+                Cell(lt.lines_amount, money=True),
+                Cell(lt.used, money=True),
                 Cell(f.usage),
                 Cell(lt.loans),
-                Cell(lt.loans_amount),
-                Cell(lt.outstanding),
-                Cell(lt.interest_saved),
+                Cell(lt.loans_amount, money=True),
+                Cell(lt.outstanding, money=True),
+                Cell(lt.interest_saved, money=True),
             ]
 
         rows, total = rows_and_total(lending)
