@@ -239,3 +239,16 @@ def test_published_on_a_past_date_is_still_the_year_asked(world):
     result = compute(scheme, today=date(2026, 3, 1))
     a1 = next(r for r in result.villages if r.region == world.village_a1)
     assert a1.scores[0].raw_value == Decimal("0.00")
+
+
+def test_a_publication_racing_past_the_check_is_refused_by_the_database(world, monkeypatch):
+    """Two publishers both read version 0 before either wrote: the unique constraint
+    keeps one version, the other is told so."""
+    admin = world.users["district_admin"]
+    scheme = data.scored_scheme(world)
+    services.assessment_publish(actor=admin, scheme=scheme, seen_version=0)
+    monkeypatch.setattr(services, "latest_version_number", lambda scheme: 0)
+    with pytest.raises(ValidationError) as exc:
+        services.assessment_publish(actor=admin, scheme=scheme, seen_version=0)
+    assert "这一版已经发布" in str(exc.value)
+    assert AssessmentVersion.objects.filter(scheme=scheme).count() == 1

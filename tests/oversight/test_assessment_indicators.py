@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sanxin.engagement.models import CheckIn, Suggestion
@@ -224,6 +224,7 @@ values = st.decimals(min_value=-1000, max_value=100000, places=2, allow_nan=Fals
 weights = st.decimals(min_value=Decimal("0.5"), max_value=100, places=2)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(weight=weights, floor=values, span=st.decimals(min_value="0.01", max_value=1000, places=2),
        a=values, b=values)  # fmt: skip
 def test_linear_scores_stay_within_the_weight_and_rise_with_the_value(weight, floor, span, a, b):
@@ -234,6 +235,7 @@ def test_linear_scores_stay_within_the_weight_and_rise_with_the_value(weight, fl
     assert Decimal(0) <= s_low <= s_high <= weight.quantize(Decimal("0.01"))
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     weight=weights,
     steps=st.lists(st.tuples(values, st.decimals(min_value=0, max_value=1, places=2)), max_size=5),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.oversight.views import audit, dashboards
+from sanxin.oversight.views import assessment, audit, dashboards
 from sanxin.oversight.views import report as report_views
 from sanxin.oversight.views import screen as screen_views
 
@@ -22,4 +22,20 @@ urlpatterns = [
     path("report/report.xlsx", report_views.report_xlsx_download, name="report_xlsx"),
     path("screen/", screen_views.screen, name="screen"),
     path("screen/data.json", screen_views.screen_data, name="screen_data"),
-]
+    # 考核: the assessment of towns and villages (views/assessment.py)
+    path("assessment/", assessment.assessment_index, name="assessment"),
+    path("assessment/new/", assessment.assessment_create, name="assessment_create"),
+    path("assessment/<int:pk>/", assessment.assessment_scheme, name="assessment_scheme"),
+    path("assessment/<int:pk>/name/", assessment.assessment_scheme_edit, name="assessment_scheme_edit"),
+    path("assessment/<int:pk>/defaults/", assessment.assessment_use_defaults, name="assessment_use_defaults"),
+    path("assessment/<int:pk>/indicators/add/", assessment.assessment_indicator_add, name="assessment_indicator_add"),
+    path("assessment/<int:pk>/preview/", assessment.assessment_preview, name="assessment_preview"),
+    path("assessment/<int:pk>/publish/", assessment.assessment_publish, name="assessment_publish"),
+    path("assessment/indicators/<int:pk>/", assessment.assessment_indicator_edit, name="assessment_indicator_edit"),
+    path("assessment/indicators/<int:pk>/remove/", assessment.assessment_indicator_remove, name="assessment_indicator_remove"),
+    path("assessment/indicators/<int:pk>/scores/", assessment.assessment_manual, name="assessment_manual"),
+    path("assessment/versions/<int:pk>/", assessment.assessment_results, name="assessment_results"),
+    path("assessment/versions/<int:pk>/export.xlsx", assessment.assessment_export, name="assessment_export"),
+    path("assessment/results/<int:pk>/", assessment.assessment_result, name="assessment_result"),
+    path("assessment/photos/<int:pk>/", assessment.assessment_photo, name="assessment_photo"),
+]  # fmt: skip

@@ -90,7 +90,7 @@ def published_results(
     rows = {
         r.pk: ResultRow(r.pk, r.region, r.level, r.total, r.rank, r.town_rank)
         for r in base.filter(version=version)
-        .select_related("region")
+        .select_related("region__parent")
         .order_by("rank", "region__path")
     }
     snapshot = version.indicators

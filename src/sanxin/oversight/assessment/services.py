@@ -229,7 +229,7 @@ def _indicator_save(
     taken = Indicator.objects.filter(scheme=indicator.scheme, name=name).exclude(pk=indicator.pk)
     if name and taken.exists():
         errors["name"] = [f"已有指标“{name}”"]
-    if errors:
+    if errors or weight_d is None:
         raise ValidationError(errors)
     indicator.name, indicator.weight, indicator.level, indicator.kind = name, weight_d, level, kind
     indicator.computation, indicator.rule = computation, rule
@@ -337,7 +337,8 @@ def manual_score_set(
     errors: dict[str, list[str]] = {}
     if not indicator.is_manual:
         raise ValidationError("该指标由系统计算，不能人工评分")
-    level = {Level.TOWN: ResultLevel.TOWN, Level.VILLAGE: ResultLevel.VILLAGE}.get(region.level)
+    levels: dict[str, str] = {Level.TOWN: ResultLevel.TOWN, Level.VILLAGE: ResultLevel.VILLAGE}
+    level = levels.get(region.level)
     if level is None or not region.is_within(scheme.district):
         errors["region"] = ["请选择本区的镇或村"]
     elif not indicator.applies_to(level):

@@ -34,6 +34,9 @@ stocktake with a small variance. And everyone striving for credit (`engagement`)
 honour selections (50 beautiful courtyards, the moral models, an open window),
 activities with attendance, suggestions with answers and the wall-insulation
 project's contributions.
+Last, the assessment (`assessment`): the district's scheme of the demo's year with the
+default indicators, its hand scores, published, and one correction republished as a
+second version with its reason.
 
 One module per part of the story: `calendar` (the demo's dates, from the build's
 `today`), `fixtures` (its numbers), `regions`, `people` (the roster), `accounts`
@@ -59,6 +62,7 @@ from sanxin.web.demo.accounts import (
     format_logins,
     link_people,
 )
+from sanxin.web.demo.assessment import build_assessment
 from sanxin.web.demo.calendar import Calendar
 from sanxin.web.demo.candidates import build_candidates
 from sanxin.web.demo.cycle_story import (
@@ -122,6 +126,7 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         build_shop(result.calendar, regions, result)
         build_engagement(result.calendar, regions, result, today=today)
         build_lending(result.calendar, regions, result)
+        build_assessment(result.calendar, regions, result)
     result.seconds = time.perf_counter() - started
     logger.info(
         "demo built in %.1f s: %d regions, %d households, %d people, %d logins, "
