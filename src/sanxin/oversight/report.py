@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, Scope
@@ -283,7 +284,7 @@ def ranking_tables(region: Region, published: Published | None) -> tuple[list[Ta
     note = _("%(year)d年度考核，第 %(number)d 版（%(day)s发布），发布后冻结。") % {
         "year": year,
         "number": number,
-        "day": published.version.published_at.date().isoformat(),
+        "day": timezone.localtime(published.version.published_at).date().isoformat(),
     }
     town_names = {r.region.pk: r.region.name for r in published.towns}
     if region.level == Level.DISTRICT:
