@@ -43,6 +43,11 @@ class Rule:
     steps: tuple[tuple[Decimal, Decimal], ...] = ()
     unit: str = ""
 
+    @property
+    def suffix(self) -> str:
+        """The unit after a number: "92.3%", "8 个月"."""
+        return self.unit if self.unit in ("", "%") else f" {self.unit}"
+
     def score(self, value: Decimal | None, weight: Decimal) -> tuple[Decimal, str]:
         if value is None:
             return ZERO, "无可计算的数据，得 0 分"
@@ -52,7 +57,7 @@ class Rule:
 
     def _linear(self, value: Decimal, weight: Decimal) -> tuple[Decimal, str]:
         assert self.floor is not None and self.target is not None
-        floor, target, u = self.floor, self.target, self.unit
+        floor, target, u = self.floor, self.target, self.suffix
         if value <= floor:
             return ZERO, f"{num(value)}{u} 不高于下限 {num(floor)}{u}，得 0 分"
         if value >= target:
@@ -69,15 +74,15 @@ class Rule:
         reached = [(at, pts) for at, pts in self.steps if value >= at]
         if not reached:
             first = self.steps[0][0] if self.steps else None
-            where = f"未达到最低一档 {num(first)}{self.unit}" if first is not None else "无分档"
-            return ZERO, f"{num(value)}{self.unit} {where}，得 0 分"
+            where = f"未达到最低一档 {num(first)}{self.suffix}" if first is not None else "无分档"
+            return ZERO, f"{num(value)}{self.suffix} {where}，得 0 分"
         at, pts = reached[-1]
         return points(
             min(pts, weight)
-        ), f"{num(value)}{self.unit} 达到 {num(at)}{self.unit} 一档，得 {num(pts)} 分"
+        ), f"{num(value)}{self.suffix} 达到 {num(at)}{self.suffix} 一档，得 {num(pts)} 分"
 
     def describe(self, weight: Decimal) -> str:
-        u = self.unit
+        u = self.suffix
         if self.kind == RuleKind.LINEAR:
             return f"{num(self.floor or 0)}{u} 以下 0 分，{num(self.target or 0)}{u} 及以上 {num(weight)} 分，其间按比例"
         return "；".join(f"≥{num(at)}{u} 得 {num(pts)} 分" for at, pts in self.steps) or "—"
