@@ -1,6 +1,8 @@
 from django.urls import path
 
 from sanxin.oversight.views import assessment, audit, dashboards
+from sanxin.oversight.views import report as report_views
+from sanxin.oversight.views import screen as screen_views
 
 app_name = "oversight"
 urlpatterns = [
@@ -14,6 +16,12 @@ urlpatterns = [
         dashboards.dashboard_export,
         name="dashboard_export",
     ),
+    # the period report and the big screen (report*.py, views/report.py, views/screen.py)
+    path("report/", report_views.report, name="report"),
+    path("report/report.pdf", report_views.report_pdf_download, name="report_pdf"),
+    path("report/report.xlsx", report_views.report_xlsx_download, name="report_xlsx"),
+    path("screen/", screen_views.screen, name="screen"),
+    path("screen/data.json", screen_views.screen_data, name="screen_data"),
     # 考核: the assessment of towns and villages (views/assessment.py)
     path("assessment/", assessment.assessment_index, name="assessment"),
     path("assessment/new/", assessment.assessment_create, name="assessment_create"),

@@ -68,6 +68,7 @@ _V = (DISTRICT_NAME, PILOT_TOWN, PILOT_VILLAGE)
 DEMO_LOGINS: list[DemoLogin] = [
     DemoLogin("quadmin", Role.DISTRICT_ADMIN, _D, "查看和管理全区农户、导入花名册、查看完整身份证号、浏览审计日志、管理评分方案、设置年度或季度评定、发布积分兑换办法、把后备人选列入后备、查看用信统计", "区三信办管理员"),
     DemoLogin("zuzhibu", Role.DEPARTMENT_VIEWER, _D, "只读查看全区（含后备人选名单、积分超市报表、用信统计）", "区委组织部"),
+    DemoLogin("daping", Role.DISPLAY, _D, "会议室大屏：登录后直接显示全区“三信”数据大屏（只有汇总数字，不显示任何一户），每分钟自动刷新，不能打开其他页面", "区会议室大屏"),
     DemoLogin("xinyongshe", Role.CREDIT_OFFICER, _T, "查看双塔山镇农户、查看完整身份证号、录入“双基”信用评定、授信、贷款审批与放款、登记和导入还款、查看逾期、用信统计与等级验证", "双塔山信用社"),
     DemoLogin("zhenadmin", Role.TOWN_ADMIN, _T, "管理双塔山镇农户、导入花名册、查看完整身份证号、确认和报送后备人选", "双塔山镇管理员"),
     DemoLogin("tuanzhang", Role.COMMITTEE_HEAD, _V, "管理大贵口村农户、导入花名册、查看完整身份证号、审核积分、本村自设积分项、主持评定周期（计算、公示、定级）、处理异议、出具证书、开设积分超市与登记资金、提名后备人选、主持荣誉评选、发布村内活动、答复建议"),

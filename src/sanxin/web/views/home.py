@@ -6,7 +6,7 @@ the open appeals of the villages it reviews."""
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -130,6 +130,9 @@ def own_households(scope) -> list[dict]:
 @requires()
 def home(request):
     scope = request.scope
+    if scope.roles == {Role.DISPLAY}:
+        # The meeting-room display account has one page: the big screen.
+        return redirect("oversight:screen")
     household_count = scope.households().count() if scope.has(Perm.VIEW_REGISTRY) else 0
     villager_only = set(scope.roles) == {Role.VILLAGER}
     return render(
