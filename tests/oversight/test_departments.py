@@ -154,9 +154,7 @@ def lay_down(w, scheme, *, extra_households: int = 0) -> Laid:
 
     def conduct(household, code, points, on, **kw):
         laid.entries.append(
-            _entry(
-                w, scheme, household, code=code, component="base", points=points, on=on, **kw
-            )
+            _entry(w, scheme, household, code=code, component="base", points=points, on=on, **kw)
         )
 
     conduct(w.household, "env.dumping", "-5", date(2026, 2, 1))
@@ -251,9 +249,8 @@ def test_each_department_lands_on_its_own_page(world, login, department):
     for other in Department.values:
         if other != department:
             assert client.get(f"/oversight/departments/{other}/").status_code == 403
-            assert (
-                client.get(f"/oversight/departments/{other}/export/items.xlsx").status_code
-                in (403,)
+            assert client.get(f"/oversight/departments/{other}/export/items.xlsx").status_code in (
+                403,
             )
 
 
@@ -430,7 +427,9 @@ def test_exports_carry_the_page_figures(world, scheme, login):
     )
     assert rows[-1][:3] == ("合计", None, 3)
     before = AuditEvent.objects.filter(action="department.members_export").count()
-    rows = _sheet(viewer.get(f"/oversight/departments/organisation/export/members.xlsx?year={YEAR}"))
+    rows = _sheet(
+        viewer.get(f"/oversight/departments/organisation/export/members.xlsx?year={YEAR}")
+    )
     assert len(rows) == 4 and all("*" in r[3] for r in rows[1:])
     assert AuditEvent.objects.filter(action="department.members_export").count() == before + 1
     assert viewer.get("/oversight/departments/organisation/export/nope.xlsx").status_code == 404

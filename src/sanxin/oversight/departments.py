@@ -357,9 +357,7 @@ def governance_items(district: Region) -> dict[str, GovernanceItem]:
 
 
 def _is_governance(item: Item) -> bool:
-    return (
-        item.component == GOVERNANCE_COMPONENT and item.category not in NOT_GOVERNANCE_CATEGORIES
-    )
+    return item.component == GOVERNANCE_COMPONENT and item.category not in NOT_GOVERNANCE_CATEGORIES
 
 
 def _governance_entries(under: str, year: int, codes: Iterable[str]) -> QuerySet[Entry]:
@@ -516,9 +514,7 @@ def vetoes_by_rule(
     under = town.path if town is not None else district.path
     start, end = year_moments(year)
     rows = (
-        VetoEvent.objects.filter(
-            household__village__path__startswith=under, revokes__isnull=True
-        )
+        VetoEvent.objects.filter(household__village__path__startswith=under, revokes__isnull=True)
         .values("rule_code", "kind")
         .annotate(name=Max("name"), **_veto_conditions(today, start, end))
         .order_by()
@@ -562,7 +558,9 @@ def appeals_by_village(
     appeals = Appeal.objects.filter(
         household__village__path__startswith=under, filed_at__gte=start, filed_at__lt=end
     )
-    wait = ExpressionWrapper(F("decision__decided_at") - F("filed_at"), output_field=DurationField())
+    wait = ExpressionWrapper(
+        F("decision__decided_at") - F("filed_at"), output_field=DurationField()
+    )
     figures = {
         "filed": Count("id"),
         "decided": Count("decision"),
@@ -695,4 +693,3 @@ def village_own_items(district: Region, today: date) -> list[VillageItems]:
             )
         )
     return out
-

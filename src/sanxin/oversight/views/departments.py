@@ -236,9 +236,7 @@ def _member_rows(scope, people) -> list[dict[str, Any]]:
 def members(request):
     dept = _department(request, Department.ORGANISATION)
     f = _filters(request)
-    people = selectors.party_members(
-        f.district, f.year, f.today, town=f.town, village=f.village
-    )
+    people = selectors.party_members(f.district, f.year, f.today, town=f.town, village=f.village)
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -265,7 +263,15 @@ def _village_cells(row) -> list[Any]:
 
 def _export_vanguard(request, f: Filters):
     rows, total = selectors.vanguard_by_village(f.district, f.year, f.town)
-    headers = [_("镇"), _("村"), _("党员"), _("其中党员干部"), _("先锋积分记录"), _("已通过"), _("已通过积分")]
+    headers = [
+        _("镇"),
+        _("村"),
+        _("党员"),
+        _("其中党员干部"),
+        _("先锋积分记录"),
+        _("已通过"),
+        _("已通过积分"),
+    ]
     keys = selectors.VANGUARD_KEYS
     body = [[*_village_cells(r), *(r[k] for k in keys)] for r in rows]
     body.append([_("合计"), "", *(total[k] for k in keys)])
@@ -340,9 +346,7 @@ def _export_vetoes(request, f: Filters):
 def _export_veto_rules(request, f: Filters):
     rows = selectors.vetoes_by_rule(f.district, f.year, f.today, f.town)
     headers = [_("事由"), _("类型"), _("生效中"), _("已到期"), _("已撤销"), _("本年认定")]
-    body = [
-        [r.name, r.kind_label, r.running, r.ended, r.revoked, r.decided_in_year] for r in rows
-    ]
+    body = [[r.name, r.kind_label, r.running, r.ended, r.revoked, r.decided_in_year] for r in rows]
     return _("一票否决（按事由）"), headers, body
 
 
@@ -424,7 +428,15 @@ def _export_validation(request, f: Filters):
 
 def _export_scheme_items(request, f: Filters):
     overview = selectors.scheme_overview(f.district, f.today)
-    headers = [_("代码"), _("类别"), _("积分类别"), _("积分项"), _("分值"), _("年度上限"), _("否决")]
+    headers = [
+        _("代码"),
+        _("类别"),
+        _("积分类别"),
+        _("积分项"),
+        _("分值"),
+        _("年度上限"),
+        _("否决"),
+    ]
     body = [
         [
             i["code"],
@@ -520,4 +532,3 @@ def export(request, dept: str, table: str):
     name = f"{f.district.name}{Department(dept).label}{title}.xlsx"
     response["Content-Disposition"] = content_disposition_header(True, name)
     return response
-
