@@ -55,3 +55,25 @@ def test_each_department_lands_on_what_it_guides(world, scheme, live_server, pag
     expect(page.get_by_role("heading", name=re.compile("评定异议"))).to_be_visible()
     response = page.goto(f"{live_server.url}/oversight/departments/organisation/")
     assert response is not None and response.status == 403
+
+
+def test_the_role_form_asks_for_the_department_of_a_department_viewer(world, live_server, page):
+    from sanxin.accounts.models import RoleAssignment, User
+
+    User.objects.filter(username="no_role").update(region=world.district)
+    user = User.objects.get(username="no_role")
+    _log_in(page, live_server, "district_admin")
+    page.goto(f"{live_server.url}/accounts/users/{user.pk}/")
+    department = page.locator("#id_department")
+    page.locator("#id_role").select_option(label="镇管理员")
+    expect(department).to_be_hidden()
+    page.locator("#id_role").select_option(label="职能部门")
+    expect(department).to_be_visible()
+    page.locator("#id_region").select_option(label="双滦区")
+    page.get_by_role("button", name="分配", exact=True).click()
+    expect(page.get_by_text("职能部门角色请选择所属部门（如区委组织部）")).to_be_visible()
+    page.locator("#id_department").select_option(label="区委政法委")
+    page.get_by_role("button", name="分配", exact=True).click()
+    expect(page.get_by_text("已为 no_role 分配角色")).to_be_visible()
+    expect(page.get_by_role("cell", name="职能部门（区委政法委）")).to_be_visible()
+    assert RoleAssignment.objects.get(user=user).department == "political_legal"
