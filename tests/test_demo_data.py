@@ -56,7 +56,7 @@ SMALL = 24
 
 @pytest.fixture(autouse=True)
 def fast_hashing(settings):
-    # Argon2 costs ~0.1 s per password and the demo creates 21 logins.
+    # Argon2 costs ~0.1 s per password and the demo creates 25 logins.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -230,6 +230,7 @@ def test_every_demo_login_authenticates_with_its_roles(built):
             continue
         assert [a.role for a in assignments] == [login.role]
         a = assignments[0]
+        assert a.department == login.department, login.username
         if login.role == Role.VILLAGER:
             assert a.household.village == village
             assert user.phone == a.household.phone and user.display_name == a.household.head_name

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from sanxin.accounts import services
-from sanxin.accounts.choices import Role
+from sanxin.accounts.choices import Department, Role
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.models import AuditEvent
@@ -114,7 +114,7 @@ def test_each_role_is_bound_to_a_region_of_its_level(world):
         (Role.CREDIT_OFFICER, world.district),
     ]
     for role, region in fine:
-        department = "civil_affairs" if role == Role.DEPARTMENT_VIEWER else ""
+        department = Department.ORGANISATION if role == Role.DEPARTMENT_VIEWER else ""
         services.role_assign(
             actor=actor, user=user, role=role, region=region, department=department
         )

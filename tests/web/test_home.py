@@ -23,7 +23,8 @@ EXPECTED = {
     "district_admin": [("/oversight/dashboard/", "数据看板"), ("/households/", "农户"), ("/ratings/", "评定周期")],
     "town_admin": [("/oversight/dashboard/", "数据看板"), ("/households/", "农户"), ("/ratings/", "评定周期")],
     "shop_clerk": [("/shop/counter/", "收银台"), ("/shop/counter/today/", "今日兑换"), ("/shop/counter/paper/", "补录纸质单据")],
-    "department_viewer": [("/oversight/dashboard/", "数据看板"), ("/households/", "农户"), ("/ratings/", "评定结果")],
+    # The world's viewer belongs to 区委组织部: its department's jobs come first.
+    "department_viewer": [("/oversight/departments/organisation/", "党员先锋积分"), ("/shop/candidates/", "后备人选"), ("/oversight/departments/organisation/members/", "党员名单")],
 }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.accounts.choices import Role
+from sanxin.accounts.choices import Department, Role
 from sanxin.accounts.models import related_rows
 
 
@@ -115,10 +115,18 @@ class RoleAssignForm(forms.Form):
         queryset=None, names={}, label=_("村民角色：所在村"), required=False
     )
     household_number = forms.CharField(label=_("村民角色：户号"), max_length=20, required=False)
+    # Shown for the 职能部门 role only (static/sanxin/role-department.js); required for it.
+    department = forms.ChoiceField(
+        label=_("职能部门：所属部门"),
+        required=False,
+        choices=[("", _("请选择部门")), *Department.choices],
+        widget=forms.Select(attrs={"data-for-role": Role.DEPARTMENT_VIEWER.value}),
+    )
 
     def __init__(self, *args, roles, regions, villages, names, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = [(r, Role(r).label) for r in roles]
+        self.fields["role"].widget.attrs["data-role-select"] = ""
         self.fields["region"].queryset = regions
         self.fields["region"].names = names
         self.fields["household_village"].queryset = villages
@@ -127,6 +135,11 @@ class RoleAssignForm(forms.Form):
     def clean(self):
         data = super().clean()
         data["household"] = None
+        if data.get("role") == Role.DEPARTMENT_VIEWER:
+            if not data.get("department"):
+                self.add_error("department", _("职能部门角色请选择所属部门（如区委组织部）"))
+        else:
+            data["department"] = ""
         if data.get("role") != Role.VILLAGER:
             if data.get("region") is None and "region" not in self.errors:
                 self.add_error("region", _("请选择辖区"))

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from sanxin.accounts.choices import Role
+from sanxin.accounts.choices import Department, Role
 from sanxin.accounts.models import RoleAssignment, related_rows
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
@@ -277,10 +277,16 @@ class Grant:
     # a villager grant's household: its village and its villager group's path
     household_village_id: int | None = None
     household_group_path: str | None = None
+    # a department viewer grant's department (accounts.choices.Department); "" otherwise
+    department: str = ""
 
     @property
     def role_label(self) -> str:
         return str(Role(self.role).label)
+
+    @property
+    def department_label(self) -> str:
+        return str(Department(self.department).label) if self.department else ""
 
     @property
     def where(self) -> str:
@@ -308,6 +314,14 @@ class Scope:
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    @cached_property
+    def departments(self) -> frozenset[str]:
+        """The departments (accounts.choices.Department values) of the user's current
+        department-viewer grants: which department pages they land on and may open."""
+        return frozenset(
+            g.department for g in self.grants if g.role == Role.DEPARTMENT_VIEWER and g.department
+        )
 
     # --- querysets ---------------------------------------------------------------
     def _filter(self, perm: Perm, *, path_field: str, household_field: str | None) -> Q | None:
@@ -503,6 +517,7 @@ def scope_for(user) -> Scope:
                     else None,
                     household_village_id=a.household.village_id if a.household else None,
                     household_group_path=a.household.villager_group.path if a.household else None,
+                    department=a.department,
                 )
             )
     scope = Scope(user, grants)

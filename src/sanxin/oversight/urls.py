@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sanxin.oversight.views import assessment, audit, dashboards
+from sanxin.oversight.views import assessment, audit, dashboards, departments
 from sanxin.oversight.views import report as report_views
 from sanxin.oversight.views import screen as screen_views
 
@@ -38,4 +38,13 @@ urlpatterns = [
     path("assessment/versions/<int:pk>/export.xlsx", assessment.assessment_export, name="assessment_export"),
     path("assessment/results/<int:pk>/", assessment.assessment_result, name="assessment_result"),
     path("assessment/photos/<int:pk>/", assessment.assessment_photo, name="assessment_photo"),
+    # department views (部门视图): oversight/views/departments.py
+    path("departments/", departments.departments, name="departments"),
+    path("departments/organisation/members/", departments.members, name="department_members"),
+    path("departments/<slug:dept>/", departments.department, name="department"),
+    path(
+        "departments/<slug:dept>/export/<slug:table>.xlsx",
+        departments.export,
+        name="department_export",
+    ),
 ]  # fmt: skip

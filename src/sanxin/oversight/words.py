@@ -72,6 +72,7 @@ ACTION_LABELS: dict[str, Any] = {
     "loan.withdraw": _("撤回用信申请"),
     "household.update": _("修改农户信息"),
     "household.export": _("导出农户名单"),
+    "department.members_export": _("导出党员先锋积分名单"),
     "lending.bank_import": _("导入信用社授信审批结果"),
     "lending.line_acknowledge": _("知悉授信变动"),
     "lending.line_decline": _("不予授信"),

@@ -88,6 +88,8 @@ def _where(assignment: RoleAssignment) -> str:
     if assignment.household_id is not None:
         h = assignment.household
         return _("%(v)s %(n)s号户") % {"v": h.village.name, "n": h.number}
+    if assignment.department:
+        return f"{assignment.region.name} · {assignment.get_department_display()}"
     return assignment.region.name
 
 
@@ -224,6 +226,7 @@ def role_assign(request, pk: int):
                 role=cd["role"],
                 region=cd["region"],
                 household=cd["household"],
+                department=cd["department"],
             )
         except ValidationError as exc:
             apply_service_errors(form, exc)

@@ -45,6 +45,7 @@ class DemoLogin:
     region: tuple[str, ...]  # names from the district down; villagers: their village
     can: str  # one line, in the words users see
     display_name: str = ""  # replaced by the demo person's name for cadres and villagers
+    department: str = ""  # a department viewer's department (accounts.choices.Department)
 
     @property
     def role_label(self) -> str:
@@ -67,7 +68,11 @@ _V = (DISTRICT_NAME, PILOT_TOWN, PILOT_VILLAGE)
 
 DEMO_LOGINS: list[DemoLogin] = [
     DemoLogin("quadmin", Role.DISTRICT_ADMIN, _D, "查看和管理全区农户、导入花名册、查看完整身份证号、浏览审计日志、管理评分方案、设置年度或季度评定、发布积分兑换办法、把后备人选列入后备、查看用信统计", "区三信办管理员"),
-    DemoLogin("zuzhibu", Role.DEPARTMENT_VIEWER, _D, "只读查看全区（含后备人选名单、积分超市报表、用信统计）", "区委组织部"),
+    DemoLogin("zuzhibu", Role.DEPARTMENT_VIEWER, _D, "只读查看全区：党员先锋积分与党员名单、后备人选名单、党员户的信用等级（还能看积分超市报表、用信统计）", "区委组织部", Department.ORGANISATION),
+    DemoLogin("zhengfawei", Role.DEPARTMENT_VIEWER, _D, "只读查看全区：村规民约治理积分项的记录和通过次数、一票否决、评定异议（各村）", "区委政法委", Department.POLITICAL_LEGAL),
+    DemoLogin("minzheng", Role.DEPARTMENT_VIEWER, _D, "只读查看全区：村规民约治理积分项、一票否决、评定异议（各村）", "区民政局", Department.CIVIL_AFFAIRS),
+    DemoLogin("shenpi", Role.DEPARTMENT_VIEWER, _D, "只读查看全区：积分规则的各个版本、现行积分项、各村自己增设的积分项", "区行政审批局", Department.APPROVAL),
+    DemoLogin("lianshe", Role.DEPARTMENT_VIEWER, _D, "只读查看全区：授信、放款、贷款余额和用信率（各镇汇总），等级与还款验证", "市郊区信用联社", Department.CREDIT_UNION),
     DemoLogin("daping", Role.DISPLAY, _D, "会议室大屏：登录后直接显示全区“三信”数据大屏（只有汇总数字，不显示任何一户），每分钟自动刷新，不能打开其他页面", "区会议室大屏"),
     DemoLogin("xinyongshe", Role.CREDIT_OFFICER, _T, "查看双塔山镇农户、查看完整身份证号、录入“双基”信用评定、授信、贷款审批与放款、登记和导入还款、查看逾期、用信统计与等级验证", "双塔山信用社"),
     DemoLogin("zhenadmin", Role.TOWN_ADMIN, _T, "管理双塔山镇农户、导入花名册、查看完整身份证号、确认和报送后备人选", "双塔山镇管理员"),
@@ -146,7 +151,7 @@ def build_logins(
             result.users += 1
         if login.role:
             region = None if household else regions[login.region]
-            department = Department.ORGANISATION if login.role == Role.DEPARTMENT_VIEWER else ""
+            department = login.department if login.role == Role.DEPARTMENT_VIEWER else ""
             _, created = RoleAssignment.objects.get_or_create(
                 user=user,
                 role=login.role,

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from sanxin.accounts.choices import Role
+from sanxin.accounts.choices import Department, Role
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households.models import Household
@@ -71,19 +71,55 @@ JOBS: dict[str, list[tuple[object, str, Perm | None]]] = {
     ],
 }
 
+# A department viewer lands on what its department guides (oversight's department
+# views): its department's page first, then the jobs of the department.
+DEPARTMENT_JOBS: dict[str, list[tuple[object, str, tuple[str, ...]]]] = {
+    Department.ORGANISATION: [
+        (gettext_lazy("党员先锋积分"), "oversight:department", (Department.ORGANISATION,)),
+        (gettext_lazy("后备人选"), "rewards:candidates", ()),
+        (gettext_lazy("党员名单"), "oversight:department_members", ()),
+    ],
+    Department.POLITICAL_LEGAL: [
+        (gettext_lazy("治理与否决、异议"), "oversight:department", (Department.POLITICAL_LEGAL,)),
+    ],
+    Department.CIVIL_AFFAIRS: [
+        (gettext_lazy("治理与否决、异议"), "oversight:department", (Department.CIVIL_AFFAIRS,)),
+    ],
+    Department.CREDIT_UNION: [
+        (gettext_lazy("授信用信与还款验证"), "oversight:department", (Department.CREDIT_UNION,)),
+        (gettext_lazy("用信统计"), "lending:reports", ()),
+    ],
+    Department.APPROVAL: [
+        (gettext_lazy("积分规则与各村自设项"), "oversight:department", (Department.APPROVAL,)),
+        (gettext_lazy("积分规则"), "rules:catalogue", ()),
+    ],
+}
+
 
 def role_jobs(scope) -> list[dict]:
-    """The jobs of the user's roles, in the order of Role, three at most, no repeats."""
+    """The jobs of the user's roles, in the order of Role, three at most, no repeats; a
+    department viewer's department comes first (DEPARTMENT_JOBS)."""
     jobs: list[dict] = []
     seen: set[str] = set()
+    if scope.has(Perm.DEPARTMENT_VIEWS):
+        for department in Department:
+            if department not in scope.departments:
+                continue
+            for label, url_name, args in DEPARTMENT_JOBS[department]:
+                url = reverse(url_name, args=args)
+                if url in seen:
+                    continue
+                seen.add(url)
+                jobs.append({"label": label, "url": url})
     for role in Role:
         if role not in scope.roles:
             continue
         for label, url_name, perm in JOBS.get(role, []):
-            if url_name in seen or (perm is not None and not scope.has(perm)):
+            url = reverse(url_name)
+            if url in seen or (perm is not None and not scope.has(perm)):
                 continue
-            seen.add(url_name)
-            jobs.append({"label": label, "url": reverse(url_name)})
+            seen.add(url)
+            jobs.append({"label": label, "url": url})
     return jobs[:3]
 
 
