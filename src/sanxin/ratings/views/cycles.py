@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,6 +19,9 @@ from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
+from sanxin.jobs import selectors as job_selectors
+from sanxin.jobs.services import job_start
+from sanxin.ratings import jobs as rating_jobs
 from sanxin.ratings import periods, selectors
 from sanxin.ratings.choices import Cadence, CycleState
 from sanxin.ratings.models import Cycle, RatingPolicy
@@ -228,6 +231,8 @@ def cycle_detail(request, pk):
         if cycle.state in (CycleState.NOTICE, CycleState.FINAL)
         else None
     )
+    job = job_selectors.latest_for(request.user, rating_jobs.cycle_target(cycle.pk))
+    job_view = job_selectors.view_of(job) if job is not None else None
     return render(
         request,
         "ratings/cycle.html",
@@ -241,9 +246,13 @@ def cycle_detail(request, pk):
             "vetoed": vetoed,
             "party": party,
             "filters": urlencode({"grade": grade, "vetoed": vetoed, "party": party}),
-            "can_compute": can_manage and cycle.state in services.COMPUTABLE,
+            "can_compute": can_manage
+            and cycle.state in services.COMPUTABLE
+            and not (job_view and job_view["active"]),
             "next_state": step[0] if can_manage and step and cycle.current_run else None,
             "appeal_summary": appeal_summary,
+            "job": job_view,
+            "return_to": request.path,
         },
     )
 
@@ -251,17 +260,22 @@ def cycle_detail(request, pk):
 @require_POST
 @requires(Perm.RUN_RATINGS)
 def cycle_compute(request, pk):
+    """Starts the computation as a background job and returns at once: the cycle page
+    shows its progress, then the result (ratings/jobs.py)."""
     cycle = selectors.get_cycle(request.scope, pk)
     seen = request.POST.get("seen_run", "")
-    if seen.isdigit():
-        # The run the page showed: a second click of that page is refused, not re-run.
-        cycle.current_run = int(seen)
     try:
-        report = services.cycle_compute(actor=request.user, cycle=cycle)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("已计算 %(n)s 户") % {"n": report.households})
+        job_start(
+            actor=request.user,
+            kind=rating_jobs.COMPUTE,
+            region=cycle.village,
+            target=rating_jobs.cycle_target(cycle.pk),
+            label=_("计算 %(v)s %(p)s 的等级") % {"v": cycle.village.name, "p": cycle.period_label},
+            # The run the page showed: a second click of that page is refused, not re-run.
+            params={"cycles": [[cycle.pk, int(seen) if seen.isdigit() else None]]},
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
     return redirect("ratings:cycle", cycle.pk)
 
 
