@@ -4,6 +4,8 @@ committee head/deputy of the village, the town and district admins over it)."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from tests.access_cases import WITH_ROLES, Case
 from tests.access_cases.effects import audited, succeeded
 
@@ -56,3 +58,43 @@ CASES = [
     ),
 ]
 assert MANAGERS <= WITH_ROLES
+
+
+def _district_computed_by(w, username):
+    from sanxin.jobs.choices import JobStatus
+    from sanxin.jobs.models import Job
+    from sanxin.ratings.models import Cycle
+
+    succeeded(w, username)
+    job = Job.objects.get(kind="ratings.compute_district")
+    assert job.status == JobStatus.SUCCEEDED, job.errors  # run at once in tests
+    assert job.started_by == w.users[username]
+    period = str(timezone.localdate().year)
+    states = set(Cycle.objects.filter(period=period).values_list("state", flat=True))
+    assert states == {"computed"}, states
+    audited(w, username, "job.start")
+
+
+def _district_data(w):
+    # The current period (the open form offers this one and the next).
+    year = timezone.localdate().year
+    return {"district": w.district.pk, "period": str(year), "cut_off": f"{year}-01-01"}
+
+
+def _scheme(w):
+    from sanxin.rules.services import scheme_install_default
+
+    scheme_install_default(district=w.district)
+
+
+CASES.append(
+    Case(
+        "ratings:compute_district",
+        lambda w: "/ratings/compute-district/",
+        {"district_admin"},
+        method="post",
+        data=_district_data,
+        setup=_scheme,
+        effect=_district_computed_by,
+    )
+)

@@ -17,7 +17,7 @@ from sanxin.jobs.choices import JobStatus
 from sanxin.jobs.models import Job, WorkerHeartbeat
 from sanxin.jobs.services import INTERRUPTED, job_retry, job_run, job_start, jobs_fail_stale
 from sanxin.ratings import jobs as rating_jobs
-from sanxin.ratings.models import Rating
+from sanxin.ratings.models import Cycle, Rating
 from sanxin.ratings.services import cycles as cycle_services
 
 
@@ -238,3 +238,36 @@ def test_only_the_starter_and_the_users_over_the_region_see_a_job(world, scheme,
     assert login(world.users["town_admin"]).get(f"/jobs/{job.pk}/").status_code == 200
     assert login(world.users["neighbour_committee_head"]).get(f"/jobs/{job.pk}/").status_code == 404
     assert login(world.users["committee_member"]).get(f"/jobs/{job.pk}/").status_code == 404
+
+
+def test_a_district_compute_opens_and_computes_every_village_in_the_background(
+    world, scheme, login, on_worker
+):
+    year = timezone.localdate().year
+    client = login(world.users["district_admin"])
+    page = client.get("/ratings/").content.decode()
+    assert "计算全区各村" in page
+    response = client.post(
+        "/ratings/compute-district/",
+        {"district": world.district.pk, "period": str(year), "cut_off": f"{year}-01-01"},
+    )
+    job = Job.objects.get()
+    assert response.status_code == 302 and response.url == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.QUEUED and not Cycle.objects.exists()
+    assert job_run(job.pk, 1) == JobStatus.SUCCEEDED
+    job.refresh_from_db()
+    villages = {world.village_a1.pk, world.village_a2.pk, world.village_b1.pk}
+    assert set(Cycle.objects.values_list("village_id", flat=True)) == villages
+    assert set(Cycle.objects.values_list("state", flat=True)) == {"computed"}
+    assert (job.done, job.total) == (3, 3)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "已计算 3 个村" in page
+    # Only users over the whole district may start it.
+    town = login(world.users["town_admin"])
+    assert (
+        town.post(
+            "/ratings/compute-district/",
+            {"district": world.district.pk, "period": str(year), "cut_off": f"{year}-01-01"},
+        ).status_code
+        == 404
+    )

@@ -63,6 +63,7 @@ def cycle_list(request):
             "page": page,
             "villages": manageable,
             "period_options": period_options,
+            "current_periods": list(periods.allowed_to_open(cadence, today)),
             "default_cut_off": _cut_off_value(period),
             "cadence": cadence,
             "districts": districts,
@@ -277,6 +278,36 @@ def cycle_compute(request, pk):
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
     return redirect("ratings:cycle", cycle.pk)
+
+
+@require_POST
+@requires(Perm.RUN_RATINGS)
+def compute_district(request):
+    """The district admin computes every village's cycle of a period at once: opens the
+    missing ones and computes them in a background job; the job's page shows progress."""
+    district = Region.objects.filter(pk=_int(request.POST.get("district")), level=Level.DISTRICT)
+    found = district.first()
+    if found is None or not request.scope.covers_region(found, Perm.RUN_RATINGS):
+        raise Http404
+    try:
+        cut_off = date.fromisoformat(request.POST.get("cut_off", ""))
+    except ValueError:
+        messages.error(request, _("请填写正确的截止日期"))
+        return redirect("ratings:list")
+    period = request.POST.get("period", "")
+    try:
+        job = job_start(
+            actor=request.user,
+            kind=rating_jobs.COMPUTE_DISTRICT,
+            region=found,
+            target=rating_jobs.district_target(found.pk, period),
+            label=_("计算%(d)s %(p)s 各村的等级") % {"d": found.name, "p": periods.label(period)},
+            params={"district": found.pk, "period": period, "cut_off": cut_off.isoformat()},
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("ratings:list")
+    return redirect("jobs:detail", job.pk)
 
 
 @require_POST
