@@ -271,3 +271,14 @@ def test_a_district_compute_opens_and_computes_every_village_in_the_background(
         ).status_code
         == 404
     )
+
+
+def test_an_old_finished_job_leaves_the_cycle_page(world, scheme, login):
+    cycle = _cycle(world)
+    head = world.users["committee_head"]
+    client = login(head)
+    client.post(f"/ratings/{cycle.pk}/compute/", {"seen_run": "0"})  # run at once in tests
+    assert "已计算 2 户" in client.get(f"/ratings/{cycle.pk}/").content.decode()
+    Job.objects.update(finished_at=timezone.now() - timedelta(hours=2))
+    page = client.get(f"/ratings/{cycle.pk}/").content.decode()
+    assert "已计算 2 户" not in page and "等级分布" in page

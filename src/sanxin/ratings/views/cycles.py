@@ -5,7 +5,7 @@ thin: cycles come through the scope, every write through `ratings.services`."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +32,8 @@ from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, TIER_LABELS
 
 PAGE_SIZE = 50
+# A finished compute job stays at the top of the cycle page this long.
+JOB_SHOWN_FOR = timedelta(hours=1)
 
 
 @requires(Perm.VIEW_REGISTRY)
@@ -234,6 +236,8 @@ def cycle_detail(request, pk):
     )
     job = job_selectors.latest_for(request.user, rating_jobs.cycle_target(cycle.pk))
     job_view = job_selectors.view_of(job) if job is not None else None
+    if job_view and job_view["succeeded"] and job.finished_at < timezone.now() - JOB_SHOWN_FOR:
+        job_view = None  # an old success: the page itself shows the result
     return render(
         request,
         "ratings/cycle.html",
