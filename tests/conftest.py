@@ -46,6 +46,14 @@ def _media_in_tmp(settings, tmp_path_factory):
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
 
 
+@pytest.fixture(autouse=True)
+def _jobs_run_at_once(settings):
+    """Background jobs run inside the request through django-tasks' immediate backend,
+    so pages that start one show its result; tests/jobs use the database backend and
+    a worker run in-process."""
+    settings.SANXIN_JOBS_BACKEND = "immediate"
+
+
 @pytest.fixture
 def world(db) -> World:
     district = make_tree()

@@ -45,7 +45,7 @@ def test_the_image_runs_sanxin_serve_as_an_unprivileged_user():
 
 def test_compose_runs_sanxin_and_postgres_with_volumes_for_data_and_keys():
     compose = _compose()
-    assert set(compose["services"]) == {"sanxin", "db"}
+    assert set(compose["services"]) == {"sanxin", "worker", "db"}
     assert set(compose["volumes"]) == {"sanxin-data", "postgres-data"}
     sanxin, db = compose["services"]["sanxin"], compose["services"]["db"]
     assert sanxin["build"] == "."
@@ -60,6 +60,18 @@ def test_compose_runs_sanxin_and_postgres_with_volumes_for_data_and_keys():
     # only the machine itself (the reverse proxy) reaches Sanxin; the database is not published
     assert sanxin["ports"] == ["127.0.0.1:8000:8000"]
     assert "ports" not in db
+
+
+def test_compose_runs_the_background_worker_from_the_same_image():
+    """docs/jobs.md: `sanxin worker` must run beside the site, with the same database,
+    keys and data directory."""
+    services = _compose()["services"]
+    sanxin, worker = services["sanxin"], services["worker"]
+    assert worker["image"] == sanxin["image"] and worker["entrypoint"] == ["sanxin", "worker"]
+    assert worker["environment"] == sanxin["environment"]
+    assert worker["volumes"] == sanxin["volumes"] and "ports" not in worker
+    assert worker["depends_on"]["db"] == {"condition": "service_healthy"}
+    assert worker["restart"] == "unless-stopped"
 
 
 def _docker_compose() -> bool:

@@ -22,6 +22,8 @@ LAYERS: list[set[str]] = [
     {"regions"},
     {"audit"},
     {"accounts"},
+    # background jobs: the job record, the worker heartbeat (kinds registered from above)
+    {"jobs"},
     {"households"},
     {"notifications"},
     {"rules"},

@@ -171,6 +171,7 @@ INSTALLED_APPS = [
     "sanxin.engagement",
     "sanxin.privacy",
     "sanxin.notifications",
+    "sanxin.jobs",
     "sanxin.web",
 ]
 
@@ -473,3 +474,24 @@ if SANXIN_METRICS:
         *MIDDLEWARE,
         "django_prometheus.middleware.PrometheusAfterMiddleware",
     ]
+
+# ---------------------------------------------------------------------------------------
+# Background jobs (django-tasks, database backend; docs/jobs.md). `sanxin worker` runs
+# them and writes a heartbeat every SANXIN_WORKER_HEARTBEAT_SECONDS; /healthz says
+# "worker" failing when none was seen for SANXIN_WORKER_STALE_SECONDS. A running job
+# with no progress for SANXIN_JOB_STALE_SECONDS (or whose worker is gone) is shown as
+# interrupted, with a retry button. SANXIN_JOBS_BACKEND names the TASKS alias jobs go
+# to; the tests run most jobs at once through "immediate" and the worker path through
+# "default".
+INSTALLED_APPS += ["django_tasks", "django_tasks.backends.database"]
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"},
+    "immediate": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "ENQUEUE_ON_COMMIT": False,
+    },
+}
+SANXIN_JOBS_BACKEND = env_str("SANXIN_JOBS_BACKEND") or "default"
+SANXIN_WORKER_HEARTBEAT_SECONDS = env_int("SANXIN_WORKER_HEARTBEAT_SECONDS", 30)
+SANXIN_WORKER_STALE_SECONDS = env_int("SANXIN_WORKER_STALE_SECONDS", 300)
+SANXIN_JOB_STALE_SECONDS = env_int("SANXIN_JOB_STALE_SECONDS", 900)

@@ -38,6 +38,7 @@ urlpatterns = [
     path("credit/", include("sanxin.credit.urls")),
     path("rules/", include("sanxin.rules.urls")),
     path("ratings/", include("sanxin.ratings.urls")),
+    path("jobs/", include("sanxin.jobs.urls")),
     path("shop/", include("sanxin.rewards.urls")),
     path("lending/", include("sanxin.lending.urls")),
     path("village/", include("sanxin.engagement.urls")),

@@ -23,6 +23,16 @@ GIB = 1024**3
 
 
 @pytest.fixture(autouse=True)
+def _worker_running():
+    """A worker wrote its heartbeat just now (tests/jobs checks the worker check)."""
+    from django.utils import timezone
+
+    from sanxin.jobs.heartbeat import beat
+
+    beat("test-worker", started_at=timezone.now())
+
+
+@pytest.fixture(autouse=True)
 def _fresh_migration_check():
     health.migrations_applied.forget()
     yield
@@ -36,7 +46,7 @@ def test_healthz_answers_without_login_with_every_check_ok(client):
     assert "no-cache" in response["Cache-Control"]
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "migrations": "ok", "disk": "ok"},
+        "checks": {"database": "ok", "migrations": "ok", "disk": "ok", "worker": "ok"},
     }
 
 
@@ -54,7 +64,12 @@ def test_an_unreachable_database_fails_with_503_and_no_detail(client):
     assert response.status_code == 503
     assert response.json() == {
         "status": "failing",
-        "checks": {"database": "failing", "migrations": "failing", "disk": "ok"},
+        "checks": {
+            "database": "failing",
+            "migrations": "failing",
+            "disk": "ok",
+            "worker": "failing",
+        },
     }
     assert b"refused" not in response.content and b"5432" not in response.content
 
@@ -65,7 +80,12 @@ def test_unapplied_migrations_fail(client):
     ):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json()["checks"] == {"database": "ok", "migrations": "failing", "disk": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "migrations": "failing",
+        "disk": "ok",
+        "worker": "ok",
+    }
 
 
 def test_the_migration_plan_is_built_once_per_process(client, django_assert_max_num_queries):
@@ -73,7 +93,7 @@ def test_the_migration_plan_is_built_once_per_process(client, django_assert_max_
         for _ in range(3):
             assert client.get("/healthz").status_code == 200
     assert plan.call_count == 1
-    with django_assert_max_num_queries(1):  # SELECT 1, nothing else
+    with django_assert_max_num_queries(2):  # SELECT 1 and the worker's heartbeat
         assert client.get("/healthz").status_code == 200
 
 

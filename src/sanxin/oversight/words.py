@@ -51,6 +51,8 @@ ACTION_LABELS: dict[str, Any] = {
     "credit.view_details": _("查看信用评定明细"),
     "cycle.advance": _("评定周期进入下一步"),
     "cycle.compute": _("计算评定结果"),
+    "job.start": _("开始后台任务"),
+    "job.retry": _("重试后台任务"),
     "cycle.open": _("开启评定周期"),
     "cycle.open_district": _("全区开启评定周期"),
     "cycle.open_history": _("补评历史期次"),

@@ -7,3 +7,6 @@ class RatingsConfig(AppConfig):
 
     def ready(self):
         from sanxin.ratings import receivers  # noqa: F401  (connects the ledger's signals)
+        from sanxin.ratings.jobs import register_kinds
+
+        register_kinds()

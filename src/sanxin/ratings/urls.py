@@ -7,6 +7,7 @@ urlpatterns = [
     path("", cycles.cycle_list, name="list"),
     path("open/", cycles.cycle_open, name="open"),
     path("policy/", cycles.cycle_policy, name="policy"),
+    path("compute-district/", cycles.compute_district, name="compute_district"),
     path("<int:pk>/", cycles.cycle_detail, name="cycle"),
     path("<int:pk>/compute/", cycles.cycle_compute, name="compute"),
     path("<int:pk>/advance/", cycles.cycle_advance, name="advance"),

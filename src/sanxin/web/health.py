@@ -1,6 +1,6 @@
 """What /healthz checks: each check is a name and a function that answers True (ok)
 or False (failing). The list is CHECKS; a new check (the background worker seen
-recently, once there is a worker) is one more entry. Checks are cheap: a fixed query,
+recently) is one more entry. Checks are cheap: a fixed query,
 a cached migration plan, one statfs call. They say ok or failing and nothing more;
 why a check failed goes to the log."""
 
@@ -14,6 +14,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
+
+from sanxin.jobs.heartbeat import worker_seen_recently
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,8 @@ CHECKS: list[tuple[str, Callable[[], bool]]] = [
     ("database", database_reachable),
     ("migrations", migrations_applied),
     ("disk", disk_space),
+    # `sanxin worker` wrote its heartbeat within SANXIN_WORKER_STALE_SECONDS.
+    ("worker", worker_seen_recently),
 ]
 
 
@@ -81,7 +85,7 @@ def run_checks() -> dict[str, bool]:
     migration check needs the database, so it is failing when the database is."""
     results: dict[str, bool] = {}
     for name, check in CHECKS:
-        if name == "migrations" and results.get("database") is False:
+        if name in ("migrations", "worker") and results.get("database") is False:
             results[name] = False
             continue
         try:

@@ -346,20 +346,26 @@ def cycle_compute(
     return report
 
 
-def cycles_compute_district(
+@dataclass
+class DistrictCycles:
+    cycles: list[Cycle]  # computable (open, computed, under review)
+    skipped: list[Cycle]  # on notice or final: left alone
+    villages: int
+    opened: int
+
+
+def cycles_open_district(
     *,
     district: Region,
     period: str,
     cut_off: date,
     actor: User | None = None,
     villages: Iterable[Region] | None = None,
-    progress: Progress | None = None,
     history: bool = False,
     today: date | None = None,
-) -> ComputeReport:
+) -> DistrictCycles:
     """Open the missing cycles of `period` for every village of the district that has
-    households, then compute them all together. Cycles on notice or final are left
-    alone (reported as skipped). Set-based: bulk facts per chunk across villages.
+    households (one transaction) and return the district's cycles of that period.
     A past period's cycles are opened only with `history` (see `period_problem`)."""
     if district.level != Level.DISTRICT:
         raise ValidationError("请指定一个区")
@@ -426,16 +432,42 @@ def cycles_compute_district(
             )
         existing.update(created)
     cycles = [existing[v.pk] for v in village_list]
-    skipped = [c for c in cycles if c.state not in COMPUTABLE]
-    cycles = [c for c in cycles if c.state in COMPUTABLE]
-    versions = schemes_for_villages([c.village for c in cycles], cut_off)
-    report = _compute(actor=actor, cycles=cycles, versions=versions, progress=progress)
-    report.skipped = skipped
+    return DistrictCycles(
+        cycles=[c for c in cycles if c.state in COMPUTABLE],
+        skipped=[c for c in cycles if c.state not in COMPUTABLE],
+        villages=len(village_list),
+        opened=len(new),
+    )
+
+
+def cycles_compute_district(
+    *,
+    district: Region,
+    period: str,
+    cut_off: date,
+    actor: User | None = None,
+    villages: Iterable[Region] | None = None,
+    progress: Progress | None = None,
+    history: bool = False,
+    today: date | None = None,
+) -> ComputeReport:
+    """Open the missing cycles of `period` for every village of the district that has
+    households, then compute them all together. Cycles on notice or final are left
+    alone (reported as skipped). Set-based: bulk facts per chunk across villages
+    (`sanxin compute-cycles`; the pages compute village by village in a background
+    job, ratings/jobs.py)."""
+    found = cycles_open_district(
+        district=district, period=period, cut_off=cut_off, actor=actor, villages=villages,
+        history=history, today=today,
+    )  # fmt: skip
+    versions = schemes_for_villages([c.village for c in found.cycles], cut_off)
+    report = _compute(actor=actor, cycles=found.cycles, versions=versions, progress=progress)
+    report.skipped = found.skipped
     logger.info(
         "district compute of district %s, period %s: %d villages, %d cycles opened, "
         "%d computed, %d skipped, %d households",
-        district.pk, period, len(village_list), len(new), len(cycles), len(skipped),
-        report.households,
+        district.pk, period, found.villages, found.opened, len(found.cycles),
+        len(found.skipped), report.households,
     )  # fmt: skip
     return report
 

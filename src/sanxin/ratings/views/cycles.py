@@ -5,10 +5,10 @@ thin: cycles come through the scope, every write through `ratings.services`."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,6 +19,9 @@ from django.views.decorators.http import require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
+from sanxin.jobs import selectors as job_selectors
+from sanxin.jobs.services import job_start
+from sanxin.ratings import jobs as rating_jobs
 from sanxin.ratings import periods, selectors
 from sanxin.ratings.choices import Cadence, CycleState
 from sanxin.ratings.models import Cycle, RatingPolicy
@@ -29,6 +32,8 @@ from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADE_LABELS, GRADES, TIER_LABELS
 
 PAGE_SIZE = 50
+# A finished compute job stays at the top of the cycle page this long.
+JOB_SHOWN_FOR = timedelta(hours=1)
 
 
 @requires(Perm.VIEW_REGISTRY)
@@ -60,6 +65,7 @@ def cycle_list(request):
             "page": page,
             "villages": manageable,
             "period_options": period_options,
+            "current_periods": list(periods.allowed_to_open(cadence, today)),
             "default_cut_off": _cut_off_value(period),
             "cadence": cadence,
             "districts": districts,
@@ -228,6 +234,10 @@ def cycle_detail(request, pk):
         if cycle.state in (CycleState.NOTICE, CycleState.FINAL)
         else None
     )
+    job = job_selectors.latest_for(request.user, rating_jobs.cycle_target(cycle.pk))
+    job_view = job_selectors.view_of(job) if job is not None else None
+    if job_view and job_view["succeeded"] and job.finished_at < timezone.now() - JOB_SHOWN_FOR:
+        job_view = None  # an old success: the page itself shows the result
     return render(
         request,
         "ratings/cycle.html",
@@ -241,9 +251,13 @@ def cycle_detail(request, pk):
             "vetoed": vetoed,
             "party": party,
             "filters": urlencode({"grade": grade, "vetoed": vetoed, "party": party}),
-            "can_compute": can_manage and cycle.state in services.COMPUTABLE,
+            "can_compute": can_manage
+            and cycle.state in services.COMPUTABLE
+            and not (job_view and job_view["active"]),
             "next_state": step[0] if can_manage and step and cycle.current_run else None,
             "appeal_summary": appeal_summary,
+            "job": job_view,
+            "return_to": request.path,
         },
     )
 
@@ -251,18 +265,53 @@ def cycle_detail(request, pk):
 @require_POST
 @requires(Perm.RUN_RATINGS)
 def cycle_compute(request, pk):
+    """Starts the computation as a background job and returns at once: the cycle page
+    shows its progress, then the result (ratings/jobs.py)."""
     cycle = selectors.get_cycle(request.scope, pk)
     seen = request.POST.get("seen_run", "")
-    if seen.isdigit():
-        # The run the page showed: a second click of that page is refused, not re-run.
-        cycle.current_run = int(seen)
     try:
-        report = services.cycle_compute(actor=request.user, cycle=cycle)
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, _("已计算 %(n)s 户") % {"n": report.households})
+        job_start(
+            actor=request.user,
+            kind=rating_jobs.COMPUTE,
+            region=cycle.village,
+            target=rating_jobs.cycle_target(cycle.pk),
+            label=_("计算 %(v)s %(p)s 的等级") % {"v": cycle.village.name, "p": cycle.period_label},
+            # The run the page showed: a second click of that page is refused, not re-run.
+            params={"cycles": [[cycle.pk, int(seen) if seen.isdigit() else None]]},
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
     return redirect("ratings:cycle", cycle.pk)
+
+
+@require_POST
+@requires(Perm.RUN_RATINGS)
+def compute_district(request):
+    """The district admin computes every village's cycle of a period at once: opens the
+    missing ones and computes them in a background job; the job's page shows progress."""
+    district = Region.objects.filter(pk=_int(request.POST.get("district")), level=Level.DISTRICT)
+    found = district.first()
+    if found is None or not request.scope.covers_region(found, Perm.RUN_RATINGS):
+        raise Http404
+    try:
+        cut_off = date.fromisoformat(request.POST.get("cut_off", ""))
+    except ValueError:
+        messages.error(request, _("请填写正确的截止日期"))
+        return redirect("ratings:list")
+    period = request.POST.get("period", "")
+    try:
+        job = job_start(
+            actor=request.user,
+            kind=rating_jobs.COMPUTE_DISTRICT,
+            region=found,
+            target=rating_jobs.district_target(found.pk, period),
+            label=_("计算%(d)s %(p)s 各村的等级") % {"d": found.name, "p": periods.label(period)},
+            params={"district": found.pk, "period": period, "cut_off": cut_off.isoformat()},
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))
+        return redirect("ratings:list")
+    return redirect("jobs:detail", job.pk)
 
 
 @require_POST
