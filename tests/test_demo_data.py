@@ -685,6 +685,11 @@ def test_the_finished_cycle_of_the_demo_year(built, cal):
     (lowered,) = dynamic
     assert lowered.veto_event is not None and lowered.effective_from > final_on
     assert lowered.effective_from <= timezone.localdate() and "恶意拖欠信用社贷款" in lowered.reason
+    from sanxin.lending.models import Loan
+
+    assert not Loan.objects.filter(household=lowered.household).exists(), (
+        "the defaulter's loan is not one of the register's, repaid on time"
+    )
     for household in households:
         record = grade_in_force(household)
         assert record is not None

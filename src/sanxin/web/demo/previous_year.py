@@ -9,12 +9,12 @@ Lighter than the demo's own year (`ledger_year`), and planned by the same planne
   demo's year at 2A: the veto came later);
 - its base points of that year are the village's “美在我家”示范户 of the quarters (the
   5A households in all three, the 4A in the last two, the 3A in the last one; a
-  5A household's adults also commended at the village's year-end meeting), written
+  5A household's adults also commended at the village's annual commendation in
+  January), written
   set-based like the demo's ledger, recorded by the group's sub-team the next morning
   and approved by a committee member;
 - the credit union's 双基 assessment of that year (its own period) is chosen so that
-  the engine gives the aimed grade, or the best within reach (with so few points a
-  party cadre's household reaches 4A at most);
+  the engine gives the aimed grade, or the best within reach;
 - the cycle is opened the day after its cut-off, computed, reviewed at a meeting,
   noticed for seven days and made final through the rating services, each step on
   its day in the story (no adjustments, appeals or vetoes that year).
@@ -95,8 +95,9 @@ class PreviousYear(LedgerPlanner):
                     )
                 )
             if ledger.target == "5A":
-                # Commended at the village's year-end meeting, so that the base points
-                # come near full marks (a cadre's household reaches 5A only so).
+                # Commended at the village's annual commendation in January, so that
+                # the base points come near full marks (a cadre's household reaches 5A
+                # only so: its thresholds are higher).
                 short = max(0, _FULL_BASE - 3 * len(ledger.members))
                 for person in ledger.adults[: -(-short // 5)]:
                     ledger.drafts.append(
