@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -372,29 +373,43 @@ def test_staff_who_are_villagers_are_linked_to_their_person(built):
 
 def test_every_household_has_a_credit_assessment(built, cal):
     village = Region.objects.get(name="大贵口村")
-    assessments = CreditAssessment.objects.filter(household__village=village)
-    assert assessments.count() == SMALL == Household.objects.filter(village=village).count()
-    assert set(assessments.values_list("period", "assessed_by__username")) == {
-        (cal.credit_period, "xinyongshe")
-    }
-    dates = sorted(assessments.values_list("assessed_on", flat=True))
-    assert cal.d(2025, 2, 1) <= dates[0] and dates[-1] <= cal.d(2025, 4, 30)
-    totals = [a.total for a in assessments]
-    assert max(totals) - min(totals) >= 20, "a realistic spread of scores"
-    assert AuditEvent.objects.filter(action="credit.assess").count() == SMALL
+    # One for the demo's year and one for the year before (its previous cycle).
+    for year in (cal, cal.previous):
+        assessments = CreditAssessment.objects.filter(
+            household__village=village, period=year.credit_period
+        )
+        assert assessments.count() == SMALL == Household.objects.filter(village=village).count()
+        assert set(assessments.values_list("assessed_by__username", flat=True)) == {"xinyongshe"}
+        dates = sorted(assessments.values_list("assessed_on", flat=True))
+        assert year.d(2025, 2, 1) <= dates[0] and dates[-1] <= year.d(2025, 4, 30)
+        totals = [a.total for a in assessments]
+        assert max(totals) - min(totals) >= 20, "a realistic spread of scores"
+    assert CreditAssessment.objects.filter(household__village=village).count() == 2 * SMALL
+    assert AuditEvent.objects.filter(action="credit.assess").count() == 2 * SMALL
 
 
 def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built, cal):
     village = Region.objects.get(name="大贵口村")
     # The year of points up to the cut-off; 全民争信's entries come after the finished
     # cycle (tests/engagement/test_demo_engagement.py).
+    # Before it, the previous year's model households and commendations (the previous
+    # cycle's points, web/demo/previous_year.py), recorded by the same rules.
     entries = list(
         Entry.objects.filter(household__village=village, occurred_on__lte=cal.as_of).select_related(
             "household__villager_group", "recorded_by", "review__reviewer__person", "reversal_of"
         )
     )
-    assert len(entries) >= 8 * SMALL
-    assert all(cal.ledger_from <= e.occurred_on for e in entries)
+    year = [e for e in entries if cal.ledger_from <= e.occurred_on]
+    assert len(year) >= 8 * SMALL
+    earlier = [e for e in entries if e.occurred_on < cal.ledger_from]
+    days = {
+        "env.model_household": {on for on, _label in cal.previous.model_household},
+        "honour.village": {cal.previous.d(2025, 1, 10)},
+    }
+    assert earlier and all(
+        e.occurred_on in days[e.item_code] and e.review.approved for e in earlier
+    )
+    assert {e.item_code for e in earlier} == set(days)
     assert all(e.recorded_at.date() >= e.occurred_on for e in entries)
     assert {e.scheme_version.code for e in entries} == {"sanxin-default"}
     codes = Counter(e.item_code for e in entries)
@@ -465,7 +480,7 @@ def test_a_year_of_entries_recorded_and_reviewed_by_the_rules(built, cal):
     )
     reversals = [e for e in entries if e.reversal_of_id]
     assert len(reversals) >= 3 and all(e.review.approved for e in reversals)
-    assert AuditEvent.objects.filter(action="demo.ledger").count() == 1
+    assert AuditEvent.objects.filter(action="demo.ledger").count() == 2  # and the year before
     assert SchemeVersion.objects.get(village__isnull=True).in_use_since is not None
 
 
@@ -490,6 +505,8 @@ def test_frozen_points_are_those_the_services_compute(db, monkeypatch, cal):
     entry, review and reversal is accepted, with the same frozen points, and the
     households end on the grades the demo aimed at."""
     captured = {}
+    # Without the demo's year written, nothing is built on it (nor the year before).
+    monkeypatch.setattr(demo, "build_previous_year", lambda *args: None)
     monkeypatch.setattr(
         ledger_year,
         "write_entries",
@@ -571,6 +588,15 @@ def test_the_full_village_is_graded_like_the_pilot(db, cal):
     assert grades["2A"] + grades["A"] >= 150 and grades["unrated"] <= 5
     assert 2 <= result.vetoes <= 4 and 15 <= result.pending <= 25 and result.reversals >= 3
     assert Entry.objects.filter(review__isnull=True).count() == result.pending
+    # The pilot's year of loans, on the previous cycle's lines: 28 loans of exactly
+    # 4,820,000 yuan, enough behind the validation page's AUC (not "数据不足").
+    from sanxin.lending.models import Loan
+    from sanxin.lending.validation import MIN_LOANS
+
+    loans = Loan.objects.filter(credit_line__village=village)
+    assert loans.count() == 28
+    assert sum(loan.principal for loan in loans) == Decimal("4820000.00")
+    _loan_history(timezone.localdate(), min_loans=MIN_LOANS)
 
 
 # --- the rating cycles ---------------------------------------------------------------
@@ -588,6 +614,13 @@ def test_the_calendar_fits_the_finished_cycle_in_the_past(cal):
         (date(2025, 11, 10), 0),
     ):  # fmt: skip
         assert year_shift(today) == shift, today
+    # The previous cycle (whose lines carry the year of loans): the same dates a year earlier.
+    previous = cal.previous
+    assert previous.as_of == cal.as_of.replace(year=cal.as_of.year - 1)
+    assert previous.next_cut_off == cal.as_of and previous.next_period == cal.cycle_period
+    assert previous.model_household[0][0] == cal.model_household[0][0].replace(
+        year=cal.model_household[0][0].year - 1
+    )
 
 
 def test_the_finished_cycle_of_the_demo_year(built, cal):
@@ -653,6 +686,11 @@ def test_the_finished_cycle_of_the_demo_year(built, cal):
     (lowered,) = dynamic
     assert lowered.veto_event is not None and lowered.effective_from > final_on
     assert lowered.effective_from <= timezone.localdate() and "恶意拖欠信用社贷款" in lowered.reason
+    from sanxin.lending.models import Loan
+
+    assert not Loan.objects.filter(household=lowered.household).exists(), (
+        "the defaulter's loan is not one of the register's, repaid on time"
+    )
     for household in households:
         record = grade_in_force(household)
         assert record is not None
@@ -680,7 +718,11 @@ def test_the_finished_cycle_of_the_demo_year(built, cal):
     following = Cycle.objects.get(village=village, period=cal.next_period)
     assert following.state == CycleState.OPEN and following.current_run == 0
     assert following.cut_off == cut_off.replace(year=cut_off.year + 1)
-    assert Cycle.objects.filter(village=village).count() == 2
+    # And the previous cycle, a year earlier, final before this one was computed.
+    previous = Cycle.objects.get(village=village, period=cal.previous.cycle_period)
+    assert previous.state == CycleState.FINAL and previous.cut_off == cal.previous.as_of
+    assert previous.finalised_at < cycle.computed_at
+    assert Cycle.objects.filter(village=village).count() == 3
 
 
 def test_the_finished_cycle_keeps_the_cut_off_distribution(built, cal):
@@ -785,8 +827,9 @@ def test_the_demo_story_happens_in_order(built, cal):
         assert cycle.notice_starts_on <= local(appeal.filed_at).date() <= cycle.notice_ends_on
         assert appeal.filed_at < appeal.decision.decided_at < cycle.finalised_at
 
-    notices = Notification.objects.filter(kind=Kind.NOTICE_OPEN)
-    finals = Notification.objects.filter(kind=Kind.GRADE_FINAL)
+    # (The previous cycle's notice and final came a year earlier.)
+    notices = Notification.objects.filter(kind=Kind.NOTICE_OPEN, created_at__gt=cycle.created_at)
+    finals = Notification.objects.filter(kind=Kind.GRADE_FINAL, created_at__gt=cycle.created_at)
     assert notices.exists() and finals.exists()
     assert max(n.created_at for n in notices) < min(n.created_at for n in finals)
     for n in Notification.objects.filter(kind=Kind.APPEAL_ANSWERED):
@@ -826,3 +869,87 @@ def test_the_demo_story_happens_in_order(built, cal):
     for kind in (Kind.ENTRY_APPROVED, Kind.ENTRY_REJECTED, Kind.ENTRY_RECORDED):
         assert all(n.created_at < now for n in Notification.objects.filter(kind=kind))
     assert not AuditEvent.objects.filter(at__gt=now).exists()
+
+
+# --- the loan book has a history whatever the build day (issue 12) -----------------------
+#
+# The loans run on the previous cycle's lines over the year up to the demo's cut-off, so
+# they are between one and two years old on any build day. Built today (the `built`
+# fixture), at full size (the pilot test above), as if in June (tests/lending) and here
+# on the days around the year's turning points: the winter, the cut-off itself, and the
+# day the demo's year moves on (20 October + CYCLE_DAYS).
+
+
+def _loan_history(today: date, *, min_loans: int = 1):
+    """Repayments that fell due and were paid, one loan 90+ days overdue with nothing
+    paid, every other loan up to date, and the validation report with its AUC."""
+    from sanxin.accounts.scope import scope_for
+    from sanxin.lending.models import Loan, Repayment
+    from sanxin.lending.report_selectors import validation_loans
+    from sanxin.lending.validation import validation_report
+
+    village = Region.objects.get(name="大贵口村")
+    loans = Loan.objects.filter(credit_line__village=village).prefetch_related("instalments")
+    assert loans.count() >= 5
+    first = loans.order_by("disbursed_on", "pk").first()
+    assert first.days_past_due >= 90 and not first.repayments.exists()
+    others = loans.exclude(pk=first.pk)
+    assert all(loan.days_past_due == 0 for loan in others)
+    with_dues = 0
+    for loan in others:  # (the latest ones may have nothing due yet)
+        due = [i for i in loan.instalments.all() if i.due_on < today]
+        with_dues += bool(due)
+        paid = sum((r.amount for r in loan.repayments.all()), 0)
+        assert paid == sum(i.principal + i.interest for i in due), loan
+    assert with_dues * 4 >= others.count() * 3, "a year of loans: most have paid instalments"
+    assert all(r.paid_on < today for r in Repayment.objects.all())
+    assert Repayment.objects.filter(loan__in=others).count() > others.count()
+    officer = User.objects.get(username="xinyongshe")
+    report = validation_report(validation_loans(scope_for(officer), "", today), min_loans=min_loans)
+    assert report.overall.discrimination.auc is not None, report.overall.discrimination.reason
+    assert report.overall.discrimination.bad == 1
+    return report
+
+
+def test_built_today_the_loans_have_a_history(built):
+    _loan_history(timezone.localdate())
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2027, 2, 15, 2, 0, tzinfo=UTC),  # the winter: 4 months after the cut-off
+        datetime(2027, 10, 20, 2, 0, tzinfo=UTC),  # the next cut-off's day
+        datetime(2027, 11, 9, 17, 0, tzinfo=UTC),  # 10 November in Shanghai: the year moves on
+    ],
+    ids=["15-february", "20-october", "10-november"],
+)
+def test_built_any_day_the_loans_have_a_history(db, monkeypatch, moment):
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    today = timezone.localdate()
+    result = demo.build(households=SMALL)
+    cal = result.calendar
+    assert cal.as_of + timedelta(days=CYCLE_DAYS) <= today
+    _loan_history(today)
+    # The demo's own year stays where the calendar puts it; the loans are those of the
+    # twelve months to yesterday: on the previous cycle's lines up to the demo's
+    # cut-off, on the demo cycle's after they were granted.
+    from sanxin.accounts.scope import scope_for
+    from sanxin.lending.models import CreditLine, Loan
+    from sanxin.lending.report_selectors import Period, worth_report
+    from sanxin.web.demo.lending import GRANT_DAY
+
+    village = Region.objects.get(name="大贵口村")
+    periods = {cal.cycle_period, cal.previous.cycle_period}
+    lines = CreditLine.objects.filter(village=village)
+    assert set(lines.values_list("cycle__period", flat=True)) == periods
+    loans = Loan.objects.filter(credit_line__village=village).select_related("credit_line__cycle")
+    window = Period.year_to(today)
+    granted = cal.as_of + timedelta(days=GRANT_DAY)
+    for loan in loans:
+        assert window.start <= loan.disbursed_on < today
+        on_previous = loan.credit_line.cycle.period == cal.previous.cycle_period
+        assert loan.disbursed_on <= cal.as_of if on_previous else loan.disbursed_on > granted
+    officer = User.objects.get(username="xinyongshe")
+    total = worth_report(scope_for(officer), None, window).total
+    assert total.loans == loans.count() and total.interest_saved > 0

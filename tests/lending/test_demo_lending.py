@@ -1,6 +1,8 @@
 """The demo's lines and loans (web/demo/lending.py): built small (24 households) as
-the other demo tests do, once today and once as if built in June of the next year,
-when the loan book has had time to be repaid — and once to fall behind."""
+the other demo tests do, once today and once as if built in June of the next year.
+Whatever the day, the loans are those of the twelve months to yesterday (on the
+previous cycle's lines, then on the demo cycle's), so the book has had time to be
+repaid — and one loan to fall behind (tests/test_demo_data.py builds it on more days)."""
 
 from __future__ import annotations
 
@@ -46,14 +48,21 @@ def test_the_plan_is_the_pilot_s_year_of_loans():
 def _book_is_consistent(cal):
     village = Region.objects.get(name="大贵口村")
     assert CreditPolicy.objects.filter(district=village.parent.parent).count() == 1
-    lines = CreditLine.objects.filter(village=village)
-    grant_day = cal.as_of + timedelta(days=VETO_DAY + 1)
-    assert lines.exists()
-    assert all(timezone.localtime(line.granted_at).date() == grant_day for line in lines)
-    loans = Loan.objects.filter(credit_line__village=village).select_related("credit_line")
+    lines = CreditLine.objects.filter(village=village).select_related("cycle")
+    # The previous cycle's lines (a year earlier) and the demo cycle's, each granted
+    # the day after the cycle's post-final veto day.
+    grant_days = {
+        year.cycle_period: year.as_of + timedelta(days=VETO_DAY + 1) for year in (cal, cal.previous)
+    }
+    assert {line.cycle.period for line in lines} == set(grant_days)
+    assert all(
+        timezone.localtime(line.granted_at).date() == grant_days[line.cycle.period]
+        for line in lines
+    )
+    loans = Loan.objects.filter(credit_line__village=village).select_related("credit_line__cycle")
     assert loans.exists()
     for loan in loans:
-        assert grant_day < loan.disbursed_on < timezone.localdate()
+        assert grant_days[loan.credit_line.cycle.period] < loan.disbursed_on < timezone.localdate()
         assert loan.principal <= loan.credit_line.granted_amount
         assert loan.annual_rate == loan.credit_line.granted_rate
         assert loan.instalments.aggregate(p=Sum("principal"))["p"] == loan.principal
@@ -69,7 +78,7 @@ def test_the_demo_lends_through_the_services(db):
     loans = _book_is_consistent(result.calendar)
     # built today: whatever has fallen due has been paid, except on the first loan
     first = loans.order_by("disbursed_on", "pk").first()
-    assert not first.repayments.exists()
+    assert not first.repayments.exists() and first.days_past_due >= 90
     officer = User.objects.get(username="xinyongshe")
     report = worth_report(scope_for(officer), None, Period.year_to(timezone.localdate()))
     assert report.total.loans == loans.count()

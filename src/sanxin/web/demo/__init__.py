@@ -25,9 +25,13 @@ cycle can be seen.
 Then the party and cadre reserve candidates (`candidates`): the district's criteria,
 four villagers of 大贵口村 nominated from the suggestions and taken to four statuses
 (nominated, confirmed, forwarded, accepted; the accepted one's household told).
-Then the credit reward (`lending`): the district's default credit policy, the lines of
-the finished cycle granted in bulk by `xinyongshe`, and 28 loans of 4,820,000 yuan (the
-pilot's figure) disbursed after them, repaid as they fall due but one, and one refusal.
+Before the demo year's cycle, the village's previous cycle (`previous_year`, a year
+earlier: that year's model households and 双基 assessments, finished through the
+services), and the credit reward on it (`lending`): the district's default credit
+policy, that cycle's lines granted in bulk by `xinyongshe`, and over the year up to the
+demo's cut-off 28 loans of 4,820,000 yuan (the pilot's figure), repaid as they fall due
+but one (well over 90 days past due whatever the build day), and one refusal; after the
+demo's cycle, its own lines.
 The points supermarket (`shop`): 大贵口村's shop run by `chaoshi`, its products, funding,
 stock receipts, redemptions by every household at or above the gate, one void and a
 stocktake with a small variance. And everyone striving for credit (`engagement`):
@@ -41,8 +45,8 @@ second version with its reason.
 One module per part of the story: `calendar` (the demo's dates, from the build's
 `today`), `fixtures` (its numbers), `regions`, `people` (the roster), `accounts`
 (logins; `DEMO_LOGINS` is the one list of them, the README's table follows it),
-`ledger_year`, `credit`, `cycle_story`, `candidates`, `shop`, `engagement`, `lending`,
-`reset`. `build()` runs them in order; a
+`ledger_year`, `credit`, `previous_year`, `cycle_story`, `candidates`, `shop`,
+`engagement`, `lending`, `reset`. `build()` runs them in order; a
 later part of the product adds its own module and one line here.
 """
 
@@ -74,8 +78,9 @@ from sanxin.web.demo.cycle_story import (
 from sanxin.web.demo.engagement import build_engagement
 from sanxin.web.demo.fixtures import NEIGHBOUR_HOUSEHOLDS, PILOT_HOUSEHOLDS
 from sanxin.web.demo.ledger_year import build_ledger_year
-from sanxin.web.demo.lending import build_lending
+from sanxin.web.demo.lending import build_lending, build_loan_year
 from sanxin.web.demo.people import build_households, plan_demo
+from sanxin.web.demo.previous_year import build_previous_year
 from sanxin.web.demo.regions import (
     DISTRICT_NAME,
     PILOT_TOWN,
@@ -120,7 +125,14 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
             build_households(village, groups, village_plan, result)
         build_logins(plan, regions, result)
         link_people(plan, result)
-        build_ledger_year(plan, result.calendar, regions, result)
+        build_ledger_year(
+            plan,
+            result.calendar,
+            regions,
+            result,
+            before_writing=lambda: build_previous_year(plan, result.calendar, regions, result),
+        )
+        build_loan_year(result.calendar, regions, result)
         build_cycles(result.calendar, regions, result)
         build_candidates(plan, result.calendar, regions, result)
         build_shop(result.calendar, regions, result)

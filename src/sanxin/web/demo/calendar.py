@@ -5,6 +5,13 @@ demo shows a current year and its finished cycle lies wholly in the past.
 Dates are written as in the demo's first year (points from 2024-12 to 2025-10-20,
 the cycle finished in 2025-11) and shifted by `Calendar.shift`. Nothing here reads
 the clock at import time: `Calendar.on(today)` is built once per demo build.
+
+The year before the demo's (`Calendar.previous`, the same dates a year earlier) is
+the pilot village's previous finished cycle: its credit lines carry the loans of the
+twelve months to the build day that come before the demo's cut-off, so whatever day
+the demo is built its loan book is up to a year old (instalments that fell due and
+were paid, one loan 90+ days overdue), while the demo's own year, its cycle and
+everything after the final stay where `year_shift` puts them.
 """
 
 from __future__ import annotations
@@ -60,6 +67,12 @@ class Calendar:
     def on(cls, today: date | None = None) -> Calendar:
         """The calendar of a demo built on `today` (default: the local date now)."""
         return cls(year_shift(today or timezone.localdate()))
+
+    @property
+    def previous(self) -> Calendar:
+        """The same calendar a year earlier: the previous cycle (its cut-off, notice
+        and final a year before the demo's) and the 双基 visits of that year."""
+        return Calendar(self.shift - 1)
 
     def d(self, year: int, month: int, day: int) -> date:
         """A date of the demo's calendar, written as in its first year."""

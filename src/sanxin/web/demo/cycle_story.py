@@ -305,6 +305,16 @@ def _finish_cycle(
         key=lambda r: (grade_rank(final[r.household_id]), r.total),
         reverse=True,
     )
+    # The defaulter is not one of the households repaying a loan in the register (the
+    # previous cycle's lines carry a year of loans, lending.py): its 50,000 yuan loan
+    # is one the register does not hold.
+    from sanxin.lending.models import Loan
+
+    borrowers = set(
+        Loan.objects.filter(household__village=village).values_list("household_id", flat=True)
+    )
+    if len(best) >= 2:
+        best = [best[0], next((r for r in best[1:] if r.household_id not in borrowers), best[1])]
     for rating in best[:2]:
         issued.append((head, rating.household))
     for n, (actor, household) in enumerate(issued):

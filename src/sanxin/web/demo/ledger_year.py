@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -125,10 +126,17 @@ def _targets(count: int) -> list[str]:
 
 
 def build_ledger_year(
-    plan: DemoPlan, cal: Calendar, regions: dict[tuple[str, ...], Region], result: BuildResult
+    plan: DemoPlan,
+    cal: Calendar,
+    regions: dict[tuple[str, ...], Region],
+    result: BuildResult,
+    before_writing: Callable[[], object] | None = None,
 ) -> None:
     """The scheme, the credit assessments and the year of entries of 大贵口村:
-    whatever of it does not exist yet."""
+    whatever of it does not exist yet. When the year is written now, `before_writing`
+    runs once it is planned (`result.targets` set) and before anything of it is
+    written: the previous year (`previous_year`) is graded on its own 双基
+    assessments, which a newer one would hide."""
     district = regions[(DISTRICT_NAME,)]
     village = regions[village_path(PILOT_VILLAGE)]
     existed = SchemeVersion.objects.filter(district=district, village__isnull=True).exists()
@@ -162,6 +170,10 @@ def build_ledger_year(
     ledger = LedgerPlanner(
         plan, cal, version, village, households, users, random.Random(SEED + 1)
     ).plan()
+    if not has_entries:
+        result.targets = {lg.household.pk: lg.target for lg in ledger.ledgers}
+        if before_writing is not None:
+            before_writing()
     write_credit(ledger, users[CREDIT_LOGIN], assessed, result)
     if not has_entries:
         write_entries(ledger, version, village, users, result)

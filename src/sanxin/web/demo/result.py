@@ -41,6 +41,8 @@ class BuildResult:
     vetoes: int = 0
     # Provisional grades of 大贵口村 as of the cut-off, when the entries were built now.
     grades: Counter[str] = field(default_factory=Counter)
+    # {household id: the grade its year of points aims at}, when the entries were built now.
+    targets: dict[int, str] = field(default_factory=dict, repr=False)
     cycles: int = 0  # rating cycles opened
     adjustments: int = 0
     appeals: list[DemoAppeal] = field(default_factory=list)
