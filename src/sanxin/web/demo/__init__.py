@@ -35,11 +35,18 @@ honour selections (50 beautiful courtyards, the moral models, an open window),
 activities with attendance, suggestions with answers and the wall-insulation
 project's contributions.
 
+Then the rest of the district (`district`): twenty villages in the nine towns,
+rolled out with different zeal (households, a year of entries, 双基 assessments, a
+cycle computed by the district and finished by each village, shops, lines and loans,
+honours, activities, suggestions, candidates), so that the district's figures and
+rankings mean something (docs/demo-district.md).
+
 One module per part of the story: `calendar` (the demo's dates, from the build's
 `today`), `fixtures` (its numbers), `regions`, `people` (the roster), `accounts`
 (logins; `DEMO_LOGINS` is the one list of them, the README's table follows it),
 `ledger_year`, `credit`, `cycle_story`, `candidates`, `shop`, `engagement`, `lending`,
-`reset`. `build()` runs them in order; a
+`district` (the other towns and villages of the district, with `district_ledger` and
+`district_life`), `reset`. `build()` runs them in order; a
 later part of the product adds its own module and one line here.
 """
 
@@ -67,6 +74,7 @@ from sanxin.web.demo.cycle_story import (
     format_grades,
     grade_distribution,
 )
+from sanxin.web.demo.district import build_district, format_district
 from sanxin.web.demo.engagement import build_engagement
 from sanxin.web.demo.fixtures import NEIGHBOUR_HOUSEHOLDS, PILOT_HOUSEHOLDS
 from sanxin.web.demo.ledger_year import build_ledger_year
@@ -93,6 +101,7 @@ __all__ = [
     "build",
     "demo_logins",
     "format_cycle_story",
+    "format_district",
     "format_grades",
     "format_logins",
     "grade_distribution",
@@ -102,9 +111,14 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> BuildResult:
+def build(
+    *, households: int = PILOT_HOUSEHOLDS, today: date | None = None, district: bool = False
+) -> BuildResult:
     """Create whatever of the demo does not exist yet, in one transaction, with the
-    calendar of a build on `today` (default: the project's local date now)."""
+    calendar of a build on `today` (default: the project's local date now).
+    `district`: also the district's other towns and villages (`district.py`; the
+    command asks for them with the full-size pilot, the tests' small demos leave them
+    out)."""
     started = time.perf_counter()
     plan = plan_demo(households)
     result = BuildResult(plan=plan, calendar=Calendar.on(today))
@@ -122,6 +136,10 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         build_shop(result.calendar, regions, result)
         build_engagement(result.calendar, regions, result, today=today)
         build_lending(result.calendar, regions, result)
+        # The district's other towns and villages: after the pilot's parts (they use its
+        # scheme and policies), before anything that summarises the district.
+        if district:
+            build_district(result.calendar, regions, result, today=today)
     result.seconds = time.perf_counter() - started
     logger.info(
         "demo built in %.1f s: %d regions, %d households, %d people, %d logins, "
