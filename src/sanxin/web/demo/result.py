@@ -38,6 +38,7 @@ class DistrictSummary:
     pending: int = 0
     rejected: int = 0
     rated: int = 0  # households with a grade (not unrated) in a final cycle
+    appeals: int = 0
     grades: Counter[str] = field(default_factory=Counter)
     final_villages: int = 0
     shops: int = 0
