@@ -35,18 +35,18 @@ honour selections (50 beautiful courtyards, the moral models, an open window),
 activities with attendance, suggestions with answers and the wall-insulation
 project's contributions.
 
-Then the rest of the district (`district`): twenty villages in the nine towns,
-rolled out with different zeal (households, a year of entries, 双基 assessments, a
-cycle computed by the district and finished by each village, shops, lines and loans,
-honours, activities, suggestions, candidates), so that the district's figures and
-rankings mean something (docs/demo-district.md).
+Then, with `build(district=True)` (the command's full-size demo), the rest of the
+district (`district`, with `district_ledger` and `district_life`): sixteen villages in
+the nine towns, rolled out with different zeal (households, a year of entries, 双基
+assessments, a cycle computed by the district and finished by each village, appeals,
+shops, lines and loans, honours, activities, suggestions, candidates), so that the
+district's figures and rankings mean something (docs/demo-district.md).
 
 One module per part of the story: `calendar` (the demo's dates, from the build's
 `today`), `fixtures` (its numbers), `regions`, `people` (the roster), `accounts`
 (logins; `DEMO_LOGINS` is the one list of them, the README's table follows it),
 `ledger_year`, `credit`, `cycle_story`, `candidates`, `shop`, `engagement`, `lending`,
-`district` (the other towns and villages of the district, with `district_ledger` and
-`district_life`), `reset`. `build()` runs them in order; a
+`reset`. `build()` runs them in order; a
 later part of the product adds its own module and one line here.
 """
 
