@@ -36,7 +36,7 @@ activities with attendance, suggestions with answers and the wall-insulation
 project's contributions.
 
 Then, with `build(district=True)` (the command's full-size demo), the rest of the
-district (`district`, with `district_ledger` and `district_life`): sixteen villages in
+district (`district`, with `district_ledger` and `district_life`): fourteen villages in
 the nine towns, rolled out with different zeal (households, a year of entries, 双基
 assessments, a cycle computed by the district and finished by each village, appeals,
 shops, lines and loans, honours, activities, suggestions, candidates), so that the

@@ -75,8 +75,8 @@ TOWNS: dict[str, tuple[float, int, int]] = {
     "秀水街道": (0.5, 1, 0),
     "双塔山镇": (0.8, 1, 0),
     "滦河镇": (0.7, 2, 0),
-    "大庙镇": (0.42, 2, 0),
-    "偏桥子镇": (0.6, 3, 0),
+    "大庙镇": (0.42, 1, 0),
+    "偏桥子镇": (0.6, 2, 0),
     "西地镇": (0.25, 1, 0),
     "陈栅子乡": (0.38, 2, 0),
 }
@@ -154,7 +154,7 @@ def profiles() -> list[VillageProfile]:
         names = [v for v in unit.villages if v not in (PILOT_VILLAGE, NEIGHBOUR_VILLAGE)]
         for i, name in enumerate(names[:joined]):
             quality = min(0.95, max(0.1, strength + rng.uniform(-0.1, 0.1)))
-            households = max(20, round(22 + 24 * quality + rng.randint(-3, 3)))
+            households = max(20, round(20 + 22 * quality + rng.randint(-3, 3)))
             found.append(
                 VillageProfile(
                     town=unit.name, name=name, quality=round(quality, 2), households=households,
