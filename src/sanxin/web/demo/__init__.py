@@ -38,6 +38,12 @@ stocktake with a small variance. And everyone striving for credit (`engagement`)
 honour selections (50 beautiful courtyards, the moral models, an open window),
 activities with attendance, suggestions with answers and the wall-insulation
 project's contributions.
+Then, with `build(district=True)` (the command's full-size demo), the rest of the
+district (`district`, with `district_ledger` and `district_life`): fourteen villages in
+the nine towns, rolled out with different zeal (households, a year of entries, 双基
+assessments, a cycle computed by the district and finished by each village, appeals,
+shops, lines and loans, honours, activities, suggestions, candidates), so that the
+district's figures and rankings mean something (docs/demo-district.md).
 Last, the assessment (`assessment`): the district's scheme of the demo's year with the
 default indicators, its hand scores, published, and one correction republished as a
 second version with its reason.
@@ -75,6 +81,7 @@ from sanxin.web.demo.cycle_story import (
     format_grades,
     grade_distribution,
 )
+from sanxin.web.demo.district import build_district, format_district
 from sanxin.web.demo.engagement import build_engagement
 from sanxin.web.demo.fixtures import NEIGHBOUR_HOUSEHOLDS, PILOT_HOUSEHOLDS
 from sanxin.web.demo.ledger_year import build_ledger_year
@@ -102,6 +109,7 @@ __all__ = [
     "build",
     "demo_logins",
     "format_cycle_story",
+    "format_district",
     "format_grades",
     "format_logins",
     "grade_distribution",
@@ -111,9 +119,14 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> BuildResult:
+def build(
+    *, households: int = PILOT_HOUSEHOLDS, today: date | None = None, district: bool = False
+) -> BuildResult:
     """Create whatever of the demo does not exist yet, in one transaction, with the
-    calendar of a build on `today` (default: the project's local date now)."""
+    calendar of a build on `today` (default: the project's local date now).
+    `district`: also the district's other towns and villages (`district.py`; the
+    command asks for them with the full-size pilot, the tests' small demos leave them
+    out)."""
     started = time.perf_counter()
     plan = plan_demo(households)
     result = BuildResult(plan=plan, calendar=Calendar.on(today))
@@ -138,6 +151,10 @@ def build(*, households: int = PILOT_HOUSEHOLDS, today: date | None = None) -> B
         build_shop(result.calendar, regions, result)
         build_engagement(result.calendar, regions, result, today=today)
         build_lending(result.calendar, regions, result)
+        # The district's other towns and villages: after the pilot's parts (they use its
+        # scheme and policies), before anything that summarises the district.
+        if district:
+            build_district(result.calendar, regions, result, today=today)
         build_assessment(result.calendar, regions, result)
     result.seconds = time.perf_counter() - started
     logger.info(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sanxin.web.demo.calendar import Calendar
 from sanxin.web.demo.plan import DemoPlan
@@ -20,6 +21,42 @@ class DemoAppeal:
     upheld: bool
     decided_by: str
     grade: str  # the household's grade after the answer
+
+
+@dataclass
+class DistrictSummary:
+    """What the district part built, for the command's summary and the tests."""
+
+    towns: int = 0
+    villages: int = 0
+    households: int = 0
+    people: int = 0
+    users: int = 0
+    assessments: int = 0
+    entries: int = 0
+    reviews: int = 0
+    pending: int = 0
+    rejected: int = 0
+    rated: int = 0  # households with a grade (not unrated) in a final cycle
+    appeals: int = 0
+    grades: Counter[str] = field(default_factory=Counter)
+    final_villages: int = 0
+    shops: int = 0
+    redemptions: int = 0
+    lines: int = 0
+    loans: int = 0
+    loans_total: Decimal = Decimal("0.00")
+    repayments: int = 0
+    honours: int = 0
+    activities: int = 0
+    checkins: int = 0
+    suggestions: int = 0
+    candidates: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.households or self.entries or self.assessments)
 
 
 @dataclass
@@ -51,6 +88,8 @@ class BuildResult:
     # Grades in force from the finished cycle, when it was built now.
     final_grades: Counter[str] = field(default_factory=Counter)
     candidates: int = 0  # party and cadre reserve candidates nominated
+    # The district's other towns and villages (district.py).
+    district: DistrictSummary = field(default_factory=DistrictSummary)
     plan: DemoPlan | None = field(default=None, repr=False)
     calendar: Calendar = field(default_factory=Calendar.on, repr=False)
     # The superuser's generated password, when this build created the superuser.
@@ -63,6 +102,6 @@ class BuildResult:
             (
                 self.regions, self.households, self.people, self.users, self.assignments,
                 self.schemes, self.linked, self.assessments, self.entries, self.reviews,
-                self.cycles,
+                self.cycles, self.district.changed,
             )
         )  # fmt: skip

@@ -41,10 +41,23 @@ class Command(BaseCommand):
             "--households",
             type=int,
             default=demo.PILOT_HOUSEHOLDS,
-            help=f"大贵口村的户数（默认 {demo.PILOT_HOUSEHOLDS}）",
+            help=f"大贵口村的户数（默认 {demo.PILOT_HOUSEHOLDS}；不是默认值时不生成区内其他镇村）",
+        )
+        parser.add_argument(
+            "--no-district",
+            action="store_true",
+            help="只生成试点村和邻村，不生成区内其他镇村的演示数据。",
         )
 
-    def handle(self, *args, reset: bool, yes_really: bool, households: int, **options):
+    def handle(
+        self,
+        *args,
+        reset: bool,
+        yes_really: bool,
+        households: int,
+        no_district: bool = False,
+        **options,
+    ):
         if reset and not settings.DEBUG and not yes_really:
             logger.warning(
                 "demo-data --reset refused: debug mode is off and --yes-really not given"
@@ -60,7 +73,9 @@ class Command(BaseCommand):
                     )
                     reset_database()
                     logger.info("demo-data --reset: the whole database was erased")
-                result = demo.build(households=households)
+                # The rest of the district comes with the full-size pilot only.
+                district = not no_district and households == demo.PILOT_HOUSEHOLDS
+                result = demo.build(households=households, district=district)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         cal = result.calendar
@@ -91,6 +106,8 @@ class Command(BaseCommand):
                     f"后备人选：{demo.PILOT_VILLAGE}提名 {result.candidates} 人"
                     "（已提名、镇已确认、已报区委组织部、已列入后备各一人）。"
                 )
+            if result.district.changed:
+                self.stdout.write(demo.format_district(result.district))
         else:
             self.stdout.write("演示数据已存在，没有改动。")
         if result.skipped_people:
