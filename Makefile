@@ -23,6 +23,10 @@ demo: $(STAMP)
 	@if [ "$(HOST)" = "0.0.0.0" ]; then for ip in $$($(BIN)/python -m sanxin.lib.network); do \
 		echo "  同一网络的手机请打开: http://$$ip:$(PORT)/"; done; fi
 	@echo
+	@# The background worker (computing cycles from the pages) runs beside the server and
+	@# stops with it.
+	@$(BIN)/sanxin worker -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/sanxin runserver --noreload $(HOST):$(PORT)
 
 test: $(STAMP)
