@@ -51,6 +51,8 @@ def test_the_access_log_never_carries_the_query_string():
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SANXIN_")}
+    # The browser tests allow async-unsafe ORM calls in this process; a deployment never does.
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return {
         **base,
         "SANXIN_DEBUG": "0",

@@ -30,6 +30,8 @@ def _check_deploy(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     (keys / "secret_key").write_text(STRONG_SECRET + "\n")
     (keys / "data_key").write_text(STRONG_DATA_KEY + "\n")
     base = {k: v for k, v in os.environ.items() if not k.startswith("SANXIN_")}
+    # The browser tests allow async-unsafe ORM calls in this process; a deployment never does.
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "-m", "sanxin", "check", "--deploy", "--fail-level", "WARNING"],
         env={
@@ -65,6 +67,8 @@ def test_without_the_proxy_and_hsts_settings_check_deploy_says_what_is_missing(t
 
 def test_an_unreadable_key_file_is_reported_by_name(tmp_path):
     base = {k: v for k, v in os.environ.items() if not k.startswith("SANXIN_")}
+    # The browser tests allow async-unsafe ORM calls in this process; a deployment never does.
+    base.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "-m", "sanxin", "check"],
         env={
