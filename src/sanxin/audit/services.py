@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.conf import settings
+from django.db import models, transaction
 from django.utils import timezone
 
-from sanxin.audit.models import AuditEvent
+from sanxin.audit.models import AuditEvent, PruneWindow
 
 if TYPE_CHECKING:
     # The user model lives above the audit log (accounts); its base class is enough here.
@@ -58,13 +59,6 @@ def audit_prune(*, now: datetime | None = None, days: int | None = None) -> int:
     """Delete the audit rows older than the retention period
     (`SANXIN_AUDIT_RETENTION_DAYS`, at least 183 days), in one transaction, in
     batches; writes one row saying how many went. Returns that number."""
-    from datetime import timedelta
-
-    from django.conf import settings
-    from django.db import transaction
-
-    from sanxin.audit.models import PruneWindow
-
     days = settings.SANXIN_AUDIT_RETENTION_DAYS if days is None else days
     if days < 183:
         raise ValueError("the audit log is kept at least 183 days")

@@ -71,13 +71,12 @@ def correction_file(
         raise PermissionDenied("只能为本户申请更正")
     if field not in CorrectionField.values:
         raise ValidationError({"field": "请选择要更正的内容"})
-    if field in PERSON_FIELDS:
-        if person is None or person.household_id != household.pk:
-            raise ValidationError({"person": "请选择本户的一名成员"})
-    else:
-        person = None if field != CorrectionField.OTHER else person
-        if person is not None and person.household_id != household.pk:
-            raise ValidationError({"person": "请选择本户的一名成员"})
+    if field not in PERSON_FIELDS and field != CorrectionField.OTHER:
+        person = None  # a household field: no member concerned
+    if (person is None and field in PERSON_FIELDS) or (
+        person is not None and person.household_id != household.pk
+    ):
+        raise ValidationError({"person": "请选择本户的一名成员"})
     requested_value = clean_line(requested_value, "应更正为", field="requested_value")
     if not requested_value:
         raise ValidationError({"requested_value": "请写明应更正为什么"})
