@@ -83,17 +83,13 @@ def build_cycles(
         result.cycles += 1
 
 
-def _finish_cycle(
-    cal: Calendar, village: Region, users: dict[str, User], result: BuildResult
-) -> None:
+def open_for_review(cal: Calendar, village: Region, head: User):
+    """Open the cycle of `cal`'s period, compute it and take it to committee review, on
+    the demo's timeline (the day after the cut-off, then the review day)."""
     from sanxin.ratings.choices import CycleState
-    from sanxin.ratings.models import Cycle, Rating
-    from sanxin.ratings.selectors import effective_grades
-    from sanxin.ratings.services import appeals, certificates, review
+    from sanxin.ratings.models import Cycle
     from sanxin.ratings.services.cycles import cycle_advance, cycle_compute, cycle_open
-    from sanxin.ratings.services.vetoes import veto_record
 
-    head, deputy = users["tuanzhang"], users["futuanzhang"]
     cycle = cycle_open(
         actor=head,
         village=village,
@@ -108,13 +104,27 @@ def _finish_cycle(
         created_at=cal.cycle_day(COMPUTED_DAY, 8, 30),
         computed_at=cal.cycle_day(COMPUTED_DAY, 8, 40),
     )
-    cycle = cycle_advance(
+    return cycle_advance(
         actor=head,
         cycle=cycle,
         to_state=CycleState.REVIEW,
         today=cal.as_of + timedelta(days=REVIEW_DAY),
         at=cal.cycle_day(REVIEW_DAY, 9, 10),
     )
+
+
+def _finish_cycle(
+    cal: Calendar, village: Region, users: dict[str, User], result: BuildResult
+) -> None:
+    from sanxin.ratings.choices import CycleState
+    from sanxin.ratings.models import Rating
+    from sanxin.ratings.selectors import effective_grades
+    from sanxin.ratings.services import appeals, certificates, review
+    from sanxin.ratings.services.cycles import cycle_advance
+    from sanxin.ratings.services.vetoes import veto_record
+
+    head, deputy = users["tuanzhang"], users["futuanzhang"]
+    cycle = open_for_review(cal, village, head)
     result.cycles += 1
 
     ratings = {

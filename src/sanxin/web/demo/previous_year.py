@@ -41,14 +41,13 @@ from sanxin.regions.models import Region
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.web.demo.accounts import DEMO_LOGINS
 from sanxin.web.demo.calendar import (
-    COMPUTED_DAY,
     FINAL_DAY,
     MEETING_DAY,
     NOTICE_DAY,
-    REVIEW_DAY,
     Calendar,
 )
 from sanxin.web.demo.credit import write_credit
+from sanxin.web.demo.cycle_story import open_for_review
 from sanxin.web.demo.fixtures import COMMITTEE_LOGINS, CREDIT_LOGIN, SEED, VETO
 from sanxin.web.demo.ledger_year import LedgerPlanner, write_entries
 from sanxin.web.demo.regions import PILOT_VILLAGE, village_path
@@ -172,30 +171,11 @@ def build_previous_year(
 
 def _finish(prev: Calendar, village: Region, users: dict[str, User]) -> Cycle:
     from sanxin.ratings.choices import CycleState
-    from sanxin.ratings.models import Cycle
     from sanxin.ratings.services import review
-    from sanxin.ratings.services.cycles import cycle_advance, cycle_compute, cycle_open
+    from sanxin.ratings.services.cycles import cycle_advance
 
     head = users["tuanzhang"]
-    cycle = cycle_open(
-        actor=head,
-        village=village,
-        period=prev.cycle_period,
-        cut_off=prev.as_of,
-        today=prev.as_of + timedelta(days=COMPUTED_DAY),
-    )
-    cycle_compute(actor=head, cycle=cycle)
-    Cycle.objects.filter(pk=cycle.pk).update(
-        created_at=prev.cycle_day(COMPUTED_DAY, 8, 30),
-        computed_at=prev.cycle_day(COMPUTED_DAY, 8, 40),
-    )
-    cycle = cycle_advance(
-        actor=head,
-        cycle=cycle,
-        to_state=CycleState.REVIEW,
-        today=prev.as_of + timedelta(days=REVIEW_DAY),
-        at=prev.cycle_day(REVIEW_DAY, 9, 10),
-    )
+    cycle = open_for_review(prev, village, head)
     notice_on = prev.as_of + timedelta(days=NOTICE_DAY)
     present = [users[name].pk for name in ("tuanzhang", "futuanzhang", "chengyuan1", "chengyuan3")]
     review.review_close(
