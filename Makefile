@@ -48,6 +48,7 @@ serve: $(STAMP)
 	$(BIN)/sanxin serve --migrate --bind $(HOST):$(PORT)
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean-demo:
