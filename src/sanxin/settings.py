@@ -495,3 +495,10 @@ SANXIN_JOBS_BACKEND = env_str("SANXIN_JOBS_BACKEND") or "default"
 SANXIN_WORKER_HEARTBEAT_SECONDS = env_int("SANXIN_WORKER_HEARTBEAT_SECONDS", 30)
 SANXIN_WORKER_STALE_SECONDS = env_int("SANXIN_WORKER_STALE_SECONDS", 300)
 SANXIN_JOB_STALE_SECONDS = env_int("SANXIN_JOB_STALE_SECONDS", 900)
+# A job's file (batch certificates, card sheets, reports, large exports) is kept under
+# MEDIA_ROOT/jobs/ (never served publicly) for this many days, then deleted by the
+# worker's periodic step or `sanxin prune-job-files`.
+SANXIN_JOB_FILE_DAYS = env_int("SANXIN_JOB_FILE_DAYS", 7)
+# The household list exports at most this many rows inside the request; a larger one
+# is made by a background job.
+SANXIN_EXPORT_SYNC_ROWS = env_int("SANXIN_EXPORT_SYNC_ROWS", 2000)

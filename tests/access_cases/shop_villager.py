@@ -43,8 +43,10 @@ def _scan(w) -> str:
 
 def _sheet_printed(w, username):
     from sanxin.rewards.models import HouseholdCard
+    from tests.job_files import job_of
 
-    assert w.response["Content-Type"] == "application/pdf"
+    job = job_of(w.response)  # a background job, run at once in tests
+    assert job.started_by == w.users[username] and job.file_type == "application/pdf"
     assert HouseholdCard.objects.filter(household=w.household, revoked_at=None).count() == 1
     audited(w, username, "card.print_sheet", object_id=str(w.group_a1_1.pk))
 

@@ -177,7 +177,7 @@ def test_the_district_admin_chooses_the_district_or_a_town(district, login):
     page = client.get(f"/oversight/report/?region={w.town_b.pk}&{QUERY}")
     assert page.context["report"].region == w.town_b
     html = page.content.decode()
-    assert "下载 PDF" in html and "下载 Excel" in html
+    assert "生成 PDF（后台）" in html and "下载 Excel" in html
     assert (
         client.get(
             f"/oversight/report/?region={w.district.pk}&start=2026-07-01&end=2026-01-01"

@@ -274,7 +274,10 @@ def test_who_may_issue_a_card(world, username, allowed):
 
 
 def test_a_group_sheet_makes_missing_cards_once_and_prints_them(world, login):
+    from urllib.parse import unquote
+
     from sanxin.audit.models import AuditEvent
+    from tests.job_files import download
     from sanxin.households.models import Household
     from sanxin.rewards.models import HouseholdCard
     from tests.factories import make_household
@@ -284,8 +287,9 @@ def test_a_group_sheet_makes_missing_cards_once_and_prints_them(world, login):
     Household.objects.filter(pk=gone.pk).update(status="moved_out")
     client = login(world.users["shop_clerk"])
     url = f"/shop/cards/group/{world.group_a1_1.pk}/sheet/"
-    response = client.post(url)
-    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    response = download(client, client.post(url))  # a background job (run at once here)
+    assert response["Content-Type"] == "application/pdf"
+    assert "大贵口村第一村民小组门牌码.pdf" in unquote(response["Content-Disposition"])
     text = squeeze(page_texts(response.content)[0])
     assert "大贵口村第一村民小组" in text
     assert "王*山" in text and "欧**明" in text and "王大山" not in text
@@ -293,7 +297,7 @@ def test_a_group_sheet_makes_missing_cards_once_and_prints_them(world, login):
     live = HouseholdCard.objects.filter(revoked_at=None)
     assert sorted(live.values_list("household__number", flat=True)) == ["001", "003"]
     tokens = set(live.values_list("token", flat=True))
-    assert client.post(url).status_code == 200
+    assert download(client, client.post(url)).status_code == 200
     assert set(HouseholdCard.objects.filter(revoked_at=None).values_list("token", flat=True)) == (
         tokens
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
-from sanxin.jobs.choices import JobStatus
+from sanxin.jobs.choices import ACTIVE, JobStatus
 from sanxin.regions.models import Region
 
 
@@ -41,10 +42,25 @@ class Job(models.Model):
     # The last sign of life of the running attempt (start or progress).
     progress_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Kind, target and parameters hashed: one such job queued or running at a time.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    # A job whose result is a file (batch certificates, card sheets, reports, large
+    # exports): stored under the private media storage (never served publicly), handed
+    # out by /jobs/<id>/file/ to those who may see the job, deleted once expired.
+    file = models.FileField(upload_to="jobs/%Y/%m/", max_length=200, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)  # the download's name (Chinese)
+    file_type = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    file_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["-pk"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint"],
+                condition=models.Q(status__in=ACTIVE) & ~models.Q(fingerprint=""),
+                name="jobs_job_one_active_per_fingerprint",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=JobStatus.values), name="jobs_job_status_valid"
             ),
@@ -60,6 +76,13 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return int(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def file_expired(self) -> bool:
+        """A file was made and has since expired (removed, or due for removal)."""
+        return self.file_expires_at is not None and (
+            not self.file or self.file_expires_at <= timezone.now()
+        )
 
 
 class WorkerHeartbeat(models.Model):

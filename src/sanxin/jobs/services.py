@@ -1,24 +1,33 @@
-"""Writes for background jobs: start one (returns at once), run it (the task body,
-called by the worker), retry one that failed or whose worker died, and mark the jobs
-of dead workers failed."""
+"""Writes for background jobs: start one (returns at once; the same job already
+queued or running is returned instead of a second), run it (the task body, called by
+the worker), retry one that failed or whose worker died, mark the jobs of dead workers
+failed, and remove the files of finished jobs once they expire."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
+import secrets
+import tempfile
 from datetime import datetime, timedelta
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from sanxin.accounts.scope import scope_for
 from sanxin.audit.services import audit
-from sanxin.jobs.choices import JobStatus
+from sanxin.jobs.choices import ACTIVE, JobStatus
 from sanxin.jobs.heartbeat import CURRENT
-from sanxin.jobs.kinds import KINDS
+from sanxin.jobs.kinds import KINDS, JobFile
 from sanxin.jobs.models import Job, WorkerHeartbeat
 from sanxin.regions.models import Region
 
@@ -31,6 +40,9 @@ INTERRUPTED = (
     "后台工作进程中断，任务没有做完；已做完的部分保持不变，未做完的部分没有留下任何结果。请点“重试”"
 )
 INTERNAL = "任务出错，没有完成（已记入日志）；请稍后重试或联系管理员"
+ALREADY_ACTIVE = "同样的任务已在排队或进行中"
+# Where a file is written before it is moved to its final name (under MEDIA_ROOT).
+TMP_DIR = "jobs/tmp"
 
 
 def may_manage(user: User | None, job: Job) -> bool:
@@ -41,7 +53,20 @@ def may_manage(user: User | None, job: Job) -> bool:
     if job.started_by_id == user.pk:
         return True
     kind = KINDS.get(job.kind)
-    return kind is not None and scope_for(user).covers_region(job.region, kind.perm)
+    if kind is None:
+        return False
+    scope = scope_for(user)
+    return any(scope.covers_region(job.region, perm) for perm in kind.perms)
+
+
+def fingerprint(kind: str, target: str, region: Region, params: dict[str, Any]) -> str:
+    """What makes two starts the same job: kind, target, region and parameters."""
+    text = json.dumps([kind, target, region.pk, params], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _active_twin(fp: str) -> Job | None:
+    return Job.objects.filter(fingerprint=fp, status__in=ACTIVE).order_by("pk").first()
 
 
 def _enqueue(job: Job) -> None:
@@ -62,20 +87,42 @@ def job_start(
     params: dict[str, Any],
 ) -> Job:
     """Record a job and hand it to the worker; returns at once (the page then shows
-    its progress)."""
+    its progress). The same kind on the same target, region and parameters already
+    queued or running (a double tap) is returned instead: one job, not two. A kind
+    without a permission (`perm=None`) is checked by its caller and its body."""
     job_kind = KINDS.get(kind)
     if job_kind is None:
         raise ValidationError(f"没有这种后台任务：{kind}")
-    if actor is not None and not scope_for(actor).covers_region(region, job_kind.perm):
-        raise PermissionDenied("没有权限在该地区开始这项任务")
-    with transaction.atomic():
-        job = Job(
-            kind=kind, target=target, label=label, params=params, started_by=actor, region=region
-        )
-        job.full_clean()
-        job.save()
-        audit(actor=actor, action="job.start", obj=job, region_path=region.path,
-              after={"kind": kind, "target": target})  # fmt: skip
+    if actor is not None and job_kind.perms:
+        scope = scope_for(actor)
+        if not any(scope.covers_region(region, perm) for perm in job_kind.perms):
+            raise PermissionDenied("没有权限在该地区开始这项任务")
+    fp = fingerprint(kind, target, region, params)
+    twin = _active_twin(fp)
+    if twin is not None:
+        logger.info("job %d (%s) already active: not started twice", twin.pk, kind)
+        return twin
+    job = Job(
+        kind=kind,
+        target=target,
+        label=label,
+        params=params,
+        started_by=actor,
+        region=region,
+        fingerprint=fp,
+    )
+    job.full_clean(exclude=["fingerprint"])
+    try:
+        with transaction.atomic():
+            job.save()
+            audit(actor=actor, action="job.start", obj=job, region_path=region.path,
+                  after={"kind": kind, "target": target})  # fmt: skip
+    except IntegrityError:
+        # Started by a concurrent request between the look-up and the insert.
+        twin = _active_twin(fp)
+        if twin is None:
+            raise
+        return twin
     _enqueue(job)
     logger.info("job %d (%s) queued", job.pk, kind)
     return job
@@ -122,11 +169,22 @@ def job_retry(*, actor: User | None, job: Job) -> Job:
         locked = Job.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.FAILED and not is_stale(locked):
             raise ValidationError("只有失败或中断的任务可以重试")
+        if (
+            locked.fingerprint
+            and Job.objects.filter(fingerprint=locked.fingerprint, status__in=ACTIVE)
+            .exclude(pk=locked.pk)
+            .exists()
+        ):
+            raise ValidationError(ALREADY_ACTIVE)
         locked.attempt += 1
         locked.status, locked.errors = JobStatus.QUEUED, []
         locked.started_at = locked.progress_at = locked.finished_at = None
         locked.worker_id = ""
-        locked.save()
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError:
+            raise ValidationError(ALREADY_ACTIVE) from None
         audit(actor=actor, action="job.retry", obj=locked, region_path=locked.region.path,
               after={"attempt": locked.attempt})  # fmt: skip
     _enqueue(locked)
@@ -176,6 +234,8 @@ def job_run(job_id: int, attempt: int) -> str:
     current = Job.objects.filter(pk=job_id, attempt=attempt, status=JobStatus.RUNNING)
     try:
         summary = KINDS[job.kind].run(job, reporter)
+        made = summary.pop("file", None)
+        stored = _store(job, made) if made is not None else {}
     except (ValidationError, PermissionDenied) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
         current.update(status=JobStatus.FAILED, errors=messages, finished_at=timezone.now())
@@ -185,12 +245,77 @@ def job_run(job_id: int, attempt: int) -> str:
         logger.exception("job %d raised", job_id)
         current.update(status=JobStatus.FAILED, errors=[INTERNAL], finished_at=timezone.now())
         return JobStatus.FAILED
-    current.update(
+    finished = timezone.now()
+    if stored:
+        stored["file_expires_at"] = finished + timedelta(days=settings.SANXIN_JOB_FILE_DAYS)
+    # One UPDATE: the job becomes done and its file visible together, or neither.
+    updated = current.update(
         status=JobStatus.SUCCEEDED,
         result={**job.result, **summary},
         done=job.total,
-        finished_at=timezone.now(),
-        progress_at=timezone.now(),
+        finished_at=finished,
+        progress_at=finished,
+        **stored,
     )
+    if not updated and stored:
+        default_storage.delete(stored["file"])  # superseded by a retry: nobody sees it
     logger.info("job %d (%s) succeeded", job_id, job.kind)
     return JobStatus.SUCCEEDED
+
+
+class _Moved(File):
+    """A file already written under a temporary name: the file-system storage moves it
+    into place (one rename) instead of copying it."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name)
+
+
+def _store(job: Job, made: JobFile) -> dict[str, Any]:
+    """Write the file under a temporary name, then move it to its final name; the job
+    row names it only once the job is marked done (so a worker killed midway leaves no
+    file anyone can download; `job_files_prune` removes what it left)."""
+    now = timezone.now()
+    suffix = PurePosixPath(made.filename).suffix.lower()
+    final = f"jobs/{now:%Y/%m}/{job.pk}-{job.attempt}-{secrets.token_hex(8)}{suffix}"
+    tmp_dir = Path(settings.MEDIA_ROOT) / TMP_DIR
+    tmp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(dir=tmp_dir, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(made.content)
+            out.flush()
+            os.fsync(out.fileno())
+        with open(tmp, "rb") as written:
+            name = default_storage.save(final, _Moved(written, name=tmp))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return {
+        "file": name,
+        "file_name": made.filename,
+        "file_type": made.content_type,
+        "file_size": len(made.content),
+    }
+
+
+def job_files_prune(now: datetime | None = None) -> int:
+    """Delete the files whose time is up (SANXIN_JOB_FILE_DAYS after the job finished);
+    the job keeps its expiry, so its page says the file expired. Also removes what a
+    killed worker left half written (temporary files older than a day). Returns how
+    many job files were deleted."""
+    now = now or timezone.now()
+    count = 0
+    for job in Job.objects.filter(file_expires_at__lte=now).exclude(file=""):
+        if Job.objects.filter(pk=job.pk, file=job.file.name).update(file=""):
+            default_storage.delete(job.file.name)
+            count += 1
+    tmp_dir = Path(settings.MEDIA_ROOT) / TMP_DIR
+    if tmp_dir.is_dir():
+        cutoff = (now - timedelta(days=1)).timestamp()
+        for leftover in tmp_dir.iterdir():
+            if leftover.is_file() and leftover.stat().st_mtime < cutoff:
+                leftover.unlink(missing_ok=True)
+    if count:
+        logger.info("%d expired job files deleted", count)
+    return count

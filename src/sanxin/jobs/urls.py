@@ -7,4 +7,5 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="detail"),
     path("<int:pk>/progress/", views.job_progress, name="progress"),
     path("<int:pk>/retry/", views.job_retry, name="retry"),
+    path("<int:pk>/file/", views.job_file, name="file"),
 ]

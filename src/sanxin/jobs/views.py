@@ -1,15 +1,16 @@
 """A job's page and its progress partial (polled by HTMX every 2 s while the job is
-queued or running), and the retry button. Only the user who started the job and the
-users over its region (the kind's permission) reach them."""
+queued or running), the retry button and the download of a job's file. Only the user
+who started the job and the users over its region (the kind's permission) reach them."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.jobs import selectors, services
@@ -46,3 +47,21 @@ def job_retry(request, pk):
     if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         return redirect(back)
     return redirect("jobs:detail", job.pk)
+
+
+@require_GET
+@requires()
+def job_file(request, pk):
+    """The job's file, to those who may see the job; 404 once it expired."""
+    job = selectors.get_job(request.user, pk)
+    if not job.file or job.file_expired:
+        raise Http404
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=job.file_name, content_type=job.file_type
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

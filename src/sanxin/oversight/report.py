@@ -540,6 +540,14 @@ def _months_chart(board: Dashboard) -> BarChart:
     )
 
 
+def report_filename(report: PeriodReport, ext: str) -> str:
+    """大双区三信工作报告_20250101-20251231.pdf"""
+    return (
+        f"{report.region.name}三信工作报告_"
+        f"{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{ext}"
+    )
+
+
 def report_xlsx(report: PeriodReport) -> bytes:
     """The report's headline figures and tables as a workbook, one sheet each."""
     about = [

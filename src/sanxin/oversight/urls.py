@@ -19,6 +19,7 @@ urlpatterns = [
     # the period report and the big screen (report*.py, views/report.py, views/screen.py)
     path("report/", report_views.report, name="report"),
     path("report/report.pdf", report_views.report_pdf_download, name="report_pdf"),
+    path("report/pdf/", report_views.report_pdf_job, name="report_pdf_job"),
     path("report/report.xlsx", report_views.report_xlsx_download, name="report_xlsx"),
     path("screen/", screen_views.screen, name="screen"),
     path("screen/data.json", screen_views.screen_data, name="screen_data"),

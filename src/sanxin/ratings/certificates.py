@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from urllib.parse import urljoin
+
 from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sanxin.ratings.models import Certificate, GradeRecord
 from sanxin.ratings.notice import mask_name
+from sanxin.ratings.pdf import CertificateDoc
 from sanxin.ratings.standing import grade_history, in_force
 from sanxin.rules.scheme import GRADE_LABELS, grade_rank
 
@@ -138,4 +143,27 @@ def verify(certificate: Certificate, today: date | None = None) -> Verification:
         valid_until=record.valid_until,
         current_grade_label=current_label,
         explanation=explanation,
+    )
+
+
+def _village_name(village) -> str:
+    return f"{village.parent.name} {village.name}" if village.parent_id else village.name
+
+
+def certificate_doc(certificate: Certificate, village, site: str) -> CertificateDoc:
+    """What a certificate's page prints. `site`: the site's absolute root URL (the
+    request's, or the one the page that started a batch job had), for the QR link."""
+    household, record = certificate.household, certificate.grade_record
+    label = GRADE_LABELS.get(record.grade, record.grade)
+    return CertificateDoc(
+        serial=certificate.serial,
+        head_name_masked=mask_name(household.head_name),
+        village_name=_village_name(village),
+        grade_label=_("%(grade)s级") % {"grade": label},
+        grade=record.grade,
+        effective_from=record.effective_from,
+        valid_until=record.valid_until,
+        issuer=_("%(village)s评信团") % {"village": village.name},
+        verify_url=urljoin(site, reverse("certificate_verify", args=[token_for(certificate)])),
+        issued_on=timezone.localdate(certificate.issued_at),
     )

@@ -293,8 +293,14 @@ def certificate_pdf(cert: CertificateDoc) -> bytes:
     return certificates_pdf([cert])
 
 
-def certificates_pdf(certs: Sequence[CertificateDoc], *, title: str | None = None) -> bytes:
-    """Several certificates, one landscape page each, for printing a village's at once."""
+def certificates_pdf(
+    certs: Sequence[CertificateDoc],
+    *,
+    title: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> bytes:
+    """Several certificates, one landscape page each, for printing a village's at once.
+    `progress(pages done)` is called after each page (a background job's progress)."""
     buffer = io.BytesIO()
     width, height = landscape(A4)
     canvas = Canvas(
@@ -317,6 +323,8 @@ def certificates_pdf(certs: Sequence[CertificateDoc], *, title: str | None = Non
         _certificate_body(canvas, width, height, cert)
         _certificate_footer(canvas, width, cert)
         canvas.showPage()
+        if progress is not None:
+            progress(canvas.getPageNumber() - 1)
     canvas.save()
     return buffer.getvalue()
 

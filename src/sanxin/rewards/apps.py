@@ -8,3 +8,6 @@ class RewardsConfig(AppConfig):
 
     def ready(self):
         from sanxin.rewards import receivers  # noqa: F401  (connects the ledger's and ratings' signals)
+        from sanxin.rewards.jobs import register_kinds
+
+        register_kinds()

@@ -61,6 +61,7 @@ urlpatterns: list = [
     path("cards/", cards.card_groups, name="card_groups"),
     path("cards/group/<int:group>/", cards.card_group, name="card_group"),
     path("cards/group/<int:group>/sheet/", cards.card_sheet, name="card_sheet"),
+    path("cards/village/<int:village>/sheet/", cards.card_village_sheet, name="card_village_sheet"),
     path("cards/household/<int:household>/issue/", cards.card_issue, name="card_issue"),
     path("cards/household/<int:household>/revoke/", cards.card_revoke, name="card_revoke"),
     # the villager's side: their own household's wallet, history, catalogue, receipts

@@ -12,6 +12,7 @@ from sanxin.web.views import household, households, points
 household_urlpatterns = [
     path("", households.household_list, name="list"),
     path("export.xlsx", households.household_export, name="export"),
+    path("export/job/", households.household_export_job, name="export_job"),
     path("<int:pk>/", household.household_detail, name="detail"),
 ]
 

@@ -8,16 +8,24 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
+from sanxin.jobs.services import job_start
 from sanxin.lib.export import XLSX_TYPE
-from sanxin.oversight.report import PeriodReport, build_report, report_regions, report_xlsx
+from sanxin.oversight import jobs as report_jobs
+from sanxin.oversight.report import (
+    PeriodReport,
+    build_report,
+    report_filename,
+    report_regions,
+    report_xlsx,
+)
 from sanxin.oversight.report_forms import ReportForm
 from sanxin.oversight.report_pdf import report_pdf
 
@@ -56,7 +64,37 @@ def report(request):
 
 
 def _filename(report: PeriodReport, ext: str) -> str:
-    return f"{report.region.name}三信工作报告_{report.period.start:%Y%m%d}-{report.period.end:%Y%m%d}.{ext}"
+    return report_filename(report, ext)
+
+
+@require_POST
+@requires(Perm.REPORT_VIEW)
+def report_pdf_job(request):
+    """The PDF made by a background job (oversight/jobs.py); the browser goes to the
+    job's page, which offers the file. The chosen region and period come as fields."""
+    form = ReportForm(
+        request.POST, regions=report_regions(request.scope), today=timezone.localdate()
+    )
+    if not form.is_valid() and "region" in form.errors:
+        raise Http404
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("统计期不正确。"))
+    region, period = form.cleaned_data["region"], form.cleaned_data["period"]
+    job = job_start(
+        actor=request.user,
+        kind=report_jobs.REPORT_PDF,
+        region=region,
+        target=report_jobs.report_target(region.pk, period.start, period.end),
+        label=_("生成%(r)s工作报告（PDF，%(s)s 至 %(e)s）")
+        % {"r": region.name, "s": period.start.isoformat(), "e": period.end.isoformat()},
+        params={
+            "region": region.pk,
+            "start": period.start.isoformat(),
+            "end": period.end.isoformat(),
+            "made_on": timezone.localdate().isoformat(),
+        },
+    )
+    return redirect("jobs:detail", job.pk)
 
 
 @require_GET

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
+from sanxin.jobs.services import job_start
 from sanxin.ratings import certificates, selectors
+from sanxin.ratings import jobs as rating_jobs
 from sanxin.ratings.models import Certificate
-from sanxin.ratings.notice import mask_name
 from sanxin.ratings.pdf import CertificateDoc
 from sanxin.ratings.pdf import certificate_pdf as build_certificate_pdf
-from sanxin.ratings.pdf import certificates_pdf as build_certificates_pdf
 from sanxin.ratings.services import certificates as certificate_services
 from sanxin.rules.scheme import GRADE_LABELS
 
@@ -50,27 +50,8 @@ def certificate_issue(request, household):
     return redirect("ratings:household_grades", household.pk)
 
 
-def _village_name(village) -> str:
-    return f"{village.parent.name} {village.name}" if village.parent_id else village.name
-
-
 def _doc(request, certificate: Certificate, village) -> CertificateDoc:
-    household, record = certificate.household, certificate.grade_record
-    label = GRADE_LABELS.get(record.grade, record.grade)
-    return CertificateDoc(
-        serial=certificate.serial,
-        head_name_masked=mask_name(household.head_name),
-        village_name=_village_name(village),
-        grade_label=_("%(grade)s级") % {"grade": label},
-        grade=record.grade,
-        effective_from=record.effective_from,
-        valid_until=record.valid_until,
-        issuer=_("%(village)s评信团") % {"village": village.name},
-        verify_url=request.build_absolute_uri(
-            reverse("certificate_verify", args=[certificates.token_for(certificate)])
-        ),
-        issued_on=timezone.localdate(certificate.issued_at),
-    )
+    return certificates.certificate_doc(certificate, village, request.build_absolute_uri("/"))
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -97,7 +78,8 @@ def certificate_pdf(request, pk):
 @requires(Perm.VIEW_REGISTRY)
 def village_certificates(request, village):
     """Print the certificates of every household of the village at or above a grade
-    (issuing the missing ones) as one PDF, a page each."""
+    (issuing the missing ones) as one PDF, a page each: a background job
+    (ratings/jobs.py); the browser goes to the job's page, which offers the file."""
     village = (
         selectors.visible_villages(request.scope)
         .select_related("parent")
@@ -107,26 +89,27 @@ def village_certificates(request, village):
     if village is None:
         raise Http404
     min_grade = request.POST.get("min_grade", "")
+    if min_grade not in GRADE_LABELS or min_grade == "unrated":
+        messages.error(request, _("请选择最低等级（A 至 5A）"))
+        return redirect("ratings:village_results", village.pk)
     try:
-        certs, _new = certificate_services.certificates_issue_village(
-            actor=request.user, village=village, min_grade=min_grade
+        job = job_start(
+            actor=request.user,
+            kind=rating_jobs.CERTIFICATES,
+            region=village,
+            target=rating_jobs.certificates_target(village.pk),
+            label=_("打印%(village)s信用等级证书（%(g)s及以上）")
+            % {"village": village.name, "g": GRADE_LABELS[min_grade]},
+            params={
+                "village": village.pk,
+                "min_grade": min_grade,
+                "site": request.build_absolute_uri("/"),
+            },
         )
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("ratings:village_results", village.pk)
-    if not certs:
-        messages.error(
-            request,
-            _("没有在用等级达到 %(g)s 且仍在有效期内的农户")
-            % {"g": GRADE_LABELS.get(min_grade, min_grade)},
-        )
-        return redirect("ratings:village_results", village.pk)
-    title = _("%(village)s信用等级证书（%(g)s及以上）") % {
-        "village": village.name,
-        "g": GRADE_LABELS[min_grade],
-    }
-    content = build_certificates_pdf([_doc(request, c, village) for c in certs], title=title)
-    return _pdf_response(content, f"{title}.pdf")
+    return redirect("jobs:detail", job.pk)
 
 
 @never_cache

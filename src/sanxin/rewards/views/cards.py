@@ -8,10 +8,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -23,10 +21,11 @@ from sanxin.households.models import Household
 from sanxin.ratings.notice import mask_name
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
+from sanxin.jobs.services import job_start
 from sanxin.rewards import cards
+from sanxin.rewards import jobs as card_jobs
 from sanxin.rewards.card_forms import CardRevokeForm
 from sanxin.rewards.models import HouseholdCard
-from sanxin.rewards.pdf_cards import CardDoc, GroupSheet, cards_pdf
 from sanxin.rewards.services import cards as card_services
 
 # --- the scan (public) ------------------------------------------------------------------
@@ -101,7 +100,14 @@ def card_groups(request):
         )
         .order_by("path")
     )
-    return render(request, "rewards/card_groups.html", {"groups": groups})
+    scope = request.scope
+    villages = {g.parent_id: g.parent for g in groups}
+    whole = [
+        v
+        for v in villages.values()
+        if any(scope.covers_region(v, perm) for perm in card_services.CARD_PERMS)
+    ]
+    return render(request, "rewards/card_groups.html", {"groups": groups, "villages": whole})
 
 
 @require_GET
@@ -128,34 +134,45 @@ def card_group(request, group):
     )
 
 
+def _start_sheets(request, region: Region, label: str):
+    """Start the sheet's background job (rewards/jobs.py) and go to its page."""
+    job = job_start(
+        actor=request.user,
+        kind=card_jobs.CARD_SHEETS,
+        region=region,
+        target=card_jobs.sheets_target(region.pk),
+        label=label,
+        params={"region": region.pk, "site": request.build_absolute_uri("/")},
+    )
+    return redirect("jobs:detail", job.pk)
+
+
 @require_POST
 @requires()
 def card_sheet(request, group):
-    """The group's printed sheet (PDF), making the cards that are missing."""
+    """The group's printed sheet (PDF), making the cards that are missing: a
+    background job; the browser goes to its page, which offers the file."""
     _require_card_perm(request.scope)
     group = _group(request.scope, group)
-    made = card_services.cards_for_group(actor=request.user, group=group)
-    village = group.parent
-    sheet = GroupSheet(
-        village_name=village.name,
-        group_name=group.name,
-        town_name=village.parent.name if village.parent_id else "",
-        cards=[
-            CardDoc(
-                number=c.household.number,
-                head_masked=mask_name(c.household.head_name),
-                url=request.build_absolute_uri(
-                    reverse("rewards:card_scan", args=[cards.token_for(c)])
-                ),
-            )
-            for c in made
-        ],
+    return _start_sheets(
+        request, group, _("打印%(title)s") % {"title": card_jobs.sheet_title(group)}
     )
-    title = _("%(village)s%(group)s门牌码") % {"village": village.name, "group": group.name}
-    content = cards_pdf([sheet], title=title, author=str(request.user))
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(True, f"{title}.pdf")
-    return response
+
+
+@require_POST
+@requires()
+def card_village_sheet(request, village):
+    """A whole village's sheets, group after group, in one PDF (a background job)."""
+    _require_card_perm(request.scope)
+    found = Region.objects.filter(pk=village, level=Level.VILLAGE).select_related("parent").first()
+    scope = request.scope
+    if found is None or not any(
+        scope.covers_region(found, perm) for perm in card_services.CARD_PERMS
+    ):
+        raise Http404
+    return _start_sheets(
+        request, found, _("打印%(title)s") % {"title": card_jobs.sheet_title(found)}
+    )
 
 
 def _card_household(request, pk) -> Household:

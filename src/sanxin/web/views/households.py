@@ -6,27 +6,31 @@ URLconf adds them to the households namespace)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Field, Perm, Scope
 from sanxin.households import selectors
 from sanxin.households.models import Household
 from sanxin.households.services import households_exported
+from sanxin.jobs.services import job_start
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
 from sanxin.ratings.standing import with_grade_in_force
 from sanxin.regions.choices import Level
+from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
 
 PAGE_SIZE = 30
@@ -47,12 +51,19 @@ class Filters:
 
     @classmethod
     def from_request(cls, request) -> Filters:
-        grade = request.GET.get("grade", "")
+        return cls.from_data(request.GET)
+
+    @classmethod
+    def from_data(cls, data) -> Filters:
+        grade = data.get("grade", "")
         return cls(
-            query=request.GET.get("q", "").strip(),
-            group_id=request.GET.get("group", ""),
+            query=data.get("q", "").strip(),
+            group_id=data.get("group", ""),
             grade=grade if grade in {g for g, _label in grade_choices()} else "",
         )
+
+    def as_params(self) -> dict[str, str]:
+        return {"q": self.query, "group": self.group_id, "grade": self.grade}
 
     def querystring(self) -> str:
         return urlencode({"q": self.query, "group": self.group_id, "grade": self.grade})
@@ -129,15 +140,25 @@ def _export_columns(scope: Scope) -> list[tuple[str, Field, Any, int]]:
     return [c for c in columns if scope.sees_anywhere(c[1])]
 
 
-@require_GET
-@requires(Perm.VIEW_REGISTRY)
-def household_export(request):
-    """What the list shows under the same filters (all pages), as .xlsx, with the
-    columns of the field groups the user is shown (text never a formula)."""
-    scope = request.scope
-    columns = _export_columns(scope)
-    households = _households(scope, Filters.from_request(request))
+def _export_region_path(scope: Scope) -> str:
+    return min(
+        (g.region_path for g in scope.grants_for(Perm.VIEW_REGISTRY) if g.region_path),
+        default="",
+    )
 
+
+def export_households(
+    scope: Scope,
+    filters: Filters,
+    *,
+    actor,
+    on_rows: Callable[[int], None] | None = None,
+) -> tuple[bytes, int]:
+    """The list under `filters` (all pages) as .xlsx with the columns of the field
+    groups the user is shown (text never a formula), and its audit row. Returns the
+    file and its number of rows; `on_rows(rows written)` every EXPORT_STEP rows."""
+    columns = _export_columns(scope)
+    households = _households(scope, filters)
     written = 0
 
     def rows() -> Iterator[list[Any]]:
@@ -145,6 +166,8 @@ def household_export(request):
         for h in households.iterator(chunk_size=2000):
             shown = scope.fields(h)
             written += 1
+            if on_rows is not None and written % EXPORT_STEP == 0:
+                on_rows(written)
             yield [value(h) if field in shown else None for _h, field, value, _w in columns]
 
     content = table_xlsx(
@@ -154,14 +177,56 @@ def household_export(request):
         widths=[c[3] for c in columns],
     )
     households_exported(
-        actor=request.user,
+        actor=actor,
         rows=written,
-        filters={k: v for k, v in request.GET.items() if v},
-        region_path=min(
-            (g.region_path for g in scope.grants_for(Perm.VIEW_REGISTRY) if g.region_path),
-            default="",
-        ),
+        filters={k: v for k, v in filters.as_params().items() if v},
+        region_path=_export_region_path(scope),
     )
+    return content, written
+
+
+EXPORT_STEP = 500
+EXPORT_FILENAME = "农户名单.xlsx"
+
+
+@require_GET
+@requires(Perm.VIEW_REGISTRY)
+def household_export(request):
+    """What the list shows under the same filters (all pages), as .xlsx. A list longer
+    than SANXIN_EXPORT_SYNC_ROWS is made by a background job instead: this page then
+    offers the button that starts it (web/jobs.py)."""
+    scope = request.scope
+    filters = Filters.from_request(request)
+    count = _households(scope, filters).count()
+    if count > settings.SANXIN_EXPORT_SYNC_ROWS:
+        return render(
+            request,
+            "web/household_export_large.html",
+            {"count": count, "filters": filters, "limit": settings.SANXIN_EXPORT_SYNC_ROWS},
+        )
+    content, _rows = export_households(scope, filters, actor=request.user)
     response = HttpResponse(content, content_type=XLSX_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, _("农户名单.xlsx"))
+    response["Content-Disposition"] = content_disposition_header(True, _(EXPORT_FILENAME))
     return response
+
+
+@require_POST
+@requires(Perm.VIEW_REGISTRY)
+def household_export_job(request):
+    """Start the large export as a background job; the browser goes to its page."""
+    from sanxin.web import jobs as web_jobs
+
+    filters = Filters.from_data(request.POST)
+    path = _export_region_path(request.scope)
+    region = Region.objects.filter(path=path).first() if path else None
+    if region is None:  # a household's own account: its list is never large
+        return redirect(f"{reverse('households:export')}?{filters.querystring()}")
+    job = job_start(
+        actor=request.user,
+        kind=web_jobs.HOUSEHOLD_EXPORT,
+        region=region,
+        target=web_jobs.export_target(request.user.pk),
+        label=_("导出农户名单（Excel）"),
+        params=filters.as_params(),
+    )
+    return redirect("jobs:detail", job.pk)
