@@ -277,10 +277,10 @@ def test_a_group_sheet_makes_missing_cards_once_and_prints_them(world, login):
     from urllib.parse import unquote
 
     from sanxin.audit.models import AuditEvent
-    from tests.job_files import download
     from sanxin.households.models import Household
     from sanxin.rewards.models import HouseholdCard
     from tests.factories import make_household
+    from tests.job_files import download
 
     make_household(world.village_a1, world.group_a1_1, "003", head="欧阳小明", head_seq=601)
     gone = make_household(world.village_a1, world.group_a1_1, "004", head="周六", head_seq=701)

@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.urls import reverse
-
-from sanxin.accounts.scope import Perm
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from sanxin.accounts.scope import Perm
 from sanxin.jobs.kinds import JobFile, JobKind, Reporter, register
 from sanxin.jobs.models import Job
 from sanxin.ratings.certificates import certificate_doc

@@ -18,10 +18,10 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Scope, scope_for
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
+from sanxin.jobs.services import job_start
 from sanxin.ratings.notice import mask_name
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
-from sanxin.jobs.services import job_start
 from sanxin.rewards import cards
 from sanxin.rewards import jobs as card_jobs
 from sanxin.rewards.card_forms import CardRevokeForm
