@@ -94,7 +94,10 @@ def _export_made(w, username):
     from sanxin.jobs.models import Job
 
     succeeded(w, username)
-    if username in {"villager", "other_villager"}:  # a household's own list: exported at once instead
+    if username in {
+        "villager",
+        "other_villager",
+    }:  # a household's own list: exported at once instead
         assert w.response.url.startswith("/households/export.xlsx")
         assert not Job.objects.exists()
         return
