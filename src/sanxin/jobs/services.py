@@ -306,9 +306,11 @@ def job_files_prune(now: datetime | None = None) -> int:
     many job files were deleted."""
     now = now or timezone.now()
     count = 0
-    for job in Job.objects.filter(file_expires_at__lte=now).exclude(file=""):
-        if Job.objects.filter(pk=job.pk, file=job.file.name).update(file=""):
-            default_storage.delete(job.file.name)
+    expired = Job.objects.filter(file_expires_at__lte=now).exclude(file="")
+    for pk, name in expired.values_list("pk", "file"):
+        # The row first: a download that starts now finds no file rather than half of one.
+        if Job.objects.filter(pk=pk, file=name).update(file=""):
+            default_storage.delete(name)
             count += 1
     tmp_dir = Path(settings.MEDIA_ROOT) / TMP_DIR
     if tmp_dir.is_dir():
