@@ -65,33 +65,28 @@ def of_household(household: Household) -> dict[str, bool]:
 
 class Publication:
     """What one page may publish about the households it shows: built once per page
-    (one query) from the households on it and the viewer's own households.
+    (one query, every purpose) from the households on it and the viewer's own
+    households.
 
-    `name(household_id, name)`: the name in full when it is the viewer's own household
-    or the household consented to `name_purpose`, else masked. `photos(household_id)`:
+    `name(household_id, name, purpose)`: the name in full when it is the viewer's own
+    household or the household consented to `purpose`, else masked. `photos(id)`:
     whether the household's photos may be shown (own household, or consent to photos).
-    `own` may be empty: a printed poster is the same for whoever prints it."""
+    `own` is empty for a printed poster: it is the same whoever prints it."""
 
-    def __init__(
-        self,
-        household_ids: Iterable[int],
-        *,
-        own: Iterable[int] = (),
-        name_purpose: str = ConsentPurpose.NAME_ON_BOARD,
-        photos: bool = False,
-    ) -> None:
-        purposes = [name_purpose] + ([ConsentPurpose.PHOTOS] if photos else [])
+    def __init__(self, household_ids: Iterable[int], *, own: Iterable[int] = ()) -> None:
         self.own = set(own)
-        self.name_purpose = name_purpose
-        self._given = in_force(household_ids, purposes)
+        self._given = in_force(household_ids)
 
     def consented(self, household_id: int, purpose: str) -> bool:
         return household_id in self._given.get(purpose, set())
 
-    def name(self, household_id: int, name: str) -> str:
-        if household_id in self.own or self.consented(household_id, self.name_purpose):
-            return name
-        return mask_name(name)
+    def full_name(self, household_id: int, purpose: str) -> bool:
+        return household_id in self.own or self.consented(household_id, purpose)
+
+    def name(
+        self, household_id: int, name: str, purpose: str = ConsentPurpose.NAME_ON_BOARD
+    ) -> str:
+        return name if self.full_name(household_id, purpose) else mask_name(name)
 
     def photos(self, household_id: int) -> bool:
         return household_id in self.own or self.consented(household_id, ConsentPurpose.PHOTOS)
