@@ -885,7 +885,7 @@ def _loan_history(today: date, *, min_loans: int = 1):
     paid, every other loan up to date, and the validation report with its AUC."""
     from sanxin.accounts.scope import scope_for
     from sanxin.lending.models import Loan, Repayment
-    from sanxin.lending.report_selectors import validation_loans
+    from sanxin.lending.report_selectors import validation_loans_for
     from sanxin.lending.validation import validation_report
 
     village = Region.objects.get(name="大贵口村")
@@ -905,7 +905,9 @@ def _loan_history(today: date, *, min_loans: int = 1):
     assert all(r.paid_on < today for r in Repayment.objects.all())
     assert Repayment.objects.filter(loan__in=others).count() > others.count()
     officer = User.objects.get(username="xinyongshe")
-    report = validation_report(validation_loans(scope_for(officer), "", today), min_loans=min_loans)
+    report = validation_report(
+        validation_loans_for(scope_for(officer), None, today), min_loans=min_loans
+    )
     assert report.overall.discrimination.auc is not None, report.overall.discrimination.reason
     assert report.overall.discrimination.bad == 1
     return report
@@ -936,7 +938,7 @@ def test_built_any_day_the_loans_have_a_history(db, monkeypatch, moment):
     # cut-off, on the demo cycle's after they were granted.
     from sanxin.accounts.scope import scope_for
     from sanxin.lending.models import CreditLine, Loan
-    from sanxin.lending.report_selectors import Period, worth_report
+    from sanxin.lending.report_selectors import Period, worth_report_for
     from sanxin.web.demo.lending import GRANT_DAY
 
     village = Region.objects.get(name="大贵口村")
@@ -951,5 +953,5 @@ def test_built_any_day_the_loans_have_a_history(db, monkeypatch, moment):
         on_previous = loan.credit_line.cycle.period == cal.previous.cycle_period
         assert loan.disbursed_on <= cal.as_of if on_previous else loan.disbursed_on > granted
     officer = User.objects.get(username="xinyongshe")
-    total = worth_report(scope_for(officer), None, window).total
+    total = worth_report_for(scope_for(officer), None, window).total
     assert total.loans == loans.count() and total.interest_saved > 0

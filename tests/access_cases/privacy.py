@@ -2,8 +2,8 @@
 the household's alone (any other user: 404, the household does not exist for them);
 the committee of the village (and the town and district) answers corrections."""
 
-from sanxin.households.models import Person
-from sanxin.privacy.models import Consent, CorrectionRequest
+from sanxin.households.models import Consent, Person
+from sanxin.privacy.models import CorrectionRequest
 from tests.access_cases import ALL_USERS, Case
 from tests.access_cases.effects import audited, succeeded
 

@@ -121,7 +121,10 @@ def test_the_whole_selection_through_the_pages(world, scheme, reps, login):
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     roll = villager.get(f"/village/honours/roll/{world.village_a1.pk}/").content.decode()
-    assert "王*山" in roll and "王大山" not in roll
+    assert "王大山" in roll  # its own name, in full
+    other = login(world.users["other_villager"])
+    roll = other.get(f"/village/honours/roll/{world.village_a1.pk}/").content.decode()
+    assert "王*山" in roll and "王大山" not in roll  # no consent: masked
 
 
 def test_the_verification_page_says_whether_the_honour_stands(world, scheme, reps, client):

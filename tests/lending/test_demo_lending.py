@@ -17,7 +17,7 @@ from django.utils import timezone
 from sanxin.accounts.models import User
 from sanxin.accounts.scope import scope_for
 from sanxin.lending.models import CreditLine, CreditPolicy, Loan, LoanApplication, Repayment
-from sanxin.lending.report_selectors import Period, validation_loans, worth_report
+from sanxin.lending.report_selectors import Period, validation_loans_for, worth_report_for
 from sanxin.lending.validation import validation_report
 from sanxin.regions.models import Region
 from sanxin.web import demo
@@ -80,7 +80,7 @@ def test_the_demo_lends_through_the_services(db):
     first = loans.order_by("disbursed_on", "pk").first()
     assert not first.repayments.exists() and first.days_past_due >= 90
     officer = User.objects.get(username="xinyongshe")
-    report = worth_report(scope_for(officer), None, Period.year_to(timezone.localdate()))
+    report = worth_report_for(scope_for(officer), None, Period.year_to(timezone.localdate()))
     assert report.total.loans == loans.count()
     assert report.total.loans_amount == loans.aggregate(p=Sum("principal"))["p"]
     assert report.total.interest_saved > 0
@@ -101,7 +101,7 @@ def test_built_later_the_book_is_repaid_but_one_loan(db):
         assert all(loan.days_past_due == 0 for loan in others)
         assert Repayment.objects.filter(loan__in=others).count() > others.count()
         officer = User.objects.get(username="xinyongshe")
-        outcomes = validation_loans(scope_for(officer), "", later.date())
+        outcomes = validation_loans_for(scope_for(officer), None, later.date())
         report = validation_report(outcomes, min_loans=1)
         assert report.discrimination.bad == 1
         assert report.overall.overdue_30.count == 1  # the late payments stayed under 30 days

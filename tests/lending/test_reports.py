@@ -17,8 +17,8 @@ from sanxin.audit.models import AuditEvent
 from sanxin.lending.report_selectors import (
     Period,
     household_rows,
-    validation_loans,
-    worth_report,
+    validation_loans_for,
+    worth_report_for,
 )
 from sanxin.lending.validation import TOO_FEW, validation_report
 from tests.factories import child, make_household
@@ -59,7 +59,7 @@ def totals_of(rows):
 
 
 def test_district_figures_are_the_records(book):
-    report = worth_report(scope_for(book.users["district_admin"]), None, YEAR)
+    report = worth_report_for(scope_for(book.users["district_admin"]), None, YEAR)
     assert report.root == book.district
     rows = totals_of(report.rows)
     assert list(rows) == ["双塔山镇", "陈栅子乡"]
@@ -87,7 +87,7 @@ def test_district_figures_are_the_records(book):
 
 def test_town_and_village_drill_down(book):
     scope = scope_for(book.users["district_admin"])
-    town = worth_report(scope, book.town_a, YEAR)
+    town = worth_report_for(scope, book.town_a, YEAR)
     rows = totals_of(town.rows)
     assert list(rows) == ["大贵口村", "邻村"]
     assert (rows["大贵口村"].lines, rows["大贵口村"].loans_amount) == (2, Decimal("110000.00"))
@@ -95,7 +95,7 @@ def test_town_and_village_drill_down(book):
     assert rows["大贵口村"].interest_saved == Decimal("2822.61")
     assert (rows["邻村"].outstanding, rows["邻村"].interest_saved) == (Decimal("20000.00"), 0)
     assert [r.name for r in town.trail] == ["双滦区", "双塔山镇"]
-    village = worth_report(scope, book.village_a1, YEAR)
+    village = worth_report_for(scope, book.village_a1, YEAR)
     assert [r.region for r in village.rows] == [book.village_a1]
     assert village.total.loans == 2
 
@@ -103,7 +103,7 @@ def test_town_and_village_drill_down(book):
 def test_the_period_chooses_what_is_counted(book):
     scope = scope_for(book.users["district_admin"])
     spring = Period(date(2026, 2, 1), date(2026, 4, 15))
-    t = worth_report(scope, None, spring).total
+    t = worth_report_for(scope, None, spring).total
     assert t.lines == 0 and t.usage is None  # every line was granted in November
     assert (t.loans, t.loans_amount) == (2, Decimal("30000.00"))  # 赵三林's and 李二河's
     # on 15 April 李二河 had repaid nothing yet: all three loans are owed in full
@@ -112,11 +112,11 @@ def test_the_period_chooses_what_is_counted(book):
 
 
 def test_a_town_officer_counts_only_the_town(book):
-    report = worth_report(scope_for(book.users["credit_officer"]), None, YEAR)
+    report = worth_report_for(scope_for(book.users["credit_officer"]), None, YEAR)
     assert report.root == book.town_a
     assert report.total.lines == 3
     assert [r.name for r in report.trail] == ["双塔山镇"]
-    other = worth_report(scope_for(book.users["other_credit_officer"]), None, YEAR)
+    other = worth_report_for(scope_for(book.users["other_credit_officer"]), None, YEAR)
     assert other.total.lines == 1 and other.total.loans == 0
 
 
@@ -127,7 +127,7 @@ def test_household_rows_add_up_to_the_village(book):
         ("001", "王大山", "4A"),
         ("002", "李二河", "5A"),
     ]
-    village = worth_report(scope, book.village_a1, YEAR).total
+    village = worth_report_for(scope, book.village_a1, YEAR).total
     for name in ("lines", "lines_amount", "used", "loans", "loans_amount", "outstanding"):
         assert sum(getattr(r.totals, name) for r in rows) == getattr(village, name), name
     assert sum(r.totals.interest_saved for r in rows) == village.interest_saved
@@ -136,7 +136,7 @@ def test_household_rows_add_up_to_the_village(book):
 
 def test_the_grade_against_repayment(book):
     scope = scope_for(book.users["credit_officer"])
-    outcomes = validation_loans(scope, "", date(2026, 6, 30))
+    outcomes = validation_loans_for(scope, None, date(2026, 6, 30))
     worst = {o.grade: o.worst_days_past_due for o in outcomes}
     # 赵三林's first interest fell due on 1 March and nothing was paid: 121 days
     assert worst == {"4A": 0, "5A": 0, "3A": 121}
@@ -167,16 +167,16 @@ def test_a_fixed_number_of_queries_whatever_the_villages(book):
     officer = book.users["credit_officer"]
 
     def district():
-        worth_report(scope_for(admin), None, YEAR)
+        worth_report_for(scope_for(admin), None, YEAR)
 
     def town():
-        worth_report(scope_for(admin), book.town_a, YEAR)
+        worth_report_for(scope_for(admin), book.town_a, YEAR)
 
     def households():
         household_rows(scope_for(officer), book.village_a1, YEAR)
 
     def validation():
-        validation_loans(scope_for(officer), "", date(2026, 6, 30))
+        validation_loans_for(scope_for(officer), None, date(2026, 6, 30))
 
     reads = (district, town, households, validation)
     for read in reads:

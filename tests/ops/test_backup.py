@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
-from io import StringIO
+from io import BytesIO, StringIO
 from pathlib import Path
 from typing import Any
 
@@ -118,14 +119,67 @@ def _restored_snapshot(db) -> dict[str, list[tuple]]:
         return _pg_snapshot(conn)
 
 
-def test_a_restored_backup_holds_every_row_of_every_table(tmp_path, target):
+def _photo(seed: int) -> bytes:
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (24, 16), (seed * 40 % 256, 120, 60)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _add_photos() -> None:
+    """Uploaded files the demo does not make: nomination, contribution and evidence
+    photos, each a row naming a file under MEDIA_ROOT."""
+    from django.core.files.base import ContentFile
+
+    from sanxin.engagement.models import (
+        Contribution,
+        ContributionPhoto,
+        Nomination,
+        NominationPhoto,
+    )
+    from sanxin.ledger.models import Entry, EntryPhoto
+
+    for i, nomination in enumerate(Nomination.objects.order_by("id")[:3]):
+        NominationPhoto.objects.create(
+            nomination=nomination, sha256=f"{i:064d}", image=ContentFile(_photo(i), f"n{i}.png")
+        )
+    contribution = Contribution.objects.order_by("id").first()
+    ContributionPhoto.objects.create(
+        contribution=contribution, sha256="c" * 64, image=ContentFile(_photo(7), "c.png")
+    )
+    EntryPhoto.objects.create(
+        entry=Entry.objects.order_by("id").first(),
+        sha256="e" * 64,
+        image=ContentFile(_photo(9), "e.png"),
+    )
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_a_restored_backup_holds_every_row_of_every_table(tmp_path, target, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
     demo.build(households=12)
+    _add_photos()
     result = backup_create(directory=tmp_path / "backups", keep=0)
     assert result.path.name.startswith("sanxin-")
     assert result.path.name.endswith(".dump" if ON_PG else ".sqlite3.gz")
+    assert result.media == result.path.with_name(result.path.name + ".media.tar")
     source = _source_snapshot()
+    uploaded = _files(settings.MEDIA_ROOT)
+    assert len(uploaded) == result.media_files == 5 and not result.missing
+    referenced = backup.referenced_media()
+    assert len(referenced) == 5
 
-    backup_restore(result.path, db=target)
+    restored_media = tmp_path / "restored-media"
+    backup_restore(result.path, db=target, media_root=restored_media)
+
+    # The uploaded files: the same names, byte for byte, and every file the restored
+    # database names is there.
+    assert _files(restored_media) == uploaded
+    assert all((restored_media / name).is_file() for name in referenced)
 
     restored = _restored_snapshot(target)
     assert set(restored) == set(source)
@@ -159,6 +213,35 @@ def test_restore_command_refuses_a_corrupted_backup_with_an_error_exit(world, tm
     _flip_one_byte(result.path)
     with pytest.raises(CommandError, match="Checksum mismatch"):
         call_command("restore", str(result.path), stdout=StringIO())
+
+
+def test_a_corrupted_media_archive_is_refused_before_anything_is_written(
+    world, tmp_path, target, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    (settings.MEDIA_ROOT / "evidence").mkdir(parents=True)
+    (settings.MEDIA_ROOT / "evidence" / "a.png").write_bytes(_photo(1))
+    result = backup_create(directory=tmp_path / "backups", keep=0)
+    assert result.media_files == 1
+    _flip_one_byte(result.media)
+    restored_media = tmp_path / "restored-media"
+    with pytest.raises(BackupError, match="media archive"):
+        backup_restore(result.path, db=target, media_root=restored_media)
+    assert _restored_snapshot(target) == {} and not restored_media.exists()
+
+
+def test_a_non_empty_media_directory_is_refused_before_anything_is_written(
+    world, tmp_path, target, settings
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    result = backup_create(directory=tmp_path / "backups", keep=0)
+    busy = tmp_path / "busy-media"
+    busy.mkdir()
+    (busy / "keep.png").write_bytes(b"keep me")
+    with pytest.raises(BackupError, match="not empty"):
+        backup_restore(result.path, db=target, media_root=busy)
+    assert _restored_snapshot(target) == {}
+    assert [p.name for p in busy.iterdir()] == ["keep.png"]
 
 
 def test_a_backup_without_its_checksum_file_is_refused(world, tmp_path, target):
@@ -214,7 +297,7 @@ def test_keep_n_deletes_the_oldest_with_their_companion_files(world, tmp_path):
     ]
     assert backups_in(directory, backup._database_label(connection.settings_dict)) == made[1:]
     assert sorted(p.name for p in directory.iterdir()) == sorted(
-        f"{p.name}{suffix}" for p in made[1:] for suffix in ("", ".json", ".sha256")
+        f"{p.name}{suffix}" for p in made[1:] for suffix in ("", ".json", ".sha256", ".media.tar")
     )
 
 
@@ -229,15 +312,23 @@ def test_a_failed_backup_deletes_nothing_and_leaves_no_partial_file(world, tmp_p
     with pytest.raises(BackupError):
         backup_create(directory=directory, keep=1, now=datetime(2026, 3, 2, tzinfo=UTC))
     assert sorted(p.name for p in directory.iterdir() if not p.is_dir()) == sorted(
-        f"{first.path.name}{suffix}" for suffix in ("", ".json", ".sha256")
+        f"{first.path.name}{suffix}" for suffix in ("", ".json", ".sha256", ".media.tar")
     )
 
 
 def test_the_backup_files_are_for_the_owner_only_and_sha256sum_can_check_them(world, tmp_path):
     result = backup_create(directory=tmp_path / "backups", keep=0)
     assert result.path.stat().st_mode & 0o077 == 0
-    line = result.path.with_name(result.path.name + ".sha256").read_text()
-    assert line == f"{backup.sha256_of(result.path)}  {result.path.name}\n"
+    assert result.media is not None and result.media.stat().st_mode & 0o077 == 0
+    sums = result.path.with_name(result.path.name + ".sha256")
+    assert sums.read_text() == (
+        f"{backup.sha256_of(result.path)}  {result.path.name}\n"
+        f"{backup.sha256_of(result.media)}  {result.media.name}\n"
+    )
+    check = subprocess.run(
+        ["sha256sum", "-c", sums.name], cwd=sums.parent, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
     manifest = json.loads(result.path.with_name(result.path.name + ".json").read_text())
     assert manifest["vendor"] == connection.vendor
     assert ["households", "0001_initial"] in manifest["migrations"]

@@ -17,7 +17,7 @@ from sanxin.engagement.models import CheckIn, Suggestion
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, Review, VetoEvent
 from sanxin.lending.report_selectors import Period as LendingPeriod
-from sanxin.lending.report_selectors import worth_report
+from sanxin.lending.report_selectors import worth_report_for
 from sanxin.oversight.figures import AGE_BANDS, NOT_YET, Figures, Period, dashboard
 from sanxin.ratings.models import Appeal, GradeRecord
 from sanxin.ratings.standing import grade_in_force
@@ -184,7 +184,7 @@ def test_grades_of_the_two_cycles_and_their_change(district):
 def test_lending_figures_are_the_lending_reports(district):
     w = district
     board = dashboard(w.district, PERIOD, with_lending=True)
-    report = worth_report(
+    report = worth_report_for(
         scope_for(w.users["district_admin"]), w.district, LendingPeriod(PERIOD_START, PERIOD_END)
     )
     assert board.total.lending == report.total

@@ -7,11 +7,11 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
-from sanxin.households.models import Household, Person
+from sanxin.households.models import Consent, Household, Person
 from sanxin.households.services import household_change
 from sanxin.ledger.models import Entry
 from sanxin.privacy import services
-from sanxin.privacy.models import Anonymisation, Consent
+from sanxin.privacy.models import Anonymisation
 from tests.factories import approved_entry
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ own village only."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -26,9 +27,9 @@ from sanxin.engagement.choices import (
 )
 from sanxin.engagement.models import Activity, Contribution, Project, Selection, Suggestion
 from sanxin.engagement.selectors import honour_roll, nominee_name
+from sanxin.households.consent import ConsentPurpose, Publication
 from sanxin.ratings.choices import CycleState
 from sanxin.ratings.models import Cycle
-from sanxin.ratings.notice import mask_name
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 
@@ -79,15 +80,27 @@ def author_name(suggestion: Suggestion) -> str:
     return suggestion.person.name if suggestion.person else suggestion.household.head_name
 
 
-def shown_author(scope: Scope, suggestion: Suggestion, *, staff: bool) -> str:
+def published_author(suggestion: Suggestion, publication: Publication) -> str:
+    """The author as the village is shown them: "村民" unless the author chose to be
+    named; then in full if the household consented to names on the board (or it is
+    the viewer's own), else masked."""
+    if not suggestion.show_name:
+        return "村民"
+    return publication.name(
+        suggestion.household_id, author_name(suggestion), ConsentPurpose.NAME_ON_BOARD
+    )
+
+
+def shown_author(
+    scope: Scope, suggestion: Suggestion, *, staff: bool, publication: Publication | None = None
+) -> str:
     """The author as this user is shown them: in full to the staff and to their own
-    household; masked to other villagers when the author chose to be named; else
-    "村民" (never anonymous to the committee)."""
-    if staff or suggestion.household_id in scope.own_household_ids():
+    household (never anonymous to the committee); to other villagers as published
+    (`published_author`). Pass the page's `publication` to keep a list at one query."""
+    own = scope.own_household_ids()
+    if staff or suggestion.household_id in own:
         return author_name(suggestion)
-    if suggestion.show_name:
-        return mask_name(author_name(suggestion))
-    return "村民"
+    return published_author(suggestion, publication or Publication([suggestion.household_id]))
 
 
 def suggestion_or_404(scope: Scope, pk) -> tuple[Suggestion, bool]:
@@ -185,11 +198,16 @@ def contributions_of(project: Project) -> QuerySet[Contribution]:
     )
 
 
-def contributor_name(contribution: Contribution, *, staff: bool, own: set[int]) -> str:
+def contributor_name(
+    contribution: Contribution, *, staff: bool, own: set[int], publication: Publication
+) -> str:
     """The household as shown on a project's list: the head's name in full to the
-    staff and to the household itself, masked to the other villagers."""
+    staff, to the household itself and, when the household consented to names on the
+    board, to the other villagers; masked otherwise."""
     name = contribution.household.head_name
-    return name if staff or contribution.household_id in own else mask_name(name)
+    if staff or contribution.household_id in own:
+        return name
+    return publication.name(contribution.household_id, name, ConsentPurpose.NAME_ON_BOARD)
 
 
 # --- the board ---------------------------------------------------------------------------
@@ -206,12 +224,14 @@ class NoticeLine:
 @dataclass
 class Board:
     village: Region
-    honours: list = field(default_factory=list)  # (Honour, masked name)
+    honours: list = field(default_factory=list)  # (Honour, name as published)
     upcoming: list[Activity] = field(default_factory=list)
     adopted: list[Suggestion] = field(default_factory=list)
     adopted_total: int = 0
     projects: list[ProjectTotal] = field(default_factory=list)
     notices: list[NoticeLine] = field(default_factory=list)
+    # What may be published about the households on the board (names, photos).
+    publication: Publication = field(default_factory=lambda: Publication([]))
 
     @property
     def honour_groups(self) -> list[dict]:
@@ -263,24 +283,42 @@ def notices(village: Region, today: date) -> list[NoticeLine]:
     return lines
 
 
-def board_of(village: Region, today: date | None = None) -> Board:
-    """Everything on the village's board, in a fixed number of queries."""
+def board_of(village: Region, today: date | None = None, *, own: Iterable[int] = ()) -> Board:
+    """Everything on the village's board, in a fixed number of queries. Names follow
+    the households' consent (`households.consent`): the honour roll's names in full
+    only with consent to full names on the roll, else masked; `own` (the viewer's
+    households) see their own names in full. A poster passes no `own`."""
     today = today or timezone.localdate()
-    adopted = suggestions_of(village).filter(state=SuggestionState.ADOPTED)
+    adopted_qs = suggestions_of(village).filter(state=SuggestionState.ADOPTED)
+    roll = honour_roll(village)
+    adopted = list(adopted_qs.order_by("-replied_at", "-id")[:ADOPTED_SHOWN])
+    publication = Publication(
+        {h.household_id for h in roll} | {s.household_id for s in adopted}, own=own
+    )
     return Board(
         village=village,
-        honours=[(h, nominee_name(h)) for h in honour_roll(village)],
+        honours=[
+            (
+                h,
+                nominee_name(h, masked=False)
+                if publication.full_name(h.household_id, ConsentPurpose.NAME_ON_HONOUR_ROLL)
+                else nominee_name(h),
+            )
+            for h in roll
+        ],
         upcoming=upcoming_activities(village),
-        adopted=list(adopted.order_by("-replied_at", "-id")[:ADOPTED_SHOWN]),
-        adopted_total=adopted.count(),
+        adopted=adopted,
+        adopted_total=adopted_qs.count(),
         projects=project_totals(village),
         notices=notices(village, today),
+        publication=publication,
     )
 
 
 def poster_values(board: Board, *, url: str, today: date) -> poster.BoardPoster:
-    """The poster's plain values: names masked (the suggestions' authors as other
-    villagers see them), local times."""
+    """The poster's plain values, local times. Build `board` without `own`: a printed
+    poster is public, so every name follows consent alone (masked without it) and the
+    suggestions' authors are as other villagers see them."""
     village = board.village
     kinds = dict(ActivityKind.choices)
     return poster.BoardPoster(
@@ -309,7 +347,7 @@ def poster_values(board: Board, *, url: str, today: date) -> poster.BoardPoster:
         suggestions=[
             poster.PosterSuggestion(
                 text=s.text,
-                author=mask_name(author_name(s)) if s.show_name else "村民",
+                author=published_author(s, board.publication),
                 reply=s.reply,
                 adopted_on=timezone.localtime(s.replied_at).date() if s.replied_at else None,
             )

@@ -221,7 +221,7 @@ def _honours(board: BoardPoster, s: dict, width: float) -> list:
         out.append(_p(line + names, s["body"]))
     if len(board.honours) > len(shown):
         out.append(_more(len(board.honours) - len(shown), s))
-    out.append(_p(_("姓名已作隐去处理。"), s["small"]))
+    out.append(_p(_("未同意公开全名的，姓名已作隐去处理。"), s["small"]))
     return out
 
 

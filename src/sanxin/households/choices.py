@@ -61,3 +61,13 @@ CADRE_ALIASES = {
     "组长": CadrePost.GROUP_LEADER,
     "其他村干部": CadrePost.OTHER_CADRE,
 }
+
+
+class ConsentPurpose(models.TextChoices):
+    """Publications beyond what the village rules themselves require, each needing the
+    household's separate consent (PIPL Art. 25, 14). The 公示 of grades and of honour
+    selections is part of those procedures and is not asked (docs/privacy.md)."""
+
+    PHOTOS = "photos", _("在村务公开栏和荣誉榜展示本户的照片")
+    NAME_ON_BOARD = "name_on_board", _("在村务公开栏的建议和出资出力名单中显示姓名")
+    NAME_ON_HONOUR_ROLL = "honour_name", _("在光荣榜（村务公开栏、A4 海报）上显示获奖人全名")

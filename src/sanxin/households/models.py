@@ -7,7 +7,13 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus, Sex
+from sanxin.households.choices import (
+    CadrePost,
+    ConsentPurpose,
+    HouseholdStatus,
+    PoliticalStatus,
+    Sex,
+)
 from sanxin.lib import crypto, idcard
 
 
@@ -169,3 +175,40 @@ class PendingImport(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class Consent(models.Model):
+    """Append-only: each giving or withdrawing of consent to a publication is a row; the
+    newest row for a household and purpose is in force, and no row means no consent.
+    Written by `privacy.services.consent_record`; read through `households.consent` by
+    every page that publishes a name or a photo. Its table is still `privacy_consent`
+    (the model moved down from the privacy app so that engagement can read it)."""
+
+    SCOPE_PATH = "household__villager_group__path"
+    SCOPE_HOUSEHOLD = "household_id"
+
+    household = models.ForeignKey(
+        Household,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("户"),
+    )
+    purpose = models.CharField(_("用途"), max_length=20, choices=ConsentPurpose.choices)
+    given = models.BooleanField(_("同意"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    recorded_at = models.DateTimeField(_("登记时间"))
+    on_paper = models.BooleanField(_("书面同意（评信团代为登记）"), default=False)
+
+    class Meta:
+        db_table = "privacy_consent"
+        verbose_name = _("公开同意")
+        verbose_name_plural = _("公开同意")
+        ordering = ["household_id", "purpose", "-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()}：{'同意' if self.given else '不同意'}"

@@ -6,7 +6,17 @@ Every count and sum is an SQL aggregate grouped by village (its region path), ro
 up to towns and the district in Python by the path's ids: a fixed number of queries
 whatever the number of villages. The one figure SQL cannot give is the interest saved
 (it needs the schedule at the standard rate), computed in Python from one query's rows
-(`worth.interest_saved`)."""
+(`worth.interest_saved`).
+
+Who may read them is the callers' business, stated in the interface: `worth_report` and
+`validation_loans` take the regions whose rows they aggregate and the permission under
+which the reader holds those regions, and refuse a permission that does not allow
+aggregated lending figures (`AGGREGATE_PERMS`: Perm.LENDING_TOTALS, and the credit
+union's own Perm.LENDING_MANAGE). A page passes the regions of the user's grants
+(`report_roots(scope, perm)`); the dashboard, the big screen and the department views
+pass the region they show, which their own permission check has put in the user's
+reach with Perm.LENDING_TOTALS. Neither returns a row of a single loan or household
+(`household_rows`, which does, reads through the user's scope with Perm.LENDING_VIEW)."""
 
 from __future__ import annotations
 
@@ -100,17 +110,37 @@ class WorthReport:
     total: Totals
 
 
+# The permissions that allow aggregated lending figures (counts and sums per region;
+# the validation report's anonymous outcomes).
+AGGREGATE_PERMS = frozenset({Perm.LENDING_TOTALS, Perm.LENDING_MANAGE})
+
+
+def _check_aggregate(perm: Perm) -> None:
+    if perm not in AGGREGATE_PERMS:
+        raise ValueError(f"{perm} does not allow aggregated lending figures")
+
+
 def _in_reach(queryset: QuerySet, scope: Scope, perm: Perm, path_field: str, under: str):
     return scope.filter(queryset, perm).filter(**{f"{path_field}__startswith": under})
 
 
-def _village_totals(scope: Scope, under: str, period: Period) -> dict[str, Totals]:
-    """Totals per village path, for the villages under `under` (a region path)."""
-    perm = Perm.LENDING_TOTALS
+def _in_regions(queryset: QuerySet, regions: Sequence[Region], path_field: str, under: str):
+    """`queryset`'s rows under one of `regions` and under the path `under`."""
+    if not regions:
+        return queryset.none()
+    inside = Q()
+    for region in regions:
+        inside |= Q(**{f"{path_field}__startswith": region.path})
+    return queryset.filter(inside).filter(**{f"{path_field}__startswith": under})
+
+
+def _village_totals(regions: Sequence[Region], under: str, period: Period) -> dict[str, Totals]:
+    """Totals per village path, for the villages under `under` (a region path) in
+    `regions`."""
     by_village: dict[str, Totals] = defaultdict(Totals)
     start, end = period.moments()
 
-    lines = _in_reach(CreditLine.objects, scope, perm, "village__path", under).filter(
+    lines = _in_regions(CreditLine.objects, regions, "village__path", under).filter(
         granted_at__gte=start, granted_at__lt=end
     )
     lines = lines.exclude(status__in=NOT_GRANTED)
@@ -118,7 +148,7 @@ def _village_totals(scope: Scope, under: str, period: Period) -> dict[str, Total
         t = by_village[row["village__path"]]
         t.lines, t.lines_amount = row["n"], row["amount"] or ZERO
 
-    loans = _in_reach(Loan.objects, scope, perm, "credit_line__village__path", under)
+    loans = _in_regions(Loan.objects, regions, "credit_line__village__path", under)
     used = loans.filter(credit_line__in=lines.values("pk"), disbursed_on__lte=period.end)
     for row in used.values("credit_line__village__path").annotate(
         used=Sum("principal"), lines=Count("credit_line", distinct=True)
@@ -164,21 +194,31 @@ def _interest_saved(loans: QuerySet, key: str) -> dict:
     return saved
 
 
-def report_roots(scope: Scope) -> list[Region]:
-    """The regions where the user's totals start: their grants' regions, none inside
-    another (one query)."""
-    grants = scope.grants_for(Perm.LENDING_TOTALS)
+def report_roots(scope: Scope, perm: Perm = Perm.LENDING_TOTALS) -> list[Region]:
+    """The regions where the user's figures start: the regions of their grants of
+    `perm`, none inside another (one query). The roles holding the aggregate
+    permissions are all bound to regions, never to a household."""
+    _check_aggregate(perm)
+    grants = scope.grants_for(perm)
     paths = sorted({g.region_path for g in grants if g.region_path})
     tops = [p for p in paths if not any(p != q and p.startswith(q) for q in paths)]
     ids = [Region.ids_in_path(p)[-1] for p in tops]
     return list(Region.objects.filter(pk__in=ids).order_by("path"))
 
 
-def worth_report(scope: Scope, root: Region | None, period: Period) -> WorthReport:
+def worth_report(
+    regions: Sequence[Region], root: Region | None, period: Period, *, perm: Perm
+) -> WorthReport:
     """The figures of `root`'s children (towns of a district, villages of a town), or
-    of the user's own regions side by side when `root` is None; for a village, its
-    own figures only (its households: `household_rows`)."""
-    roots = report_roots(scope)
+    of `regions` side by side when `root` is None; for a village, its own figures only
+    (its households: `household_rows`). `regions`: those over which the reader holds
+    `perm`, which must allow aggregated figures (Perm.LENDING_TOTALS); only their rows
+    are counted, and `root` should be one of them or inside one."""
+    _check_aggregate(perm)
+    by_path = {r.path: r for r in regions}
+    roots = [  # none inside another, by path (as `report_roots` gives them)
+        by_path[p] for p in sorted(by_path) if not any(p != q and p.startswith(q) for q in by_path)
+    ]
     if root is None and len(roots) == 1:
         root = roots[0]
     if root is None:
@@ -197,7 +237,7 @@ def worth_report(scope: Scope, root: Region | None, period: Period) -> WorthRepo
     total = Totals()
     unders = [root.path] if root is not None else [r.path for r in roots]
     for under in unders:
-        for path, totals in _village_totals(scope, under, period).items():
+        for path, totals in _village_totals(roots, under, period).items():
             ids = Region.ids_in_path(path)
             row = index.get(ids[depth]) if depth is not None else _row_of(rows, path)
             if row is not None:
@@ -211,6 +251,14 @@ def worth_report(scope: Scope, root: Region | None, period: Period) -> WorthRepo
             chain[i] for i in root.ancestor_ids if any(chain[i].path.startswith(p) for p in reach)
         ]
     return WorthReport(period=period, root=root, trail=trail, rows=rows, total=total)
+
+
+def worth_report_for(scope: Scope, root: Region | None, period: Period) -> WorthReport:
+    """`worth_report` over the regions of the user's grants of Perm.LENDING_TOTALS (the
+    lending report's page; `root` in their reach or None)."""
+    return worth_report(
+        report_roots(scope, Perm.LENDING_TOTALS), root, period, perm=Perm.LENDING_TOTALS
+    )
 
 
 def _row_of(rows: Sequence[RegionRow], path: str) -> RegionRow | None:
@@ -299,12 +347,15 @@ def household_rows(scope: Scope, village: Region, period: Period) -> list[Househ
 # --- the validation report ------------------------------------------------------------
 
 
-def validation_loans(scope: Scope, under: str, as_of: date) -> list[LoanOutcome]:
-    """Every loan disbursed by `as_of` under the region path `under`, with the grade its
-    line was granted on, the period of that line's cycle and its worst days past due
-    (three queries: loans, their instalments, their repayments)."""
+def validation_loans(regions: Sequence[Region], as_of: date, *, perm: Perm) -> list[LoanOutcome]:
+    """Every loan disbursed by `as_of` in `regions` (those over which the reader holds
+    `perm`: the credit union's Perm.LENDING_MANAGE, or Perm.LENDING_TOTALS — an outcome
+    names no loan or household, only the grade its line was granted on, the period of
+    that line's cycle and its worst days past due). Three queries: loans, their
+    instalments, their repayments."""
+    _check_aggregate(perm)
     loans = (
-        _in_reach(Loan.objects, scope, Perm.LENDING_MANAGE, "credit_line__village__path", under)
+        _in_regions(Loan.objects, regions, "credit_line__village__path", "")
         .filter(disbursed_on__lte=as_of)
         .values_list("pk", "credit_line__grade", "credit_line__cycle__period")
     )
@@ -330,6 +381,13 @@ def validation_loans(scope: Scope, under: str, as_of: date) -> list[LoanOutcome]
         )
         for pk, grade, period in loans
     ]
+
+
+def validation_loans_for(scope: Scope, root: Region | None, as_of: date) -> list[LoanOutcome]:
+    """`validation_loans` of the credit union's page: `root` (in the user's reach with
+    Perm.LENDING_MANAGE) or, when None, every region of their grants of it."""
+    regions = [root] if root is not None else report_roots(scope, Perm.LENDING_MANAGE)
+    return validation_loans(regions, as_of, perm=Perm.LENDING_MANAGE)
 
 
 def _standing_payments(rows: Iterable[tuple]) -> dict[int, list[Payment]]:

@@ -25,8 +25,8 @@ from sanxin.lending.report_selectors import (
     WorthReport,
     cycle_order,
     household_rows,
-    validation_loans,
-    worth_report,
+    validation_loans_for,
+    worth_report_for,
 )
 from sanxin.lending.report_services import lending_report_exported
 from sanxin.lending.validation import MIN_LOANS, Row, ValidationReport, validation_report
@@ -56,7 +56,7 @@ def _worth(request) -> tuple[PeriodForm, WorthReport, list[HouseholdRow] | None]
     region_id = form.cleaned_data.get("region") if form.is_valid() else None
     root = _region(request.scope, region_id, Perm.LENDING_TOTALS)
     period = form.period()
-    report = worth_report(request.scope, root, period)
+    report = worth_report_for(request.scope, root, period)
     households = None
     if (
         root is not None
@@ -175,7 +175,7 @@ def _validation(request) -> tuple[Region | None, ValidationReport, list[Region]]
     today = timezone.localdate()
     region_id = request.GET.get("region") or None
     root = _region(request.scope, region_id, Perm.LENDING_MANAGE)
-    outcomes = validation_loans(request.scope, root.path if root is not None else "", today)
+    outcomes = validation_loans_for(request.scope, root, today)
     report = validation_report(outcomes, cycle_order=cycle_order(outcomes))
     choices = list(
         request.scope.regions(Perm.LENDING_MANAGE)

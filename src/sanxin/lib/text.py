@@ -181,3 +181,14 @@ class TextField(LineField):
 
     def clean_value(self, value: str, label: str) -> str:
         return clean_text(value, label)
+
+
+def mask_name(name: str) -> str:
+    """A name as the 公示 prints it, first and last characters kept: 张三峰→张*峰,
+    张三→张*, 欧阳小明→欧**明."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

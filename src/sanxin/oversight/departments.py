@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import (
     Avg,
     Case,
@@ -57,6 +58,7 @@ from sanxin.lending.report_selectors import (
     Period,
     WorthReport,
     cycle_order,
+    report_roots,
     validation_loans,
     worth_report,
 )
@@ -583,16 +585,6 @@ def appeals_by_village(
 # --- 信用联社: credit lines, loans, repayment validation ---------------------------------
 
 
-class _DistrictWide:
-    """Lending's selectors narrow their rows by a scope and a region path. The
-    department views are district-wide by rule (Perm.DEPARTMENT_VIEWS over the
-    district, checked by the view): the path alone narrows, and no row of a single
-    loan leaves this module, only the counts of the validation report."""
-
-    def filter(self, queryset, perm):
-        return queryset.all()
-
-
 @dataclass
 class CreditSummary:
     worth: WorthReport
@@ -602,9 +594,20 @@ class CreditSummary:
 def credit_summary(scope: Scope, district: Region, today: date) -> CreditSummary:
     """The district's credit lines and loans of the twelve months to `today` per town
     (lending's worth report, over the user's Perm.LENDING_TOTALS), and the repayment
-    validation by grade over every loan of the district disbursed by today."""
-    worth = worth_report(scope, district, Period.year_to(today))
-    outcomes = validation_loans(cast(Scope, _DistrictWide()), district.path, today)
+    validation by grade over every loan of the district disbursed by today (the user
+    must hold Perm.LENDING_TOTALS over the district)."""
+    if not scope.covers_region(district, Perm.LENDING_TOTALS):
+        raise PermissionDenied("无权查看本区的用信汇总")
+    worth = worth_report(
+        report_roots(scope, Perm.LENDING_TOTALS),
+        district,
+        Period.year_to(today),
+        perm=Perm.LENDING_TOTALS,
+    )
+    # District-wide by rule: the department views are opened over the district, whose
+    # holders (district admin, department viewers) hold Perm.LENDING_TOTALS there; an
+    # outcome names no loan, only its grade, cycle and worst days past due.
+    outcomes = validation_loans([district], today, perm=Perm.LENDING_TOTALS)
     report = validation_report(outcomes, cycle_order=cycle_order(outcomes))
     return CreditSummary(worth=worth, validation=report)
 

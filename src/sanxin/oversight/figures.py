@@ -45,8 +45,7 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from sanxin.accounts.choices import Role
-from sanxin.accounts.scope import Grant, Scope
+from sanxin.accounts.scope import Perm
 from sanxin.engagement.models import CheckIn, Honour, Suggestion
 from sanxin.households.models import Household
 from sanxin.ledger.models import Entry, Review, VetoEvent
@@ -262,21 +261,6 @@ def children(region: Region) -> list[Region]:
     return list(Region.objects.filter(parent=region).order_by("sort_order", "name", "pk"))
 
 
-def _system_scope(region: Region) -> Scope:
-    """A scope over exactly `region`'s subtree with the lending totals permission, for
-    the lending report's selector (it reads through a scope; the caller of this module
-    has checked the user's access already)."""
-    grant = Grant(
-        role=Role.DISTRICT_ADMIN,
-        region_id=region.pk,
-        region_path=region.path,
-        region_level=region.level,
-        region_name=region.name,
-        household_id=None,
-    )
-    return Scope(None, [grant])
-
-
 class _Fold:
     """Folds rows keyed by a region path into the dashboard's rows."""
 
@@ -319,7 +303,11 @@ def dashboard(region: Region, period: Period, *, with_lending: bool) -> Dashboar
     _shops(fold, region, period, start, end)
     _engagement(fold, region, period, start, end)
     if with_lending:
-        report = report_selectors.worth_report(_system_scope(region), region, period.for_lending())
+        # The caller shows lending figures only to a holder of Perm.LENDING_TOTALS
+        # over `region` (the dashboard's and the big screen's views check it).
+        report = report_selectors.worth_report(
+            [region], region, period.for_lending(), perm=Perm.LENDING_TOTALS
+        )
         lending_rows = {r.region.pk: r.totals for r in report.rows}
         if region.level == Level.VILLAGE:
             # Lending is counted per village: the report's one row is the village

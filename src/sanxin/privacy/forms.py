@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.households.choices import ConsentPurpose
 from sanxin.lib.text import LineField, TextField
-from sanxin.privacy.models import ConsentPurpose, CorrectionField
+from sanxin.privacy.models import CorrectionField
 
 
 class CorrectionForm(forms.Form):

@@ -1,6 +1,7 @@
 """Personal-information rights (PIPL): correction requests a household files about its
-own registry data and the committee answers, consent to publication, and the record
-of anonymising people who left the register."""
+own registry data and the committee answers, and the record of anonymising people who
+left the register. Consent to publication lives in the register itself
+(`households.models.Consent`, table `privacy_consent`): every publishing app reads it."""
 
 from __future__ import annotations
 
@@ -117,47 +118,6 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_field_display()}：{self.requested_value}"
-
-
-class ConsentPurpose(models.TextChoices):
-    """Publications beyond what the village rules themselves require (the 公示 of
-    grades is part of the rating process and is not asked here)."""
-
-    PHOTOS = "photos", _("在村务公开栏和荣誉榜展示本户的照片")
-    NAME_ON_BOARD = "name_on_board", _("在村务公开栏的建议和出资出力名单中显示姓名")
-
-
-class Consent(models.Model):
-    """Append-only: each giving or withdrawing of consent is a row; the newest row for
-    a household and purpose is in force."""
-
-    SCOPE_PATH = "household__villager_group__path"
-    SCOPE_HOUSEHOLD = "household_id"
-
-    household = models.ForeignKey(
-        "households.Household",
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("户"),
-    )
-    purpose = models.CharField(_("用途"), max_length=20, choices=ConsentPurpose.choices)
-    given = models.BooleanField(_("同意"))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("登记人"),
-    )
-    recorded_at = models.DateTimeField(_("登记时间"))
-    on_paper = models.BooleanField(_("书面同意（评信团代为登记）"), default=False)
-
-    class Meta:
-        verbose_name = _("公开同意")
-        verbose_name_plural = _("公开同意")
-        ordering = ["household_id", "purpose", "-recorded_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_purpose_display()}：{'同意' if self.given else '不同意'}"
 
 
 class Anonymisation(models.Model):

@@ -134,7 +134,7 @@ SOURCES: tuple[Source, ...] = (
     Source("engagement.Contribution", gettext_lazy("出资出力"), household="household_id"),
     Source("notifications.Notification", gettext_lazy("通知"), household="household_id"),
     Source("privacy.CorrectionRequest", gettext_lazy("更正申请"), household="household_id"),
-    Source("privacy.Consent", gettext_lazy("公开同意"), household="household_id"),
+    Source("households.Consent", gettext_lazy("公开同意"), household="household_id"),
     Source("privacy.Anonymisation", gettext_lazy("匿名化记录"), household="household_id"),
 )
 

@@ -17,16 +17,16 @@ from django.utils import timezone
 from sanxin.accounts.models import User
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
+from sanxin.households import consent as publication
 from sanxin.households import services as registry
-from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus
-from sanxin.households.models import Household, Person
+from sanxin.households.choices import CadrePost, ConsentPurpose, HouseholdStatus, PoliticalStatus
+from sanxin.households.models import Consent, Household, Person
 from sanxin.lib.text import clean_line, clean_text
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.privacy.models import (
     PERSON_FIELDS,
     Anonymisation,
-    Consent,
     CorrectionField,
     CorrectionRequest,
     CorrectionStatus,
@@ -213,14 +213,7 @@ def correction_answer(
 
 def consent_in_force(household: Household) -> dict[str, bool]:
     """{purpose: given} of the newest row per purpose (no row: not given)."""
-    found: dict[str, bool] = {}
-    for purpose, given in (
-        Consent.objects.filter(household=household)
-        .order_by("purpose", "-recorded_at", "-id")
-        .values_list("purpose", "given")
-    ):
-        found.setdefault(purpose, given)
-    return found
+    return publication.of_household(household)
 
 
 @transaction.atomic
@@ -236,6 +229,8 @@ def consent_record(
             raise PermissionDenied("无权代为登记")
     elif not own:
         raise PermissionDenied("只能为本户表示同意或撤回")
+    if purpose not in ConsentPurpose.values:
+        raise ValidationError({"purpose": "请选择公开的用途"})
     consent = Consent(
         household=household,
         purpose=purpose,

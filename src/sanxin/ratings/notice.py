@@ -7,19 +7,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from sanxin.households.models import Household
+from sanxin.lib.text import mask_name
 from sanxin.ratings import selectors
 from sanxin.ratings.models import Cycle
 from sanxin.rules.scheme import GRADE_LABELS, GRADES
-
-
-def mask_name(name: str) -> str:
-    """Keep the first and last characters: 张三峰→张*峰, 张三→张*, 欧阳小明→欧**明."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,19 @@
-"""Backups of the database and their restore (`sanxin backup`, `sanxin restore`).
+"""Backups of the database and the uploaded files, and their restore (`sanxin backup`,
+`sanxin restore`).
 
-A backup is one file, `sanxin-<database>-<UTC timestamp>.<ext>`, with two files beside
-it: `<file>.sha256` (the `sha256sum` line, so `sha256sum -c` checks it by hand) and
-`<file>.json` (the manifest: file name, SHA-256, database vendor, the migrations applied,
-when it was made, the Sanxin version).
+A backup is one database file, `sanxin-<database>-<UTC timestamp>.<ext>`, with three
+files beside it: `<file>.media.tar` (every file under MEDIA_ROOT: evidence, product,
+nomination, suggestion, contribution and appeal photos), `<file>.sha256` (the
+`sha256sum` lines of both, so `sha256sum -c` checks them by hand) and `<file>.json` (the
+manifest: file names, SHA-256s, database vendor, the migrations applied, the media
+archive's file count, when it was made, the Sanxin version).
+
+Consistency of the two: the names the database's file fields hold are read first, the
+database snapshot is taken next, the media directory is archived last. A file is
+written before the row naming it is committed and photos are never rewritten, so
+every file a row of the snapshot names is already on disk when the archive is made;
+the archive is then checked against the names read first, and a name whose file is
+missing from the media directory itself is reported (and listed in the manifest).
 
 - SQLite: the online backup API copies a consistent snapshot into a temporary file while
   the site keeps running; it is checked (`PRAGMA integrity_check`) and compressed (zstd
@@ -36,6 +46,7 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,8 +54,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from django.apps import apps
 from django.conf import settings
-from django.db import connections
+from django.db import connections, models
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
@@ -68,6 +80,12 @@ class BackupResult:
     sha256: str
     size: int
     deleted: list[Path]
+    media: Path | None = None
+    media_files: int = 0
+    missing: tuple[str, ...] = ()  # files the database names that the media directory lacks
+
+
+MEDIA_SUFFIX = ".media.tar"
 
 
 # --- compression --------------------------------------------------------------------
@@ -289,7 +307,99 @@ def backups_in(directory: Path, label: str) -> list[Path]:
 
 
 def _companions(path: Path) -> list[Path]:
-    return [path, path.with_name(path.name + ".sha256"), path.with_name(path.name + ".json")]
+    return [
+        path,
+        path.with_name(path.name + MEDIA_SUFFIX),
+        path.with_name(path.name + ".sha256"),
+        path.with_name(path.name + ".json"),
+    ]
+
+
+# --- media --------------------------------------------------------------------------
+
+
+def referenced_media(alias: str = "default") -> set[str]:
+    """Every file name a file field of any model holds in database `alias`."""
+    names: set[str] = set()
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if isinstance(field, models.FileField) and field.concrete:
+                names.update(
+                    n
+                    for n in model._default_manager.using(alias)
+                    .exclude(**{field.attname: ""})
+                    .values_list(field.attname, flat=True)
+                    .iterator()
+                    if n
+                )
+    return names
+
+
+def _media_archive(media_root: Path, into: Path) -> set[str]:
+    """Write every regular file under `media_root` into the tar `into` (paths relative
+    to it, sorted, no owner names); the names archived. Photos are already compressed."""
+    archived: set[str] = set()
+    with tarfile.open(into, "w", format=tarfile.PAX_FORMAT) as tar:
+        if media_root.is_dir():
+            for path in sorted(media_root.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    name = path.relative_to(media_root).as_posix()
+                    info = tar.gettarinfo(str(path), arcname=name)
+                    info.uname = info.gname = ""
+                    info.uid = info.gid = 0
+                    with path.open("rb") as stream:
+                        tar.addfile(info, stream)
+                    archived.add(name)
+    with into.open("rb") as stream:
+        os.fsync(stream.fileno())
+    return archived
+
+
+def _media_names(archive: Path) -> set[str]:
+    """The file names in a media archive, refusing any that would land outside the
+    media directory (absolute, `..`, links, devices)."""
+    names: set[str] = set()
+    try:
+        with tarfile.open(archive, "r") as tar:
+            for member in tar.getmembers():
+                name = member.name
+                if (
+                    not member.isfile()
+                    or name.startswith("/")
+                    or ".." in Path(name).parts
+                    or not name
+                ):
+                    raise BackupError(
+                        f"照片归档里有不安全的条目 {name!r}，拒绝恢复，未做任何改动。"
+                        f" / The media archive holds an unsafe entry {name!r}; refused, "
+                        "nothing was changed."
+                    )
+                names.add(name)
+    except tarfile.TarError as exc:
+        raise BackupError(f"照片归档已损坏 / The media archive is damaged: {exc}") from None
+    return names
+
+
+def _restore_media(archive: Path, media_root: Path) -> int:
+    """Unpack the archive into `media_root`, which must be empty or absent: into a
+    scratch directory beside it first, then renamed into place."""
+    if media_root.is_dir() and any(media_root.iterdir()):
+        raise BackupError(
+            f"照片目录 {media_root} 不是空的，拒绝恢复，未做任何改动。"
+            f" / The media directory {media_root} is not empty; refused, nothing was changed."
+        )
+    names = _media_names(archive)
+    media_root.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".media-restore-", dir=media_root.parent))
+    try:
+        with tarfile.open(archive, "r") as tar:
+            tar.extractall(scratch, filter="data")
+        if media_root.exists():
+            media_root.rmdir()
+        os.replace(scratch, media_root)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return len(names)
 
 
 def backup_create(
@@ -318,6 +428,8 @@ def backup_create(
         raise BackupError(f"同名备份已存在 / A backup of that name already exists: {final}")
     partial = final.with_name(final.name + ".partial")
     migrations = applied_migrations(alias)
+    media_root = Path(settings.MEDIA_ROOT)
+    referenced = referenced_media(alias)  # before the snapshot: see the module's docstring
     try:
         if vendor == "sqlite":
             with tempfile.TemporaryDirectory(prefix="sanxin-backup-", dir=directory) as scratch:
@@ -340,17 +452,43 @@ def backup_create(
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+    media = final.with_name(name + MEDIA_SUFFIX)
+    media_partial = media.with_name(media.name + ".partial")
     try:
         _verify_file(final, vendor, digest, alias)
+        archived = _media_archive(media_root, media_partial)
+        media_partial.chmod(0o600)
+        media_digest = sha256_of(media_partial)
+        if _media_names(media_partial) != archived:
+            raise BackupError("照片归档读回后不一致 / The media archive does not read back")
+        os.replace(media_partial, media)
     except BaseException:
-        final.unlink(missing_ok=True)
+        for file in (final, media, media_partial):
+            file.unlink(missing_ok=True)
         raise
+    missing = sorted(n for n in referenced - archived if not (media_root / n).is_file())
+    late = sorted(n for n in referenced - archived if (media_root / n).is_file())
+    if late:  # cannot happen while files are written before their rows; say so if it does
+        for file in (final, media):
+            file.unlink(missing_ok=True)
+        raise BackupError(
+            f"照片归档缺少数据库引用的文件 {late[:3]}，请重试。"
+            f" / The media archive lacks files the database names ({late[:3]}); retry."
+        )
+    for n in missing:
+        logger.warning("the database names a file missing from the media directory: %s", n)
     manifest = {
         "file": name,
         "sha256": digest,
         "vendor": vendor,
         "database": label,
         "migrations": migrations,
+        "media": {
+            "file": media.name,
+            "sha256": media_digest,
+            "files": len(archived),
+            "missing": missing,
+        },
         "created_at": created.isoformat(),
         "sanxin_version": _sanxin_version(),
     }
@@ -358,7 +496,10 @@ def backup_create(
         final.with_name(name + ".json"),
         (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode(),
     )
-    _write_atomically(final.with_name(name + ".sha256"), f"{digest}  {name}\n".encode())
+    _write_atomically(
+        final.with_name(name + ".sha256"),
+        f"{digest}  {name}\n{media_digest}  {media.name}\n".encode(),
+    )
     size = final.stat().st_size
     logger.info("backup written: %s (%s, %d bytes, sha256 %s)", final, vendor, size, digest)
     deleted: list[Path] = []
@@ -368,7 +509,15 @@ def backup_create(
                 file.unlink(missing_ok=True)
             deleted.append(old)
             logger.info("old backup deleted (keeping %d): %s", keep, old)
-    return BackupResult(path=final, sha256=digest, size=size, deleted=deleted)
+    return BackupResult(
+        path=final,
+        sha256=digest,
+        size=size,
+        deleted=deleted,
+        media=media,
+        media_files=len(archived),
+        missing=tuple(missing),
+    )
 
 
 # --- restore ------------------------------------------------------------------------
@@ -383,7 +532,9 @@ def read_manifest(path: Path) -> dict[str, Any]:
     sum_path = path.with_name(path.name + ".sha256")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        recorded = sum_path.read_text(encoding="utf-8").split()[0]
+        lines = sum_path.read_text(encoding="utf-8").split("\n")
+        recorded = lines[0].split()[0]
+        sums = dict(reversed(line.split(None, 1)) for line in lines if line.strip())
     except FileNotFoundError as exc:
         raise BackupError(
             f"备份旁缺少说明文件 {Path(exc.filename).name}，无法校验，未做任何改动。"
@@ -402,6 +553,21 @@ def read_manifest(path: Path) -> dict[str, Any]:
             f" / Checksum mismatch: the backup is damaged or altered; refused, nothing was "
             f"changed. (file {actual}, recorded {recorded})"
         )
+    media = manifest.get("media")
+    if media:
+        archive = path.with_name(media["file"])
+        if not archive.is_file():
+            raise BackupError(
+                f"备份旁缺少照片归档 {archive.name}，无法恢复照片，未做任何改动。"
+                f" / The backup's media archive {archive.name} is missing; nothing was changed."
+            )
+        actual = sha256_of(archive)
+        if not (actual == media.get("sha256") == sums.get(archive.name)):
+            raise BackupError(
+                "照片归档的校验和不符：已损坏或被改动，拒绝恢复，未做任何改动。"
+                " / Checksum mismatch in the media archive: damaged or altered; refused, "
+                f"nothing was changed. (file {actual}, recorded {media.get('sha256')})"
+            )
     return manifest  # type: ignore[no-any-return]
 
 
@@ -454,11 +620,26 @@ def _pg_tables(db: Mapping[str, Any]) -> tuple[list[str], int]:
         return tables, conn.info.server_version
 
 
-def backup_restore(path: Path, *, db: Mapping[str, Any]) -> dict[str, Any]:
+def backup_restore(
+    path: Path, *, db: Mapping[str, Any], media_root: Path | None = None
+) -> dict[str, Any]:
     """Restore backup `path` into the (empty) database described by `db` (a Django
-    DATABASES entry). Returns the manifest."""
+    DATABASES entry) and its media archive into `media_root` (default MEDIA_ROOT; it
+    must be empty or absent). Both checksums are verified and both targets checked
+    before anything is written. Returns the manifest (a backup made before media were
+    included has no "media" key: only the database is restored)."""
     path = Path(path)
     manifest = read_manifest(path)
+    media_root = Path(media_root or settings.MEDIA_ROOT)
+    media = manifest.get("media")
+    if media:
+        _media_names(path.with_name(media["file"]))
+        if media_root.is_dir() and any(media_root.iterdir()):
+            raise BackupError(
+                f"照片目录 {media_root} 不是空的，拒绝恢复，未做任何改动。"
+                f" / The media directory {media_root} is not empty; refused, nothing was "
+                "changed."
+            )
     vendor = _vendor(db)
     if manifest.get("vendor") != vendor:
         raise BackupError(
@@ -478,6 +659,9 @@ def backup_restore(path: Path, *, db: Mapping[str, Any]) -> dict[str, Any]:
     else:
         _restore_pg(path, db)
     logger.info("backup restored: %s into %s database %s", path, vendor, db["NAME"])
+    if media:
+        count = _restore_media(path.with_name(media["file"]), media_root)
+        logger.info("media restored: %d files into %s", count, media_root)
     return manifest
 
 

@@ -35,7 +35,7 @@ def my_board(request):
 def board(request, village_id: int):
     village = reads.village_or_404(request.scope, village_id)
     today = timezone.localdate()
-    data = reads.board_of(village, today)
+    data = reads.board_of(village, today, own=request.scope.own_household_ids())
     staff = reads.is_staff_of(request.scope, village)
     return render(
         request,
@@ -45,7 +45,12 @@ def board(request, village_id: int):
             "board": data,
             "today": today,
             "adopted": [
-                {"s": s, "author": reads.shown_author(request.scope, s, staff=staff)}
+                {
+                    "s": s,
+                    "author": reads.shown_author(
+                        request.scope, s, staff=staff, publication=data.publication
+                    ),
+                }
                 for s in data.adopted
             ],
             "can_suggest": request.scope.has(Perm.ENGAGE_TAKE_PART),
@@ -58,7 +63,7 @@ def board(request, village_id: int):
 def board_pdf(request, village_id: int):
     village = reads.village_or_404(request.scope, village_id)
     today = timezone.localdate()
-    data = reads.board_of(village, today)
+    data = reads.board_of(village, today)  # no `own`: the poster is public
     url = request.build_absolute_uri(reverse("engagement:board", args=[village.pk]))
     content = board_poster_pdf(reads.poster_values(data, url=url, today=today))
     response = HttpResponse(content, content_type="application/pdf")

@@ -18,6 +18,7 @@ from sanxin.engagement import board as reads
 from sanxin.engagement.board_forms import ContributionForm, ProjectForm
 from sanxin.engagement.models import ContributionPhoto, Project
 from sanxin.engagement.services import contributions as svc
+from sanxin.households.consent import Publication
 from sanxin.households.models import Household, Person
 from sanxin.lib import photos as photo_files
 from sanxin.lib.forms import apply_service_errors
@@ -90,8 +91,11 @@ def project_detail(request, pk: int):
     staff = reads.is_staff_of(request.scope, village)
     own = request.scope.own_household_ids()
     page = Paginator(reads.contributions_of(project), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    publication = Publication({c.household_id for c in shown}, own=own)
     rows = [
-        {"c": c, "name": reads.contributor_name(c, staff=staff, own=own)} for c in page.object_list
+        {"c": c, "name": reads.contributor_name(c, staff=staff, own=own, publication=publication)}
+        for c in shown
     ]
     total = next((t for t in reads.project_totals(village) if t.project == project), None)
     return render(

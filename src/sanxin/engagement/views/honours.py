@@ -38,6 +38,7 @@ from sanxin.engagement.models import (
     Representative,
 )
 from sanxin.engagement.services import honours as svc
+from sanxin.households.consent import ConsentPurpose, Publication
 from sanxin.households.models import Household, Person
 from sanxin.lib import photos as photo_files
 from sanxin.lib.forms import apply_service_errors
@@ -360,7 +361,9 @@ def _nomination_or_404(request, pk) -> Nomination:
 @requires(Perm.ENGAGE_VIEW)
 def nomination_photo(request, pk: int):
     photo = (
-        NominationPhoto.objects.select_related("nomination__selection__region")
+        NominationPhoto.objects.select_related(
+            "nomination__selection__region", "nomination__household"
+        )
         .filter(pk=pk)
         .first()
     )
@@ -369,14 +372,25 @@ def nomination_photo(request, pk: int):
     nomination = photo.nomination
     selection = selectors.selection_or_404(request.scope, nomination.selection_id)
     scope = request.scope
+    # Those who run the selection, the nominator and the household itself see the
+    # photos; anyone else only with the household's consent to photos: the voters
+    # during the vote and, once the honour is awarded, the village on its honour roll.
     visible = (
         selectors.manages(scope, selection)
         or nomination.nominated_by_id == request.user.pk
         or nomination.household_id in scope.own_household_ids()
-        or (
-            selection.state == SelectionState.VOTING
-            and nomination.state == NominationState.ELIGIBLE
-            and request.user.pk in svc.voter_ids(selection)
+    ) or (
+        Publication([nomination.household_id]).photos(nomination.household_id)
+        and (
+            (
+                selection.state == SelectionState.VOTING
+                and nomination.state == NominationState.ELIGIBLE
+                and request.user.pk in svc.voter_ids(selection)
+            )
+            or (
+                Honour.objects.filter(nomination=nomination, withdrawal__isnull=True).exists()
+                and selectors.villages(scope).filter(pk=nomination.household.village_id).exists()
+            )
         )
     )
     if not visible:
@@ -403,6 +417,9 @@ def vote(request, pk: int):
         .order_by("household__number", "id")
     )
     labelled = [(n, f"{n.household.number}号户 {selectors.nominee_name(n)}") for n in candidates]
+    publication = Publication(
+        {n.household_id for n in candidates}, own=request.scope.own_household_ids()
+    )
     form = VoteForm(request.POST or None, nominations=labelled)
     if request.method == "POST" and form.is_valid():
         try:
@@ -422,7 +439,10 @@ def vote(request, pk: int):
         {
             "selection": selection,
             "form": form,
-            "candidates": [{"n": n, "label": label} for n, label in labelled],
+            "candidates": [
+                {"n": n, "label": label, "photos": publication.photos(n.household_id)}
+                for n, label in labelled
+            ],
             "statement": _statement(selection),
         },
     )
@@ -545,8 +565,24 @@ def honour_roll(request, village_pk: int):
     village = selectors.villages(request.scope).filter(pk=village_pk).first()
     if village is None:
         raise Http404
+    roll = selectors.honour_roll(village)
+    publication = Publication({h.household_id for h in roll}, own=request.scope.own_household_ids())
+    shown = [h.nomination_id for h in roll if publication.photos(h.household_id)]
+    photos: dict[int, list[NominationPhoto]] = {}
+    for photo in NominationPhoto.objects.filter(nomination_id__in=shown).order_by("id"):
+        photos.setdefault(photo.nomination_id, []).append(photo)
     rows = [
-        {"honour": h, "name": selectors.nominee_name(h)} for h in selectors.honour_roll(village)
+        {
+            "honour": h,
+            "name": selectors.nominee_name(
+                h,
+                masked=not publication.full_name(
+                    h.household_id, ConsentPurpose.NAME_ON_HONOUR_ROLL
+                ),
+            ),
+            "photos": photos.get(h.nomination_id, []),
+        }
+        for h in roll
     ]
     return render(request, "engagement/honours/roll.html", {"village": village, "rows": rows})
 

@@ -19,6 +19,7 @@ from sanxin.engagement.board_forms import AnswerForm, SuggestionForm
 from sanxin.engagement.choices import SuggestionState
 from sanxin.engagement.models import SuggestionPhoto
 from sanxin.engagement.services import suggestions as svc
+from sanxin.households.consent import Publication
 from sanxin.households.models import Household
 from sanxin.lib import photos as photo_files
 from sanxin.lib.forms import apply_service_errors
@@ -41,9 +42,14 @@ def suggestion_list(request, village_id: int):
     if mine:
         qs = qs.filter(household_id__in=own)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
+    publication = Publication({s.household_id for s in shown}, own=own)
     rows = [
-        {"s": s, "author": reads.shown_author(request.scope, s, staff=staff)}
-        for s in page.object_list
+        {
+            "s": s,
+            "author": reads.shown_author(request.scope, s, staff=staff, publication=publication),
+        }
+        for s in shown
     ]
     can_submit = (
         request.scope.has(Perm.ENGAGE_TAKE_PART)

@@ -9,9 +9,10 @@ from django.shortcuts import get_object_or_404, render
 
 from sanxin.accounts.decorators import requires
 from sanxin.audit.services import audit
+from sanxin.households.choices import ConsentPurpose
 from sanxin.households.models import Household
 from sanxin.privacy import mydata, services
-from sanxin.privacy.models import ConsentPurpose, CorrectionRequest
+from sanxin.privacy.models import CorrectionRequest
 
 
 def own_household(request, pk: int) -> Household:
