@@ -94,6 +94,7 @@ def setup_django(url: str, settings: str = "sanxin.settings") -> None:
         DJANGO_SETTINGS_MODULE=settings,
         SANXIN_DEBUG="0",  # as in production: no query log
         SANXIN_LOG_LEVEL="WARNING",
+        SANXIN_STATIC_MANIFEST="0",  # nothing collected: the pages use the finders
     )
     # Inherited by the measuring processes and the server: the same keys everywhere.
     os.environ.setdefault("SANXIN_SECRET_KEY", secrets.token_urlsafe(48))
@@ -251,7 +252,7 @@ def generate(url: str, households: int, seed: int = 2026, log=print) -> dict:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         superuser = cur.fetchone()[0]
-        districts = plan(households, rng, _max_id(cur, Region))
+        districts = plan(households, rng, _max_id(cur, Region) + 1)
         # Regions: one COPY (ids chosen here: the path holds them).
         regions = CopyTable(
             Region,
