@@ -65,16 +65,28 @@ def prepare(districts: list[dict], users: int, log=print) -> dict:
     # spread over the districts; a small run shares villages between members
     chosen = [all_villages[i * len(all_villages) // members] for i in range(members)]
     started = time.perf_counter()
-    accounts = []
-    for n, (district_id, (village_id, first, size)) in enumerate(chosen):
-        village = Region.objects.get(pk=village_id)
-        cycles_compute_district(
-            district=Region.objects.get(pk=district_id),
-            period=PERIOD,
-            cut_off=CUT_OFF,
-            villages=[village],
-        )
-        cycle = Cycle.objects.get(village=village, period=PERIOD)
+    # This period's cycles of the chosen villages, computed (unless the prefecture
+    # benchmark did it already) and put on notice.
+    by_district: dict[int, set[int]] = {}
+    for district_id, (village_id, _first, _size) in chosen:
+        by_district.setdefault(district_id, set()).add(village_id)
+    done = set(
+        Cycle.objects.filter(
+            period=PERIOD, state__in=[CycleState.COMPUTED, CycleState.NOTICE]
+        ).values_list("village_id", flat=True)
+    )
+    for district_id, village_ids in by_district.items():
+        todo = list(Region.objects.filter(pk__in=village_ids - done))
+        if todo:
+            cycles_compute_district(
+                district=Region.objects.get(pk=district_id),
+                period=PERIOD,
+                cut_off=CUT_OFF,
+                villages=todo,
+            )
+    chosen_ids = {v for ids in by_district.values() for v in ids}
+    cycles = {}
+    for cycle in Cycle.objects.filter(village_id__in=chosen_ids, period=PERIOD):
         if cycle.state != CycleState.NOTICE:
             cycle_advance(actor=None, cycle=cycle, to_state=CycleState.REVIEW)
             ReviewMeeting.objects.create(
@@ -87,6 +99,10 @@ def prepare(districts: list[dict], users: int, log=print) -> dict:
                 recorded_at=timezone.now(),
             )
             cycle_advance(actor=None, cycle=cycle, to_state=CycleState.NOTICE)
+        cycles[cycle.village_id] = cycle
+    accounts = []
+    for n, (_district_id, (village_id, first, size)) in enumerate(chosen):
+        village, cycle = Region.objects.get(pk=village_id), cycles[village_id]
         user = User.objects.create(
             username=f"member{n:03d}", password=bench.password, display_name=f"评信团成员{n}"
         )

@@ -515,6 +515,21 @@ def floor_sql() -> str:
     )
 
 
+def backend_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) a local PostgreSQL backend has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def own_cpu_seconds() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
 def worker(kind: str, url: str) -> None:
     """One measuring process: read its chunks, set up, say ready, wait for go, run,
     print seconds and peak RSS as JSON."""
@@ -527,10 +542,11 @@ def worker(kind: str, url: str) -> None:
         sql = floor_sql()
         conn = psycopg.connect(url)
         conn.execute("SET max_parallel_workers_per_gather = 0")
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
         conn.commit()
         print("ready", flush=True)
         sys.stdin.readline()
-        started = time.perf_counter()
+        started, cpu0, db0 = time.perf_counter(), own_cpu_seconds(), backend_cpu_seconds(backend)
         rows = 0
         for chunk in work:
             lo, hi = chunk["households"]
@@ -545,6 +561,8 @@ def worker(kind: str, url: str) -> None:
 
         with connection.cursor() as cur:
             cur.execute("SET max_parallel_workers_per_gather = 0")
+            cur.execute("SELECT pg_backend_pid()")
+            backend = cur.fetchone()[0]
         targets = [
             (
                 Region.objects.get(pk=c["district"]),
@@ -554,7 +572,7 @@ def worker(kind: str, url: str) -> None:
         ]
         print("ready", flush=True)
         sys.stdin.readline()
-        started = time.perf_counter()
+        started, cpu0, db0 = time.perf_counter(), own_cpu_seconds(), backend_cpu_seconds(backend)
         grades: Counter = Counter()
         households = 0
         for district, villages in targets:
@@ -567,6 +585,9 @@ def worker(kind: str, url: str) -> None:
         result["rows"] = households
         result["grades"] = dict(grades)
     result["seconds"] = time.perf_counter() - started
+    result["cpu_seconds"] = own_cpu_seconds() - cpu0
+    db1 = backend_cpu_seconds(backend)
+    result["db_cpu_seconds"] = db1 - db0 if db0 is not None and db1 is not None else None
     result["peak_rss_mib"] = vm_hwm_mib()
     print(json.dumps(result), flush=True)
 
@@ -614,6 +635,10 @@ def run_phase(kind: str, url: str, work: list[list[dict]]) -> dict:
         "rows": sum(r["rows"] for r in results),
         "peak_rss_mib": round(max(r["peak_rss_mib"] or 0 for r in results)),
         "per_process_seconds": [round(r["seconds"], 2) for r in results],
+        # CPU of the measuring processes and of their database backends: steadier than
+        # seconds on a shared machine
+        "cpu_seconds": round(sum(r.get("cpu_seconds") or 0 for r in results), 2),
+        "db_cpu_seconds": round(sum(r.get("db_cpu_seconds") or 0 for r in results), 2),
         "grades": dict(grades),
     }
 
@@ -644,6 +669,8 @@ def measure(url: str, districts: list[dict], processes: int, log=print) -> dict:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP TABLE {FLOOR_TABLE}")
     floor_seconds = sum(f["seconds"] for f in floors) / len(floors)
+    floor_cpu = sum(f["cpu_seconds"] + f["db_cpu_seconds"] for f in floors) / len(floors)
+    compute_cpu = compute["cpu_seconds"] + compute["db_cpu_seconds"]
     return {
         "processes": processes,
         "floor_seconds": [f["seconds"] for f in floors],
@@ -653,6 +680,9 @@ def measure(url: str, districts: list[dict], processes: int, log=print) -> dict:
         "households_computed": compute["rows"],
         "peak_rss_mib": compute["peak_rss_mib"],
         "ratio": round(compute["seconds"] / floor_seconds, 2),
+        "floor_cpu": [(f["cpu_seconds"], f["db_cpu_seconds"]) for f in floors],
+        "compute_cpu": (compute["cpu_seconds"], compute["db_cpu_seconds"]),
+        "cpu_ratio": round(compute_cpu / floor_cpu, 2) if floor_cpu else None,
         "grades": compute["grades"],
     }
 
@@ -710,6 +740,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"{' / '.join(str(s) for s in mm['floor_seconds'])} s (before / after)\n"
                 f"  cycles_compute_district: {mm['compute_seconds']} s "
                 f"(per process {mm['compute_per_process_seconds']}), {mm['households_computed']:,} households\n"
+                f"  CPU (Python + its PostgreSQL backend): floor {mm['floor_cpu']}, "
+                f"compute {mm['compute_cpu']}, ratio {mm['cpu_ratio']}×\n"
                 f"  ratio {mm['ratio']}×, peak RSS {mm['peak_rss_mib']} MiB (largest process); "
                 f"grades {mm['grades']}\n"
                 f"  load average {load:.1f} → {result['load_average_at_end']:.1f}"
