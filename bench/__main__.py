@@ -1,5 +1,7 @@
 """`python -m bench [--households N]`: run every benchmark (compute-cycles, the crafted
-uploads, then 32 clerks redeeming at the counter on SQLite)."""
+uploads, 32 clerks redeeming at the counter on SQLite, then the prefecture on a
+throwaway PostgreSQL at 100,000 households with the pages under load on the same
+data; run `python -m bench.prefecture` alone for the full 1,000,000)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,12 @@ from bench import compute_cycles, crafted_uploads
 def main(argv: list[str] | None = None) -> None:
     compute_cycles.main(sys.argv[1:] if argv is None else argv)
     crafted_uploads.main([])
-    # its own process: it configures Django for its own scratch database and server
+    # their own processes: each configures Django for its own scratch database and server
     subprocess.run([sys.executable, "-m", "bench.bench_counter"], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "bench.prefecture", "--households", "100000", "--pages"],
+        check=True,
+    )
 
 
 if __name__ == "__main__":

@@ -82,9 +82,13 @@ def review(request):
         .select_related("parent")
         .order_by("path")
     )
+    # The scheme versions and recorders of the pending entries, in one pass over the
+    # entries in reach (finding the pending ones probes every entry's review: the
+    # queue's costly step, docs/benchmarks.md "Pages under load").
+    pairs = set(pending.order_by().values_list("scheme_version_id", "recorded_by_id").distinct())
     versions = {
         v.pk: v.scheme
-        for v in SchemeVersion.objects.filter(pk__in=pending.values("scheme_version_id"))
+        for v in SchemeVersion.objects.filter(pk__in={version for version, _user in pairs})
     }
     categories: dict[str, str] = {}
     item_category: dict[tuple[int, str], str] = {}
@@ -93,7 +97,7 @@ def review(request):
             categories.setdefault(c.code, c.name)
         for item in scheme.items:
             item_category[(pk, item.code)] = item.category
-    recorders = User.objects.filter(pk__in=pending.values("recorded_by_id")).order_by(
+    recorders = User.objects.filter(pk__in={user for _version, user in pairs}).order_by(
         "display_name", "username"
     )
     filters = ReviewFilterForm(
