@@ -73,7 +73,8 @@ CASES = [
     ),
     Case("api:docs", lambda w: "/api/docs/", set(ALL_USERS)),
     # --- the API --------------------------------------------------------------------
-    # The schema is public: it describes the API, it holds no data.
+    # The root and the schema are public: they describe the API, they hold no data.
+    Case("api_v1:api-root", lambda w: "/api/v1/", set(ALL_USERS), public=True, api=True),
     Case(
         "api_v1:openapi-json",
         lambda w: "/api/v1/openapi.json",
