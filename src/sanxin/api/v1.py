@@ -19,7 +19,7 @@ from ninja.renderers import JSONRenderer
 
 from sanxin.api import errors
 from sanxin.api.auth import TokenAuth
-from sanxin.api.routers import regions
+from sanxin.api.routers import cycles, grades, households, regions
 
 DESCRIPTION = """三信平台开放接口（第 1 版）。
 
@@ -56,6 +56,9 @@ api = _Api(
 errors.install(api)
 
 api.add_router("", regions.router)
+api.add_router("", households.router)
+api.add_router("", grades.router)
+api.add_router("", cycles.router)
 
 
 def _root(request, **kwargs) -> JsonResponse:
