@@ -44,10 +44,14 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(f.column) for f in fields)
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, connection.wrap_database_errors:
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+        copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        with (
+            connection.cursor() as cursor,
+            connection.wrap_database_errors,
+            cursor.cursor.copy(copy_sql) as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
         return len(rows)
     if connection.vendor == "sqlite":
         connection.ensure_connection()

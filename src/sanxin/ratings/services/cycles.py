@@ -22,12 +22,12 @@ from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
+from sanxin.lib.bulk import bulk_insert
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods, selectors, standing
-from sanxin.ratings.choices import Cadence, CycleState
-from sanxin.lib.bulk import bulk_insert
 from sanxin.ratings.aggregates import aggregates_for_households
+from sanxin.ratings.choices import Cadence, CycleState
 from sanxin.ratings.facts import CHUNK_SIZE, schemes_for_villages
 from sanxin.ratings.models import Appeal, Cycle, Rating, RatingPolicy, ReviewMeeting
 from sanxin.ratings.services.standing import _records_for_final_cycle, standing_refresh
