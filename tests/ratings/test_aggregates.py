@@ -112,7 +112,8 @@ rows = st.lists(
         st.integers(1, 4),  # quantity
         st.integers(0, 1),  # a repeat within the window
         st.booleans(),  # approved
-        st.none() | st.integers(-30, 400),  # reversed that many days later (maybe after the cut-off)
+        st.none()
+        | st.integers(-30, 400),  # reversed that many days later (maybe after the cut-off)
     ),
     max_size=16,
 )

@@ -27,10 +27,8 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
     Func,
     IntegerField,
-    OuterRef,
     QuerySet,
     Sum,
     Value,
@@ -78,7 +76,8 @@ class Year(Func):
 
 def counted_entries(ids: list[int], as_of: date) -> QuerySet[Entry]:
     """The approved entries of the households up to `as_of` that are neither a reversal
-    nor reversed by an approved reversal of the same household up to `as_of`."""
+    nor reversed by an approved reversal up to `as_of`. (A reversal is always of its own
+    household's entry: `ledger.services.entry_reverse` copies the household.)"""
     return (
         Entry.objects.filter(
             household_id__in=ids,
@@ -86,17 +85,24 @@ def counted_entries(ids: list[int], as_of: date) -> QuerySet[Entry]:
             occurred_on__lte=as_of,
             reversal_of__isnull=True,
         )
-        .filter(~Exists(_reversals(as_of)))
+        .exclude(pk__in=_reversed_ids(ids, as_of))
         .order_by()
     )
 
 
-def _reversals(as_of: date) -> QuerySet[Entry]:
-    return Entry.objects.filter(
-        reversal_of=OuterRef("pk"),
-        household_id=OuterRef("household_id"),
-        review__approved=True,
-        occurred_on__lte=as_of,
+def _reversed_ids(ids: list[int], as_of: date) -> QuerySet[Entry]:
+    """The ids the households' approved reversals up to `as_of` cancel: a subquery
+    evaluated once per statement (not correlated: SQLite's planner, with statistics
+    where `reversal_of` is nearly always NULL, would scan per entry)."""
+    return (
+        Entry.objects.filter(
+            household_id__in=ids,
+            review__approved=True,
+            occurred_on__lte=as_of,
+            reversal_of__isnull=False,
+        )
+        .order_by()
+        .values("reversal_of_id")
     )
 
 
@@ -204,7 +210,7 @@ def aggregates_for_households(
                 occurred_on__lte=as_of,
                 reversal_of__isnull=True,
             )
-            .filter(Exists(_reversals(as_of)))
+            .filter(pk__in=_reversed_ids(list(reversed_by), as_of))
             .order_by()
             .values_list(*ENTRY_FIELDS)
         )

@@ -84,8 +84,12 @@ def members_of(ids: list[int]) -> dict[int, list[engine.Member]]:
         .order_by("id")
         .values_list("id", "household_id", "political_status", "cadre_post")
     )
+    tiers: dict[tuple[str, str], str] = {}  # a model instance per distinct pair only
     for pk, household_id, political_status, cadre_post in rows:
-        tier = person_tier(Person(political_status=political_status, cadre_post=cadre_post))
+        tier = tiers.get((political_status, cadre_post))
+        if tier is None:
+            tier = person_tier(Person(political_status=political_status, cadre_post=cadre_post))
+            tiers[(political_status, cadre_post)] = tier
         members[household_id].append(engine.Member(person_id=pk, tier=tier))
     return members
 

@@ -221,7 +221,23 @@ class GradeResult:
         return plain
 
 
+_LEAVES = (str, int, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    # The common exact types first (a rating's result holds thousands of values).
+    if kind is Decimal:
+        return str(value)
+    if kind in _LEAVES:
+        return value
+    if kind is date:
+        return value.isoformat()
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    fields = getattr(kind, "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _plain(getattr(value, name)) for name in fields}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
