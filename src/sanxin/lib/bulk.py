@@ -42,7 +42,7 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
     ]
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
-    columns = ", ".join(quote(f.column) for f in fields)
+    columns = ", ".join(quote(str(f.column)) for f in fields)
     if connection.vendor == "postgresql":
         copy_sql = f"COPY {table} ({columns}) FROM STDIN"
         with (
