@@ -1,14 +1,17 @@
-"""Benchmark: compute a whole district's rating cycles (`cycles_compute_district`).
+"""Benchmark: compute a whole district's rating cycles (`cycles_compute_district`)
+against the physical floor, the bare aggregate-and-insert over the same entries.
 
-Generates a district of N households (default 50,000) in a scratch SQLite database,
-set-based with bulk_create: 200-250 households per village, 3 people each (about one
-household in ten with a party member), `--entries` approved point entries per
-household and a 双基 credit assessment for each. Identity-number columns hold dummy
-values: the benchmark never decrypts them. Then, in a fresh process (so that its peak
-memory is the computation's own), it runs the computation and reports households,
-queries, seconds and peak RSS.
+Generates a district of N households (default 50,000) in a scratch SQLite database:
+200-250 households per village, 3 people each (about one household in ten with a party
+member), `--entries` (default 30) approved point entries per household — written by
+executemany from a template entry, approved by one INSERT … SELECT — and a 双基 credit
+assessment for each. Identity-number columns hold dummy values: the benchmark never
+decrypts them. Then, in a fresh process (so that its peak memory is the computation's
+own), it times the bare `INSERT … SELECT household_id, SUM(points) … GROUP BY
+household_id` and the computation, and reports both, the ratio, queries and peak RSS
+(VmHWM). `--before` re-runs the computation on the per-entry path in another process.
 
-    python -m bench.compute_cycles --households 50000
+    python -m bench.compute_cycles --households 50000 --before
 """
 
 from __future__ import annotations
