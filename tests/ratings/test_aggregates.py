@@ -208,3 +208,54 @@ def test_reading_aggregates_takes_the_same_queries_for_more_households(
             AS_OF,
             scheme.scheme,
         )
+
+
+@pytest.mark.django_db
+def test_bulk_insert_writes_every_field_in_statements_sized_to_the_cap(world, scheme):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanxin.lib.bulk import bulk_insert
+    from sanxin.ratings.models import Cycle, Rating
+
+    cycle = Cycle.objects.create(village=world.village_a1, period="2025", cut_off=AS_OF)
+    now = timezone.now()
+    rows = [
+        Rating(
+            cycle=cycle,
+            run=run,
+            household=world.household,
+            scheme_version=scheme,
+            tier="masses",
+            total=Decimal("81.25") if run % 2 else None,
+            computed_grade="4A",
+            grade="3A",
+            vetoed=bool(run % 3),
+            components={"base": "81.25", "vanguard": None},
+            reasons=["本户按“群众户”标准评定。", f"第{run}次"],
+            result={"run": run, "名": "王*山"},
+            computed_at=now,
+        )
+        for run in range(1, 3001)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        assert bulk_insert(Rating, rows) == 3000
+    inserts = [q for q in queries.captured_queries if "ratings_rating" in q["sql"]]
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per = limit // 13  # Rating's columns but the id
+        assert len(inserts) == -(-3000 // per)
+    else:
+        assert len(inserts) == 1  # one COPY
+    stored = {r.run: r for r in Rating.objects.filter(cycle=cycle)}
+    assert len(stored) == 3000
+    for r in (rows[0], rows[1], rows[2519], rows[2520], rows[-1]):
+        got = stored[r.run]
+        assert (got.household_id, got.scheme_version_id, got.total, got.vetoed) == (
+            r.household_id, r.scheme_version_id, r.total, r.vetoed,
+        )  # fmt: skip
+        assert (got.components, got.reasons, got.result, got.computed_at) == (
+            r.components, r.reasons, r.result, r.computed_at,
+        )  # fmt: skip

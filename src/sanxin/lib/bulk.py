@@ -2,8 +2,8 @@
 
 PostgreSQL: one `COPY ... FROM STDIN` (psycopg 3's `cursor.copy`) for all the rows.
 SQLite: multi-row INSERTs, each as large as the connection's limit on bound
-parameters allows (`SQLITE_LIMIT_VARIABLE_NUMBER`; 32,766 with SQLite ≥ 3.32, where
-Django's `bulk_create` assumes 999). Any other database: `bulk_create`.
+parameters allows (`SQLITE_LIMIT_VARIABLE_NUMBER`: 32,766 by default since SQLite 3.32,
+250,000 in Debian's build, where Django's `bulk_create` assumes 999). Any other database: `bulk_create`.
 
 The columns are the model's concrete fields (an auto primary key left to the
 database), the values those of the instances, prepared by each field as Django saves
