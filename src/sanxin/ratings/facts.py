@@ -33,16 +33,7 @@ def facts_for_households(
     ids = list(household_ids)
     if not ids:
         return {}
-    members: dict[int, list[engine.Member]] = defaultdict(list)
-    rows = (
-        Person.objects.filter(household_id__in=ids, active=True)
-        .order_by("id")
-        .values_list("id", "household_id", "political_status", "cadre_post")
-    )
-    for pk, household_id, political_status, cadre_post in rows:
-        tier = person_tier(Person(political_status=political_status, cadre_post=cadre_post))
-        members[household_id].append(engine.Member(person_id=pk, tier=tier))
-
+    members = members_of(ids)
     entries: dict[int, list[engine.Entry]] = defaultdict(list)
     rows = (
         Entry.objects.filter(household_id__in=ids, review__approved=True, occurred_on__lte=as_of)
@@ -72,7 +63,39 @@ def facts_for_households(
                 reversal_of=rev,
             )
         )
+    credit = credit_of(ids, as_of)
+    events = vetoes_of(ids, as_of)
+    return {
+        pk: engine.HouseholdFacts(
+            members=tuple(members.get(pk, ())),
+            entries=tuple(entries.get(pk, ())),
+            credit=credit.get(pk),
+            vetoes=events.get(pk, ()),
+        )
+        for pk in ids
+    }
 
+
+def members_of(ids: list[int]) -> dict[int, list[engine.Member]]:
+    """{household id: its active members with their tiers}. One query."""
+    members: dict[int, list[engine.Member]] = defaultdict(list)
+    rows = (
+        Person.objects.filter(household_id__in=ids, active=True)
+        .order_by("id")
+        .values_list("id", "household_id", "political_status", "cadre_post")
+    )
+    tiers: dict[tuple[str, str], str] = {}  # a model instance per distinct pair only
+    for pk, household_id, political_status, cadre_post in rows:
+        tier = tiers.get((political_status, cadre_post))
+        if tier is None:
+            tier = person_tier(Person(political_status=political_status, cadre_post=cadre_post))
+            tiers[(political_status, cadre_post)] = tier
+        members[household_id].append(engine.Member(person_id=pk, tier=tier))
+    return members
+
+
+def credit_of(ids: list[int], as_of: date) -> dict[int, engine.CreditAssessment | None]:
+    """{household id: the credit assessment in effect, if made by `as_of`}. One query."""
     credit: dict[int, engine.CreditAssessment | None] = {}
     rows = (
         CreditAssessment.objects.filter(household_id__in=ids, superseded_by__isnull=True)
@@ -90,22 +113,17 @@ def facts_for_households(
             if assessed_on <= as_of
             else None
         )
+    return credit
 
+
+def vetoes_of(ids: list[int], as_of: date) -> dict[int, tuple[engine.VetoFact, ...]]:
+    """{household id: its veto facts started by `as_of`}. One query."""
     events: dict[int, list[VetoEvent]] = defaultdict(list)
     for event in VetoEvent.objects.filter(household_id__in=ids, starts_on__lte=as_of).order_by(
         "household_id", "id"
     ):
         events[event.household_id].append(event)
-
-    return {
-        pk: engine.HouseholdFacts(
-            members=tuple(members.get(pk, ())),
-            entries=tuple(entries.get(pk, ())),
-            credit=credit.get(pk),
-            vetoes=veto_facts(events.get(pk, ())),
-        )
-        for pk in ids
-    }
+    return {pk: veto_facts(found) for pk, found in events.items()}
 
 
 def schemes_for_villages(villages: Iterable[Region], on: date) -> dict[int, SchemeVersion | None]:

@@ -221,7 +221,23 @@ class GradeResult:
         return plain
 
 
+_LEAVES = (str, int, bool, type(None))
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    # The common exact types first (a rating's result holds thousands of values).
+    if kind is Decimal:
+        return str(value)
+    if kind in _LEAVES:
+        return value
+    if kind is date:
+        return value.isoformat()
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    fields = getattr(kind, "__dataclass_fields__", None)
+    if fields is not None:
+        return {name: _plain(getattr(value, name)) for name in fields}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
@@ -388,12 +404,29 @@ def _check_facts(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> None:
 
 @dataclass
 class _Tally:
-    """Working state while going through the entries."""
+    """Working state while going through the entries (or their aggregates)."""
 
     contributions: dict[EntryId, Contribution] = field(default_factory=dict)
-    base: Decimal = _ZERO
+    base_plus: Decimal = _ZERO
+    base_minus: Decimal = _ZERO
     credit: Decimal = _ZERO
     vanguard: dict[PersonId | None, Decimal] = field(default_factory=dict)
+
+    @property
+    def base(self) -> Decimal:
+        return self.base_plus + self.base_minus
+
+    def add(self, component: str, person_id: PersonId | None, counted: Decimal) -> None:
+        """Counted points of one entry, or the sum of a bucket of entries of one sign."""
+        if component == "base":
+            if counted > 0:
+                self.base_plus += counted
+            elif counted < 0:
+                self.base_minus += counted
+        elif component == "credit":
+            self.credit += counted
+        else:
+            self.vanguard[person_id] = self.vanguard.get(person_id, _ZERO) + counted
 
 
 def grade_household(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> GradeResult:
@@ -404,11 +437,49 @@ def grade_household(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> Grade
 
 
 def _grade(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> GradeResult:
-    tier_code = household_tier(facts.members)
+    party = party_members(facts.members)
+    entries = sorted(facts.entries, key=_entry_key)
+    reversed_by = {e.reversal_of: e.id for e in entries if e.reversal_of is not None}
+    tally = _Tally()
+    _tally_entries(scheme, entries, {e.id for e in entries}, reversed_by, as_of, party, tally)
+    not_veto = ("reversal", "reversed", "not_yet")
+    veto_entries = [e for e in entries if tally.contributions[e.id].status not in not_veto]
+    return graded(
+        scheme,
+        members=facts.members,
+        credit=facts.credit,
+        vetoes=facts.vetoes,
+        as_of=as_of,
+        tally=tally,
+        veto_entries=veto_entries,
+        contributions=tuple(tally.contributions[e.id] for e in entries),
+    )
+
+
+def party_members(members: tuple[Member, ...] | list[Member]) -> dict[PersonId, Member]:
+    """The household's party members, in a fixed order (by person id)."""
+    ordered = sorted(members, key=lambda m: _id_key(m.person_id))
+    return {m.person_id: m for m in ordered if m.tier in PARTY_TIERS}
+
+
+def graded(
+    scheme: Scheme,
+    *,
+    members: tuple[Member, ...],
+    credit: CreditAssessment | None,
+    vetoes: tuple[VetoFact, ...],
+    as_of: date,
+    tally: _Tally,
+    veto_entries: list[Entry] | tuple[Entry, ...],
+    contributions: tuple[Contribution, ...],
+) -> GradeResult:
+    """Grade from a tally of the counted points: the part shared by the per-entry
+    engine and the aggregate path (`sanxin.rules.aggregates`). `veto_entries` are the
+    entries that may cap the grade (not a reversal, not reversed, not after `as_of`);
+    `contributions` those to explain (every entry's, or only the ones the reasons name)."""
+    tier_code = household_tier(members)
     tier = scheme.tier(tier_code)
-    members = sorted(facts.members, key=lambda m: _id_key(m.person_id))
-    party = {m.person_id: m for m in members if m.tier in PARTY_TIERS}
-    tally = _tally_entries(scheme, facts, as_of, party)
+    party = party_members(members)
 
     # Components.
     base_rule = scheme.component("base")
@@ -416,7 +487,7 @@ def _grade(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> GradeResult:
     base_score = _scale(base_raw, base_rule.full_marks)
 
     credit_rule = scheme.component("credit")
-    credit_status, credit_raw, credit_score = _credit(scheme, facts.credit, as_of, tally.credit)
+    credit_status, credit_raw, credit_score = _credit(scheme, credit, as_of, tally.credit)
 
     van_rule = scheme.component("vanguard")
     vanguard_members = tuple(
@@ -451,11 +522,11 @@ def _grade(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> GradeResult:
     total = min(formula_totals) if formula_totals else None
     computed = grade_for_total(tier, total)
 
-    vetoes = _active_vetoes(scheme, facts, as_of, tally, computed)
-    grade = min([computed, *(v.cap_grade for v in vetoes)], key=grade_rank)
+    applied = _active_vetoes(scheme, vetoes, veto_entries, as_of, computed)
+    grade = min([computed, *(v.cap_grade for v in applied)], key=grade_rank)
 
     next_grade = points_to_next = base_to_next = None
-    blocked = any(grade_rank(v.cap_grade) <= grade_rank(grade) for v in vetoes)
+    blocked = any(grade_rank(v.cap_grade) <= grade_rank(grade) for v in applied)
     if total is not None and grade != "5A" and not blocked:
         next_grade = GRADES[grade_rank(grade) + 1]
         target = tier.thresholds[next_grade]
@@ -474,26 +545,29 @@ def _grade(scheme: Scheme, facts: HouseholdFacts, as_of: date) -> GradeResult:
         "total": total,
         "computed_grade": computed,
         "grade": grade,
-        "vetoes": vetoes,
+        "vetoes": applied,
         "next_grade": next_grade,
         "points_to_next_grade": points_to_next,
         "base_points_to_next_grade": base_to_next,
-        "contributions": tuple(
-            tally.contributions[e.id] for e in sorted(facts.entries, key=_entry_key)
-        ),
+        "contributions": contributions,
         "credit_status": credit_status,
     }
-    reasons = _reasons(scheme, tier, facts, result_args)
+    reasons = _reasons(scheme, tier, credit, tally, result_args)
     return GradeResult(**result_args, reasons=reasons)
 
 
 def _tally_entries(
-    scheme: Scheme, facts: HouseholdFacts, as_of: date, party: Mapping[PersonId, Member]
-) -> _Tally:
-    tally = _Tally()
-    entries = sorted(facts.entries, key=_entry_key)
-    present = {e.id for e in entries}
-    reversed_by = {e.reversal_of: e.id for e in entries if e.reversal_of is not None}
+    scheme: Scheme,
+    entries: list[Entry],
+    present: set[EntryId],
+    reversed_by: Mapping[EntryId, EntryId],
+    as_of: date,
+    party: Mapping[PersonId, Member],
+    tally: _Tally,
+) -> None:
+    """Entry by entry, in date order (`entries` sorted by `_entry_key`): its status, the
+    points it counts under the item's annual cap, added to `tally`. `reversed_by`:
+    {reversed entry id: reversal id}; `present`: the ids of the household's entries."""
     used: dict[tuple[Any, ...], Decimal] = {}
 
     for e in entries:
@@ -538,18 +612,12 @@ def _tally_entries(
             done("not_party_member", "该成员不是本户现有党员，先锋积分不计入")
         else:
             counted, cap_note = _apply_cap(item, e, used)
-            if item.component == "base":
-                tally.base += counted
-            elif item.component == "credit":
-                tally.credit += counted
-            else:
-                tally.vanguard[e.person_id] = tally.vanguard.get(e.person_id, _ZERO) + counted
+            tally.add(item.component, e.person_id, counted)
             label = COMPONENT_LABELS[item.component]
             if cap_note:
                 done("capped", cap_note, counted)
             else:
                 done("counted", f"{_signed(counted)}，计入{label}", counted)
-    return tally
 
 
 def _apply_cap(item: Item, e: Entry, used: dict[tuple[Any, ...], Decimal]) -> tuple[Decimal, str]:
@@ -632,16 +700,19 @@ def _base_points_needed(
 
 
 def _active_vetoes(
-    scheme: Scheme, facts: HouseholdFacts, as_of: date, tally: _Tally, computed: str
+    scheme: Scheme,
+    vetoes: tuple[VetoFact, ...],
+    veto_entries: list[Entry] | tuple[Entry, ...],
+    as_of: date,
+    computed: str,
 ) -> tuple[AppliedVeto, ...]:
     found = []
-    for v in facts.vetoes:
+    for v in vetoes:
         if v.starts_on <= as_of and (v.ends_on is None or as_of <= v.ends_on):
             found.append(("event", v.id, v.kind, v.name, v.cap_grade, v.starts_on, v.ends_on))
-    for e in facts.entries:
-        c = tally.contributions[e.id]
+    for e in veto_entries:
         item = scheme.find_item(e.item_code)
-        if item is None or item.veto is None or c.status in ("reversal", "reversed", "not_yet"):
+        if item is None or item.veto is None:
             continue
         ends = e.occurred_on + timedelta(days=item.veto.days - 1)
         if e.occurred_on <= as_of <= ends:
@@ -675,7 +746,11 @@ def _formula_text(formula: Mapping[str, Decimal], scores: Mapping[str, Decimal |
 
 
 def _reasons(
-    scheme: Scheme, tier: Tier, facts: HouseholdFacts, r: Mapping[str, Any]
+    scheme: Scheme,
+    tier: Tier,
+    credit_facts: CreditAssessment | None,
+    tally: _Tally,
+    r: Mapping[str, Any],
 ) -> tuple[str, ...]:
     out: list[str] = []
     tier_code = r["tier"]
@@ -687,13 +762,7 @@ def _reasons(
     out.append(f"本户按“{TIER_LABELS[tier_code]}户”标准评定（{why}）。")
 
     base, credit, vanguard = r["components"]
-    counted = [c for c in r["contributions"] if c.status in ("counted", "capped")]
-    plus = sum(
-        (c.counted_points for c in counted if c.component == "base" and c.counted_points > 0), _ZERO
-    )
-    minus = sum(
-        (c.counted_points for c in counted if c.component == "base" and c.counted_points < 0), _ZERO
-    )
+    plus, minus = tally.base_plus, tally.base_minus
     rule = scheme.component("base")
     out.append(
         f"{rule.name}：起始{_fmt(rule.start)}分，加分{_fmt(plus)}分，扣分{_fmt(-minus)}分，"
@@ -701,9 +770,9 @@ def _reasons(
     )
 
     status = r["credit_status"]
-    assessed_on = facts.credit.assessed_on.isoformat() if facts.credit else ""
+    assessed_on = credit_facts.assessed_on.isoformat() if credit_facts else ""
     if status == "ok":
-        adj = sum((c.counted_points for c in counted if c.component == "credit"), _ZERO)
+        adj = tally.credit
         extra = f"，信用事项{_signed(adj)}" if adj else ""
         out.append(
             f"{credit.name}：信用联社{assessed_on}入户评分"

@@ -22,17 +22,20 @@ from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
+from sanxin.lib.bulk import bulk_insert
 from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import notify
 from sanxin.ratings import periods, selectors, standing
+from sanxin.ratings.aggregates import aggregates_for_households
 from sanxin.ratings.choices import Cadence, CycleState
-from sanxin.ratings.facts import CHUNK_SIZE, facts_for_households, schemes_for_villages
+from sanxin.ratings.facts import CHUNK_SIZE, schemes_for_villages
 from sanxin.ratings.models import Appeal, Cycle, Rating, RatingPolicy, ReviewMeeting
 from sanxin.ratings.services.standing import _records_for_final_cycle, standing_refresh
 from sanxin.ratings.signals import cycle_final
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 from sanxin.rules import engine
+from sanxin.rules.aggregates import grade_from_aggregates
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.selectors import scheme_for_village
 from sanxin.rules.services import scheme_version_mark_in_use
@@ -205,7 +208,9 @@ def _compute(
     versions: dict[int, SchemeVersion | None],
     progress: Progress | None,
 ) -> ComputeReport:
-    """Grade every active household of the cycles' villages. Queries: a few per
+    """Grade every active household of the cycles' villages from aggregates
+    (`ratings.aggregates`, `rules.aggregates`: the database sums the entries) and
+    write the ratings by the database's bulk path (`lib.bulk`). Queries: a few per
     chunk of CHUNK_SIZE households, plus a few per cycle; none per household."""
     report = ComputeReport(cycles=cycles)
     if not cycles:
@@ -239,21 +244,24 @@ def _compute(
         if not chunk:
             break
         last_pk = chunk[-1][0]
-        # A cycle's households are graded as of its own cut-off (normally one date for all).
-        by_cut_off: dict[date, list[tuple[int, int]]] = {}
+        # A cycle's households are graded as of its own cut-off (normally one date for
+        # all) under its village's scheme version (normally one for the district).
+        groups: dict[tuple[date, int], list[tuple[int, int]]] = {}
         for pk, village_id in chunk:
-            by_cut_off.setdefault(by_village[village_id].cut_off, []).append((pk, village_id))
+            key = (by_village[village_id].cut_off, in_force[village_id].pk)
+            groups.setdefault(key, []).append((pk, village_id))
         rows = []
-        for as_of, pairs in by_cut_off.items():
-            facts = facts_for_households([pk for pk, _ in pairs], as_of)
+        for (as_of, _version), pairs in groups.items():
+            scheme = in_force[pairs[0][1]].scheme
+            aggregates = aggregates_for_households([pk for pk, _ in pairs], as_of, scheme)
             for pk, village_id in pairs:
                 cycle, version = by_village[village_id], in_force[village_id]
-                result = engine.grade_household(version.scheme, facts[pk], as_of)
+                result = grade_from_aggregates(version.scheme, aggregates[pk], as_of)
                 rows.append(_rating(cycle, runs[cycle.pk], pk, version, result, now))
                 report.grades[cycle.pk][result.grade] += 1
         try:
             with transaction.atomic():
-                Rating.objects.bulk_create(rows, batch_size=CHUNK_SIZE)
+                bulk_insert(Rating, rows)
         except IntegrityError:
             raise ValidationError(BUSY) from None
         done += len(chunk)
