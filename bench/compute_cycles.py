@@ -114,6 +114,7 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
                 Household(
                     village=village,
                     villager_group=groups[i % GROUPS_PER_VILLAGE],
+                    district_id=village.ancestor_ids[0],
                     number=f"{i + 1:04d}",
                     head_name=f"户主{i + 1}",
                     member_count=3,
@@ -149,6 +150,7 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
                     rows.append(
                         Entry(
                             household=h,
+                            district_id=h.district_id,
                             person=person if item.applies_to == "person" else None,
                             scheme_version=version,
                             item_code=code,
@@ -163,11 +165,19 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
                     )
             rows = Entry.objects.bulk_create(rows)
             Review.objects.bulk_create(
-                Review(entry=e, approved=True, reviewer=user, reviewed_at=now) for e in rows
+                Review(
+                    entry=e,
+                    district_id=e.district_id,
+                    approved=True,
+                    reviewer=user,
+                    reviewed_at=now,
+                )
+                for e in rows
             )
             CreditAssessment.objects.bulk_create(
                 CreditAssessment(
                     household=h,
+                    district_id=h.district_id,
                     scheme_version=version,
                     period=PERIOD,
                     assessed_on=date(2026, 3, 1),

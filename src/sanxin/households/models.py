@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxin.households.choices import CadrePost, HouseholdStatus, PoliticalStatus, Sex
 from sanxin.lib import crypto, idcard
+from sanxin.regions.fields import district_field
 
 
 def id_number_columns(value: str) -> dict[str, str]:
@@ -40,6 +41,9 @@ class Household(models.Model):
         related_name="group_households",
         verbose_name=_("村民小组"),
     )
+    # The district of its village, denormalised: the column every large table is
+    # distributed by (docs/scaling.md); set from the group's path on creation.
+    district = district_field()
     number = models.CharField(_("户号"), max_length=30)
     address = models.CharField(_("住址"), max_length=120, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)

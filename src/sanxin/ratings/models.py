@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from sanxin.lib.photos import PhotoBase, stored_name
 from sanxin.ratings.choices import AppealKind, Cadence, CycleState, GradeSource
 from sanxin.ratings.periods import label
+from sanxin.regions.fields import district_field
 from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 
@@ -82,6 +83,7 @@ class Rating(models.Model):
         related_name="ratings",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     scheme_version = models.ForeignKey(
         "rules.SchemeVersion",
         on_delete=models.PROTECT,
@@ -336,6 +338,7 @@ class GradeRecord(models.Model):
         related_name="grade_records",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices)
     source = models.CharField(_("来源"), max_length=10, choices=GradeSource.choices)
     cycle = models.ForeignKey(

@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.lib.photos import PhotoBase, stored_name
+from sanxin.regions.fields import district_field
 from sanxin.rewards.choices import (
     FundingKind,
     LimitPeriod,
@@ -219,6 +220,7 @@ class WalletEntry(models.Model):
         related_name="wallet_rows",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     kind = models.CharField(_("类型"), max_length=20, choices=WalletKind.choices)
     points = models.DecimalField(_("积分"), **POINTS)
     shortfall = models.DecimalField(_("已用无法扣回"), default=0, **POINTS)

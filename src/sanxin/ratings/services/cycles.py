@@ -183,6 +183,8 @@ def _rating(
         cycle=cycle,
         run=run,
         household_id=household_id,
+        # The household's district is its village's (docs/scaling.md).
+        district_id=Region.district_id_in_path(cycle.village.path),
         scheme_version=version,
         tier=result.tier,
         total=result.total,

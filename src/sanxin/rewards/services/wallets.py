@@ -33,7 +33,6 @@ from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import Message, notify_each
 from sanxin.ratings.models import Cycle, GradeRecord
 from sanxin.ratings.standing import grades_in_force
-from sanxin.regions.models import Region
 from sanxin.rewards.choices import WalletKind
 from sanxin.rewards.models import ExpiryNotice, Wallet, WalletEntry
 from sanxin.rewards.selectors import (
@@ -138,8 +137,7 @@ def wallet_sync(
             "pk", "household_id", "points", "component", "review__reviewed_at"
         )
     )
-    paths = dict(Household.objects.filter(pk__in=touched).values_list("pk", "villager_group__path"))
-    district = {h: Region.ids_in_path(p)[0] for h, p in paths.items()}
+    district = dict(Household.objects.filter(pk__in=touched).values_list("pk", "district_id"))
     policies = Policies(district.values())
     rows = []
     for entry_id, household_id, points, component, reviewed_at in credits:
@@ -150,6 +148,7 @@ def wallet_sync(
         rows.append(
             WalletEntry(
                 household_id=household_id,
+                district_id=district[household_id],
                 kind=WalletKind.ENTRY_CREDIT,
                 points=points,
                 entry_id=entry_id,
@@ -221,14 +220,22 @@ def allowances_credit(*, cycle: Cycle, actor, today: date, now: datetime) -> int
     just become final, by its grade in force (a household capped by a veto gets its
     capped grade's), once per household and cycle. Set-based. Called by the
     `cycle_final` receiver inside the cycle's transaction. Returns how many."""
-    policy = policy_in_force(district_id_of(cycle.village), today)
+    district_id = district_id_of(cycle.village)
+    policy = policy_in_force(district_id, today)
     points = allowance_points(policy)
     if not points:
         return 0
-    households = set(GradeRecord.objects.filter(cycle=cycle).values_list("household_id", flat=True))
+    households = set(
+        GradeRecord.objects.filter(district_id=district_id, cycle=cycle).values_list(
+            "household_id", flat=True
+        )
+    )
     done = set(
         WalletEntry.objects.filter(
-            kind=WalletKind.ALLOWANCE, cycle=cycle, household_id__in=households
+            district_id=district_id,
+            kind=WalletKind.ALLOWANCE,
+            cycle=cycle,
+            household_id__in=households,
         ).values_list("household_id", flat=True)
     )
     grades = grades_in_force(households - done)
@@ -246,6 +253,7 @@ def allowances_credit(*, cycle: Cycle, actor, today: date, now: datetime) -> int
     rows = [
         WalletEntry(
             household_id=h,
+            district_id=district_id,
             kind=WalletKind.ALLOWANCE,
             points=p,
             cycle=cycle,
@@ -376,10 +384,7 @@ def wallet_notify_expiring(*, today: date) -> int:
     )
     if not households:
         return 0
-    paths = dict(
-        Household.objects.filter(pk__in=households).values_list("pk", "villager_group__path")
-    )
-    district = {h: Region.ids_in_path(p)[0] for h, p in paths.items()}
+    district = dict(Household.objects.filter(pk__in=households).values_list("pk", "district_id"))
     policies = Policies(district.values())
     days = {d: policies.on(d, today).notify_days_before for d in set(district.values())}
     expiring = expiring_between(households, today, today + timedelta(days=max(days.values())))
@@ -406,6 +411,7 @@ def wallet_notify_expiring(*, today: date) -> int:
             (
                 Message(
                     household_id=h,
+                    district_id=district[h],
                     kind=Kind.POINTS_EXPIRING,
                     title=f"您家有 {points_text(p)} 分积分将于{day_text(on)}过期",
                     body=(
