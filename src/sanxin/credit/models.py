@@ -65,7 +65,8 @@ class CreditAssessment(models.Model):
         db_table = "ledger_creditassessment"
         constraints = [
             models.UniqueConstraint(
-                fields=["household", "period"],
+                # With the district, for a database distributed by it (docs/scaling.md).
+                fields=["household", "period", "district"],
                 condition=models.Q(supersedes__isnull=True),
                 name="credit_one_original_per_period",
             ),

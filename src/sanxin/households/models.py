@@ -65,7 +65,11 @@ class Household(models.Model):
         ordering = ["village_id", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["village", "number"], name="household_unique_number_in_village"
+                # The district makes no difference to what is unique (a village lies in
+                # one district); it is there for a database distributed by district,
+                # which requires it in every unique constraint (docs/scaling.md).
+                fields=["village", "number", "district"],
+                name="household_unique_number_in_village",
             ),
         ]
         indexes = [models.Index(fields=["villager_group", "number"], name="household_group_number")]

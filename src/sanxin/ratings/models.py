@@ -108,7 +108,9 @@ class Rating(models.Model):
         ordering = ["cycle_id", "run", "household_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cycle", "run", "household"], name="rating_unique_household_in_run"
+                # With the district, for a database distributed by it (docs/scaling.md).
+                fields=["cycle", "run", "household", "district"],
+                name="rating_unique_household_in_run",
             ),
             tier_check("tier", "rating_tier_valid"),
             grade_check("computed_grade", "rating_computed_grade_valid"),

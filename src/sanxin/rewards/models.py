@@ -283,22 +283,25 @@ class WalletEntry(models.Model):
         ordering = ["-occurred_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["entry", "kind"],
+                fields=["entry", "kind", "district"],
                 condition=Q(entry__isnull=False),
                 name="walletentry_entry_once_per_kind",
             ),
             models.UniqueConstraint(
-                fields=["household", "cycle"],
+                # With the district, for a database distributed by it (docs/scaling.md).
+                fields=["household", "cycle", "district"],
                 condition=Q(kind="allowance"),
                 name="walletentry_allowance_once_per_cycle",
             ),
             models.UniqueConstraint(
-                fields=["redemption"],
+                fields=["redemption", "district"],
                 condition=Q(kind="redemption"),
                 name="walletentry_redemption_debited_once",
             ),
             models.UniqueConstraint(
-                fields=["void"], condition=Q(kind="void"), name="walletentry_void_once"
+                fields=["void", "district"],
+                condition=Q(kind="void"),
+                name="walletentry_void_once",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=WalletKind.values), name="walletentry_kind_valid"

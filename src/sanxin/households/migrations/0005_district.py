@@ -1,7 +1,7 @@
 """The district column (docs/scaling.md): added nullable, filled by one set-based
 UPDATE per table, then made NOT NULL where every row has a district."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 from sanxin.lib.district_column import DISTRICT_OF_PATH, district_of_household, district_operations
 
@@ -23,5 +23,11 @@ class Migration(migrations.Migration):
             )
             + ')',
             append_only=False,
+        ),
+        # The district joins the unique constraint (docs/scaling.md).
+        migrations.RemoveConstraint(model_name='household', name='household_unique_number_in_village'),
+        migrations.AddConstraint(
+            model_name='household',
+            constraint=models.UniqueConstraint(fields=('village', 'number', 'district'), name='household_unique_number_in_village'),
         ),
     ]

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sanxin.audit.services import audit
@@ -33,6 +33,7 @@ from sanxin.notifications.choices import Kind
 from sanxin.notifications.services import Message, notify_each
 from sanxin.ratings.models import Cycle, GradeRecord
 from sanxin.ratings.standing import grades_in_force
+from sanxin.regions.models import Region
 from sanxin.rewards.choices import WalletKind
 from sanxin.rewards.models import ExpiryNotice, Wallet, WalletEntry
 from sanxin.rewards.selectors import (
@@ -319,30 +320,42 @@ def _expire_household(household_id: int, today: date, now: datetime) -> ExpiryRe
     return _expire_locked([household_id], today, now)
 
 
-def _expiry_candidates(today: date, everyone: bool) -> list[int]:
-    lots = WalletEntry.objects.filter(kind__in=LOT_KINDS, expires_on__lt=today)
+def _in_district(rows: QuerySet[WalletEntry], district_id: int | None) -> QuerySet[WalletEntry]:
+    return rows if district_id is None else rows.filter(district_id=district_id)
+
+
+def _expiry_candidates(today: date, everyone: bool, district_id: int | None) -> list[int]:
+    lots = _in_district(
+        WalletEntry.objects.filter(kind__in=LOT_KINDS, expires_on__lt=today), district_id
+    )
     if not everyone:
         since = today - timedelta(days=RECHECK_DAYS)
-        recent_voids = WalletEntry.objects.filter(
-            kind=WalletKind.VOID, occurred_at__date__gte=since
+        recent_voids = _in_district(
+            WalletEntry.objects.filter(kind=WalletKind.VOID, occurred_at__date__gte=since),
+            district_id,
         ).values("household_id")
         lots = lots.filter(Q(expires_on__gte=since) | Q(household_id__in=recent_voids))
     return sorted(set(lots.values_list("household_id", flat=True)))
 
 
 def wallet_expire(
-    *, today: date, household_ids: Iterable[int] | None = None, everyone: bool = False
+    *,
+    today: date,
+    household_ids: Iterable[int] | None = None,
+    everyone: bool = False,
+    district: Region | None = None,
 ) -> ExpiryResult:
     """Expire, as of `today`, what remains of the points whose last day is before
     `today` (oldest expiry first; `selectors.due_expiry`): one expiry row per
     household, nothing deleted. Looks at `household_ids`, else at households with a
     lot that ended within RECHECK_DAYS or a recent void (`everyone`: all). Run daily
-    by `sanxin expire-points`, each chunk of households in its own transaction;
+    by `sanxin expire-points`, district by district (`district`: only its
+    households; docs/scaling.md), each chunk of households in its own transaction;
     idempotent (a second run the same day writes nothing)."""
     now = timezone.now()
     ids = sorted(set(household_ids)) if household_ids is not None else None
     if ids is None:
-        ids = _expiry_candidates(today, everyone)
+        ids = _expiry_candidates(today, everyone, district.pk if district else None)
     households, points = 0, ZERO
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
@@ -356,7 +369,8 @@ def wallet_expire(
                 actor=None,
                 action="wallet.expire",
                 object_type="rewards.walletentry",
-                object_repr=f"{today}",
+                object_repr=f"{district.name} {today}" if district else f"{today}",
+                region_path=district.path if district else "",
                 at=now,
                 after={"households": households, "points": str(points), "today": str(today)},
             )
@@ -370,16 +384,20 @@ def wallet_expire(
     return ExpiryResult(households, points)
 
 
-def wallet_notify_expiring(*, today: date) -> int:
+def wallet_notify_expiring(*, today: date, district: Region | None = None) -> int:
     """Tell each household, once per expiry date, that points of its wallet end on
     that date, when the date is no further than its district's policy says
     (`notify_days_before`, 30 by default) — the points that will be left then if it
-    spends nothing more. An `ExpiryNotice` row remembers it. Returns how many."""
+    spends nothing more. An `ExpiryNotice` row remembers it. `district`: only its
+    households (`sanxin expire-points` runs district by district). Returns how many."""
     now = timezone.now()
     horizon = today + timedelta(days=366)
     households = set(
-        WalletEntry.objects.filter(
-            kind__in=LOT_KINDS, expires_on__gte=today, expires_on__lte=horizon
+        _in_district(
+            WalletEntry.objects.filter(
+                kind__in=LOT_KINDS, expires_on__gte=today, expires_on__lte=horizon
+            ),
+            district.pk if district else None,
         ).values_list("household_id", flat=True)
     )
     if not households:
