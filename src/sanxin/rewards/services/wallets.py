@@ -402,14 +402,16 @@ def wallet_notify_expiring(*, today: date, district: Region | None = None) -> in
     )
     if not households:
         return 0
-    district = dict(Household.objects.filter(pk__in=households).values_list("pk", "district_id"))
-    policies = Policies(district.values())
-    days = {d: policies.on(d, today).notify_days_before for d in set(district.values())}
+    of_household = dict(
+        Household.objects.filter(pk__in=households).values_list("pk", "district_id")
+    )
+    policies = Policies(of_household.values())
+    days = {d: policies.on(d, today).notify_days_before for d in set(of_household.values())}
     expiring = expiring_between(households, today, today + timedelta(days=max(days.values())))
     due = {
         (h, on): points
         for (h, on), points in expiring.items()
-        if (on - today).days <= days[district[h]]
+        if (on - today).days <= days[of_household[h]]
     }
     with transaction.atomic():
         told = set(
@@ -429,7 +431,7 @@ def wallet_notify_expiring(*, today: date, district: Region | None = None) -> in
             (
                 Message(
                     household_id=h,
-                    district_id=district[h],
+                    district_id=of_household[h],
                     kind=Kind.POINTS_EXPIRING,
                     title=f"您家有 {points_text(p)} 分积分将于{day_text(on)}过期",
                     body=(
