@@ -210,6 +210,7 @@ def build(households: int, clients: int) -> World:
             Household(
                 village=village,
                 villager_group=groups[i % 4],
+                district_id=village.ancestor_ids[0],
                 number=f"{i + 1:04d}",
                 head_name=f"户主{i + 1}",
                 member_count=1,
@@ -234,6 +235,7 @@ def build(households: int, clients: int) -> World:
         GradeRecord.objects.bulk_create(
             GradeRecord(
                 household=h,
+                district_id=h.district_id,
                 grade="2A" if i % 20 == 19 else rng.choice(["3A", "4A", "5A"]),
                 source=GradeSource.CYCLE,
                 cycle=cycle,
@@ -252,6 +254,7 @@ def build(households: int, clients: int) -> World:
             rw.WalletEntry(
                 wallet=w,
                 household_id=w.household_id,
+                district_id=village.ancestor_ids[0],
                 kind=WalletKind.ALLOWANCE,
                 points=w.balance,
                 cycle=cycle,

@@ -123,6 +123,7 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
                 Household(
                     village=village,
                     villager_group=groups[i % GROUPS_PER_VILLAGE],
+                    district_id=village.ancestor_ids[0],
                     number=f"{i + 1:04d}",
                     head_name=f"户主{i + 1}",
                     member_count=3,
@@ -158,6 +159,7 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
                     rows.append(
                         (
                             h.pk,
+                            h.district_id,
                             person if item.applies_to == "person" else None,
                             code,
                             item.name,
@@ -170,6 +172,7 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
             CreditAssessment.objects.bulk_create(
                 CreditAssessment(
                     household=h,
+                    district_id=h.district_id,
                     scheme_version=version,
                     period=PERIOD,
                     assessed_on=date(2026, 3, 1),
@@ -184,11 +187,11 @@ def generate(households: int, entries_per_household: int, seed: int = 2026) -> N
         made += size
     # Every entry approved: one set-based INSERT ... SELECT.
     review = Review(entry_id=0, approved=True, reviewer=user, reviewed_at=now)
-    cols, values = _prepared(review, skip={"entry"})
+    cols, values = _prepared(review, skip={"entry", "district"})
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO ledger_review (entry_id, {', '.join(cols)}) "
-            f"SELECT id, {', '.join(['%s'] * len(cols))} FROM ledger_entry",
+            f"INSERT INTO ledger_review (entry_id, district_id, {', '.join(cols)}) "
+            f"SELECT id, district_id, {', '.join(['%s'] * len(cols))} FROM ledger_entry",
             values,
         )
         cursor.execute("ANALYZE")
@@ -208,7 +211,7 @@ def _prepared(obj, skip=()) -> tuple[list[str], list]:
     )
 
 
-VARYING = ("household", "person", "item_code", "item_name", "component", "occurred_on", "points")
+VARYING = ("household", "district", "person", "item_code", "item_name", "component", "occurred_on", "points")
 
 
 def entry_writer(version, user, now):

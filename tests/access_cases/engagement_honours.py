@@ -52,6 +52,7 @@ def _selection(w):
     )
     GradeRecord.objects.create(
         household=w.household,
+        district_id=w.household.district_id,
         grade="4A",
         source=GradeSource.CYCLE,
         cycle=cycle,

@@ -296,6 +296,7 @@ def _add_households(world, n: int) -> None:
         Household(
             village=world.village_a1,
             villager_group=world.group_a1_2,
+            district_id=world.district.pk,
             number=f"{start + i + 100:03d}",
             head_name=f"户主{i}",
             member_count=1,

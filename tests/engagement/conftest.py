@@ -28,6 +28,7 @@ def give_grade(household, grade: str, day: date = date(2026, 1, 5)) -> None:
     )
     GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=grade,
         source=GradeSource.CYCLE,
         cycle=cycle,

@@ -44,6 +44,7 @@ def graded(household, grade: str, period: str = str(YEAR)) -> GradeRecord:
     cycle = final_cycle(household.village, period)
     return GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=grade,
         source="cycle",
         cycle=cycle,
@@ -57,6 +58,7 @@ def entry(household, user, *, recorded: date, reviewed_after_days: int | None) -
     version = SchemeVersion.objects.order_by("id").first()
     row = Entry.objects.create(
         household=household,
+        district_id=household.district_id,
         scheme_version=version,
         item_code="env.dumping",
         item_name="乱倒垃圾",
@@ -70,6 +72,7 @@ def entry(household, user, *, recorded: date, reviewed_after_days: int | None) -
     if reviewed_after_days is not None:
         Review.objects.create(
             entry=row,
+            district_id=row.district_id,
             approved=True,
             reviewer=user,
             reviewed_at=moment(recorded + timedelta(days=reviewed_after_days)),

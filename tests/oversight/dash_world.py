@@ -53,7 +53,10 @@ def add_villages(world, *, towns: int, villages: int, households: int) -> list:
             groups = [child(village, "第一村民小组"), child(village, "第二村民小组")]
             for h in range(households):
                 Household.objects.create(
-                    village=village, villager_group=groups[h % 2], number=f"{h + 1:03d}"
+                    village=village,
+                    villager_group=groups[h % 2],
+                    district_id=world.district.pk,
+                    number=f"{h + 1:03d}",
                 )
             made.append(village)
     return made
@@ -150,6 +153,7 @@ def populate(world, users) -> None:
         if i % 5:  # one household in five has no grade yet
             GradeRecord.objects.create(
                 household=h,
+                district_id=h.district_id,
                 grade=GRADES[i % len(GRADES)],
                 source="cycle",
                 cycle=old_cycle,
@@ -159,6 +163,7 @@ def populate(world, users) -> None:
             )
             GradeRecord.objects.create(
                 household=h,
+                district_id=h.district_id,
                 grade=GRADES[(i + i // 3) % len(GRADES)],
                 source="cycle",
                 cycle=new_cycle,
@@ -171,6 +176,7 @@ def populate(world, users) -> None:
             day = date(2026, 1 + (i + k) % 6, 10)
             e = Entry.objects.create(
                 household=h,
+                district_id=h.district_id,
                 scheme_version=version,
                 item_code="env.tidy",
                 item_name="环境整洁",
@@ -184,6 +190,7 @@ def populate(world, users) -> None:
             if k % 3 != 2:
                 Review.objects.create(
                     entry=e,
+                    district_id=e.district_id,
                     approved=k % 3 == 0,
                     reason="" if k % 3 == 0 else "证据不足",
                     reviewer=users["committee_deputy"],
@@ -192,6 +199,7 @@ def populate(world, users) -> None:
         for age in (2, 15, 60)[: i % 3 + 1]:
             Entry.objects.create(
                 household=h,
+                district_id=h.district_id,
                 scheme_version=version,
                 item_code="env.tidy",
                 item_name="环境整洁",

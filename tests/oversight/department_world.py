@@ -48,6 +48,7 @@ def _entry(
 ):
     entry = Entry.objects.create(
         household=household,
+        district_id=household.district_id,
         person=person,
         scheme_version=scheme,
         item_code=code,
@@ -64,6 +65,7 @@ def _entry(
     if approved is not None:
         Review.objects.create(
             entry=entry,
+            district_id=entry.district_id,
             approved=approved,
             reason="" if approved else "不属实",
             reviewer=w.users["committee_deputy"],
@@ -78,6 +80,7 @@ def _grade(w, household, grade: str, *, until: date) -> None:
     )
     GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=grade,
         source="cycle",
         cycle=cycle,

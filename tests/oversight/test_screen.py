@@ -29,7 +29,12 @@ def _grow(world, towns: int, villages: int, households: int) -> None:
             village = child(town, f"大屏村{t}-{v}", kind="村")
             group = child(village, "第一村民小组")
             Household.objects.bulk_create(
-                Household(village=village, villager_group=group, number=f"{h + 1:03d}")
+                Household(
+                    village=village,
+                    villager_group=group,
+                    district_id=world.district.pk,
+                    number=f"{h + 1:03d}",
+                )
                 for h in range(households)
             )
 

@@ -220,6 +220,7 @@ def test_the_grade_in_force_comes_from_the_latest_period_capped_by_running_vetoe
     if veto_item:  # an approved 恶意虚假投诉或骗取补贴 (cap A, 730 days), recorded and reviewed
         item = Entry.objects.create(
             household=household,
+            district_id=household.district_id,
             scheme_version=scheme,
             item_code="integrity.fraud",
             item_name="恶意虚假投诉或骗取补贴",
@@ -232,7 +233,11 @@ def test_the_grade_in_force_comes_from_the_latest_period_capped_by_running_vetoe
             recorded_at=now,
         )
         Review.objects.create(
-            entry=item, approved=True, reviewer=world.users["committee_deputy"], reviewed_at=now
+            entry=item,
+            district_id=item.district_id,
+            approved=True,
+            reviewer=world.users["committee_deputy"],
+            reviewed_at=now,
         )
     made = []
     for year, grade in cycles:
@@ -249,6 +254,7 @@ def test_the_grade_in_force_comes_from_the_latest_period_capped_by_running_vetoe
             cycle=cycle,
             run=1,
             household=household,
+            district_id=household.district_id,
             scheme_version=scheme,
             tier="masses",
             computed_grade=grade,

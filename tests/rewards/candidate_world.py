@@ -53,6 +53,7 @@ def grade(
             cycle=cycle,
             run=1,
             household=household,
+            district_id=household.district_id,
             scheme_version=version,
             tier="party_member" if members else "masses",
             total="90",
@@ -66,6 +67,7 @@ def grade(
     effective = today - timedelta(days=30)
     return GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=value,
         source=GradeSource.CYCLE,
         cycle=cycle,
@@ -81,6 +83,7 @@ def downgrade(household: Household, value: str, *, today: date | None = None) ->
     cycle = final_cycle(household.village, today=today)
     return GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=value,
         source=GradeSource.DYNAMIC,
         cycle=cycle,

@@ -34,6 +34,7 @@ def give_grade(household, grade: str, *, on: date, source=GradeSource.CYCLE, per
     )
     return GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=grade,
         source=source,
         cycle=cycle,

@@ -33,6 +33,7 @@ class OpenShop:
 def grade(household, value: str, cycle: Cycle, on: date) -> GradeRecord:
     return GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=value,
         source=GradeSource.CYCLE,
         cycle=cycle,

@@ -165,6 +165,7 @@ def _grade(world, household, grade="4A", *, valid_days=300):
     )
     return GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=grade,
         source="cycle",
         cycle=cycle,

@@ -118,6 +118,7 @@ def _machine(world, scheme, shop, products):
         def _grade(self, grade: str, source: str) -> None:
             GradeRecord.objects.create(
                 household=household,
+                district_id=household.district_id,
                 grade=grade,
                 source=source,
                 cycle=self.cycle,
@@ -140,6 +141,7 @@ def _machine(world, scheme, shop, products):
             reviewed_at = self.now - timedelta(days=366 * years_ago)
             entry = Entry.objects.create(
                 household=household,
+                district_id=household.district_id,
                 scheme_version_id=version,
                 item_code="affairs.land",
                 item_name="土地流转",
@@ -151,7 +153,11 @@ def _machine(world, scheme, shop, products):
                 recorded_at=reviewed_at,
             )
             Review.objects.create(
-                entry=entry, approved=True, reviewer=reviewer, reviewed_at=reviewed_at
+                entry=entry,
+                district_id=entry.district_id,
+                approved=True,
+                reviewer=reviewer,
+                reviewed_at=reviewed_at,
             )
             wallet_sync(household_ids=[household.pk])
             earned = timezone.localdate(reviewed_at)
@@ -164,6 +170,7 @@ def _machine(world, scheme, shop, products):
             original = Entry.objects.get(pk=entry_id)
             reversal = Entry.objects.create(
                 household=household,
+                district_id=household.district_id,
                 scheme_version_id=version,
                 item_code=original.item_code,
                 item_name=original.item_name,
@@ -177,7 +184,11 @@ def _machine(world, scheme, shop, products):
                 reason="登记错误",
             )
             Review.objects.create(
-                entry=reversal, approved=True, reviewer=reviewer, reviewed_at=self.now
+                entry=reversal,
+                district_id=reversal.district_id,
+                approved=True,
+                reviewer=reviewer,
+                reviewed_at=self.now,
             )
             wallet_sync(entry_ids=[reversal.pk])
             credit = WalletEntry.objects.get(entry=original, kind=WalletKind.ENTRY_CREDIT)
@@ -197,6 +208,7 @@ def _machine(world, scheme, shop, products):
             )
             GradeRecord.objects.create(
                 household=household,
+                district_id=household.district_id,
                 grade="5A",
                 source=GradeSource.CYCLE,
                 cycle=cycle,

@@ -134,6 +134,7 @@ def test_entries_written_in_bulk_are_credited_by_a_sync(world, scheme):
         [
             Review(
                 entry=land,
+                district_id=land.district_id,
                 approved=True,
                 reviewer=world.users["committee_deputy"],
                 reviewed_at=timezone.now() - timedelta(days=400),

@@ -96,6 +96,7 @@ def test_the_sql_grade_in_force_agrees_with_in_force(world):
     for grade, (period, day) in zip(grades, plan, strict=True):
         GradeRecord.objects.create(
             household=household,
+            district_id=household.district_id,
             grade=grade,
             source=GradeSource.CYCLE,
             cycle=cycles[period],
@@ -154,6 +155,7 @@ def test_list_query_count_is_fixed_as_households_and_grades_grow(world, scheme, 
         )
         GradeRecord.objects.create(
             household=h,
+            district_id=h.district_id,
             grade="3A",
             source=GradeSource.CYCLE,
             cycle=cycle,

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.regions.fields import district_field
+
 
 class AuditEvent(models.Model):
     """Append-only: who did what to which object, with before/after. Written in the
@@ -30,6 +32,9 @@ class AuditEvent(models.Model):
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     # The region the object belongs to (its path), so town/village auditors can be scoped.
     region_path = models.CharField(max_length=255, blank=True, db_index=True)
+    # The district of `region_path`; empty exactly when the path is (an action about
+    # no region, e.g. a user's own login settings). docs/scaling.md.
+    district = district_field(null=True)
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

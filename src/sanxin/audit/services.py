@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from sanxin.audit.models import AuditEvent, PruneWindow
+from sanxin.regions.models import Region
 
 if TYPE_CHECKING:
     # The user model lives above the audit log (accounts); its base class is enough here.
@@ -46,6 +47,7 @@ def audit(
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_repr=object_repr[:200],
         region_path=region_path,
+        district_id=Region.district_id_in_path(region_path) if region_path else None,
         before=before,
         after=after,
         ip_address=ip_address,

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanxin.regions.fields import district_field
+
 
 class CreditAssessment(models.Model):
     """A credit-union officer's 双基 assessment of a household for a period. The
@@ -25,6 +27,7 @@ class CreditAssessment(models.Model):
         related_name="credit_assessments",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     scheme_version = models.ForeignKey(
         "rules.SchemeVersion",
         on_delete=models.PROTECT,
@@ -62,7 +65,8 @@ class CreditAssessment(models.Model):
         db_table = "ledger_creditassessment"
         constraints = [
             models.UniqueConstraint(
-                fields=["household", "period"],
+                # With the district, for a database distributed by it (docs/scaling.md).
+                fields=["household", "period", "district"],
                 condition=models.Q(supersedes__isnull=True),
                 name="credit_one_original_per_period",
             ),

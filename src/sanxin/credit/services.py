@@ -149,6 +149,7 @@ def _record(
     total = sum(scores.values(), Decimal(0))
     assessment = CreditAssessment.objects.create(
         household=household,
+        district_id=household.district_id,
         scheme_version=version,
         period=period,
         assessed_on=assessed_on,

@@ -15,6 +15,7 @@ from sanxin.households.choices import (
     Sex,
 )
 from sanxin.lib import crypto, idcard
+from sanxin.regions.fields import district_field
 
 
 def id_number_columns(value: str) -> dict[str, str]:
@@ -46,6 +47,9 @@ class Household(models.Model):
         related_name="group_households",
         verbose_name=_("村民小组"),
     )
+    # The district of its village, denormalised: the column every large table is
+    # distributed by (docs/scaling.md); set from the group's path on creation.
+    district = district_field()
     number = models.CharField(_("户号"), max_length=30)
     address = models.CharField(_("住址"), max_length=120, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -67,7 +71,11 @@ class Household(models.Model):
         ordering = ["village_id", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["village", "number"], name="household_unique_number_in_village"
+                # The district makes no difference to what is unique (a village lies in
+                # one district); it is there for a database distributed by district,
+                # which requires it in every unique constraint (docs/scaling.md).
+                fields=["village", "number", "district"],
+                name="household_unique_number_in_village",
             ),
         ]
         indexes = [models.Index(fields=["villager_group", "number"], name="household_group_number")]

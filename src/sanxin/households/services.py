@@ -119,6 +119,7 @@ def _household_create(
     household = Household(
         village=village,
         villager_group=villager_group,
+        district_id=Region.district_id_in_path(villager_group.path),
         status=status,
         left_on=None if status == HouseholdStatus.ACTIVE else timezone.localdate(),
         **_clean_text_fields(HOUSEHOLD_TEXT, number=number, address=address, phone=phone),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sanxin.ledger.choices import Source
 from sanxin.lib.photos import PhotoBase, stored_name
+from sanxin.regions.fields import district_field
 from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 
@@ -24,6 +25,7 @@ class Entry(models.Model):
         related_name="entries",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     person = models.ForeignKey(
         "households.Person",
         null=True,
@@ -96,6 +98,7 @@ class Review(models.Model):
     entry = models.OneToOneField(
         Entry, on_delete=models.PROTECT, related_name="review", verbose_name=_("积分记录")
     )
+    district = district_field()  # the entry's (docs/scaling.md)
     approved = models.BooleanField(_("通过"))
     reason = models.CharField(_("理由"), max_length=300, blank=True)
     reviewer = models.ForeignKey(

@@ -197,6 +197,7 @@ def _save(
     r = plan.request
     entry = Entry.objects.create(
         household=r.household,
+        district_id=r.household.district_id,
         person=r.person if plan.item.applies_to == "person" else None,
         scheme_version=plan.version,
         item_code=plan.item.code,
@@ -523,7 +524,12 @@ def _review(*, actor: User, entry: Entry, approve: bool, reason: str) -> Review:
     try:
         with transaction.atomic():
             review = Review.objects.create(
-                entry=entry, approved=approve, reason=reason, reviewer=actor, reviewed_at=now
+                entry=entry,
+                district_id=entry.district_id,
+                approved=approve,
+                reason=reason,
+                reviewer=actor,
+                reviewed_at=now,
             )
     except IntegrityError:
         raise ValidationError("该记录已经审核过") from None
@@ -604,6 +610,7 @@ def reversal_problem(entry: Entry) -> str:
 def _reversal(*, entry: Entry, actor: User, reason: str, evidence_text: str, now) -> Entry:
     return Entry.objects.create(
         household=entry.household,
+        district_id=entry.district_id,
         person=entry.person,
         scheme_version=entry.scheme_version,
         item_code=entry.item_code,
@@ -685,7 +692,12 @@ def entry_reverse_on_appeal(
     why = f"异议成立（异议 #{appeal_id}）：{reason}"
     reversal = _reversal(entry=entry, actor=actor, reason=why, evidence_text=why, now=now)
     Review.objects.create(
-        entry=reversal, approved=True, reason=why[:300], reviewer=actor, reviewed_at=now
+        entry=reversal,
+        district_id=reversal.district_id,
+        approved=True,
+        reason=why[:300],
+        reviewer=actor,
+        reviewed_at=now,
     )
     audit(
         actor=actor,

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.notifications.choices import Kind
+from sanxin.regions.fields import district_field
 
 
 class Notification(models.Model):
@@ -18,6 +19,7 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     kind = models.CharField(_("类别"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("标题"), max_length=120)
     body = models.TextField(_("内容"), blank=True)

@@ -10,6 +10,7 @@ from itertools import islice
 
 from django.utils import timezone
 
+from sanxin.households.models import Household
 from sanxin.notifications.models import Notification, NotificationRead
 
 BATCH = 2000
@@ -25,6 +26,8 @@ class Message:
     title: str
     body: str = ""
     url: str = ""
+    # The household's district (docs/scaling.md); looked up when not given.
+    district_id: int | None = None
 
 
 def _title(text: str) -> str:
@@ -39,9 +42,12 @@ def notify(
     body: str = "",
     url: str = "",
     at: datetime | None = None,
+    district_id: int | None = None,
 ) -> int:
-    """The same notification for every household id; returns how many were written."""
-    return notify_each((Message(h, kind, title, body, url) for h in households), at=at)
+    """The same notification for every household id; returns how many were written.
+    A bulk job that works district by district passes the `district_id` of all of
+    them; otherwise each household's district is looked up (one query per batch)."""
+    return notify_each((Message(h, kind, title, body, url, district_id) for h in households), at=at)
 
 
 def notify_each(messages: Iterable[Message], *, at: datetime | None = None) -> int:
@@ -51,10 +57,17 @@ def notify_each(messages: Iterable[Message], *, at: datetime | None = None) -> i
     written = 0
     messages = iter(messages)
     while batch := list(islice(messages, BATCH)):
+        unknown = [m.household_id for m in batch if m.district_id is None]
+        districts = (
+            dict(Household.objects.filter(pk__in=unknown).values_list("pk", "district_id"))
+            if unknown
+            else {}
+        )
         Notification.objects.bulk_create(
             [
                 Notification(
                     household_id=m.household_id,
+                    district_id=m.district_id or districts[m.household_id],
                     kind=m.kind,
                     title=_title(m.title),
                     body=m.body,

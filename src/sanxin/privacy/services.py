@@ -31,6 +31,7 @@ from sanxin.privacy.models import (
     CorrectionRequest,
     CorrectionStatus,
 )
+from sanxin.regions.models import Region
 
 ANONYMOUS = "已匿名"
 
@@ -260,18 +261,24 @@ def departed_due(today: date, years: int) -> date:
 
 
 @transaction.atomic
-def departed_anonymise(*, today: date | None = None, years: int | None = None) -> int:
+def departed_anonymise(
+    *, today: date | None = None, years: int | None = None, district: Region | None = None
+) -> int:
     """Anonymise the members of households that left the register at least `years`
     ago (the district's retention period): their names, identity numbers, phones and
     addresses go; the rows stay, so every ledger entry, rating and loan still points
     at the same household and person and the totals still add up. Set-based; once
-    per person (`Anonymisation`). Returns how many people were anonymised."""
+    per person (`Anonymisation`). `district`: only its households (`sanxin
+    anonymise-departed` runs district by district, docs/scaling.md). Returns how many
+    people were anonymised."""
     today = today or timezone.localdate()
     years = settings.SANXIN_DEPARTED_RETENTION_YEARS if years is None else years
     cutoff = departed_due(today, years)
     households = Household.objects.exclude(status=HouseholdStatus.ACTIVE).filter(
         left_on__lte=cutoff
     )
+    if district is not None:
+        households = households.filter(district_id=district.pk)
     people = list(
         Person.objects.filter(household__in=households)
         .exclude(pk__in=Anonymisation.objects.values("person_id"))
@@ -303,6 +310,7 @@ def departed_anonymise(*, today: date | None = None, years: int | None = None) -
         action="privacy.anonymise",
         object_type="households.Person",
         object_repr=f"{len(ids)}人",
+        region_path=district.path if district else "",
         after={"people": len(ids), "households": len(household_ids), "left_by": str(cutoff)},
     )
     return len(ids)

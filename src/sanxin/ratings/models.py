@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from sanxin.lib.photos import PhotoBase, stored_name
 from sanxin.ratings.choices import AppealKind, Cadence, CycleState, GradeSource
 from sanxin.ratings.periods import label
+from sanxin.regions.fields import district_field
 from sanxin.rules.choices import Grade, Tier, grade_check, tier_check
 
 
@@ -82,6 +83,7 @@ class Rating(models.Model):
         related_name="ratings",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     scheme_version = models.ForeignKey(
         "rules.SchemeVersion",
         on_delete=models.PROTECT,
@@ -106,7 +108,9 @@ class Rating(models.Model):
         ordering = ["cycle_id", "run", "household_id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["cycle", "run", "household"], name="rating_unique_household_in_run"
+                # With the district, for a database distributed by it (docs/scaling.md).
+                fields=["cycle", "run", "household", "district"],
+                name="rating_unique_household_in_run",
             ),
             tier_check("tier", "rating_tier_valid"),
             grade_check("computed_grade", "rating_computed_grade_valid"),
@@ -336,6 +340,7 @@ class GradeRecord(models.Model):
         related_name="grade_records",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     grade = models.CharField(_("等级"), max_length=10, choices=Grade.choices)
     source = models.CharField(_("来源"), max_length=10, choices=GradeSource.choices)
     cycle = models.ForeignKey(

@@ -59,6 +59,11 @@ class Region(models.Model):
         district down: the one place that parses a path."""
         return [int(part) for part in path.strip("/").split("/") if part]
 
+    @staticmethod
+    def district_id_in_path(path: str) -> int:
+        """The id of the district a materialised path lies in (its first id)."""
+        return Region.ids_in_path(path)[0]
+
     @property
     def ancestor_ids(self) -> list[int]:
         """This region's chain of ids, from its district down to itself."""

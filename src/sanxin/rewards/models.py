@@ -31,6 +31,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from sanxin.lib.photos import PhotoBase, stored_name
+from sanxin.regions.fields import district_field
 from sanxin.rewards.choices import (
     FundingKind,
     LimitPeriod,
@@ -219,6 +220,7 @@ class WalletEntry(models.Model):
         related_name="wallet_rows",
         verbose_name=_("农户"),
     )
+    district = district_field()  # the household's (docs/scaling.md)
     kind = models.CharField(_("类型"), max_length=20, choices=WalletKind.choices)
     points = models.DecimalField(_("积分"), **POINTS)
     shortfall = models.DecimalField(_("已用无法扣回"), default=0, **POINTS)
@@ -281,22 +283,25 @@ class WalletEntry(models.Model):
         ordering = ["-occurred_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["entry", "kind"],
+                fields=["entry", "kind", "district"],
                 condition=Q(entry__isnull=False),
                 name="walletentry_entry_once_per_kind",
             ),
             models.UniqueConstraint(
-                fields=["household", "cycle"],
+                # With the district, for a database distributed by it (docs/scaling.md).
+                fields=["household", "cycle", "district"],
                 condition=Q(kind="allowance"),
                 name="walletentry_allowance_once_per_cycle",
             ),
             models.UniqueConstraint(
-                fields=["redemption"],
+                fields=["redemption", "district"],
                 condition=Q(kind="redemption"),
                 name="walletentry_redemption_debited_once",
             ),
             models.UniqueConstraint(
-                fields=["void"], condition=Q(kind="void"), name="walletentry_void_once"
+                fields=["void", "district"],
+                condition=Q(kind="void"),
+                name="walletentry_void_once",
             ),
             models.CheckConstraint(
                 condition=Q(kind__in=WalletKind.values), name="walletentry_kind_valid"

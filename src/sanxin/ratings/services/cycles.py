@@ -186,6 +186,8 @@ def _rating(
         cycle=cycle,
         run=run,
         household_id=household_id,
+        # The household's district is its village's (docs/scaling.md).
+        district_id=Region.district_id_in_path(cycle.village.path),
         scheme_version=version,
         tier=result.tier,
         total=result.total,
@@ -220,17 +222,23 @@ def _compute(
     if missing:
         raise ValidationError(f"截止日期时这些村还没有生效的评分方案：{'、'.join(missing)}")
     in_force = {village_id: v for village_id, v in versions.items() if v is not None}
+    # One district at a time: every query below names it, so a database distributed
+    # by district (docs/scaling.md) answers each from one node.
+    districts = {Region.district_id_in_path(c.village.path) for c in cycles}
+    if len(districts) != 1:
+        raise ValueError("cycles of one district at a time")
+    district_id = districts.pop()
     now = timezone.now()
     by_village = {c.village_id: c for c in cycles}
     last_runs = dict(
-        Rating.objects.filter(cycle__in=cycles)
+        Rating.objects.filter(district_id=district_id, cycle__in=cycles)
         .values("cycle")
         .annotate(m=Max("run"))
         .values_list("cycle", "m")
     )
     runs = {c.pk: max(c.current_run, last_runs.get(c.pk) or 0) + 1 for c in cycles}
     households = Household.objects.filter(
-        village_id__in=list(by_village), status=HouseholdStatus.ACTIVE
+        district_id=district_id, village_id__in=list(by_village), status=HouseholdStatus.ACTIVE
     )
     total = households.count()
     report.grades = {c.pk: Counter() for c in cycles}
@@ -555,13 +563,15 @@ def cycle_advance(
 
 
 def _notify_notice(cycle: Cycle, now: datetime) -> int:
+    district_id = Region.district_id_in_path(cycle.village.path)
     ids = (
-        Rating.objects.filter(cycle=cycle, run=cycle.current_run)
+        Rating.objects.filter(district_id=district_id, cycle=cycle, run=cycle.current_run)
         .values_list("household_id", flat=True)
         .iterator(chunk_size=CHUNK_SIZE)
     )
     return notify(
         households=ids,
+        district_id=district_id,
         kind=Kind.NOTICE_OPEN,
         at=now,
         url=reverse("ratings:notice", args=[cycle.pk]),
@@ -578,9 +588,13 @@ def _put_in_force(cycle: Cycle, actor: User | None, today: date, now: datetime) 
         cycle=cycle, grades=selectors.effective_grades(cycle), actor=actor, today=today, now=now
     )
     # The one rule: every veto event and veto item running today caps the new grade.
+    district_id = Region.district_id_in_path(cycle.village.path)
     vetoed = Household.objects.filter(
         standing.households_with_vetoes(today),
-        pk__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values("household_id"),
+        district_id=district_id,
+        pk__in=Rating.objects.filter(
+            district_id=district_id, cycle=cycle, run=cycle.current_run
+        ).values("household_id"),
     ).select_related("village", "villager_group")
     for household in vetoed:
         standing_refresh(household=household, actor=actor, today=today, now=now)

@@ -21,6 +21,7 @@ from sanxin.ratings.choices import GradeSource
 from sanxin.ratings.models import Cycle, GradeRecord, Rating
 from sanxin.ratings.signals import grade_changed
 from sanxin.ratings.standing import BATCH, active_caps, in_force, valid_until
+from sanxin.regions.models import Region
 from sanxin.rules.scheme import GRADE_LABELS, lower_grade
 
 if TYPE_CHECKING:
@@ -35,9 +36,11 @@ def _records_for_final_cycle(
     check: `cycle_advance` calls it inside its own checked, locked transaction."""
     until = valid_until(today)
     user = actor if getattr(actor, "pk", None) else None
+    district_id = Region.district_id_in_path(cycle.village.path)
     rows = [
         GradeRecord(
             household_id=household_id,
+            district_id=district_id,
             grade=grade,
             source=GradeSource.CYCLE,
             cycle=cycle,
@@ -56,9 +59,10 @@ def _records_for_final_cycle(
     later = {
         household_id
         for household_id, period in GradeRecord.objects.filter(
-            household_id__in=Rating.objects.filter(cycle=cycle, run=cycle.current_run).values(
-                "household_id"
-            ),
+            district_id=district_id,
+            household_id__in=Rating.objects.filter(
+                district_id=district_id, cycle=cycle, run=cycle.current_run
+            ).values("household_id"),
             source=GradeSource.CYCLE,
         )
         .exclude(cycle=cycle)
@@ -74,6 +78,7 @@ def _records_for_final_cycle(
     for grade, ids in by_grade.items():
         notify(
             households=ids,
+            district_id=district_id,
             kind=Kind.GRADE_FINAL,
             at=now,
             url=url,
@@ -121,6 +126,7 @@ def standing_refresh(
         reason = f"否决事项已撤销或期满，恢复{base.cycle.period_label}评定等级{GRADE_LABELS[grade]}"
     record = GradeRecord.objects.create(
         household=household,
+        district_id=household.district_id,
         grade=grade,
         source=GradeSource.DYNAMIC,
         cycle=base.cycle,

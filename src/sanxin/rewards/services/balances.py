@@ -110,6 +110,7 @@ def _wallet_post(
     return WalletEntry.objects.create(
         wallet_id=household.pk,
         household_id=household.pk,
+        district_id=household.district_id,
         kind=kind,
         points=points,
         occurred_at=occurred_at,
@@ -121,7 +122,7 @@ def _wallet_post(
 def _wallet_credit_many(rows: list[WalletEntry]) -> list[WalletEntry]:
     """Write many credit rows (points ≥ 0) at once and add them to their wallets: a
     bulk insert and one UPDATE (each wallet gains the sum of its new rows). The rows
-    need `household_id`; `wallet_id` is set here."""
+    need `household_id` and `district_id`; `wallet_id` is set here."""
     if not rows:
         return []
     if any(r.points < 0 for r in rows):

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sanxin.audit.services import audit
@@ -138,8 +138,7 @@ def wallet_sync(
             "pk", "household_id", "points", "component", "review__reviewed_at"
         )
     )
-    paths = dict(Household.objects.filter(pk__in=touched).values_list("pk", "villager_group__path"))
-    district = {h: Region.ids_in_path(p)[0] for h, p in paths.items()}
+    district = dict(Household.objects.filter(pk__in=touched).values_list("pk", "district_id"))
     policies = Policies(district.values())
     rows = []
     for entry_id, household_id, points, component, reviewed_at in credits:
@@ -150,6 +149,7 @@ def wallet_sync(
         rows.append(
             WalletEntry(
                 household_id=household_id,
+                district_id=district[household_id],
                 kind=WalletKind.ENTRY_CREDIT,
                 points=points,
                 entry_id=entry_id,
@@ -221,14 +221,22 @@ def allowances_credit(*, cycle: Cycle, actor, today: date, now: datetime) -> int
     just become final, by its grade in force (a household capped by a veto gets its
     capped grade's), once per household and cycle. Set-based. Called by the
     `cycle_final` receiver inside the cycle's transaction. Returns how many."""
-    policy = policy_in_force(district_id_of(cycle.village), today)
+    district_id = district_id_of(cycle.village)
+    policy = policy_in_force(district_id, today)
     points = allowance_points(policy)
     if not points:
         return 0
-    households = set(GradeRecord.objects.filter(cycle=cycle).values_list("household_id", flat=True))
+    households = set(
+        GradeRecord.objects.filter(district_id=district_id, cycle=cycle).values_list(
+            "household_id", flat=True
+        )
+    )
     done = set(
         WalletEntry.objects.filter(
-            kind=WalletKind.ALLOWANCE, cycle=cycle, household_id__in=households
+            district_id=district_id,
+            kind=WalletKind.ALLOWANCE,
+            cycle=cycle,
+            household_id__in=households,
         ).values_list("household_id", flat=True)
     )
     grades = grades_in_force(households - done)
@@ -246,6 +254,7 @@ def allowances_credit(*, cycle: Cycle, actor, today: date, now: datetime) -> int
     rows = [
         WalletEntry(
             household_id=h,
+            district_id=district_id,
             kind=WalletKind.ALLOWANCE,
             points=p,
             cycle=cycle,
@@ -311,30 +320,42 @@ def _expire_household(household_id: int, today: date, now: datetime) -> ExpiryRe
     return _expire_locked([household_id], today, now)
 
 
-def _expiry_candidates(today: date, everyone: bool) -> list[int]:
-    lots = WalletEntry.objects.filter(kind__in=LOT_KINDS, expires_on__lt=today)
+def _in_district(rows: QuerySet[WalletEntry], district_id: int | None) -> QuerySet[WalletEntry]:
+    return rows if district_id is None else rows.filter(district_id=district_id)
+
+
+def _expiry_candidates(today: date, everyone: bool, district_id: int | None) -> list[int]:
+    lots = _in_district(
+        WalletEntry.objects.filter(kind__in=LOT_KINDS, expires_on__lt=today), district_id
+    )
     if not everyone:
         since = today - timedelta(days=RECHECK_DAYS)
-        recent_voids = WalletEntry.objects.filter(
-            kind=WalletKind.VOID, occurred_at__date__gte=since
+        recent_voids = _in_district(
+            WalletEntry.objects.filter(kind=WalletKind.VOID, occurred_at__date__gte=since),
+            district_id,
         ).values("household_id")
         lots = lots.filter(Q(expires_on__gte=since) | Q(household_id__in=recent_voids))
     return sorted(set(lots.values_list("household_id", flat=True)))
 
 
 def wallet_expire(
-    *, today: date, household_ids: Iterable[int] | None = None, everyone: bool = False
+    *,
+    today: date,
+    household_ids: Iterable[int] | None = None,
+    everyone: bool = False,
+    district: Region | None = None,
 ) -> ExpiryResult:
     """Expire, as of `today`, what remains of the points whose last day is before
     `today` (oldest expiry first; `selectors.due_expiry`): one expiry row per
     household, nothing deleted. Looks at `household_ids`, else at households with a
     lot that ended within RECHECK_DAYS or a recent void (`everyone`: all). Run daily
-    by `sanxin expire-points`, each chunk of households in its own transaction;
+    by `sanxin expire-points`, district by district (`district`: only its
+    households; docs/scaling.md), each chunk of households in its own transaction;
     idempotent (a second run the same day writes nothing)."""
     now = timezone.now()
     ids = sorted(set(household_ids)) if household_ids is not None else None
     if ids is None:
-        ids = _expiry_candidates(today, everyone)
+        ids = _expiry_candidates(today, everyone, district.pk if district else None)
     households, points = 0, ZERO
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
@@ -348,7 +369,8 @@ def wallet_expire(
                 actor=None,
                 action="wallet.expire",
                 object_type="rewards.walletentry",
-                object_repr=f"{today}",
+                object_repr=f"{district.name} {today}" if district else f"{today}",
+                region_path=district.path if district else "",
                 at=now,
                 after={"households": households, "points": str(points), "today": str(today)},
             )
@@ -362,31 +384,34 @@ def wallet_expire(
     return ExpiryResult(households, points)
 
 
-def wallet_notify_expiring(*, today: date) -> int:
+def wallet_notify_expiring(*, today: date, district: Region | None = None) -> int:
     """Tell each household, once per expiry date, that points of its wallet end on
     that date, when the date is no further than its district's policy says
     (`notify_days_before`, 30 by default) — the points that will be left then if it
-    spends nothing more. An `ExpiryNotice` row remembers it. Returns how many."""
+    spends nothing more. An `ExpiryNotice` row remembers it. `district`: only its
+    households (`sanxin expire-points` runs district by district). Returns how many."""
     now = timezone.now()
     horizon = today + timedelta(days=366)
     households = set(
-        WalletEntry.objects.filter(
-            kind__in=LOT_KINDS, expires_on__gte=today, expires_on__lte=horizon
+        _in_district(
+            WalletEntry.objects.filter(
+                kind__in=LOT_KINDS, expires_on__gte=today, expires_on__lte=horizon
+            ),
+            district.pk if district else None,
         ).values_list("household_id", flat=True)
     )
     if not households:
         return 0
-    paths = dict(
-        Household.objects.filter(pk__in=households).values_list("pk", "villager_group__path")
+    of_household = dict(
+        Household.objects.filter(pk__in=households).values_list("pk", "district_id")
     )
-    district = {h: Region.ids_in_path(p)[0] for h, p in paths.items()}
-    policies = Policies(district.values())
-    days = {d: policies.on(d, today).notify_days_before for d in set(district.values())}
+    policies = Policies(of_household.values())
+    days = {d: policies.on(d, today).notify_days_before for d in set(of_household.values())}
     expiring = expiring_between(households, today, today + timedelta(days=max(days.values())))
     due = {
         (h, on): points
         for (h, on), points in expiring.items()
-        if (on - today).days <= days[district[h]]
+        if (on - today).days <= days[of_household[h]]
     }
     with transaction.atomic():
         told = set(
@@ -406,6 +431,7 @@ def wallet_notify_expiring(*, today: date) -> int:
             (
                 Message(
                     household_id=h,
+                    district_id=of_household[h],
                     kind=Kind.POINTS_EXPIRING,
                     title=f"您家有 {points_text(p)} 分积分将于{day_text(on)}过期",
                     body=(

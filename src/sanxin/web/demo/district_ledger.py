@@ -258,7 +258,8 @@ def write_village(
     entries = Entry.objects.bulk_create(
         [
             Entry(
-                household=d.household, person=d.person, scheme_version=version, item_code=d.item.code,
+                household=d.household, district_id=d.household.district_id, person=d.person,
+                scheme_version=version, item_code=d.item.code,
                 item_name=d.item.name, component=d.item.component, quantity=d.quantity, occurred_on=d.occurred_on,
                 points=d.points, tier=d.tier, evidence_text=d.evidence, source="manual",
                 recorded_by=users[d.recorder], recorded_at=d.recorded_at,
@@ -269,6 +270,7 @@ def write_village(
     reviews = [
         Review(
             entry=e,
+            district_id=e.district_id,
             approved=d.decision == "approve",
             reason=d.reject_reason,
             reviewer=users[d.reviewer],

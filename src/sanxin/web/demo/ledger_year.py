@@ -818,7 +818,8 @@ def write_entries(
 
     def row(d: Draft) -> Entry:
         return Entry(
-            household=d.household, person=d.person, scheme_version=version, item_code=d.item.code, item_name=d.item.name,
+            household=d.household, district_id=d.household.district_id, person=d.person, scheme_version=version,
+            item_code=d.item.code, item_name=d.item.name,
             component=d.item.component, quantity=d.quantity, occurred_on=d.occurred_on, points=d.points, tier=d.tier,
             evidence_text=d.evidence, source=d.source, recorded_by=users[d.recorder], recorded_at=d.recorded_at,
             reversal_of=rows[id(d.reversal_of)] if d.reversal_of is not None else None, reason=d.reversal_reason,
@@ -837,7 +838,7 @@ def write_entries(
         rows[id(d)] = entry
     reviews = [
         Review(
-            entry=rows[id(d)], approved=d.decision == "approve", reason=d.reject_reason, reviewer=users[d.reviewer],
+            entry=rows[id(d)], district_id=rows[id(d)].district_id, approved=d.decision == "approve", reason=d.reject_reason, reviewer=users[d.reviewer],
             reviewed_at=d.reviewed_at,
         )
         for d in drafts
