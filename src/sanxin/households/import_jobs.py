@@ -39,7 +39,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sanxin.accounts.scope import Perm
+from sanxin.accounts.scope import Perm, scope_for
 from sanxin.households import pending_upload
 from sanxin.households.models import PendingImport
 from sanxin.jobs import selectors as job_selectors
@@ -226,10 +226,21 @@ def _run_apply(kind: ImportKind, job: Job, report: Reporter) -> dict[str, Any]:
         result = kind.load(outcome)
     if not result.ok:
         raise ValidationError(problem_lines(result))
-    return {"lines": [kind.summary(job.region, result)], "url": reverse(kind.done_url)}
+    village = Region.objects.get(pk=job.params.get("village", job.region_id))
+    return {"lines": [kind.summary(village, result)], "url": reverse(kind.done_url)}
 
 
 # --- starting them -------------------------------------------------------------------
+
+
+def _job_region(kind: ImportKind, actor: User, village: Region) -> Region:
+    """Where the job belongs: the village, or for a user whose reach is part of it
+    (a sub-team member's villager group) that part."""
+    scope = scope_for(actor)
+    if scope.covers_region(village, kind.perm):
+        return village
+    part = scope.regions(kind.perm).filter(path__startswith=village.path).order_by("path").first()
+    return part or village
 
 
 def start_check(
@@ -242,10 +253,14 @@ def start_check(
     return job_start(
         actor=actor,
         kind=kind.check_kind,
-        region=village,
+        region=_job_region(kind, actor, village),
         target=f"{kind.name}:{pending.pk}",
         label=_("检查%(title)s文件“%(file)s”") % {"title": kind.title, "file": pending.filename},
-        params={"pending": pending.pk, "filename": pending.filename},
+        params={
+            "pending": pending.pk,
+            "filename": pending.filename,
+            "village": pending.village_id,
+        },
     )
 
 
@@ -263,11 +278,15 @@ def start_apply(kind: ImportKind, *, actor: User, pending: PendingImport) -> Job
         return job_start(
             actor=actor,
             kind=kind.apply_kind,
-            region=pending.village,
+            region=_job_region(kind, actor, pending.village),
             target=target,
             label=_("导入%(title)s文件“%(file)s”")
             % {"title": kind.title, "file": pending.filename},
-            params={"pending": pending.pk, "filename": pending.filename},
+            params={
+                "pending": pending.pk,
+                "filename": pending.filename,
+                "village": pending.village_id,
+            },
         )
 
 
@@ -298,15 +317,12 @@ def _show(request: HttpRequest, job: Job, kind: ImportKind, preview: PreviewPage
             ).first()
             token = pending.token if pending is not None else None
         return preview(
-            village=job.region,
-            filename=_file_of(job),
-            result=kind.load(outcome),
-            token=token,
+            village=_village_of(job), filename=_file_of(job), result=kind.load(outcome), token=token
         )
     if job.kind == kind.apply_kind and job.status == JobStatus.FAILED and outcome is not None:
         messages.error(request, _("导入没有完成，没有保存任何数据。请按下表修改后重新上传。"))
         return preview(
-            village=job.region, filename=_file_of(job), result=kind.load(outcome), token=None
+            village=_village_of(job), filename=_file_of(job), result=kind.load(outcome), token=None
         )
     response = render(
         request,
@@ -315,6 +331,11 @@ def _show(request: HttpRequest, job: Job, kind: ImportKind, preview: PreviewPage
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _village_of(job: Job) -> Region:
+    village_id = job.params.get("village")
+    return Region.objects.get(pk=village_id) if village_id else job.region
 
 
 def _file_of(job: Job) -> str:

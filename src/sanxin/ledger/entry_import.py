@@ -48,6 +48,7 @@ from sanxin.audit.services import audit
 from sanxin.households import importing as roster
 from sanxin.households import pending_upload
 from sanxin.households.choices import HouseholdStatus
+from sanxin.households.importing import Progress
 from sanxin.households.models import Household, PendingImport, Person
 from sanxin.ledger import services
 from sanxin.ledger.choices import Source
@@ -108,6 +109,7 @@ FIELD_COLUMNS = {
 }
 
 AUDIT_ACTION = "entries.import"
+PROGRESS_ROWS = 1000  # progress is told every this many rows
 # Entry uploads share PendingImport with the roster import; the prefix keeps them apart.
 TOKEN_PREFIX = "points-"
 
@@ -701,10 +703,16 @@ class _EarlierRows:
 
 
 def plan_entries(
-    sheet: KeyedSheet, village: Region, *, actor: User | None, today: date | None = None
+    sheet: KeyedSheet,
+    village: Region,
+    *,
+    actor: User | None,
+    today: date | None = None,
+    progress: Progress | None = None,
 ) -> EntryImportPlan:
     """Check every row and the file as a whole; report every problem at once and work
-    out the entries to record, with the points to freeze. Writes nothing."""
+    out the entries to record, with the points to freeze. Writes nothing.
+    `progress(rows checked, rows)` is told as it goes."""
     plan = EntryImportPlan.for_sheet(sheet, village)
     if plan.errors:
         return plan
@@ -713,8 +721,11 @@ def plan_entries(
     present = set(sheet.columns)
     reach = _Reach(village, scope_for(actor))
     earlier = _EarlierRows(sheet, village)
+    total = len(sheet.rows)
 
-    for sheet_row in sheet.rows:
+    for done, sheet_row in enumerate(sheet.rows):
+        if progress is not None and done % PROGRESS_ROWS == 0:
+            progress(done, total)
         row = parse_row(sheet_row, present=present, schemes_on=schemes_on, today=today)
         n, item, occurred_on = row.number, row.item, row.occurred_on
         problems = list(row.problems)
@@ -737,6 +748,8 @@ def plan_entries(
         plan.warnings.extend(earlier.warnings(planned, item, n))
         plan.accepted.append(earlier.accept(n, planned))
 
+    if progress is not None:
+        progress(total, total)
     plan.errors.sort(
         key=lambda p: (p.row or 0, HEADERS.index(p.field) if p.field in HEADERS else len(HEADERS))
     )
@@ -804,6 +817,7 @@ def import_entries(
     actor: User,
     dry_run: bool,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> EntryImportResult:
     """Read, check and (unless dry_run or there are problems) record a sheet of entries."""
     sheet = read_sheet(content, filename)
@@ -812,7 +826,7 @@ def import_entries(
             # The rows are weighed against the entries already recorded (annual caps,
             # repeats): nobody records for these households until this one is saved.
             services.lock_households(Household.objects.filter(village=village))
-        plan = plan_entries(sheet, village, actor=actor, today=today)
+        plan = plan_entries(sheet, village, actor=actor, today=today, progress=progress)
         if dry_run or plan.errors:
             return plan.result(dry_run=dry_run)
         return apply_entries(plan, actor=actor)
@@ -831,11 +845,31 @@ def pending_entries_create(
     )
 
 
-def pending_entries_confirm(*, pending: PendingImport, actor: User | None) -> EntryImportResult:
+def pending_entries_confirm(
+    *, pending: PendingImport, actor: User | None, progress: Progress | None = None
+) -> EntryImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
-        pending, import_entries, result=EntryImportResult, actor=actor, dry_run=False
+        pending,
+        import_entries,
+        result=EntryImportResult,
+        actor=actor,
+        dry_run=False,
+        progress=progress,
     )
+
+
+def check_entries(
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User | None,
+    progress: Progress | None = None,
+) -> EntryImportResult:
+    """What the upload's check shows: the sheet read and planned, nothing written."""
+    sheet = read_sheet(content, filename)
+    return plan_entries(sheet, village, actor=actor, progress=progress).result()
 
 
 # --- the template to download ---------------------------------------------------------
