@@ -146,7 +146,7 @@ def value_in_the_last_row() -> bytes:
     return xlsx([[inline_row(1, ["户号"]), inline_row(1_048_576, ["001"])]])
 
 
-def huge_shared_strings(count: int = 400_000) -> bytes:
+def huge_shared_strings(count: int = 700_000) -> bytes:
     """A shared-strings table of `count` entries, and a sheet using one."""
     strings = _batched(lambda i: f"<si><t>{i}</t></si>".encode(), count)
     return xlsx([[b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>']], shared=strings)
