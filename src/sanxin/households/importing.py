@@ -23,10 +23,12 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sanxin.audit.services import audit, audit_many
@@ -435,9 +437,10 @@ def plan_import(
     groups = GroupResolver(village)
     present = set(sheet.columns)
     total = len(sheet.rows)
+    today = timezone.localdate()
     rows = []
     for i, sheet_row in enumerate(sheet.rows, 1):
-        rows.append(_parse_row(sheet_row, present, groups, errors))
+        rows.append(_parse_row(sheet_row, present, groups, errors, today))
         if progress is not None and (i % PROGRESS_ROWS == 0 or i == total):
             progress(i, total)
 
@@ -572,7 +575,11 @@ def plan_import(
 
 
 def _parse_row(
-    row: SheetRow, present: set[str], groups: GroupResolver, errors: list[Problem]
+    row: SheetRow,
+    present: set[str],
+    groups: GroupResolver,
+    errors: list[Problem],
+    today: date | None = None,
 ) -> RowData:
     n = row.number
     v, refused = clean_cells(row.values, codes={NUMBER, PHONE, ID_NUMBER})
@@ -623,7 +630,7 @@ def _parse_row(
     id_number = None
     try:
         # The raw cell, so parse() sees an Excel number for what it is.
-        id_number = idcard.parse(v.get(ID_NUMBER))
+        id_number = idcard.parse(v.get(ID_NUMBER), today=today)
     except idcard.IdNumberError as exc:
         errors.append(Problem(n, ID_NUMBER, _echo(str(exc), limit=200)))
 

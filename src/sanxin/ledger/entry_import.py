@@ -30,6 +30,7 @@ import logging
 import re
 import time
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -246,11 +247,63 @@ class _HouseholdIndex(roster.HouseholdIndex):
     def __init__(self, village: Region):
         super().__init__(village)
         self.members: dict[int, dict[str, list[Person]]] = defaultdict(lambda: defaultdict(list))
+        self.by_household: dict[int, list[Person]] = defaultdict(list)
         for p in Person.objects.filter(household__village=village, active=True).order_by("id"):
             self.members[p.household_id][p.name].append(p)
+            self.by_household[p.household_id].append(p)
 
     def people_named(self, household: Household, name: str) -> list[Person]:
         return self.members[household.pk].get(name, [])
+
+
+class _VillageLookups(services.PlanLookups):
+    """What `entry_plan` looks up, loaded once for the whole village: the scheme
+    versions by date, the households' members, and the standing entries (those
+    `services._live_entries` counts) by (household, item, person), dates sorted."""
+
+    def __init__(self, village: Region, schemes_on: SchemesOn, index: _HouseholdIndex):
+        self.schemes_on = schemes_on
+        self.index = index
+        self.live: dict[tuple[int, str, int | None], list[tuple[date, Decimal]]] = defaultdict(list)
+        standing = (
+            Entry.objects.filter(household__village=village, reversal_of__isnull=True)
+            .exclude(review__approved=False)
+            .exclude(reversals__review__approved=True)
+            .values_list("household_id", "item_code", "person_id", "occurred_on", "points")
+        )
+        for household_id, code, person_id, occurred_on, points in standing.iterator(2000):
+            self.live[(household_id, code, None)].append((occurred_on, points))
+            if person_id is not None:
+                self.live[(household_id, code, person_id)].append((occurred_on, points))
+        for dated in self.live.values():
+            dated.sort()
+
+    def version(self, household: Household, on: date) -> SchemeVersion | None:
+        return self.schemes_on(on)
+
+    def members(self, household: Household) -> list[Person]:
+        return list(self.index.by_household.get(household.pk, []))
+
+    def _dated(self, household: Household, item: Item, person: Person | None) -> list:
+        return self.live.get((household.pk, item.code, person.pk if person else None), [])
+
+    def prior(
+        self, household: Household, item: Item, person: Person | None, start: date, end: date
+    ) -> int:
+        dated = self._dated(household, item, person)
+        return bisect_right(dated, (end, _MAX_POINTS)) - bisect_left(dated, (start, _MIN_POINTS))
+
+    def year_total(
+        self, household: Household, item: Item, person: Person | None, year: int
+    ) -> Decimal:
+        return sum(
+            (p for d, p in self._dated(household, item, person) if d.year == year and p > 0),
+            Decimal(0),
+        )
+
+
+_MAX_POINTS = Decimal("Infinity")
+_MIN_POINTS = Decimal("-Infinity")
 
 
 def import_villages(scope: Scope) -> QuerySet[Region]:
@@ -464,6 +517,7 @@ class _Reach:
     def __init__(self, village: Region, scope: Scope):
         self.index = _HouseholdIndex(village)
         self.scope = scope
+        self.own = scope.own_household_ids()
 
     def household(self, row: ParsedRow, problems: list[Problem]) -> Household | None:
         """The household a row names, or None with the reason on `problems`."""
@@ -479,7 +533,7 @@ class _Reach:
                 )
             )
             return None
-        if household is not None and household.pk in self.scope.own_household_ids():
+        if household is not None and household.pk in self.own:
             problems.append(
                 Problem(
                     n,
@@ -547,6 +601,7 @@ def _entry_plan(
     actor: User,
     today: date,
     problems: list[Problem],
+    lookups: services.PlanLookups | None = None,
 ) -> EntryPlan | None:
     """The row through the checks of recording one entry by hand; None with the
     reasons on `problems` when they refuse it."""
@@ -555,7 +610,7 @@ def _entry_plan(
         household=household, item_code=item.code, occurred_on=occurred_on, quantity=row.quantity,
         person=person if item.applies_to == "person" else None, evidence_text=row.evidence, source=Source.IMPORT,
     )  # fmt: skip
-    planned = entry_plan(request, today=today)
+    planned = entry_plan(request, today=today, lookups=lookups)
     if isinstance(planned, dict):
         for field_name, messages in planned.items():
             column = FIELD_COLUMNS.get(field_name, "")
@@ -572,10 +627,11 @@ class _EarlierRows:
     """The rows of the file accepted so far, by (household, item, person): a row is
     weighed as if the rows before it had been recorded one after another."""
 
-    def __init__(self, sheet: KeyedSheet, village: Region):
+    def __init__(self, sheet: KeyedSheet, village: Region, lookups: _VillageLookups):
         self.earlier: dict[tuple[int, str, int | None], list[_Accepted]] = defaultdict(list)
         self.year_totals: dict[tuple[int, str, int | None, int], Decimal] = {}
         self.existing = _existing_entries(sheet, village)
+        self.lookups = lookups
 
     def repeated(self, planned: EntryPlan, item: Item) -> EntryPlan:
         """The plan with the repeat multiplier counting the earlier rows in the item's window."""
@@ -613,11 +669,8 @@ class _EarlierRows:
             return None
         year_key = (*key, occurred_on.year)
         if year_key not in self.year_totals:
-            self.year_totals[year_key] = services.entry_year_total(
-                household=request.household,
-                item_code=item.code,
-                person=request.person,
-                year=occurred_on.year,
+            self.year_totals[year_key] = self.lookups.year_total(
+                request.household, item, request.person, occurred_on.year
             )
         recorded = self.year_totals[year_key]
         in_file = sum((a.plan.points for a in same_year), Decimal(0))
@@ -720,7 +773,8 @@ def plan_entries(
     schemes_on = SchemesOn(village)
     present = set(sheet.columns)
     reach = _Reach(village, scope_for(actor))
-    earlier = _EarlierRows(sheet, village)
+    lookups = _VillageLookups(village, schemes_on, reach.index)
+    earlier = _EarlierRows(sheet, village, lookups)
     total = len(sheet.rows)
 
     for done, sheet_row in enumerate(sheet.rows):
@@ -735,8 +789,9 @@ def plan_entries(
             plan.errors.extend(problems)
             continue
         planned = _entry_plan(
-            row, household, item, occurred_on, person, actor=actor, today=today, problems=problems
-        )
+            row, household, item, occurred_on, person, actor=actor, today=today,
+            problems=problems, lookups=lookups,
+        )  # fmt: skip
         if planned is None:
             plan.errors.extend(problems)
             continue
