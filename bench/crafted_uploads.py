@@ -28,23 +28,23 @@ from tests import crafted_files as crafted
 
 
 def _at_limit_roster() -> bytes:
-    """20,000 rows of 10 values (the row limit), inline strings."""
+    """100,010 rows of 5 values (the row limit), inline strings."""
     rows = (
-        crafted.inline_row(i, [f"{i:05d}", "第一村民小组", "张建国", "户主", "130803195501117106"])
+        crafted.inline_row(i, [f"{i:06d}", "第一村民小组", "张建国", "户主", "130803195501117106"])
         + b""
-        for i in range(1, 20_001)
+        for i in range(1, 100_011)
     )
     return crafted.xlsx([rows])
 
 
 def _at_limit_stored_rows() -> bytes:
-    """A header and 49,999 stored empty rows (the stored-row limit)."""
-    rows = (f'<row r="{i}"/>'.encode() for i in range(2, 50_001))
+    """A header and 199,999 stored empty rows (the stored-row limit)."""
+    rows = (f'<row r="{i}"/>'.encode() for i in range(2, 200_001))
     return crafted.xlsx([[crafted.inline_row(1, ["户号"]), *rows]])
 
 
 def _at_limit_cells() -> bytes:
-    """36 rows of 16,384 empty cells: 589,824 cells (the cell limit)."""
+    """152 rows of 16,384 empty cells: 2,490,368 cells (the cell limit)."""
 
     def row(number: int) -> bytes:
         cells = b"".join(
@@ -52,7 +52,7 @@ def _at_limit_cells() -> bytes:
         )
         return f'<row r="{number}">'.encode() + cells + b"</row>"
 
-    return crafted.xlsx([(row(n) for n in range(1, 37))])
+    return crafted.xlsx([(row(n) for n in range(1, 153))])
 
 
 def _at_limit_styles() -> bytes:
@@ -91,10 +91,10 @@ def _image(fmt: str, size: tuple[int, int]) -> Callable[[], bytes]:
 
 CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     **crafted.CRAFTED_SHEETS,
-    "at the row limit: 20,000 rows × 5 values": (_at_limit_roster, "xlsx"),
-    "at the stored-row limit: 50,000 rows": (_at_limit_stored_rows, "xlsx"),
-    "at the cell limit: 589,824 empty cells": (_at_limit_cells, "xlsx"),
-    "at the shared-string limit: 150,000": (lambda: crafted.huge_shared_strings(150_000), "xlsx"),
+    "at the row limit: 100,010 rows × 5 values": (_at_limit_roster, "xlsx"),
+    "at the stored-row limit: 200,000 rows": (_at_limit_stored_rows, "xlsx"),
+    "at the cell limit: 2,490,368 empty cells": (_at_limit_cells, "xlsx"),
+    "at the shared-string limit: 600,000": (lambda: crafted.huge_shared_strings(600_000), "xlsx"),
     "at the element limit: styles of 49,752": (_at_limit_styles, "xlsx"),
     "PNG declaring 10 gigapixels": (crafted.png_bomb, "png"),
     "PNG of 16 megapixels (the limit)": (_image("PNG", (5000, 3200)), "png"),

@@ -54,6 +54,37 @@ def audit(
     )
 
 
+def audit_many(
+    *,
+    actor: User | None,
+    action: str,
+    rows: list[tuple[models.Model, str, dict[str, Any] | None, dict[str, Any] | None]],
+    system: str = SYSTEM_NAME,
+) -> int:
+    """Record one action on many objects at once (a bulk import): `rows` are
+    (object, region path, before, after), each written as `audit()` would, in one
+    bulk insert. Call it inside the transaction of the change."""
+    at = timezone.now()
+    actor_name = (str(actor) if actor is not None else system)[:150]
+    events = [
+        AuditEvent(
+            at=at,
+            actor=actor,  # type: ignore[misc]  # the project User, typed by its base here
+            actor_name=actor_name,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk) if obj.pk is not None else "",
+            object_repr=str(obj)[:200],
+            region_path=region_path,
+            before=before,
+            after=after,
+        )
+        for obj, region_path, before, after in rows
+    ]
+    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    return len(events)
+
+
 PRUNE_BATCH = 5000
 
 

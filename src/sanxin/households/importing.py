@@ -21,15 +21,17 @@ import logging
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sanxin.audit.services import audit
+from sanxin.audit.services import audit, audit_many
 from sanxin.households import pending_upload, services
 from sanxin.households.choices import (
     CADRE_ALIASES,
@@ -39,7 +41,7 @@ from sanxin.households.choices import (
     HouseholdStatus,
     PoliticalStatus,
 )
-from sanxin.households.models import Household, PendingImport, Person
+from sanxin.households.models import Household, PendingImport, Person, id_number_columns
 from sanxin.lib import crypto, idcard, spreadsheet
 from sanxin.lib.spreadsheet import Grid, KeyedSheet, Problem, SheetRow, safe_filename
 from sanxin.lib.spreadsheet import clean_header as _clean_header
@@ -81,6 +83,14 @@ KEY_HEADERS: tuple[str, ...] = (NUMBER, NAME, ID_NUMBER)
 HEADER_SCAN_ROWS = 10
 # The rows a roster may have; None: the limit of the settings (sheet_reader.Limits).
 MAX_ROWS: int | None = None
+# Progress is told every this many rows; the registry is looked up and written in
+# chunks of these (bounded statements, bounded memory per statement).
+PROGRESS_ROWS = 1000
+LOOKUP_CHUNK = 2000
+WRITE_CHUNK = 1000
+
+# (rows done, rows in all), told as an import goes (households.import_jobs).
+Progress = Callable[[int, int], None]
 
 MAX_NAME = 30  # Person.name
 MAX_RELATION = 20  # Person.relation
@@ -413,15 +423,26 @@ class ImportPlan(spreadsheet.Plan):
         )
 
 
-def plan_import(sheet: KeyedSheet, village: Region) -> ImportPlan:
+def plan_import(
+    sheet: KeyedSheet, village: Region, *, progress: Progress | None = None
+) -> ImportPlan:
     """Check the whole file against the village and the registry; report every
-    problem with its row; write nothing. A handful of queries whatever the size."""
+    problem with its row; write nothing. A handful of queries whatever the size
+    (the people by their IDs' blind indexes in one query per chunk of
+    LOOKUP_CHUNK). `progress(rows checked, rows)` is told as it goes."""
     plan = ImportPlan.for_sheet(sheet, village)
     if sheet.errors:
         return plan
     errors = plan.errors
     groups = GroupResolver(village)
-    rows = [_parse_row(r, set(sheet.columns), groups, errors) for r in sheet.rows]
+    present = set(sheet.columns)
+    total = len(sheet.rows)
+    today = timezone.localdate()
+    rows = []
+    for i, sheet_row in enumerate(sheet.rows, 1):
+        rows.append(_parse_row(sheet_row, present, groups, errors, today))
+        if progress is not None and (i % PROGRESS_ROWS == 0 or i == total):
+            progress(i, total)
 
     # The same identity number twice in the file.
     first_seen: dict[str, RowData] = {}
@@ -449,20 +470,30 @@ def plan_import(sheet: KeyedSheet, village: Region) -> ImportPlan:
     }
 
     # The registry: households of this village named in the file, and people by ID, in bulk.
+    # The village's households (not `number__in`: a file may name more households
+    # than a statement may carry parameters), those the file names kept.
     existing_households = {
         h.number: h
-        for h in Household.objects.filter(
-            village=village, number__in=list(by_household)
-        ).select_related("village", "villager_group")
+        for h in Household.objects.filter(village=village).select_related(
+            "village", "villager_group"
+        )
+        if h.number in by_household
     }
     # Stored hashes may be under any configured data key (a rotation in progress).
-    candidates = {r.id_hash: crypto.blind_indexes(r.id_number.value) for r in first_seen.values()}
-    stored = {
-        p.id_number_hash: p
-        for p in Person.objects.filter(
-            id_number_hash__in={h for hashes in candidates.values() for h in hashes}
-        ).select_related("household")
+    older_keys = len(crypto.index_keys()) > 1
+    candidates = {
+        r.id_hash: (crypto.blind_indexes(r.id_number.value) if older_keys else [r.id_hash])
+        for r in first_seen.values()
     }
+    wanted = [h for hashes in candidates.values() for h in hashes]
+    stored: dict[str, Person] = {}
+    for start in range(0, len(wanted), LOOKUP_CHUNK):
+        stored.update(
+            (p.id_number_hash, p)
+            for p in Person.objects.filter(
+                id_number_hash__in=wanted[start : start + LOOKUP_CHUNK]
+            ).select_related("household")
+        )
     people = {
         current: stored[h] for current, hashes in candidates.items() for h in hashes if h in stored
     }
@@ -544,7 +575,11 @@ def plan_import(sheet: KeyedSheet, village: Region) -> ImportPlan:
 
 
 def _parse_row(
-    row: SheetRow, present: set[str], groups: GroupResolver, errors: list[Problem]
+    row: SheetRow,
+    present: set[str],
+    groups: GroupResolver,
+    errors: list[Problem],
+    today: date | None = None,
 ) -> RowData:
     n = row.number
     v, refused = clean_cells(row.values, codes={NUMBER, PHONE, ID_NUMBER})
@@ -595,7 +630,7 @@ def _parse_row(
     id_number = None
     try:
         # The raw cell, so parse() sees an Excel number for what it is.
-        id_number = idcard.parse(v.get(ID_NUMBER))
+        id_number = idcard.parse(v.get(ID_NUMBER), today=today)
     except idcard.IdNumberError as exc:
         errors.append(Problem(n, ID_NUMBER, _echo(str(exc), limit=200)))
 
@@ -743,10 +778,11 @@ def _check_head_changes(
     file too (they are demoted first); a present head left out would leave two."""
     if not existing:
         return
+    village_ids = {h.village_id for h in existing.values()}
     heads = {
         p.household_id: p
         for p in Person.objects.filter(
-            household__in=list(existing.values()), is_head=True, active=True
+            household__village_id__in=village_ids, is_head=True, active=True
         )
     }
     for number, household in existing.items():
@@ -790,43 +826,63 @@ def _person_data(r: RowData, person: Person | None) -> services.PersonData:
 # --- applying --------------------------------------------------------------------
 
 
-def apply_import(plan: ImportPlan, *, actor: User | None) -> ImportResult:
-    """Write the plan through the services, all or nothing, with one summary audit row."""
+def apply_import(
+    plan: ImportPlan, *, actor: User | None, progress: Progress | None = None
+) -> ImportResult:
+    """Write the plan, all or nothing, in one transaction: new households and new
+    people in bulk (chunks of WRITE_CHUNK, each with its audit row as the services
+    write it), changes to registered ones through the services; one summary audit
+    row. `progress(people written, people)` is told as it goes."""
     if plan.errors:
         return plan.result()
     result = ImportResult(ok=True, warnings=list(plan.warnings))
     started = time.perf_counter()
+    people = [(hp, pp) for hp in plan.households for pp in hp.people]
+    written = 0
+
+    def tell(n: int) -> None:
+        nonlocal written
+        written += n
+        if progress is not None:
+            progress(written, len(people))
+
     try:
         with transaction.atomic():
-            touched: list[int] = []
+            households = _create_households(
+                plan, [hp for hp in plan.households if hp.existing is None], actor
+            )
+            result.households_created = len(households)
+            new_people: list[tuple[Household, PersonPlan]] = []
             for hp in plan.households:
-                if hp.existing is None:
-                    household = services._household_create(
-                        actor=actor,
-                        village=plan.village,
-                        villager_group=hp.group,
-                        number=hp.number,
-                        address=hp.address or "",
-                        phone=hp.phone or "",
-                    )
-                    result.households_created += 1
-                else:
-                    household = hp.existing
-                    if services._household_update(actor=actor, household=household, **hp.changes()):
-                        result.households_updated += 1
-                touched.append(household.pk)
+                household = households.get(hp.number) or hp.existing
+                assert household is not None
+                if hp.existing is not None and services._household_update(
+                    actor=actor, household=household, **hp.changes()
+                ):
+                    result.households_updated += 1
                 # The head last, so a present head is demoted before the new one is made.
                 for pp in sorted(hp.people, key=lambda p: p.data.relation in HEAD_RELATIONS):
                     if pp.existing is None:
-                        services._person_create(actor=actor, household=household, data=pp.data)
-                        result.people_created += 1
+                        new_people.append((household, pp))
+                        continue
+                    pp.existing.household = household
+                    if pp.changed and services._person_update(
+                        actor=actor, person=pp.existing, data=pp.data
+                    ):
+                        result.people_updated += 1
                     else:
-                        pp.existing.household = household
-                        if services._person_update(actor=actor, person=pp.existing, data=pp.data):
-                            result.people_updated += 1
-                        else:
-                            result.unchanged += 1
-            services.refresh_household_summary(touched)
+                        result.unchanged += 1
+                    tell(1)
+            for start in range(0, len(new_people), WRITE_CHUNK):
+                chunk = new_people[start : start + WRITE_CHUNK]
+                _create_people(chunk, actor)
+                tell(len(chunk))
+            result.people_created = len(new_people)
+            touched = [h.pk for h in households.values()] + [
+                hp.existing.pk for hp in plan.households if hp.existing is not None
+            ]
+            for start in range(0, len(touched), LOOKUP_CHUNK):
+                services.refresh_household_summary(touched[start : start + LOOKUP_CHUNK])
             audit(
                 actor=actor,
                 action=AUDIT_ACTION,
@@ -847,16 +903,96 @@ def apply_import(plan: ImportPlan, *, actor: User | None) -> ImportResult:
     return result
 
 
+def _create_households(
+    plan: ImportPlan, new: list[HouseholdPlan], actor: User | None
+) -> dict[str, Household]:
+    """The new households, inserted in chunks, each audited as `household.create`;
+    by number. Their groups were resolved among the village's own by the plan."""
+    created: dict[str, Household] = {}
+    for start in range(0, len(new), WRITE_CHUNK):
+        rows = [
+            Household(
+                village=plan.village,
+                villager_group=hp.group,
+                status=HouseholdStatus.ACTIVE,
+                **services._clean_text_fields(
+                    services.HOUSEHOLD_TEXT,
+                    number=hp.number,
+                    address=hp.address or "",
+                    phone=hp.phone or "",
+                ),
+            )
+            for hp in new[start : start + WRITE_CHUNK]
+        ]
+        Household.objects.bulk_create(rows)
+        audit_many(
+            actor=actor,
+            action="household.create",
+            rows=[(h, h.villager_group.path, None, services.household_snapshot(h)) for h in rows],
+        )
+        created.update((h.number, h) for h in rows)
+    return created
+
+
+def _create_people(chunk: list[tuple[Household, PersonPlan]], actor: User | None) -> None:
+    """New people, inserted at once, each audited as `person.create`: the fields the
+    plan checked, cleaned as `_person_create` cleans them; the ID number sealed
+    (encrypted, its blind indexes, masked) once per person."""
+    rows = []
+    for household, pp in chunk:
+        data = services._clean_person_data(pp.data)
+        assert data.id_number is not None
+        rows.append(
+            Person(
+                household=household,
+                name=data.name,
+                **id_number_columns(data.id_number.value),
+                sex=data.id_number.sex,
+                relation=data.relation,
+                is_head=data.relation in HEAD_RELATIONS,
+                phone=data.phone,
+                political_status=data.political_status,
+                cadre_post=data.cadre_post,
+            )
+        )
+    Person.objects.bulk_create(rows)
+    audit_many(
+        actor=actor,
+        action="person.create",
+        rows=[
+            (p, p.household.villager_group.path, None, services.person_snapshot(p)) for p in rows
+        ],
+    )
+
+
 def import_roster(
-    content: bytes, filename: str, village: Region, *, actor: User | None, dry_run: bool
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User | None,
+    dry_run: bool,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Read, check and (unless dry_run or there are problems) apply a roster file."""
     sheet = read_rows(content, filename)
     with transaction.atomic():
-        plan = plan_import(sheet, village)
+        plan = plan_import(sheet, village, progress=progress)
         if dry_run or plan.errors:
             return plan.result()
-        return apply_import(plan, actor=actor)
+        return apply_import(plan, actor=actor, progress=progress)
+
+
+def check_roster(
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User | None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """What the upload's check shows: the file read and planned, nothing written."""
+    return plan_import(read_rows(content, filename), village, progress=progress).result()
 
 
 # --- between preview and confirm (the web flow) -----------------------------------
@@ -868,10 +1004,12 @@ def pending_import_create(*, user, village: Region, filename: str, content: byte
     return pending_upload.store(user=user, village=village, filename=filename, content=content)
 
 
-def pending_import_confirm(*, pending: PendingImport, actor: User | None) -> ImportResult:
+def pending_import_confirm(
+    *, pending: PendingImport, actor: User | None, progress: Progress | None = None
+) -> ImportResult:
     """Check the stored file again and apply it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
-        pending, import_roster, result=ImportResult, actor=actor, dry_run=False
+        pending, import_roster, result=ImportResult, actor=actor, dry_run=False, progress=progress
     )
 
 

@@ -12,5 +12,6 @@ urlpatterns = [
     path("people/<int:pk>/reveal-id/", registry.person_reveal_id_view, name="reveal_id"),
     path("import/", imports.roster_import, name="roster_import"),
     path("import/template.xlsx", imports.roster_template, name="roster_template"),
+    path("import/jobs/<int:pk>/", imports.roster_job, name="roster_job"),
     path("import/<str:token>/confirm/", imports.roster_confirm, name="roster_confirm"),
 ]

@@ -30,6 +30,7 @@ import logging
 import re
 import time
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,7 @@ from sanxin.audit.services import audit
 from sanxin.households import importing as roster
 from sanxin.households import pending_upload
 from sanxin.households.choices import HouseholdStatus
+from sanxin.households.importing import Progress
 from sanxin.households.models import Household, PendingImport, Person
 from sanxin.ledger import services
 from sanxin.ledger.choices import Source
@@ -108,6 +110,7 @@ FIELD_COLUMNS = {
 }
 
 AUDIT_ACTION = "entries.import"
+PROGRESS_ROWS = 1000  # progress is told every this many rows
 # Entry uploads share PendingImport with the roster import; the prefix keeps them apart.
 TOKEN_PREFIX = "points-"
 
@@ -244,11 +247,63 @@ class _HouseholdIndex(roster.HouseholdIndex):
     def __init__(self, village: Region):
         super().__init__(village)
         self.members: dict[int, dict[str, list[Person]]] = defaultdict(lambda: defaultdict(list))
+        self.by_household: dict[int, list[Person]] = defaultdict(list)
         for p in Person.objects.filter(household__village=village, active=True).order_by("id"):
             self.members[p.household_id][p.name].append(p)
+            self.by_household[p.household_id].append(p)
 
     def people_named(self, household: Household, name: str) -> list[Person]:
         return self.members[household.pk].get(name, [])
+
+
+class _VillageLookups(services.PlanLookups):
+    """What `entry_plan` looks up, loaded once for the whole village: the scheme
+    versions by date, the households' members, and the standing entries (those
+    `services._live_entries` counts) by (household, item, person), dates sorted."""
+
+    def __init__(self, village: Region, schemes_on: SchemesOn, index: _HouseholdIndex):
+        self.schemes_on = schemes_on
+        self.index = index
+        self.live: dict[tuple[int, str, int | None], list[tuple[date, Decimal]]] = defaultdict(list)
+        standing = (
+            Entry.objects.filter(household__village=village, reversal_of__isnull=True)
+            .exclude(review__approved=False)
+            .exclude(reversals__review__approved=True)
+            .values_list("household_id", "item_code", "person_id", "occurred_on", "points")
+        )
+        for household_id, code, person_id, occurred_on, points in standing.iterator(2000):
+            self.live[(household_id, code, None)].append((occurred_on, points))
+            if person_id is not None:
+                self.live[(household_id, code, person_id)].append((occurred_on, points))
+        for dated in self.live.values():
+            dated.sort()
+
+    def version(self, household: Household, on: date) -> SchemeVersion | None:
+        return self.schemes_on(on)
+
+    def members(self, household: Household) -> list[Person]:
+        return list(self.index.by_household.get(household.pk, []))
+
+    def _dated(self, household: Household, item: Item, person: Person | None) -> list:
+        return self.live.get((household.pk, item.code, person.pk if person else None), [])
+
+    def prior(
+        self, household: Household, item: Item, person: Person | None, start: date, end: date
+    ) -> int:
+        dated = self._dated(household, item, person)
+        return bisect_right(dated, (end, _MAX_POINTS)) - bisect_left(dated, (start, _MIN_POINTS))
+
+    def year_total(
+        self, household: Household, item: Item, person: Person | None, year: int
+    ) -> Decimal:
+        return sum(
+            (p for d, p in self._dated(household, item, person) if d.year == year and p > 0),
+            Decimal(0),
+        )
+
+
+_MAX_POINTS = Decimal("Infinity")
+_MIN_POINTS = Decimal("-Infinity")
 
 
 def import_villages(scope: Scope) -> QuerySet[Region]:
@@ -462,6 +517,7 @@ class _Reach:
     def __init__(self, village: Region, scope: Scope):
         self.index = _HouseholdIndex(village)
         self.scope = scope
+        self.own = scope.own_household_ids()
 
     def household(self, row: ParsedRow, problems: list[Problem]) -> Household | None:
         """The household a row names, or None with the reason on `problems`."""
@@ -477,7 +533,7 @@ class _Reach:
                 )
             )
             return None
-        if household is not None and household.pk in self.scope.own_household_ids():
+        if household is not None and household.pk in self.own:
             problems.append(
                 Problem(
                     n,
@@ -545,6 +601,7 @@ def _entry_plan(
     actor: User,
     today: date,
     problems: list[Problem],
+    lookups: services.PlanLookups | None = None,
 ) -> EntryPlan | None:
     """The row through the checks of recording one entry by hand; None with the
     reasons on `problems` when they refuse it."""
@@ -553,7 +610,7 @@ def _entry_plan(
         household=household, item_code=item.code, occurred_on=occurred_on, quantity=row.quantity,
         person=person if item.applies_to == "person" else None, evidence_text=row.evidence, source=Source.IMPORT,
     )  # fmt: skip
-    planned = entry_plan(request, today=today)
+    planned = entry_plan(request, today=today, lookups=lookups)
     if isinstance(planned, dict):
         for field_name, messages in planned.items():
             column = FIELD_COLUMNS.get(field_name, "")
@@ -570,10 +627,11 @@ class _EarlierRows:
     """The rows of the file accepted so far, by (household, item, person): a row is
     weighed as if the rows before it had been recorded one after another."""
 
-    def __init__(self, sheet: KeyedSheet, village: Region):
+    def __init__(self, sheet: KeyedSheet, village: Region, lookups: _VillageLookups):
         self.earlier: dict[tuple[int, str, int | None], list[_Accepted]] = defaultdict(list)
         self.year_totals: dict[tuple[int, str, int | None, int], Decimal] = {}
         self.existing = _existing_entries(sheet, village)
+        self.lookups = lookups
 
     def repeated(self, planned: EntryPlan, item: Item) -> EntryPlan:
         """The plan with the repeat multiplier counting the earlier rows in the item's window."""
@@ -611,11 +669,8 @@ class _EarlierRows:
             return None
         year_key = (*key, occurred_on.year)
         if year_key not in self.year_totals:
-            self.year_totals[year_key] = services.entry_year_total(
-                household=request.household,
-                item_code=item.code,
-                person=request.person,
-                year=occurred_on.year,
+            self.year_totals[year_key] = self.lookups.year_total(
+                request.household, item, request.person, occurred_on.year
             )
         recorded = self.year_totals[year_key]
         in_file = sum((a.plan.points for a in same_year), Decimal(0))
@@ -701,10 +756,16 @@ class _EarlierRows:
 
 
 def plan_entries(
-    sheet: KeyedSheet, village: Region, *, actor: User | None, today: date | None = None
+    sheet: KeyedSheet,
+    village: Region,
+    *,
+    actor: User | None,
+    today: date | None = None,
+    progress: Progress | None = None,
 ) -> EntryImportPlan:
     """Check every row and the file as a whole; report every problem at once and work
-    out the entries to record, with the points to freeze. Writes nothing."""
+    out the entries to record, with the points to freeze. Writes nothing.
+    `progress(rows checked, rows)` is told as it goes."""
     plan = EntryImportPlan.for_sheet(sheet, village)
     if plan.errors:
         return plan
@@ -712,9 +773,13 @@ def plan_entries(
     schemes_on = SchemesOn(village)
     present = set(sheet.columns)
     reach = _Reach(village, scope_for(actor))
-    earlier = _EarlierRows(sheet, village)
+    lookups = _VillageLookups(village, schemes_on, reach.index)
+    earlier = _EarlierRows(sheet, village, lookups)
+    total = len(sheet.rows)
 
-    for sheet_row in sheet.rows:
+    for done, sheet_row in enumerate(sheet.rows):
+        if progress is not None and done % PROGRESS_ROWS == 0:
+            progress(done, total)
         row = parse_row(sheet_row, present=present, schemes_on=schemes_on, today=today)
         n, item, occurred_on = row.number, row.item, row.occurred_on
         problems = list(row.problems)
@@ -724,8 +789,9 @@ def plan_entries(
             plan.errors.extend(problems)
             continue
         planned = _entry_plan(
-            row, household, item, occurred_on, person, actor=actor, today=today, problems=problems
-        )
+            row, household, item, occurred_on, person, actor=actor, today=today,
+            problems=problems, lookups=lookups,
+        )  # fmt: skip
         if planned is None:
             plan.errors.extend(problems)
             continue
@@ -737,6 +803,8 @@ def plan_entries(
         plan.warnings.extend(earlier.warnings(planned, item, n))
         plan.accepted.append(earlier.accept(n, planned))
 
+    if progress is not None:
+        progress(total, total)
     plan.errors.sort(
         key=lambda p: (p.row or 0, HEADERS.index(p.field) if p.field in HEADERS else len(HEADERS))
     )
@@ -804,6 +872,7 @@ def import_entries(
     actor: User,
     dry_run: bool,
     today: date | None = None,
+    progress: Progress | None = None,
 ) -> EntryImportResult:
     """Read, check and (unless dry_run or there are problems) record a sheet of entries."""
     sheet = read_sheet(content, filename)
@@ -812,7 +881,7 @@ def import_entries(
             # The rows are weighed against the entries already recorded (annual caps,
             # repeats): nobody records for these households until this one is saved.
             services.lock_households(Household.objects.filter(village=village))
-        plan = plan_entries(sheet, village, actor=actor, today=today)
+        plan = plan_entries(sheet, village, actor=actor, today=today, progress=progress)
         if dry_run or plan.errors:
             return plan.result(dry_run=dry_run)
         return apply_entries(plan, actor=actor)
@@ -831,11 +900,31 @@ def pending_entries_create(
     )
 
 
-def pending_entries_confirm(*, pending: PendingImport, actor: User | None) -> EntryImportResult:
+def pending_entries_confirm(
+    *, pending: PendingImport, actor: User | None, progress: Progress | None = None
+) -> EntryImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
-        pending, import_entries, result=EntryImportResult, actor=actor, dry_run=False
+        pending,
+        import_entries,
+        result=EntryImportResult,
+        actor=actor,
+        dry_run=False,
+        progress=progress,
     )
+
+
+def check_entries(
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User | None,
+    progress: Progress | None = None,
+) -> EntryImportResult:
+    """What the upload's check shows: the sheet read and planned, nothing written."""
+    sheet = read_sheet(content, filename)
+    return plan_entries(sheet, village, actor=actor, progress=progress).result()
 
 
 # --- the template to download ---------------------------------------------------------

@@ -6,5 +6,6 @@ app_name = "points_import"
 urlpatterns = [
     path("", imports.upload, name="upload"),
     path("template.xlsx", imports.template, name="template"),
+    path("jobs/<int:pk>/", imports.job, name="job"),
     path("<str:token>/confirm/", imports.confirm, name="confirm"),
 ]

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from sanxin.accounts.choices import Role
 from sanxin.accounts.scope import Perm, scope_for
-from sanxin.audit.services import audit
+from sanxin.audit.services import audit, audit_many
 from sanxin.households.models import Household, Person
 from sanxin.ledger.choices import Source
 from sanxin.ledger.models import Entry, EntryPhoto, Review
@@ -89,17 +89,45 @@ def _live_entries(household: Household, item_code: str, person: Person | None):
     return qs
 
 
+class PlanLookups:
+    """What `entry_plan` looks up, one query at a time. An import planning many
+    rows hands in its own (ledger/entry_import.py: loaded once for the village)."""
+
+    def version(self, household: Household, on: date) -> SchemeVersion | None:
+        return scheme_for_village(household.village, on)
+
+    def members(self, household: Household) -> list[Person]:
+        return list(household.members.filter(active=True))
+
+    def prior(
+        self, household: Household, item: Item, person: Person | None, start: date, end: date
+    ) -> int:
+        """The standing entries of the item in [start, end]."""
+        live = _live_entries(household, item.code, person)
+        return live.filter(occurred_on__gte=start, occurred_on__lte=end).count()
+
+    def year_total(
+        self, household: Household, item: Item, person: Person | None, year: int
+    ) -> Decimal:
+        """The positive points of the item standing in the year."""
+        live = _live_entries(household, item.code, person)
+        return live.filter(occurred_on__year=year, points__gt=0).aggregate(s=Sum("points"))[
+            "s"
+        ] or Decimal(0)
+
+
 def entry_plan(
-    request: EntryRequest, *, today: date | None = None
+    request: EntryRequest, *, today: date | None = None, lookups: PlanLookups | None = None
 ) -> EntryPlan | dict[str, list[str]]:
     """Validate a request against the scheme in force on its date; compute the
     points to freeze. Returns the plan, or {field: [errors]} in Chinese."""
     errors: dict[str, list[str]] = {}
     today = today or timezone.localdate()
+    lookups = lookups or PlanLookups()
     household = request.household
     if request.occurred_on > today:
         _error(errors, "occurred_on", f"发生日期 {request.occurred_on:%Y-%m-%d} 在今天之后")
-    version = scheme_for_village(household.village, request.occurred_on)
+    version = lookups.version(household, request.occurred_on)
     if version is None:
         _error(errors, "item_code", f"{request.occurred_on:%Y-%m-%d} 时本村还没有生效的评分方案")
         return errors
@@ -127,7 +155,7 @@ def entry_plan(
             _error(errors, "person", f"{person.name} 不是本户在册成员")
     elif person is not None:
         person = None  # household-level item: the person is not part of the entry
-    members = list(household.members.filter(active=True))
+    members = lookups.members(household)
     tier = (
         person_tier(person)
         if (item.applies_to == "person" and person is not None)
@@ -148,16 +176,17 @@ def entry_plan(
             _error(errors, "photos", problem)
     if errors:
         return errors
-    live = _live_entries(household, item.code, person if item.applies_to == "person" else None)
-    prior = live.filter(
-        occurred_on__gte=_validity_window_start(item, request.occurred_on),
-        occurred_on__lte=request.occurred_on,
-    ).count()
+    whose = person if item.applies_to == "person" else None
+    prior = lookups.prior(
+        household,
+        item,
+        whose,
+        _validity_window_start(item, request.occurred_on),
+        request.occurred_on,
+    )
     points = engine.points_for_entry(scheme, item.code, tier, request.quantity, prior)
     if item.annual_cap is not None and points > 0:
-        year_total = live.filter(
-            occurred_on__year=request.occurred_on.year, points__gt=0
-        ).aggregate(s=Sum("points"))["s"] or Decimal(0)
+        year_total = lookups.year_total(household, item, whose, request.occurred_on.year)
         if year_total + points > item.annual_cap:
             left = max(item.annual_cap - year_total, Decimal(0))
             _error(
@@ -453,26 +482,84 @@ def entries_record_planned(
 ) -> list[Entry]:
     """Save entries already planned by `entry_plan` and checked as a whole by the
     caller (an import whose rows count each other's caps and repeats), all or
-    nothing, through the same saving path as `entry_record`: one audit row per entry,
-    one batch key. The entries wait for review like any other."""
+    nothing, as `entry_record` saves one: the same checks, one audit row per entry
+    and a notification per household, one batch key; written in bulk (chunks of
+    BULK_CHUNK). Plans with photos are saved one by one. The entries wait for
+    review like any other."""
     if not plans:
         raise ValidationError("没有要保存的积分记录")
-    for p in plans:
-        _check_can_record(actor, p.request.household)
+    for household in {p.request.household.pk: p.request.household for p in plans}.values():
+        _check_can_record(actor, household)
     with transaction.atomic():
-        lock_households(p.request.household for p in plans)
+        lock_households({p.request.household.pk: p.request.household for p in plans}.values())
         now, batch_key = timezone.now(), uuid.uuid4().hex
-        entries = [
-            _save(
-                replace(p, request=replace(p.request, source=source)),
-                actor=actor,
-                now=now,
-                batch_key=batch_key,
-            )
-            for p in plans
-        ]
+        entries: list[Entry] = []
+        for version in {p.version.pk: p.version for p in plans}.values():
+            scheme_version_mark_in_use(version)
+        for start in range(0, len(plans), BULK_CHUNK):
+            chunk = [
+                replace(p, request=replace(p.request, source=source))
+                for p in plans[start : start + BULK_CHUNK]
+            ]
+            entries.extend(_save_many(chunk, actor=actor, now=now, batch_key=batch_key))
         notify_each((_message(e, Kind.ENTRY_RECORDED) for e in entries), at=now)
         return entries
+
+
+BULK_CHUNK = 1000
+
+
+def _save_many(plans: list[EntryPlan], *, actor: User, now, batch_key: str) -> list[Entry]:
+    """`_save` for many plans at once: the entries in one insert, their audit rows in
+    another (photos, which the imports never carry, one by one through `_save`)."""
+    saved: list[Entry] = []
+    rows: list[Entry] = []
+    for plan in plans:
+        if plan.request.photos:
+            saved.append(_save(plan, actor=actor, now=now, batch_key=batch_key))
+            continue
+        _check_recorder_role(actor, plan)
+        r = plan.request
+        rows.append(
+            Entry(
+                household=r.household,
+                person=r.person if plan.item.applies_to == "person" else None,
+                scheme_version=plan.version,
+                item_code=plan.item.code,
+                item_name=plan.item.name,
+                component=plan.item.component,
+                quantity=r.quantity,
+                occurred_on=r.occurred_on,
+                points=plan.points,
+                tier=plan.tier,
+                evidence_text=clean_text(r.evidence_text, "事实依据", field="evidence_text"),
+                source=r.source,
+                recorded_by=actor,
+                recorded_at=now,
+                batch_key=batch_key,
+            )
+        )
+    Entry.objects.bulk_create(rows)
+    audit_many(
+        actor=actor,
+        action="entry.record",
+        rows=[
+            (
+                e,
+                e.household.villager_group.path,
+                None,
+                {
+                    "household": e.household.number,
+                    "item": e.item_code,
+                    "points": str(e.points),
+                    "occurred_on": str(e.occurred_on),
+                    "source": e.source,
+                },
+            )
+            for e in rows
+        ],
+    )
+    return saved + rows
 
 
 def _check_can_decide(actor: User, entry: Entry) -> None:

@@ -47,8 +47,17 @@ def _index_key(key: str, purpose: str = ID) -> bytes:
     return _derive(key, _INDEX_INFO[purpose])
 
 
+@lru_cache(maxsize=8)
+def _index_mac(key: str, purpose: str) -> hmac.HMAC:
+    """The keyed HMAC before any input; each hash copies it (cheaper than a new one:
+    the key's padding and the two inner hashes are done once)."""
+    return hmac.new(_index_key(key, purpose), digestmod=hashlib.sha256)
+
+
 def _index(key: str, value: str, purpose: str) -> str:
-    return hmac.new(_index_key(key, purpose), value.encode(), hashlib.sha256).hexdigest()
+    mac = _index_mac(key, purpose).copy()
+    mac.update(value.encode())
+    return mac.hexdigest()
 
 
 def encrypt(value: str) -> str:
@@ -67,6 +76,11 @@ def rotate(token: str) -> str:
 def blind_index(value: str, purpose: str = ID) -> str:
     """The keyed hash to store for exact look-up: under the first (newest) key."""
     return _index(settings.DATA_KEYS[0], value, purpose)
+
+
+def index_keys() -> list[str]:
+    """The configured data keys, newest first (more than one during a rotation)."""
+    return list(settings.DATA_KEYS)
 
 
 def blind_indexes(value: str, purpose: str = ID) -> list[str]:

@@ -65,19 +65,19 @@ class Limits:
     columns holding values (header included); the others bound what a file may
     carry or unpack to, values or not."""
 
-    file_bytes: int = 20 * MB  # the file as uploaded (the web form allows 5 MB)
-    rows: int = 20_000  # the last row holding a value
+    file_bytes: int = 20 * MB  # the file as uploaded (the web form allows as much)
+    rows: int = 100_010  # the last row holding a value (100,000 rows, a header, titles)
     columns: int = 60  # the last column holding a value
-    stored_rows: int = 50_000  # rows all sheets (or a .csv) store, empty ones included
-    cells: int = 600_000  # cells all sheets store, empty ones included
-    elements: int = 1_500_000  # XML elements of all parts
-    shared_strings: int = 150_000  # entries of the workbook's shared strings table
+    stored_rows: int = 200_000  # rows all sheets (or a .csv) store, empty ones included
+    cells: int = 2_500_000  # cells all sheets store, empty ones included
+    elements: int = 6_000_000  # XML elements of all parts
+    shared_strings: int = 600_000  # entries of the workbook's shared strings table
     members: int = 300  # parts (files) in the .xlsx zip
     sheets: int = 50  # worksheets in the workbook
-    member_bytes: int = 64 * MB  # one worksheet, unpacked
-    part_bytes: int = 16 * MB  # any other part, unpacked (these are read whole)
+    member_bytes: int = 96 * MB  # one worksheet, unpacked
+    part_bytes: int = 32 * MB  # any other part, unpacked (these are read whole)
     part_elements: int = 50_000  # XML elements of the parts read whole, shared strings aside
-    total_bytes: int = 128 * MB  # all parts, unpacked
+    total_bytes: int = 192 * MB  # all parts, unpacked
     ratio: int = 200  # how many times a part larger than 1 MB may unpack
     line_chars: int = 100_000  # one line of a .csv
 
@@ -164,7 +164,8 @@ def xlsx_grid(
 ) -> Grid:
     """The cells of one sheet of an .xlsx: the first for which `pick_sheet` is true,
     else the first. Rows run from 1 to the last row holding a value, each cut to the
-    last column holding a value."""
+    last column holding a value. Every worksheet is scanned (and the file refused
+    at the first limit passed) before python-calamine reads any."""
     check_size(len(content), limits)
     archive = _open_zip(content, limits)
     try:
@@ -176,35 +177,73 @@ def xlsx_grid(
                 shapes[name] = _scan_sheet(archive, name, budget)
             elif name.endswith((".xml", ".rels")):
                 _scan_part(archive, name, budget)
-        workbook = _load_workbook(content)  # reads each sheet's size, up to its end if undeclared
-        try:
-            if len(workbook.worksheets) > limits.sheets:
-                raise UnreadableFile(
-                    _("文件的工作表超过 %(n)s 个，请只保留要导入的工作表后再上传。")
-                    % {"n": limits.sheets}
-                )
-            first: Grid | None = None
-            for worksheet in workbook.worksheets:
-                path = getattr(worksheet, "_worksheet_path", "")
-                if path not in names:
-                    continue  # a chart sheet or a sheet missing from the file: nothing to read
-                shape = shapes.get(path) or _scan_sheet(archive, path, budget)
-                grid = _sheet_rows(worksheet, shape)
-                if pick_sheet is not None and pick_sheet(grid):
-                    return grid
-                if first is None:
-                    first = grid
-            return first or []
-        except UnreadableFile:
-            raise
-        except Exception:  # openpyxl raises many kinds for a damaged sheet
-            raise UnreadableFile(
-                _("无法读取该 Excel 文件的内容，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。")
-            ) from None
-        finally:
-            workbook.close()
     finally:
         archive.close()
+    return _read_sheets(content, limits, shapes, pick_sheet)
+
+
+def _read_sheets(
+    content: bytes,
+    limits: Limits,
+    shapes: dict[str, _Shape],
+    pick_sheet: Callable[[Grid], bool] | None,
+) -> Grid:
+    """python-calamine reads the sheets, in the workbook's order, once each has been
+    scanned: the cells it holds at once are bounded by the scanned shape (it builds
+    a dense grid from A1 to the last cell holding a value)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception:  # calamine raises its own kinds for a damaged or foreign file
+        raise _damaged() from None
+    try:
+        sheets = [m for m in workbook.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+        if len(workbook.sheet_names) > limits.sheets:
+            raise UnreadableFile(
+                _("文件的工作表超过 %(n)s 个，请只保留要导入的工作表后再上传。")
+                % {"n": limits.sheets}
+            )
+        if len(shapes) < len(sheets):
+            raise _damaged()  # a worksheet the scan did not see: refuse rather than guess
+        first: Grid | None = None
+        for meta in sheets:
+            grid = _sheet_grid(workbook.get_sheet_by_name(meta.name))
+            if pick_sheet is not None and pick_sheet(grid):
+                return grid
+            if first is None:
+                first = grid
+        return first or []
+    except UnreadableFile:
+        raise
+    except Exception:  # calamine raises many kinds for a damaged sheet
+        raise UnreadableFile(
+            _("无法读取该 Excel 文件的内容，请用 Excel 或 WPS 打开后另存为 .xlsx 再上传。")
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _sheet_grid(sheet: Any) -> Grid:
+    """A calamine sheet as rows from A1, empty cells None (as openpyxl gives them),
+    each row cut after its last value and trailing empty rows dropped."""
+    grid: Grid = []
+    pending = 0
+    for row in sheet.iter_rows() if sheet.height else ():
+        cells = [None if v == "" else v for v in row]
+        while cells and cells[-1] is None:
+            cells.pop()
+        if not cells:
+            pending += 1
+            continue
+        grid.extend([()] * pending)
+        pending = 0
+        grid.append(tuple(cells))
+    start_row = sheet.start[0] if sheet.start else 0
+    start_col = sheet.start[1] if sheet.start else 0
+    if start_col:
+        grid = [(None,) * start_col + tuple(r) if r else r for r in grid]
+    return [()] * start_row + grid if grid else []
 
 
 def _open_zip(content: bytes, limits: Limits) -> zipfile.ZipFile:
@@ -308,9 +347,68 @@ class _Budget:
             raise _oversized()
 
 
+_ANY_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+_STRINGS_START = re.compile(rb"^(?:<\?[^>]*\?>)?\s*<sst[\s>]")
+
+
 def _scan_part(archive: zipfile.ZipFile, name: str, budget: _Budget) -> None:
-    """A part openpyxl reads whole: bounded in elements; the shared strings (which
-    openpyxl reads string by string) in strings."""
+    """A part read whole: bounded in elements; the shared strings in strings (a
+    plainly written shared-strings part counted by the fast scan, any other part by
+    expat)."""
+    with archive.open(name) as source:
+        start = source.read(512)
+    if _STRINGS_START.match(start) and _fast_scan_strings(archive, name, budget):
+        return
+    _expat_scan_part(archive, name, budget)
+
+
+def _fast_scan_strings(archive: zipfile.ZipFile, name: str, budget: _Budget) -> bool:
+    """The shared strings counted by regular expressions, in chunks as the sheets
+    are; False (nothing counted) when the part has a DTD: expat scans it then."""
+    limits = budget.limits
+    elements = strings = 0
+    tail = b""
+    try:
+        with archive.open(name) as source:
+            while True:
+                chunk = source.read(_FAST_CHUNK)
+                data = tail + chunk
+                if chunk:
+                    cut = data.rfind(b"<")
+                    if cut <= 0:
+                        if len(data) > 2 * _FAST_CHUNK:
+                            raise _oversized()
+                        tail = data
+                        continue
+                    data, tail = data[:cut], data[cut:]
+                else:
+                    tail = b""
+                if b"<!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+                    return False
+                _refuse_long_text(data)
+                elements += data.count(b"<") - data.count(b"</") - data.count(b"<?")
+                strings += len(_ANY_STRING.findall(data))
+                if budget.elements + elements > limits.elements:
+                    raise _oversized()
+                if budget.strings + strings > limits.shared_strings:
+                    raise _too_many_strings(limits)
+                if not chunk:
+                    break
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        raise _damaged() from None
+    budget.elements += elements
+    budget.strings += strings
+    return True
+
+
+def _too_many_strings(limits: Limits) -> UnreadableFile:
+    return UnreadableFile(
+        _("文件中不同的文字内容超过 %(n)s 项，无法导入。请分成几个文件，或另存为 .csv 后再上传。")
+        % {"n": _n(limits.shared_strings)}
+    )
+
+
+def _expat_scan_part(archive: zipfile.ZipFile, name: str, budget: _Budget) -> None:
     limits = budget.limits
     seen = {"elements": 0, "strings_part": False}
 
@@ -327,13 +425,7 @@ def _scan_part(archive: zipfile.ZipFile, name: str, budget: _Budget) -> None:
         if tag == "si":
             budget.strings += 1
             if budget.strings > limits.shared_strings:
-                raise UnreadableFile(
-                    _(
-                        "文件中不同的文字内容超过 %(n)s 项，无法导入。"
-                        "请分成几个文件，或另存为 .csv 后再上传。"
-                    )
-                    % {"n": _n(limits.shared_strings)}
-                )
+                raise _too_many_strings(limits)
 
     _feed(archive, name, _parser(start))
 
@@ -352,6 +444,97 @@ def _column_number(letters: str) -> int:
 
 
 def _scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _Shape:
+    """A worksheet's shape within the limits: by the fast scan when the sheet is
+    written plainly (as Excel, WPS and openpyxl write it), else by expat."""
+    fast = _Budget(budget.limits)
+    fast.__dict__.update({k: v for k, v in budget.__dict__.items() if k != "limits"})
+    shape = _fast_scan_sheet(archive, path, fast)
+    if shape is None:
+        return _expat_scan_sheet(archive, path, budget)
+    budget.__dict__.update({k: v for k, v in fast.__dict__.items() if k != "limits"})
+    return shape
+
+
+# A cell tag as Excel, WPS and openpyxl write it: the reference first, then plain
+# attributes (no other "r", no markup in values); group 3 is "/" for an empty cell.
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"(?: (?!r=)[a-zA-Z]+="[^"<>]*")*\s*(/?)>')
+_ANY_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+_ANY_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+# A run of more bytes than a cell holds characters: its characters are then counted.
+_LONG_TEXT = re.compile(rb"[^<]{%d,}" % (EXCEL_MAX_CELL_TEXT + 1))
+_FAST_CHUNK = 4 * MB
+
+
+def _refuse_long_text(data: bytes) -> None:
+    """Refuse a run of text (between two "<") longer than a cell holds."""
+    for match in _LONG_TEXT.finditer(data):
+        if len(match.group().decode("utf-8", "replace")) > EXCEL_MAX_CELL_TEXT + 64:
+            raise _oversized()  # 64: room for the tag before the text
+
+
+def _fast_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _Shape | None:
+    """The sheet's rows, cells and elements counted, and the last row and column of
+    every cell that is not written empty (`<c .../>`), by regular expressions over
+    the unpacked XML in chunks (each cut after its last "<", the rest carried over).
+    None when the sheet is not written plainly (a cell tag of another form, a
+    prefix, a DTD): then expat scans it. Counts over-estimate, never under."""
+    limits = budget.limits
+    shape = _Shape()
+    tail = b""
+    try:
+        with archive.open(path) as source:
+            while True:
+                chunk = source.read(_FAST_CHUNK)
+                data = tail + chunk
+                if chunk:
+                    cut = data.rfind(b"<")
+                    if cut <= 0:  # no "<" past the first: one run of text or a long tag
+                        if len(data) > 2 * _FAST_CHUNK:
+                            raise _oversized()
+                        tail = data
+                        continue
+                    data, tail = data[:cut], data[cut:]
+                else:
+                    tail = b""
+                if b"<!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+                    return None
+                _refuse_long_text(data)
+                cells = _PLAIN_CELL.findall(data)
+                if len(cells) != len(_ANY_CELL.findall(data)):
+                    return None
+                budget.elements += data.count(b"<") - data.count(b"</") - data.count(b"<?")
+                if budget.elements > limits.elements:
+                    raise _oversized()
+                budget.stored_rows += len(_ANY_ROW.findall(data))
+                if budget.stored_rows > limits.stored_rows:
+                    raise _too_many_stored_rows(limits)
+                budget.cells += len(cells)
+                if budget.cells > limits.cells:
+                    raise _too_many_cells(limits)
+                if budget.cells > max(budget.stored_rows, 1) * EXCEL_MAX_COLUMN:
+                    raise _damaged()  # more cells than its rows can have columns
+                for letters, number, empty in cells:
+                    if empty:
+                        continue
+                    row = int(number)
+                    if row > shape.last_row:
+                        if row > limits.rows:
+                            raise _too_many_rows(limits, row)
+                        shape.last_row = row
+                    column = _column_number(letters.decode())
+                    if column > shape.last_column:
+                        if column > EXCEL_MAX_COLUMN or row > EXCEL_MAX_ROW:
+                            raise _damaged()
+                        if column > limits.columns:
+                            raise _too_many_columns(limits, row, column)
+                        shape.last_column = column
+                if not chunk:
+                    return shape
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+        raise _damaged() from None
+
+
+def _expat_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _Shape:
     """One pass over a worksheet's XML, refusing it at the first row or cell past a
     limit; the last row and column holding a value."""
     limits = budget.limits
@@ -404,24 +587,6 @@ def _scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _Shape:
     parser.EndElementHandler = end
     _feed(archive, path, parser)
     return shape
-
-
-def _load_workbook(content: bytes) -> Any:
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
-        raise _damaged() from None
-
-
-def _sheet_rows(worksheet: Any, shape: _Shape) -> Grid:
-    if shape.last_row == 0:
-        return []
-    rows = worksheet.iter_rows(
-        min_row=1, max_row=shape.last_row, max_col=shape.last_column, values_only=True
-    )
-    return [tuple(row) for row in rows]
 
 
 # --- .csv ------------------------------------------------------------------------------

@@ -56,8 +56,14 @@ def forbidden(ch: str) -> bool:
     return category in ("Cf", "Cc", "Cs") or ch in _INVISIBLE_EXTRA
 
 
+_EXTRA_PATTERN = re.compile("[" + "".join(sorted(_INVISIBLE_EXTRA)) + "]")
+
+
 def first_forbidden(value: str, *, allowed: frozenset[str] = frozenset()) -> tuple[str, int] | None:
     """The first forbidden character of `value` and its 1-based position, or None."""
+    if value.isprintable() and _EXTRA_PATTERN.search(value) is None:
+        # No Cc, Cf or Cs character (str.isprintable refuses them all) nor an extra.
+        return None
     for i, ch in enumerate(value, start=1):
         if ch not in allowed and forbidden(ch):
             return ch, i

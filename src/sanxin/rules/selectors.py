@@ -83,8 +83,11 @@ class SchemesOn:
     def __init__(self, village: Region):
         self.village = village
         self.versions: dict[date, SchemeVersion | None] = {}
+        self.by_pk: dict[int, SchemeVersion] = {}
 
     def __call__(self, on: date) -> SchemeVersion | None:
         if on not in self.versions:
-            self.versions[on] = scheme_for_village(self.village, on)
+            found = scheme_for_village(self.village, on)
+            # One object per version, so that its scheme is read from JSON once.
+            self.versions[on] = None if found is None else self.by_pk.setdefault(found.pk, found)
         return self.versions[on]

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households import importing, pending_upload
-from sanxin.households.importing import ImportResult
+from sanxin.households import import_jobs, importing
+from sanxin.households.jobs import ROSTER
 from sanxin.households.upload_form import (
     SpreadsheetUploadForm,
     VillageChoiceField,
@@ -38,36 +38,18 @@ def _villages(request: HttpRequest):
     return request.scope.villages(Perm.CHANGE_REGISTRY).select_related("parent").order_by("path")
 
 
-def _imported(village: Region, result: ImportResult) -> tuple[str, str]:
-    """The message once a file is imported, and the page to go to."""
-    message = _(
-        "花名册已导入%(village)s：新增农户 %(hc)d 户，更新农户 %(hu)d 户；新增人员 %(pc)d 人，更新人员 %(pu)d 人，无变化 %(un)d 人。"
-    ) % {
-        "village": village.name,
-        "hc": result.households_created,
-        "hu": result.households_updated,
-        "pc": result.people_created,
-        "pu": result.people_updated,
-        "un": result.unchanged,
-    }
-    return message, "households:list"
-
-
 @require_http_methods(["GET", "POST"])
 @requires(Perm.CHANGE_REGISTRY)
 def roster_import(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: check the file and show the preview."""
 
     def check(village: Region, upload, content: bytes) -> HttpResponse:
-        sheet = importing.read_rows(content, upload.name)
-        result = importing.plan_import(sheet, village).result()
-        token = None
-        if result.ok and result.changes_anything:
-            token = importing.pending_import_create(
-                user=request.user, village=village, filename=upload.name, content=content
-            ).token
-        return preview_page(
-            request, PREVIEW, village=village, filename=sheet.filename, result=result, token=token
+        # Checked by a job (households.import_jobs): its page shows the preview.
+        job = import_jobs.start_check(
+            ROSTER, actor=request.user, village=village, filename=upload.name, content=content
+        )
+        return import_jobs.upload_response(
+            request, job, ROSTER, partial(preview_page, request, PREVIEW)
         )
 
     return upload_page(
@@ -82,16 +64,25 @@ def roster_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Perm.CHANGE_REGISTRY)
 def roster_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """Apply a previewed file: checked again from the stored copy, all or nothing."""
-    return pending_upload.confirm_page(
+    """Apply a previewed file: checked again from the stored copy and applied, all
+    or nothing, by a job (once, however often the button is pressed)."""
+    return import_jobs.confirm_response(
         request,
         token,
+        kind=ROSTER,
         villages=_villages(request),
         expired_message=_("预览已过期，请重新上传花名册。"),
         upload_url="households:roster_import",
-        apply=importing.pending_import_confirm,
         preview=partial(preview_page, request, PREVIEW),
-        done=_imported,
+    )
+
+
+@require_safe
+@requires(Perm.CHANGE_REGISTRY)
+def roster_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A roster import's job: its progress, then the preview or the result."""
+    return import_jobs.job_page(
+        request, pk, kind=ROSTER, preview=partial(preview_page, request, PREVIEW)
     )
 
 

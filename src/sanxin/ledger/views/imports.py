@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households import pending_upload
+from sanxin.households import import_jobs
 from sanxin.households.upload_form import (
     SpreadsheetUploadForm,
     VillageChoiceField,
@@ -25,6 +25,7 @@ from sanxin.households.upload_form import (
 )
 from sanxin.ledger import entry_import
 from sanxin.ledger.entry_import import EntryImportResult
+from sanxin.ledger.jobs import ENTRIES
 from sanxin.regions.models import Region
 from sanxin.rules.selectors import scheme_for_village
 
@@ -58,16 +59,8 @@ def _preview(
         result=result,
         token=token,
         shown_rows=result.rows[:PREVIEW_ROWS],
-        more_rows=max(len(result.rows) - PREVIEW_ROWS, 0),
+        more_rows=max(result.created - PREVIEW_ROWS, 0) if result.ok else 0,
     )
-
-
-def _imported(village: Region, result: EntryImportResult) -> tuple[str, str]:
-    """The message once a file is imported, and the page to go to."""
-    message = _(
-        "积分记录已导入%(village)s：%(n)d 条，涉及 %(h)d 户，均为待审核状态，须由评信团其他成员审核。"
-    ) % {"village": village.name, "n": result.created, "h": result.households}
-    return message, "points_import:upload"
 
 
 @require_http_methods(["GET", "POST"])
@@ -76,16 +69,11 @@ def upload(request: HttpRequest) -> HttpResponse:
     """GET: the upload form. POST: check the file and show the preview."""
 
     def check(village: Region, file, content: bytes) -> HttpResponse:
-        sheet = entry_import.read_sheet(content, file.name)
-        result = entry_import.plan_entries(sheet, village, actor=request.user).result()
-        token = None
-        if result.ok and result.created:
-            token = entry_import.pending_entries_create(
-                user=request.user, village=village, filename=file.name, content=content
-            ).token
-        return _preview(
-            request, village=village, filename=sheet.filename, result=result, token=token
+        # Checked by a job (households.import_jobs): its page shows the preview.
+        job = import_jobs.start_check(
+            ENTRIES, actor=request.user, village=village, filename=file.name, content=content
         )
+        return import_jobs.upload_response(request, job, ENTRIES, partial(_preview, request))
 
     return upload_page(
         request,
@@ -99,18 +87,24 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Perm.RECORD_POINTS)
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """Record a previewed file: checked again from the stored copy, all or nothing."""
-    return pending_upload.confirm_page(
+    """Record a previewed file: checked again from the stored copy and recorded,
+    all or nothing, by a job (once, however often the button is pressed)."""
+    return import_jobs.confirm_response(
         request,
         token,
+        kind=ENTRIES,
         villages=_villages(request),
-        prefix=entry_import.TOKEN_PREFIX,
         expired_message=_("预览已过期，请重新上传积分记录表。"),
         upload_url="points_import:upload",
-        apply=entry_import.pending_entries_confirm,
         preview=partial(_preview, request),
-        done=_imported,
     )
+
+
+@require_GET
+@requires(Perm.RECORD_POINTS)
+def job(request: HttpRequest, pk: int) -> HttpResponse:
+    """An entry import's job: its progress, then the preview or the result."""
+    return import_jobs.job_page(request, pk, kind=ENTRIES, preview=partial(_preview, request))
 
 
 @require_GET
