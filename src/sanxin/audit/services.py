@@ -76,6 +76,7 @@ def audit_many(
             object_id=str(obj.pk) if obj.pk is not None else "",
             object_repr=str(obj)[:200],
             region_path=region_path,
+            district_id=Region.district_id_in_path(region_path) if region_path else None,
             before=before,
             after=after,
         )

@@ -914,6 +914,7 @@ def _create_households(
             Household(
                 village=plan.village,
                 villager_group=hp.group,
+                district_id=Region.district_id_in_path(plan.village.path),
                 status=HouseholdStatus.ACTIVE,
                 **services._clean_text_fields(
                     services.HOUSEHOLD_TEXT,

@@ -523,6 +523,7 @@ def _save_many(plans: list[EntryPlan], *, actor: User, now, batch_key: str) -> l
         rows.append(
             Entry(
                 household=r.household,
+                district_id=r.household.district_id,
                 person=r.person if plan.item.applies_to == "person" else None,
                 scheme_version=plan.version,
                 item_code=plan.item.code,
