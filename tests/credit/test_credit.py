@@ -602,3 +602,22 @@ def test_navigation_link_only_for_credit_officers(world, login):
     assert 'href="/credit/"' in page
     page = login(world.users["committee_head"]).get("/").content.decode()
     assert 'href="/credit/"' not in page
+
+
+def test_a_past_cut_off_keeps_the_assessment_made_by_then(world, scheme, credit_for):
+    """Recomputing a past cycle after a newer visit rates the household on the
+    assessment it had at the cut-off, on both the household's and the district's path."""
+    from sanxin.ratings.facts import credit_of, household_facts
+
+    older = credit_for(world.household, on=date(2025, 3, 1))
+    newer = credit_for(world.household, {"repayment": "past_overdue"}, on=date(2026, 3, 1))
+    assert older.total != newer.total
+    for as_of, expected in [(date(2025, 12, 31), older), (date(2026, 12, 31), newer)]:
+        assert latest_credit(world.household, as_of=as_of) == expected
+        facts = household_facts(world.household, as_of)
+        assert facts.credit is not None and facts.credit.assessed_on == expected.assessed_on
+        found = credit_of([world.household.pk], as_of)[world.household.pk]
+        assert found is not None and found.assessed_on == expected.assessed_on
+    assert latest_credit(world.household, as_of=date(2025, 2, 28)) is None
+    assert world.household.pk not in credit_of([world.household.pk], date(2025, 2, 28))
+    assert latest_credit(world.household) == newer

@@ -5,6 +5,7 @@ area. The answers are financial details: show them only when
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sanxin.credit.models import CreditAssessment
@@ -12,13 +13,14 @@ from sanxin.households.models import Household
 from sanxin.rules.scheme import Scheme
 
 
-def latest_credit(household: Household) -> CreditAssessment | None:
-    """The assessment in effect: the newest one not superseded by a correction."""
-    return (
-        household.credit_assessments.filter(superseded_by__isnull=True)
-        .order_by("-assessed_on", "-id")
-        .first()
-    )
+def latest_credit(household: Household, as_of: date | None = None) -> CreditAssessment | None:
+    """The assessment in effect: the newest one not superseded by a correction; with
+    `as_of`, the newest one made by that day (a past cycle recomputed after a newer
+    visit keeps the assessment it was rated on)."""
+    found = household.credit_assessments.filter(superseded_by__isnull=True)
+    if as_of is not None:
+        found = found.filter(assessed_on__lte=as_of)
+    return found.order_by("-assessed_on", "-id").first()
 
 
 def current_assessment(household: Household, period: str) -> CreditAssessment | None:

@@ -98,20 +98,18 @@ def credit_of(ids: list[int], as_of: date) -> dict[int, engine.CreditAssessment 
     """{household id: the credit assessment in effect, if made by `as_of`}. One query."""
     credit: dict[int, engine.CreditAssessment | None] = {}
     rows = (
-        CreditAssessment.objects.filter(household_id__in=ids, superseded_by__isnull=True)
+        CreditAssessment.objects.filter(
+            household_id__in=ids, superseded_by__isnull=True, assessed_on__lte=as_of
+        )
         .order_by("household_id", "-assessed_on", "-id")
         .values_list("household_id", "assessed_on", "area_scores")
     )
     for household_id, assessed_on, area_scores in rows:
         if household_id in credit:
-            continue  # the newest one is in effect (as in credit.selectors.latest_credit)
-        credit[household_id] = (
-            engine.CreditAssessment(
-                assessed_on=assessed_on,
-                area_scores={k: Decimal(str(v)) for k, v in area_scores.items()},
-            )
-            if assessed_on <= as_of
-            else None
+            continue  # the newest one by `as_of` is in effect (credit.selectors.latest_credit)
+        credit[household_id] = engine.CreditAssessment(
+            assessed_on=assessed_on,
+            area_scores={k: Decimal(str(v)) for k, v in area_scores.items()},
         )
     return credit
 
@@ -183,13 +181,13 @@ def household_facts(household: Household, as_of: date) -> engine.HouseholdFacts:
         )
         for pk, code, on, points, qty, person_id, tier, rev in rows
     )
-    credit_row = latest_credit(household)
+    credit_row = latest_credit(household, as_of=as_of)
     credit = (
         engine.CreditAssessment(
             assessed_on=credit_row.assessed_on,
             area_scores={k: Decimal(str(v)) for k, v in credit_row.area_scores.items()},
         )
-        if credit_row and credit_row.assessed_on <= as_of
+        if credit_row
         else None
     )
     vetoes = veto_facts(household.veto_events.filter(starts_on__lte=as_of).order_by("id"))
