@@ -22,9 +22,10 @@ from django.db import connection, models
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from sanxin.accounts.models import User
+from sanxin.api.models import ApiToken
 from sanxin.audit.models import AuditEvent
 from sanxin.lib import idcard
-from tests.access_cases import ALL_USERS, CASES, member_of_household
+from tests.access_cases import ALL_USERS, CASES, api_client, member_of_household, send
 
 FULL_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
 
@@ -64,9 +65,10 @@ def _project_models() -> list[type[models.Model]]:
     ]
 
 
-# What a refused request may legitimately write: its own audit row (`*.denied`), and
-# the user's last login. (Sessions and django-axes' access logs are not sanxin apps.)
-SKIPPED_FIELDS = {(User, "last_login")}
+# What a refused request may legitimately write: its own audit row (`*.denied`), the
+# user's last login, and an API token's last use. (Sessions and django-axes' access
+# logs are not sanxin apps.)
+SKIPPED_FIELDS = {(User, "last_login"), (ApiToken, "last_used_at"), (ApiToken, "last_used_ip")}
 
 
 @functools.cache
@@ -140,10 +142,10 @@ def test_every_allowed_post_says_what_it_does():
 def test_role_access(case, username, world, login):
     if case.setup:
         case.setup(world)
-    client = login(world.users[username])
+    client = api_client(world.users[username]) if case.api else login(world.users[username])
     url = case.url(world)
     before = _fingerprint()
-    response = getattr(client, case.method)(url, case.data(world) if case.data else {})
+    response = send(case, client, url, case.data(world) if case.data else {})
     if username in case.allowed:
         assert response.status_code in case.ok_statuses, (
             f"{username} should reach {url}, got {response.status_code}"
@@ -152,7 +154,7 @@ def test_role_access(case, username, world, login):
             world.response = response
             case.effect(world, username)
         if case.url_name != "households:reveal_id" and response.get("Content-Type", "").startswith(
-            "text/"
+            ("text/", "application/json")
         ):
             leaked = [m for m in FULL_ID.findall(response.content.decode()) if idcard.is_valid(m)]
             assert not leaked, f"a full ID number leaked into {url}"
@@ -169,6 +171,10 @@ def test_anonymous_is_sent_to_login(case, world, client):
     if case.setup:
         case.setup(world)
     response = getattr(client, case.method)(case.url(world))
+    if case.api:  # no token: the error shape's 401, never a redirect to a login page
+        assert response.status_code == 401
+        assert response.json()["code"] == "unauthorized"
+        return
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
 

@@ -33,6 +33,8 @@ LAYERS: list[set[str]] = [
     # what follows from a grade: the points supermarket and candidates; credit lines and loans
     {"rewards", "lending", "engagement", "privacy"},
     {"oversight"},
+    # the public API v1: tokens, the ninja API and its routers over every app below
+    {"api"},
     # the site: home pages, the household page, the demo, the URLconf, settings
     {"web", "demo", "urls", "settings", "wsgi", "__main__"},
 ]

@@ -172,6 +172,7 @@ INSTALLED_APPS = [
     "sanxin.privacy",
     "sanxin.notifications",
     "sanxin.jobs",
+    "sanxin.api",
     "sanxin.web",
 ]
 

@@ -9,6 +9,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from sanxin.api import v1 as api_v1
 from sanxin.households import urls as household_urls
 from sanxin.ledger import urls as points_urls
 from sanxin.ratings.views import certificates
@@ -46,6 +47,9 @@ urlpatterns = [
     path("notifications/", include("sanxin.notifications.urls")),
     path("my/", include("sanxin.privacy.urls")),
     path("oversight/", include("sanxin.oversight.urls")),
+    # The public API (docs/api.md): the token and reference pages, and v1 itself.
+    path("api/", include("sanxin.api.urls")),
+    path("api/v1/", api_v1.urls()),
     path("admin/", admin.site.urls),
     path("favicon.ico", _Favicon.as_view(), name="favicon"),
     # For monitoring (docs/deploy.md): no login, no language prefix, no SSL redirect.

@@ -8,9 +8,12 @@ and fails when a URL of the project has no case.
 from __future__ import annotations
 
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.test import Client
 
 from sanxin.households.models import Person
 
@@ -71,6 +74,27 @@ class Case:
     # views turn a refused action into a flash message and a redirect. Called after each
     # allowed user's POST, in a fresh world, with the response at `world.response`.
     effect: Callable | None = None  # (world, username) -> None: asserts an allowed POST's effect
+    # An API URL (/api/v1/…, tests/access_cases/api.py): the user is authenticated by a
+    # Bearer token of their own, issued before the request, not by a session; `data`
+    # is sent as JSON (GET: as the query string); anonymous callers get 401.
+    api: bool = False
+
+
+def api_client(user) -> Client:
+    """A client without a session that sends a fresh API token of `user`."""
+    from sanxin.api.services import token_issue
+
+    _token, value = token_issue(actor=user, name="access matrix")
+    return Client(headers={"Authorization": f"Bearer {value}"})
+
+
+def send(case: Case, client: Client, url: str, data: dict | None):
+    """The case's request: a form POST for a page, JSON for an API case."""
+    if case.api and case.method != "get":
+        return getattr(client, case.method)(
+            url, json.dumps(data or {}), content_type="application/json"
+        )
+    return getattr(client, case.method)(url, data or {})
 
 
 def member_of_household(world) -> Person:

@@ -31,6 +31,8 @@ from sanxin.rewards.models import CandidateStatus
 from sanxin.rules.scheme import GRADE_LABELS
 
 ACTION_LABELS: dict[str, Any] = {
+    "api_token.issue": _("创建接口令牌"),
+    "api_token.revoke": _("撤销接口令牌"),
     "appeal.dismiss": _("异议不成立"),
     "appeal.file": _("提出异议"),
     "appeal.uphold": _("异议成立"),
