@@ -18,7 +18,7 @@ from ninja.renderers import JSONRenderer
 
 from sanxin.api import errors
 from sanxin.api.auth import TokenAuth
-from sanxin.api.routers import regions
+from sanxin.api.routers import ledger, lending, regions, rewards
 
 DESCRIPTION = """三信平台开放接口（第 1 版）。
 
@@ -55,6 +55,9 @@ api = _Api(
 errors.install(api)
 
 api.add_router("", regions.router)
+api.add_router("", lending.router)
+api.add_router("", rewards.router)
+api.add_router("", ledger.router)
 
 
 @functools.cache
