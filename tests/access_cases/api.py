@@ -73,7 +73,8 @@ CASES = [
     ),
     Case("api:docs", lambda w: "/api/docs/", set(ALL_USERS)),
     # --- the API --------------------------------------------------------------------
-    # The schema is public: it describes the API, it holds no data.
+    # The root and the schema are public: they describe the API, they hold no data.
+    Case("api_v1:api-root", lambda w: "/api/v1/", set(ALL_USERS), public=True, api=True),
     Case(
         "api_v1:openapi-json",
         lambda w: "/api/v1/openapi.json",
@@ -86,6 +87,51 @@ CASES = [
         "api_v1:regions_detail",
         lambda w: f"/api/v1/regions/{w.village_a1.pk}",
         VILLAGE_A1 | {"committee_head"},
+        api=True,
+    ),
+]
+
+
+def _final(w):
+    from tests.api.data import final_cycle
+
+    w.cycle = final_cycle(w)
+
+
+# Who sees the world's main household (villager group A1-1): its insiders.
+HOUSEHOLD_READERS = INSIDERS_OF_HOUSEHOLD
+# Who sees village A1's cycle: everyone with a household of the village in reach.
+CYCLE_READERS = INSIDERS_OF_HOUSEHOLD | {"other_group_subteam", "other_villager"}
+
+CASES += [
+    Case("api_v1:households_list", lambda w: "/api/v1/households", READERS, api=True),
+    Case(
+        "api_v1:households_detail",
+        lambda w: f"/api/v1/households/{w.household.pk}",
+        HOUSEHOLD_READERS,
+        api=True,
+    ),
+    Case(
+        "api_v1:grades_of_household",
+        lambda w: f"/api/v1/households/{w.household.pk}/grades",
+        HOUSEHOLD_READERS,
+        setup=_final,
+        api=True,
+    ),
+    Case("api_v1:grades_list", lambda w: "/api/v1/grades", READERS, setup=_final, api=True),
+    Case("api_v1:cycles_list", lambda w: "/api/v1/cycles", READERS, setup=_final, api=True),
+    Case(
+        "api_v1:cycles_detail",
+        lambda w: f"/api/v1/cycles/{w.cycle.pk}",
+        CYCLE_READERS,
+        setup=_final,
+        api=True,
+    ),
+    Case(
+        "api_v1:cycles_results",
+        lambda w: f"/api/v1/cycles/{w.cycle.pk}/results",
+        CYCLE_READERS,
+        setup=_final,
         api=True,
     ),
 ]

@@ -12,13 +12,14 @@ from __future__ import annotations
 import functools
 import re
 
-from django.urls import re_path
+from django.http import JsonResponse
+from django.urls import re_path, reverse
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 
 from sanxin.api import errors
 from sanxin.api.auth import TokenAuth
-from sanxin.api.routers import ledger, lending, regions, rewards
+from sanxin.api.routers import cycles, grades, households, ledger, lending, regions, rewards
 
 DESCRIPTION = """三信平台开放接口（第 1 版）。
 
@@ -55,9 +56,25 @@ api = _Api(
 errors.install(api)
 
 api.add_router("", regions.router)
+api.add_router("", households.router)
+api.add_router("", grades.router)
+api.add_router("", cycles.router)
 api.add_router("", lending.router)
 api.add_router("", rewards.router)
 api.add_router("", ledger.router)
+
+
+def _root(request, **kwargs) -> JsonResponse:
+    """/api/v1/: where the schema and the reference page are (no data, no login)."""
+    return JsonResponse(
+        {
+            "title": api.title,
+            "version": api.version,
+            "openapi": reverse("api_v1:openapi-json"),
+            "docs": reverse("api:docs"),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @functools.cache
@@ -83,6 +100,9 @@ def urls() -> tuple[list, str, str]:
     the error shape), and a JSON 404 for any other path under the prefix."""
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        pattern.callback = errors.guard(pattern.callback, _query_names)
+        if pattern.name == "api-root":  # ninja's is a bare 404 that names the docs URL
+            pattern.callback = _root
+        else:
+            pattern.callback = errors.guard(pattern.callback, _query_names)
     patterns = [*patterns, re_path(r"^(?P<rest>.*)$", errors.not_found_view)]
     return patterns, app_name, namespace
