@@ -8,12 +8,14 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from sanxin.audit.models import AuditEvent
 from sanxin.ledger.models import Submission
 from sanxin.lending.models import Loan, Repayment
 from tests.api.money_world import API, bearer, loans
+from tests.api.test_api_ledger import committing  # noqa: F401 - a fixture
 
 
 @pytest.fixture
@@ -259,3 +261,27 @@ def test_the_officer_does_not_record_repayments_of_their_own_household(lent, cli
     assert response.status_code == 422
     assert "回避" in response.json()["errors"][0]["message"]
     assert not Repayment.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite" and connection.settings_dict["TEST"].get("NAME") is None,
+    reason="threads need a database file (in-memory SQLite is one connection's)",
+)
+@pytest.mark.usefixtures("committing")
+def test_concurrent_submissions_with_one_key_record_one_repayment(world):
+    from django.test import Client
+
+    from tests.api.test_api_ledger import race
+
+    lent = loans(world)
+    headers = {**bearer(lent.users["credit_officer"]), "HTTP_IDEMPOTENCY_KEY": "same-tap"}
+    url = f"{API}/lending/loans/{lent.loan.pk}/repayments"
+    payload = json.dumps(body())
+
+    def submit():
+        response = Client().post(url, payload, content_type="application/json", **headers)
+        return response.status_code, response.json().get("repayment", {}).get("id")
+
+    outcomes = race(4, submit)
+    assert Repayment.objects.count() == 1, outcomes
+    assert all(o == (201, Repayment.objects.get().pk) for o in outcomes), outcomes

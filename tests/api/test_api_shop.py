@@ -41,25 +41,33 @@ COUNTER_FIELDS = {
 
 
 def test_the_clerk_sees_only_what_the_counter_shows(shopped, client):
-    response = get(client, shopped.users["shop_clerk"], f"/shop/households/{shopped.household.pk}/wallet")
+    response = get(
+        client, shopped.users["shop_clerk"], f"/shop/households/{shopped.household.pk}/wallet"
+    )
     assert response.status_code == 200, response.content
     wallet = response.json()
     assert set(wallet) == COUNTER_FIELDS
     assert wallet["head_name_masked"] == "王*山" and "王大山" not in response.content.decode()
     assert wallet["grade"] == "3A" and wallet["balance"] == "80.00"  # 100 less two towels
     history = get(
-        client, shopped.users["shop_clerk"], f"/shop/households/{shopped.household.pk}/wallet/history"
+        client,
+        shopped.users["shop_clerk"],
+        f"/shop/households/{shopped.household.pk}/wallet/history",
     )
     assert history.status_code == 403
 
 
 def test_a_clerk_reads_nothing_of_a_village_their_shop_does_not_serve(shopped, client):
     clerk_a2 = shopped.clerk_a2
-    assert get(client, clerk_a2, f"/shop/households/{shopped.household.pk}/wallet").status_code == 404
+    assert (
+        get(client, clerk_a2, f"/shop/households/{shopped.household.pk}/wallet").status_code == 404
+    )
     assert get(client, clerk_a2, f"/shop/redemptions/{shopped.redemption.pk}").status_code == 404
     assert ids(get(client, clerk_a2, "/shop/redemptions")) == {shopped.redemption_a2.pk}
     clerk = shopped.users["shop_clerk"]
-    assert get(client, clerk, f"/shop/households/{shopped.household_a2.pk}/wallet").status_code == 404
+    assert (
+        get(client, clerk, f"/shop/households/{shopped.household_a2.pk}/wallet").status_code == 404
+    )
     assert ids(get(client, clerk, "/shop/redemptions")) == {shopped.redemption.pk}
 
 
@@ -68,14 +76,17 @@ def test_the_household_reads_its_own_wallet_history_and_redemptions(shopped, cli
     path = f"/shop/households/{shopped.household.pk}"
     assert get(client, villager, f"{path}/wallet").json()["spendable"] == "80.00"
     movements = get(client, villager, f"{path}/wallet/history").json()["items"]
-    assert [(m["label"], m["points"]) for m in movements] == [("用掉", "-20.00"), ("得到", "100.00")]
+    assert [(m["label"], m["points"]) for m in movements] == [
+        ("用掉", "-20.00"),
+        ("得到", "100.00"),
+    ]
     assert movements[0]["redemption_id"] == shopped.redemption.pk
     assert ids(get(client, villager, "/shop/redemptions")) == {shopped.redemption.pk}
     receipt = get(client, villager, f"/shop/redemptions/{shopped.redemption.pk}").json()
     assert receipt["number"] == shopped.redemption.number
-    assert [(line["product_name"], line["quantity"], line["points"]) for line in receipt["lines"]] == [
-        ("毛巾", 2, "20.00")
-    ]
+    assert [
+        (line["product_name"], line["quantity"], line["points"]) for line in receipt["lines"]
+    ] == [("毛巾", 2, "20.00")]
     assert Decimal(receipt["balance_after"]) == Decimal("80")
 
 

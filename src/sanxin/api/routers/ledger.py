@@ -147,7 +147,10 @@ def ledger_entry_create(
 
     try:
         entry_id, _replayed = record_once(
-            actor=request.user, kind="api.entry", key=idempotency_key, body=content,
+            actor=request.user,
+            kind="api.entry",
+            key=idempotency_key,
+            body=content,
             perform=perform,
         )
     except KeyReused:

@@ -44,7 +44,6 @@ class LineEventOut(Schema):
     reason: str
 
 
-
 class CreditLineOut(Schema):
     id: int
     reference: str = Field(description="授信编号")
@@ -66,13 +65,9 @@ class CreditLineOut(Schema):
     ended_at: datetime | None
 
 
-
-
-
 class CreditLineDetailOut(CreditLineOut):
     reason: str = Field(description="why it differs from the policy, or was declined")
     events: list[LineEventOut]
-
 
 
 class LoanOut(Schema):
@@ -94,10 +89,6 @@ class LoanOut(Schema):
     closed_on: date | None
     days_past_due: int = Field(description="as last computed, on days_past_due_on")
     days_past_due_on: date | None
-
-
-
-
 
 
 class InstalmentOut(Schema):
@@ -276,9 +267,7 @@ def loan_out(loan: Loan) -> dict:
 
 
 def lines_in_reach(scope) -> QuerySet[CreditLine]:
-    return scope.filter(CreditLine.objects, Perm.LENDING_VIEW).select_related(
-        "household", "cycle"
-    )
+    return scope.filter(CreditLine.objects, Perm.LENDING_VIEW).select_related("household", "cycle")
 
 
 def loans_in_reach(scope, perm: Perm = Perm.LENDING_VIEW) -> QuerySet[Loan]:

@@ -227,9 +227,7 @@ def shop_wallet_history(request, household_id: int, page: Query[PageQuery]):
     def items(rows) -> list[dict]:
         return [{"id": row.pk, "occurred_at": row.occurred_at, **_movement(row)} for row in rows]
 
-    return paginate(
-        wallet_rows(household.pk), page, order=("-id",), key="shop.wallet", items=items
-    )
+    return paginate(wallet_rows(household.pk), page, order=("-id",), key="shop.wallet", items=items)
 
 
 def _movement(row) -> dict:
