@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from ninja import Field, Header, Router, Schema, Status
+from ninja import Body, Field, Header, Router, Schema, Status
 
 from sanxin.accounts.scope import Perm
 from sanxin.api.auth import require
@@ -33,6 +33,9 @@ FIELD_NAMES = {"person": "person_id"}
 
 
 class EntryIn(Schema):
+    """The body of a recording request (its fields are the operation's Body parameters,
+    so that a field's error is located at ["body", field] like the service's)."""
+
     item_code: str = Field(min_length=1, max_length=40, description="积分项代码（方案中的 code）")
     occurred_on: date = Field(description="发生日期，不晚于今天；决定适用的方案版本")
     quantity: int = Field(1, ge=1, le=999)
@@ -106,11 +109,26 @@ def _renamed(exc: ValidationError) -> ValidationError:
 def ledger_entry_create(
     request,
     household_id: int,
-    body: EntryIn,
+    item_code: str = Body(
+        ..., min_length=1, max_length=40, description="积分项代码（方案中的 code）"
+    ),
+    occurred_on: date = Body(..., description="发生日期，不晚于今天；决定适用的方案版本"),  # noqa: B008
+    quantity: int = Body(1, ge=1, le=999, description="数量"),
+    person_id: int | None = Body(
+        None, ge=1, le=MAX_ID, description="按人记分的项目必填：本户在册成员的 id"
+    ),
+    evidence_text: str = Body("", max_length=2000, description="事实与依据"),
     idempotency_key: str = Header(
         ..., alias="Idempotency-Key", pattern=KEY_PATTERN, description="客户端生成的唯一编号"
     ),
 ):
+    body = EntryIn(
+        item_code=item_code,
+        occurred_on=occurred_on,
+        quantity=quantity,
+        person_id=person_id,
+        evidence_text=evidence_text,
+    )
     scope = require(request, Perm.RECORD_POINTS)
     household = scope.get_household(household_id, Perm.RECORD_POINTS)
     if household.pk in scope.own_household_ids():

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Body, Field, Header, Query, Router, Schema, Status
 
 from sanxin.accounts.scope import Perm
 from sanxin.api.auth import get_or_404, require
@@ -134,15 +134,6 @@ class LineFilters(Schema):
 class LoanFilters(Schema):
     household_id: int | None = Field(None, ge=1, le=MAX_ID)
     status: LoanStatus | None = None
-
-
-class RepaymentIn(Schema):
-    paid_on: date = Field(description="the day the money was received, not after today")
-    amount: Decimal = Field(gt=0, max_digits=12, decimal_places=2, description="yuan")
-    bank_reference: str = Field(
-        min_length=1, max_length=60, description="信用社交易流水号, unique per loan"
-    )
-    note: str = Field("", max_length=200)
 
 
 class RepaymentRecordedOut(Schema):
@@ -348,16 +339,23 @@ def lending_loan_detail(request, loan_id: int):
 def lending_repayment_create(
     request,
     loan_id: int,
-    body: RepaymentIn,
+    paid_on: date = Body(..., description="还款日期，不晚于今天"),  # noqa: B008
+    amount: Decimal = Body(  # noqa: B008
+        ..., gt=0, max_digits=12, decimal_places=2, description="还款金额（元）"
+    ),
+    bank_reference: str = Body(
+        ..., min_length=1, max_length=60, description="信用社交易流水号，同一笔贷款内不能重复"
+    ),
+    note: str = Body("", max_length=200, description="备注"),
     idempotency_key: str = Header(
         ..., alias="Idempotency-Key", pattern=KEY_PATTERN, description="客户端生成的唯一编号"
     ),
 ):
     scope = require(request, Perm.LENDING_MANAGE)
     loan = get_or_404(loans_in_reach(scope, Perm.LENDING_MANAGE), loan_id)
-    paid_on, amount = body.paid_on, body.amount.quantize(CENT)
-    reference = clean_line(body.bank_reference, "流水号", field="bank_reference", code=True)
-    note = clean_line(body.note, "备注", field="note")
+    amount = amount.quantize(CENT)
+    reference = clean_line(bank_reference, "流水号", field="bank_reference", code=True)
+    note = clean_line(note, "备注", field="note")
     content = {
         "loan": loan.pk,
         "paid_on": paid_on.isoformat(),
