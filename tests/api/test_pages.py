@@ -59,3 +59,20 @@ def test_the_reference_page_lists_every_operation(world, login):
         for method in item:
             assert f"{method.upper()} {path}" in page
     assert "ErrorOut" in page and "Authorization: Bearer" in page
+
+
+def test_the_token_list_costs_the_same_for_many_tokens(world, login, django_assert_max_num_queries):
+    from sanxin.api.services import token_issue, token_revoke
+
+    user = world.users["town_admin"]
+    client = login(user)
+    client.get("/api/tokens/")  # the session and the user's first look-ups
+    token, _value = token_issue(actor=user, name="一")
+    token_revoke(actor=user, token=token)
+    with django_assert_max_num_queries(12) as few:
+        client.get("/api/tokens/")
+    for i in range(15):
+        token, _value = token_issue(actor=user, name=f"令牌{i}")
+        token_revoke(actor=user, token=token)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/api/tokens/").status_code == 200

@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -49,6 +51,18 @@ def flatmap_path_parameters(context, path_parameters: dict[str, Any]):
     if not real:
         return st.just(path_parameters)
     return st.sampled_from([path_parameters, {**path_parameters, **real}])
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Django's WSGI handler closes the database connection when a request finishes,
+    which would end the test's transaction (PostgreSQL); Django's own test client
+    disconnects the same receivers around its requests."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sanxin.api.models import ApiToken
 def tokens_of(owner: User) -> QuerySet[ApiToken]:
     return (
         ApiToken.objects.filter(owner=owner)
-        .select_related("revoked_by")
+        .select_related("owner", "revoked_by")
         .order_by("-created_at", "-id")
     )
 
