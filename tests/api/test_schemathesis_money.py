@@ -23,10 +23,11 @@ from sanxin.api.services import token_issue
 EXAMPLES_PER_OPERATION = 25
 # Not run: `positive_data_acceptance` (a page cursor is a value the API signed, which a
 # generated one is not: refused with a documented 422) and `negative_data_rejection`
-# (it counts an unknown query parameter, which the API ignores, and the Authorization
-# header it removed, which the call puts back, as invalid data accepted). Invalid
-# bodies are still sent, and must answer a documented error in the error shape, never
-# a 500; tests/api/test_api_*.py check their 422s field by field.
+# (here it reports what this test itself puts back: the Authorization header its
+# negative examples drop, and the real ids the hook below puts over a path id made
+# invalid). Invalid bodies are still sent, and must answer a documented error in the
+# error shape, never a 500; tests/api/test_api_*.py check their 422s field by field,
+# and the suite's tests/api/test_schemathesis.py runs every check on these operations.
 EXCLUDED = [
     schemathesis.checks.positive_data_acceptance,
     schemathesis.checks.negative_data_rejection,
