@@ -11,7 +11,7 @@ import importlib
 import json
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.test import Client
 
@@ -78,6 +78,8 @@ class Case:
     # Bearer token of their own, issued before the request, not by a session; `data`
     # is sent as JSON (GET: as the query string); anonymous callers get 401.
     api: bool = False
+    # Extra request headers (an API write's Idempotency-Key).
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def api_client(user) -> Client:
@@ -92,9 +94,9 @@ def send(case: Case, client: Client, url: str, data: dict | None):
     """The case's request: a form POST for a page, JSON for an API case."""
     if case.api and case.method != "get":
         return getattr(client, case.method)(
-            url, json.dumps(data or {}), content_type="application/json"
+            url, json.dumps(data or {}), content_type="application/json", headers=case.headers
         )
-    return getattr(client, case.method)(url, data or {})
+    return getattr(client, case.method)(url, data or {}, headers=case.headers)
 
 
 def member_of_household(world) -> Person:

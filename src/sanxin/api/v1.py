@@ -19,7 +19,7 @@ from ninja.renderers import JSONRenderer
 
 from sanxin.api import errors
 from sanxin.api.auth import TokenAuth
-from sanxin.api.routers import cycles, grades, households, regions
+from sanxin.api.routers import cycles, grades, households, ledger, lending, regions, rewards
 
 DESCRIPTION = """三信平台开放接口（第 1 版）。
 
@@ -59,6 +59,9 @@ api.add_router("", regions.router)
 api.add_router("", households.router)
 api.add_router("", grades.router)
 api.add_router("", cycles.router)
+api.add_router("", lending.router)
+api.add_router("", rewards.router)
+api.add_router("", ledger.router)
 
 
 def _root(request, **kwargs) -> JsonResponse:
