@@ -53,6 +53,7 @@ class Ledger:
             points = points_for_entry(self.version.scheme, code, tier, quantity, prior)
         entry = Entry.objects.create(
             household=household,
+            district_id=household.district_id,
             person=person if item.applies_to == "person" else None,
             scheme_version=self.version,
             item_code=code,
@@ -69,6 +70,7 @@ class Ledger:
         )
         Review.objects.create(
             entry=entry,
+            district_id=entry.district_id,
             approved=approved,
             reason="" if approved else "证据不足",
             reviewer=self.user,
@@ -225,6 +227,7 @@ def test_bulk_insert_writes_every_field_in_statements_sized_to_the_cap(world, sc
             cycle=cycle,
             run=run,
             household=world.household,
+            district_id=world.household.district_id,
             scheme_version=scheme,
             tier="masses",
             total=Decimal("81.25") if run % 2 else None,
