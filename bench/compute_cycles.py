@@ -211,7 +211,16 @@ def _prepared(obj, skip=()) -> tuple[list[str], list]:
     )
 
 
-VARYING = ("household", "district", "person", "item_code", "item_name", "component", "occurred_on", "points")
+VARYING = (
+    "household",
+    "district",
+    "person",
+    "item_code",
+    "item_name",
+    "component",
+    "occurred_on",
+    "points",
+)
 
 
 def entry_writer(version, user, now):

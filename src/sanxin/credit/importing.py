@@ -8,7 +8,8 @@ or the option code), and an optional 备注. The file is read with the shared
 sheet reader (`sanxin.lib.spreadsheet`: .xlsx or .csv, bounded in size).
 
 No HTTP here: `read_sheet` → `plan_credit_import` (writes nothing) →
-`apply_credit_import`; `import_credit` does the three. The indicator answers are
+`apply_credit_import`; `import_credit` does the three (the command, and the
+apply job of `credit.jobs`); `check_credit` reads and plans (the check job). The indicator answers are
 financial data: they never appear in a log line or an audit row.
 """
 
@@ -61,6 +62,7 @@ HEADER_SCAN_ROWS = spreadsheet.HEADER_SCAN_ROWS
 MAX_NOTE = 300  # CreditAssessment.note
 
 AUDIT_ACTION = "credit.import"
+PROGRESS_ROWS = 200  # progress is told every this many rows
 # Credit uploads share PendingImport with the roster import; the prefix keeps them apart.
 TOKEN_PREFIX = "credit-"
 
@@ -478,9 +480,16 @@ def _check_columns(plan: CreditPlan, sheet: CreditSheet, scheme: Scheme) -> bool
     return True
 
 
-def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | None) -> CreditPlan:
+def plan_credit_import(
+    sheet: CreditSheet,
+    village: Region,
+    *,
+    actor: User | None,
+    progress: roster.Progress | None = None,
+) -> CreditPlan:
     """Check every row and the file as a whole; report every problem at once and
-    work out the assessments to record. Writes nothing."""
+    work out the assessments to record. Writes nothing. `progress(rows checked,
+    rows)` is told as it goes."""
     plan = CreditPlan.for_sheet(sheet, village)
     if plan.errors:
         return plan
@@ -509,7 +518,10 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | Non
     # the command offer only villages the actor covers).
     reach = _Reach(village, scope_for(actor))
     duplicates = _Duplicates(sheet, village)
-    for r in sheet.rows:
+    total = len(sheet.rows)
+    for done, r in enumerate(sheet.rows):
+        if progress is not None and done % PROGRESS_ROWS == 0:
+            progress(done, total)
         problems: list[Problem] = []
         household = reach.household(_text(sheet.cell(r, sheet.columns[NUMBER])), r.number, problems)
         row = parse_row(sheet, r, header_scheme=current.scheme, schemes_on=schemes_on, today=today)
@@ -529,6 +541,8 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | Non
                     note=row.note,
                 )
             )
+    if progress is not None:
+        progress(total, total)
     return plan
 
 
@@ -541,15 +555,21 @@ class _RowFailed(Exception):
         self.problem = problem
 
 
-def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
+def apply_credit_import(
+    plan: CreditPlan, *, actor: User, progress: roster.Progress | None = None
+) -> CreditImportResult:
     """Record the planned assessments through the service, all or nothing, with one
-    summary audit row (each assessment writes its own too)."""
+    summary audit row (each assessment writes its own too). `progress(rows
+    recorded, rows)` is told as it goes."""
     if plan.errors:
         return plan.result()
     started = time.perf_counter()
+    total = len(plan.rows)
     try:
         with transaction.atomic():
-            for rp in plan.rows:
+            for done, rp in enumerate(plan.rows):
+                if progress is not None and done % PROGRESS_ROWS == 0:
+                    progress(done, total)
                 try:
                     assessment_record(
                         actor=actor,
@@ -570,6 +590,8 @@ def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
                     raise _RowFailed(
                         Problem(rp.row, "", _("该户的评定刚被他人修改，请重新上传。"))
                     ) from None
+            if progress is not None:
+                progress(total, total)
             audit(
                 actor=actor,
                 action=AUDIT_ACTION,
@@ -597,15 +619,36 @@ def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
 
 
 def import_credit(
-    content: bytes, filename: str, village: Region, *, actor: User, dry_run: bool
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User,
+    dry_run: bool,
+    progress: roster.Progress | None = None,
 ) -> CreditImportResult:
-    """Read, check and (unless dry_run or there are problems) record an assessment sheet."""
+    """Read, check and (unless dry_run or there are problems) record an assessment
+    sheet; `progress` is told of the rows checked, then of the rows recorded."""
     sheet = read_sheet(content, filename)
     with transaction.atomic():
-        plan = plan_credit_import(sheet, village, actor=actor)
+        plan = plan_credit_import(sheet, village, actor=actor, progress=progress)
         if dry_run or plan.errors:
             return plan.result()
-        return apply_credit_import(plan, actor=actor)
+        return apply_credit_import(plan, actor=actor, progress=progress)
+
+
+def check_credit(
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User | None,
+    progress: roster.Progress | None = None,
+) -> CreditImportResult:
+    """What the upload's check shows (the check job of `credit.jobs`): the sheet
+    read and planned, nothing written."""
+    sheet = read_sheet(content, filename)
+    return plan_credit_import(sheet, village, actor=actor, progress=progress).result()
 
 
 # --- between preview and confirm (the web flow) -------------------------------------
@@ -619,10 +662,17 @@ def pending_credit_create(*, user, village: Region, filename: str, content: byte
     )
 
 
-def pending_credit_confirm(*, pending: PendingImport, actor: User | None) -> CreditImportResult:
+def pending_credit_confirm(
+    *, pending: PendingImport, actor: User | None, progress: roster.Progress | None = None
+) -> CreditImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
-        pending, import_credit, result=CreditImportResult, actor=actor, dry_run=False
+        pending,
+        import_credit,
+        result=CreditImportResult,
+        actor=actor,
+        dry_run=False,
+        progress=progress,
     )
 
 
