@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from sanxin.credit import importing as credit_importing
+from sanxin.credit import services as credit_services
 from sanxin.credit.jobs import CREDIT
 from sanxin.credit.models import CreditAssessment
 from sanxin.households import import_jobs
@@ -25,7 +25,7 @@ from sanxin.jobs.models import Job
 from sanxin.lending.jobs import REPAYMENTS
 from sanxin.lending.models import Repayment
 from sanxin.lending.services import repayments as repayment_services
-from tests.access_cases.credit import CSV_HEADER
+from tests.access_cases.credit import ANSWERS, CSV_HEADER
 from tests.factories import sheet_csv
 from tests.lending.loan_world import credit_line, disbursed, policy
 
@@ -73,17 +73,18 @@ def loans(world):
 
 
 @pytest.fixture(params=["credit", "repayments"])
-def kind(request, world):
+def kind(request, world, monkeypatch):
     """Each import with what it needs: (kind, region, a good 3-row file, counter,
     the module and function each row is written through, the pages' base URL)."""
     if request.param == "credit":
         request.getfixturevalue("scheme")
+        monkeypatch.setattr(credit_services, "WRITE_CHUNK", 1)  # a bulk insert a row
         return (
             CREDIT,
             world.village_a1,
             credit_csv(CREDIT_ROWS),
             CreditAssessment.objects.count,
-            (credit_importing, "assessment_record"),
+            (credit_services, "_create_assessments"),
             "/credit/import/",
         )
     request.getfixturevalue("loans")
@@ -219,9 +220,26 @@ def test_a_row_failing_at_the_end_leaves_nothing(world, kind, monkeypatch):
     calls = fail_on_call(monkeypatch, target, name, 3, IntegrityError("the last row"))
     applied = apply(k, checked, world)
     assert applied.status == JobStatus.FAILED and len(calls) == 3
-    assert applied.errors[0].startswith("第 4 行")
+    first = "有农户的评定刚被他人录入或修改" if k is CREDIT else "第 4 行"
+    assert applied.errors[0].startswith(first), applied.errors
     assert any("已全部撤销" in e for e in applied.errors)
     assert count() == 0
+
+
+def test_credit_data_changed_since_the_check_is_named_by_row(world, scheme):
+    checked = check(CREDIT, world.village_a1, world, credit_csv(CREDIT_ROWS))
+    # Meanwhile the last row's household is assessed for 2025 on the web.
+    credit_services.assessment_record(
+        actor=world.users[OFFICER],
+        household=world.household,
+        period="2025",
+        assessed_on=date(2025, 5, 1),
+        answers=ANSWERS,
+    )
+    applied = apply(CREDIT, checked, world)
+    assert applied.status == JobStatus.FAILED
+    assert applied.errors == ["第 4 行 评定期：该户本期已有评定，请在网页上更正。"]
+    assert CreditAssessment.objects.count() == 1
 
 
 def test_a_failed_apply_shows_the_preview_with_its_rows(world, kind, monkeypatch, login):

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ from sanxin.audit.services import audit
 from sanxin.credit.forms import points_text
 from sanxin.credit.models import CreditAssessment
 from sanxin.credit.periods import period_error
-from sanxin.credit.services import assessment_record
+from sanxin.credit.services import AssessmentRefused, NewAssessment, assessments_record_many
 from sanxin.households import importing as roster
 from sanxin.households import pending_upload
 from sanxin.households.models import Household, PendingImport
@@ -558,40 +558,36 @@ class _RowFailed(Exception):
 def apply_credit_import(
     plan: CreditPlan, *, actor: User, progress: roster.Progress | None = None
 ) -> CreditImportResult:
-    """Record the planned assessments through the service, all or nothing, with one
-    summary audit row (each assessment writes its own too). `progress(rows
-    recorded, rows)` is told as it goes."""
+    """Record the planned assessments through the service, all or nothing, in bulk
+    (`assessments_record_many`: each assessment audited as `assessment_record`
+    audits it), with one summary audit row. `progress(rows recorded, rows)` is told
+    as it goes."""
     if plan.errors:
         return plan.result()
     started = time.perf_counter()
-    total = len(plan.rows)
+    new = [
+        NewAssessment(
+            household=rp.household,
+            period=rp.period,
+            assessed_on=rp.assessed_on,
+            answers=rp.answers,
+            note=rp.note,
+        )
+        for rp in plan.rows
+    ]
     try:
         with transaction.atomic():
-            for done, rp in enumerate(plan.rows):
-                if progress is not None and done % PROGRESS_ROWS == 0:
-                    progress(done, total)
-                try:
-                    assessment_record(
-                        actor=actor,
-                        household=rp.household,
-                        period=rp.period,
-                        assessed_on=rp.assessed_on,
-                        answers=rp.answers,
-                        note=rp.note,
-                    )
-                except ValidationError as exc:
-                    messages = [
-                        m
-                        for ms in getattr(exc, "message_dict", {"": exc.messages}).values()
-                        for m in ms
-                    ]
-                    raise _RowFailed(Problem(rp.row, "", "；".join(messages))) from None
-                except (IntegrityError, PermissionDenied):
-                    raise _RowFailed(
-                        Problem(rp.row, "", _("该户的评定刚被他人修改，请重新上传。"))
-                    ) from None
-            if progress is not None:
-                progress(total, total)
+            try:
+                assessments_record_many(
+                    actor=actor, village=plan.village, new=new, progress=progress
+                )
+            except AssessmentRefused as exc:
+                row = plan.rows[exc.index].row
+                raise _RowFailed(Problem(row, "", "；".join(exc.messages))) from None
+            except (IntegrityError, PermissionDenied):
+                raise _RowFailed(
+                    Problem(None, "", _("有农户的评定刚被他人录入或修改，请重新上传。"))
+                ) from None
             audit(
                 actor=actor,
                 action=AUDIT_ACTION,
