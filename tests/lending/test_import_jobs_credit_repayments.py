@@ -14,6 +14,7 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
+from sanxin.credit import importing as credit_importing
 from sanxin.credit import services as credit_services
 from sanxin.credit.jobs import CREDIT
 from sanxin.credit.models import CreditAssessment
@@ -308,3 +309,42 @@ def test_a_double_tap_on_the_page_confirms_once(world, kind, login):
     second = client.post(f"{base}{token}/confirm/")
     assert first.status_code == 302 and second.status_code == 404
     assert count() == 3
+
+
+# --- cheap for a large file ---------------------------------------------------------------
+
+
+def test_the_credit_import_costs_the_same_queries_for_more_rows(world, scheme):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanxin.households.models import Household
+
+    Household.objects.bulk_create(
+        Household(
+            village=world.village_a1,
+            villager_group=world.group_a1_2,
+            district_id=world.district.pk,
+            number=f"{300 + i}",
+            head_name=f"户主{i}",
+            member_count=1,
+        )
+        for i in range(20)
+    )
+
+    def queries(numbers: list[str]) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            result = credit_importing.import_credit(
+                credit_csv([(n, "2024") for n in numbers]),
+                "评定.csv",
+                world.village_a1,
+                actor=world.users[OFFICER],
+                dry_run=False,
+            )
+        assert result.ok and result.created == len(numbers), result.errors
+        return len(ctx.captured_queries)
+
+    few = queries(["300", "301"])
+    many = queries([str(300 + i) for i in range(2, 20)])
+    assert many <= few  # (the first import also warms a cache or two)
+    assert CreditAssessment.objects.filter(district=world.district).count() == 20
