@@ -8,7 +8,8 @@ or the option code), and an optional 备注. The file is read with the shared
 sheet reader (`sanxin.lib.spreadsheet`: .xlsx or .csv, bounded in size).
 
 No HTTP here: `read_sheet` → `plan_credit_import` (writes nothing) →
-`apply_credit_import`; `import_credit` does the three. The indicator answers are
+`apply_credit_import`; `import_credit` does the three (the command, and the
+apply job of `credit.jobs`); `check_credit` reads and plans (the check job). The indicator answers are
 financial data: they never appear in a log line or an audit row.
 """
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +33,7 @@ from sanxin.audit.services import audit
 from sanxin.credit.forms import points_text
 from sanxin.credit.models import CreditAssessment
 from sanxin.credit.periods import period_error
-from sanxin.credit.services import assessment_record
+from sanxin.credit.services import AssessmentRefused, NewAssessment, assessments_record_many
 from sanxin.households import importing as roster
 from sanxin.households import pending_upload
 from sanxin.households.models import Household, PendingImport
@@ -61,6 +62,7 @@ HEADER_SCAN_ROWS = spreadsheet.HEADER_SCAN_ROWS
 MAX_NOTE = 300  # CreditAssessment.note
 
 AUDIT_ACTION = "credit.import"
+PROGRESS_ROWS = 200  # progress is told every this many rows
 # Credit uploads share PendingImport with the roster import; the prefix keeps them apart.
 TOKEN_PREFIX = "credit-"
 
@@ -478,9 +480,16 @@ def _check_columns(plan: CreditPlan, sheet: CreditSheet, scheme: Scheme) -> bool
     return True
 
 
-def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | None) -> CreditPlan:
+def plan_credit_import(
+    sheet: CreditSheet,
+    village: Region,
+    *,
+    actor: User | None,
+    progress: roster.Progress | None = None,
+) -> CreditPlan:
     """Check every row and the file as a whole; report every problem at once and
-    work out the assessments to record. Writes nothing."""
+    work out the assessments to record. Writes nothing. `progress(rows checked,
+    rows)` is told as it goes."""
     plan = CreditPlan.for_sheet(sheet, village)
     if plan.errors:
         return plan
@@ -509,7 +518,10 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | Non
     # the command offer only villages the actor covers).
     reach = _Reach(village, scope_for(actor))
     duplicates = _Duplicates(sheet, village)
-    for r in sheet.rows:
+    total = len(sheet.rows)
+    for done, r in enumerate(sheet.rows):
+        if progress is not None and done % PROGRESS_ROWS == 0:
+            progress(done, total)
         problems: list[Problem] = []
         household = reach.household(_text(sheet.cell(r, sheet.columns[NUMBER])), r.number, problems)
         row = parse_row(sheet, r, header_scheme=current.scheme, schemes_on=schemes_on, today=today)
@@ -529,6 +541,8 @@ def plan_credit_import(sheet: CreditSheet, village: Region, *, actor: User | Non
                     note=row.note,
                 )
             )
+    if progress is not None:
+        progress(total, total)
     return plan
 
 
@@ -541,35 +555,39 @@ class _RowFailed(Exception):
         self.problem = problem
 
 
-def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
-    """Record the planned assessments through the service, all or nothing, with one
-    summary audit row (each assessment writes its own too)."""
+def apply_credit_import(
+    plan: CreditPlan, *, actor: User, progress: roster.Progress | None = None
+) -> CreditImportResult:
+    """Record the planned assessments through the service, all or nothing, in bulk
+    (`assessments_record_many`: each assessment audited as `assessment_record`
+    audits it), with one summary audit row. `progress(rows recorded, rows)` is told
+    as it goes."""
     if plan.errors:
         return plan.result()
     started = time.perf_counter()
+    new = [
+        NewAssessment(
+            household=rp.household,
+            period=rp.period,
+            assessed_on=rp.assessed_on,
+            answers=rp.answers,
+            note=rp.note,
+        )
+        for rp in plan.rows
+    ]
     try:
         with transaction.atomic():
-            for rp in plan.rows:
-                try:
-                    assessment_record(
-                        actor=actor,
-                        household=rp.household,
-                        period=rp.period,
-                        assessed_on=rp.assessed_on,
-                        answers=rp.answers,
-                        note=rp.note,
-                    )
-                except ValidationError as exc:
-                    messages = [
-                        m
-                        for ms in getattr(exc, "message_dict", {"": exc.messages}).values()
-                        for m in ms
-                    ]
-                    raise _RowFailed(Problem(rp.row, "", "；".join(messages))) from None
-                except (IntegrityError, PermissionDenied):
-                    raise _RowFailed(
-                        Problem(rp.row, "", _("该户的评定刚被他人修改，请重新上传。"))
-                    ) from None
+            try:
+                assessments_record_many(
+                    actor=actor, village=plan.village, new=new, progress=progress
+                )
+            except AssessmentRefused as exc:
+                row = plan.rows[exc.index].row
+                raise _RowFailed(Problem(row, "", "；".join(exc.messages))) from None
+            except (IntegrityError, PermissionDenied):
+                raise _RowFailed(
+                    Problem(None, "", _("有农户的评定刚被他人录入或修改，请重新上传。"))
+                ) from None
             audit(
                 actor=actor,
                 action=AUDIT_ACTION,
@@ -597,15 +615,36 @@ def apply_credit_import(plan: CreditPlan, *, actor: User) -> CreditImportResult:
 
 
 def import_credit(
-    content: bytes, filename: str, village: Region, *, actor: User, dry_run: bool
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User,
+    dry_run: bool,
+    progress: roster.Progress | None = None,
 ) -> CreditImportResult:
-    """Read, check and (unless dry_run or there are problems) record an assessment sheet."""
+    """Read, check and (unless dry_run or there are problems) record an assessment
+    sheet; `progress` is told of the rows checked, then of the rows recorded."""
     sheet = read_sheet(content, filename)
     with transaction.atomic():
-        plan = plan_credit_import(sheet, village, actor=actor)
+        plan = plan_credit_import(sheet, village, actor=actor, progress=progress)
         if dry_run or plan.errors:
             return plan.result()
-        return apply_credit_import(plan, actor=actor)
+        return apply_credit_import(plan, actor=actor, progress=progress)
+
+
+def check_credit(
+    content: bytes,
+    filename: str,
+    village: Region,
+    *,
+    actor: User | None,
+    progress: roster.Progress | None = None,
+) -> CreditImportResult:
+    """What the upload's check shows (the check job of `credit.jobs`): the sheet
+    read and planned, nothing written."""
+    sheet = read_sheet(content, filename)
+    return plan_credit_import(sheet, village, actor=actor, progress=progress).result()
 
 
 # --- between preview and confirm (the web flow) -------------------------------------
@@ -619,10 +658,17 @@ def pending_credit_create(*, user, village: Region, filename: str, content: byte
     )
 
 
-def pending_credit_confirm(*, pending: PendingImport, actor: User | None) -> CreditImportResult:
+def pending_credit_confirm(
+    *, pending: PendingImport, actor: User | None, progress: roster.Progress | None = None
+) -> CreditImportResult:
     """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
-        pending, import_credit, result=CreditImportResult, actor=actor, dry_run=False
+        pending,
+        import_credit,
+        result=CreditImportResult,
+        actor=actor,
+        dry_run=False,
+        progress=progress,
     )
 
 

@@ -15,7 +15,6 @@ from django.db import IntegrityError
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
@@ -30,9 +29,10 @@ from sanxin.credit.forms import (
     answer_field_name,
     points_text,
 )
+from sanxin.credit.jobs import CREDIT
 from sanxin.credit.models import CreditAssessment
 from sanxin.credit.periods import current_period, period_error
-from sanxin.households import pending_upload
+from sanxin.households import import_jobs
 from sanxin.households.selectors import household_search
 from sanxin.households.upload_form import preview_page, upload_page
 from sanxin.lib.forms import apply_service_errors
@@ -348,36 +348,21 @@ def _villages(request: HttpRequest):
     return request.scope.villages(Perm.RECORD_CREDIT).select_related("parent").order_by("path")
 
 
-def _imported(village: Region, result) -> tuple[str, str]:
-    """The message once a file is imported, and the page to go to."""
-    message = _("评定表已导入%(village)s：录入 %(n)d 户的评定。") % {
-        "village": village.name,
-        "n": result.created,
-    }
-    return message, f"{reverse('credit:list')}?village={village.pk}"
+def _preview(request: HttpRequest, **kwargs) -> HttpResponse:
+    return preview_page(request, IMPORT_PREVIEW, **kwargs)
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Perm.RECORD_CREDIT)
 def credit_import_view(request: HttpRequest) -> HttpResponse:
-    """GET: the upload form. POST: check the file and show the preview."""
+    """GET: the upload form. POST: keep the file and check it in a job; its
+    preview shows at once when the check has run, else its job page."""
 
     def check(village: Region, upload, content: bytes) -> HttpResponse:
-        sheet = importing.read_sheet(content, upload.name)
-        result = importing.plan_credit_import(sheet, village, actor=request.user).result()
-        token = None
-        if result.ok and result.created:
-            token = importing.pending_credit_create(
-                user=request.user, village=village, filename=upload.name, content=content
-            ).token
-        return preview_page(
-            request,
-            IMPORT_PREVIEW,
-            village=village,
-            filename=sheet.filename,
-            result=result,
-            token=token,
+        job = import_jobs.start_check(
+            CREDIT, actor=request.user, village=village, filename=upload.name, content=content
         )
+        return import_jobs.upload_response(request, job, CREDIT, partial(_preview, request))
 
     return upload_page(
         request,
@@ -391,18 +376,24 @@ def credit_import_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Perm.RECORD_CREDIT)
 def credit_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    """Record a previewed file: checked again from the stored copy, all or nothing."""
-    return pending_upload.confirm_page(
+    """Record a previewed file: checked again from the stored copy and recorded,
+    all or nothing, by a job (once, however often the button is pressed)."""
+    return import_jobs.confirm_response(
         request,
         token,
+        kind=CREDIT,
         villages=_villages(request),
-        prefix=importing.TOKEN_PREFIX,
         expired_message=_("预览已过期，请重新上传评定表。"),
         upload_url="credit:import",
-        apply=importing.pending_credit_confirm,
-        preview=partial(preview_page, request, IMPORT_PREVIEW),
-        done=_imported,
+        preview=partial(_preview, request),
     )
+
+
+@require_GET
+@requires(Perm.RECORD_CREDIT)
+def credit_import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A credit import's job: its progress, then the preview or the result."""
+    return import_jobs.job_page(request, pk, kind=CREDIT, preview=partial(_preview, request))
 
 
 @require_GET

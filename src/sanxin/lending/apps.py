@@ -8,3 +8,6 @@ class LendingConfig(AppConfig):
 
     def ready(self):
         from sanxin.lending import receivers  # noqa: F401  (connects ratings' signals)
+        from sanxin.lending.jobs import register_kinds
+
+        register_kinds()

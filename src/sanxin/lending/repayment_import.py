@@ -14,8 +14,10 @@ A 流水号 already recorded on its loan is skipped with a warning, so importing
 same file again records nothing.
 
 `read_sheet` → `plan_repayments` (writes nothing) → `apply_repayments`;
-`import_repayments` does the three; the web flow keeps the file between preview and
-confirm in `households.pending_upload`.
+`import_repayments` does the three. The web flow runs them as background jobs
+(`lending.jobs`, on `households.import_jobs`): `check_repayments` in the check
+job, `pending_repayments_confirm` (the file kept encrypted by
+`households.pending_upload` between preview and confirm) in the apply job.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from django.utils.translation import gettext as _
 from sanxin.accounts.scope import Perm, scope_for
 from sanxin.audit.services import audit
 from sanxin.households import pending_upload
+from sanxin.households.importing import Progress
 from sanxin.households.models import PendingImport
 from sanxin.lending.choices import LoanStatus, RepaymentSource
 from sanxin.lending.models import Loan, Repayment
@@ -63,6 +66,7 @@ ALIASES = {"借据号": LOAN, "借据编号": LOAN, "还款金额": AMOUNT, "交
 AUDIT_ACTION = "repayment.import"
 TOKEN_PREFIX = "repay-"
 CENT = Decimal("0.01")
+PROGRESS_ROWS = 500  # progress is told every this many rows
 
 
 @dataclass(kw_only=True)
@@ -243,10 +247,16 @@ def _amount(value: Any, n: int, problems: list[Problem]) -> Decimal | None:
 
 
 def plan_repayments(
-    sheet: KeyedSheet, region: Region, *, actor: User | None, today: date | None = None
+    sheet: KeyedSheet,
+    region: Region,
+    *,
+    actor: User | None,
+    today: date | None = None,
+    progress: Progress | None = None,
 ) -> RepaymentPlan:
     """Check every row and the file as a whole; report every problem at once and work
-    out the repayments to record. Writes nothing."""
+    out the repayments to record. Writes nothing. `progress(rows checked, rows)` is
+    told as it goes."""
     plan = RepaymentPlan.for_sheet(sheet, region)
     if plan.errors:
         return plan
@@ -258,7 +268,10 @@ def plan_repayments(
     loans = _Loans(sheet, region, actor)
     seen: dict[str, int] = {}  # 流水号 -> first row
     owed = dict(loans.left)
-    for r in sheet.rows:
+    total = len(sheet.rows)
+    for done, r in enumerate(sheet.rows):
+        if progress is not None and done % PROGRESS_ROWS == 0:
+            progress(done, total)
         n = r.number
         values, refused = clean_cells(r.values, codes=frozenset({LOAN, REFERENCE}))
         problems = [Problem(n, column, reason) for column, reason in refused]
@@ -345,6 +358,8 @@ def plan_repayments(
             plan.errors.extend(problems)
         elif loan is not None and paid_on is not None and amount is not None:
             plan.rows.append(PlannedRepayment(n, loan, paid_on, amount, reference))
+    if progress is not None:
+        progress(total, total)
     if sheet.rows and not plan.rows and plan.ok and plan.skipped:
         plan.warnings.append(Problem(None, "", _("文件中的还款都已导入过，本次没有新的还款。")))
     return plan
@@ -353,9 +368,12 @@ def plan_repayments(
 # --- applying ----------------------------------------------------------------------------
 
 
-def apply_repayments(plan: RepaymentPlan, *, actor: User) -> RepaymentImportResult:
+def apply_repayments(
+    plan: RepaymentPlan, *, actor: User, progress: Progress | None = None
+) -> RepaymentImportResult:
     """Record the planned repayments, all or nothing: each through the recording
-    path of `repayment_record` (its own audit row), plus one summary audit row."""
+    path of `repayment_record` (its own audit row), plus one summary audit row.
+    `progress(rows recorded, rows)` is told as it goes."""
     if plan.errors:
         return plan.result()
     started = time.perf_counter()
@@ -371,7 +389,10 @@ def apply_repayments(plan: RepaymentPlan, *, actor: User) -> RepaymentImportResu
                 .select_related("household__villager_group")
                 .order_by("pk")
             }
-            for rp in plan.rows:
+            total = len(plan.rows)
+            for done, rp in enumerate(plan.rows):
+                if progress is not None and done % PROGRESS_ROWS == 0:
+                    progress(done, total)
                 loan = locked[rp.loan.pk]
                 try:
                     services.check_officer(actor, loan)
@@ -408,6 +429,8 @@ def apply_repayments(plan: RepaymentPlan, *, actor: User) -> RepaymentImportResu
                     },
                     at=now,
                 )
+            if progress is not None:
+                progress(total, total)
             result = plan.result()
             audit(
                 actor=actor,
@@ -445,15 +468,36 @@ class _RowFailed(Exception):
 
 
 def import_repayments(
-    content: bytes, filename: str, region: Region, *, actor: User, dry_run: bool
+    content: bytes,
+    filename: str,
+    region: Region,
+    *,
+    actor: User,
+    dry_run: bool,
+    progress: Progress | None = None,
 ) -> RepaymentImportResult:
-    """Read, check and (unless dry_run or there are problems) record the bank's file."""
+    """Read, check and (unless dry_run or there are problems) record the bank's file;
+    `progress` is told of the rows checked, then of the rows recorded."""
     sheet = read_sheet(content, filename)
     with transaction.atomic():
-        plan = plan_repayments(sheet, region, actor=actor)
+        plan = plan_repayments(sheet, region, actor=actor, progress=progress)
         if dry_run or plan.errors:
             return plan.result()
-        return apply_repayments(plan, actor=actor)
+        return apply_repayments(plan, actor=actor, progress=progress)
+
+
+def check_repayments(
+    content: bytes,
+    filename: str,
+    region: Region,
+    *,
+    actor: User | None,
+    progress: Progress | None = None,
+) -> RepaymentImportResult:
+    """What the upload's check shows (the check job of `lending.jobs`): the file
+    read and planned, nothing written."""
+    sheet = read_sheet(content, filename)
+    return plan_repayments(sheet, region, actor=actor, progress=progress).result()
 
 
 def pending_repayments_create(
@@ -466,10 +510,16 @@ def pending_repayments_create(
 
 
 def pending_repayments_confirm(
-    *, pending: PendingImport, actor: User | None
+    *, pending: PendingImport, actor: User | None, progress: Progress | None = None
 ) -> RepaymentImportResult:
+    """Check the stored file again and record it, once (see `pending_upload.confirm`)."""
     return pending_upload.confirm(
-        pending, import_repayments, result=RepaymentImportResult, actor=actor, dry_run=False
+        pending,
+        import_repayments,
+        result=RepaymentImportResult,
+        actor=actor,
+        dry_run=False,
+        progress=progress,
     )
 
 

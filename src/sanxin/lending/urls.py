@@ -35,6 +35,11 @@ urlpatterns = [
     path("repayments/<int:pk>/reverse/", repayments.repayment_reverse, name="repayment_reverse"),
     path("repayments/import/", repayments.repayment_import, name="repayment_import"),
     path(
+        "repayments/import/jobs/<int:pk>/",
+        repayments.repayment_import_job,
+        name="repayment_import_job",
+    ),
+    path(
         "repayments/import/<str:token>/confirm/",
         repayments.repayment_import_confirm,
         name="repayment_import_confirm",

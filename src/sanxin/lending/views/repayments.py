@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -17,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.households import pending_upload
+from sanxin.households import import_jobs
 from sanxin.households.upload_form import preview_page, upload_page
 from sanxin.lending import loan_selectors as reads
 from sanxin.lending import repayment_import as importing
 from sanxin.lending.choices import LoanStatus
+from sanxin.lending.jobs import REPAYMENTS
 from sanxin.lending.loan_forms import RepayForm, RepaymentUploadForm, ReverseForm
 from sanxin.lending.models import Loan, Repayment
 from sanxin.lending.services import repayments as services
@@ -102,34 +102,21 @@ def _regions(request: HttpRequest):
     return Region.objects.filter(pk__in=ids).select_related("parent").order_by("path")
 
 
-def _imported(region: Region, result) -> tuple[str, str]:
-    message = _("还款已导入：登记 %(n)d 笔，共 %(total)s 元；跳过已导入的 %(skipped)d 笔。") % {
-        "n": result.created,
-        "total": f"{result.total:,.2f}",
-        "skipped": result.skipped,
-    }
-    return message, reverse("lending:loans")
+def _preview(request: HttpRequest, **kwargs) -> HttpResponse:
+    return preview_page(request, IMPORT_PREVIEW, **kwargs)
 
 
 @require_http_methods(["GET", "POST"])
 @requires(Perm.LENDING_MANAGE)
 def repayment_import(request: HttpRequest) -> HttpResponse:
+    """GET: the upload form. POST: keep the file and check it in a job; its
+    preview shows at once when the check has run, else its job page."""
+
     def check(region: Region, upload, content: bytes) -> HttpResponse:
-        sheet = importing.read_sheet(content, upload.name)
-        result = importing.plan_repayments(sheet, region, actor=request.user).result()
-        token = None
-        if result.ok and result.created:
-            token = importing.pending_repayments_create(
-                user=request.user, region=region, filename=upload.name, content=content
-            ).token
-        return preview_page(
-            request,
-            IMPORT_PREVIEW,
-            village=region,
-            filename=sheet.filename,
-            result=result,
-            token=token,
+        job = import_jobs.start_check(
+            REPAYMENTS, actor=request.user, village=region, filename=upload.name, content=content
         )
+        return import_jobs.upload_response(request, job, REPAYMENTS, partial(_preview, request))
 
     return upload_page(
         request,
@@ -143,17 +130,24 @@ def repayment_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 @requires(Perm.LENDING_MANAGE)
 def repayment_import_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    return pending_upload.confirm_page(
+    """Record a previewed file: checked again from the stored copy and recorded,
+    all or nothing, by a job (once, however often the button is pressed)."""
+    return import_jobs.confirm_response(
         request,
         token,
+        kind=REPAYMENTS,
         villages=_regions(request),
-        prefix=importing.TOKEN_PREFIX,
         expired_message=_("预览已过期，请重新上传还款文件。"),
         upload_url="lending:repayment_import",
-        apply=importing.pending_repayments_confirm,
-        preview=partial(preview_page, request, IMPORT_PREVIEW),
-        done=_imported,
+        preview=partial(_preview, request),
     )
+
+
+@require_GET
+@requires(Perm.LENDING_MANAGE)
+def repayment_import_job(request: HttpRequest, pk: int) -> HttpResponse:
+    """A repayment import's job: its progress, then the preview or the result."""
+    return import_jobs.job_page(request, pk, kind=REPAYMENTS, preview=partial(_preview, request))
 
 
 @require_GET
