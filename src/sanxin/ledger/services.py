@@ -214,17 +214,10 @@ def _check_recorder_role(actor: User | None, plan: EntryPlan) -> None:
         raise ValidationError({"item_code": [problem]})
 
 
-def _save(
-    plan: EntryPlan,
-    *,
-    actor: User,
-    now,
-    batch_key: str = "",
-    idempotency_key: str | None = None,
-) -> Entry:
-    _check_recorder_role(actor, plan)
+def _entry_of(plan: EntryPlan, *, actor: User, now, batch_key: str) -> Entry:
+    """The unsaved entry a checked plan records (one place for `_save` and `_save_many`)."""
     r = plan.request
-    entry = Entry.objects.create(
+    return Entry(
         household=r.household,
         district_id=r.household.district_id,
         person=r.person if plan.item.applies_to == "person" else None,
@@ -241,8 +234,22 @@ def _save(
         recorded_by=actor,
         recorded_at=now,
         batch_key=batch_key,
-        idempotency_key=idempotency_key,
     )
+
+
+def _save(
+    plan: EntryPlan,
+    *,
+    actor: User,
+    now,
+    batch_key: str = "",
+    idempotency_key: str | None = None,
+) -> Entry:
+    _check_recorder_role(actor, plan)
+    r = plan.request
+    entry = _entry_of(plan, actor=actor, now=now, batch_key=batch_key)
+    entry.idempotency_key = idempotency_key
+    entry.save(force_insert=True)
     for photo in r.photos:
         stored = photo_files.clean(photo)  # re-encoded, without metadata (checked in the plan)
         EntryPhoto.objects.create(entry=entry, image=stored, sha256=photo_files.sha256(stored))
@@ -519,27 +526,7 @@ def _save_many(plans: list[EntryPlan], *, actor: User, now, batch_key: str) -> l
             saved.append(_save(plan, actor=actor, now=now, batch_key=batch_key))
             continue
         _check_recorder_role(actor, plan)
-        r = plan.request
-        rows.append(
-            Entry(
-                household=r.household,
-                district_id=r.household.district_id,
-                person=r.person if plan.item.applies_to == "person" else None,
-                scheme_version=plan.version,
-                item_code=plan.item.code,
-                item_name=plan.item.name,
-                component=plan.item.component,
-                quantity=r.quantity,
-                occurred_on=r.occurred_on,
-                points=plan.points,
-                tier=plan.tier,
-                evidence_text=clean_text(r.evidence_text, "事实依据", field="evidence_text"),
-                source=r.source,
-                recorded_by=actor,
-                recorded_at=now,
-                batch_key=batch_key,
-            )
-        )
+        rows.append(_entry_of(plan, actor=actor, now=now, batch_key=batch_key))
     Entry.objects.bulk_create(rows)
     audit_many(
         actor=actor,
