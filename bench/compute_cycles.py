@@ -286,7 +286,9 @@ def per_entry_path() -> None:
     from sanxin.ratings.services import cycles
     from sanxin.rules import engine
 
-    cycles.aggregates_for_households = lambda ids, as_of, scheme: facts_for_households(ids, as_of)
+    cycles.aggregates_for_households = lambda ids, as_of, scheme, **_: facts_for_households(
+        ids, as_of
+    )
     cycles.grade_from_aggregates = engine.grade_household
     cycles.bulk_insert = lambda model, rows: Rating.objects.bulk_create(rows, batch_size=2000)
 

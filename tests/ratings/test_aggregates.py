@@ -103,6 +103,14 @@ def check(households, version, as_of=AS_OF):
         assert fast.outcome() == full.outcome()
         assert fast.vetoes == full.vetoes
         assert fast.reasons == full.reasons
+    for district_id in {h.district_id for h in households}:
+        # Naming the district (docs/scaling.md) reads the same aggregates.
+        mine = [h.pk for h in households if h.district_id == district_id]
+        named = aggregates_for_households(mine, as_of, scheme, district_id=district_id)
+        for pk in mine:
+            assert grade_from_aggregates(scheme, named[pk], as_of).to_dict() == (
+                grade_from_aggregates(scheme, sql[pk], as_of).to_dict()
+            )
     return {pk: grade_household(scheme, facts[pk], as_of) for pk in ids}
 
 
@@ -210,6 +218,41 @@ def test_reading_aggregates_takes_the_same_queries_for_more_households(
             AS_OF,
             scheme.scheme,
         )
+
+
+@pytest.mark.django_db
+def test_with_the_district_every_entry_query_names_it(world, scheme, credit_for):
+    """For a database distributed by district (docs/scaling.md): the entries, their
+    reviews and the credit assessments are read by district as well as by household."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ledger = Ledger(world, scheme)
+    credit_for(world.household)
+    wrong = ledger.put(world.household, "env.dumping", date(2025, 4, 1))
+    ledger.put(
+        world.household, "env.dumping", date(2025, 4, 2), points=Decimal(5), reversal_of=wrong
+    )
+    for day in range(1, 8):
+        ledger.put(world.household, "env.tidy", date(2025, 3, day), quantity=2)
+    district_id = world.household.district_id
+    with CaptureQueriesContext(connection) as seen:
+        aggregates_for_households(
+            [world.household.pk], AS_OF, scheme.scheme, district_id=district_id
+        )
+    wide = [
+        q["sql"]
+        for q in seen.captured_queries
+        if '"ledger_entry"' in q["sql"] or '"credit_creditassessment"' in q["sql"]
+    ]
+    assert len(wide) >= 4
+    for sql in wide:
+        tables = (
+            sql.count('FROM "ledger_entry"')
+            + sql.count('JOIN "ledger_review"')
+            + sql.count('FROM "credit_creditassessment"')
+        )
+        assert sql.count('"district_id" = ') >= tables, sql
 
 
 @pytest.mark.django_db

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connections, models, router
@@ -30,6 +31,36 @@ def _columns(model: type[models.Model]) -> list[models.Field]:
     ]
 
 
+# Values whose prepared form depends only on the value: prepared once per field and
+# insert (a chunk's rows share their cycle, run, district, version and time).
+_SHARED = (int, str, bool, type(None), datetime, date)
+
+
+def _prepared(fields: list[models.Field], objs: Sequence[models.Model], connection) -> list:
+    """Each object's values as each field prepares them for the database. Only
+    Django's own fields are memoised (a field of ours may prepare a value differently
+    each time, as an encrypted one does)."""
+    memo: dict[tuple[int, type, Any], Any] = {}
+    plain = [type(f).__module__.startswith("django.") for f in fields]
+    rows = []
+    for obj in objs:
+        row = []
+        for i, f in enumerate(fields):
+            value = f.pre_save(obj, add=True)
+            kind = type(value)
+            if plain[i] and kind in _SHARED:
+                key = (i, kind, value)
+                try:
+                    row.append(memo[key])
+                except KeyError:
+                    prepared = memo[key] = f.get_db_prep_save(value, connection)
+                    row.append(prepared)
+            else:
+                row.append(f.get_db_prep_save(value, connection))
+        rows.append(row)
+    return rows
+
+
 def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
     """Insert `objs` (new instances of `model`); returns the number of rows."""
     if not objs:
@@ -37,9 +68,7 @@ def bulk_insert(model: type[models.Model], objs: Sequence[models.Model]) -> int:
     alias = router.db_for_write(model)
     connection = connections[alias]
     fields = _columns(model)
-    rows = [
-        [f.get_db_prep_save(f.pre_save(obj, add=True), connection) for f in fields] for obj in objs
-    ]
+    rows = _prepared(fields, objs, connection)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     columns = ", ".join(quote(str(f.column)) for f in fields)

@@ -74,36 +74,38 @@ class Year(Func):
         )
 
 
-def counted_entries(ids: list[int], as_of: date) -> QuerySet[Entry]:
+def _approved(ids: list[int], as_of: date, district_id: int | None) -> QuerySet[Entry]:
+    """The households' approved entries up to `as_of`. With `district_id` (the
+    households' district), entries and reviews are also filtered by it, so that a
+    database distributed by district answers from one node (docs/scaling.md)."""
+    found = Entry.objects.filter(
+        household_id__in=ids, review__approved=True, occurred_on__lte=as_of
+    )
+    if district_id is not None:
+        found = found.filter(district_id=district_id, review__district_id=district_id)
+    return found.order_by()
+
+
+def counted_entries(ids: list[int], as_of: date, district_id: int | None = None) -> QuerySet[Entry]:
     """The approved entries of the households up to `as_of` that are neither a reversal
     nor reversed by an approved reversal up to `as_of`. (A reversal is always of its own
     household's entry: `ledger.services.entry_reverse` copies the household.)"""
     return (
-        Entry.objects.filter(
-            household_id__in=ids,
-            review__approved=True,
-            occurred_on__lte=as_of,
-            reversal_of__isnull=True,
-        )
-        .exclude(pk__in=_reversed_ids(ids, as_of))
-        .order_by()
+        _approved(ids, as_of, district_id)
+        .filter(reversal_of__isnull=True)
+        .exclude(pk__in=_reversed_ids(ids, as_of, district_id))
     )
 
 
-def _reversed_ids(ids: list[int], as_of: date) -> QuerySet[Entry]:
+def _reversals(ids: list[int], as_of: date, district_id: int | None) -> QuerySet[Entry]:
+    return _approved(ids, as_of, district_id).filter(reversal_of__isnull=False)
+
+
+def _reversed_ids(ids: list[int], as_of: date, district_id: int | None) -> QuerySet[Entry]:
     """The ids the households' approved reversals up to `as_of` cancel: a subquery
     evaluated once per statement (not correlated: SQLite's planner, with statistics
     where `reversal_of` is nearly always NULL, would scan per entry)."""
-    return (
-        Entry.objects.filter(
-            household_id__in=ids,
-            review__approved=True,
-            occurred_on__lte=as_of,
-            reversal_of__isnull=False,
-        )
-        .order_by()
-        .values("reversal_of_id")
-    )
+    return _reversals(ids, as_of, district_id).values("reversal_of_id")
 
 
 def _live(scheme: Scheme, as_of: date) -> Case:
@@ -138,17 +140,19 @@ def _entry(row: tuple) -> engine.Entry:
 
 
 def aggregates_for_households(
-    household_ids: list[int], as_of: date, scheme: Scheme
+    household_ids: list[int], as_of: date, scheme: Scheme, *, district_id: int | None = None
 ) -> dict[int, HouseholdAggregates]:
     """{household id: HouseholdAggregates} for households graded under `scheme` as of
-    `as_of`, in at most eight queries whatever their number (module docstring)."""
+    `as_of`, in at most eight queries whatever their number (module docstring).
+    `district_id`: the households' district, named in every query of the tables that
+    carry it (docs/scaling.md); without it the household ids alone select the rows."""
     ids = list(household_ids)
     if not ids:
         return {}
     members = members_of(ids)
-    credit = credit_of(ids, as_of)
+    credit = credit_of(ids, as_of, district_id=district_id)
     vetoes = vetoes_of(ids, as_of)
-    plain = counted_entries(ids, as_of)
+    plain = counted_entries(ids, as_of, district_id)
 
     fields = ("household_id", "item_code", "person_id", "year", "sign", "live")
     sums = (
@@ -191,27 +195,17 @@ def aggregates_for_households(
 
     reversed_by: dict[int, dict[int, int]] = defaultdict(dict)
     reversal_rows = (
-        Entry.objects.filter(
-            household_id__in=ids,
-            review__approved=True,
-            occurred_on__lte=as_of,
-            reversal_of__isnull=False,
-        )
+        _reversals(ids, as_of, district_id)
         .order_by("household_id", "occurred_on", "pk")
         .values_list("household_id", "pk", "reversal_of_id")
     )
     for household_id, pk, target in reversal_rows:
         reversed_by[household_id][target] = pk  # the latest one, as the engine keeps it
     if reversed_by:
+        some = list(reversed_by)
         rows = (
-            Entry.objects.filter(
-                household_id__in=list(reversed_by),
-                review__approved=True,
-                occurred_on__lte=as_of,
-                reversal_of__isnull=True,
-            )
-            .filter(pk__in=_reversed_ids(list(reversed_by), as_of))
-            .order_by()
+            _approved(some, as_of, district_id)
+            .filter(reversal_of__isnull=True, pk__in=_reversed_ids(some, as_of, district_id))
             .values_list(*ENTRY_FIELDS)
         )
         for row in rows:

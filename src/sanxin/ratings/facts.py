@@ -94,15 +94,19 @@ def members_of(ids: list[int]) -> dict[int, list[engine.Member]]:
     return members
 
 
-def credit_of(ids: list[int], as_of: date) -> dict[int, engine.CreditAssessment | None]:
-    """{household id: the credit assessment in effect, if made by `as_of`}. One query."""
+def credit_of(
+    ids: list[int], as_of: date, *, district_id: int | None = None
+) -> dict[int, engine.CreditAssessment | None]:
+    """{household id: the credit assessment in effect, if made by `as_of`}. One query
+    (naming the households' district when given: docs/scaling.md)."""
     credit: dict[int, engine.CreditAssessment | None] = {}
-    rows = (
-        CreditAssessment.objects.filter(
-            household_id__in=ids, superseded_by__isnull=True, assessed_on__lte=as_of
-        )
-        .order_by("household_id", "-assessed_on", "-id")
-        .values_list("household_id", "assessed_on", "area_scores")
+    found = CreditAssessment.objects.filter(
+        household_id__in=ids, superseded_by__isnull=True, assessed_on__lte=as_of
+    )
+    if district_id is not None:
+        found = found.filter(district_id=district_id)
+    rows = found.order_by("household_id", "-assessed_on", "-id").values_list(
+        "household_id", "assessed_on", "area_scores"
     )
     for household_id, assessed_on, area_scores in rows:
         if household_id in credit:

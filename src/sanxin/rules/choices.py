@@ -38,7 +38,9 @@ class _Labels(Mapping[str, str]):
         self._labels = {c.value: c.label for c in choices}
 
     def __getitem__(self, value: str) -> str:
-        return str(self._labels[value])
+        label = self._labels[value]
+        # A plain label ("3A") needs no translation: no lookup of the active language.
+        return label if type(label) is str else str(label)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._labels)

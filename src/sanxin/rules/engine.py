@@ -222,6 +222,7 @@ class GradeResult:
 
 
 _LEAVES = (str, int, bool, type(None))
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}  # a dataclass's fields, by its type
 
 
 def _plain(value: Any) -> Any:
@@ -235,9 +236,13 @@ def _plain(value: Any) -> Any:
         return value.isoformat()
     if kind is list or kind is tuple:
         return [_plain(v) for v in value]
-    fields = getattr(kind, "__dataclass_fields__", None)
-    if fields is not None:
-        return {name: _plain(getattr(value, name)) for name in fields}
+    try:
+        names = _FIELD_NAMES[kind]
+    except KeyError:
+        fields = getattr(kind, "__dataclass_fields__", None)
+        names = _FIELD_NAMES[kind] = tuple(fields) if fields is not None else None
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
@@ -688,14 +693,8 @@ def _base_points_needed(
         trial = dict(scores, base=_scale(base_raw + extra, rule.full_marks))
         return min(_formula_totals(tier, trial))
 
-    class _Totals:
-        def __len__(self) -> int:
-            return steps
-
-        def __getitem__(self, n: int) -> Decimal:
-            return total_with(n + 1)
-
-    n = bisect.bisect_left(_Totals(), target)
+    # The totals rise with the base points: bisect over 1..steps extra points.
+    n = bisect.bisect_left(range(1, steps + 1), target, key=total_with)
     return n + 1 if n < steps else None
 
 
@@ -759,7 +758,8 @@ def _reasons(
         "party_member": "家庭成员中有党员",
         "party_cadre": "家庭成员中有党员干部",
     }[tier_code]
-    out.append(f"本户按“{TIER_LABELS[tier_code]}户”标准评定（{why}）。")
+    tier_label = TIER_LABELS[tier_code]
+    out.append(f"本户按“{tier_label}户”标准评定（{why}）。")
 
     base, credit, vanguard = r["components"]
     plus, minus = tally.base_plus, tally.base_minus
@@ -818,7 +818,7 @@ def _reasons(
         floor = tier.thresholds["A"]
         lines += f"、A≥{_fmt(floor)}分（低于此不评级）" if floor > 0 else "、其余为A"
         out.append(
-            f"{TIER_LABELS[tier_code]}户等级分数线：{lines}；综合得分{_fmt(r['total'])}分，"
+            f"{tier_label}户等级分数线：{lines}；综合得分{_fmt(r['total'])}分，"
             f"按积分评为{GRADE_LABELS[r['computed_grade']]}。"
         )
 

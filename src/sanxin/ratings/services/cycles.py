@@ -261,7 +261,9 @@ def _compute(
         rows = []
         for (as_of, _version), pairs in groups.items():
             scheme = in_force[pairs[0][1]].scheme
-            aggregates = aggregates_for_households([pk for pk, _ in pairs], as_of, scheme)
+            aggregates = aggregates_for_households(
+                [pk for pk, _ in pairs], as_of, scheme, district_id=district_id
+            )
             for pk, village_id in pairs:
                 cycle, version = by_village[village_id], in_force[village_id]
                 result = grade_from_aggregates(version.scheme, aggregates[pk], as_of)
