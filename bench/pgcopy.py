@@ -149,14 +149,18 @@ SERVER_SETTINGS = {
     "max_wal_size": "8GB",
     "checkpoint_timeout": "30min",
     "max_connections": "200",
+    # As docs/deploy.md recommends for production: the app's queries are short, and
+    # compiling them took longer than running them.
+    "jit": "off",
 }
 
 
 @contextmanager
-def postgres(prefix: str = "sanxin-bench-pg-") -> Iterator[tuple[str, str]]:
+def postgres(prefix: str = "sanxin-bench-pg-", keep: bool = False) -> Iterator[tuple[str, str]]:
     """(database URL, description) of an empty database for this run: a database created
     on the server `SANXIN_DATABASE_URL` names (dropped afterwards), or a server initdb'd
-    in a temporary directory on a free port (stopped and deleted afterwards)."""
+    in a temporary directory on a free port (stopped and deleted afterwards). `keep`:
+    leave the database (or the server and its directory) for another run."""
     given = os.environ.get("SANXIN_DATABASE_URL", "")
     if given.startswith(("postgres://", "postgresql://")):
         import psycopg
@@ -168,8 +172,9 @@ def postgres(prefix: str = "sanxin-bench-pg-") -> Iterator[tuple[str, str]]:
         try:
             yield urllib.parse.urlunsplit(parts._replace(path=f"/{name}")), "given server"
         finally:
-            with psycopg.connect(given, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not keep:
+                with psycopg.connect(given, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return
     binaries = pg_bin()
     tmp = tempfile.mkdtemp(prefix=prefix)
@@ -200,11 +205,13 @@ def postgres(prefix: str = "sanxin-bench-pg-") -> Iterator[tuple[str, str]]:
         ).stdout.strip()
         yield f"postgres://sanxin@127.0.0.1:{port}/sanxin", f"{version}, throwaway on port {port}"
     finally:
-        subprocess.run(
-            [*as_postgres, f"{binaries}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        shutil.rmtree(tmp, ignore_errors=True)
+        # keep: left running; stop it with `pg_ctl -D <dir>/data stop`, then delete <dir>
+        if not keep:
+            subprocess.run(
+                [*as_postgres, f"{binaries}/pg_ctl", "-D", data, "-m", "immediate", "stop"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def vm_hwm_mib(pid: int | str = "self") -> float | None:

@@ -475,6 +475,22 @@ def generate(url: str, households: int, seed: int = 2026, log=print) -> dict:
 # --- measuring ------------------------------------------------------------------------
 
 
+def districts_in(url: str) -> list[dict]:
+    """The districts of a database generated earlier, as `generate` reports them: each
+    district's villages in id order with their first household id and size."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT h.district_id, h.village_id, MIN(h.id), COUNT(*) FROM households_household h "
+            "GROUP BY h.district_id, h.village_id ORDER BY h.district_id, MIN(h.id)"
+        ).fetchall()
+    districts: dict[int, list] = {}
+    for district_id, village_id, first, size in rows:
+        districts.setdefault(district_id, []).append((village_id, first, size))
+    return [{"id": d, "villages": vs} for d, vs in districts.items()]
+
+
 def chunks(districts: list[dict], processes: int) -> list[list[dict]]:
     """For each process, its chunks: every district's villages cut into `processes`
     runs of consecutive villages (so each chunk is a range of household ids)."""
@@ -697,6 +713,14 @@ def main(argv: list[str] | None = None) -> None:
         "--pages", action="store_true", help="then run bench/pages_load on the same data"
     )
     parser.add_argument("--pages-seconds", type=int, default=60)
+    parser.add_argument(
+        "--reuse",
+        metavar="URL",
+        help="measure again on a database an earlier run generated (kept with --keep)",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the server and its data (prints its URL)"
+    )
     parser.add_argument("--worker", choices=["floor", "compute"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -707,8 +731,19 @@ def main(argv: list[str] | None = None) -> None:
     def log(text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
-    with postgres() as (url, server):
+    if args.reuse:
+        setup_django(args.reuse)
+        load = os.getloadavg()[0]
+        districts = districts_in(args.reuse)
+        result = {"load_average_at_start": load}
+        result["measure"] = measure(args.reuse, districts, args.processes, log=log)
+        result["load_average_at_end"] = os.getloadavg()[0]
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    with postgres(keep=args.keep) as (url, server):
         log(f"PostgreSQL: {server}")
+        if args.keep:
+            log(f"kept for --reuse: {url}")
         setup_django(url)
         load = os.getloadavg()[0]
         gen = generate(url, args.households, args.seed, log=log)

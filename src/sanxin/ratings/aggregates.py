@@ -29,13 +29,15 @@ from django.db.models import (
     Count,
     Func,
     IntegerField,
+    OuterRef,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
 
-from sanxin.ledger.models import Entry
+from sanxin.ledger.models import Entry, Review
 from sanxin.ratings.facts import credit_of, members_of, vetoes_of
 from sanxin.rules import engine
 from sanxin.rules.aggregates import (
@@ -77,13 +79,23 @@ class Year(Func):
 def _approved(ids: list[int], as_of: date, district_id: int | None) -> QuerySet[Entry]:
     """The households' approved entries up to `as_of`. With `district_id` (the
     households' district), entries and reviews are also filtered by it, so that a
-    database distributed by district answers from one node (docs/scaling.md)."""
-    found = Entry.objects.filter(
-        household_id__in=ids, review__approved=True, occurred_on__lte=as_of
-    )
+    database distributed by district answers from one node (docs/scaling.md).
+
+    The review is read by a correlated scalar subquery, i.e. one probe of its unique
+    index per entry of the chunk, never a join the planner may turn round: with a
+    million households PostgreSQL's sampled estimate of entries per household is
+    several times too high, and a join then hashes every review of the table for each
+    chunk (docs/benchmarks.md, "A prefecture on PostgreSQL")."""
+    reviews = Review.objects.filter(entry_id=OuterRef("pk"))
+    found = Entry.objects.filter(household_id__in=ids, occurred_on__lte=as_of)
     if district_id is not None:
-        found = found.filter(district_id=district_id, review__district_id=district_id)
-    return found.order_by()
+        reviews = reviews.filter(district_id=district_id)
+        found = found.filter(district_id=district_id)
+    return (
+        found.alias(approved=Subquery(reviews.values("approved"), output_field=BooleanField()))
+        .filter(approved=True)
+        .order_by()
+    )
 
 
 def counted_entries(ids: list[int], as_of: date, district_id: int | None = None) -> QuerySet[Entry]:
@@ -185,8 +197,13 @@ def aggregates_for_households(
     exceptions: dict[int, list[engine.Entry]] = defaultdict(list)
     if wanted:
         codes = {k[0] for keys in wanted.values() for k in keys}
-        rows = plain.filter(household_id__in=list(wanted), item_code__in=codes).values_list(
-            *ENTRY_FIELDS
+        # Built afresh for these households (not `plain` narrowed by a second IN list:
+        # PostgreSQL costs two arrays on one indexed column as their product and falls
+        # back to a scan of the table).
+        rows = (
+            counted_entries(list(wanted), as_of, district_id)
+            .filter(item_code__in=codes)
+            .values_list(*ENTRY_FIELDS)
         )
         for row in rows:
             e = _entry(row)
