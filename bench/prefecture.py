@@ -664,6 +664,7 @@ def measure(url: str, districts: list[dict], processes: int, log=print) -> dict:
 
     work = chunks(districts, processes)
     with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {FLOOR_TABLE}")  # left by an interrupted run
         conn.execute(
             f"CREATE TABLE {FLOOR_TABLE} (household_id bigint NOT NULL, points numeric(12, 2) NOT NULL)"
         )
