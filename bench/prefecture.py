@@ -720,6 +720,9 @@ def main(argv: list[str] | None = None) -> None:
         help="measure again on a database an earlier run generated (kept with --keep)",
     )
     parser.add_argument(
+        "--pages-only", action="store_true", help="with --reuse: only the load test"
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="leave the server and its data (prints its URL)"
     )
     parser.add_argument("--worker", choices=["floor", "compute"], help=argparse.SUPPRESS)
@@ -737,8 +740,16 @@ def main(argv: list[str] | None = None) -> None:
         load = os.getloadavg()[0]
         districts = districts_in(args.reuse)
         result = {"load_average_at_start": load}
-        result["measure"] = measure(args.reuse, districts, args.processes, log=log)
+        if not args.pages_only:
+            result["measure"] = measure(args.reuse, districts, args.processes, log=log)
         result["load_average_at_end"] = os.getloadavg()[0]
+        if args.pages or args.pages_only:
+            from bench import pages_load
+
+            result["pages"] = pages_load.run_on(
+                args.reuse, districts, seconds=args.pages_seconds, log=log
+            )
+            print(pages_load.format_report(result["pages"]), file=sys.stderr)
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
     with postgres(keep=args.keep) as (url, server):
