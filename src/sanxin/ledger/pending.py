@@ -9,7 +9,9 @@ entries behind them (docs/benchmarks.md, "The review queue").
 On PostgreSQL the triggers are per statement over the inserted rows (transition
 tables), one set-based INSERT or DELETE however many rows a bulk insert carries. A
 load that turns triggers off (`session_replication_role = replica`, bench/pgcopy.py)
-runs `REBUILD` afterwards."""
+runs `REBUILD` afterwards. SQLite drops a table's triggers when a migration rebuilds
+it: a later migration that alters `ledger_entry` or `ledger_review` there must create
+these again (tests/ledger/test_pending.py fails otherwise)."""
 
 from __future__ import annotations
 
