@@ -1,8 +1,8 @@
 """`python -m bench [--households N]`: run every benchmark (compute-cycles, the crafted
-uploads, 32 clerks redeeming at the counter on SQLite, the 100,000-row imports, the review
-queue against five years of history, then
-the prefecture on a throwaway PostgreSQL at 100,000 households with the pages under
-load on the same data; run `python -m bench.prefecture` alone for the full 1,000,000)."""
+uploads, 32 clerks redeeming at the counter on SQLite, the 100,000-row imports, the
+review queue against five years of history, then the prefecture on a throwaway
+PostgreSQL at 100,000 households with the pages under load on the same data; run
+`python -m bench.prefecture` alone for the full 1,000,000)."""
 
 from __future__ import annotations
 
