@@ -51,15 +51,21 @@ ADMIN_PAGES = ["household list (district admin)"]
 def prepare(districts: list[dict], users: int, log=print) -> dict:
     """Accounts and on-notice cycles for the simulated users: one committee member per
     village (villages spread over the districts), one district admin per district."""
+    from django.db import connection
     from django.utils import timezone
 
     from sanxin.accounts.choices import Role
     from sanxin.accounts.models import RoleAssignment, User
+    from sanxin.ledger import pending
     from sanxin.ratings.choices import CycleState
     from sanxin.ratings.models import Cycle, ReviewMeeting
     from sanxin.ratings.services.cycles import cycle_advance, cycles_compute_district
     from sanxin.regions.models import Region
 
+    # The load ran with the triggers off (bench/pgcopy.py): the pending entries' table
+    # of the review queue (ledger/pending.py) is filled from the reviews.
+    with connection.cursor() as cursor:
+        pending.rebuild(cursor)
     bench = User.objects.get(username="bench")
     admins = len(districts)
     members = users - admins

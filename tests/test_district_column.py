@@ -13,7 +13,7 @@ from sanxin.audit.models import AuditEvent
 from sanxin.audit.services import audit
 from sanxin.credit.models import CreditAssessment
 from sanxin.households.models import Household
-from sanxin.ledger.models import Entry, Review
+from sanxin.ledger.models import Entry, PendingEntry, Review
 from sanxin.notifications.models import Notification
 from sanxin.notifications.services import notify
 from sanxin.ratings.models import GradeRecord, Rating
@@ -28,6 +28,7 @@ TABLES = {
     Household: "villager_group__path",
     Entry: HOUSEHOLD_PATH,
     Review: "entry__" + HOUSEHOLD_PATH,
+    PendingEntry: HOUSEHOLD_PATH,
     CreditAssessment: HOUSEHOLD_PATH,
     Rating: HOUSEHOLD_PATH,
     GradeRecord: HOUSEHOLD_PATH,

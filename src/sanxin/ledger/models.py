@@ -123,6 +123,34 @@ class Review(models.Model):
         return f"{'通过' if self.approved else '驳回'} {self.entry_id}"
 
 
+class PendingEntry(models.Model):
+    """An entry waiting for its review: the review queue's own index. An entry is
+    pending while it has no `Review`; no index on the entries can say "no review
+    row", so the database keeps this table itself (triggers made by
+    `ledger.pending`, migration 0009): a row is added with every entry and removed
+    with its review, whatever writes them (services, bulk inserts, raw SQL). The
+    queue then reads the pending entries without visiting the reviewed ones
+    (docs/benchmarks.md, "The review queue")."""
+
+    SCOPE_PATH = "household__villager_group__path"
+    SCOPE_HOUSEHOLD = "household_id"
+
+    entry = models.OneToOneField(
+        Entry, primary_key=True, on_delete=models.PROTECT, related_name="pending"
+    )
+    household = models.ForeignKey(
+        "households.Household", on_delete=models.PROTECT, related_name="+"
+    )  # the entry's
+    district = district_field()  # the entry's (docs/scaling.md)
+
+    class Meta:
+        verbose_name = _("待审核记录")
+        verbose_name_plural = _("待审核记录")
+
+    def __str__(self) -> str:
+        return str(self.entry_id)
+
+
 def evidence_path(instance: EntryPhoto, filename: str) -> str:
     return stored_name(
         "evidence", instance.entry.recorded_at, instance.entry_id, instance.sha256, filename

@@ -3,7 +3,40 @@ vetoes together) are assembled above the ledger and credit, in ratings/facts.py.
 
 from __future__ import annotations
 
+from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
+
+from sanxin.accounts.scope import Perm, Scope
+from sanxin.ledger.models import Entry, EntryPhoto, PendingEntry
+from sanxin.regions.models import Region
 from sanxin.rules import engine
+
+
+def districts_in_reach(scope: Scope, perm: Perm) -> set[int]:
+    """The districts the user's grants for `perm` lie in (a district is the root of
+    its paths): the filter every query of a large table names (docs/scaling.md)."""
+    paths = {g.region_path or g.household_group_path for g in scope.grants_for(perm)}
+    return {Region.district_id_in_path(p) for p in paths if p}
+
+
+def review_queue(scope: Scope) -> QuerySet[Entry]:
+    """The pending entries the user may review, unordered. Found through the pending
+    entries' table (ledger/pending.py) in the user's districts and region paths, so
+    the query reads the pending entries only, never the reviewed history. (The
+    missing review is not tested again here: PostgreSQL then plans an anti-join over
+    every entry and review, the very scan the table avoids. The triggers keep the
+    table exact.)"""
+    waiting = scope.filter(
+        PendingEntry.objects.filter(district_id__in=districts_in_reach(scope, Perm.REVIEW_POINTS)),
+        Perm.REVIEW_POINTS,
+    )
+    return Entry.objects.filter(pk__in=waiting.values("entry_id"))
+
+
+def photo_count() -> Subquery:
+    """An entry's number of evidence photos, as a per-row subquery: unlike a
+    Count() over the join it adds no GROUP BY, and a page's count leaves it out."""
+    count = Func(F("pk"), function="COUNT", output_field=IntegerField())
+    return Subquery(EntryPhoto.objects.filter(entry=OuterRef("pk")).order_by().values(n=count))
 
 
 def veto_facts(events) -> tuple[engine.VetoFact, ...]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.models import User
 from sanxin.accounts.scope import Field, Perm
-from sanxin.ledger import services
+from sanxin.ledger import selectors, services
 from sanxin.ledger.choices import Status
 from sanxin.ledger.forms import (
     BulkReviewForm,
@@ -75,16 +74,15 @@ def review(request):
                 messages.success(request, text % {"n": len(reviews)})
                 return redirect(f"{reverse('points:review')}?{querystring(request.GET)}")
 
-    pending = in_reach.filter(review__isnull=True)
+    pending = selectors.review_queue(scope)
     groups = (
         scope.regions(Perm.REVIEW_POINTS)
         .filter(level=Level.GROUP)
         .select_related("parent")
         .order_by("path")
     )
-    # The scheme versions and recorders of the pending entries, in one pass over the
-    # entries in reach (finding the pending ones probes every entry's review: the
-    # queue's costly step, docs/benchmarks.md "Pages under load").
+    # The scheme versions and recorders of the pending entries, in one query over the
+    # pending entries' table (docs/benchmarks.md, "The review queue").
     pairs = set(pending.order_by().values_list("scheme_version_id", "recorded_by_id").distinct())
     versions = {
         v.pk: v.scheme
@@ -122,7 +120,7 @@ def review(request):
         pending = pending.filter(reversal_of__isnull=False)
     pending = (
         pending.select_related("household", "person", "recorded_by", "reversal_of")
-        .annotate(photo_count=Count("photos"))
+        .annotate(photo_count=selectors.photo_count())
         .order_by("recorded_at", "id")
     )
     page = Paginator(pending, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
