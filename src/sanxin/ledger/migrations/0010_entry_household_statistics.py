@@ -25,6 +25,6 @@ def _set(target: int):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ledger", "0008_district")]
+    dependencies = [("ledger", "0009_pendingentry")]
 
     operations = [migrations.RunPython(_set(TARGET), _set(-1), elidable=False)]
