@@ -19,6 +19,7 @@ from sanxin.api.models import ApiToken, RateWindow
 from sanxin.api.services import token_issue, token_revoke
 from sanxin.audit.models import AuditEvent
 from sanxin.jobs.heartbeat import CHORES
+from sanxin.jobs.management.commands.worker import heartbeat_once
 from sanxin.ledger.models import Entry, Submission
 from tests.api.test_api_ledger import committing, race, tidy  # noqa: F401  (fixture)
 
@@ -177,13 +178,15 @@ def test_the_schema_documents_429(world):
     assert operations and all("429" in op["responses"] for op in operations)
 
 
-def test_past_windows_are_pruned_by_the_worker_and_the_command(db, capsys):
+def test_past_windows_are_pruned_by_the_worker_and_the_command(db, capsys, monkeypatch):
     minute = rates.Window.at(NOON).minute
     for m in (minute - 5, minute - 2, minute - 1, minute):
         RateWindow.objects.create(bucket="token:1:read", minute=m, hits=3)
-    assert rates.prune in CHORES  # the worker's heartbeat runs it
-    assert rates.prune(NOON) == 2
+    assert rates.prune in CHORES
+    monkeypatch.setattr(timezone, "now", lambda: NOON)
+    heartbeat_once("worker-1", NOON)  # the worker's beat runs the chore
     assert sorted(RateWindow.objects.values_list("minute", flat=True)) == [minute - 1, minute]
+    monkeypatch.undo()
     call_command("prune_api_rates")  # now is long after NOON
     assert not RateWindow.objects.exists()
     assert "已删除 2 行" in capsys.readouterr().out
