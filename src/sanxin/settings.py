@@ -503,3 +503,12 @@ SANXIN_JOB_FILE_DAYS = env_int("SANXIN_JOB_FILE_DAYS", 7)
 # The household list exports at most this many rows inside the request; a larger one
 # is made by a background job.
 SANXIN_EXPORT_SYNC_ROWS = env_int("SANXIN_EXPORT_SYNC_ROWS", 2000)
+
+# ---------------------------------------------------------------------------------------
+# The public API's rate limits (sanxin/api/rates.py; docs/api.md), counted in the
+# database per one-minute window so that they hold across server processes: requests
+# per token and minute, reads (GET) and writes apart, and failed authentications per
+# client address (after which the address gets 429 until the minute ends).
+SANXIN_API_READS_PER_MINUTE = env_int("SANXIN_API_READS_PER_MINUTE", 120)
+SANXIN_API_WRITES_PER_MINUTE = env_int("SANXIN_API_WRITES_PER_MINUTE", 30)
+SANXIN_API_AUTH_FAILURES_PER_MINUTE = env_int("SANXIN_API_AUTH_FAILURES_PER_MINUTE", 20)

@@ -1,7 +1,11 @@
 """`Authorization: Bearer <token>`, the API's only authentication (no session, so no
 CSRF). A valid token makes the request act exactly as its owner does in the UI:
 `request.user` is the owner, `request.scope` is `scope_for(owner)` (the same regions,
-permissions and field groups), `request.auth` the ApiToken."""
+permissions and field groups), `request.auth` the ApiToken.
+
+The rate limits (`sanxin.api.rates`) are checked here, before the operation runs and
+before the token's last use is noted: a refused request (429) does no work and writes
+nothing but its count."""
 
 from __future__ import annotations
 
@@ -10,10 +14,12 @@ from typing import TypeVar
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja.errors import Throttled
 from ninja.security import HttpBearer
 
 from sanxin.accounts.scope import Perm, Scope, scope_for
-from sanxin.api import tokens
+from sanxin.api import rates, tokens
 from sanxin.api.models import ApiToken
 
 M = TypeVar("M", bound=Model)
@@ -21,9 +27,31 @@ M = TypeVar("M", bound=Model)
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        found = tokens.authenticate(token, ip=request.META.get("REMOTE_ADDR") or None)
+        now = timezone.now()
+        window = rates.Window.at(now)
+        ip = rates.client_ip(request)
+        # One query: the token, and how often this address failed in this minute.
+        found = (
+            tokens.active(token, now=now)
+            .annotate(address_failures=rates.failures_now(window, ip))
+            .first()
+        )
         if found is None:
+            failed = rates.hit(rates.failure_bucket(ip), window)
+            rates.note_over(rates.failure_bucket(ip), failed, rates.failure_limit())
+            if failed > rates.failure_limit():
+                raise Throttled(wait=window.retry_after)
             return None
+        if found.address_failures >= rates.failure_limit():  # type: ignore[attr-defined]
+            # The address is blocked: a right token is answered as a wrong one is.
+            raise Throttled(wait=window.retry_after)
+        bucket = rates.token_bucket(found.pk, request.method or "GET")
+        used = rates.hit(bucket, window)
+        limit = rates.token_limit(request.method or "GET")
+        rates.note_over(bucket, used, limit)
+        if used > limit:
+            raise Throttled(wait=window.retry_after)
+        tokens.note_use(found, ip=ip, now=now)
         request.user = found.owner
         request.scope = scope_for(found.owner)  # type: ignore[attr-defined]
         return found

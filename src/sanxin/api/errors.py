@@ -15,6 +15,7 @@ answers of every operation with `responses(...)`, so the OpenAPI schema lists th
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -59,8 +60,8 @@ CODES = {
     500: "server_error",
 }
 
-# The errors every authenticated operation may answer.
-COMMON = (401, 403, 404, 422, 500)
+# The errors every authenticated operation may answer (429: the rate limits, api/rates.py).
+COMMON = (401, 403, 404, 422, 429, 500)
 
 
 def responses(ok: Any, *codes: int, status: int = 200) -> dict[int, Any]:
@@ -182,8 +183,13 @@ def install(api) -> None:
         response["WWW-Authenticate"] = 'Bearer realm="sanxin"'
         return response
 
-    def on_throttled(request, exc):
-        return respond(request, 429, _("请求太频繁，请稍后再试"))
+    def on_throttled(request, exc: Throttled):
+        wait = exc.wait or 1
+        response = respond(
+            request, 429, _("请求太频繁，请在 %(n)s 秒后再试") % {"n": math.ceil(wait)}
+        )
+        response["Retry-After"] = str(math.ceil(wait))  # RFC 9110: delay-seconds
+        return response
 
     def on_api_error(request, exc: ApiError):
         return respond(request, exc.status_code, exc.message, code=exc.code, errors=exc.errors)

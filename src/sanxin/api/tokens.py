@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from sanxin.api.models import ApiToken
@@ -32,21 +32,16 @@ def hash_of(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def authenticate(token: str, *, ip: str | None = None) -> ApiToken | None:
-    """The active token whose owner is an active user, or None. Notes the use."""
+def active(token: str, *, now: datetime) -> QuerySet[ApiToken]:
+    """The presented token if it is active and its owner an active user (at most one
+    row; none for a malformed token). The API's auth (`api/auth.py`) reads it."""
     if not token.startswith(PREFIX) or len(token) > 100:
-        return None
-    now = timezone.now()
-    found = (
+        return ApiToken.objects.none()
+    return (
         ApiToken.objects.select_related("owner")
         .filter(token_hash=hash_of(token), revoked_at__isnull=True, owner__is_active=True)
         .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .first()
     )
-    if found is None:
-        return None
-    note_use(found, ip=ip, now=now)
-    return found
 
 
 def note_use(token: ApiToken, *, ip: str | None, now=None) -> bool:

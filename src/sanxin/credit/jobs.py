@@ -45,7 +45,7 @@ CREDIT = import_jobs.ImportKind(
     check=importing.check_credit,
     apply=importing.pending_credit_confirm,
     summary=imported_message,
-    done_url="credit:list",
+    done_url=import_jobs.done_page("credit:list", with_village=True),
     confirmable=lambda result: bool(result.created),
     dump=_dump,
     load=_load,

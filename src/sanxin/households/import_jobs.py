@@ -37,6 +37,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from sanxin.accounts.scope import Perm, scope_for
@@ -82,8 +83,8 @@ class ImportKind:
     apply: Callable[..., Result]
     # what an applied result did, one line in Chinese: (village, result) -> str
     summary: Callable[[Region, Result], str]
-    # where to go once applied (a URL name)
-    done_url: str
+    # where to go once applied into a village (or region): `done_page(...)`
+    done_url: Callable[[Region], str]
     # whether a checked result has anything to confirm
     confirmable: Callable[[Result], bool]
     # a result as JSON for the job's page, and back (the preview templates read it)
@@ -100,6 +101,18 @@ class ImportKind:
 
 
 IMPORTS: dict[str, ImportKind] = {}
+
+
+def done_page(url_name: str, *, with_village: bool = False) -> Callable[[Region], str]:
+    """An ImportKind's `done_url`: the page `url_name`, with `?village=<pk>` of the
+    village imported into when that page takes it (a user serving several villages
+    comes back to the one they were working on)."""
+
+    def url(village: Region) -> str:
+        base = reverse(url_name)
+        return f"{base}?{urlencode({'village': village.pk})}" if with_village else base
+
+    return url
 
 
 def register_import(kind: ImportKind) -> None:
@@ -227,7 +240,7 @@ def _run_apply(kind: ImportKind, job: Job, report: Reporter) -> dict[str, Any]:
     if not result.ok:
         raise ValidationError(problem_lines(result))
     village = Region.objects.get(pk=job.params.get("village", job.region_id))
-    return {"lines": [kind.summary(village, result)], "url": reverse(kind.done_url)}
+    return {"lines": [kind.summary(village, result)], "url": kind.done_url(village)}
 
 
 # --- starting them -------------------------------------------------------------------
@@ -377,7 +390,7 @@ def confirm_response(
     if job.status == JobStatus.SUCCEEDED:
         for line in job.result.get("lines", []):
             messages.success(request, line)
-        return redirect(kind.done_url)
+        return redirect(kind.done_url(pending.village))
     if job.status == JobStatus.FAILED and job.result.get("outcome") is not None:
         return _show(request, job, kind, preview)
     return redirect(kind.page, job.pk)

@@ -56,7 +56,8 @@ ROSTER = import_jobs.ImportKind(
     check=importing.check_roster,
     apply=importing.pending_import_confirm,
     summary=imported_message,
-    done_url="households:list",
+    # The list has no village filter: it shows every household in reach.
+    done_url=import_jobs.done_page("households:list"),
     confirmable=lambda result: result.changes_anything,
     dump=_dump,
     load=_load,

@@ -60,6 +60,15 @@ def _refuse_unreachable_village(request: HttpRequest, villages) -> None:
         raise Http404
 
 
+def _chosen_village(request: HttpRequest, villages) -> dict[str, int]:
+    """`?village=<pk>` (the import's done link) preselects that village when it is
+    one of the user's; anything else is ignored."""
+    chosen = request.GET.get("village", "")
+    if chosen.isdigit() and villages.filter(pk=int(chosen)).exists():
+        return {"village": int(chosen)}
+    return {}
+
+
 def upload_page(
     request: HttpRequest,
     *,
@@ -68,8 +77,9 @@ def upload_page(
     template: str,
     check: Callable[[Region, UploadedFile, bytes], HttpResponse],
 ) -> HttpResponse:
-    """GET: the upload form. POST: a valid upload goes to `check(village, upload,
-    content)`, which shows the preview; an invalid one shows the form again."""
+    """GET: the upload form (`?village=` preselects a village). POST: a valid upload
+    goes to `check(village, upload, content)`, which shows the preview; an invalid one
+    shows the form again."""
     if request.method == "POST":
         _refuse_unreachable_village(request, villages)
         form = form_class(request.POST, request.FILES, villages=villages)
@@ -77,7 +87,7 @@ def upload_page(
             upload = form.cleaned_data["file"]
             return check(form.cleaned_data["village"], upload, upload.read())
     else:
-        form = form_class(villages=villages)
+        form = form_class(villages=villages, initial=_chosen_village(request, villages))
     return render(request, template, {"form": form, "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)})
 
 

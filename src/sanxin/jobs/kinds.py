@@ -35,12 +35,21 @@ class JobFile:
 class JobKind:
     name: str
     # Holders of this permission (or one of `also`) over the job's region may see the
-    # job, retry it and download its file; None: only the user who started it (a file
-    # shaped by the starter's own view, e.g. the columns of an export).
+    # job, retry it and download its file; its starter too, but only while they hold
+    # it (a starter whose role ended, or whose reach no longer covers the region, is
+    # refused like anyone else). None: only the user who started it (a file shaped by
+    # the starter's own view, e.g. the columns of an export), and only while they
+    # still hold `starter_perm` over the job's region.
     perm: Perm | None
     # Does the work; returns the result summary: {"lines": [...], "url": "...", ...}.
     run: Callable[[Job, Reporter], dict[str, Any]]
     also: tuple[Perm, ...] = ()
+    # For a kind without `perm`: what its starter needed to start it over the region.
+    starter_perm: Perm | None = None
+
+    def __post_init__(self) -> None:
+        if self.perm is None and self.starter_perm is None:
+            raise ValueError(f"job kind {self.name}: a starter-only kind names starter_perm")
 
     @property
     def perms(self) -> tuple[Perm, ...]:

@@ -46,17 +46,24 @@ TMP_DIR = "jobs/tmp"
 
 
 def may_manage(user: User | None, job: Job) -> bool:
-    """The user who started the job, and users holding the kind's permission over
-    its region, may see and retry it (None: the system)."""
+    """Users holding the kind's permission over the job's region may see and retry it
+    (its starter among them: only while they hold it); a starter-only kind, its
+    starter while they still hold the kind's `starter_perm` over the region. A user
+    whose role ended, whose reach moved or whose account was deactivated (no scope)
+    is refused. None: the system."""
     if user is None:
-        return True
-    if job.started_by_id == user.pk:
         return True
     kind = KINDS.get(job.kind)
     if kind is None:
         return False
     scope = scope_for(user)
-    return any(scope.covers_region(job.region, perm) for perm in kind.perms)
+    if kind.perms:
+        return any(scope.covers_region(job.region, perm) for perm in kind.perms)
+    return (
+        job.started_by_id == user.pk
+        and kind.starter_perm is not None
+        and scope.covers_region(job.region, kind.starter_perm)
+    )
 
 
 def fingerprint(kind: str, target: str, region: Region, params: dict[str, Any]) -> str:

@@ -99,7 +99,7 @@ ENTRIES = import_jobs.ImportKind(
     check=entry_import.check_entries,
     apply=entry_import.pending_entries_confirm,
     summary=imported_message,
-    done_url="points_import:upload",
+    done_url=import_jobs.done_page("points_import:upload", with_village=True),
     confirmable=lambda result: bool(result.created),
     dump=_dump,
     load=_load,

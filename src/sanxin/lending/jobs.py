@@ -48,7 +48,8 @@ REPAYMENTS = import_jobs.ImportKind(
     check=importing.check_repayments,
     apply=importing.pending_repayments_confirm,
     summary=imported_message,
-    done_url="lending:loans",
+    # The loans of every region in reach (a repayment file is the bank's, not a village's).
+    done_url=import_jobs.done_page("lending:loans"),
     confirmable=lambda result: bool(result.created),
     dump=_dump,
     load=_load,

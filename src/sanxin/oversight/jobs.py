@@ -1,7 +1,8 @@
 """The leading group's report as a background job: the figures gathered again under
 the starter's scope (lending figures only when the starter is shown them), then the
-A4 PDF. Only the starter sees the job and its file (the kind names no permission): a
-report holds what its reader may see, not what everyone over the region may."""
+A4 PDF. Only the starter sees the job and its file (the kind names no permission),
+while they can still see reports of its region: a report holds what its reader may
+see, not what everyone over the region may."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from sanxin.accounts.scope import scope_for
+from sanxin.accounts.scope import Perm, scope_for
 from sanxin.jobs.kinds import JobFile, JobKind, Reporter, register
 from sanxin.jobs.models import Job
 from sanxin.oversight.figures import Period
@@ -52,4 +53,4 @@ def run_report_pdf(job: Job, report: Reporter) -> dict[str, Any]:
 
 
 def register_kinds() -> None:
-    register(JobKind(name=REPORT_PDF, perm=None, run=run_report_pdf))
+    register(JobKind(name=REPORT_PDF, perm=None, starter_perm=Perm.REPORT_VIEW, run=run_report_pdf))

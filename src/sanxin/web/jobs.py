@@ -1,7 +1,8 @@
 """The large household-list export as a background job: the same spreadsheet the list
 page exports (web/views/households.py `export_households`), made under the starter's
 scope at run time. Only the starter sees the job and its file (the kind names no
-permission): the columns are those the starter is shown."""
+permission), while they still hold the registry permission over its region: the
+columns are those the starter is shown."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from sanxin.accounts.scope import scope_for
+from sanxin.accounts.scope import Perm, scope_for
 from sanxin.jobs.kinds import JobFile, JobKind, Reporter, register
 from sanxin.jobs.models import Job
 from sanxin.lib.export import XLSX_TYPE
@@ -43,4 +44,11 @@ def run_household_export(job: Job, report: Reporter) -> dict[str, Any]:
 
 
 def register_kinds() -> None:
-    register(JobKind(name=HOUSEHOLD_EXPORT, perm=None, run=run_household_export))
+    register(
+        JobKind(
+            name=HOUSEHOLD_EXPORT,
+            perm=None,
+            starter_perm=Perm.VIEW_REGISTRY,
+            run=run_household_export,
+        )
+    )

@@ -1,6 +1,7 @@
 """`sanxin worker`: runs the background jobs (django-tasks' database worker) and, in a
 thread beside it, writes the worker's heartbeat every SANXIN_WORKER_HEARTBEAT_SECONDS,
-marks failed the running jobs of workers that died and deletes expired job files."""
+marks failed the running jobs of workers that died, deletes expired job files and does
+the chores other apps registered (`jobs.heartbeat.register_chore`)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django_tasks.backends.database.management.commands.db_worker import Worker
 from django_tasks.task import DEFAULT_QUEUE_NAME
 from django_tasks.utils import get_random_id
 
-from sanxin.jobs.heartbeat import CURRENT, beat
+from sanxin.jobs.heartbeat import CHORES, CURRENT, beat
 from sanxin.jobs.services import job_files_prune, jobs_fail_stale
 
 logger = logging.getLogger(__name__)
@@ -27,6 +28,8 @@ def heartbeat_once(worker_id: str, started_at) -> None:
         beat(worker_id, started_at=started_at)
         jobs_fail_stale()
         job_files_prune()
+        for chore in CHORES:
+            chore(timezone.now())
     except Exception:  # a busy database: the next beat tries again
         logger.warning("worker %s: heartbeat not written", worker_id, exc_info=True)
 
