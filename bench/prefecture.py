@@ -742,6 +742,9 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.reuse:
         setup_django(args.reuse)
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # the tree may have moved on since the data
         load = os.getloadavg()[0]
         districts = districts_in(args.reuse)
         result = {"load_average_at_start": load}
