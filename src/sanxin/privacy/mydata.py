@@ -144,6 +144,7 @@ NOT_COLLECTED: dict[str, str] = {
     "engagement.HonourObjection": "对提名的异议保护异议人的身份；评信团对提名的处理结果见“荣誉提名”",
     "engagement.Ballot": "投票不记名，选票与投票人分开保存",
     "engagement.BallotCast": "只记录某人是否已投票，不记录投给谁；投票本身不记名",
+    "ledger.PendingEntry": "审核队列的索引，只指向尚未审核的积分记录；记录本身见“积分记录”",
 }
 
 
