@@ -48,7 +48,7 @@ from django.utils import timezone
 from sanxin.accounts.scope import Perm
 from sanxin.engagement.models import CheckIn, Honour, Suggestion
 from sanxin.households.models import Household
-from sanxin.ledger.models import Entry, Review, VetoEvent
+from sanxin.ledger.models import Entry, PendingEntry, Review, VetoEvent
 from sanxin.lending import report_selectors
 from sanxin.lending.report_selectors import Totals
 from sanxin.ratings import periods
@@ -416,16 +416,18 @@ def _entries(
 
     now = timezone.now()
     whens = [
-        When(recorded_at__gt=now - timedelta(days=last + 1), then=Value(i))
+        When(entry__recorded_at__gt=now - timedelta(days=last + 1), then=Value(i))
         for i, (_label, _first, last) in enumerate(AGE_BANDS)
         if last is not None
     ]
     band = Case(*whens, default=Value(len(AGE_BANDS) - 1), output_field=IntegerField())
+    # From the pending entries' own table (`ledger.pending`): the backlog costs what is
+    # pending, not the region's years of reviewed entries.
     pending = (
-        entries.filter(review__isnull=True)
+        _under(PendingEntry.objects, GROUP_PATH, region)
         .annotate(band=band)
         .values(GROUP_PATH, "band")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("entry_id"))
         .order_by()
     )
 
