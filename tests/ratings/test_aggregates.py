@@ -250,6 +250,7 @@ def test_with_the_district_every_entry_query_names_it(world, scheme, credit_for)
         tables = (
             sql.count('FROM "ledger_entry"')
             + sql.count('JOIN "ledger_review"')
+            + sql.count('FROM "ledger_review"')
             + sql.count('FROM "credit_creditassessment"')
         )
         assert sql.count('"district_id" = ') >= tables, sql
