@@ -309,6 +309,13 @@ class Scope:
         allowed = PERMISSIONS[perm]
         return [g for g in self.grants if g.role in allowed]
 
+    def district_ids(self, perm: Perm) -> set[int]:
+        """The districts the user's grants for `perm` lie in (the first id of each
+        grant's path, a villager's through their group): what a query of a large table
+        names besides the paths (docs/scaling.md)."""
+        paths = {g.region_path or g.household_group_path for g in self.grants_for(perm)}
+        return {Region.district_id_in_path(p) for p in paths if p}
+
     def has(self, perm: Perm) -> bool:
         return bool(self.grants_for(perm))
 

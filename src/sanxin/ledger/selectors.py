@@ -7,15 +7,7 @@ from django.db.models import F, Func, IntegerField, OuterRef, QuerySet, Subquery
 
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.ledger.models import Entry, EntryPhoto, PendingEntry
-from sanxin.regions.models import Region
 from sanxin.rules import engine
-
-
-def districts_in_reach(scope: Scope, perm: Perm) -> set[int]:
-    """The districts the user's grants for `perm` lie in (a district is the root of
-    its paths): the filter every query of a large table names (docs/scaling.md)."""
-    paths = {g.region_path or g.household_group_path for g in scope.grants_for(perm)}
-    return {Region.district_id_in_path(p) for p in paths if p}
 
 
 def review_queue(scope: Scope) -> QuerySet[Entry]:
@@ -26,7 +18,7 @@ def review_queue(scope: Scope) -> QuerySet[Entry]:
     every entry and review, the very scan the table avoids. The triggers keep the
     table exact.)"""
     waiting = scope.filter(
-        PendingEntry.objects.filter(district_id__in=districts_in_reach(scope, Perm.REVIEW_POINTS)),
+        PendingEntry.objects.filter(district_id__in=scope.district_ids(Perm.REVIEW_POINTS)),
         Perm.REVIEW_POINTS,
     )
     return Entry.objects.filter(pk__in=waiting.values("entry_id"))

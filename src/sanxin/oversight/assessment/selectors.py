@@ -140,20 +140,15 @@ def assessment_latest_published(district: Region, year: int | None = None) -> Pu
 
 def districts_in_reach(scope: Scope, perm: Perm = Perm.ASSESS_VIEW) -> list[Region]:
     """The districts holding the user's grants for `perm` (one query)."""
-    ids = {
-        Region.ids_in_path(g.region_path)[0]
-        for g in scope.grants_for(perm)
-        if g.region_path is not None
-    }
-    return list(Region.objects.filter(pk__in=ids).order_by("path"))
+    return list(Region.objects.filter(pk__in=scope.district_ids(perm)).order_by("path"))
 
 
 def schemes_in_reach(scope: Scope, perm: Perm = Perm.ASSESS_VIEW) -> QuerySet[AssessmentScheme]:
     """The schemes of the districts the user works in (a town admin sees its district's
     schemes, and only its own results in them)."""
-    paths = {g.region_path for g in scope.grants_for(perm) if g.region_path}
-    ids = {Region.ids_in_path(p)[0] for p in paths}
-    return AssessmentScheme.objects.filter(district_id__in=ids).select_related("district")
+    return AssessmentScheme.objects.filter(district_id__in=scope.district_ids(perm)).select_related(
+        "district"
+    )
 
 
 def results_in_reach(scope: Scope) -> QuerySet[AssessmentResult]:
