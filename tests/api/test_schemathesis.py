@@ -16,9 +16,6 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from django.test import override_settings
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -63,29 +60,7 @@ def flatmap_path_parameters(context, path_parameters: dict[str, Any]):
     return st.sampled_from([path_parameters, {**path_parameters, **real}])
 
 
-@pytest.fixture(autouse=True)
-def _no_rate_limit():
-    """Hundreds of requests with one token within a minute, and schemathesis' own
-    requests with made-up tokens: the rate limits (tested in tests/api/test_rates.py)
-    are raised out of the way."""
-    with override_settings(
-        SANXIN_API_READS_PER_MINUTE=1_000_000,
-        SANXIN_API_WRITES_PER_MINUTE=1_000_000,
-        SANXIN_API_AUTH_FAILURES_PER_MINUTE=1_000_000,
-    ):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """Django's WSGI handler closes the database connection when a request finishes,
-    which would end the test's transaction (PostgreSQL); Django's own test client
-    disconnects the same receivers around its requests."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
+pytestmark = pytest.mark.usefixtures("served_in_process")  # tests/api/conftest.py
 
 
 @pytest.fixture
