@@ -12,6 +12,7 @@ household_id` and the computation, and reports both, the ratio, queries and peak
 (VmHWM). `--before` re-runs the computation on the per-entry path in another process.
 
     python -m bench.compute_cycles --households 50000 --before
+    python -m bench.compute_cycles --keep /tmp/b.sqlite3     # leave the database
 """
 
 from __future__ import annotations
@@ -416,6 +417,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--finalise", action="store_true", help="then take every cycle to notice and final"
     )
+    parser.add_argument(
+        "--keep",
+        metavar="PATH",
+        help="generate into PATH and leave it (e.g. for bench.sql_grading)",
+    )
     # internal: measure an existing database in a fresh process
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     parser.add_argument("--path", default="aggregate", help=argparse.SUPPRESS)
@@ -425,7 +431,9 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(measure(args.path, args.finalise), ensure_ascii=False))
         return
     with tempfile.TemporaryDirectory(prefix="sanxin-bench-") as tmp:
-        db = str(Path(tmp) / "bench.sqlite3")
+        db = args.keep or str(Path(tmp) / "bench.sqlite3")
+        if args.keep and Path(db).exists():
+            sys.exit(f"{db} exists: --keep writes a new database")
         _setup(db)
         started = time.perf_counter()
         generate(args.households, args.entries)
