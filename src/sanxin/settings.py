@@ -375,6 +375,9 @@ SANXIN_BACKUP_KEEP = env_int("SANXIN_BACKUP_KEEP", 14)
 # schemes and credit (sanxin.accounts.otp). On by default in production, off in debug
 # mode (the demo's accounts, and the test suite, are then not asked).
 SANXIN_REQUIRE_2FA = env_bool("SANXIN_REQUIRE_2FA", not DEBUG)
+# The authenticators are accounts.EncryptedTOTPDevice (the secret encrypted with the data
+# key); otp_totp stays installed for its verification code and for migration
+# accounts.0008, which moved its clear-key rows over (its table stays empty).
 INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "django_otp.plugins.otp_static"]
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,

@@ -27,18 +27,18 @@ def _head(w):
 
 def _head_enrolled(w) -> None:
     from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    TOTPDevice.objects.create(user=_head(w), name="手机验证器", confirmed=True)
+    from sanxin.accounts.models import EncryptedTOTPDevice
+
+    EncryptedTOTPDevice.objects.create(user=_head(w), name="手机验证器", confirmed=True)
     StaticDevice.objects.create(user=_head(w), name="备用码", confirmed=True)
 
 
 def _reset(w, username):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
+    from sanxin.accounts.models import EncryptedTOTPDevice
     from sanxin.audit.models import AuditEvent
 
-    assert not TOTPDevice.objects.filter(user=_head(w)).exists()
+    assert not EncryptedTOTPDevice.objects.filter(user=_head(w)).exists()
     assert AuditEvent.objects.filter(action="otp.reset", actor__username=username).exists()
 
 

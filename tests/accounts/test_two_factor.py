@@ -9,10 +9,10 @@ import pytest
 from django.test import override_settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sanxin.accounts import otp
 from sanxin.accounts.choices import Role
+from sanxin.accounts.models import EncryptedTOTPDevice
 from sanxin.audit.models import AuditEvent
 
 PAGES = ["/", "/households/", "/accounts/settings/", "/accounts/users/"]
@@ -21,7 +21,7 @@ ENROL, VERIFY, RECOVERY = "/accounts/2fa/enrol/", "/accounts/2fa/verify/", "/acc
 on = override_settings(SANXIN_REQUIRE_2FA=True)
 
 
-def code_for(device: TOTPDevice, *, ahead: int = 0) -> str:
+def code_for(device: EncryptedTOTPDevice, *, ahead: int = 0) -> str:
     """The authenticator's code now (ahead=1: the next 30-second step, which the device
     still accepts, for a second login within the same step)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift + ahead)
@@ -31,7 +31,9 @@ def code_for(device: TOTPDevice, *, ahead: int = 0) -> str:
 def enrol(client) -> list[str]:
     """Enrol the logged-in user through the pages; returns the recovery codes shown."""
     client.get(ENROL)
-    device = TOTPDevice.objects.get(user_id=client.session["_auth_user_id"], confirmed=False)
+    device = EncryptedTOTPDevice.objects.get(
+        user_id=client.session["_auth_user_id"], confirmed=False
+    )
     response = client.post(ENROL, {"code": code_for(device)})
     assert response.status_code == 200
     return re.findall(r"<li>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</li>", response.content.decode())
@@ -41,7 +43,7 @@ def wait_out_throttling(user) -> None:
     """As if the wait after a wrong code had passed."""
     from django_otp.plugins.otp_static.models import StaticDevice
 
-    for model in (TOTPDevice, StaticDevice):
+    for model in (EncryptedTOTPDevice, StaticDevice):
         model.objects.filter(user=user).update(throttling_failure_timestamp=None)
 
 
@@ -178,7 +180,7 @@ def test_an_admin_resets_a_lost_phone_and_the_user_enrols_again(world, client, l
     )
     # The admin must pass its own second factor first.
     assert admin_client.get(f"/accounts/users/{head.pk}/2fa/").status_code == 302
-    otp_device = TOTPDevice.objects.create(user=world.users["town_admin"], confirmed=True)
+    otp_device = EncryptedTOTPDevice.objects.create(user=world.users["town_admin"], confirmed=True)
     admin_client.post(VERIFY, {"code": code_for(otp_device)})
     page = admin_client.get(f"/accounts/users/{head.pk}/2fa/")
     assert "已绑定" in page.content.decode()
@@ -195,7 +197,7 @@ def test_the_password_login_leads_to_verification(world, client, settings):
     head = world.users["committee_head"]
     head.set_password("Xin-mima-2026-ok")
     head.save()
-    TOTPDevice.objects.create(user=head, confirmed=True)
+    EncryptedTOTPDevice.objects.create(user=head, confirmed=True)
     response = client.post(
         "/accounts/login/?next=/households/",
         {"username": head.username, "password": "Xin-mima-2026-ok", "next": "/households/"},

@@ -55,6 +55,20 @@ TARGETS = """(selector) => [...document.querySelectorAll(selector)].filter(el =>
     return {what: el.tagName + ' ' + el.textContent.trim().slice(0, 20), w: r.width, h: r.height};
 })"""
 
+# Visible checkboxes and radio buttons of <main>: the box itself (box_w, box_h) and its
+# tap target (w, h): the box or, larger, a label of it (a tap on the label ticks it).
+CHOICES = """() => [...document.querySelectorAll(
+    'main input[type=checkbox], main input[type=radio]')].filter(el => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+}).map(el => {
+    const boxes = [el, ...el.labels].map(e => e.getBoundingClientRect());
+    const label = el.labels.length ? el.labels[0].textContent.trim().slice(0, 20) : '';
+    return {what: el.type + ' ' + el.name + ' ' + label,
+            box_w: boxes[0].width, box_h: boxes[0].height,
+            w: Math.max(...boxes.map(b => b.width)), h: Math.max(...boxes.map(b => b.height))};
+})"""
+
 OVERFLOW = "() => document.documentElement.scrollWidth - window.innerWidth"
 # What sticks out on the right, to name it in a failure.
 WIDE = """() => [...document.querySelectorAll('body *')].filter(el =>
@@ -89,8 +103,16 @@ def open_as(browser, browser_context_args, live_server):
 
 def _pages(world, username):
     household = world.household.pk
-    pages = ["/", f"/households/{household}/", f"/points/households/{household}/"]
-    if username != "villager":
+    village = world.village_a1.pk
+    pages = [
+        "/",
+        f"/households/{household}/",
+        f"/points/households/{household}/",
+        f"/village/{village}/suggestions/",  # a filter with a checkbox
+    ]
+    if username == "villager":
+        pages.append(f"/village/{village}/suggestions/new/")
+    else:
         pages.append("/points/record/")
     return pages
 
@@ -118,12 +140,17 @@ def _check_elder(page, url):
     assert not tiny, f"{url}: main tap targets under 60×60 in elder mode: {tiny}"
     tiny = [t for t in page.evaluate(TARGETS, HEADER_TARGETS) if t["w"] < 44 or t["h"] < 44]
     assert not tiny, f"{url}: header targets under 44×44 in elder mode: {tiny}"
+    # In elder mode the box itself is 60 px (a label is not always as tall).
+    tiny = [t for t in page.evaluate(CHOICES) if t["box_w"] < 60 or t["box_h"] < 60]
+    assert not tiny, f"{url}: checkboxes and radios under 60×60 in elder mode: {tiny}"
 
 
 def _check_normal(page, url):
     _check_contrast(page, url)
     tiny = [t for t in page.evaluate(TARGETS, EVERY_BUTTON) if t["w"] < 44 or t["h"] < 44]
     assert not tiny, f"{url}: buttons under 44×44: {tiny}"
+    tiny = [t for t in page.evaluate(CHOICES) if t["w"] < 44 or t["h"] < 44]
+    assert not tiny, f"{url}: checkboxes and radios under 44×44: {tiny}"
 
 
 @pytest.mark.parametrize("username", ["villager", "committee_member"])

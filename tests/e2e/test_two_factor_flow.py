@@ -6,9 +6,9 @@ second-factor page scrolls sideways, in ordinary or elder mode."""
 import re
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from sanxin.accounts.models import EncryptedTOTPDevice
 from tests.accounts.test_two_factor import code_for
 from tests.factories import PASSWORD
 
@@ -35,7 +35,7 @@ def test_enrol_log_out_and_log_in_with_a_code(world, live_server, browser, setti
     expect(page.get_by_role("heading", name="绑定手机验证器")).to_be_visible()
 
     page.get_by_text("扫不了？手工输入密钥").click()
-    device = TOTPDevice.objects.get(user=world.users["committee_head"], confirmed=False)
+    device = EncryptedTOTPDevice.objects.get(user=world.users["committee_head"], confirmed=False)
     shown = page.locator("#otp-key").inner_text().replace(" ", "")
     assert shown and re.fullmatch(r"[A-Z2-7]+", shown)
     page.get_by_label("验证码").fill(code_for(device))

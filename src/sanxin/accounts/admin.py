@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
 
 from sanxin.accounts.models import RoleAssignment, User
 
@@ -34,3 +35,9 @@ class SanxinUserAdmin(UserAdmin):
     search_fields = ["username", "display_name", "phone"]
     fieldsets = UserAdmin.fieldsets + (("三信", {"fields": ("display_name", "phone", "region")}),)
     raw_id_fields = ["region"]
+
+
+# django-otp's own TOTP devices hold their secret in clear; the product's are
+# accounts.EncryptedTOTPDevice (accounts/otp.py) and that table stays empty, so its
+# admin page (where a secret could be typed in clear) is not offered.
+admin.site.unregister(otp_totp_admin.TOTPDevice)

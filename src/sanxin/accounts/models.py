@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from binascii import unhexlify
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 from sanxin.accounts.choices import ROLE_LEVELS, Department, Role
+from sanxin.lib import crypto
 from sanxin.regions.choices import Level
 
 
@@ -164,3 +170,58 @@ def related_rows(field: str):
     households app (docs/architecture.md, "Layers")."""
     model = {"household": RoleAssignment, "person": User}[field]
     return model._meta.get_field(field).related_model._default_manager.all()
+
+
+def new_totp_key_encrypted() -> str:
+    """A new random 20-byte TOTP secret (as django-otp makes them), encrypted."""
+    return crypto.encrypt(random_hex(20))
+
+
+class EncryptedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A user's authenticator app (TOTP, accounts/otp.py): django-otp's `TOTPDevice`
+    with its secret encrypted at rest. `key_encrypted` holds the Fernet token of the
+    hex secret under SANXIN_DATA_KEY (sanxin.lib.crypto), so a copy of the database
+    does not give the secret away; `sanxin rotate-data-key` re-encrypts it.
+
+    Verification is django-otp's own code, not a copy: `verify_token` (the time steps
+    with `tolerance` and `drift`, a code accepted only at a step after `last_t`, so
+    never twice, and the throttling of wrong codes), `config_url` (the otpauth://
+    link in the QR code) and the throttle factor are TOTPDevice's functions, which
+    reach the secret only through `bin_key`. The columns are TOTPDevice's, minus its
+    clear `key`.
+
+    The secret is written once, when the device is made: a `save()` of an existing
+    device (each verification saves its counters) leaves `key_encrypted` alone, so a
+    verification that overlaps a key rotation cannot write back the token under the
+    old key. Only the rotation rewrites it (`otp.totp_keys_rotate`, an UPDATE)."""
+
+    key_encrypted = models.TextField(default=new_totp_key_encrypted, editable=False)
+    step = models.PositiveSmallIntegerField(default=30)
+    t0 = models.BigIntegerField(default=0)
+    digits = models.PositiveSmallIntegerField(choices=[(6, 6), (8, 8)], default=6)
+    tolerance = models.PositiveSmallIntegerField(default=1)
+    drift = models.SmallIntegerField(default=0)
+    last_t = models.BigIntegerField(default=-1)
+
+    class Meta(Device.Meta):
+        verbose_name = _("手机验证器")
+        verbose_name_plural = _("手机验证器")
+
+    verify_token = TOTPDevice.verify_token
+    get_throttle_factor = TOTPDevice.get_throttle_factor
+    config_url = TOTPDevice.config_url
+    _read_str_from_settings = TOTPDevice._read_str_from_settings
+
+    @property
+    def bin_key(self) -> bytes:
+        """The secret as bytes (decrypted on each use, never kept in a column)."""
+        return unhexlify(crypto.decrypt(self.key_encrypted).encode())
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "key_encrypted"
+            ]
+        super().save(*args, **kwargs)

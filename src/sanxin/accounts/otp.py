@@ -9,6 +9,10 @@ Recovery codes are kept hashed: each is stored as the first 16 hex digits of
 SHA-256("sanxin-recovery:<user id>:<code>") in django-otp's StaticToken (its field holds
 16 characters). A code is 12 characters from a 31-letter alphabet (about 59 bits), so a
 stolen database does not give them away.
+
+Authenticator secrets are kept encrypted (`EncryptedTOTPDevice` in accounts/models.py,
+Fernet under SANXIN_DATA_KEY, as identity numbers are); `totp_keys_rotate` re-encrypts
+them under the first key for `sanxin rotate-data-key`.
 """
 
 from __future__ import annotations
@@ -23,12 +27,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from sanxin.accounts.models import User
+from sanxin.accounts.models import EncryptedTOTPDevice, User
 from sanxin.accounts.scope import PERMISSIONS, Perm, scope_for
 from sanxin.accounts.services import _check_manager, _check_may_change_user
 from sanxin.audit.services import audit
+from sanxin.lib import crypto
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +62,8 @@ def requires_second_factor(user) -> bool:
     return bool(user.is_superuser or scope_for(user).roles & ROLES_REQUIRING_2FA)
 
 
-def confirmed_totp(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+def confirmed_totp(user) -> EncryptedTOTPDevice | None:
+    return EncryptedTOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
 
 
 def recovery_device(user) -> StaticDevice | None:
@@ -71,18 +75,40 @@ def recovery_codes_left(user) -> int:
     return device.token_set.count() if device is not None else 0
 
 
-def manual_key(device: TOTPDevice) -> str:
+def manual_key(device: EncryptedTOTPDevice) -> str:
     """The secret as base32 in groups of four, for typing into an authenticator app."""
     key = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
-def totp_pending(user: User) -> TOTPDevice:
+def totp_keys_rotate(*, batch_size: int = 500) -> int:
+    """Re-encrypt every authenticator's secret under the first data key (the others
+    still decrypt meanwhile, so codes keep working); returns how many. Each batch is
+    its own transaction; running it again is harmless."""
+    done = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                EncryptedTOTPDevice.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .order_by("pk")
+                .values_list("pk", "key_encrypted")[:batch_size]
+            )
+            for pk, token in batch:
+                EncryptedTOTPDevice.objects.filter(pk=pk).update(key_encrypted=crypto.rotate(token))
+        if not batch:
+            return done
+        done += len(batch)
+        last_pk = batch[-1][0]
+
+
+def totp_pending(user: User) -> EncryptedTOTPDevice:
     """The user's not yet confirmed authenticator (made on first call, the same one on
     a reload so a scanned code stays valid)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
+    device = EncryptedTOTPDevice.objects.filter(user=user, confirmed=False).order_by("id").first()
     if device is None:
-        device = TOTPDevice.objects.create(
+        device = EncryptedTOTPDevice.objects.create(
             user=user, name=DEVICE_NAME, confirmed=False, digits=TOTP_DIGITS
         )
     return device
@@ -116,7 +142,7 @@ def _replace_recovery_codes(user: User) -> list[str]:
 class Verified:
     """The outcome of checking a code: the device that accepted it, or why not."""
 
-    device: TOTPDevice | StaticDevice | None
+    device: EncryptedTOTPDevice | StaticDevice | None
     error: str = ""
 
 
@@ -177,7 +203,7 @@ def otp_enrol_confirm(*, actor: User, code: str) -> list[str]:
     if not device.verify_token(_normalise(code)):
         raise ValidationError({"code": "验证码不对。请看手机验证器上最新的 6 位数字再输一次。"})
     with transaction.atomic():
-        TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
+        EncryptedTOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _replace_recovery_codes(actor)
@@ -216,7 +242,7 @@ def otp_reset(*, actor: User, user: User) -> None:
     region (as for passwords)."""
     _check_manager(actor)
     _check_may_change_user(actor, user)
-    removed = TOTPDevice.objects.filter(user=user).delete()[0]
+    removed = EncryptedTOTPDevice.objects.filter(user=user).delete()[0]
     removed += StaticDevice.objects.filter(user=user).delete()[0]
     if not removed:
         raise ValidationError("该用户还没有绑定手机验证器，无需重置。")

@@ -3,7 +3,8 @@ rewritten under the first key, so the keys after it can then be dropped.
 
 What it covers: each person's encrypted ID number and its two keyed look-up hashes
 (`id_number_hash`, `id_last_digits_index`; the masked form is recomputed too), and
-the uploads waiting between preview and confirm (`PendingImport`). Each batch is its
+the uploads waiting between preview and confirm (`PendingImport`), and the secrets of
+the users' authenticator apps (two-factor login, `otp.totp_keys_rotate`). Each batch is its
 own transaction, so an interrupted run keeps what it did and running again is
 harmless (it rewrites the same values). Look-ups try every configured key
 (`crypto.blind_indexes`), so they keep working before, during and after the run.
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import transaction
 
+from sanxin.accounts import otp
 from sanxin.audit.services import audit
 from sanxin.households.models import PendingImport, Person, id_number_columns
 from sanxin.lib import crypto
@@ -76,7 +78,15 @@ def data_key_rotate(
         uploads += 1
     progress(f"待确认的上传文件 {uploads} 个")
 
-    counts = {"people": people, "uploads": uploads, "keys": len(settings.DATA_KEYS)}
+    authenticators = otp.totp_keys_rotate(batch_size=batch_size)
+    progress(f"手机验证器密钥 {authenticators} 个")
+
+    counts = {
+        "people": people,
+        "uploads": uploads,
+        "authenticators": authenticators,
+        "keys": len(settings.DATA_KEYS),
+    }
     audit(
         actor=actor,
         system="sanxin rotate-data-key",
@@ -85,8 +95,8 @@ def data_key_rotate(
         after=counts,
     )
     logger.info(
-        "data key rotation: %d people, %d pending uploads re-encrypted under the first of %d keys "
-        "in %.2f s",
-        people, uploads, counts["keys"], time.perf_counter() - started,
+        "data key rotation: %d people, %d pending uploads, %d authenticator secrets "
+        "re-encrypted under the first of %d keys in %.2f s",
+        people, uploads, authenticators, counts["keys"], time.perf_counter() - started,
     )  # fmt: skip
     return counts

@@ -184,6 +184,7 @@ ACTION_LABELS: dict[str, Any] = {
 KEY_LABELS: dict[str, Any] = {
     "recovery_codes": _("备用码个数"),
     "second_factor": _("手机验证器"),
+    "authenticators": _("重新加密的手机验证器密钥个数"),
     # 考核: the assessment of towns and villages
     "computation": _("计算方法"),
     "floor": _("下限"),

@@ -12,7 +12,7 @@ from sanxin.households.rotation import data_key_rotate
 
 class Command(BaseCommand):
     help = (
-        "用 SANXIN_DATA_KEY 中的第一个密钥重新加密所有身份证号和待确认的上传文件，"
+        "用 SANXIN_DATA_KEY 中的第一个密钥重新加密所有身份证号、待确认的上传文件和手机验证器密钥，"
         "并重算查询索引；完成后即可去掉旧密钥。可以中断后重新运行。"
     )
 
@@ -34,7 +34,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             self.style.SUCCESS(
-                f"完成：{counts['people']} 人的身份证号、{counts['uploads']} 个上传文件已改用第一个密钥。"
+                f"完成：{counts['people']} 人的身份证号、{counts['uploads']} 个上传文件、"
+                f"{counts['authenticators']} 个手机验证器密钥已改用第一个密钥。"
                 "现在可以从 SANXIN_DATA_KEY 中去掉其余密钥并重启服务。"
             )
         )
