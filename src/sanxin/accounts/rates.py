@@ -154,7 +154,9 @@ def home_path(scope: Scope) -> str:
     return min(paths, key=lambda p: (len(p), p)) if paths else ""
 
 
-def count(request: HttpRequest, user: User, kind: Kind, *, now: datetime | None = None):
+def count(
+    request: HttpRequest, user: User, kind: Kind, *, now: datetime | None = None
+) -> Refusal | None:
     """Count one request of `user` of `kind`. None while within the limit; else a
     Refusal, and the first refused request of the window writes the lockout's audit
     row (who, what, the limit, until when, the path and address)."""
@@ -217,7 +219,7 @@ def limited(kind: Kind, *, when: Callable[[HttpRequest], bool] | None = None):
                     return refused_response(request, refusal)
             return view(request, *args, **kwargs)
 
-        wrapper.rate_limit = kind  # type: ignore[attr-defined]
+        wrapper.rate_limit = kind
         return wrapper
 
     return decorator
