@@ -21,8 +21,8 @@ from django.apps import apps
 from django.db import connection, models
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from sanxin.accounts.models import User
-from sanxin.api.models import ApiToken, RateWindow
+from sanxin.accounts.models import RateWindow, User
+from sanxin.api.models import ApiToken
 from sanxin.audit.models import AuditEvent
 from sanxin.lib import idcard
 from tests.access_cases import ALL_USERS, CASES, api_client, member_of_household, send
@@ -66,7 +66,7 @@ def _project_models() -> list[type[models.Model]]:
 
 
 # What a refused request may legitimately write: its own audit row (`*.denied`), the
-# user's last login, an API token's last use and the API's rate count of the request.
+# user's last login, an API token's last use and the rate count of the request.
 # (Sessions and django-axes' access logs are not sanxin apps.)
 SKIPPED_FIELDS = {(User, "last_login"), (ApiToken, "last_used_at"), (ApiToken, "last_used_ip")}
 SKIPPED_MODELS = {RateWindow}

@@ -508,10 +508,18 @@ SANXIN_JOB_FILE_DAYS = env_int("SANXIN_JOB_FILE_DAYS", 7)
 SANXIN_EXPORT_SYNC_ROWS = env_int("SANXIN_EXPORT_SYNC_ROWS", 2000)
 
 # ---------------------------------------------------------------------------------------
-# The public API's rate limits (sanxin/api/rates.py; docs/api.md), counted in the
-# database per one-minute window so that they hold across server processes: requests
-# per token and minute, reads (GET) and writes apart, and failed authentications per
-# client address (after which the address gets 429 until the minute ends).
+# Rate limits (sanxin/accounts/rates.py; docs/access.md, docs/api.md), counted in the
+# database per one-minute window so that they hold across server processes. The public
+# API: requests per user (all their tokens together) and minute, reads (GET) and writes
+# apart, and failed authentications per client address (after which the address gets
+# 429 until the minute ends).
 SANXIN_API_READS_PER_MINUTE = env_int("SANXIN_API_READS_PER_MINUTE", 120)
 SANXIN_API_WRITES_PER_MINUTE = env_int("SANXIN_API_WRITES_PER_MINUTE", 30)
 SANXIN_API_AUTH_FAILURES_PER_MINUTE = env_int("SANXIN_API_AUTH_FAILURES_PER_MINUTE", 20)
+# The pages' sensitive actions, per user and minute (429 past them; the first refusal of
+# a minute is audited): full identity numbers shown; spreadsheets and PDFs of lists of
+# people or money (exports, reports, card sheets, batch certificates, a job's file);
+# redemptions confirmed at the counter and batches of paper slips.
+SANXIN_ID_REVEALS_PER_MINUTE = env_int("SANXIN_ID_REVEALS_PER_MINUTE", 10)
+SANXIN_EXPORTS_PER_MINUTE = env_int("SANXIN_EXPORTS_PER_MINUTE", 10)
+SANXIN_REDEMPTIONS_PER_MINUTE = env_int("SANXIN_REDEMPTIONS_PER_MINUTE", 30)

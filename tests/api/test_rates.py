@@ -1,7 +1,9 @@
-"""The API's rate limits (sanxin/api/rates.py): per token and minute, reads and
-writes apart, counted in the database (exact across processes and concurrent
-requests); failed authentications per client address; 429 in the error shape with
-Retry-After; a refused request does nothing and writes nothing but its count."""
+"""The API's rate limits (sanxin/api/rates.py, counted by sanxin/accounts/rates.py):
+per user (all their tokens together) and minute, reads and writes apart, counted in
+the database (exact across processes and concurrent requests); failed
+authentications per client address; 429 in the error shape with Retry-After; a
+refused request does nothing and writes nothing but its count (and the first one of
+a minute, the lockout's audit row)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from sanxin.api import rates
-from sanxin.api.models import ApiToken, RateWindow
+from sanxin.accounts import rates
+from sanxin.accounts.models import RateWindow
+from sanxin.api.models import ApiToken
 from sanxin.api.services import token_issue, token_revoke
 from sanxin.audit.models import AuditEvent
 from sanxin.jobs.heartbeat import CHORES
@@ -83,9 +86,16 @@ def test_a_refused_request_writes_nothing_but_its_count(world, clock, settings):
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=long_ago, last_used_ip="10.9.9.9")
     audits = AuditEvent.objects.count()
     _throttled(_get(headers, ip="10.0.0.7"), 40)
+    _throttled(_get(headers, ip="10.0.0.7"), 40)
     token.refresh_from_db()
     assert (token.last_used_at, token.last_used_ip) == (long_ago, "10.9.9.9")
-    assert AuditEvent.objects.count() == audits
+    # The lockout is logged once for the minute, not once per refused request.
+    lockout = AuditEvent.objects.get(action="rate.lockout")
+    assert AuditEvent.objects.count() == audits + 1
+    assert lockout.actor == world.users["committee_head"]
+    assert lockout.ip_address == "10.0.0.7"
+    assert lockout.after["rate_kind"] == "开放接口读取" and lockout.after["rate_limit"] == 1
+    assert lockout.after["request_path"] == REGIONS
 
 
 def test_a_refused_write_records_nothing(world, scheme, clock, settings):
@@ -106,7 +116,8 @@ def test_a_refused_write_records_nothing(world, scheme, clock, settings):
     before = (Entry.objects.count(), Submission.objects.count(), AuditEvent.objects.count())
     _throttled(record("second"), 40)
     after = (Entry.objects.count(), Submission.objects.count(), AuditEvent.objects.count())
-    assert after == before
+    assert after == (before[0], before[1], before[2] + 1)  # + the lockout's audit row
+    assert AuditEvent.objects.filter(action="rate.lockout").count() == 1
     # Reads are counted apart: the same token still reads.
     assert _get(headers).status_code == 200
 
@@ -123,14 +134,22 @@ def test_the_next_minute_opens_a_new_window(world, clock, settings):
     assert sorted(RateWindow.objects.values_list("hits", flat=True)) == [3, 4]
 
 
-def test_tokens_are_counted_apart(world, clock, settings):
-    settings.SANXIN_API_READS_PER_MINUTE = 2
+def test_a_users_tokens_share_one_count(world, clock, settings):
+    """Issuing more tokens gives no more requests: the count is the owner's."""
+    settings.SANXIN_API_READS_PER_MINUTE = 3
     _first, mine = _token(world)
     _second, my_other = _token(world)  # the same owner's second token
     _third, theirs = _token(world, "district_admin")
-    assert [_get(mine).status_code for _ in range(3)] == [200, 200, 429]
-    assert [_get(my_other).status_code for _ in range(3)] == [200, 200, 429]
-    assert [_get(theirs).status_code for _ in range(2)] == [200, 200]
+    assert [_get(mine).status_code for _ in range(2)] == [200, 200]
+    assert _get(my_other).status_code == 200
+    _throttled(_get(my_other), 40)
+    _throttled(_get(mine), 40)
+    # Another user is not affected, and the next minute the owner reads again.
+    assert [_get(theirs).status_code for _ in range(3)] == [200, 200, 200]
+    owner = world.users["committee_head"].pk
+    assert RateWindow.objects.get(bucket=f"user:{owner}:api-read").hits == 5
+    clock.at(NOON + timedelta(minutes=1))
+    assert _get(my_other).status_code == 200
 
 
 def test_a_flood_of_failed_authentications_gets_429(world, clock, settings):
@@ -144,7 +163,7 @@ def test_a_flood_of_failed_authentications_gets_429(world, clock, settings):
     # The address is blocked whatever token it sends, so a right guess looks like a
     # wrong one; the token's own count and last use are not touched.
     _throttled(_get(headers), 40)
-    assert not RateWindow.objects.filter(bucket__startswith="token:").exists()
+    assert not RateWindow.objects.filter(bucket__startswith="user:").exists()
     token.refresh_from_db()
     assert token.last_used_at is None
     # Another address is not blocked, and the next minute this one is not either.
@@ -181,15 +200,18 @@ def test_the_schema_documents_429(world):
 def test_past_windows_are_pruned_by_the_worker_and_the_command(db, capsys, monkeypatch):
     minute = rates.Window.at(NOON).minute
     for m in (minute - 5, minute - 2, minute - 1, minute):
-        RateWindow.objects.create(bucket="token:1:read", minute=m, hits=3)
+        RateWindow.objects.create(bucket="user:1:api-read", minute=m, hits=3)
     assert rates.prune in CHORES
     monkeypatch.setattr(timezone, "now", lambda: NOON)
     heartbeat_once("worker-1", NOON)  # the worker's beat runs the chore
     assert sorted(RateWindow.objects.values_list("minute", flat=True)) == [minute - 1, minute]
     monkeypatch.undo()
-    call_command("prune_api_rates")  # now is long after NOON
+    call_command("prune_rates")  # now is long after NOON
     assert not RateWindow.objects.exists()
     assert "已删除 2 行" in capsys.readouterr().out
+    RateWindow.objects.create(bucket="user:1:export", minute=minute, hits=1)
+    call_command("prune_api_rates")  # the former name still works
+    assert not RateWindow.objects.exists()
 
 
 @pytest.mark.skipif(

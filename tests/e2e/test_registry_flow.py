@@ -42,6 +42,23 @@ def test_committee_head_finds_a_household_and_reveals_an_id(world, live_server, 
     )
 
 
+def test_a_reveal_past_the_limit_says_so_in_place(world, live_server, page, settings):
+    """The 429 fragment is swapped where the number would have gone (base.html's
+    htmx-config); no number is shown and no reveal is audited. (A limit of 0: the
+    first reveal is already over it, whatever the clock's minute.)"""
+    settings.SANXIN_ID_REVEALS_PER_MINUTE = 0
+    _log_in(page, live_server, "committee_head")
+    page.goto(f"{live_server.url}/households/{world.household.pk}/")
+    head = Person.objects.get(household=world.household, is_head=True)
+    row = page.get_by_role("row").filter(has=page.get_by_text("王大山", exact=True))
+    page.on("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="显示完整号码").click()
+    expect(row.get_by_role("alert")).to_contain_text("每人每分钟最多 0 次")
+    expect(row.get_by_text(head.reveal_id_number())).to_have_count(0)
+    assert not AuditEvent.objects.filter(action="person.reveal_id").exists()
+    assert AuditEvent.objects.filter(action="rate.lockout").count() == 1
+
+
 def test_villager_logs_in_by_phone_and_sees_only_their_household(world, live_server, page):
     _log_in(page, live_server, "13800000001")
     # The villager's home links straight to their household (one tap, issue 10).

@@ -225,3 +225,30 @@ class EncryptedTOTPDevice(TimestampMixin, ThrottlingMixin, Device):
                 if not f.primary_key and f.name != "key_encrypted"
             ]
         super().save(*args, **kwargs)
+
+
+class RateWindow(models.Model):
+    """One fixed one-minute window of a rate limit: how many requests a bucket made in
+    the minute starting at `minute` (minutes since 1970-01-01 UTC). A bucket is one
+    user's requests of one kind (the API's reads and writes, the pages' reveals of full
+    identity numbers, exports, redemptions) or a client address's failed API
+    authentications (`sanxin.accounts.rates`). Counted by one upsert per request, so the
+    count is exact across server processes; old windows are pruned by the worker's
+    heartbeat and `sanxin prune-rates`. The table keeps the name it had in the api app
+    (moved without copying: accounts 0009, api 0003)."""
+
+    bucket = models.CharField(max_length=64)
+    minute = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "api_ratewindow"
+        verbose_name = _("限流计数")
+        verbose_name_plural = _("限流计数")
+        constraints = [
+            models.UniqueConstraint(fields=["bucket", "minute"], name="api_ratewindow_one"),
+        ]
+        indexes = [models.Index(fields=["minute"], name="api_ratewindow_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.bucket}@{self.minute}: {self.hits}"

@@ -5,7 +5,8 @@ permissions and field groups), `request.auth` the ApiToken.
 
 The rate limits (`sanxin.api.rates`) are checked here, before the operation runs and
 before the token's last use is noted: a refused request (429) does no work and writes
-nothing but its count."""
+nothing but its count (and, the first one of a minute over the owner's limit, the
+lockout's audit row). Reads and writes are counted per owner, not per token."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 from ninja.errors import Throttled
 from ninja.security import HttpBearer
 
+from sanxin.accounts import rates as counting
 from sanxin.accounts.scope import Perm, Scope, scope_for
 from sanxin.api import rates, tokens
 from sanxin.api.models import ApiToken
@@ -28,8 +30,8 @@ M = TypeVar("M", bound=Model)
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         now = timezone.now()
-        window = rates.Window.at(now)
-        ip = rates.client_ip(request)
+        window = counting.Window.at(now)
+        ip = counting.client_ip(request)
         # One query: the token, and how often this address failed in this minute.
         found = (
             tokens.active(token, now=now)
@@ -37,20 +39,20 @@ class TokenAuth(HttpBearer):
             .first()
         )
         if found is None:
-            failed = rates.hit(rates.failure_bucket(ip), window)
-            rates.note_over(rates.failure_bucket(ip), failed, rates.failure_limit())
+            failed = counting.hit(rates.failure_bucket(ip), window)
+            counting.note_over(rates.failure_bucket(ip), failed, rates.failure_limit())
             if failed > rates.failure_limit():
                 raise Throttled(wait=window.retry_after)
             return None
         if found.address_failures >= rates.failure_limit():  # type: ignore[attr-defined]
             # The address is blocked: a right token is answered as a wrong one is.
             raise Throttled(wait=window.retry_after)
-        bucket = rates.token_bucket(found.pk, request.method or "GET")
-        used = rates.hit(bucket, window)
-        limit = rates.token_limit(request.method or "GET")
-        rates.note_over(bucket, used, limit)
-        if used > limit:
-            raise Throttled(wait=window.retry_after)
+        # The owner's bucket, shared by all their tokens.
+        refusal = counting.count(
+            request, found.owner, rates.kind_of(request.method or "GET"), now=now
+        )
+        if refusal is not None:
+            raise Throttled(wait=refusal.retry_after)
         tokens.note_use(found, ip=ip, now=now)
         request.user = found.owner
         request.scope = scope_for(found.owner)  # type: ignore[attr-defined]

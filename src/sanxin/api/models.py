@@ -56,27 +56,3 @@ class ApiToken(models.Model):
     @property
     def expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
-
-
-class RateWindow(models.Model):
-    """One fixed one-minute window of the API's rate limits: how many requests a
-    bucket made in the minute starting at `minute` (minutes since 1970-01-01 UTC).
-    A bucket is a token's reads or writes, or a client address's failed
-    authentications (`sanxin.api.rates`). Counted by one upsert per request, so the
-    count is exact across server processes; old windows are pruned by the worker's
-    heartbeat and `sanxin prune-api-rates`."""
-
-    bucket = models.CharField(max_length=64)
-    minute = models.BigIntegerField()
-    hits = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("接口限流计数")
-        verbose_name_plural = _("接口限流计数")
-        constraints = [
-            models.UniqueConstraint(fields=["bucket", "minute"], name="api_ratewindow_one"),
-        ]
-        indexes = [models.Index(fields=["minute"], name="api_ratewindow_minute")]
-
-    def __str__(self) -> str:
-        return f"{self.bucket}@{self.minute}: {self.hits}"

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.jobs import selectors, services
 
@@ -51,6 +52,7 @@ def job_retry(request, pk):
 
 @require_GET
 @requires()
+@rates.limited(rates.EXPORT)
 def job_file(request, pk):
     """The job's file, to those who may see the job; 404 once it expired."""
     job = selectors.get_job(request.user, pk)

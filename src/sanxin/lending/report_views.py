@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.lending.report_forms import PeriodForm
@@ -113,6 +114,7 @@ def _total_cells(t: Totals) -> list[Any]:
 
 @require_GET
 @requires(Perm.LENDING_TOTALS)
+@rates.limited(rates.EXPORT)
 def reports_export(request):
     """The page's table as .xlsx: the regions' rows and their total, or — for the
     credit officer on a village — its households' rows (an audited bulk read)."""
@@ -221,6 +223,7 @@ def _validation_cells(row: Row) -> list[Any]:
 
 @require_GET
 @requires(Perm.LENDING_MANAGE)
+@rates.limited(rates.EXPORT)
 def validation_export(request):
     root, report, _choices = _validation(request)
     headers = [

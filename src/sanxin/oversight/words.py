@@ -93,6 +93,7 @@ ACTION_LABELS: dict[str, Any] = {
     "person.update": _("修改人员信息"),
     "product.create": _("新增超市商品"),
     "product.update": _("修改超市商品"),
+    "rate.lockout": _("操作太频繁，被暂时限制"),
     "rating.adjust_confirm": _("确认等级调整"),
     "rating.adjust_propose": _("提出等级调整"),
     "redemption.create": _("积分兑换"),
@@ -182,6 +183,11 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 KEY_LABELS: dict[str, Any] = {
+    # rate limits (accounts/rates.py)
+    "rate_kind": _("受限操作"),
+    "rate_limit": _("每分钟上限（次）"),
+    "blocked_until": _("限制到"),
+    "request_path": _("请求地址"),
     "recovery_codes": _("备用码个数"),
     "second_factor": _("手机验证器"),
     "authenticators": _("重新加密的手机验证器密钥个数"),

@@ -1,6 +1,7 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import services
@@ -8,6 +9,7 @@ from sanxin.households import services
 
 @require_POST
 @requires(Perm.VIEW_REGISTRY)
+@rates.limited(rates.REVEAL)
 def person_reveal_id_view(request, pk: int):
     person = request.scope.get_person(pk)
     full = services.person_reveal_id(

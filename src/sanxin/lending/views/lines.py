@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.households import pending_upload
@@ -212,6 +213,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @requires(Perm.LENDING_MANAGE)
+@rates.limited(rates.EXPORT)
 def export(request: HttpRequest, pk: int) -> HttpResponse:
     place = _village(request, pk)
     content = bank_decisions.lines_export(actor=request.user, village=place)

@@ -16,6 +16,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.lib import photos as photo_files
@@ -484,6 +485,7 @@ def assessment_photo(request, pk: int):
 
 
 @requires(Perm.ASSESS_VIEW)
+@rates.limited(rates.EXPORT)
 def assessment_export(request, pk: int):
     version = _version(request, pk)
     published = _published(request, version)

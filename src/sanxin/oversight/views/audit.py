@@ -15,6 +15,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.audit.models import AuditEvent
@@ -124,6 +125,7 @@ def audit_log(request):
 
 
 @requires(Perm.VIEW_AUDIT)
+@rates.limited(rates.EXPORT)
 def audit_export(request):
     """What the page shows under the same filters, as .xlsx (text never a formula)."""
     _form, events = _filtered(request)

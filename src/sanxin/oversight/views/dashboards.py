@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.lib.export import XLSX_TYPE, Sheet, workbook_xlsx
@@ -620,6 +621,7 @@ def dashboard_region(request, region_id: int):
 
 @require_GET
 @requires(Perm.DASHBOARD_VIEW)
+@rates.limited(rates.EXPORT)
 def dashboard_export(request, region_id: int):
     """Every table of the page as one workbook, a sheet per table."""
     region = _region_or_404(request.scope, region_id)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from sanxin.accounts import rates
 from sanxin.accounts.choices import Department
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Field, Perm
@@ -519,6 +520,7 @@ EXPORTS = {
 
 @require_GET
 @requires(Perm.DEPARTMENT_VIEWS)
+@rates.limited(rates.EXPORT)
 def export(request, dept: str, table: str):
     """One table of the department's page as .xlsx, under the page's filters."""
     dept = _department(request, dept)

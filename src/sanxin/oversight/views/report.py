@@ -14,6 +14,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.jobs.services import job_start
@@ -69,6 +70,7 @@ def _filename(report: PeriodReport, ext: str) -> str:
 
 @require_POST
 @requires(Perm.REPORT_VIEW)
+@rates.limited(rates.EXPORT)
 def report_pdf_job(request):
     """The PDF made by a background job (oversight/jobs.py); the browser goes to the
     job's page, which offers the file. The chosen region and period come as fields."""
@@ -99,6 +101,7 @@ def report_pdf_job(request):
 
 @require_GET
 @requires(Perm.REPORT_VIEW)
+@rates.limited(rates.EXPORT)
 def report_pdf_download(request):
     form = _form(request)
     if not form.is_valid():
@@ -115,6 +118,7 @@ def report_pdf_download(request):
 
 @require_GET
 @requires(Perm.REPORT_VIEW)
+@rates.limited(rates.EXPORT)
 def report_xlsx_download(request):
     form = _form(request)
     if not form.is_valid():

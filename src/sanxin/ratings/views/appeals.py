@@ -19,6 +19,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.households.models import Household
@@ -158,6 +159,7 @@ def _label(appeal: Appeal, now) -> Appeal:
 
 # --- the list -----------------------------------------------------------------------
 @requires(Perm.VIEW_REGISTRY)
+@rates.limited(rates.EXPORT, when=lambda r: r.GET.get("format") == "xlsx")
 def appeal_list(request, pk):
     scope = request.scope
     cycle = selectors.get_cycle(scope, pk)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.jobs.services import job_start
@@ -75,6 +76,7 @@ def certificate_pdf(request, pk):
 
 @require_POST
 @requires(Perm.VIEW_REGISTRY)
+@rates.limited(rates.EXPORT)
 def village_certificates(request, village):
     """Print the certificates of every household of the village at or above a grade
     (issuing the missing ones) as one PDF, a page each: a background job

@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.ratings.choices import CycleState
@@ -74,6 +75,7 @@ def notice(request, pk):
 
 @require_GET
 @requires(Perm.VIEW_REGISTRY)
+@rates.limited(rates.EXPORT)
 def notice_pdf(request, pk):
     cycle = _notice_cycle(request, pk)
     village = cycle.village

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Scope, scope_for
 from sanxin.households.choices import HouseholdStatus
@@ -149,6 +150,7 @@ def _start_sheets(request, region: Region, label: str):
 
 @require_POST
 @requires()
+@rates.limited(rates.EXPORT)
 def card_sheet(request, group):
     """The group's printed sheet (PDF), making the cards that are missing: a
     background job; the browser goes to its page, which offers the file."""
@@ -161,6 +163,7 @@ def card_sheet(request, group):
 
 @require_POST
 @requires()
+@rates.limited(rates.EXPORT)
 def card_village_sheet(request, village):
     """A whole village's sheets, group after group, in one PDF (a background job)."""
     _require_card_perm(request.scope)

@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.lib.forms import apply_service_errors
@@ -87,7 +88,19 @@ def _served_household(request, household_id):
 # --- the household panel and the redemption -----------------------------------------
 
 
+def counter_confirms(request) -> bool:
+    """A redemption confirmed (what SANXIN_REDEMPTIONS_PER_MINUTE counts; looking at
+    the panel, reviewing the basket and going back to it are not counted)."""
+    return request.method == "POST" and request.POST.get("step") == "confirm"
+
+
+def paper_batch_sent(request) -> bool:
+    """A batch of paper slips sent to be recorded (adding an empty slip is not)."""
+    return request.method == "POST" and "add" not in request.POST
+
+
 @requires(Perm.SHOP_REDEEM)
+@rates.limited(rates.REDEEM, when=counter_confirms)
 def counter_household(request, household_id):
     """The household's panel and the redemption form. POST `step=review` shows the
     lines, total and balance after for the clerk to check; `step=confirm` redeems
@@ -383,6 +396,7 @@ def void_decide(request, pk):
 
 
 @requires(Perm.SHOP_REDEEM)
+@rates.limited(rates.REDEEM, when=paper_batch_sent)
 def counter_paper(request):
     """Paper slips (纸质兑换单) written when the counter had no network, entered
     afterwards as one batch with their real dates and times: all are recorded or

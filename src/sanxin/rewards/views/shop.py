@@ -24,6 +24,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import ScopedRequest, requires
 from sanxin.accounts.scope import Perm, Scope
 from sanxin.audit.services import audit
@@ -610,6 +611,7 @@ def _exported(request: ScopedRequest, shop: Shop, what: str, month: date, rows: 
 
 @require_GET
 @requires(Perm.SHOP_VIEW)
+@rates.limited(rates.EXPORT)
 def report_export(request: ScopedRequest, pk: int):
     """The monthly report as .xlsx: the summary, the stock account per product, the
     funding account per source, the top products."""
@@ -724,6 +726,7 @@ def report_export(request: ScopedRequest, pk: int):
 
 @require_GET
 @requires(Perm.SHOP_VIEW)
+@rates.limited(rates.EXPORT)
 def movements_export(request: ScopedRequest, pk: int):
     shop = _shop(request, pk)
     month = _month(request)
@@ -771,6 +774,7 @@ def movements_export(request: ScopedRequest, pk: int):
 
 @require_GET
 @requires(Perm.SHOP_VIEW)
+@rates.limited(rates.EXPORT)
 def redemptions_export(request: ScopedRequest, pk: int):
     """The month's redemptions: receipt number, time, household number and masked
     head, the goods, the points, voided or not."""

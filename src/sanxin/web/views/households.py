@@ -21,6 +21,7 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Field, Perm, Scope
 from sanxin.households import selectors
@@ -191,6 +192,7 @@ EXPORT_FILENAME = "农户名单.xlsx"
 
 @require_GET
 @requires(Perm.VIEW_REGISTRY)
+@rates.limited(rates.EXPORT)
 def household_export(request):
     """What the list shows under the same filters (all pages), as .xlsx. A list longer
     than SANXIN_EXPORT_SYNC_ROWS is made by a background job instead: this page then
@@ -212,6 +214,7 @@ def household_export(request):
 
 @require_POST
 @requires(Perm.VIEW_REGISTRY)
+@rates.limited(rates.EXPORT)
 def household_export_job(request):
     """Start the large export as a background job; the browser goes to its page."""
     from sanxin.web import jobs as web_jobs
