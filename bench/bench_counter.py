@@ -116,6 +116,9 @@ def server_env(url: str) -> dict[str, str]:
         SANXIN_ALLOWED_HOSTS="127.0.0.1",
         SANXIN_DB_CONN_MAX_AGE=os.environ.get("SANXIN_DB_CONN_MAX_AGE", "60"),
         SANXIN_LOG_LEVEL="WARNING",
+        # Static files through the finders: a fresh clone has collected none, and with
+        # the manifest on the login page fails on its first {% static %}.
+        SANXIN_STATIC_MANIFEST="0",
         PYTHONPATH=os.pathsep.join(
             [str(ROOT), str(ROOT / "src"), *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
