@@ -234,3 +234,34 @@ def test_stored_cells_are_bounded():
         + b"</row>"
     )
     assert "文件存有超过 50 个单元格" in refused(crafted.xlsx([[row]]), cells=50)
+
+
+def _damaged_part(name: str, at: int, junk: bytes) -> bytes:
+    """A good workbook with `junk` written over its part `name`, `at` bytes after the
+    start of the part's local header (0: the header's magic number; past the header:
+    the packed data)."""
+    import zipfile
+
+    content = bytearray(sheet_xlsx([["001", "张建国"]], header=["户号", "姓名"]))
+    info = zipfile.ZipFile(io.BytesIO(bytes(content))).getinfo(name)
+    offset = info.header_offset + at
+    if at >= 30:  # past the fixed header: skip the name and the extra field too
+        offset += len(info.filename.encode()) + len(info.extra)
+    content[offset : offset + len(junk)] = junk
+    return bytes(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # A part whose local header is not one (zipfile.BadZipFile when opened): found by
+        # the fuzzer (fuzz/targets.py `xlsx`) in its first runs.
+        _damaged_part("xl/styles.xml", 0, b"XX"),
+        _damaged_part("xl/worksheets/sheet1.xml", 0, b"XX"),
+        # A part whose deflate stream is corrupt (zlib.error, which no handler caught).
+        _damaged_part("xl/workbook.xml", 30, b"\xff\xff\xff\xff"),
+        _damaged_part("xl/worksheets/sheet1.xml", 30, b"\xff\xff\xff\xff"),
+    ],
+)
+def test_a_damaged_part_is_refused_as_a_damaged_file(content):
+    assert "无法读取该 Excel 文件，文件可能已损坏" in refused(content)

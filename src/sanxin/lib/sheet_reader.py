@@ -36,6 +36,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -53,6 +54,9 @@ EXCEL_MAX_CELL_TEXT = 32_767  # characters
 _CHUNK = 64 * 1024
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+# What reading a damaged zip raises: a bad header or CRC, a truncated or corrupt
+# deflate stream (zlib.error is none of the others), a size that does not match.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
 
 
 class UnreadableFile(Exception):
@@ -177,6 +181,8 @@ def xlsx_grid(
                 shapes[name] = _scan_sheet(archive, name, budget)
             elif name.endswith((".xml", ".rels")):
                 _scan_part(archive, name, budget)
+    except _ZIP_ERRORS:  # a part that cannot be unpacked, wherever the scan met it
+        raise _damaged() from None
     finally:
         archive.close()
     return _read_sheets(content, limits, shapes, pick_sheet)
@@ -260,7 +266,7 @@ def _open_zip(content: bytes, limits: Limits) -> zipfile.ZipFile:
         raise _oversized()
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
     infos = archive.infolist()
     total = 0
@@ -324,7 +330,7 @@ def _feed(archive: zipfile.ZipFile, name: str, parser: Any) -> None:
             parser.Parse(b"", True)
     except expat.ExpatError:
         raise _damaged() from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
 
 
@@ -394,7 +400,7 @@ def _fast_scan_strings(archive: zipfile.ZipFile, name: str, budget: _Budget) -> 
                     raise _too_many_strings(limits)
                 if not chunk:
                     break
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
     budget.elements += elements
     budget.strings += strings
@@ -530,7 +536,7 @@ def _fast_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _S
                         shape.last_column = column
                 if not chunk:
                     return shape
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
 
 
