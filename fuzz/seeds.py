@@ -1,6 +1,10 @@
 """Writes the seed corpora under fuzz/corpus/<target>/ (committed; rerun after changing
 a target's input format): `python -m fuzz.seeds`. Valid examples of each input and a
-few crafted ones, each small."""
+few crafted ones, each small. The inputs that once crashed a target are kept beside
+them as `crash-<sha1>` (copied from .fuzz-crashes/ when fixed), so the suite replays
+them too (tests/test_fuzz_corpus.py). The .xlsx seeds (timestamps) and the tokens (a
+random card value) come out different each time: keep the committed ones when
+nothing else about them changed."""
 
 from __future__ import annotations
 
@@ -200,12 +204,25 @@ def seeds() -> dict[str, list[bytes]]:
             b"\0" + ROSTER_CSV.encode("gb18030"),
             b"\1" + bytes(range(256)),
         ],
-        "entries": [b"\0" + ENTRIES_CSV.encode(), b"\1" + bytes(range(256))],
+        "entries": [
+            b"\0" + ENTRIES_CSV.encode(),
+            b"\1" + bytes(range(256)),
+            b"\0"
+            + f"户号,积分项,数量,发生日期\n001,x,{'1' * 5000},2026-01-01\n፩,x,1,2026-01-01\n".encode(),
+        ],
         "credit": [b"\0" + _credit_csv().encode(), b"\1" + bytes(range(256))],
-        "repayments": [b"\0" + REPAYMENTS_CSV.encode(), b"\1" + bytes(range(256))],
+        "repayments": [
+            b"\0" + REPAYMENTS_CSV.encode(),
+            b"\1" + bytes(range(256)),
+            b"\0" + f"贷款编号,还款日期,金额,流水号\nL-1,2026-03-01,{'1' * 40},A\n".encode(),
+        ],
         "bank": [b"\0" + BANK_CSV.encode(), b"\1" + bytes(range(256))],
         "scheme": [
             default_scheme_json().encode(),
+            # what once raised past the reader (docs/fuzzing.md)
+            b"[" * 3000,
+            b'{"format": "sanxin-scheme", "version": 1' + b"1" * 5000 + b"}",
+            default_scheme_json().replace('"points": 1,', '"points": 1e100,', 1).encode(),
             json.dumps({"format": "sanxin-scheme", "items": []}).encode(),
             b'{"a": [1, 2.5, "x", null, true]}',
             b"\xef\xbb\xbf[]",
@@ -250,7 +267,8 @@ def main() -> None:
         folder = CORPUS / name
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.iterdir():
-            old.unlink()
+            if not old.name.startswith("crash-"):  # inputs that crashed once stay
+                old.unlink()
         for data in inputs:
             (folder / hashlib.sha1(data).hexdigest()).write_bytes(data)
     total = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())

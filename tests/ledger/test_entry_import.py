@@ -228,9 +228,9 @@ def test_file_problems(world, scheme):
 
 
 def test_cells_int_cannot_read_are_row_problems(world, scheme):
-    """Found by the fuzzer (fuzz/targets.py `entries`): a quantity of 5,000 digits
-    (int() refuses more than 4,300) and a 户号 of digits int() does not read
-    ("፩" and "²" are str.isdigit()) raised ValueError instead of a row problem."""
+    """Found while writing the fuzz target (fuzz/targets.py `entries`): a quantity of
+    5,000 digits (int() refuses more than 4,300) and a 户号 of digits int() does not
+    read ("፩" and "²" are str.isdigit()) raised ValueError instead of a row problem."""
     rows = [
         ["001", "", "env.tidy", "1" * 5000, "2025-06-01", ""],
         ["፩", "", "env.tidy", 1, "2025-06-01", ""],

@@ -442,10 +442,10 @@ def test_export_command_defaults_to_the_version_in_force(world, scheme, capsys):
 
 
 def test_hostile_scheme_files_are_refused_with_a_reason_and_save_nothing(world, scheme, login):
-    """Inputs the fuzzer (fuzz/targets.py `scheme`) found raising past the reader:
-    deep nesting (RecursionError), an integer of 5,000 digits (ValueError), numbers
-    too large to round to cents (InvalidOperation), and day counts a date cannot be
-    moved by (the engine's OverflowError, later)."""
+    """Inputs tried while writing the fuzz target (fuzz/targets.py `scheme`) that
+    raised past the reader: deep nesting (RecursionError), an integer of 5,000 digits
+    (ValueError), numbers too large to round to cents (InvalidOperation), and day
+    counts a date cannot be moved by (the engine's OverflowError, later)."""
     client = login(world.users["district_admin"])
     before = _versions()
 
