@@ -265,3 +265,23 @@ def _damaged_part(name: str, at: int, junk: bytes) -> bytes:
 )
 def test_a_damaged_part_is_refused_as_a_damaged_file(content):
     assert "无法读取该 Excel 文件，文件可能已损坏" in refused(content)
+
+
+def _cell(reference: str, row: int = 1) -> bytes:
+    return f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+
+
+def test_a_cell_reference_is_read_where_calamine_reads_it():
+    """Found by the fuzzer (fuzz/targets.py `xlsx_parts`, a timeout): python-calamine
+    reads a reference's letters in either case and of any length ("shsC4" is column
+    339,849), and puts a cell in the row its reference names, whatever its <row>
+    says; the scan took both for the next cell of the row, so calamine built rows of
+    hundreds of thousands of cells (millions of rows would have fitted as well)."""
+    header = crafted.inline_row(1, ["户号"])
+    assert "无法读取该 Excel 文件" in refused(crafted.xlsx([[header, _cell("shsC4", 2)]]))
+    assert "无法读取该 Excel 文件" in refused(crafted.xlsx([[header, _cell("A1:B2", 2)]]))
+    wide = refused(crafted.xlsx([[header, _cell("xfd2", 2)]]))
+    assert "文件超过 60 列的上限（第 2 行第 XFD 列有内容）" in wide
+    deep = refused(crafted.xlsx([[header, _cell("A200000", 2)]]))
+    assert "文件超过 100,010 行的上限（第 200,000 行）" in deep
+    assert read(crafted.xlsx([[header, _cell("b2", 2)]])) == [("户号",), (None, "x")]

@@ -43,7 +43,7 @@ _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 # Every number of a scheme (points, caps, weights, thresholds) is far below this: a
 # larger one is refused as it is read, before any arithmetic (1e100 would not round
 # to cents, and int(Decimal("1e999999999")) would take minutes and gigabytes).
-MAX_NUMBER = Decimal(10) ** 9
+MAX_NUMBER = Decimal(1_000_000_000)
 # Day counts (validity, vetoes, credit): 100 years at most, so a date plus any of
 # them stays within the calendar (a date past year 9999 cannot be computed).
 MAX_DAYS = 36_500
@@ -99,7 +99,7 @@ class _Reader:
     def _as_int(v: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int | Decimal):
             raise ValueError(f"应为整数，实际为 {v!r}")
-        if abs(v) >= MAX_NUMBER:
+        if abs(Decimal(v)) >= MAX_NUMBER:
             raise ValueError(f"数值过大（绝对值应小于 {MAX_NUMBER:,}），实际为 {v}")
         if isinstance(v, Decimal):
             if v != v.to_integral_value():
