@@ -134,10 +134,8 @@ def typed_grid(data: bytes, header: list[str]) -> list[tuple[Any, ...]]:
     """A header row (`header`, some columns dropped or renamed as the bytes say),
     then rows of typed cells."""
     src = _Bytes(data)
-    mask = src.byte()
-    row0 = tuple(
-        h if not (mask >> (i % 8)) & 1 or i >= 8 else src.text() for i, h in enumerate(header)
-    )
+    renamed = src.byte()  # bit i: the i-th header (of the first eight) is other text
+    row0 = tuple(src.text() if i < 8 and renamed >> i & 1 else h for i, h in enumerate(header))
     grid: list[tuple[Any, ...]] = [row0]
     while src.left() > 0 and len(grid) < 50:
         grid.append(tuple(_cell(src) for _ in range(src.byte() % (len(header) + 2))))
