@@ -445,7 +445,8 @@ def test_hostile_scheme_files_are_refused_with_a_reason_and_save_nothing(world, 
     """Inputs tried while writing the fuzz target (fuzz/targets.py `scheme`) that
     raised past the reader: deep nesting (RecursionError), an integer of 5,000 digits
     (ValueError), numbers too large to round to cents (InvalidOperation), and day
-    counts a date cannot be moved by (the engine's OverflowError, later)."""
+    counts a date cannot be moved by (the engine's OverflowError, later); and one the
+    fuzzer found, below."""
     client = login(world.users["district_admin"])
     before = _versions()
 
@@ -480,4 +481,13 @@ def test_hostile_scheme_files_are_refused_with_a_reason_and_save_nothing(world, 
     assert "items[1].validity_days" in html and "不超过 36500" in html
     assert f"items[{index}].veto" in html
     assert "credit_valid_days" in html
+
+    # Found by the fuzzer (fuzz/targets.py `village_items`): an item's tiers holding
+    # an object, which validation put in a set (TypeError: unhashable type).
+    html = post(
+        scheme_file(
+            scheme, label="2025.9", mutate=lambda d: d["items"][2].update(tiers=[{}])
+        ).read()
+    )
+    assert "items[2].tiers" in html and "应为文字的列表" in html
     assert _versions() == before

@@ -144,6 +144,12 @@ class _Reader:
         return v
 
     @staticmethod
+    def _as_text_list(v: Any) -> list[str]:
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ValueError(f'应为文字的列表 ["...", ...]，实际为 {v!r}')
+        return v
+
+    @staticmethod
     def _as_dict(v: Any) -> dict[str, Any]:
         if not isinstance(v, dict):
             raise ValueError("应为对象 {...}")
@@ -189,7 +195,7 @@ def _read_item(r: _Reader, d: dict[str, Any], p: str) -> Item:
             cap_grade=r.get(raw_veto, "cap_grade", vp, "text"),
             days=r.get(raw_veto, "days", vp, "int"),
         )
-    tiers = r.get(d, "tiers", p, "list", list(TIERS))
+    tiers = r.get(d, "tiers", p, "text_list", list(TIERS))
     return Item(
         code=r.get(d, "code", p, "text"),
         name=r.get(d, "name", p, "text"),
