@@ -17,11 +17,11 @@ from fuzz import targets
 def main() -> None:
     name, libfuzzer_args = sys.argv[1], sys.argv[2:]
     target = targets.TARGETS[name]
-    # Only the product's modules are instrumented (Django's and the libraries' are
-    # not: coverage of our own branches is what guides the search). Running the
-    # target on a few tiny inputs here imports every module it reaches, inside the
-    # hook.
-    with atheris.instrument_imports(include=["sanxin"]):
+    # Only the product's modules are instrumented, and the Python libraries a target
+    # parses with (Pillow's image plugins, Django's signing): coverage of those
+    # branches is what guides the search. Running the target on a few tiny inputs
+    # here imports every module it reaches, inside the hook.
+    with atheris.instrument_imports(include=list(target.instrument)):
         targets.setup_django()
         for warmup in (b"", b"\0", b"\1", b"\0a,b\n1,2\n"):
             target.run(warmup)

@@ -537,6 +537,9 @@ class Target:
     run: Callable[[bytes], None]
     covers: str
     max_len: int = 4096
+    # The packages whose Python code guides the search (python-calamine, the csv
+    # module and Pillow's decoders are compiled: not instrumented).
+    instrument: tuple[str, ...] = ("sanxin",)
 
 
 TARGETS: dict[str, Target] = {
@@ -568,7 +571,19 @@ TARGETS: dict[str, Target] = {
             "rules.scheme_reader.item_from_dict + adopt_for_village",
             8192,
         ),
-        Target("tokens", tokens_target, "card/certificate tokens, API cursors", 512),
-        Target("photo", photo_target, "lib.photos.clean (Pillow decoding)", 65536),
+        Target(
+            "tokens",
+            tokens_target,
+            "card/certificate tokens, API cursors",
+            512,
+            ("sanxin", "django.core.signing"),
+        ),
+        Target(
+            "photo",
+            photo_target,
+            "lib.photos.clean (Pillow decoding)",
+            65536,
+            ("sanxin", "PIL"),
+        ),
     )
 }
