@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format bench serve clean-demo
+.PHONY: demo test lint format bench fuzz serve clean-demo
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Sanxin needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -50,6 +50,14 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
 	$(BIN)/python -m bench
+
+# Atheris over every parser of untrusted input (docs/fuzzing.md): FUZZ_SECONDS each,
+# the grown corpus kept in .fuzz-corpus/, crash inputs written to .fuzz-crashes/.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= all
+fuzz: $(STAMP)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev,fuzz]'
+	$(BIN)/python -m fuzz $(FUZZ_TARGETS) --seconds $(FUZZ_SECONDS)
 
 clean-demo:
 	rm -f var/sanxin.sqlite3 var/sanxin.sqlite3-wal var/sanxin.sqlite3-shm

@@ -227,6 +227,22 @@ def test_file_problems(world, scheme):
     assert {p.message for p in result.warnings} >= {"表头下面没有数据行，没有可导入的内容。"}
 
 
+def test_cells_int_cannot_read_are_row_problems(world, scheme):
+    """Found while writing the fuzz target (fuzz/targets.py `entries`): a quantity of
+    5,000 digits (int() refuses more than 4,300) and a 户号 of digits int() does not
+    read ("፩" and "²" are str.isdigit()) raised ValueError instead of a row problem."""
+    rows = [
+        ["001", "", "env.tidy", "1" * 5000, "2025-06-01", ""],
+        ["፩", "", "env.tidy", 1, "2025-06-01", ""],
+    ]
+    result = run(world, csv_bytes(rows), filename="积分.csv")
+    assert not result.ok and result.created == 0
+    messages = {(p.row, p.field): p.message for p in result.errors}
+    assert "正整数" in messages[(2, "数量")]
+    assert "没有户号为“፩”的农户" in messages[(3, "户号")]
+    assert not Entry.objects.exists()
+
+
 def test_caps_count_the_earlier_rows_of_the_file(world, scheme):
     # Already in the ledger: 2 of the 12 points env.tidy allows a household a year.
     services.entry_record(

@@ -136,6 +136,30 @@ def test_every_problem_with_its_row_and_nothing_saved(world, loans):
     assert not AuditEvent.objects.filter(action__startswith="repayment.").exists()
 
 
+def test_amounts_too_large_or_not_finite_are_row_problems(world, loans):
+    """Found by the fuzzer (fuzz/targets.py `repayments`): an amount of 40 digits, or
+    an .xlsx number cell holding inf or NaN (python-calamine reads them as floats),
+    raised decimal.InvalidOperation instead of a row problem."""
+    result = _run(world, sheet_csv([("JJ-A", _day(5), "1" * 40, "R2")], header=HEADER))
+    assert not result.ok and result.created == 0
+    assert [(p.row, p.field) for p in result.errors] == [(2, "金额")]
+    assert "过大" in result.errors[0].message
+
+    def number_row(row: int, value: str) -> bytes:
+        def text(col: str, t: str) -> str:
+            return f'<c r="{col}{row}" t="inlineStr"><is><t>{t}</t></is></c>'
+
+        cells = text("A", "JJ-A") + text("B", _day(5)) + f'<c r="C{row}"><v>{value}</v></c>'
+        return f'<row r="{row}">{cells}{text("D", f"R{row}")}</row>'.encode()
+
+    sheet = [crafted.inline_row(1, list(HEADER)), number_row(2, "inf"), number_row(3, "NaN")]
+    result = _run(world, crafted.xlsx([sheet]), name="还款.xlsx")
+    assert not result.ok and result.created == 0
+    assert [(p.row, p.field) for p in result.errors] == [(2, "金额"), (3, "金额")]
+    assert all("无法识别的金额" in p.message for p in result.errors)
+    assert not Repayment.objects.exists()
+
+
 def test_the_file_must_have_its_columns(world, loans):
     result = _run(world, sheet_csv([("JJ-A", _day(1))], header=("贷款编号", "还款日期")))
     assert not result.ok and "没有找到表头" in result.errors[0].message

@@ -103,6 +103,18 @@ def test_a_large_photo_is_downscaled_and_keeps_its_format():
     assert (png.format, png.mode, png.getpixel((0, 0))[3]) == ("PNG", "RGBA", 0)
 
 
+def test_a_long_strip_is_stored_not_a_server_error():
+    """Found by the fuzzer (fuzz/targets.py `photo`): a JPEG far wider than high
+    (63,752 x 5) scaled its short side to 0 pixels for Pillow's draft(), which divided
+    by it (ZeroDivisionError: a 500 on the upload)."""
+    problem = photos.problem(upload("长条.jpg", image_bytes("JPEG", (20_000, 3))))
+    assert problem == ""
+    strip = stored(upload("长条.jpg", image_bytes("JPEG", (20_000, 3))))
+    assert strip.format == "JPEG" and strip.width == 2560 and strip.height >= 1
+    tall = stored(upload("竖条.jpg", image_bytes("JPEG", (3, 20_000))))
+    assert tall.height == 2560 and tall.width >= 1
+
+
 def test_the_stored_name_follows_the_real_format_and_the_hash_the_stored_bytes():
     photo = upload("收据.jpg", image_bytes("PNG"), "image/jpeg")
     cleaned = photos.clean(photo)

@@ -234,3 +234,54 @@ def test_stored_cells_are_bounded():
         + b"</row>"
     )
     assert "文件存有超过 50 个单元格" in refused(crafted.xlsx([[row]]), cells=50)
+
+
+def _damaged_part(name: str, at: int, junk: bytes) -> bytes:
+    """A good workbook with `junk` written over its part `name`, `at` bytes after the
+    start of the part's local header (0: the header's magic number; past the header:
+    the packed data)."""
+    import zipfile
+
+    content = bytearray(sheet_xlsx([["001", "张建国"]], header=["户号", "姓名"]))
+    info = zipfile.ZipFile(io.BytesIO(bytes(content))).getinfo(name)
+    offset = info.header_offset + at
+    if at >= 30:  # past the fixed header: skip the name and the extra field too
+        offset += len(info.filename.encode()) + len(info.extra)
+    content[offset : offset + len(junk)] = junk
+    return bytes(content)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        # A part whose local header is not one (zipfile.BadZipFile when opened): found by
+        # the fuzzer (fuzz/targets.py `xlsx`) in its first runs.
+        _damaged_part("xl/styles.xml", 0, b"XX"),
+        _damaged_part("xl/worksheets/sheet1.xml", 0, b"XX"),
+        # A part whose deflate stream is corrupt (zlib.error, which no handler caught).
+        _damaged_part("xl/workbook.xml", 30, b"\xff\xff\xff\xff"),
+        _damaged_part("xl/worksheets/sheet1.xml", 30, b"\xff\xff\xff\xff"),
+    ],
+)
+def test_a_damaged_part_is_refused_as_a_damaged_file(content):
+    assert "无法读取该 Excel 文件，文件可能已损坏" in refused(content)
+
+
+def _cell(reference: str, row: int = 1) -> bytes:
+    return f'<row r="{row}"><c r="{reference}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+
+
+def test_a_cell_reference_is_read_where_calamine_reads_it():
+    """Found by the fuzzer (fuzz/targets.py `xlsx_parts`, a timeout): python-calamine
+    reads a reference's letters in either case and of any length ("shsC4" is column
+    339,849), and puts a cell in the row its reference names, whatever its <row>
+    says; the scan took both for the next cell of the row, so calamine built rows of
+    hundreds of thousands of cells (millions of rows would have fitted as well)."""
+    header = crafted.inline_row(1, ["户号"])
+    assert "无法读取该 Excel 文件" in refused(crafted.xlsx([[header, _cell("shsC4", 2)]]))
+    assert "无法读取该 Excel 文件" in refused(crafted.xlsx([[header, _cell("A1:B2", 2)]]))
+    wide = refused(crafted.xlsx([[header, _cell("xfd2", 2)]]))
+    assert "文件超过 60 列的上限（第 2 行第 XFD 列有内容）" in wide
+    deep = refused(crafted.xlsx([[header, _cell("A200000", 2)]]))
+    assert "文件超过 100,010 行的上限（第 200,000 行）" in deep
+    assert read(crafted.xlsx([[header, _cell("b2", 2)]])) == [("户号",), (None, "x")]

@@ -439,3 +439,55 @@ def test_export_command_defaults_to_the_version_in_force(world, scheme, capsys):
     )
     call_command("export_scheme", district="双滦区")
     assert json.loads(capsys.readouterr().out)["version"] == "2024.1"
+
+
+def test_hostile_scheme_files_are_refused_with_a_reason_and_save_nothing(world, scheme, login):
+    """Inputs tried while writing the fuzz target (fuzz/targets.py `scheme`) that
+    raised past the reader: deep nesting (RecursionError), an integer of 5,000 digits
+    (ValueError), numbers too large to round to cents (InvalidOperation), and day
+    counts a date cannot be moved by (the engine's OverflowError, later); and one the
+    fuzzer found, below."""
+    client = login(world.users["district_admin"])
+    before = _versions()
+
+    def post(content: bytes) -> str:
+        upload = SimpleUploadedFile("scheme.json", content, content_type="application/json")
+        response = client.post(
+            "/rules/versions/import/", {"file": upload, "effective_from": "2025-01-01"}
+        )
+        assert response.status_code == 200
+        return response.content.decode()
+
+    assert "嵌套层次过深" in post(b"[" * 100_000)
+    assert "位数过多" in post(b'{"format": "sanxin-scheme", "version": 1' + b"1" * 5000 + b"}")
+    index = _item_index(scheme, "filial.abuse")
+
+    def huge(data):
+        data["items"][0]["points"] = "@points"
+        data["items"][0]["annual_cap"] = "@cap"
+
+    content = scheme_file(scheme, label="2025.9", mutate=huge).read()
+    content = content.replace(b'"@points"', b"1e100").replace(b'"@cap"', b"1E30")
+    html = post(content)
+    assert "items[0].points" in html and "数值过大" in html
+    assert "items[0].annual_cap" in html
+
+    def long_days(data):
+        data["items"][1]["validity_days"] = 1_000_000
+        data["items"][index]["veto"]["days"] = 10**8
+        data["credit_valid_days"] = 40_000
+
+    html = post(scheme_file(scheme, label="2025.9", mutate=long_days).read())
+    assert "items[1].validity_days" in html and "不超过 36500" in html
+    assert f"items[{index}].veto" in html
+    assert "credit_valid_days" in html
+
+    # Found by the fuzzer (fuzz/targets.py `village_items`): an item's tiers holding
+    # an object, which validation put in a set (TypeError: unhashable type).
+    html = post(
+        scheme_file(
+            scheme, label="2025.9", mutate=lambda d: d["items"][2].update(tiers=[{}])
+        ).read()
+    )
+    assert "items[2].tiers" in html and "应为文字的列表" in html
+    assert _versions() == before

@@ -35,7 +35,7 @@ from sanxin.credit.periods import current_period, period_error
 from sanxin.households import import_jobs
 from sanxin.households.selectors import household_search
 from sanxin.households.upload_form import preview_page, upload_page
-from sanxin.lib.forms import apply_service_errors
+from sanxin.lib.forms import apply_service_errors, id_or_none
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 from sanxin.rules.selectors import scheme_for_village
@@ -59,7 +59,7 @@ def _period_choices(selected: str) -> list[str]:
 
 def _int_param(request: HttpRequest, name: str) -> str:
     value = request.GET.get(name, "")
-    return value if value.isdigit() else ""
+    return value if id_or_none(value) is not None else ""
 
 
 # --- the officer's list ------------------------------------------------------------

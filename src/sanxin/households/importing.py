@@ -294,6 +294,12 @@ class GroupResolver:
         return "、".join(g.name for g in self.groups)
 
 
+def _plain_number(number: str) -> bool:
+    """Whether a 户号 is ASCII digits that int() reads: str.isdigit() is also true
+    of "²" or "፩", which int() refuses, and int() refuses more than 4,300 digits."""
+    return number.isascii() and number.isdigit() and len(number) <= MAX_NUMBER
+
+
 class HouseholdIndex:
     """A village's households by 户号, for the imports whose rows name a household
     (point entries, credit assessments): "1" finds "001" when only one household
@@ -307,13 +313,13 @@ class HouseholdIndex:
         self.by_number = {h.number: h for h in households}
         self.by_value: dict[int, list[Household]] = defaultdict(list)
         for number, h in self.by_number.items():
-            if number.isdigit():
+            if _plain_number(number):
                 self.by_value[int(number)].append(h)
 
     def find(self, number: str) -> Household | None:
         if number in self.by_number:
             return self.by_number[number]
-        if number.isdigit():
+        if _plain_number(number):
             candidates = self.by_value.get(int(number), [])
             if len(candidates) == 1:
                 return candidates[0]

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanxin.lib.forms import id_or_none
 from sanxin.regions.models import Region
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -56,7 +57,8 @@ class SpreadsheetUploadForm(forms.Form):
 def _refuse_unreachable_village(request: HttpRequest, villages) -> None:
     """A village outside the user's reach does not exist for them: 404."""
     chosen = request.POST.get("village", "")
-    if chosen and not (chosen.isdigit() and villages.filter(pk=int(chosen)).exists()):
+    pk = id_or_none(chosen)
+    if chosen and not (pk is not None and villages.filter(pk=pk).exists()):
         raise Http404
 
 
@@ -64,8 +66,9 @@ def _chosen_village(request: HttpRequest, villages) -> dict[str, int]:
     """`?village=<pk>` (the import's done link) preselects that village when it is
     one of the user's; anything else is ignored."""
     chosen = request.GET.get("village", "")
-    if chosen.isdigit() and villages.filter(pk=int(chosen)).exists():
-        return {"village": int(chosen)}
+    pk = id_or_none(chosen)
+    if pk is not None and villages.filter(pk=pk).exists():
+        return {"village": pk}
     return {}
 
 

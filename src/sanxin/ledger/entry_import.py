@@ -218,7 +218,9 @@ def parse_quantity(value: Any) -> int | None:
     else:
         text = unicodedata.normalize("NFKC", _text(value))
         text = re.sub(r"(次|人次|项|个|小时)$", "", text)
-        if not re.fullmatch(r"\d+", text):
+        # At most 9 digits after the leading zeros: int() refuses more than 4,300,
+        # and anything that long is past MAX_QUANTITY anyway.
+        if not re.fullmatch(r"\d+", text) or len(text.lstrip("0")) > 9:
             return None
         number = int(text)
     return number if 1 <= number <= MAX_QUANTITY else None

@@ -23,6 +23,7 @@ job, `pending_repayments_confirm` (the file kept encrypted by
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 from collections import defaultdict
@@ -66,6 +67,9 @@ ALIASES = {"借据号": LOAN, "借据编号": LOAN, "还款金额": AMOUNT, "交
 AUDIT_ACTION = "repayment.import"
 TOKEN_PREFIX = "repay-"
 CENT = Decimal("0.01")
+# The largest amount a repayment row holds (12 digits, 2 of them after the point):
+# a larger one is refused before it is rounded to cents.
+MAX_AMOUNT = Decimal("9999999999.99")
 PROGRESS_ROWS = 500  # progress is told every this many rows
 
 
@@ -147,7 +151,7 @@ def parse_amount(value: Any) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if math.isfinite(value) else None
     text = re.sub(r"[,，\s]", "", _text(value)).removesuffix("元").lstrip("¥￥")
     if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
         return None
@@ -237,6 +241,16 @@ def _amount(value: Any, n: int, problems: list[Problem]) -> Decimal | None:
                 AMOUNT,
                 _("金额 %(value)s 不是正数；还款金额必须大于零（冲正请在网页上办理）。")
                 % {"value": _echo(value)},
+            )
+        )
+        return None
+    if amount > MAX_AMOUNT:
+        problems.append(
+            Problem(
+                n,
+                AMOUNT,
+                _("金额 %(value)s 过大（最多 %(max)s 元）。")
+                % {"value": _echo(value), "max": f"{MAX_AMOUNT:,}"},
             )
         )
         return None

@@ -22,6 +22,17 @@ def apply_service_errors(
         form.add_error(name if name in form.fields else None, messages)
 
 
+def id_or_none(value: object, *, max_digits: int = 18) -> int | None:
+    """A row id (or a count) from a URL's query or a posted field: ASCII digits, at
+    most `max_digits` of them; None for anything else. `str.isdigit()` alone is not
+    enough: it is true of "²" and "፩", which int() refuses, and int() refuses more
+    than 4,300 digits (either a 500 where a 404 or the page was meant)."""
+    text = str(value)
+    if text.isascii() and text.isdigit() and len(text) <= max_digits:
+        return int(text)
+    return None
+
+
 class DateInput(forms.DateInput):
     """An `<input type="date">` whose value is always ISO `YYYY-MM-DD`: the browser's date
     widget drops any other form (such as the localized 2026/12/01), so a default date

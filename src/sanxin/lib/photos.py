@@ -101,9 +101,16 @@ def _reencode(photo: UploadedFile) -> tuple[bytes, str]:
                 orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
             except Exception:  # a damaged EXIF block: the photo stays as it is
                 orientation = 1
+            if min(image.size) < 1:
+                raise damaged
             if fmt == "JPEG":  # decoded at the smallest scale still covering the stored size
                 scale = min(1.0, MAX_SIDE / max(image.size))
-                image.draft("RGB", (int(image.width * scale), int(image.height * scale)))
+                # At least 1 pixel a side: a long strip (63,752 x 5) would scale its short
+                # side to 0, and Pillow's draft() divides by it.
+                image.draft(
+                    "RGB",
+                    (max(1, int(image.width * scale)), max(1, int(image.height * scale))),
+                )
             try:
                 image.load()
                 small = _bounded(image, keep_alpha=fmt != "JPEG")

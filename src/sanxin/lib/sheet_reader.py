@@ -36,6 +36,7 @@ import io
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -52,7 +53,12 @@ EXCEL_MAX_COLUMN = 16_384
 EXCEL_MAX_CELL_TEXT = 32_767  # characters
 _CHUNK = 64 * 1024
 _SHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
-_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+# A cell reference as python-calamine reads it: letters in either case, as many as
+# there are, then the row ("shsC4" is column 339,849 of row 4 to it).
+_CELL_REF = re.compile(r"^([A-Za-z]+)([0-9]+)$")
+# What reading a damaged zip raises: a bad header or CRC, a truncated or corrupt
+# deflate stream (zlib.error is none of the others), a size that does not match.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError)
 
 
 class UnreadableFile(Exception):
@@ -177,6 +183,8 @@ def xlsx_grid(
                 shapes[name] = _scan_sheet(archive, name, budget)
             elif name.endswith((".xml", ".rels")):
                 _scan_part(archive, name, budget)
+    except _ZIP_ERRORS:  # a part that cannot be unpacked, wherever the scan met it
+        raise _damaged() from None
     finally:
         archive.close()
     return _read_sheets(content, limits, shapes, pick_sheet)
@@ -260,7 +268,7 @@ def _open_zip(content: bytes, limits: Limits) -> zipfile.ZipFile:
         raise _oversized()
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
     infos = archive.infolist()
     total = 0
@@ -324,7 +332,7 @@ def _feed(archive: zipfile.ZipFile, name: str, parser: Any) -> None:
             parser.Parse(b"", True)
     except expat.ExpatError:
         raise _damaged() from None
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
 
 
@@ -394,7 +402,7 @@ def _fast_scan_strings(archive: zipfile.ZipFile, name: str, budget: _Budget) -> 
                     raise _too_many_strings(limits)
                 if not chunk:
                     break
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
     budget.elements += elements
     budget.strings += strings
@@ -530,7 +538,7 @@ def _fast_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _S
                         shape.last_column = column
                 if not chunk:
                     return shape
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except _ZIP_ERRORS:
         raise _damaged() from None
 
 
@@ -539,7 +547,8 @@ def _expat_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _
     limit; the last row and column holding a value."""
     limits = budget.limits
     shape = _Shape()
-    state = {"row": 0, "column": 0, "in_row": 0, "value": False}
+    # "row" of the <row> element, "cell_row" of the cell (its reference may name another)
+    state = {"row": 0, "cell_row": 0, "column": 0, "in_row": 0, "value": False}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
         tag = _local(tag)
@@ -551,12 +560,17 @@ def _expat_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _
                 raise _too_many_cells(limits)
             if state["in_row"] > EXCEL_MAX_COLUMN:  # openpyxl holds a row's cells at once
                 raise _damaged()
-            match = _CELL_REF.match(attrs.get("r", ""))
-            if match:
-                state["column"] = _column_number(match.group(1))
-            else:
+            reference = attrs.get("r")
+            if reference is None:  # the next column of the row
                 state["column"] += 1
-            if state["column"] > EXCEL_MAX_COLUMN:
+                state["cell_row"] = state["row"]
+            else:  # where python-calamine will put it, whatever the <row> says
+                match = _CELL_REF.match(reference)
+                if match is None or len(match.group(1)) > 3 or len(match.group(2)) > 7:
+                    raise _damaged()
+                state["column"] = _column_number(match.group(1).upper())
+                state["cell_row"] = int(match.group(2))
+            if state["column"] > EXCEL_MAX_COLUMN or not 1 <= state["cell_row"] <= EXCEL_MAX_ROW:
                 raise _damaged()
             state["value"] = False
         elif tag in ("v", "is", "f"):
@@ -566,7 +580,8 @@ def _expat_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _
             if budget.stored_rows > limits.stored_rows:
                 raise _too_many_stored_rows(limits)
             number = attrs.get("r", "")
-            state["row"] = int(number) if number.isdigit() else state["row"] + 1
+            plain = number.isascii() and number.isdigit() and len(number) <= 7
+            state["row"] = int(number) if plain else state["row"] + 1
             if not 1 <= state["row"] <= EXCEL_MAX_ROW:
                 raise _damaged()
             state["column"] = 0
@@ -575,7 +590,7 @@ def _expat_scan_sheet(archive: zipfile.ZipFile, path: str, budget: _Budget) -> _
     def end(tag: str) -> None:
         if _local(tag) != "c" or not state["value"]:
             return
-        row, column = state["row"], state["column"]
+        row, column = state["cell_row"], state["column"]
         if row > limits.rows:
             raise _too_many_rows(limits, row)
         if column > limits.columns:

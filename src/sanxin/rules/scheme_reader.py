@@ -40,6 +40,13 @@ from sanxin.rules.scheme import (
 )
 
 _CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+# Every number of a scheme (points, caps, weights, thresholds) is far below this: a
+# larger one is refused as it is read, before any arithmetic (1e100 would not round
+# to cents, and int(Decimal("1e999999999")) would take minutes and gigabytes).
+MAX_NUMBER = Decimal(1_000_000_000)
+# Day counts (validity, vetoes, credit): 100 years at most, so a date plus any of
+# them stays within the calendar (a date past year 9999 cannot be computed).
+MAX_DAYS = 36_500
 
 # ------------------------------------------------------------------ import (dict)
 
@@ -92,6 +99,8 @@ class _Reader:
     def _as_int(v: Any) -> int:
         if isinstance(v, bool) or not isinstance(v, int | Decimal):
             raise ValueError(f"应为整数，实际为 {v!r}")
+        if abs(Decimal(v)) >= MAX_NUMBER:
+            raise ValueError(f"数值过大（绝对值应小于 {MAX_NUMBER:,}），实际为 {v}")
         if isinstance(v, Decimal):
             if v != v.to_integral_value():
                 raise ValueError(f"应为整数，实际为 {v}")
@@ -108,6 +117,8 @@ class _Reader:
             raise ValueError(f"应为数字，实际为 {v!r}") from None
         if not d.is_finite():
             raise ValueError(f"应为有限的数字，实际为 {v!r}")
+        if abs(d) >= MAX_NUMBER:
+            raise ValueError(f"数值过大（绝对值应小于 {MAX_NUMBER:,}），实际为 {v}")
         return d
 
     @staticmethod
@@ -130,6 +141,12 @@ class _Reader:
     def _as_list(v: Any) -> list[Any]:
         if not isinstance(v, list):
             raise ValueError("应为列表 [...]")
+        return v
+
+    @staticmethod
+    def _as_text_list(v: Any) -> list[str]:
+        if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+            raise ValueError(f'应为文字的列表 ["...", ...]，实际为 {v!r}')
         return v
 
     @staticmethod
@@ -178,7 +195,7 @@ def _read_item(r: _Reader, d: dict[str, Any], p: str) -> Item:
             cap_grade=r.get(raw_veto, "cap_grade", vp, "text"),
             days=r.get(raw_veto, "days", vp, "int"),
         )
-    tiers = r.get(d, "tiers", p, "list", list(TIERS))
+    tiers = r.get(d, "tiers", p, "text_list", list(TIERS))
     return Item(
         code=r.get(d, "code", p, "text"),
         name=r.get(d, "name", p, "text"),
@@ -341,6 +358,10 @@ def scheme_from_json(text: str | bytes) -> Scheme:
         raise SchemeError(
             [f"（文件）第{exc.lineno}行第{exc.colno}列：不是有效的 JSON（{exc.msg}）"]
         ) from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        raise SchemeError(["（文件）：含有位数过多的数字，不是有效的评分方案"]) from None
+    except RecursionError:  # thousands of nested [ or {
+        raise SchemeError(["（文件）：嵌套层次过深，不是有效的评分方案"]) from None
     return scheme_from_dict(data)
 
 
@@ -385,9 +406,10 @@ def validate_item(item: Item, path: str, categories: Iterable[str]) -> list[str]
         e.append(
             f"{path}.annual_cap{lbl}：年度上限应为正数（最多两位小数）或 null，实际为 {item.annual_cap}"
         )
-    if item.validity_days is not None and item.validity_days <= 0:
+    if item.validity_days is not None and not 0 < item.validity_days <= MAX_DAYS:
         e.append(
-            f"{path}.validity_days{lbl}：有效天数应为正整数或 null（当年有效），实际为 {item.validity_days}"
+            f"{path}.validity_days{lbl}：有效天数应为不超过 {MAX_DAYS} 的正整数或 null（当年有效），"
+            f"实际为 {item.validity_days}"
         )
     if item.repeat_multiplier < 1:
         e.append(
@@ -417,8 +439,8 @@ def validate_item(item: Item, path: str, categories: Iterable[str]) -> list[str]
             e.append(
                 f"{vp}.cap_grade：应为 unrated、A、2A、3A 或 4A，实际为 {item.veto.cap_grade!r}"
             )
-        if item.veto.days <= 0:
-            e.append(f"{vp}.days：天数应为正整数，实际为 {item.veto.days}")
+        if not 0 < item.veto.days <= MAX_DAYS:
+            e.append(f"{vp}.days：天数应为不超过 {MAX_DAYS} 的正整数，实际为 {item.veto.days}")
     return e
 
 
@@ -440,8 +462,11 @@ def validate_scheme(s: Scheme) -> list[str]:
         unknown = [r for r in c.recorder_roles if r not in RECORDER_ROLES]
         if unknown:
             e.append(f"{p}.recorder_roles：只能是 {'、'.join(RECORDER_ROLES)}，实际有 {unknown}")
-    if s.credit_valid_days <= 0:
-        e.append(f"credit_valid_days：信用评分有效天数应为正整数，实际为 {s.credit_valid_days}")
+    if not 0 < s.credit_valid_days <= MAX_DAYS:
+        e.append(
+            f"credit_valid_days：信用评分有效天数应为不超过 {MAX_DAYS} 的正整数，"
+            f"实际为 {s.credit_valid_days}"
+        )
 
     # Tiers.
     tier_codes = [t.code for t in s.tiers]
@@ -502,8 +527,8 @@ def validate_scheme(s: Scheme) -> list[str]:
             e.append(f"{p}.kind：应为 veto（一票否决）或 direct（直接判级），实际为 {v.kind!r}")
         if v.cap_grade not in GRADES or v.cap_grade == "5A":
             e.append(f"{p}.cap_grade：应为 unrated、A、2A、3A 或 4A，实际为 {v.cap_grade!r}")
-        if v.days <= 0:
-            e.append(f"{p}.days：天数应为正整数，实际为 {v.days}")
+        if not 0 < v.days <= MAX_DAYS:
+            e.append(f"{p}.days：天数应为不超过 {MAX_DAYS} 的正整数，实际为 {v.days}")
     for dup in sorted({c for c in veto_codes if veto_codes.count(c) > 1}):
         e.append(f"veto_rules：编码 {dup!r} 重复")
 

@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from sanxin.accounts.decorators import ScopedRequest, requires
 from sanxin.accounts.scope import Perm, Scope, scope_for
+from sanxin.lib.forms import id_or_none
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 from sanxin.rules import selectors, services
@@ -254,7 +255,7 @@ def catalogue_context(scheme: Scheme, query: str = "") -> dict:
 
 
 def _int(value) -> int | None:
-    return int(value) if isinstance(value, str) and value.isdigit() else None
+    return id_or_none(value) if isinstance(value, str) else None
 
 
 def _home_region(request: HttpRequest) -> tuple[int | None, int | None]:

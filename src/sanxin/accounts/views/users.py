@@ -29,7 +29,7 @@ from sanxin.accounts.forms import (
 )
 from sanxin.accounts.models import RoleAssignment, User
 from sanxin.accounts.scope import Perm
-from sanxin.lib.forms import apply_service_errors
+from sanxin.lib.forms import apply_service_errors, id_or_none
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
 
@@ -120,7 +120,8 @@ def _posted_regions_in_reach(request, regions, *fields: str) -> None:
     every object outside a user's scope."""
     for name in fields:
         raw = request.POST.get(name, "")
-        if raw and (not raw.isdigit() or not regions.filter(pk=int(raw)).exists()):
+        pk = id_or_none(raw)
+        if raw and (pk is None or not regions.filter(pk=pk).exists()):
             raise Http404
 
 

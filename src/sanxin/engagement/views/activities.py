@@ -24,7 +24,7 @@ from sanxin.engagement.activity_forms import ActivityForm, ChecklistForm, Reason
 from sanxin.engagement.models import Activity, SignUp
 from sanxin.engagement.services import activities as svc
 from sanxin.households.models import Person
-from sanxin.lib.forms import apply_service_errors
+from sanxin.lib.forms import apply_service_errors, id_or_none
 from sanxin.lib.qr import qr_svg
 from sanxin.regions.choices import Level
 from sanxin.rules.selectors import scheme_for_village
@@ -88,7 +88,7 @@ def activity_new(request):
     chosen = request.POST.get("where") or (places[0][0] if places else "")
     region = (
         scope.regions(Perm.ENGAGE_PUBLISH)
-        .filter(pk=int(chosen) if chosen.isdigit() else 0)
+        .filter(pk=id_or_none(chosen) or 0)
         .select_related("parent")
         .first()
     )
@@ -187,14 +187,14 @@ def _item_name(activity) -> str:
 @requires(Perm.ENGAGE_VIEW)
 def signup(request, pk: int):
     activity = sel.activity_or_404(request.scope, pk)
-    raw = request.POST.get("person", "")
-    if not raw.isdigit():
+    person_pk = id_or_none(request.POST.get("person", ""))
+    if person_pk is None:
         raise Http404
     if svc.may_organise(request.user, activity):
         people = Person.objects.filter(household__village_id=activity.village_id)
     else:
         people = Person.objects.filter(household_id__in=request.scope.own_household_ids())
-    person = people.filter(pk=int(raw)).first()
+    person = people.filter(pk=person_pk).first()
     if person is None:
         raise Http404
     try:
@@ -326,12 +326,12 @@ def activity_checklist(request, pk: int):
     query = request.GET.get("q", "")[:30]
     errors: list[str] = []
     if request.method == "POST":
-        raw = request.POST.getlist("people")
-        if any(not x.isdigit() for x in raw):
+        chosen_pks = {id_or_none(x) for x in request.POST.getlist("people")}
+        if None in chosen_pks:
             raise Http404
         people = list(
             Person.objects.filter(
-                pk__in={int(x) for x in raw},
+                pk__in=chosen_pks,
                 household__village_id=activity.village_id,
                 active=True,
             )

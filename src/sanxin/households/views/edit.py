@@ -19,7 +19,7 @@ from sanxin.households.forms import (
     NewPersonForm,
     PersonForm,
 )
-from sanxin.lib.forms import apply_service_errors
+from sanxin.lib.forms import apply_service_errors, id_or_none
 
 
 @requires(Perm.CHANGE_REGISTRY)
@@ -58,7 +58,7 @@ def household_new(request):
     village = None
     if village_id:
         # A village named explicitly must be in the user's scope: outsiders get 404.
-        village = villages.filter(pk=int(village_id) if village_id.isdigit() else 0).first()
+        village = villages.filter(pk=id_or_none(village_id) or 0).first()
         if village is None:
             raise Http404
     elif villages.count() == 1:

@@ -34,7 +34,7 @@ from sanxin.ledger.forms import (
 )
 from sanxin.ledger.models import Entry
 from sanxin.ledger.tiers import household_tier_of, person_tier
-from sanxin.lib.forms import apply_service_errors
+from sanxin.lib.forms import apply_service_errors, id_or_none
 from sanxin.regions.models import Region
 from sanxin.rules.scheme import TIER_LABELS
 from sanxin.rules.selectors import scheme_for_village
@@ -119,10 +119,10 @@ def record(request):
             )
     last = None
     last_id = request.GET.get("last", "")
-    if not posted and last_id.isdigit():
+    if not posted and (last_pk := id_or_none(last_id)) is not None:
         last = (
             scope.filter(Entry.objects, Perm.RECORD_POINTS)
-            .filter(pk=int(last_id), household=household)
+            .filter(pk=last_pk, household=household)
             .select_related("person")
             .annotate(photo_count=Count("photos"))
             .first()
@@ -187,9 +187,9 @@ def batch(request):
     if posted:
         # Households outside the user's scope do not exist for them.
         raw_ids = request.POST.getlist("households")
-        if any(not x.isdigit() for x in raw_ids):
+        ids = {id_or_none(x) for x in raw_ids}
+        if None in ids:
             raise Http404
-        ids = {int(x) for x in raw_ids}
         if ids and in_scope.filter(pk__in=ids).count() != len(ids):
             raise Http404
     villages = list(
@@ -215,8 +215,8 @@ def batch(request):
         .select_related("village", "villager_group")
         .order_by("number", "id")
     )
-    if group_id.isdigit():
-        listed = listed.filter(villager_group_id=int(group_id))
+    if (group_pk := id_or_none(group_id)) is not None:
+        listed = listed.filter(villager_group_id=group_pk)
     data = request.POST if posted else None
     version = scheme_for_village(village, _form_date(data, today))
     items = item_choices(version.scheme, household_level_only=True) if version else []

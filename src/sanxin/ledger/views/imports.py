@@ -26,6 +26,7 @@ from sanxin.households.upload_form import (
 from sanxin.ledger import entry_import
 from sanxin.ledger.entry_import import EntryImportResult
 from sanxin.ledger.jobs import ENTRIES
+from sanxin.lib.forms import id_or_none
 from sanxin.regions.models import Region
 from sanxin.rules.selectors import scheme_for_village
 
@@ -115,7 +116,8 @@ def template(request: HttpRequest) -> HttpResponse:
     villages = _villages(request)
     chosen = request.GET.get("village", "")
     if chosen:
-        village = villages.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        village_pk = id_or_none(chosen)
+        village = villages.filter(pk=village_pk).first() if village_pk is not None else None
         if village is None:
             raise Http404
     else:

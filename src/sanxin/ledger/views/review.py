@@ -27,6 +27,7 @@ from sanxin.ledger.forms import (
 from sanxin.ledger.models import Entry, EntryPhoto
 from sanxin.ledger.views.entries import querystring
 from sanxin.lib import photos as photo_files
+from sanxin.lib.forms import id_or_none
 from sanxin.regions.choices import Level
 from sanxin.rules.models import SchemeVersion
 from sanxin.rules.scheme import COMPONENT_LABELS, TIER_LABELS
@@ -52,9 +53,9 @@ def review(request):
     action_form = None
     if request.method == "POST":
         raw_ids = request.POST.getlist("entry")
-        if any(not x.isdigit() for x in raw_ids):
+        ids = {id_or_none(x) for x in raw_ids}
+        if None in ids:
             raise Http404
-        ids = {int(x) for x in raw_ids}
         if ids and in_reach.filter(pk__in=ids).count() != len(ids):
             raise Http404
         action_form = BulkReviewForm(

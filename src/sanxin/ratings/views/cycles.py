@@ -21,6 +21,7 @@ from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
 from sanxin.jobs import selectors as job_selectors
 from sanxin.jobs.services import job_start
+from sanxin.lib.forms import id_or_none
 from sanxin.ratings import jobs as rating_jobs
 from sanxin.ratings import periods, selectors
 from sanxin.ratings.choices import Cadence, CycleState
@@ -277,7 +278,7 @@ def cycle_compute(request, pk):
             target=rating_jobs.cycle_target(cycle.pk),
             label=_("计算 %(v)s %(p)s 的等级") % {"v": cycle.village.name, "p": cycle.period_label},
             # The run the page showed: a second click of that page is refused, not re-run.
-            params={"cycles": [[cycle.pk, int(seen) if seen.isdigit() else None]]},
+            params={"cycles": [[cycle.pk, id_or_none(seen)]]},
         )
     except (ValidationError, PermissionDenied) as exc:
         messages.error(request, "；".join(getattr(exc, "messages", [str(exc)])))

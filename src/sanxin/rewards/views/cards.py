@@ -20,6 +20,7 @@ from sanxin.accounts.scope import Scope, scope_for
 from sanxin.households.choices import HouseholdStatus
 from sanxin.households.models import Household
 from sanxin.jobs.services import job_start
+from sanxin.lib.forms import id_or_none
 from sanxin.ratings.notice import mask_name
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
@@ -71,7 +72,8 @@ def _groups(scope: Scope) -> QuerySet[Region]:
 
 
 def _group(scope: Scope, pk) -> Region:
-    group = _groups(scope).filter(pk=pk).first() if str(pk).isdigit() else None
+    group_pk = id_or_none(pk)
+    group = _groups(scope).filter(pk=group_pk).first() if group_pk is not None else None
     if group is None:
         raise Http404
     return group

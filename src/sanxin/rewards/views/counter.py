@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sanxin.accounts import rates
 from sanxin.accounts.decorators import requires
 from sanxin.accounts.scope import Perm
-from sanxin.lib.forms import apply_service_errors
+from sanxin.lib.forms import apply_service_errors, id_or_none
 from sanxin.rewards import counter
 from sanxin.rewards.choices import RedemptionSource, RequestState
 from sanxin.rewards.counter_forms import (
@@ -412,7 +412,7 @@ def counter_paper(request):
     adding = data is not None and "add" in data
     if adding:
         count = data.get("form-TOTAL_FORMS", "")
-        total = int(count) if count.isdigit() else 0
+        total = id_or_none(count) or 0
         data["form-TOTAL_FORMS"] = str(min(total + 1, SlipFormSet.max_num))
     formset = SlipFormSet(data, products=products, today=today)
     batch_errors: list[str] = []

@@ -29,6 +29,7 @@ from sanxin.households.models import Household
 from sanxin.households.services import households_exported
 from sanxin.jobs.services import job_start
 from sanxin.lib.export import XLSX_TYPE, table_xlsx
+from sanxin.lib.forms import id_or_none
 from sanxin.ratings.standing import with_grade_in_force
 from sanxin.regions.choices import Level
 from sanxin.regions.models import Region
@@ -73,8 +74,8 @@ class Filters:
 def _households(scope: Scope, filters: Filters) -> QuerySet[Household]:
     """The households the list shows under `filters`, with their grade in force."""
     households = with_grade_in_force(scope.households().select_related("villager_group", "village"))
-    if filters.group_id.isdigit():
-        households = households.filter(villager_group_id=int(filters.group_id))
+    if (group_id := id_or_none(filters.group_id)) is not None:
+        households = households.filter(villager_group_id=group_id)
     if filters.grade == NOT_YET:
         households = households.filter(grade_in_force__isnull=True)
     elif filters.grade:
