@@ -59,6 +59,34 @@ def test_a_reveal_past_the_limit_says_so_in_place(world, live_server, page, sett
     assert AuditEvent.objects.filter(action="rate.lockout").count() == 1
 
 
+def test_the_full_page_past_the_limit_fits_a_phone_in_elder_mode(
+    world, live_server, browser, browser_context_args, settings
+):
+    """An export past the limit (not HTMX) answers the whole 429 page: on a 390 px
+    phone at elder mode it says what was refused and when to try again, in large
+    text, without sideways scrolling, and offers the way home."""
+    from django.contrib.auth import get_user_model
+
+    from tests.e2e import test_elder_mode as elder
+
+    settings.SANXIN_EXPORTS_PER_MINUTE = 0
+    get_user_model().objects.filter(username="committee_head").update(elder_mode=True)
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": {"width": 390, "height": 800}}
+    )
+    page = context.new_page()
+    _log_in(page, live_server, "committee_head")
+    answer = page.goto(f"{live_server.url}/households/export.xlsx")
+    assert answer.status == 429
+    expect(page.get_by_role("heading", name="操作太频繁")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("每人每分钟最多 0 次")
+    expect(page.get_by_role("link", name="返回首页")).to_be_visible()
+    assert page.evaluate(elder.OVERFLOW) <= 0, page.evaluate(elder.WIDE)
+    small = [t for t in page.evaluate(elder.TEXT) if t["main"] and t["size"] < 18]
+    assert not small, small
+    context.close()
+
+
 def test_villager_logs_in_by_phone_and_sees_only_their_household(world, live_server, page):
     _log_in(page, live_server, "13800000001")
     # The villager's home links straight to their household (one tap, issue 10).
