@@ -162,3 +162,20 @@ def credit_for(world):
         )
 
     return _credit
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The project's clock, set by the test: `clock(moment)` (or `clock.at(moment)`)
+    fixes `timezone.now`, and `localdate` with it, at that moment until set again.
+    Never slept on."""
+    from django.utils import timezone
+
+    class Clock:
+        def __call__(self, moment):
+            monkeypatch.setattr(timezone, "now", lambda: moment)
+            return moment
+
+        at = __call__
+
+    return Clock()

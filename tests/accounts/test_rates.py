@@ -31,18 +31,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """A fixed clock: clock.at(moment) moves it (timezone.now and localdate follow)."""
-
-    class Clock:
-        now = NOON
-
-        def at(self, moment: datetime) -> None:
-            self.now = moment
-
-    fixed = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: fixed.now)
-    return fixed
+def clock(clock):
+    """The shared clock (tests/conftest.py), fixed at NOON to begin with."""
+    clock.at(NOON)
+    return clock
 
 
 def signed_in(user) -> Client:

@@ -32,18 +32,10 @@ NOON = datetime(2026, 11, 9, 12, 0, 20, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """A fixed clock: clock.at(moment) moves it."""
-
-    class Clock:
-        now = NOON
-
-        def at(self, moment: datetime) -> None:
-            self.now = moment
-
-    fixed = Clock()
-    monkeypatch.setattr(timezone, "now", lambda: fixed.now)
-    return fixed
+def clock(clock):
+    """The shared clock (tests/conftest.py), fixed at NOON to begin with."""
+    clock.at(NOON)
+    return clock
 
 
 def _token(world, username="committee_head") -> tuple[ApiToken, dict[str, str]]:

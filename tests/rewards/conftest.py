@@ -62,17 +62,6 @@ def give_points(household, points, *, expires_on: date | None = None, earned_on=
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Set the project's clock: `clock(datetime)`; timezone.now and localdate follow."""
-
-    def _set(moment: datetime):
-        monkeypatch.setattr(timezone, "now", lambda: moment)
-        return moment
-
-    return _set
-
-
-@pytest.fixture
 def committing(transactional_db):
     """For tests that commit for real (threads see each other's writes): Django then
     empties every table, so the append-only triggers are dropped for that flush (as
